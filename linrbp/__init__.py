@@ -1,0 +1,27 @@
+"""linrbp: the theory of random backpropagation in linear networks, executable.
+
+Public API (THEORY.md notation): learning rules (:data:`RULES`, :func:`backward_signals`),
+data moments (:class:`DataStats`), the averaged dynamics (:class:`LinearSystem`), the
+integrators (:func:`integrate`, :func:`integrate_batch`), instance files, and the claim
+catalogue (:data:`CLAIMS`, :func:`run_claim`).
+"""
+
+__version__ = "0.1.0"
+
+from ._catalogue import CLAIMS, Check, Claim, Evidence, get_claims, register, run_claim
+from ._errors import InputError
+from ._field import LinearSystem, forward_products
+from ._instance import Instance, load_instance, parse_instance
+from ._integrate import IntegrationResult, integrate, integrate_batch
+from ._predict import predict, register_predictor
+from ._rules import RULES, Rule, backward_signals, feedback_shapes, get_rule, updates
+from ._simulate import simulate
+from ._stats import DataStats
+
+__all__ = [
+    "CLAIMS", "Check", "Claim", "DataStats", "Evidence", "InputError", "Instance",
+    "IntegrationResult", "LinearSystem", "RULES", "Rule", "backward_signals", "feedback_shapes",
+    "forward_products", "get_claims", "get_rule", "integrate", "integrate_batch",
+    "load_instance", "parse_instance", "predict", "register", "register_predictor",
+    "run_claim", "simulate", "updates",
+]

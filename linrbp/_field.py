@@ -1,0 +1,147 @@
+"""The averaged learning dynamics of a layered linear network (THEORY.md section 0).
+
+For a linear network every backward signal is linear in the output error, so averaging
+the per-example update dA_h = delta_h O_{h-1}^T over the data is the same as running the
+rule's backward pass (:func:`linrbp._rules.backward_signals`) on the cross-moment
+E[delta_L I^T] = E(P) = S_TI - P S_II, with the forward products F_h = A_h ... A_1 in place
+of the activities O_h = F_h I:
+
+    dA_h/dt = B_h E(P) F_{h-1}^T,      dC_h/dt = F_h E(P)^T B_{h+1}^T  (adaptive rules).
+
+So the ODE below is the rule, not a transcription of it; tests compare it with the mean of
+per-example updates on finite data sets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from ._errors import InputError
+from ._rules import Rule, backward_signals, feedback_shapes, get_rule, updates
+from ._stats import DataStats, as_matrix
+
+__all__ = ["LinearSystem", "forward_products"]
+
+
+def forward_products(weights: Sequence[np.ndarray], n_in: int) -> list[np.ndarray]:
+    """F_0 = Id, F_h = A_h ... A_1 (leading batch axes broadcast)."""
+    F = [np.eye(n_in)]
+    for A in weights:
+        F.append(A @ F[-1])
+    return F
+
+
+@dataclass(frozen=True)
+class LinearSystem:
+    """A[N0, ..., NL] trained by ``rule`` on data with moments ``stats``.
+
+    States are flat vectors: A_1..A_L row-major, then (adaptive rules) C_1..C_{L-1};
+    for non-adaptive rules the feedback is a fixed parameter of the system.
+    """
+
+    layers: tuple[int, ...]
+    rule: Rule
+    stats: DataStats
+    feedback: tuple[np.ndarray, ...] = ()
+
+    @classmethod
+    def create(cls, layers, rule, stats: DataStats, feedback=()) -> "LinearSystem":
+        layers = check_layers(layers)
+        r = get_rule(rule)
+        if stats.n_in != layers[0] or stats.n_out != layers[-1]:
+            raise InputError(
+                f"sigma_ti: data are {stats.n_out}x{stats.n_in} but layers say "
+                f"{layers[-1]}x{layers[0]}"
+            )
+        shapes = feedback_shapes(layers, r)
+        feedback = list(feedback or [])
+        if len(feedback) != len(shapes):
+            raise InputError(
+                f"feedback: rule {r.name} needs {len(shapes)} feedback matrices, got {len(feedback)}"
+            )
+        fb = tuple(
+            as_matrix(C, f"feedback[{i}]", shape) for i, (C, shape) in enumerate(zip(feedback, shapes))
+        )
+        return cls(layers, r, stats, fb)
+
+    # -- layout ---------------------------------------------------------------
+    @property
+    def depth(self) -> int:
+        return len(self.layers) - 1
+
+    @property
+    def weight_shapes(self) -> list[tuple[int, int]]:
+        return [(self.layers[h], self.layers[h - 1]) for h in range(1, len(self.layers))]
+
+    @property
+    def feedback_shapes(self) -> list[tuple[int, int]]:
+        return feedback_shapes(self.layers, self.rule)
+
+    @property
+    def state_shapes(self) -> list[tuple[int, int]]:
+        return self.weight_shapes + (self.feedback_shapes if self.rule.adaptive else [])
+
+    @property
+    def n_state(self) -> int:
+        return sum(a * b for a, b in self.state_shapes)
+
+    def pack(self, weights, feedback=None) -> np.ndarray:
+        """Flat state(s) from matrices (each may carry one leading batch axis)."""
+        mats = list(weights) + (list(feedback if feedback is not None else self.feedback)
+                                if self.rule.adaptive else [])
+        mats = [np.asarray(M, dtype=float) for M in mats]
+        batch = mats[0].shape[:-2]
+        return np.concatenate([M.reshape(batch + (-1,)) for M in mats], axis=-1)
+
+    def unpack(self, y: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """(weights, feedback) views of flat state(s) ``y`` of shape (..., n_state)."""
+        y = np.asarray(y, dtype=float)
+        batch = y.shape[:-1]
+        mats, i = [], 0
+        for a, b in self.state_shapes:
+            mats.append(y[..., i:i + a * b].reshape(batch + (a, b)))
+            i += a * b
+        L = self.depth
+        if self.rule.adaptive:
+            return mats[:L], mats[L:]
+        return mats, list(self.feedback)
+
+    # -- dynamics -------------------------------------------------------------
+    def product(self, weights) -> np.ndarray:
+        return forward_products(weights, self.layers[0])[-1]
+
+    def velocity(self, weights, feedback=None):
+        """(dA/dt, dC/dt) at one state or a batch of states (leading axes)."""
+        fb = list(feedback) if feedback is not None else list(self.feedback)
+        F = forward_products(weights, self.layers[0])
+        E = self.stats.error(F[-1])
+        deltas = backward_signals(self.rule, weights, fb, E)
+        return updates(self.rule, deltas, F)
+
+    def __call__(self, y: np.ndarray) -> np.ndarray:
+        """The vector field on flat state(s): shape (n_state,) or (batch, n_state)."""
+        weights, fb = self.unpack(y)
+        dA, dC = self.velocity(weights, fb)
+        mats = dA + (dC if self.rule.adaptive else [])
+        batch = np.shape(y)[:-1]
+        return np.concatenate(
+            [np.broadcast_to(M, batch + M.shape[-2:]).reshape(batch + (-1,)) for M in mats], axis=-1
+        )
+
+    def excess_loss(self, y: np.ndarray) -> np.ndarray:
+        weights, _ = self.unpack(y)
+        return self.stats.excess_loss(self.product(weights))
+
+
+def check_layers(layers) -> tuple[int, ...]:
+    if not isinstance(layers, (list, tuple)) or len(layers) < 2:
+        raise InputError("layers: expected a list [N0, ..., NL] of at least two sizes")
+    out = []
+    for n in layers:
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise InputError(f"layers: sizes must be positive integers, got {n!r}")
+        out.append(int(n))
+    return tuple(out)

@@ -1,0 +1,148 @@
+"""Data statistics S_II = E[I I^T] and S_TI = E[T I^T] (THEORY.md section 0), validated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._errors import InputError
+
+__all__ = ["DataStats", "as_matrix"]
+
+# Relative tolerances for "symmetric" and "positive semi-definite": rounding in a
+# covariance estimated from samples stays far below these.
+SYMMETRY_RTOL = 1e-10
+PSD_RTOL = 1e-10
+
+
+def as_matrix(value, field: str, shape: tuple[int, int] | None = None) -> np.ndarray:
+    """A finite float64 matrix from nested lists (row-major) or an array, or InputError.
+
+    A scalar is ``[[x]]``; a bare number is accepted as a 1 x 1 matrix.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        raise InputError(f"{field}: expected a matrix (nested lists of numbers), got a boolean")
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        value = [[value]]
+    if isinstance(value, np.ndarray):
+        arr = value
+    else:
+        if not isinstance(value, (list, tuple)) or not all(isinstance(r, (list, tuple)) for r in value):
+            raise InputError(f"{field}: expected a matrix as a list of rows, got {type(value).__name__}")
+        if len(value) == 0 or any(len(r) != len(value[0]) for r in value):
+            raise InputError(f"{field}: rows must be non-empty and of equal length")
+        for row in value:
+            for x in row:
+                if isinstance(x, bool) or not isinstance(x, (int, float)):
+                    raise InputError(f"{field}: entry {x!r} is not a number")
+        arr = np.array(value, dtype=float)
+    if arr.dtype.kind not in "fiu":
+        raise InputError(f"{field}: entries must be real numbers")
+    arr = np.asarray(arr, dtype=float)
+    if arr.ndim != 2:
+        raise InputError(f"{field}: expected a 2-d matrix, got {arr.ndim} dimensions")
+    if not np.all(np.isfinite(arr)):
+        raise InputError(f"{field}: contains NaN or infinity")
+    if shape is not None and arr.shape != tuple(shape):
+        raise InputError(
+            f"{field}: shape {arr.shape[0]}x{arr.shape[1]} does not match the expected "
+            f"{shape[0]}x{shape[1]}"
+        )
+    return arr
+
+
+@dataclass(frozen=True)
+class DataStats:
+    """Second moments of the data: ``sigma_ii`` (N0 x N0, symmetric PSD), ``sigma_ti`` (NL x N0).
+
+    Construct with :meth:`from_matrices` (validated) or :meth:`from_samples`.
+    """
+
+    sigma_ii: np.ndarray
+    sigma_ti: np.ndarray
+
+    @property
+    def n_in(self) -> int:
+        return self.sigma_ii.shape[0]
+
+    @property
+    def n_out(self) -> int:
+        return self.sigma_ti.shape[0]
+
+    @classmethod
+    def from_matrices(cls, sigma_ii, sigma_ti, *, definite: bool = False) -> "DataStats":
+        """Validate shapes, finiteness, symmetry and positive semi-definiteness.
+
+        With ``definite=True`` S_II must be positive definite (claims that invert it).
+        S_TI must lie in the row space of S_II, as it does for any data
+        (E[T I^T] v = 0 whenever E[(v^T I)^2] = 0); otherwise the loss is unbounded below.
+        """
+        sii = as_matrix(sigma_ii, "sigma_ii")
+        if sii.shape[0] != sii.shape[1]:
+            raise InputError(f"sigma_ii: must be square, got {sii.shape[0]}x{sii.shape[1]}")
+        sti = as_matrix(sigma_ti, "sigma_ti")
+        if sti.shape[1] != sii.shape[0]:
+            raise InputError(
+                f"sigma_ti: has {sti.shape[1]} columns but sigma_ii is {sii.shape[0]}x{sii.shape[0]}"
+            )
+        scale = max(np.abs(sii).max(), np.finfo(float).tiny)
+        asym = np.abs(sii - sii.T).max()
+        if asym > SYMMETRY_RTOL * scale:
+            raise InputError(f"sigma_ii: not symmetric (max |S - S^T| = {asym:.3g})")
+        sii = 0.5 * (sii + sii.T)
+        eig = np.linalg.eigvalsh(sii)
+        top = max(eig[-1], 0.0)
+        if eig[0] < -PSD_RTOL * max(top, scale):
+            raise InputError(
+                f"sigma_ii: not positive semi-definite (smallest eigenvalue {eig[0]:.3g})"
+            )
+        if definite and eig[0] <= PSD_RTOL * max(top, scale):
+            raise InputError(
+                f"sigma_ii: must be positive definite here (smallest eigenvalue {eig[0]:.3g})"
+            )
+        if top == 0.0:
+            if np.abs(sti).max() > 0:
+                raise InputError("sigma_ti: must be zero when sigma_ii is zero")
+        else:
+            # Component of the rows of S_TI outside range(S_II).
+            w, v = np.linalg.eigh(sii)
+            null = v[:, w <= PSD_RTOL * top]
+            if null.size:
+                leak = np.abs(sti @ null).max()
+                if leak > 1e-8 * max(np.abs(sti).max(), 1.0):
+                    raise InputError(
+                        "sigma_ti: inconsistent with sigma_ii (has a component in the null space "
+                        f"of sigma_ii, size {leak:.3g}); no data set has these moments"
+                    )
+        return cls(sii, sti)
+
+    @classmethod
+    def from_samples(cls, inputs, targets) -> "DataStats":
+        """Empirical moments of m examples: ``inputs`` is N0 x m, ``targets`` NL x m (columns)."""
+        X = as_matrix(inputs, "inputs")
+        Y = as_matrix(targets, "targets")
+        if X.shape[1] != Y.shape[1]:
+            raise InputError(
+                f"targets: {Y.shape[1]} examples but inputs has {X.shape[1]} (columns are examples)"
+            )
+        m = X.shape[1]
+        return cls.from_matrices(X @ X.T / m, Y @ X.T / m)
+
+    @classmethod
+    def whitened(cls, n: int) -> "DataStats":
+        """The autoencoder with whitened data: S_II = S_TI = Id."""
+        return cls(np.eye(n), np.eye(n))
+
+    def error(self, product: np.ndarray) -> np.ndarray:
+        """E(P) = S_TI - P S_II (P may carry leading batch axes)."""
+        return self.sigma_ti - product @ self.sigma_ii
+
+    def optimum(self) -> np.ndarray:
+        """The least-squares product P* = S_TI S_II^+ (the unique minimiser when S_II > 0)."""
+        return self.sigma_ti @ np.linalg.pinv(self.sigma_ii, hermitian=True)
+
+    def excess_loss(self, product: np.ndarray) -> np.ndarray:
+        """Err(P) - min Err = 1/2 tr((P - P*) S_II (P - P*)^T); needs no E[T^T T]."""
+        D = product - self.optimum()
+        return 0.5 * np.einsum("...ij,jk,...ik->...", D, self.sigma_ii, D)

@@ -1,0 +1,65 @@
+"""The ``linrbp`` command line. Each subcommand lives in its own module with ``add_parser``.
+
+Bad input anywhere (an :class:`InputError`, or any ValueError/OSError the command lets
+through) ends with one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib import import_module
+
+from . import __version__
+from ._errors import InputError
+
+# name -> module providing add_parser(subparsers); imported lazily so `linrbp --help` is fast.
+COMMANDS = {
+    "simulate": "linrbp._cmd_simulate",
+    "verify": "linrbp._cmd_verify",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse's own errors: usage line + one message, exit 2
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="linrbp",
+        description="Random backpropagation in linear networks: derive, integrate and verify "
+        "the averaged learning dynamics of Baldi, Sadowski & Lu (2018), and train "
+        "non-linear networks with every learning-channel variant.",
+    )
+    parser.add_argument("--version", action="version", version=f"linrbp {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, module in COMMANDS.items():
+        import_module(module).add_parser(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except (InputError, ValueError) as exc:
+        msg = " ".join(str(exc).split())
+        print(f"linrbp {args.command}: error: {msg}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        print(f"linrbp {args.command}: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"linrbp {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
