@@ -1,0 +1,24 @@
+"""The non-linear trainer of EXPERIMENTS.md: numpy MLPs under every learning-channel variant.
+
+``train(TrainConfig(...))`` runs one network; ``run_experiments`` runs named sets;
+``epoch_seconds`` times one epoch of the paper network. The backward signals and updates are
+those of :mod:`linrbp._rules` (one statement of each rule).
+"""
+
+from ._align import alignment, angle_degrees
+from ._bench import epoch_seconds
+from ._config import ACTIVATIONS, HIDDEN_UPDATES, OUTPUTS, PAPER, TRAIN_RULES, TrainConfig
+from ._data import Dataset, load_dataset, load_fashion_mnist, load_idx_dir, teacher_task
+from ._experiments import EXPERIMENTS, run_experiments
+from ._feedback import DISTRIBUTIONS, RESAMPLING, FeedbackProvider, draw_feedback, forward_counterparts
+from ._network import Network
+from ._quantise import ERROR_ALPHA, UPDATE_ALPHA, quantise, quantiser_levels
+from ._train import one_hot, prepare, train
+
+__all__ = [
+    "ACTIVATIONS", "DISTRIBUTIONS", "Dataset", "ERROR_ALPHA", "EXPERIMENTS", "FeedbackProvider",
+    "HIDDEN_UPDATES", "Network", "OUTPUTS", "PAPER", "RESAMPLING", "TRAIN_RULES", "TrainConfig",
+    "UPDATE_ALPHA", "alignment", "angle_degrees", "draw_feedback", "epoch_seconds",
+    "forward_counterparts", "load_dataset", "load_fashion_mnist", "load_idx_dir", "one_hot",
+    "prepare", "quantise", "quantiser_levels", "run_experiments", "teacher_task", "train",
+]

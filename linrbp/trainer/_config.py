@@ -1,0 +1,149 @@
+"""The trainer's configuration: the paper's protocol as defaults, every variant as a field."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+
+from .._errors import InputError
+from .._rules import RULES
+from ._feedback import DISTRIBUTIONS, RESAMPLING
+
+__all__ = ["TrainConfig", "TRAIN_RULES", "ACTIVATIONS", "OUTPUTS", "HIDDEN_UPDATES", "PAPER"]
+
+TRAIN_RULES = tuple(RULES) + ("top-only",)
+ACTIVATIONS = ("tanh", "logistic", "relu", "linear")
+OUTPUTS = ("softmax", "linear")  # softmax + cross-entropy, or linear + squared error
+HIDDEN_UPDATES = ("full", "sign", "abs")
+
+# [BSL] section 4 protocol (EXPERIMENTS.md): metadata as data.
+PAPER = {
+    "hidden": (100, 100, 100, 100), "activation": "tanh", "output": "softmax",
+    "epochs": 100, "batch_size": 100, "lr": 0.1, "lr_decay": 1e-6,
+    "init": "glorot normal", "optimizer": "plain SGD, no momentum",
+    "reference": "Baldi, Sadowski & Lu 2018, section 4",
+}
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One training run. Rules: bp, rbp, srbp, arbp, asrbp, top-only (hidden layers frozen).
+
+    Variants (EXPERIMENTS.md numbering): 2 ``derivative=False``; 4 ``feedback``,
+    ``feedback_mean`` (in units of the entries' standard deviation), ``feedback_sparsity``;
+    5 ``resample``; 6 ``hidden_update`` sign|abs; 7 ``per_synapse``; 8 ``freeze_layer``
+    (1-based); 9 ``dropout`` (learning channel); 10 ``activation``; 11 ``error_bits``;
+    12 ``update_bits`` (the learning rate is then fixed at ``lr``).
+    """
+
+    rule: str = "bp"
+    derivative: bool = True
+    dataset: str = "fashion-mnist"
+    data_dir: str | None = None
+    data_seed: int = 0
+    hidden: tuple = PAPER["hidden"]
+    activation: str = PAPER["activation"]
+    output: str = PAPER["output"]
+    bias: bool = True
+    epochs: int = PAPER["epochs"]
+    batch_size: int = PAPER["batch_size"]
+    lr: float = PAPER["lr"]
+    lr_decay: float = PAPER["lr_decay"]
+    limit_train: int | None = None
+    limit_test: int | None = None
+    seed: int = 0
+    dtype: str = "float32"
+    feedback: str = "gaussian"
+    feedback_mean: float = 0.0
+    feedback_sparsity: float | None = None
+    resample: str = "none"
+    hidden_update: str = "full"
+    per_synapse: bool = False
+    freeze_layer: int | None = None
+    dropout: float = 0.0
+    error_bits: int | None = None
+    update_bits: int | None = None
+    align_examples: int = 1000
+
+    def __post_init__(self):
+        object.__setattr__(self, "hidden", tuple(int(n) for n in self.hidden))
+        self.validate()
+
+    @property
+    def depth(self) -> int:
+        return len(self.hidden) + 1
+
+    @property
+    def base_rule(self) -> str:
+        return "bp" if self.rule == "top-only" else self.rule
+
+    def validate(self) -> None:
+        def need(cond, msg):
+            if not cond:
+                raise InputError(msg)
+
+        def posint(name, v, allow_none=False):
+            if v is None and allow_none:
+                return
+            need(not isinstance(v, bool) and isinstance(v, int) and v >= 1,
+                 f"{name}: expected a positive integer, got {v!r}")
+
+        need(self.rule in TRAIN_RULES, f"rule: unknown rule {self.rule!r} (expected one of {', '.join(TRAIN_RULES)})")
+        need(self.activation in ACTIVATIONS, f"activation: expected one of {', '.join(ACTIVATIONS)}, got {self.activation!r}")
+        need(self.output in OUTPUTS, f"output: expected one of {', '.join(OUTPUTS)}, got {self.output!r}")
+        need(len(self.hidden) >= 1 and all(n >= 1 for n in self.hidden),
+             f"hidden: expected one or more positive layer sizes, got {self.hidden!r}")
+        posint("epochs", self.epochs)
+        posint("batch-size", self.batch_size)
+        posint("limit-train", self.limit_train, True)
+        posint("limit-test", self.limit_test, True)
+        posint("align-examples", self.align_examples)
+        need(isinstance(self.seed, int) and not isinstance(self.seed, bool) and self.seed >= 0,
+             f"seed: expected a non-negative integer, got {self.seed!r}")
+        need(self.lr > 0 and self.lr < float("inf"), f"lr: expected a positive finite number, got {self.lr!r}")
+        need(self.lr_decay >= 0, f"lr-decay: expected a non-negative number, got {self.lr_decay!r}")
+        need(self.dtype in ("float32", "float64"), f"dtype: expected float32 or float64, got {self.dtype!r}")
+        need(self.feedback in DISTRIBUTIONS, f"feedback: expected one of {', '.join(DISTRIBUTIONS)}, got {self.feedback!r}")
+        need(self.feedback_mean == self.feedback_mean and abs(self.feedback_mean) < float("inf"),
+             f"feedback-mean: expected a finite number, got {self.feedback_mean!r}")
+        need(self.feedback_sparsity is None or 0 < self.feedback_sparsity <= 1,
+             f"feedback-sparsity: expected a fraction in (0, 1], got {self.feedback_sparsity!r}")
+        need(self.resample in RESAMPLING, f"resample: expected one of {', '.join(RESAMPLING)}, got {self.resample!r}")
+        need(self.hidden_update in HIDDEN_UPDATES,
+             f"hidden-update: expected one of {', '.join(HIDDEN_UPDATES)}, got {self.hidden_update!r}")
+        need(0 <= self.dropout < 1, f"dropout: expected a probability in [0, 1), got {self.dropout!r}")
+        for name in ("error_bits", "update_bits"):
+            v = getattr(self, name)
+            need(v is None or (isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 24),
+                 f"{name.replace('_', '-')}: expected an integer in 1..24, got {v!r}")
+        uses_fb = self.rule in RULES and RULES[self.rule].uses_feedback
+        fb_opts = (self.feedback != "gaussian" or self.feedback_mean != 0 or self.feedback_sparsity is not None
+                   or self.resample != "none" or self.per_synapse)
+        need(uses_fb or not fb_opts, f"feedback: rule {self.rule} has no feedback matrices to vary")
+        need(self.resample == "none" or not RULES[self.rule].adaptive,
+             f"resample: rule {self.rule} learns its feedback; resampling needs rbp or srbp")
+        need(not self.per_synapse or self.rule == "srbp",
+             "per-synapse: per-synapse feedback is defined for srbp only")
+        need(not (self.per_synapse and self.resample == "sign-concordant"),
+             "per-synapse: sign-concordant feedback has no per-synapse counterpart")
+        need(self.rule != "top-only" or (self.hidden_update == "full" and self.freeze_layer is None),
+             "rule: top-only trains no hidden layer; hidden-update/freeze-layer do not apply")
+        need(self.update_bits is None or (self.hidden_update == "full" and not self.per_synapse),
+             "update-bits: cannot be combined with hidden-update sign/abs or per-synapse feedback")
+        need(self.freeze_layer is None or (isinstance(self.freeze_layer, int) and 1 <= self.freeze_layer <= self.depth),
+             f"freeze-layer: expected a layer in 1..{self.depth}, got {self.freeze_layer!r}")
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["hidden"] = list(self.hidden)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainConfig":
+        names = {f.name for f in fields(cls)}
+        unknown = set(d) - names
+        if unknown:
+            raise InputError(f"config: unknown field(s) {', '.join(sorted(unknown))}")
+        return cls(**d)
+
+    def with_(self, **kw) -> "TrainConfig":
+        return replace(self, **kw)

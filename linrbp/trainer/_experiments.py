@@ -1,0 +1,2 @@
+EXPERIMENTS = {}
+def run_experiments(*a, **k): raise NotImplementedError

@@ -1,0 +1,103 @@
+"""Feedback providers: how the random matrices C_h of the learning channel are drawn.
+
+Scale: every distribution has the variance of a Glorot normal of C_h's shape,
+sigma^2 = 2 / (rows + cols) ("normalised"), so the variants differ in shape, not size.
+Distributions (EXPERIMENTS.md variant 4): ``gaussian`` N(m sigma, sigma^2), ``uniform`` on
+m sigma +- sqrt(3) sigma, ``binary`` m sigma +- sigma, ``binary01`` {0, 2 sigma} (mean sigma).
+``sparsity`` f keeps k = max(1, round(f * cols)) entries per row (positions at random), the
+kept ones scaled by sqrt(cols / k) so a row keeps its expected squared norm.
+``resample`` (variant 5): ``none``; ``batch`` redraws C at every mini-batch; ``sign-concordant``
+redraws |C| at every mini-batch with sign(C_h) = sign(M_h^T), M_h the forward matrix C_h stands
+in for (A_{h+1} for chained rules, A_L ... A_{h+1} for skipped ones).
+``per_synapse`` (variant 7, skipped rules): one feedback vector per synapse, C_h of shape
+N_{h-1} x N_h x N_L, so every synapse of a neuron sees a different random signal.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._errors import InputError
+from .._rules import Rule, feedback_shapes
+
+__all__ = ["FeedbackProvider", "DISTRIBUTIONS", "RESAMPLING", "draw_feedback", "forward_counterparts"]
+
+DISTRIBUTIONS = ("gaussian", "uniform", "binary", "binary01")
+RESAMPLING = ("none", "batch", "sign-concordant")
+
+
+def draw_feedback(rng, shape, distribution="gaussian", mean=0.0, sparsity=None, dtype=np.float32):
+    """One feedback matrix (or tensor: the last two axes are rows x cols) of the given law."""
+    rows, cols = shape[-2], shape[-1]
+    sigma = np.sqrt(2.0 / (rows + cols))
+    if distribution == "gaussian":
+        C = rng.standard_normal(shape) + mean
+    elif distribution == "uniform":
+        C = rng.uniform(-np.sqrt(3.0), np.sqrt(3.0), shape) + mean
+    elif distribution == "binary":
+        C = rng.choice(np.array([-1.0, 1.0]), size=shape) + mean
+    elif distribution == "binary01":
+        C = 2.0 * rng.integers(0, 2, size=shape)
+    else:
+        raise InputError(f"feedback: unknown distribution {distribution!r} (expected {', '.join(DISTRIBUTIONS)})")
+    C = C * sigma
+    if sparsity is not None:
+        k = max(1, int(round(sparsity * cols)))
+        keys = rng.random(shape)
+        # the k smallest keys of each row mark its non-zero entries
+        kth = np.partition(keys, k - 1, axis=-1)[..., k - 1:k]
+        C = np.where(keys <= kth, C * np.sqrt(cols / k), 0.0)
+    return C.astype(dtype)
+
+
+def forward_counterparts(rule: Rule, weights) -> list[np.ndarray]:
+    """M_h^T for each C_h: A_{h+1}^T (chained rules) or (A_L ... A_{h+1})^T (skipped)."""
+    L = len(weights)
+    out = []
+    for h in range(L - 1):  # 0-based: C index h feeds hidden layer h+1
+        if rule.source == "next":
+            M = weights[h + 1]
+        else:
+            M = weights[L - 1]
+            for j in range(L - 2, h, -1):
+                M = M @ weights[j]
+        out.append(M.T)
+    return out
+
+
+class FeedbackProvider:
+    """Draws C_1..C_{L-1} at the start and (for resampling variants) at every mini-batch."""
+
+    def __init__(self, rule: Rule, layers, rng, *, distribution="gaussian", mean=0.0,
+                 sparsity=None, resample="none", per_synapse=False, dtype=np.float32):
+        if distribution not in DISTRIBUTIONS:
+            raise InputError(f"feedback: unknown distribution {distribution!r} (expected {', '.join(DISTRIBUTIONS)})")
+        if resample not in RESAMPLING:
+            raise InputError(f"resample: unknown mode {resample!r} (expected {', '.join(RESAMPLING)})")
+        if sparsity is not None and not 0 < sparsity <= 1:
+            raise InputError(f"feedback-sparsity: expected a fraction in (0, 1], got {sparsity!r}")
+        self.rule, self.layers, self.rng = rule, tuple(layers), rng
+        self.distribution, self.mean, self.sparsity = distribution, float(mean), sparsity
+        self.resample, self.per_synapse, self.dtype = resample, per_synapse, dtype
+        shapes = feedback_shapes(self.layers, rule) if rule.uses_feedback else []
+        if per_synapse:
+            shapes = [(self.layers[h],) + s for h, s in enumerate(shapes)]
+        self.shapes = shapes
+
+    def _draw(self, shape):
+        return draw_feedback(self.rng, shape, self.distribution, self.mean, self.sparsity, self.dtype)
+
+    def initial(self, weights) -> list[np.ndarray]:
+        if self.resample == "sign-concordant":
+            return self.redraw(weights)
+        return [self._draw(s) for s in self.shapes]
+
+    def redraw(self, weights) -> list[np.ndarray]:
+        """Feedback for the next mini-batch."""
+        if self.resample == "none":
+            raise RuntimeError("redraw called without resampling")
+        fresh = [self._draw(s) for s in self.shapes]
+        if self.resample == "batch":
+            return fresh
+        signs = forward_counterparts(self.rule, weights)
+        return [np.copysign(C, S).astype(self.dtype) for C, S in zip(fresh, signs)]

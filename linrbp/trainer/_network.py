@@ -1,0 +1,212 @@
+"""The MLP and one mini-batch of learning. Columns are examples throughout (THEORY.md layout).
+
+Forward: S_h = A_h O_{h-1} + b_h, O_h = f(S_h) (hidden), O_L = softmax(S_L) or S_L.
+Output error delta_L = T - O_L (softmax + cross-entropy, or linear + squared error).
+The backward signals come from :func:`linrbp._rules.backward_signals` (f' via ``derivatives``,
+quantisation and learning-channel dropout via ``transform``) and the updates from
+:func:`linrbp._rules.updates`; batch means are taken here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._rules import RULES, backward_signals, get_rule, updates
+from ._config import TrainConfig
+from ._feedback import FeedbackProvider
+from ._quantise import ERROR_ALPHA, UPDATE_ALPHA, quantise
+
+__all__ = ["Network", "activate", "derivative_from_output"]
+
+
+def activate(name: str, S: np.ndarray) -> np.ndarray:
+    if name == "tanh":
+        return np.tanh(S, out=S)
+    if name == "logistic":
+        # 1 / (1 + e^-S) written via tanh: no overflow warnings in float32
+        S *= 0.5
+        np.tanh(S, out=S)
+        S += 1.0
+        S *= 0.5
+        return S
+    if name == "relu":
+        return np.maximum(S, 0, out=S)
+    return S
+
+
+def derivative_from_output(name: str, O: np.ndarray):
+    """f'(S) expressed through O = f(S); None for the identity (f' = 1)."""
+    if name == "tanh":
+        return 1.0 - O * O
+    if name == "logistic":
+        return O * (1.0 - O)
+    if name == "relu":
+        return (O > 0).astype(O.dtype)
+    return None
+
+
+def softmax_columns(S: np.ndarray) -> np.ndarray:
+    S -= S.max(axis=0, keepdims=True)
+    np.exp(S, out=S)
+    S /= S.sum(axis=0, keepdims=True)
+    return S
+
+
+class Network:
+    """Weights A_1..A_L, biases, feedback C_1..C_{L-1} and the variant's learning step."""
+
+    def __init__(self, config: TrainConfig, n_in: int, n_out: int):
+        self.config = cfg = config
+        self.dtype = np.dtype(cfg.dtype)
+        self.layers = (n_in,) + tuple(cfg.hidden) + (n_out,)
+        self.L = len(self.layers) - 1
+        self.rule = get_rule(cfg.base_rule)
+        init, fb_rng, self.drop_rng, self.shuffle_rng = (
+            np.random.default_rng(s) for s in np.random.SeedSequence(cfg.seed).spawn(4))
+        self.weights = []
+        for h in range(1, self.L + 1):
+            fan_out, fan_in = self.layers[h], self.layers[h - 1]
+            std = np.sqrt(2.0 / (fan_in + fan_out))  # Glorot normal
+            self.weights.append((init.standard_normal((fan_out, fan_in)) * std).astype(self.dtype))
+        self.biases = [np.zeros((n, 1), self.dtype) for n in self.layers[1:]] if cfg.bias else None
+        self.provider = FeedbackProvider(
+            self.rule, self.layers, fb_rng, distribution=cfg.feedback, mean=cfg.feedback_mean,
+            sparsity=cfg.feedback_sparsity, resample=cfg.resample, per_synapse=cfg.per_synapse,
+            dtype=self.dtype)
+        self.feedback = self.provider.initial(self.weights)
+        self.t = 0  # number of updates so far
+
+    # -- forward ----------------------------------------------------------------
+    def forward(self, X: np.ndarray) -> list[np.ndarray]:
+        """Activities O_0..O_L for inputs X (N0 x B, columns are examples)."""
+        cfg = self.config
+        O = [X]
+        for h, A in enumerate(self.weights):
+            S = A @ O[-1]
+            if self.biases is not None:
+                S += self.biases[h]
+            if h < self.L - 1:
+                O.append(activate(cfg.activation, S))
+            else:
+                O.append(softmax_columns(S) if cfg.output == "softmax" else S)
+        return O
+
+    def predict(self, X: np.ndarray, chunk: int = 10000) -> np.ndarray:
+        """Class predictions for rows of X."""
+        out = []
+        for i in range(0, len(X), chunk):
+            out.append(np.argmax(self.forward(X[i:i + chunk].T)[-1], axis=0))
+        return np.concatenate(out) if out else np.zeros(0, int)
+
+    # -- backward ---------------------------------------------------------------
+    def _transform(self, dropout: bool):
+        cfg = self.config
+        p = cfg.dropout if dropout else 0.0
+        bits = cfg.error_bits
+        if p == 0 and bits is None:
+            return None
+
+        def transform(h, d):
+            if p > 0:
+                keep = self.drop_rng.random(d.shape[-2:], dtype=np.float32) >= p
+                d = d * keep.astype(d.dtype) * d.dtype.type(1.0 / (1.0 - p))
+            if bits is not None:
+                d = quantise(d, bits, ERROR_ALPHA, out=np.array(d, copy=True))
+            return d
+
+        return transform
+
+    def backward(self, O: list[np.ndarray], T: np.ndarray, dropout: bool = True, rule=None):
+        """delta_1..delta_L for this variant (``rule`` overrides it, as plain BP for alignment)."""
+        cfg = self.config
+        delta_top = T - O[-1]
+        if rule is None and cfg.rule == "top-only":
+            return [None] * (self.L - 1) + [delta_top]
+        if rule is not None:  # a reference rule: f' and no transforms
+            r = get_rule(rule)
+            derivs = [derivative_from_output(cfg.activation, O[h + 1]) for h in range(self.L - 1)]
+            return backward_signals(r, self.weights, [], delta_top, derivs)
+        derivs = ([derivative_from_output(cfg.activation, O[h + 1]) for h in range(self.L - 1)]
+                  if cfg.derivative else None)
+        return backward_signals(self.rule, self.weights, self.feedback, delta_top, derivs,
+                                self._transform(dropout))
+
+    def batch_updates(self, O, deltas, lr=None):
+        """Mean updates over the batch: (dA, db, dC), per unit learning rate.
+
+        With ``update_bits`` each per-example update lr * delta_h O_{h-1}^T is quantised
+        (alpha = 2^-6) before averaging, so the result already includes ``lr``.
+        """
+        cfg = self.config
+        B = O[0].shape[1]
+        L = self.L
+        trained = [h for h in range(L) if deltas[h] is not None and cfg.freeze_layer != h + 1]
+        dA, db, dC = [None] * L, [None] * L, []
+        rule = self.rule if cfg.rule != "top-only" else RULES["bp"]
+        if cfg.update_bits is not None:
+            q = lambda U: quantise(U, cfg.update_bits, UPDATE_ALPHA, out=U)
+            for h in trained:
+                d_ex = np.ascontiguousarray(deltas[h].T)[:, :, None] * lr
+                o_ex = np.ascontiguousarray(O[h].T)[:, :, None]
+                (U,), _ = updates("bp", [d_ex], [o_ex])  # per-example delta_h O_{h-1}^T, B x N_h x N_{h-1}
+                dA[h] = q(U).mean(axis=0)
+                db[h] = q(d_ex).mean(axis=0)
+            if rule.adaptive:
+                _, dCs = updates(rule, [np.ascontiguousarray(d.T)[:, :, None] * lr for d in deltas],
+                                 [np.ascontiguousarray(o.T)[:, :, None] for o in O])
+                dC = [q(U).mean(axis=0) for U in dCs]
+            return dA, db, dC
+        inv = self.dtype.type(1.0 / B)
+        if cfg.per_synapse:
+            if L - 1 in trained:
+                (top,), _ = updates("bp", [deltas[L - 1]], [O[L - 1]])
+                dA[L - 1] = top * inv
+            for h in trained:
+                if h < L - 1:  # deltas[h]: N_{h-1} x N_h x B, one signal per synapse
+                    dA[h] = np.einsum("jib,jb->ij", deltas[h], O[h], optimize=True) * inv
+                    # hidden biases have no per-synapse feedback: left untrained
+        elif cfg.rule == "top-only":
+            if L - 1 in trained:
+                (top,), _ = updates("bp", [deltas[L - 1]], [O[L - 1]])
+                dA[L - 1] = top * inv
+        else:
+            As, dC = updates(rule, deltas, O)
+            dA = [a * inv if h in trained else None for h, a in enumerate(As)]
+            dC = [c * inv for c in dC]
+        if self.biases is not None:
+            for h in trained:
+                if deltas[h].ndim == 2:
+                    db[h] = deltas[h].sum(axis=1, keepdims=True) * inv
+        if cfg.hidden_update != "full":
+            for h in range(L - 1):
+                for arr in (dA, db):
+                    if arr[h] is not None:
+                        arr[h] = (np.abs(arr[h]) if cfg.hidden_update == "abs"
+                                  else np.sign(arr[h]) * np.abs(arr[h]).mean())
+        return dA, db, dC
+
+    def learning_rate(self) -> float:
+        cfg = self.config
+        if cfg.update_bits is not None:
+            return cfg.lr  # [BSL] 5.2: fixed learning rate
+        return cfg.lr / (1.0 + cfg.lr_decay * self.t)
+
+    def step(self, X: np.ndarray, T: np.ndarray) -> None:
+        """One SGD update on a mini-batch (columns are examples)."""
+        cfg = self.config
+        if cfg.resample != "none":
+            self.feedback = self.provider.redraw(self.weights)
+        lr = self.learning_rate()
+        O = self.forward(X)
+        deltas = self.backward(O, T)
+        dA, db, dC = self.batch_updates(O, deltas, lr)
+        scale = 1.0 if cfg.update_bits is not None else lr
+        scale = self.dtype.type(scale)
+        for h in range(self.L):
+            if dA[h] is not None:
+                self.weights[h] += dA[h] * scale if scale != 1 else dA[h]
+            if self.biases is not None and db[h] is not None:
+                self.biases[h] += db[h] * scale if scale != 1 else db[h]
+        for h, U in enumerate(dC):
+            self.feedback[h] += U * scale if scale != 1 else U
+        self.t += 1

@@ -1,0 +1,101 @@
+"""The training loop: SGD epochs, accuracy history, alignment every epoch."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .. import __version__
+from .._errors import InputError
+from .._progress import progress_bar
+from ._align import alignment
+from ._config import TrainConfig
+from ._data import Dataset, load_dataset
+from ._network import Network
+
+__all__ = ["train", "one_hot", "prepare"]
+
+
+def one_hot(labels: np.ndarray, n_classes: int, dtype) -> np.ndarray:
+    Y = np.zeros((len(labels), n_classes), dtype=dtype)
+    Y[np.arange(len(labels)), labels] = 1
+    return Y
+
+
+def prepare(config: TrainConfig, dataset: Dataset | None = None):
+    """(network, data) for a configuration; data rows are examples in the config's dtype."""
+    if dataset is None:
+        dataset = load_dataset(config.dataset, config.data_dir, config.data_seed)
+    ds = dataset.limited(config.limit_train, config.limit_test)
+    if len(ds.x_train) == 0:
+        raise InputError("limit-train: no training examples left")
+    dt = np.dtype(config.dtype)
+    data = {
+        "x_train": np.ascontiguousarray(ds.x_train, dtype=dt),
+        "y_train": ds.y_train,
+        "t_train": one_hot(ds.y_train, ds.n_classes, dt),
+        "x_test": np.ascontiguousarray(ds.x_test, dtype=dt),
+        "y_test": ds.y_test,
+        "name": ds.name,
+    }
+    return Network(config, ds.n_in, ds.n_classes), data
+
+
+def _finite(net) -> bool:
+    return all(np.isfinite(A).all() for A in net.weights)
+
+
+def run_epoch(net: Network, x: np.ndarray, t: np.ndarray, bar=None) -> None:
+    """One pass of mini-batch SGD in a fresh random order."""
+    n, B = len(x), net.config.batch_size
+    order = net.shuffle_rng.permutation(n)
+    for i in range(0, n, B):
+        idx = order[i:i + B]
+        net.step(x[idx].T, t[idx].T)
+        if bar is not None:
+            bar.update(1)
+
+
+def train(config: TrainConfig, dataset: Dataset | None = None, progress: bool | None = None) -> dict:
+    """Train one network; returns the JSON-ready result (config, seed, accuracies, history)."""
+    net, data = prepare(config, dataset)
+    x, t = data["x_train"], data["t_train"]
+    n_probe = min(config.align_examples, len(x))
+    probe_x, probe_t = x[:n_probe].T, t[:n_probe].T
+    n_batches = -(-len(x) // config.batch_size)
+    history, status, t0 = [], "finished", time.perf_counter()
+    desc = f"{config.rule}{'' if config.derivative else ' no-fprime'} seed {config.seed}"
+    with progress_bar(config.epochs * n_batches, desc=desc, unit="batch", disable=progress) as bar:
+        for epoch in range(1, config.epochs + 1):
+            te = time.perf_counter()
+            with np.errstate(over="ignore", invalid="ignore"):
+                run_epoch(net, x, t, bar)
+            seconds = time.perf_counter() - te
+            if not _finite(net):
+                status = "diverged"
+                history.append({"epoch": epoch, "train_accuracy": None, "test_accuracy": None,
+                                "lr": net.learning_rate(), "seconds": seconds, "alignment": None})
+                break
+            tr = float(np.mean(net.predict(x) == data["y_train"]))
+            ts = float(np.mean(net.predict(data["x_test"]) == data["y_test"])) if len(data["x_test"]) else None
+            history.append({"epoch": epoch, "train_accuracy": tr, "test_accuracy": ts,
+                            "lr": net.learning_rate(), "seconds": seconds,
+                            "alignment": alignment(net, probe_x, probe_t)})
+            if bar is not None:
+                bar.set_postfix(train=f"{tr:.3f}", test=f"{ts:.3f}" if ts is not None else "-")
+    last = history[-1]
+    return {
+        "linrbp_version": __version__,
+        "seed": config.seed,
+        "config": config.to_dict(),
+        "dataset": {"name": data["name"], "n_train": len(x), "n_test": len(data["x_test"])},
+        "layers": list(net.layers),
+        "status": status,
+        "updates": net.t,
+        "test_accuracy": last["test_accuracy"],
+        "train_accuracy": last["train_accuracy"],
+        "alignment": last["alignment"],
+        "history": history,
+        "seconds": time.perf_counter() - t0,
+    }
