@@ -17,6 +17,8 @@ from ._errors import InputError
 COMMANDS = {
     "simulate": "linrbp._cmd_simulate",
     "verify": "linrbp._cmd_verify",
+    "train": "linrbp._cmd_train",
+    "experiments": "linrbp._cmd_experiments",
 }
 
 

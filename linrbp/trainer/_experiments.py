@@ -1,2 +1,246 @@
-EXPERIMENTS = {}
-def run_experiments(*a, **k): raise NotImplementedError
+"""Named experiment sets (EXPERIMENTS.md): each a list of variants run over seeds.
+
+Every finished run is written atomically to ``OUT/runs/<variant>-seed<k>.json``; a rerun skips
+runs already there (after checking they were made with the same configuration), so an
+interrupted set resumes. ``summary.json``/``summary.md`` hold mean and spread over seeds;
+``accuracy_curves.png`` and ``accuracy_by_variant.png`` the plots.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .._errors import InputError
+from .._io import atomic_write_json, atomic_write_text
+from .._progress import progress_bar
+from ._config import TrainConfig
+from ._data import load_dataset
+from ._train import train
+
+__all__ = ["EXPERIMENTS", "PRESETS", "experiment_variants", "run_experiments", "summarise"]
+
+# The paper's protocol, and a quick one (a Fashion-MNIST subset, few epochs).
+PRESETS = {
+    "paper": {},
+    "quick": {"limit_train": 5000, "limit_test": 2000, "epochs": 4},
+}
+
+_RULES = ("bp", "rbp", "srbp", "arbp", "asrbp")
+
+
+def _variants() -> dict:
+    v = {r: {"rule": r} for r in _RULES}
+    v.update({f"{r}-no-fprime": {"rule": r, "derivative": False} for r in _RULES})
+    v["top-only"] = {"rule": "top-only"}
+    for dist in ("uniform", "binary", "binary01"):
+        v[f"srbp-{dist}"] = {"rule": "srbp", "feedback": dist}
+    # softmax errors sum to zero over classes, so a constant shift of C_h's rows is invisible
+    # to SRBP; the non-zero-mean laws are therefore also run under RBP
+    v["srbp-mean-1"] = {"rule": "srbp", "feedback_mean": 1.0}
+    v["rbp-mean-1"] = {"rule": "rbp", "feedback_mean": 1.0}
+    v["rbp-binary01"] = {"rule": "rbp", "feedback": "binary01"}
+    v["rbp-sparse-0.1"] = {"rule": "rbp", "feedback_sparsity": 0.1}
+    v["rbp-sparse-1-per-row"] = {"rule": "rbp", "feedback_sparsity": 0.001}
+    v["srbp-sparse-1-per-row"] = {"rule": "srbp", "feedback_sparsity": 0.001}
+    for r in ("rbp", "srbp"):
+        v[f"{r}-resample-batch"] = {"rule": r, "resample": "batch"}
+        v[f"{r}-sign-concordant"] = {"rule": r, "resample": "sign-concordant"}
+    v["srbp-sign-only"] = {"rule": "srbp", "hidden_update": "sign"}
+    v["srbp-abs-only"] = {"rule": "srbp", "hidden_update": "abs"}
+    v["srbp-per-synapse"] = {"rule": "srbp", "per_synapse": True}
+    v["srbp-frozen-layer-2"] = {"rule": "srbp", "freeze_layer": 2}
+    for r in ("bp", "rbp", "srbp"):
+        v[f"{r}-dropout-0.5"] = {"rule": r, "dropout": 0.5}
+    return v
+
+
+def _bits(full: bool) -> dict:
+    bits = (1, 2, 3, 4, 6, 8, 10, 12) if full else (1, 3, 6, 10)
+    v = {}
+    for r in ("bp", "rbp", "srbp"):
+        v[f"{r}-float"] = {"rule": r}
+        v.update({f"{r}-{b}-bits": {"rule": r, "error_bits": b} for b in bits})
+    return v
+
+
+def _updates(full: bool) -> dict:
+    bits = (4, 6, 8, 10, 12, 16) if full else (6, 10, 16)
+    v = {}
+    for r in ("bp", "rbp", "srbp"):
+        v.update({f"{r}-{b}-bits": {"rule": r, "update_bits": b} for b in bits})
+    return v
+
+
+def _activations() -> dict:
+    return {f"{r}-{a}": {"rule": r, "activation": a}
+            for a in ("tanh", "logistic", "relu", "linear") for r in ("bp", "rbp", "srbp", "top-only")}
+
+
+EXPERIMENTS = {
+    "variants": "EXPERIMENTS.md variants 1-9: every rule with/without f', feedback laws, "
+                "resampling, sign-concordance, sign/abs-only, per-synapse, frozen layer, dropout",
+    "bits": "variant 11: error signals quantised to 1..12 bits (alpha = 2^-3), BP/RBP/SRBP",
+    "updates": "variant 12: per-example weight updates quantised (alpha = 2^-6), fixed lr 0.1",
+    "activations": "variant 10: tanh, logistic, ReLU, linear hidden units under BP/RBP/SRBP/top-only",
+}
+
+
+def experiment_variants(name: str, quick: bool = False) -> dict:
+    """variant name -> config overrides of one named set."""
+    if name == "variants":
+        return _variants()
+    if name == "bits":
+        return _bits(not quick)
+    if name == "updates":
+        return _updates(not quick)
+    if name == "activations":
+        return _activations()
+    raise InputError(f"experiment: unknown set {name!r} (expected one of {', '.join(EXPERIMENTS)})")
+
+
+def _load_run(path: Path):
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None  # unreadable leftovers are rerun
+
+
+def run_experiments(name: str, seeds: int = 3, out=None, quick: bool = False, base: dict | None = None,
+                    only=None, progress: bool | None = None) -> dict:
+    """Run (or resume) the set ``name`` over seeds 0..seeds-1; returns the summary."""
+    variants = experiment_variants(name, quick)
+    if only:
+        missing = [v for v in only if v not in variants]
+        if missing:
+            raise InputError(f"only: unknown variant(s) {', '.join(missing)} in set {name}")
+        variants = {k: variants[k] for k in only}
+    if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
+        raise InputError(f"seeds: expected a positive integer, got {seeds!r}")
+    preset = "quick" if quick else "paper"
+    out = Path(out) if out else Path("experiments") / f"{name}-{preset}"
+    common = dict(PRESETS[preset], **(base or {}))
+    configs = {}
+    for vname, over in variants.items():
+        for s in range(seeds):
+            configs[(vname, s)] = TrainConfig(**dict(common, **over, seed=s))  # validates everything first
+    dataset = None
+    runs_dir = out / "runs"
+    results = {}
+    todo = []
+    for (vname, s), cfg in configs.items():
+        path = runs_dir / f"{vname}-seed{s}.json"
+        old = _load_run(path) if path.exists() else None
+        if old is not None:
+            if old.get("config") != cfg.to_dict():
+                raise InputError(f"out: {path} was made with a different configuration; use another --out")
+            results[(vname, s)] = old
+        else:
+            todo.append(((vname, s), cfg, path))
+    with progress_bar(len(configs), desc=f"{name} ({preset})", unit="run",
+                      disable=None if progress is None else not progress) as bar:
+        bar.update(len(configs) - len(todo))
+        for key, cfg, path in todo:
+            if dataset is None:
+                dataset = load_dataset(cfg.dataset, cfg.data_dir, cfg.data_seed)
+            res = train(cfg, dataset, progress=progress)
+            res["variant"] = key[0]
+            atomic_write_json(path, res)
+            results[key] = json.loads(path.read_text())
+            bar.update(1)
+    summary = summarise(name, preset, variants, seeds, results)
+    summary["skipped_existing"] = len(configs) - len(todo)
+    summary["ran"] = len(todo)
+    atomic_write_json(out / "summary.json", summary)
+    atomic_write_text(out / "summary.md", summary_table(summary))
+    _plots(out, summary, variants, seeds, results)
+    summary["out"] = str(out)
+    return summary
+
+
+def _stat(values):
+    vals = [v for v in values if isinstance(v, (int, float))]
+    if not vals:
+        return {"mean": None, "std": None, "min": None, "max": None, "n": 0}
+    a = np.asarray(vals, dtype=float)
+    return {"mean": float(a.mean()), "std": float(a.std(ddof=1)) if len(a) > 1 else 0.0,
+            "min": float(a.min()), "max": float(a.max()), "n": len(a)}
+
+
+def summarise(name, preset, variants, seeds, results) -> dict:
+    rows = []
+    for vname, over in variants.items():
+        runs = [results[(vname, s)] for s in range(seeds)]
+        rows.append({"variant": vname, "overrides": over,
+                     "test_accuracy": _stat([r["test_accuracy"] for r in runs]),
+                     "train_accuracy": _stat([r["train_accuracy"] for r in runs]),
+                     "diverged": sum(r["status"] == "diverged" for r in runs),
+                     "seeds": [r["seed"] for r in runs]})
+    cfg0 = results[(next(iter(variants)), 0)]["config"]
+    return {"experiment": name, "preset": preset, "seeds": seeds, "rows": rows,
+            "protocol": {k: cfg0[k] for k in ("dataset", "hidden", "activation", "output", "epochs",
+                                                "batch_size", "lr", "lr_decay", "limit_train", "limit_test",
+                                                "dtype")}}
+
+
+def summary_table(summary: dict) -> str:
+    p = summary["protocol"]
+    lines = [f"# {summary['experiment']} ({summary['preset']} preset, {summary['seeds']} seed(s))", "",
+             f"protocol: {json.dumps(p)}", "",
+             "| variant | test accuracy mean | std | min | max | train accuracy mean | diverged |",
+             "|---|---|---|---|---|---|---|"]
+    f = lambda x: "-" if x is None else f"{x:.4f}"
+    for r in summary["rows"]:
+        t, tr = r["test_accuracy"], r["train_accuracy"]
+        lines.append(f"| {r['variant']} | {f(t['mean'])} | {f(t['std'])} | {f(t['min'])} | {f(t['max'])} "
+                     f"| {f(tr['mean'])} | {r['diverged']} |")
+    return "\n".join(lines) + "\n"
+
+
+def _plots(out: Path, summary, variants, seeds, results) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(9, 6))
+    for vname in variants:
+        curves = [[h["test_accuracy"] if h["test_accuracy"] is not None else np.nan
+                   for h in results[(vname, s)]["history"]] for s in range(seeds)]
+        n = max(len(c) for c in curves)
+        arr = np.array([c + [np.nan] * (n - len(c)) for c in curves], dtype=float)
+        ax.plot(np.arange(1, n + 1), np.nanmean(arr, axis=0), label=vname, lw=1)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(f"test accuracy (mean of {seeds} seed(s))")
+    ax.set_title(f"{summary['experiment']} ({summary['preset']})")
+    ax.legend(fontsize=6, ncol=2)
+    fig.tight_layout()
+    _save(fig, out / "accuracy_curves.png")
+    plt.close(fig)
+
+    rows = summary["rows"]
+    fig, ax = plt.subplots(figsize=(max(6, 0.35 * len(rows)), 5))
+    means = [r["test_accuracy"]["mean"] or 0.0 for r in rows]
+    stds = [r["test_accuracy"]["std"] or 0.0 for r in rows]
+    ax.bar(range(len(rows)), means, yerr=stds, capsize=2)
+    ax.set_xticks(range(len(rows)))
+    ax.set_xticklabels([r["variant"] for r in rows], rotation=75, ha="right", fontsize=7)
+    ax.set_ylabel("test accuracy (mean +- std over seeds)")
+    ax.set_title(f"{summary['experiment']} ({summary['preset']})")
+    fig.tight_layout()
+    _save(fig, out / "accuracy_by_variant.png")
+    plt.close(fig)
+
+
+def _save(fig, path: Path) -> None:
+    import os
+    import tempfile
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=110)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

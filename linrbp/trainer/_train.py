@@ -66,7 +66,8 @@ def train(config: TrainConfig, dataset: Dataset | None = None, progress: bool | 
     n_batches = -(-len(x) // config.batch_size)
     history, status, t0 = [], "finished", time.perf_counter()
     desc = f"{config.rule}{'' if config.derivative else ' no-fprime'} seed {config.seed}"
-    with progress_bar(config.epochs * n_batches, desc=desc, unit="batch", disable=progress) as bar:
+    with progress_bar(config.epochs * n_batches, desc=desc, unit="batch",
+                      disable=None if progress is None else not progress) as bar:
         for epoch in range(1, config.epochs + 1):
             te = time.perf_counter()
             with np.errstate(over="ignore", invalid="ignore"):
