@@ -17,11 +17,12 @@ from ._predict import predict, register_predictor
 from ._rules import RULES, Rule, backward_signals, feedback_shapes, get_rule, updates
 from ._simulate import simulate
 from ._stats import DataStats
+from . import trainer  # the non-linear trainer: linrbp.trainer.train, TrainConfig, ...
 
 __all__ = [
     "CLAIMS", "Check", "Claim", "DataStats", "Evidence", "InputError", "Instance",
     "IntegrationResult", "LinearSystem", "RULES", "Rule", "backward_signals", "feedback_shapes",
     "forward_products", "get_claims", "get_rule", "integrate", "integrate_batch",
     "load_instance", "parse_instance", "predict", "register", "register_predictor",
-    "run_claim", "simulate", "updates",
+    "run_claim", "simulate", "trainer", "updates",
 ]
