@@ -43,11 +43,19 @@ def chain_feedback(depth: int, rule: str) -> list[sp.Expr]:
     return c + [sp.Integer(1)]
 
 
-def _check_depth(depth):
+# Fully symbolic Q has 25k terms at depth 7 and ~10^6 at depth 8; with every parameter
+# numeric Q is univariate: depth 10 (degree 1023) takes about a second.
+MAX_SYMBOLIC_DEPTH = 7
+MAX_NUMERIC_DEPTH = 10
+
+
+def _check_depth(depth, all_numeric=False):
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
         raise InputError(f"depth: must be a positive integer, got {depth!r}")
-    if depth > 9:
-        raise InputError(f"depth: at most 9 (Q has degree 2^L - 1 = {2 ** depth - 1}), got {depth}")
+    cap = MAX_NUMERIC_DEPTH if all_numeric else MAX_SYMBOLIC_DEPTH
+    if depth > cap:
+        raise InputError(f"depth: at most {cap} {'with numeric' if all_numeric else 'fully symbolic, or with all numeric'}"
+                         f" coefficients (Q has degree 2^L - 1 = {2 ** depth - 1}), got {depth}")
 
 
 def _numeric_values(numeric, allowed) -> dict:
@@ -239,7 +247,7 @@ def chain_reduction(depth: int, rule: str = "srbp", numeric: dict | None = None)
     ``numeric`` optionally fixes alpha, beta, c1..c_{L-1} (srbp) or r1..r_{L-1} (rbp) and
     K1..K_{L-1} to numbers (int/Fraction exact; any float makes the ring real-valued).
     """
-    _check_depth(depth)
+    _check_depth(depth, isinstance(numeric, dict) and isinstance(depth, int) and len(numeric) >= 2 * depth)
     r = get_rule(rule)
     system = scalar_chain_ode(depth, r.name)
     c = chain_feedback(depth, r.name)
@@ -388,6 +396,7 @@ def nonlinear_reduction(power=MU) -> Reduction:
     inv = {K: a2 - a1 ** 2 / (2 * c1 * mu)}
     red = _finish(system, a1, {a2: a1 ** 2 / (2 * c1 * mu) + K}, inv)
     if red.degree is None:  # symbolic mu: Q = c1 mu a1^(mu-1) (alpha - beta a1^mu a2(a1))
+        red.Q = sp.factor_terms(sp.powsimp(red.Q, force=True))
         red.degree = sp.expand(2 * mu + 1)
         red.leading_coefficient = -BETA / 2
     return red
