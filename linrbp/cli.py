@@ -18,6 +18,7 @@ COMMANDS = {
     "simulate": "linrbp._cmd_simulate",
     "verify": "linrbp._cmd_verify",
     "derive": "linrbp._cmd_derive",
+    "prove": "linrbp._cmd_prove",
 }
 
 
