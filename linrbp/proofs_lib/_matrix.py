@@ -254,7 +254,7 @@ def autoencoder_general() -> Proof:
            **dict(zip(s.feedback[0], C)), **dict(zip(s.weights[0], A)), **dict(zip(s.weights[1], B))}
     pf.given("exact rational instance: S = X X^T + I, integer C, A = M C (row(A) = row(C)), "
              "B = S A^T (A S A^T)^-1", sp.Matrix.hstack(S, C.T))
-    pf.zero("the derived field vanishes there", sp.Matrix(s.field).subs(sub))
+    pf.zero("the derived field vanishes there", sp.Matrix(s.field).xreplace(sub))
     pf.zero("B A = S C^T (C S C^T)^-1 C", B * A - S * C.T * (C * S * C.T).inv() * C)
     pf.zero("C B A = C", C * B * A - C)
     pf.zero("the product is idempotent (a projection)", (B * A) ** 2 - B * A)

@@ -8,7 +8,9 @@ Nothing below restates a learning rule.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Sequence
 
 import sympy as sp
@@ -90,7 +92,7 @@ def _finish(name, r, weights, feedback, activities, delta_top, data, moment, der
                      list(params) + fixed_fb, activities[-1], moments or {})
 
 
-def derive_ode(layers: Sequence[int], rule: str = "srbp") -> OdeSystem:
+def _derive_ode(layers: Sequence[int], rule: str = "srbp") -> OdeSystem:
     """The averaged ODE of A[N0..NL] under ``rule``, derived with a symbolic example.
 
     Input I = (i_1..i_N0), target T = (t_1..t_NL); moments S_II[j,k] = E[i_j i_k] (symmetric
@@ -145,7 +147,7 @@ def _feedback_prefix(r) -> str:
     return "r" if r.source == "next" else "c"
 
 
-def scalar_chain_ode(depth: int, rule: str = "srbp") -> OdeSystem:
+def _scalar_chain_ode(depth: int, rule: str = "srbp") -> OdeSystem:
     """A[1,...,1] of depth L: a_h' = B_h e prod_{k<h} a_k with e = alpha - beta P, derived."""
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
         raise InputError(f"depth: must be a positive integer, got {depth!r}")
@@ -163,7 +165,7 @@ def scalar_chain_ode(depth: int, rule: str = "srbp") -> OdeSystem:
                    [I, T], _scalar_moment(I, T), params=[ALPHA, BETA])
 
 
-def wide_ode(width: int, rule: str = "srbp") -> OdeSystem:
+def _wide_ode(width: int, rule: str = "srbp") -> OdeSystem:
     """A[1,N,1]: lower weights a_i, upper b_i, feedback c_i; a_i' = c_i e, b_i' = a_i e (derived)."""
     if isinstance(width, bool) or not isinstance(width, int) or width < 1:
         raise InputError(f"width: must be a positive integer, got {width!r}")
@@ -179,7 +181,7 @@ def wide_ode(width: int, rule: str = "srbp") -> OdeSystem:
                    [I, T], _scalar_moment(I, T), params=[ALPHA, BETA])
 
 
-def nonlinear_ode(derivative: bool = True, rule: str = "srbp", power=MU) -> OdeSystem:
+def _nonlinear_ode(derivative: bool = True, rule: str = "srbp", power=MU) -> OdeSystem:
     """A[1,1,1] with hidden output (a1 I)^mu and a linear output (THEORY.md section 7), derived.
 
     With ``derivative`` the hidden delta is multiplied by f'(S_1) = mu (a1 I)^(mu-1).
@@ -209,3 +211,26 @@ def nonlinear_ode(derivative: bool = True, rule: str = "srbp", power=MU) -> OdeS
                    fb, acts, sp.Matrix([[T]]) - acts[-1], [I, T], moment, deriv, params=params)
     sysm.field = [sp.powsimp(sp.factor_terms(f)) for f in sysm.field]
     return sysm
+
+
+# Derivations are pure functions of their arguments; the cache hands out copies so a caller
+# that edits a system cannot change what the next caller gets.
+def _cached(fn):
+    cached = lru_cache(maxsize=64)(fn)
+
+    def wrapper(*args, **kwargs):
+        args = tuple(tuple(a) if isinstance(a, list) else a for a in args)
+        kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in kwargs.items()}
+        try:
+            return copy.deepcopy(cached(*args, **kwargs))
+        except TypeError:  # unhashable argument: derive without the cache
+            return fn(*args, **kwargs)
+
+    wrapper.__name__, wrapper.__doc__ = fn.__name__.lstrip("_"), fn.__doc__
+    return wrapper
+
+
+derive_ode = _cached(_derive_ode)
+scalar_chain_ode = _cached(_scalar_chain_ode)
+wide_ode = _cached(_wide_ode)
+nonlinear_ode = _cached(_nonlinear_ode)

@@ -40,7 +40,18 @@ def expectation(expr: sp.Expr, data: Sequence[sp.Symbol],
     which raises ValueError. Powers of products, (a1 I)**mu, are split assuming positive
     data and weights (the domain of the power non-linearity).
     """
-    expr = sp.expand(sp.expand_power_base(sp.sympify(expr), force=True), power_base=False)
+    expr = sp.sympify(expr)
+    if expr.is_polynomial(*data):  # linear networks: read the data monomials off a Poly
+        out = sp.Integer(0)
+        for exps, coeff in sp.Poly(expr, *data).terms():
+            named = {s: e for s, e in zip(data, exps) if e}
+            m = moment(named)
+            if m is None:
+                mono = sp.Mul(*[s ** e for s, e in named.items()])
+                raise ValueError(f"no moment named for the data monomial {mono}")
+            out += coeff * m
+        return sp.expand(out)
+    expr = sp.expand(sp.expand_power_base(expr, force=True), power_base=False)
     expr = sp.powsimp(expr, combine="exp")
     out = sp.Integer(0)
     for term in sp.Add.make_args(expr):
