@@ -250,6 +250,27 @@ def _autoencoder_general():
     return [sp.Matrix(s.field).xreplace(sub), B * A - S * C.T * (C * S * C.T).inv() * C]
 
 
+def _saxe():
+    t, s_, u0 = sp.symbols("t s u0", positive=True)
+    u = s_ * sp.exp(2 * s_ * t) / (sp.exp(2 * s_ * t) - 1 + s_ / u0)
+    return [sp.diff(u, t) - 2 * u * (s_ - u), u.subs(t, 0) - u0]
+
+
+def _lillicrap():
+    s = derive_ode([2, 2, 1], "srbp")
+    A1, A2 = s.weights
+    b = s.feedback[0]
+    t1, t2 = sp.symbols("t1 t2", real=True)
+    S_II, S_TI = s.moments["S_II"], s.moments["S_TI"]
+    sub = {S_II[0, 0]: 1, S_II[1, 1]: 1, S_II[0, 1]: 0, S_TI[0, 0]: t1, S_TI[0, 1]: t2}
+    nt, nb2 = sp.sqrt(t1 ** 2 + t2 ** 2), (b.T * b)[0, 0]
+    rho = (2 * nt / nb2) ** sp.Rational(1, 3)
+    r = sp.Matrix([[t1, t2]]) * rho / nt
+    fix = {**dict(zip(A2, rho ** 2 / 2 * b.T)), **dict(zip(A1, b * r))}
+    M = b * A2 + (b * A2).T - A1 * A1.T
+    return [M.subs(fix, simultaneous=True), sp.Matrix(s.field).subs(sub).subs(fix, simultaneous=True)]
+
+
 I = identity_check
 SYMBOLIC_CHECKS: dict[str, list[Check]] = {
     "poly1d": [
@@ -302,6 +323,8 @@ SYMBOLIC_CHECKS: dict[str, list[Check]] = {
         I("symbolic: C_h - A_(h+1)^T conserved, A[1,2,2,1]", lambda: _arbp_conserved((1, 2, 2, 1))),
         I("symbolic: zero offset ARBP = BP, A[2,2,2]", lambda: _arbp_is_bp_with_offset((2, 2, 2))),
     ],
+    "saxe": [I("symbolic: u(t) = s e^(2st)/(e^(2st) - 1 + s/u0) solves u' = 2u(s - u), u(0) = u0", _saxe)],
+    "lillicrap": [I("symbolic: A2 = c b^T, A1 = b r^T is a fixed point with zero conserved matrix", _lillicrap)],
     "bp-balance": [
         I("symbolic: A2^T A2 - A1 A1^T conserved under BP, A[2,2,2]", lambda: _bp_balance((2, 2, 2))),
         I("symbolic: balance conserved under BP, A[2,3,2]", lambda: _bp_balance((2, 3, 2))),

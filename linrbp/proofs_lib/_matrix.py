@@ -217,23 +217,19 @@ def structure() -> Proof:
     s = scalar_chain_ode(2, "arbp")
     pf.zero("ARBP A[1,1,1]: c1 - a2 is constant", s.along_flow(s.states[2] - s.states[1]))
 
-    def count(rule, lay):
+    def srbp_multiplications(lay):
+        """Multiplications in SRBP's hidden deltas: one term a*d per feedback weight."""
         L = len(lay) - 1
-        shapes = {"bp": [(lay[h + 1], lay[h]) for h in range(1, L)],
-                  "rbp": [(lay[h], lay[h + 1]) for h in range(1, L)],
-                  "srbp": [(lay[h], lay[L]) for h in range(1, L)]}[rule]
-        fbm = [sp.Matrix(a, b, lambda i, j, k=k: sp.Symbol(f"m{k}_{i}{j}")) for k, (a, b) in enumerate(shapes)]
+        fbm = [sp.Matrix(lay[h], lay[L], lambda i, j, h=h: sp.Symbol(f"m{h}_{i}{j}")) for h in range(1, L)]
         A = [sp.Matrix(lay[h], lay[h - 1], lambda i, j, h=h: sp.Symbol(f"a{h}_{i}{j}")) for h in range(1, L + 1)]
         d = sp.Matrix(lay[-1], 1, lambda i, j: sp.Symbol(f"d_{i}"))
-        deltas = backward_signals(rule, A, fbm if rule != "bp" else [], d)
-        # products a*d in each entry of each hidden delta (one multiplication per weight used)
-        return sum(len(sp.Add.make_args(sp.expand(x))) for dl in deltas[:-1] for x in dl) if rule == "srbp" else \
-            sum(lay[h] * lay[h + 1] for h in range(1, L))
+        deltas = backward_signals("srbp", A, fbm, d)
+        return sum(len(sp.Add.make_args(sp.expand(x))) for dl in deltas[:-1] for x in dl)
 
     lay = [3, 4, 5, 2]
     pf.fact("backward-pass cost, A[3,4,5,2]: SRBP needs W' = sum_(h<L) N_h N_L multiplications "
-            "(one per feedback weight)", count("srbp", lay) == sum(lay[h] * lay[-1] for h in range(1, 3)),
-            f"counted {count('srbp', lay)}, W' = {sum(lay[h] * lay[-1] for h in range(1, 3))}")
+            "(one per feedback weight)", srbp_multiplications(lay) == sum(lay[h] * lay[-1] for h in range(1, 3)),
+            f"counted {srbp_multiplications(lay)}, W' = {sum(lay[h] * lay[-1] for h in range(1, 3))}")
     return pf
 
 

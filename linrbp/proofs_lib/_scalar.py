@@ -74,7 +74,7 @@ def chain111(rule: str = "srbp") -> Proof:
     K = sp.Symbol("K", real=True)
     pf.given(f"system derived from the per-example rule {rule} (expectations of dA = delta O^T)",
              sp.Matrix(s.field))
-    ok = pf.equal("a1' = c1 e", s.field[0], c1 * e)
+    pf.equal("a1' = c1 e", s.field[0], c1 * e)
     pf.equal("a2' = a1 e", s.field[1], a1 * e)
     pf.zero("beta = 0, alpha = 0 (no data): nothing moves", sp.Matrix(s.field).subs({BETA: 0, ALPHA: 0}))
     pf.zero("c1 = 0: a1 is fixed", s.field[0].subs(c1, 0))
@@ -109,8 +109,7 @@ def chain111(rule: str = "srbp") -> Proof:
     pf.sign("c1 K >= 0 (p = 2 c1 K >= 0): discriminant -4 p^3 - 27 q^2 <= 0, one real root "
             "(a double root only when p = q = 0, i.e. the triple root 0)", -4 * p_ ** 3 - 27 * q_ ** 2,
             "nonpositive")
-    J, m, grad = fixed_point_jacobian(s)
-    J0 = J.subs(a2, ALPHA / (BETA * a1)) if False else J
+    J0, _, _ = fixed_point_jacobian(s)
     lam = sp.Symbol("lambda")
     pf.zero("Jacobian at a fixed point (alpha = beta a1 a2): characteristic polynomial "
             "lambda (lambda + beta (a1^2 + c1 a2))",
@@ -169,7 +168,6 @@ def chain111(rule: str = "srbp") -> Proof:
     pf.numeric("P' changes sign at most twice along a trajectory", sign_changes)
     sbp = scalar_chain_ode(2, "bp")
     pf.zero("BP for comparison: a1^2 - a2^2 is conserved", sbp.along_flow(a1 ** 2 - a2 ** 2))
-    del ok
     return pf
 
 
@@ -188,13 +186,12 @@ def chain(max_depth: int = 5, c_top=1, rule: str = "srbp") -> Proof:
     pf.zero("any L, any h: with a_h' = c_h e p and a_{h+1}' = c_{h+1} e p a_h (p = prod_{k<h} a_k), "
             "d/dt [a_{h+1} - c_{h+1} a_h^2/(2 c_h)] = 0",
             ch1 * e * p * ah - ch1 / (2 * ch) * 2 * ah * (ch * e * p))
-    dh = sp.Symbol("d_h", positive=True)
     pf.given("so a_{h+1} = rho_h a_h^2 + K_h with rho_h = c_{h+1}/(2 c_h) != 0: deg a_{h+1} = 2 deg a_h, "
              "deg a_h = 2^(h-1) (induction from deg a_1 = 1)")
     L, h = sp.symbols("L h", integer=True, positive=True)
     pf.equal("deg P = sum_{h=1}^L 2^(h-1) = 2^L - 1 (odd for every L)",
              sp.summation(2 ** (h - 1), (h, 1, L)), 2 ** L - 1)
-    lh, Pi, c1, cn = sp.symbols("l_h Pi_h c_1 c_n", real=True, nonzero=True)
+    lh, Pi, c1 = sp.symbols("l_h Pi_h c_1", real=True, nonzero=True)
     pf.given("leading coefficients: l_1 = 1, l_{h+1} = c_{h+1} l_h^2/(2 c_h); Pi_h = l_1...l_h")
     pf.equal("induction step: Pi_{h+1} c_1 c_{h+1} = (Pi_h c_1 c_h) (c_{h+1} l_h / c_h)^2 / 2",
              (Pi * ch1 * lh ** 2 / (2 * ch)) * c1 * ch1, (Pi * c1 * ch) * (ch1 * lh / ch) ** 2 / 2)
@@ -205,7 +202,6 @@ def chain(max_depth: int = 5, c_top=1, rule: str = "srbp") -> Proof:
             X * (sp.Symbol("y", real=True, nonzero=True)) ** 2 / 2, "positive")
     bpos = sp.Symbol("beta", positive=True)
     cL = sp.sympify(c_top)
-    lcQ_times_cL = -bpos * X * (1 if cL == 1 else cL) / (1 if cL == 1 else 1)
     pf.given(f"lc(Q) = -beta c_1 Pi_L (Q = c_1 (alpha - beta P)), so lc(Q) = -beta (Pi_L c_1 c_L) / c_L "
              f"with c_L = {cL}")
     pf.sign(f"lc(Q) = -beta X / c_L with X = Pi_L c_1 c_L > 0 and c_L = {cL}: negative for every depth",
