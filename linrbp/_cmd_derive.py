@@ -44,6 +44,11 @@ def render(d, latex: bool = False) -> str:
             for n, e, ok in d.invariants:
                 lines.append(f"  {_latex_name(n)} &= {sp.latex(e)} && \\text{{{'conserved' if ok else 'NOT conserved'}}} \\\\")
             lines.append("\\end{align*}")
+        if d.fixed is not None:
+            fx = d.fixed
+            lines.append(f"Fixed points ${sp.latex(fx['fixed'])}$; extra critical set of $P$: "
+                         f"${sp.latex(fx['critical'])} = 0$; Jacobian eigenvalues there: "
+                         f"$0$ (x{len(fx['eigenvalues']) - 1}), ${sp.latex(fx['eigenvalues'][-1])}$")
         if d.Q_latex is not None:
             lines.append(f"$$\\dot a_1 = Q(a_1) = {d.Q_latex}$$")
             lines.append(f"degree ${sp.latex(d.degree)}$, leading coefficient ${sp.latex(d.leading_coefficient)}$")
@@ -55,6 +60,12 @@ def render(d, latex: bool = False) -> str:
             lines.append("Invariants (derivative along the flow simplifies to 0):")
             for n, e, ok in d.invariants:
                 lines.append(f"  {n} = {e}    [{'conserved' if ok else 'NOT conserved'}]")
+        if d.fixed is not None:
+            fx = d.fixed
+            lines.append(f"Fixed points: {fx['fixed'].lhs} = {fx['fixed'].rhs} (where the multipliers are nonzero)")
+            lines.append(f"Extra critical set of P (P' = e * this): {fx['critical']} = 0")
+            lines.append(f"Jacobian at a fixed point: eigenvalues 0 (x{len(fx['eigenvalues']) - 1}) and "
+                         f"{fx['eigenvalues'][-1]}")
         if d.Q_text is not None:
             lines.append(f"Reduced: a1' = Q(a1) = {d.Q_text}")
             lines.append(f"  degree {d.degree}, leading coefficient {d.leading_coefficient}")

@@ -17,6 +17,9 @@ def test_chain_depth3(capsys):
     assert "a1' = c1*(-a1*a2*a3*beta + alpha)" in out
     assert "K2 = -a2**2/(2*c2) + a3    [conserved]" in out
     assert "degree 7, leading coefficient -beta*c2**2/(16*c1**2)" in out
+    assert "Fixed points: a1*a2*a3 = alpha/beta" in out
+    assert "Extra critical set of P (P' = e * this): a1**2*a2**2 + a1**2*a3*c2 + a2*a3*c1 = 0" in out
+    assert "eigenvalues 0 (x2) and -beta*(a1**2*a2**2 + a1**2*a3*c2 + a2*a3*c1)" in out
 
 
 def test_rules_and_systems(capsys):

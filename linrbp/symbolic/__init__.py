@@ -8,6 +8,7 @@
 """
 
 from ._analysis import (chain_invariants, critical_factor, error_factor, fixed_point_jacobian,
+                        fixed_point_summary,
                         flow_derivative, is_conserved, is_zero, network_product, wide_invariants)
 from ._derive import (ALPHA, BETA, DELTA, GAMMA, MU, OdeSystem, derive_ode, nonlinear_ode,
                       scalar_chain_ode, wide_ode)
@@ -18,7 +19,8 @@ from ._reduce import (ChainReduction, Reduction, chain_feedback, chain_reduction
 __all__ = [
     "ALPHA", "BETA", "DELTA", "GAMMA", "MU", "ChainReduction", "OdeSystem", "Reduction",
     "chain_feedback", "chain_invariants", "chain_reduction", "critical_factor", "derive_ode",
-    "error_factor", "expectation", "fixed_point_jacobian", "flow_derivative", "format_polynomial",
+    "error_factor", "expectation", "fixed_point_jacobian", "fixed_point_summary", "flow_derivative",
+    "format_polynomial",
     "is_conserved", "is_zero", "network_product", "nonlinear_ode", "nonlinear_reduction",
     "scalar_chain_ode", "wide_invariants", "wide_ode", "wide_reduction",
 ]

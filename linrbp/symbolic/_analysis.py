@@ -11,7 +11,7 @@ import sympy as sp
 
 from ._derive import ALPHA, BETA, OdeSystem
 
-__all__ = ["network_product", "is_zero", "flow_derivative", "error_factor", "critical_factor", "fixed_point_jacobian",
+__all__ = ["fixed_point_summary", "network_product", "is_zero", "flow_derivative", "error_factor", "critical_factor", "fixed_point_jacobian",
            "chain_invariants", "wide_invariants", "is_conserved"]
 
 
@@ -88,3 +88,22 @@ def wide_invariants(system: OdeSystem, width: int) -> list[sp.Expr]:
     c = [s for s in system.parameters if s.name.startswith("c")]
     return ([b[i] - a[i] ** 2 / (2 * c[i]) for i in range(width)]
             + [a[i] - c[i] / c[0] * a[0] for i in range(1, width)])
+
+
+def fixed_point_summary(system: OdeSystem):
+    """When every component of the field is e times a polynomial m (e = alpha - beta P):
+    fixed points (with m != 0) are P = alpha/beta, P' = e * (grad P . m) so the extra critical set
+    is grad P . m = 0, and the Jacobian there, -beta m grad(P)^T, has eigenvalues 0 (n-1 times)
+    and -beta grad(P).m. Returns None when the field is not of that form (e.g. no f')."""
+    e = error_factor(system)
+    m = []
+    for f in system.field:
+        q = sp.cancel(sp.together(f / e))
+        if sp.fraction(q)[1].has(ALPHA) or not is_zero(f - e * q):
+            return None
+        m.append(q)
+    P = network_product(system)
+    crit = sp.factor_terms(sp.expand(sum(sp.diff(P, s) * mi for s, mi in zip(system.states, m))))
+    n = len(system.states)
+    return {"fixed": sp.Eq(P, ALPHA / BETA), "critical": crit,
+            "eigenvalues": [sp.Integer(0)] * (n - 1) + [-BETA * crit], "multiplier": m}

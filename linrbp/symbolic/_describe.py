@@ -9,7 +9,7 @@ import sympy as sp
 
 from .._errors import InputError
 from .._rules import get_rule
-from ._analysis import chain_invariants, is_conserved, wide_invariants
+from ._analysis import chain_invariants, fixed_point_summary, is_conserved, wide_invariants
 from ._derive import MU, OdeSystem, nonlinear_ode, scalar_chain_ode, wide_ode
 from ._reduce import chain_feedback, chain_reduction, nonlinear_reduction, wide_reduction
 
@@ -28,6 +28,7 @@ class Derivation:
     degree: Any = None
     leading_coefficient: Any = None
     note: str = ""
+    fixed: Any = None        # fixed_point_summary(system) or None
 
 
 def _positive_int(value, name, cap=None):
@@ -124,4 +125,5 @@ def derive_system(name: str, depth: int = 2, width: int = 2, rule: str = "srbp",
     if d.Q_text is None and not d.note:
         d.note = f"no reduction to Q(a1): rule {r.name} has {'no' if r.name == 'bp' else 'adaptive'} feedback"
     d.invariants = [(n, e, is_conserved(system, e)) for n, e in d.invariants]
+    d.fixed = fixed_point_summary(system)
     return d
