@@ -7,7 +7,7 @@ import pytest
 
 from linrbp._proof import Proof, ProofFailed
 from linrbp.cli import main
-from linrbp.proofs_lib import PROOFS, chain, chain111, bp_balance, nonlinear
+from linrbp.proofs_lib import PROOFS, bp_balance, chain, chain111
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = sorted((ROOT / "proofs").glob("*.py"))

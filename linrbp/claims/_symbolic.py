@@ -14,7 +14,7 @@ import sympy as sp
 from .._catalogue import Check
 from ..symbolic import (ALPHA, BETA, DELTA, GAMMA, MU, chain_feedback, chain_invariants,
                         chain_reduction, critical_factor, derive_ode, error_factor,
-                        fixed_point_jacobian, is_zero, network_product, nonlinear_ode,
+                        fixed_point_jacobian, is_zero, nonlinear_ode,
                         scalar_chain_ode, wide_invariants, wide_ode, wide_reduction)
 
 __all__ = ["SYMBOLIC_CHECKS", "identity_check"]

@@ -12,6 +12,7 @@ a1, K_h and rho_h (not c_h and 1/c_h, which would not cancel), multiplying the a
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
@@ -70,7 +71,7 @@ def _numeric_values(numeric, allowed) -> dict:
             raise InputError(f"numeric: unknown parameter {name!r} (known: {', '.join(allowed)})")
         if isinstance(v, bool) or not isinstance(v, (int, float, Fraction, sp.Rational)):
             raise InputError(f"numeric: {name} must be a number, got {v!r}")
-        if isinstance(v, float) and v != v or v in (float("inf"), float("-inf")):
+        if isinstance(v, float) and not math.isfinite(v):
             raise InputError(f"numeric: {name} is not finite")
         out[name] = v
     return out
@@ -104,7 +105,7 @@ class ChainReduction:
     degree: int
     leading_coefficient: sp.Expr
     numeric: dict = field(default_factory=dict)
-    _to_expr: Any = None
+    _convert: Any = None
 
     variable = sp.Symbol("a1", real=True)
 
@@ -113,7 +114,7 @@ class ChainReduction:
         """Q as [(k, rational or float, {symbol: exponent})]: terms coefficient * prod * a1^k."""
         out = []
         for outer, poly in self.ring_terms:
-            out.extend(_terms(self._to_expr, _powers(outer), poly.terms()))
+            out.extend(_terms(self._convert, _powers(outer), poly.terms()))
         out.sort(key=lambda t: -t[0])
         return out
 
@@ -152,15 +153,6 @@ def _powers(expr) -> tuple[Any, dict]:
         pows[b] = pows.get(b, 0) + int(e)
     c = Fraction(int(const.p), int(const.q)) if const.is_Rational else float(const)
     return c, pows
-
-
-def _fmt_number(x, latex):
-    if isinstance(x, Fraction):
-        if x.denominator == 1:
-            return str(x.numerator)
-        return (f"\\frac{{{x.numerator}}}{{{x.denominator}}}" if latex
-                else f"{x.numerator}/{x.denominator}")
-    return repr(float(x))
 
 
 _NAMES: dict = {}
@@ -349,7 +341,7 @@ def _terms(conv, outer, terms):
 
 def _leading_monomials(red):
     return [t for outer, poly in red.ring_terms if poly.degree(0) == red.degree
-            for t in _terms(red._to_expr, _powers(outer),
+            for t in _terms(red._convert, _powers(outer),
                             [(m, c) for m, c in poly.terms() if m[0] == red.degree])]
 
 
