@@ -72,3 +72,14 @@ def test_prove_cli_writes_markdown_and_latex(tmp_path, capsys):
 def test_prove_bad_input_exits_2(argv, capsys, tmp_path):
     assert main(argv) == 2
     assert "error" in capsys.readouterr().err
+
+
+def test_a_crashing_proof_is_a_failed_proof(monkeypatch):
+    from linrbp import proofs_lib
+
+    def boom():
+        raise RuntimeError("broken premise")
+
+    monkeypatch.setitem(proofs_lib.PROOFS, "saxe", boom)
+    (pf,) = proofs_lib.run_proofs(["saxe"])
+    assert not pf.ok and "broken premise" in pf.failures[0].detail
