@@ -20,7 +20,7 @@ ID = "single-hidden"
 
 # Shapes (N0, N1, N2): N1 < N2 (C1 not of full column rank), N1 < N0, N1 > N2.
 LIMIT_SHAPES = ((3, 2, 4), (4, 2, 3), (2, 3, 2))
-FULL_RANK_SHAPES = ((2, 4, 3), (3, 3, 3))
+FULL_RANK_SHAPES = ((2, 4, 3),)
 
 
 def random_instance(rng, shapes=LIMIT_SHAPES, scale=0.5):
@@ -136,20 +136,21 @@ CLAIM = register(Claim(
         Check("dQ/dt = 0 along the field (shapes up to 12x12x12)", mt.IDENTITY_TOL,
               _any_shape_instance, error=invariant_rate_error, samples=40,
               strategy=lambda: mt.seeds_strategy(_any_shape_instance)),
-        Check("Q drifts < 1e-9 along trajectories to the limit", mt.DRIFT_TOL,
-              random_instance, errors=invariant_drift_errors, samples=6,
-              strategy=lambda: mt.seeds_strategy(random_instance)),
-        Check("Theorem 7: trajectories from large starts stay bounded and settle (0 = yes)", 0.0,
-              lambda rng: random_instance(rng, scale=2.0), errors=bounded_errors, samples=6,
-              strategy=lambda: mt.seeds_strategy(lambda r: random_instance(r, scale=2.0))),
+        Check("Q drifts < 1e-9 along trajectories to the limit (A[4,2,3])", mt.DRIFT_TOL,
+              lambda rng: random_instance(rng, ((4, 2, 3),)), errors=invariant_drift_errors,
+              samples=4, strategy=lambda: mt.seeds_strategy(random_instance)),
+        Check("Theorem 7: trajectories stay bounded and settle (A[3,2,4], 0 = yes)", 0.0,
+              lambda rng: random_instance(rng, ((3, 2, 4),), scale=1.0), errors=bounded_errors,
+              samples=4,
+              strategy=lambda: mt.seeds_strategy(lambda r: random_instance(r, scale=1.0))),
         Check("Theorem 8: C1 A2 A1 -> C1 S_TI S_II^{-1} (N1<N2, N1<N0, N1>N2)", mt.LIMIT_TOL,
-              random_instance, errors=c1_product_errors, samples=9,
+              random_instance, errors=c1_product_errors, samples=6,
               strategy=lambda: mt.seeds_strategy(random_instance)),
         Check("Theorem 8: A2 A1 -> S_TI S_II^{-1} when C1 has full column rank", mt.LIMIT_TOL,
-              lambda rng: random_instance(rng, FULL_RANK_SHAPES), errors=product_errors, samples=6,
+              lambda rng: random_instance(rng, FULL_RANK_SHAPES), errors=product_errors, samples=4,
               strategy=lambda: mt.seeds_strategy(lambda r: random_instance(r, FULL_RANK_SHAPES))),
         Check("Theorem 10: A[2,2,2], S = C1 = Id: B A -> Id, A and B settle individually",
-              mt.LIMIT_TOL, _theorem10_instance, errors=theorem10_errors, samples=4,
+              mt.LIMIT_TOL, _theorem10_instance, errors=theorem10_errors, samples=3,
               strategy=lambda: mt.seeds_strategy(_theorem10_instance)),
     ],
 ))
