@@ -117,11 +117,19 @@ def probe_one(shape, seed: int, base_seed: int = 0, t_max: float = DEFAULT_T_MAX
         n = s.n_state
         rec["jacobian"] = {"unknowns": n, "equations": n + shape[1] * (shape[1] + 1) // 2,
                            "rank": rank, "nullity": n - rank, "rank_rtol": JACOBIAN_RANK_RTOL,
+                           "dimension_count": dimension_count(shape) if target["full_column_rank"] else None,
                            "singular_values": sv / sv[0] if sv[0] > 0 else sv}
         rec["weights"] = [A1, A2]
     rec["instance"] = inst
     rec["seconds"] = time.perf_counter() - start
     return to_jsonable(rec)
+
+
+def dimension_count(shape) -> int:
+    """N1 N0 + N2 N1 - N2 N0 - N1 (N1 + 1)/2: unknowns minus the equations A2 A1 = P* and
+    Q = Q(0), the expected dimension of the solution set of R when C1 has full column rank."""
+    N0, N1, N2 = shape
+    return N1 * N0 + N2 * N1 - N2 * N0 - N1 * (N1 + 1) // 2
 
 
 def _key(shape, seed) -> str:
@@ -220,6 +228,7 @@ def summarize(records, config, shapes, seeds, resumed, seconds, out_dir) -> dict
             "jacobian_unknowns": rs[0]["jacobian"]["unknowns"] if rs and "jacobian" in rs[0] else None,
             "jacobian_full_rank": sum(n == 0 for n in nullities),
             "jacobian_nullity": {str(n): nullities.count(n) for n in sorted(set(nullities))},
+            "dimension_count": dimension_count(s),
         })
     failures = []
     for r in records:
