@@ -23,7 +23,6 @@ Records are written atomically, one file per (shape, seed), so a rerun continues
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed

@@ -189,3 +189,18 @@ def test_general_claim_passes():
     for chk in claim.checks:
         ev = _run(chk)
         assert ev.passed, (chk.name, ev.max_error)
+
+
+@settings(max_examples=40, deadline=None)
+@given(_check(aeg.CLAIM, "fixed points").strategy())
+def test_general_fixed_points_property(inst):
+    assert aeg.fixed_point_error(inst) <= 1e-12
+
+
+def test_general_fixed_point_check_fails_off_the_row_space():
+    rng = np.random.default_rng(9)
+    inst = aeg._fixed_point_instance(rng)
+    while inst["layers"][1] == inst["layers"][0]:  # p < N so that row(C) is a proper subspace
+        inst = aeg._fixed_point_instance(rng)
+    inst["feedback"] = [rng.normal(size=np.array(inst["feedback"][0]).shape).tolist()]
+    assert aeg.fixed_point_error(inst) > 1e-6

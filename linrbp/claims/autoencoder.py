@@ -11,7 +11,6 @@ from .._autoencoder import autoencoder_invariant, autoencoder_limit, autoencoder
 from .._catalogue import Check, Claim, register
 from .._instance import parse_instance
 from .._predict import register_predictor
-from .._rules import get_rule
 from . import _matrix_tools as mt
 
 ID = "autoencoder"
