@@ -227,7 +227,8 @@ def summarize(records, config, shapes, seeds, resumed, seconds, out_dir) -> dict
             "jacobian_unknowns": rs[0]["jacobian"]["unknowns"] if rs and "jacobian" in rs[0] else None,
             "jacobian_full_rank": sum(n == 0 for n in nullities),
             "jacobian_nullity": {str(n): nullities.count(n) for n in sorted(set(nullities))},
-            "dimension_count": dimension_count(s),
+            # meaningful when C1 (N1 x N2) has full column rank, which random C1 has iff N1 >= N2
+            "dimension_count": dimension_count(s) if s[1] >= s[2] else None,
         })
     failures = []
     for r in records:
