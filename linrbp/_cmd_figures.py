@@ -1,0 +1,101 @@
+"""``linrbp figures``: write the figures of the averaged dynamics to files."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from ._errors import InputError
+from ._plots import FIGURES, MissingClosedForm
+from ._progress import progress_bar
+
+FORMATS = ("png", "pdf", "svg")
+DPI = 150
+
+
+def add_parser(sub):
+    p = sub.add_parser(
+        "figures",
+        help="draw the phase portraits, basin maps and convergence plots",
+        description="Draw the figures of the averaged learning dynamics (phase portraits, basin "
+        "map, polynomial flows, chains, wide and matrix systems, non-linear chain, ARBP) and "
+        "write one file per figure. Figures: " + ", ".join(FIGURES) + ".",
+    )
+    p.add_argument("--out", default="figures", metavar="DIR",
+                   help="output directory (created if missing; default: figures)")
+    p.add_argument("--format", default="png", choices=FORMATS, help="file format (default: png)")
+    p.add_argument("--only", metavar="NAMES",
+                   help="comma-separated figure names to draw (default: all)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed for the random starts, data and feedback (default: 0)")
+    p.set_defaults(func=run)
+
+
+def select(only: str | None) -> list[str]:
+    if only is None:
+        return list(FIGURES)
+    names = [n.strip() for n in only.split(",") if n.strip()]
+    if not names:
+        raise InputError("--only: expected a comma-separated list of figure names")
+    unknown = [n for n in names if n not in FIGURES]
+    if unknown:
+        raise InputError(f"--only: unknown figure {unknown[0]!r} (known: {', '.join(FIGURES)})")
+    return list(dict.fromkeys(names))
+
+
+def save_atomic(fig, path: Path, fmt: str) -> None:
+    """Render to a temporary file beside ``path``, then rename: never a half-written figure."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".{fmt}", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fig.savefig(fh, format=fmt, dpi=DPI, metadata=_metadata(fmt))
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _metadata(fmt):
+    # Fixed metadata so that the same seed gives the same bytes (no creation dates).
+    if fmt == "png":
+        return {"Software": None}
+    if fmt == "pdf":
+        return {"CreationDate": None, "Producer": None, "Creator": None}
+    return {"Date": None, "Creator": None}
+
+
+def run(args) -> int:
+    if args.seed < 0:
+        raise InputError(f"--seed: expected a non-negative integer, got {args.seed}")
+    names = select(args.only)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out: {out} exists and is not a directory")
+    out.mkdir(parents=True, exist_ok=True)
+    print(f"linrbp figures: seed {args.seed}, format {args.format}, into {out}/")
+    failed = []
+    bar = progress_bar(len(names), desc="figures", unit="fig")
+    for name in names:
+        spec = FIGURES[name]
+        try:
+            fig = spec.make(seed=args.seed) if spec.seeded else spec.make()
+        except MissingClosedForm as exc:
+            failed.append(name)
+            print(f"linrbp figures: error: {name}: {exc}", file=sys.stderr)
+            bar.update(1)
+            continue
+        path = out / f"{name}.{args.format}"
+        save_atomic(fig, path, args.format)
+        bar.update(1)
+        print(f"  wrote {path}  ({spec.title})")
+    bar.close()
+    if failed:
+        print(f"linrbp figures: {len(failed)} figure(s) not drawn: {', '.join(failed)}",
+              file=sys.stderr)
+        return 1
+    return 0
