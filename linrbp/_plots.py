@@ -52,11 +52,24 @@ _PROVIDERS = {
 }
 
 
+# Private modules that define them, for closed forms not (yet) re-exported by linrbp.
+_MODULES = ("linrbp._autoencoder",)
+
+
 def closed_form(name: str) -> Callable:
     """``linrbp.<name>``, or MissingClosedForm naming it and the branch that provides it."""
+    import importlib
+
     import linrbp
 
     fn = getattr(linrbp, name, None)
+    for module in _MODULES:
+        if fn is not None:
+            break
+        try:
+            fn = getattr(importlib.import_module(module), name, None)
+        except ImportError:
+            continue
     if fn is None:
         raise MissingClosedForm(
             f"needs the closed form linrbp.{name} (from the '{_PROVIDERS.get(name, '?')}' work), "
@@ -109,10 +122,15 @@ def jacobian(fun, y, eps=1e-6) -> np.ndarray:
     return np.stack([(F[2 * i] - F[2 * i + 1]) / (2 * steps[i]) for i in range(n)], axis=1)
 
 
-def _path(fun, y0, t_max, n_points=400):
-    """A trajectory sampled on a log-spaced time grid (until it converges, diverges or t_max)."""
-    t_eval = np.concatenate([[0.0], np.geomspace(1e-3, t_max, n_points)])
-    res = integrate(fun, y0, t_max, t_eval=t_eval)
+def _path(fun, y0, t_max, n_points=400, method="DOP853", linear=False):
+    """A trajectory sampled on a time grid (until it converges, diverges or t_max).
+
+    The grid is log-spaced from t = 1e-3 (``linear=False``) or uniform; ``method`` is passed
+    to solve_ivp (an implicit one for stiff fields).
+    """
+    grid = np.linspace(0.0, t_max, n_points + 1)[1:] if linear else np.geomspace(1e-3, t_max, n_points)
+    t_eval = np.concatenate([[0.0], grid])
+    res = integrate(fun, y0, t_max, t_eval=t_eval, method=method)
     return res.t, res.ys, res
 
 
@@ -161,6 +179,20 @@ def _box(ax, lim, xlabel="$a_1$ (lower weight)", ylabel="$a_2$ (upper weight)"):
     ax.axvline(0, color="0.85", lw=0.6, zorder=0)
 
 
+def _mark_limit(ax, point, lim_x, lim_y, color="k"):
+    """An x at a limit point, or an arrow at the box edge pointing to it when it lies outside."""
+    x, y = float(point[0]), float(point[1])
+    (x0, x1), (y0, y1) = lim_x, lim_y
+    if x0 <= x <= x1 and y0 <= y <= y1:
+        ax.plot(x, y, "x", color=color, ms=8, mew=2.0, zorder=7)
+        return
+    cx, cy = np.clip(x, x0, x1), np.clip(y, y0, y1)
+    ax.annotate(f"limit ({x:.3g}, {y:.3g})", xy=(cx, cy), fontsize=8, ha="right" if cx >= x1 else "left",
+                va="bottom" if cy <= y0 else "top", xytext=(cx - 0.12 * (x1 - x0) * np.sign(x - cx),
+                                                             cy - 0.12 * (y1 - y0) * np.sign(y - cy)),
+                arrowprops=dict(arrowstyle="->", color=color, lw=1.0), zorder=7)
+
+
 def _starts(rng, n, lim):
     return rng.uniform(-0.85 * lim, 0.85 * lim, size=(n, 2))
 
@@ -193,7 +225,7 @@ def chain111_portrait(alpha=1.0, beta=1.0, c1s=(1.0, -1.0), *, lim=3.0, n_traj=6
             ax.plot(*y0, "o", color=line.get_color(), ms=5, zorder=5)
             ax.plot(*res.y[0], "o", mfc="none", mec="k", ms=11, mew=1.2, zorder=6)
             p = limit(alpha, beta, c1, float(y0[0]), float(y0[1]))
-            ax.plot(p[0], p[1], "x", color="k", ms=8, mew=2.0, zorder=7)
+            _mark_limit(ax, p, (-lim, lim), (-lim, lim))
         _box(ax, lim)
         ax.set_title(f"$c_1 = {c1:g}$", fontsize=12)
     handles = [
@@ -256,8 +288,10 @@ class BasinMap:
     """Which fixed point each start of a grid reaches: closed form vs integration.
 
     ``predicted`` and ``integrated`` hold a1(inf) per start (shape ``(n, n)``, rows = a2);
-    ``disagree`` marks starts whose two answers differ by more than ``tol`` (relative to
-    1 + |a1|) or whose integration did not converge.
+    ``disagree`` marks converged starts whose two answers differ by more than ``tol``
+    (relative to 1 + |a1|); ``unconverged`` marks starts whose integration did not converge
+    by ``t_max`` (e.g. a start on the trajectory into the degenerate fixed point, where the
+    approach is algebraic, not exponential).
     """
 
     alpha: float
@@ -269,11 +303,17 @@ class BasinMap:
     integrated: np.ndarray
     status: np.ndarray
     disagree: np.ndarray
+    unconverged: np.ndarray
     tol: float
+    t_max: float
 
     @property
     def disagreements(self) -> int:
         return int(self.disagree.sum())
+
+    @property
+    def n_unconverged(self) -> int:
+        return int(self.unconverged.sum())
 
     @property
     def size(self) -> int:
@@ -294,10 +334,12 @@ def chain111_basins(alpha=1.0, beta=1.0, c1=1.0, *, lim=3.0, n=41, t_max=2000.0,
     res = integrate_batch(system, Y0, t_max)
     pred = np.array([limit(alpha, beta, c1, float(x), float(y))[0] for x, y in Y0])
     got = res.y[:, 0]
-    bad = (np.abs(pred - got) > tol * (1 + np.abs(pred))) | (res.status != "converged")
+    conv = res.status == "converged"
+    bad = conv & (np.abs(pred - got) > tol * (1 + np.abs(pred)))
     shape = A1.shape
     return BasinMap(alpha, beta, float(c1), g, g, pred.reshape(shape), got.reshape(shape),
-                    res.status.reshape(shape), bad.reshape(shape), tol)
+                    res.status.reshape(shape), bad.reshape(shape), (~conv).reshape(shape), tol,
+                    float(t_max))
 
 
 def basin_map(alpha=1.0, beta=1.0, c1=1.0, *, lim=3.0, n=41, data: BasinMap | None = None) -> Figure:
@@ -322,9 +364,18 @@ def basin_map(alpha=1.0, beta=1.0, c1=1.0, *, lim=3.0, n=41, data: BasinMap | No
         ax.plot(a1, -a1 ** 2 / c1, **PARABOLA_STYLE)
         for br in _hyperbola(alpha, beta, lim):
             ax.plot(br, alpha / (beta * br), **HYPERBOLA_STYLE)
+        # The trajectory into the degenerate fixed point (tangency of the parabolas with the
+        # hyperbola): the a1 < 0 basin's boundary away from the unstable arc.
+        x = np.cbrt(-c1 * alpha / beta)
+        K = -x ** 2 / c1 - x ** 2 / (2 * c1)
+        ax.plot(a1, a1 ** 2 / (2 * c1) + K, color="k", lw=1.0, ls="-.")
+        ax.plot([x], [-x ** 2 / c1], "o", mfc="white", mec="k", ms=6)
         bad = np.argwhere(b.disagree)
         if bad.size:
-            ax.plot(b.a1[bad[:, 1]], b.a2[bad[:, 0]], "kx", ms=6, mew=1.5)
+            ax.plot(b.a1[bad[:, 1]], b.a2[bad[:, 0]], "kx", ms=7, mew=1.8)
+        slow = np.argwhere(b.unconverged)
+        if slow.size:
+            ax.plot(b.a1[slow[:, 1]], b.a2[slow[:, 0]], "s", mfc="none", mec="k", ms=7, mew=1.2)
         _box(ax, lim, "$a_1(0)$", "$a_2(0)$")
         ax.set_title(f"limit predicted by {what}", fontsize=11)
     handles = [
@@ -334,12 +385,16 @@ def basin_map(alpha=1.0, beta=1.0, c1=1.0, *, lim=3.0, n=41, data: BasinMap | No
                label=r"reaches the $a_1 < 0$ branch"),
         Line2D([], [], **HYPERBOLA_STYLE, label=r"fixed points $a_1a_2=\alpha/\beta$"),
         Line2D([], [], **PARABOLA_STYLE, label=r"$a_1^2 + c_1 a_2 = 0$"),
-        Line2D([], [], ls="", marker="x", color="k", label="disagreement"),
+        Line2D([], [], color="k", lw=1.0, ls="-.",
+               label="trajectory into the degenerate point (o)"),
+        Line2D([], [], ls="", marker="x", color="k", mew=1.8, label="disagreement"),
+        Line2D([], [], ls="", marker="s", mfc="none", mec="k", label=f"not converged by t={b.t_max:g}"),
     ]
-    fig.legend(handles=handles, loc="outside lower center", ncol=5, fontsize=9, frameon=False)
-    fig.suptitle(rf"Basins of A[1,1,1] ($\alpha={alpha:g}$, $\beta={beta:g}$, $c_1={c1:g}$), "
+    fig.legend(handles=handles, loc="outside lower center", ncol=4, fontsize=9, frameon=False)
+    fig.suptitle(rf"Basins of A[1,1,1] ($\alpha={alpha:g}$, $\beta={beta:g}$, $c_1={c1:g}$) over "
                  f"{b.size} starts: {b.disagreements} disagreements "
-                 f"(|Δa1| > {b.tol:g}(1+|a1|) or not converged)", fontsize=12)
+                 f"(|Δa1| > {b.tol:g}(1+|a1|)), {b.n_unconverged} not converged by "
+                 f"t = {b.t_max:g}", fontsize=12)
     fig.basins = b
     return fig
 
@@ -376,7 +431,7 @@ POLY1D_CASES = (
 )
 
 
-def poly1d_flow(cases=POLY1D_CASES, *, t_max=6.0) -> Figure:
+def poly1d_flow(cases=POLY1D_CASES, *, t_max=4.0) -> Figure:
     """x' = Q(x) (THEORY.md section 1): Q with its roots and flow arrows (top), x(t) (bottom).
 
     Roots are filled when stable (Q' < 0). Each x(t) is integrated; its closed-form limit
@@ -389,8 +444,8 @@ def poly1d_flow(cases=POLY1D_CASES, *, t_max=6.0) -> Figure:
         coeffs = tuple(float(c) for c in coeffs)
         Q = _poly_fun(coeffs)
         roots = np.sort(np.real(np.roots(coeffs)[np.abs(np.imag(np.roots(coeffs))) < 1e-12]))
-        lo = min(min(starts), roots.min() if roots.size else 0) - 0.8
-        hi = max(max(starts), roots.max() if roots.size else 0) + 0.8
+        lo = (roots.min() if roots.size else 0.0) - 1.2
+        hi = (roots.max() if roots.size else 0.0) + 1.2
         x = np.linspace(lo, hi, 600)
         ax = axes[0, col]
         ax.plot(x, Q(x), color="k", lw=1.6, label="$Q(x)$")
@@ -416,7 +471,7 @@ def poly1d_flow(cases=POLY1D_CASES, *, t_max=6.0) -> Figure:
         ax = axes[1, col]
         for k, x0 in enumerate(starts):
             pred = plimit(coeffs, float(x0))
-            t, ys, res = _path(Q, np.array([x0]), t_max, n_points=600)
+            t, ys, res = _path(Q, np.array([x0]), t_max, n_points=600, linear=True)
             color = f"C{k}"
             ax.plot(t, ys[:, 0], color=color, lw=1.6, label=f"$x(0) = {x0:g}$")
             if pred.kind == "fixed":
@@ -427,8 +482,8 @@ def poly1d_flow(cases=POLY1D_CASES, *, t_max=6.0) -> Figure:
                             f"integrator: |x| > bound at t = {res.t_end[0]:.4g}",
                             (pred.blowup_time, 0.97), xycoords=("data", "axes fraction"),
                             ha="right", va="top", fontsize=8, color=color)
-        ax.set_xscale("symlog", linthresh=0.1)
-        ax.set_yscale("symlog", linthresh=1.0)
+        ax.set_xlim(0, t_max)
+        ax.set_ylim(min(min(starts), lo) - 0.3, max(max(starts), hi) + 0.3)
         ax.set_xlabel("$t$")
         ax.set_ylabel("$x(t)$")
         ax.set_title("trajectories; dashed = closed-form limit, dotted = blow-up time")
@@ -553,7 +608,8 @@ def autoencoder_convergence(N=4, *, seed=0, scale=0.3, t_max=1e4) -> Figure:
     ax.set_ylabel(r"$1 - |\cos\angle(A(t), C)|$")
     ax.set_title("direction of $A(t)$ converges to $C$")
     ax = axes[0, 1]
-    ax.plot(t[keep], lam_t[keep], color="C1", lw=1.6, label=r"$\lambda(t) = A C^T/|C|^2$")
+    ax.plot(t[keep], lam_t[keep], color="C1", lw=1.6,
+            label=rf"$\lambda(t) = A C^T/|C|^2$, at $t={t[-1]:.3g}$: {lam_t[-1]:.5f}")
     ax.axhline(float(lam), color="k", ls="--", lw=1.0,
                label=rf"root of $\frac{{|C|^2}}{{2}}\lambda^3 + K\lambda - 1$: {float(lam):.5f}")
     ax.set_ylabel(r"$\lambda(t)$")
@@ -645,7 +701,7 @@ def _probe_panel(ax, probe: dict):
 
 
 # -- 9. the non-linear chain -------------------------------------------------------------------
-def nonlinear_portraits(mu=2.0, c1=1.0, *, seed=0, lim=2.5, n_traj=5, t_max=50.0) -> Figure:
+def nonlinear_portraits(mu=2.0, c1=1.0, *, seed=0, lim=2.5, n_traj=5, t_max=20.0) -> Figure:
     """A[1,1,1] with hidden output (a1 I)^mu (THEORY.md section 7), with and without f'.
 
     Moments from a seeded sample with I > 0. With f' the fixed points a2 a1^mu = alpha/beta
@@ -655,8 +711,9 @@ def nonlinear_portraits(mu=2.0, c1=1.0, *, seed=0, lim=2.5, n_traj=5, t_max=50.0
     field = closed_form("nonlinear_field")
     limit = closed_form("nonlinear_limit")
     rng = _rng(seed)
-    I = rng.uniform(0.5, 1.5, size=2000)
-    T = 1.5 * I + 0.3 * rng.normal(size=I.size)
+    # A constant target makes alpha/beta and gamma/delta clearly different.
+    I = rng.uniform(0.1, 1.0, size=2000)
+    T = 1.0 + 0.1 * rng.normal(size=I.size)
     mom = dict(alpha=np.mean(T * I ** mu), beta=np.mean(I ** (2 * mu)), gamma=np.mean(T * I),
                delta=np.mean(I ** (mu + 1)))
     fig, axes = _figure(1, 2, 12.4, 6.0)
@@ -678,21 +735,22 @@ def nonlinear_portraits(mu=2.0, c1=1.0, *, seed=0, lim=2.5, n_traj=5, t_max=50.0
             ax.plot(a1, mom["gamma"] / (mom["delta"] * a1 ** mu), color="tab:brown", lw=1.4,
                     ls="--", label=r"$a_2 a_1^\mu = \gamma/\delta$ ($a_1' = 0$)")
         for k, y0 in enumerate(starts):
-            t, ys, res = _path(fun, y0, t_max)
+            # Without f' the field is stiff once a1 is large (a2 relaxes at rate beta a1^2mu).
+            t, ys, res = _path(fun, y0, t_max, method="DOP853" if with_fprime else "LSODA")
             ax.plot(ys[:, 0], ys[:, 1], color=f"C{k}", lw=1.6)
             ax.plot(*y0, "o", color=f"C{k}", ms=5)
             if with_fprime:
                 p = limit(mom["alpha"], mom["beta"], c1, mu, float(y0[0]), float(y0[1]))
-                ax.plot(p[0], p[1], "kx", ms=8, mew=2)
+                _mark_limit(ax, p, (0, lim), (-lim, lim))
         ax.set_xlim(0, lim)
         ax.set_ylim(-lim, lim)
         ax.set_xlabel("$a_1$")
         ax.set_ylabel("$a_2$")
         ax.set_title("with $f'$: converges (x = closed-form limit)" if with_fprime
-                     else "without $f'$: no fixed point")
+                     else f"without $f'$: no fixed point, $a_1$ drifts on (t ≤ {t_max:g} shown)")
         ax.legend(fontsize=9, loc="lower right")
     fig.suptitle(rf"Non-linear A[1,1,1], hidden output $(a_1 I)^\mu$, $\mu = {mu:g}$, "
-                 rf"$c_1 = {c1:g}$, $I\sim U(0.5, 1.5)$ (seed {seed})", fontsize=12)
+                 rf"$c_1 = {c1:g}$, $I\sim U(0.1, 1)$, $T = 1 + 0.1\,N(0,1)$ (seed {seed})", fontsize=12)
     return fig
 
 
@@ -705,7 +763,7 @@ def arbp_symmetry(alpha=1.0, beta=1.0, *, layers=(4, 5, 3), seed=0, t_max=1e3) -
     """
     alpha, beta = float(alpha), _positive(beta, "beta")
     rng = _rng(seed)
-    system = LinearSystem.create([1, 1, 1], "arbp", _scalar_stats(alpha, beta), [[[0.0]]])
+    system = LinearSystem.create([1, 1, 1], "arbp", _scalar_stats(alpha, beta))
     y0 = np.array([0.3, -0.4, 1.2])  # a1, a2, c1
     t, ys, res = _path(system, y0, t_max, n_points=500)
     keep = t > 0
@@ -728,7 +786,7 @@ def arbp_symmetry(alpha=1.0, beta=1.0, *, layers=(4, 5, 3), seed=0, t_max=1e3) -
         A1 = rng.normal(scale=scale, size=(N1, N0))
         A2 = rng.normal(scale=scale, size=(N2, N1))
         C1 = rng.normal(scale=scale, size=(N1, N2))
-        sysm = LinearSystem.create(list(layers), "arbp", stats, [C1])
+        sysm = LinearSystem.create(list(layers), "arbp", stats)
         t, ys, res = _path(sysm, sysm.pack([A1, A2], [C1]), t_max, n_points=500)
         (W1, W2), (F1,) = sysm.unpack(ys)
         asym = np.linalg.norm(F1 - np.swapaxes(W2, -1, -2), axis=(1, 2)) / np.linalg.norm(W2, axis=(1, 2))
