@@ -110,16 +110,19 @@ def chain111_system(alpha, beta, c1, rule="srbp") -> LinearSystem:
 
 
 def jacobian(fun, y, eps=1e-6) -> np.ndarray:
-    """Central-difference Jacobian of a vector field at ``y`` (the linearisation)."""
+    """Central-difference Jacobian of a vector field at ``y`` (n,) or at each of ``y`` (m, n).
+
+    Returns (n, n) or (m, n, n); one batched call of ``fun`` (the linearisation).
+    """
     y = np.asarray(y, float)
-    n = y.size
-    steps = eps * np.maximum(1.0, np.abs(y))
-    Y = np.repeat(y[None], 2 * n, axis=0)
-    for i in range(n):
-        Y[2 * i, i] += steps[i]
-        Y[2 * i + 1, i] -= steps[i]
-    F = fun(Y)
-    return np.stack([(F[2 * i] - F[2 * i + 1]) / (2 * steps[i]) for i in range(n)], axis=1)
+    Y = np.atleast_2d(y)
+    m, n = Y.shape
+    steps = eps * np.maximum(1.0, np.abs(Y))                      # (m, n)
+    D = np.eye(n)[None] * steps[:, :, None]                       # (m, n, n): row i = step in i
+    F = fun(np.concatenate([(Y[:, None] + D).reshape(-1, n), (Y[:, None] - D).reshape(-1, n)]))
+    Fp, Fm = F[: m * n].reshape(m, n, n), F[m * n:].reshape(m, n, n)
+    J = np.swapaxes((Fp - Fm) / (2 * steps[:, :, None]), 1, 2)    # J[k, :, i] = df/dy_i
+    return J[0] if y.ndim == 1 else J
 
 
 def _path(fun, y0, t_max, n_points=400, method="DOP853", linear=False):
@@ -134,12 +137,12 @@ def _path(fun, y0, t_max, n_points=400, method="DOP853", linear=False):
     return res.t, res.ys, res
 
 
-def _streams(ax, fun, lim, n=60):
+def _streams(ax, fun, lim, density=1.1, n=60):
     g = np.linspace(-lim, lim, n)
     X, Y = np.meshgrid(g, g)
     V = fun(np.stack([X.ravel(), Y.ravel()], axis=1))
     U, W = V[:, 0].reshape(X.shape), V[:, 1].reshape(X.shape)
-    ax.streamplot(X, Y, U, W, color=STREAM_COLOR, density=1.1, linewidth=0.7, arrowsize=0.8)
+    ax.streamplot(X, Y, U, W, color=STREAM_COLOR, density=density, linewidth=0.7, arrowsize=0.8)
 
 
 def _hyperbola(alpha, beta, lim, n=800):
@@ -157,16 +160,17 @@ def _draw_fixed_points(ax, system, alpha, beta, lim):
     """The hyperbola a1 a2 = alpha/beta, coloured by the sign of the non-zero eigenvalue."""
     for a1 in _hyperbola(alpha, beta, lim, n=300):
         a2 = alpha / (beta * a1)
-        lam = np.array([_nonzero_eigenvalue(system, [x, y]) for x, y in zip(a1, a2)])
+        lam = _nonzero_eigenvalues(system, np.column_stack([a1, a2]))
         stable = np.ma.masked_where(lam >= 0, a2)
         unstable = np.ma.masked_where(lam < 0, a2)
         ax.plot(a1, stable, color=STABLE, lw=3.0, solid_capstyle="butt", zorder=3)
         ax.plot(a1, unstable, color=UNSTABLE, lw=3.0, ls="--", zorder=3)
 
 
-def _nonzero_eigenvalue(system, y):
-    ev = np.linalg.eigvals(jacobian(system, np.asarray(y, float)))
-    return float(np.real(ev[np.argmax(np.abs(ev))]))
+def _nonzero_eigenvalues(system, Y):
+    """At fixed points of a 2-d field with a line of fixed points: the eigenvalue that is not 0."""
+    ev = np.real(np.linalg.eigvals(jacobian(system, Y)))
+    return ev[np.arange(len(ev)), np.argmax(np.abs(ev), axis=1)]
 
 
 def _box(ax, lim, xlabel="$a_1$ (lower weight)", ylabel="$a_2$ (upper weight)"):
@@ -199,7 +203,7 @@ def _starts(rng, n, lim):
 
 # -- 1. chain111 phase portrait ---------------------------------------------------------------
 def chain111_portrait(alpha=1.0, beta=1.0, c1s=(1.0, -1.0), *, lim=3.0, n_traj=6, seed=0,
-                      t_max=200.0) -> Figure:
+                      t_max=200.0, density=1.1) -> Figure:
     """A[1,1,1] under SRBP: a1' = c1 e, a2' = a1 e, e = alpha - beta a1 a2 (THEORY.md section 2).
 
     One panel per c1: streamlines, the fixed-point hyperbola a1 a2 = alpha/beta coloured by the
@@ -213,7 +217,7 @@ def chain111_portrait(alpha=1.0, beta=1.0, c1s=(1.0, -1.0), *, lim=3.0, n_traj=6
     fig, axes = _figure(1, len(c1s), 6.2 * len(c1s), 6.6)
     for ax, c1 in zip(axes[0], c1s):
         system = chain111_system(alpha, beta, c1)
-        _streams(ax, system, lim)
+        _streams(ax, system, lim, density)
         a1 = np.linspace(-lim, lim, 400)
         ax.plot(a1, -a1 ** 2 / c1, **PARABOLA_STYLE, zorder=2)
         _draw_fixed_points(ax, system, alpha, beta, lim)
@@ -246,7 +250,7 @@ def chain111_portrait(alpha=1.0, beta=1.0, c1s=(1.0, -1.0), *, lim=3.0, n_traj=6
 
 # -- 2. BP and RBP side by side ----------------------------------------------------------------
 def bp_rbp_portraits(alpha=1.0, beta=1.0, c1=1.0, *, lim=3.0, n_traj=6, seed=0,
-                     t_max=200.0) -> Figure:
+                     t_max=200.0, density=1.1) -> Figure:
     """A[1,1,1] on the same data and starts: BP (a1' = a2 e) beside RBP (a1' = c1 e).
 
     BP conserves a1^2 - a2^2 (its trajectories are hyperbolas), RBP conserves a2 - a1^2/(2 c1)
@@ -260,7 +264,7 @@ def bp_rbp_portraits(alpha=1.0, beta=1.0, c1=1.0, *, lim=3.0, n_traj=6, seed=0,
               "rbp": rf"RBP with $c_1 = {c1:g}$: $a_1' = c_1 e$"}
     for ax, rule in zip(axes[0], ("bp", "rbp")):
         system = chain111_system(alpha, beta, c1, rule)
-        _streams(ax, system, lim)
+        _streams(ax, system, lim, density)
         _draw_fixed_points(ax, system, alpha, beta, lim)
         for k, y0 in enumerate(starts):
             t, ys, res = _path(system, y0, t_max)
@@ -701,7 +705,8 @@ def _probe_panel(ax, probe: dict):
 
 
 # -- 9. the non-linear chain -------------------------------------------------------------------
-def nonlinear_portraits(mu=2.0, c1=1.0, *, seed=0, lim=2.5, n_traj=5, t_max=20.0) -> Figure:
+def nonlinear_portraits(mu=2.0, c1=1.0, *, seed=0, lim=2.5, n_traj=5, t_max=20.0,
+                        density=1.0) -> Figure:
     """A[1,1,1] with hidden output (a1 I)^mu (THEORY.md section 7), with and without f'.
 
     Moments from a seeded sample with I > 0. With f' the fixed points a2 a1^mu = alpha/beta
@@ -725,7 +730,7 @@ def nonlinear_portraits(mu=2.0, c1=1.0, *, seed=0, lim=2.5, n_traj=5, t_max=20.0
         X, Y = np.meshgrid(g1, g2)
         V = fun(np.stack([X.ravel(), Y.ravel()], axis=1))
         ax.streamplot(X, Y, V[:, 0].reshape(X.shape), V[:, 1].reshape(X.shape), color=STREAM_COLOR,
-                      density=1.0, linewidth=0.7)
+                      density=density, linewidth=0.7)
         a1 = np.linspace(0.05, lim, 400)
         ax.plot(a1, mom["alpha"] / (mom["beta"] * a1 ** mu), color=STABLE if with_fprime else "k",
                 lw=2.5 if with_fprime else 1.4,
