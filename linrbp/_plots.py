@@ -27,7 +27,8 @@ from ._integrate import integrate, integrate_batch
 from ._stats import DataStats
 
 __all__ = [
-    "FIGURES", "FigureSpec", "MissingClosedForm", "BasinMap", "chain111_basins",
+    "FIGURES", "FigureSpec", "MissingClosedForm", "BasinMap", "chain111_basins", "closed_form",
+    "jacobian", "chain111_system", "chain_system",
     "chain111_portrait", "bp_rbp_portraits", "basin_map", "poly1d_flow", "chain_depths",
     "wide_trajectories", "autoencoder_convergence", "single_hidden_convergence",
     "nonlinear_portraits", "arbp_symmetry",
