@@ -48,13 +48,13 @@ class MissingClosedForm(RuntimeError):
 _PROVIDERS = {
     "poly1d_limit": "scalar", "real_roots": "scalar", "chain111_limit": "scalar",
     "chain111_stable": "scalar", "chain_limit": "scalar", "wide_limit": "scalar",
-    "nonlinear_limit": "scalar", "nonlinear_field": "scalar",
+    "nonlinear_limit": "scalar", "nonlinear_field": "scalar", "nonlinear_moments": "scalar",
     "autoencoder_limit": "matrix", "autoencoder_product": "matrix",
 }
 
 
 # Private modules that define them, for closed forms not (yet) re-exported by linrbp.
-_MODULES = ("linrbp._autoencoder",)
+_MODULES = ("linrbp._autoencoder", "linrbp._poly1d", "linrbp._closed_forms")
 
 
 def closed_form(name: str) -> Callable:
@@ -716,16 +716,17 @@ def nonlinear_portraits(mu=2.0, c1=1.0, *, seed=0, lim=2.5, n_traj=5, t_max=20.0
     """
     field = closed_form("nonlinear_field")
     limit = closed_form("nonlinear_limit")
+    moments = closed_form("nonlinear_moments")
     rng = _rng(seed)
     # A constant target makes alpha/beta and gamma/delta clearly different.
     I = rng.uniform(0.1, 1.0, size=2000)
     T = 1.0 + 0.1 * rng.normal(size=I.size)
-    mom = dict(alpha=np.mean(T * I ** mu), beta=np.mean(I ** (2 * mu)), gamma=np.mean(T * I),
-               delta=np.mean(I ** (mu + 1)))
+    mom = moments(I, T, mu)
     fig, axes = _figure(1, 2, 12.4, 6.0)
     starts = np.column_stack([rng.uniform(0.3, lim * 0.8, n_traj), rng.uniform(-lim * 0.6, lim * 0.8, n_traj)])
     for ax, with_fprime in zip(axes[0], (True, False)):
-        fun = field(mu=mu, c1=c1, with_fprime=with_fprime, **mom)
+        def fun(y, with_fprime=with_fprime):
+            return field(mom, c1, mu, y, derivative=with_fprime)
         g1 = np.linspace(0.05, lim, 60)
         g2 = np.linspace(-lim, lim, 60)
         X, Y = np.meshgrid(g1, g2)
@@ -836,7 +837,7 @@ FIGURES: dict[str, FigureSpec] = {
         FigureSpec("single-hidden", "single hidden layer: product convergence, invariant drift",
                    single_hidden_convergence, True, ()),
         FigureSpec("nonlinear", "non-linear chain with and without f'", nonlinear_portraits, True,
-                   ("nonlinear_field", "nonlinear_limit")),
+                   ("nonlinear_field", "nonlinear_limit", "nonlinear_moments")),
         FigureSpec("arbp", "ARBP: c1 - a2 constant, weights becoming symmetric", arbp_symmetry,
                    True, ()),
     )

@@ -130,7 +130,7 @@ def test_autoencoder_figure_converges_to_the_closed_form():
 
 
 SCALAR = ("chain111_limit", "poly1d_limit", "chain_limit", "wide_limit", "nonlinear_field",
-          "nonlinear_limit")
+          "nonlinear_limit", "nonlinear_moments")
 needs_scalar = pytest.mark.skipif(not _has_closed_forms(*SCALAR),
                                   reason="scalar closed forms not in this build")
 
