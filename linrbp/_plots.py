@@ -525,7 +525,8 @@ def chain_depths(depths=(2, 3, 4, 5, 6), alpha=1.0, beta=1.0, *, seed=0, t_max=1
         axes[0, 0].plot(t[keep], loss[keep], color=color, lw=1.6, label=f"$L = {L}$")
         pred = np.asarray(limit(alpha, beta, feedback, weights, rule="srbp"), float).ravel()
         axes[0, 1].plot(t[t > 0], ys[t > 0, 0], color=color, lw=1.6,
-                        label=f"$L = {L}$: $a_1(\\infty) = {pred[0]:.4f}$")
+                        label=f"$L = {L}$: $a_1(\\infty) = {pred[0]:.4f}$, integrated "
+                              f"$a_1(t_{{end}})$ off by {abs(ys[-1, 0] - pred[0]):.0e}")
         axes[0, 1].axhline(pred[0], color=color, ls="--", lw=1.0)
     ax = axes[0, 0]
     ax.set_xscale("log")

@@ -37,8 +37,21 @@ def test_at_least_three_notebooks_in_step_with_the_generator():
                 assert cell.outputs == [] and cell.execution_count is None, f"{name}: outputs in git"
 
 
+def _missing(name):
+    from linrbp import _plots
+    missing = []
+    for fn in GEN.NEEDS.get(name, ()):
+        try:
+            _plots.closed_form(fn)
+        except _plots.MissingClosedForm:
+            missing.append(fn)
+    return missing
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_notebook_runs_top_to_bottom(name, monkeypatch):
+    if _missing(name):
+        pytest.skip(f"closed forms not in this build: {', '.join(_missing(name))}")
     # The kernel imports this tree's linrbp, not an installed one.
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
