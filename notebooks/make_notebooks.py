@@ -99,7 +99,7 @@ and A[1,N,1]. Closed-form limits are compared with integration in every picture.
 Streamlines, the fixed-point hyperbola a1 a2 = alpha/beta coloured by the linearisation, the
 critical parabola a1^2 + c1 a2 = 0, integrated trajectories and their closed-form limits."""),
         ("code", '''\
-fig = plots.chain111_portrait(1.0, 1.0, c1s=(1.0, -1.0), n_traj=4, seed=0, t_max=100.0, density=0.7)
+fig = plots.chain111_portrait(1.0, 1.0, c1s=(1.0, -1.0), n_traj=3, seed=0, t_max=100.0, density=0.6)
 fig'''),
         ("md", """\
 ## Closed form against integration, one start

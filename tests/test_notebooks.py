@@ -61,5 +61,8 @@ def test_notebook_runs_top_to_bottom(name, monkeypatch):
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     images = [o for o in outputs if "image/png" in o.get("data", {})]
-    n_figures = sum(1 for c in nb.cells if c.cell_type == "code" and "plots." in c.source.splitlines()[-1])
+    # cells that end by showing a figure: a plots.* call or `fig`
+    n_figures = sum(1 for c in nb.cells if c.cell_type == "code"
+                    and (c.source.splitlines()[-1].startswith("plots.")
+                         or c.source.splitlines()[-1] == "fig"))
     assert len(images) == n_figures > 0
