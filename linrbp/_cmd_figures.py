@@ -7,6 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from . import __version__
 from ._errors import InputError
 from ._plots import FIGURES, MissingClosedForm
 from ._progress import progress_bar
@@ -45,12 +46,12 @@ def select(only: str | None) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def save_atomic(fig, path: Path, fmt: str) -> None:
+def save_atomic(fig, path: Path, fmt: str, description: str = "") -> None:
     """Render to a temporary file beside ``path``, then rename: never a half-written figure."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".{fmt}", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fig.savefig(fh, format=fmt, dpi=DPI, metadata=_metadata(fmt))
+            fig.savefig(fh, format=fmt, dpi=DPI, metadata=_metadata(fmt, description))
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -60,13 +61,14 @@ def save_atomic(fig, path: Path, fmt: str) -> None:
         raise
 
 
-def _metadata(fmt):
-    # Fixed metadata so that the same seed gives the same bytes (no creation dates).
+def _metadata(fmt, description):
+    # What drew the file (command, version, seed), and no creation dates: the same seed gives
+    # the same bytes.
     if fmt == "png":
-        return {"Software": None}
+        return {"Software": None, "Description": description}
     if fmt == "pdf":
-        return {"CreationDate": None, "Producer": None, "Creator": None}
-    return {"Date": None, "Creator": None}
+        return {"CreationDate": None, "Producer": None, "Creator": None, "Subject": description}
+    return {"Date": None, "Creator": None, "Description": description}
 
 
 def run(args) -> int:
@@ -90,7 +92,9 @@ def run(args) -> int:
             bar.update(1)
             continue
         path = out / f"{name}.{args.format}"
-        save_atomic(fig, path, args.format)
+        seed = f" --seed {args.seed}" if spec.seeded else ""
+        save_atomic(fig, path, args.format,
+                    f"linrbp {__version__}: linrbp figures --only {name}{seed}")
         bar.update(1)
         print(f"  wrote {path}  ({spec.title})")
     bar.close()

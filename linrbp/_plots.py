@@ -244,8 +244,8 @@ def chain111_portrait(alpha=1.0, beta=1.0, c1s=(1.0, -1.0), *, lim=3.0, n_traj=6
         Line2D([], [], ls="", marker="x", color="k", mew=2, label="closed-form limit"),
     ]
     fig.legend(handles=handles, loc="outside lower center", ncol=4, fontsize=9, frameon=False)
-    fig.suptitle(rf"A[1,1,1] under random backpropagation, $\alpha={alpha:g}$, $\beta={beta:g}$",
-                 fontsize=13)
+    fig.suptitle(rf"A[1,1,1] under random backpropagation, $\alpha={alpha:g}$, $\beta={beta:g}$ "
+                 f"(starts drawn with seed {seed})", fontsize=13)
     return fig
 
 
@@ -283,7 +283,7 @@ def bp_rbp_portraits(alpha=1.0, beta=1.0, c1=1.0, *, lim=3.0, n_traj=6, seed=0,
     ]
     fig.legend(handles=handles, loc="outside lower center", ncol=5, fontsize=9, frameon=False)
     fig.suptitle(rf"BP and RBP on the same data ($\alpha={alpha:g}$, $\beta={beta:g}$) "
-                 "from the same starts", fontsize=13)
+                 f"from the same starts (seed {seed})", fontsize=13)
     return fig
 
 

@@ -204,6 +204,7 @@ def test_cli_writes_files_deterministically(tmp_path, capsys):
     assert str(out / "arbp.png") in printed and "seed 0" in printed
     first = (out / "arbp.png").read_bytes()
     assert first[:8] == b"\x89PNG\r\n\x1a\n"
+    assert b"linrbp figures --only arbp --seed 0" in first  # provenance in the file
     assert main(["figures", "--out", str(out), "--only", "single-hidden"]) == 0
     assert (out / "arbp.png").read_bytes() == first  # untouched
     again = tmp_path / "again"
