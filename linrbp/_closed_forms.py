@@ -23,7 +23,7 @@ from numpy.polynomial import polynomial as npoly
 from scipy.optimize import brentq
 
 from ._errors import InputError
-from ._poly1d import EPS, _sign, breakpoints, cauchy_bound, poly1d_limit, walk_to_root
+from ._poly1d import EPS, _sign, poly1d_limit
 
 __all__ = [
     "rbp_to_srbp", "chain_reduction", "chain_limit", "chain111_limit", "chain111_stable",
@@ -137,16 +137,22 @@ class ChainReduction:
         bound = abs(g) * (4 * EPS * (abs(self.alpha) + self.beta * abs(P[0])) + self.beta * perr) + 1e-300
         return q, -g * self.beta * P[1], -g * self.beta * P[2], bound
 
-    def coefficients(self) -> np.ndarray:
-        """Q's coefficients, highest degree first (composition in floating point)."""
-        poly = np.array([0.0, 1.0])
-        P = np.array([self.const]) * poly
+    def series(self, x) -> np.ndarray:
+        """Taylor coefficients of Q at x: Q(x + w) = sum_k b_k w^k, through the recursion."""
+        v = np.array([x, 1.0])
+        P = self.const * v
         for s, K in zip(self.s, self.K):
-            poly = s * npoly.polymul(poly, poly)
-            poly[0] += K
-            P = npoly.polymul(P, poly)
+            v = s * np.convolve(v, v)
+            v[0] += K
+            P = np.convolve(P, v)
         Q = -self.gain * self.beta * P
         Q[0] += self.gain * self.alpha
+        return Q
+
+    def coefficients(self) -> np.ndarray:
+        """Q's coefficients, highest degree first (ill-conditioned for deep chains: used only
+        for display and shallow checks)."""
+        Q = self.series(0.0)
         return np.trim_zeros(Q[::-1], "f") if np.any(Q) else np.zeros(1)
 
     def limit_x(self):
@@ -156,17 +162,102 @@ class ChainReduction:
         q, _, _, b = self.taylor(self.x0)
         if _sign(q, b) == 0:
             return self.x0, False
-        coeffs = self.coefficients()
-        if coeffs.size <= 1:
-            return math.copysign(math.inf, q), None
-        s = 1 if q > 0 else -1
-        pts = breakpoints(coeffs)
-        far = 2 * (cauchy_bound(coeffs) + abs(self.x0)) + 1
-        # Make sure the structural Q has the far sign of the polynomial at the far end.
-        found = walk_to_root(self.taylor, self.x0, s, pts, far)
-        if found is None:
+        with np.errstate(over="ignore", invalid="ignore"):
+            return series_walk(self.series, self.taylor, self.x0, 1 if q > 0 else -1)
+
+
+def _lower_radius(b) -> float:
+    """No root of sum_k b_k w^k with |w| below this (Fujiwara's bound on the reversed
+    polynomial): 1 / (2 max_k |b_k / b_0|^(1/k))."""
+    b0 = abs(b[0])
+    nz = np.flatnonzero(b[1:]) + 1
+    if nz.size == 0:
+        return math.inf
+    with np.errstate(divide="ignore"):
+        logs = (np.log(np.abs(b[nz])) - math.log(b0)) / nz
+    return 0.5 * math.exp(-float(np.max(logs)))
+
+
+def _upper_radius(b) -> float:
+    """Every root of sum_k b_k w^k lies within this radius (Fujiwara's bound)."""
+    n = len(b) - 1
+    while n > 0 and b[n] == 0:
+        n -= 1
+    if n == 0:
+        return 0.0
+    k = np.arange(n)
+    nz = b[:n] != 0
+    if not np.any(nz):
+        return 0.0
+    logs = (np.log(np.abs(b[:n][nz])) - math.log(abs(b[n]))) / (n - k[nz])
+    return 2.0 * math.exp(float(np.max(logs)))
+
+
+def series_walk(series, taylor, x0: float, s: int, max_iter: int = 5000):
+    """First root of Q from x0 in direction s, stepping by root-free radii.
+
+    At each x the Taylor coefficients (computed through the structure, so accurate near x) give
+    a disk free of roots of Q (Fujiwara); x advances by its radius, so no root is jumped over.
+    Near a root the Newton step is bracketed, and accepted when Q' has no root in the bracket
+    (Q monotone there: the root is unique and first). |Q| within rounding is a root at which Q
+    touches zero (a multiple root, refined on Q'). Past the disk that holds every root (from
+    x0), there is no root ahead: (s*inf, None).
+    """
+    b = series(x0)
+    reach = 2.0 * _upper_radius(b)
+    x = x0
+    for _ in range(max_iter):
+        b = series(x)
+        q, q1, q2, bound = taylor(x)
+        if abs(q) <= bound:
+            return _touch(taylor, x), True
+        if (q > 0) != (s > 0):
+            raise RuntimeError("series_walk: stepped over a root")
+        rho = _lower_radius(b)
+        if q1 * s < 0:
+            y = x + s * 1.5 * abs(q / q1)
+            qy = taylor(y)[0]
+            if (qy > 0) != (s > 0) and qy != 0:
+                d = np.arange(1, len(b)) * b[1:]
+                if _lower_radius(d) >= abs(y - x):
+                    lo, hi = (x, y) if s > 0 else (y, x)
+                    return brentq(lambda t: taylor(t)[0], lo, hi, xtol=1e-300, rtol=4 * EPS, maxiter=500), False
+        if not math.isfinite(rho):
             return s * math.inf, None
-        return found
+        x_new = x + s * rho
+        if (x_new - x0) * s > reach or not math.isfinite(x_new):
+            return s * math.inf, None
+        if x_new == x:
+            return _touch(taylor, x), True
+        x = x_new
+    raise RuntimeError("series_walk: no convergence")
+
+
+def _touch(taylor, x0):
+    """A root x0 within rounding: the critical point of Q there if |Q| stays within rounding
+    at it (a multiple root), else x0 polished by Newton on Q (a simple root)."""
+    x = x0
+    for _ in range(60):
+        _, q1, q2, _ = taylor(x)
+        if q2 == 0:
+            break
+        xn = x - q1 / q2
+        if abs(xn - x) <= 2 * EPS * abs(x) + 1e-300 or not math.isfinite(xn):
+            break
+        x = xn
+    q, _, _, bound = taylor(x)
+    if abs(q) <= bound and abs(x - x0) <= 1e-4 * max(1.0, abs(x0)):
+        return float(x)
+    x = x0
+    for _ in range(20):
+        q, q1, _, _ = taylor(x)
+        if q == 0 or q1 == 0:
+            break
+        xn = x - q / q1
+        if abs(xn - x) <= 2 * EPS * abs(x):
+            break
+        x = xn
+    return float(x)
 
 
 def chain_reduction(alpha, beta, feedback, weights, rule="srbp") -> ChainReduction:
