@@ -197,19 +197,19 @@ def test_chain_depths_and_wide_and_nonlinear_draw():
 # -- the command ------------------------------------------------------------------------------
 def test_cli_writes_files_deterministically(tmp_path, capsys):
     out = tmp_path / "figs"
-    assert main(["figures", "--out", str(out), "--only", "arbp,single-hidden"]) == 0
+    assert main(["figures", "--out", str(out), "--only", "single-hidden,autoencoder"]) == 0
     printed = capsys.readouterr().out
     files = sorted(p.name for p in out.iterdir())
-    assert files == ["arbp.png", "single-hidden.png"]
-    assert str(out / "arbp.png") in printed and "seed 0" in printed
-    first = (out / "arbp.png").read_bytes()
+    assert files == ["autoencoder.png", "single-hidden.png"]
+    assert str(out / "single-hidden.png") in printed and "seed 0" in printed
+    first = (out / "single-hidden.png").read_bytes()
     assert first[:8] == b"\x89PNG\r\n\x1a\n"
-    assert b"linrbp figures --only arbp --seed 0" in first  # provenance in the file
-    assert main(["figures", "--out", str(out), "--only", "single-hidden"]) == 0
-    assert (out / "arbp.png").read_bytes() == first  # untouched
+    assert b"linrbp figures --only single-hidden --seed 0" in first  # provenance in the file
     again = tmp_path / "again"
-    assert main(["figures", "--out", str(again), "--only", "arbp"]) == 0
-    assert (again / "arbp.png").read_bytes() == first  # same seed, same bytes
+    assert main(["figures", "--out", str(again), "--only", "single-hidden"]) == 0
+    assert (again / "single-hidden.png").read_bytes() == first  # same seed, same bytes
+    assert main(["figures", "--out", str(again), "--only", "single-hidden", "--seed", "1"]) == 0
+    assert (again / "single-hidden.png").read_bytes() != first
 
 
 def test_cli_formats(tmp_path):
@@ -250,3 +250,21 @@ def test_cli_out_must_be_a_directory(tmp_path, capsys):
 def test_public_module_reexports():
     from linrbp import plots as public
     assert public.FIGURES is plots.FIGURES and public.basin_map is plots.basin_map
+
+
+@needs_scalar
+def test_linearisation_colouring_agrees_with_chain111_stable():
+    # Two routes to the same answer: eigenvalues of the finite-difference Jacobian of the
+    # LinearSystem field (what the portraits colour by) and the scalar module's stability test.
+    stable = plots.closed_form("chain111_stable")
+    rng = np.random.default_rng(5)
+    for _ in range(40):
+        alpha, c1 = rng.choice([-1, 1]) * rng.uniform(0.3, 2), rng.choice([-1, 1]) * rng.uniform(0.3, 2)
+        beta = rng.uniform(0.3, 2)
+        system = plots.chain111_system(alpha, beta, c1)
+        a1 = rng.choice([-1, 1]) * rng.uniform(0.2, 3)
+        a2 = alpha / (beta * a1)
+        if abs(a1 ** 2 + c1 * a2) < 1e-3:
+            continue  # the degenerate point itself: neither test is meaningful there
+        lam = plots._nonzero_eigenvalues(system, np.array([[a1, a2]]))[0]
+        assert (lam < 0) == bool(stable(alpha, beta, c1, a1, a2))
