@@ -45,13 +45,16 @@ def _missing(name):
             _plots.closed_form(fn)
         except _plots.MissingClosedForm:
             missing.append(fn)
+    for module in GEN.NEEDS_MODULES.get(name, ()):
+        if importlib.util.find_spec(module) is None:
+            missing.append(module)
     return missing
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_notebook_runs_top_to_bottom(name, monkeypatch):
     if _missing(name):
-        pytest.skip(f"closed forms not in this build: {', '.join(_missing(name))}")
+        pytest.skip(f"not in this build: {', '.join(_missing(name))}")
     # The kernel imports this tree's linrbp, not an installed one.
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
