@@ -11,6 +11,7 @@ in ``linrbp._rules`` broadcast over leading axes), so nothing is restated here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Sequence
 
 import numpy as np
@@ -31,23 +32,23 @@ class Ensemble:
     layers: tuple[int, ...]
     rule: Rule
 
-    @property
+    @cached_property
     def template(self) -> LinearSystem:
         n0, nl = self.layers[0], self.layers[-1]
         stats = DataStats(np.eye(n0), np.zeros((nl, n0)))
         fb = () if self.rule.adaptive else tuple(np.zeros(s) for s in _fixed_feedback_shapes(self))
         return LinearSystem(self.layers, self.rule, stats, fb)
 
-    @property
+    @cached_property
     def n_state(self) -> int:
         return self.template.n_state
 
-    @property
+    @cached_property
     def param_shapes(self) -> list[tuple[int, int]]:
         n0, nl = self.layers[0], self.layers[-1]
         return [(n0, n0), (nl, n0)] + _fixed_feedback_shapes(self)
 
-    @property
+    @cached_property
     def n_param(self) -> int:
         return sum(a * b for a, b in self.param_shapes)
 
@@ -62,7 +63,6 @@ class Ensemble:
 
     def system(self, Z: np.ndarray) -> LinearSystem:
         """The batched LinearSystem whose moments and feedback are read from states Z (B, .)."""
-        Z = np.asarray(Z, dtype=float)
         i = self.n_state
         mats = []
         for a, b in self.param_shapes:
@@ -75,7 +75,14 @@ class Ensemble:
         single = Z.ndim == 1
         Z = np.atleast_2d(Z)
         out = np.zeros_like(Z)
-        out[:, :self.n_state] = self.system(Z)(Z[:, :self.n_state])
+        system = self.system(Z)
+        weights, fb = system.unpack(Z[:, :self.n_state])
+        dA, dC = system.velocity(weights, fb)
+        i = 0
+        for M in dA + (dC if self.rule.adaptive else []):
+            k = M.shape[-2] * M.shape[-1]
+            out[:, i:i + k] = M.reshape(len(Z), k)
+            i += k
         return out[0] if single else out
 
 

@@ -18,6 +18,7 @@ COMMANDS = {
     "simulate": "linrbp._cmd_simulate",
     "verify": "linrbp._cmd_verify",
     "figures": "linrbp._cmd_figures",
+    "probe": "linrbp._cmd_probe",
 }
 
 
