@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -31,6 +32,9 @@ def add_parser(sub):
                    help="comma-separated figure names to draw (default: all)")
     p.add_argument("--seed", type=int, default=0,
                    help="seed for the random starts, data and feedback (default: 0)")
+    p.add_argument("--probe", metavar="FILE",
+                   help="a `linrbp probe --json` summary for the single-hidden figure (default: "
+                   "run a small probe sweep)")
     p.set_defaults(func=run)
 
 
@@ -44,6 +48,17 @@ def select(only: str | None) -> list[str]:
     if unknown:
         raise InputError(f"--only: unknown figure {unknown[0]!r} (known: {', '.join(FIGURES)})")
     return list(dict.fromkeys(names))
+
+
+def load_probe(path: str) -> dict:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"--probe: {path} is not JSON ({exc.msg}, line {exc.lineno})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("per_shape"), list):
+        raise InputError(f"--probe: {path} is not a linrbp probe summary (no 'per_shape' list)")
+    return data
 
 
 def save_atomic(fig, path: Path, fmt: str, description: str = "") -> None:
@@ -75,6 +90,7 @@ def run(args) -> int:
     if args.seed < 0:
         raise InputError(f"--seed: expected a non-negative integer, got {args.seed}")
     names = select(args.only)
+    probe = load_probe(args.probe) if args.probe is not None else "sweep"
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out: {out} exists and is not a directory")
@@ -85,7 +101,10 @@ def run(args) -> int:
     for name in names:
         spec = FIGURES[name]
         try:
-            fig = spec.make(seed=args.seed) if spec.seeded else spec.make()
+            kwargs = {"seed": args.seed} if spec.seeded else {}
+            if name == "single-hidden":
+                kwargs["probe"] = probe
+            fig = spec.make(**kwargs)
         except MissingClosedForm as exc:
             failed.append(name)
             print(f"linrbp figures: error: {name}: {exc}", file=sys.stderr)

@@ -645,13 +645,22 @@ def _random_stats(rng, n_in, n_out):
     return DataStats.from_matrices(S_ii, S_ti, definite=True)
 
 
-def single_hidden_convergence(layers=(3, 4, 2), *, seed=0, t_max=1e4, probe=None) -> Figure:
+PROBE_SEEDS = 2  # instances per shape in the figure's own small probe sweep
+
+
+def single_hidden_convergence(layers=(3, 4, 2), *, seed=0, t_max=1e4, probe="sweep") -> Figure:
     """A[N0,N1,N2] (THEORY.md section 6) with seeded data, feedback C1 and starts.
 
     Panels: |C1 A2 A1 - C1 S_TI S_II^-1|_F (Theorem 8) and |A2 A1 - S_TI S_II^-1|_F when C1 has
     full column rank; the relative drift of the conserved C1 A2 + (C1 A2)^T - A1 A1^T (rounding
-    level); and, when ``probe`` (a ``linrbp probe`` JSON summary) is given, its counts.
+    level); and a probe summary (``linrbp probe``): ``probe="sweep"`` runs a small sweep
+    (its default shapes, PROBE_SEEDS seeds each, base seed ``seed``), a dict is a saved summary
+    (``linrbp probe --json``), None leaves the panel out.
     """
+    if isinstance(probe, str):
+        if probe != "sweep":
+            raise InputError(f"probe: expected 'sweep', a probe summary or None, got {probe!r}")
+        probe = _probe_sweep(seed)
     N0, N1, N2 = layers
     rng = _rng(seed)
     stats = _random_stats(rng, N0, N2)
@@ -696,17 +705,47 @@ def single_hidden_convergence(layers=(3, 4, 2), *, seed=0, t_max=1e4, probe=None
     return fig
 
 
+def _probe_sweep(seed):
+    from ._probe import DEFAULT_SHAPES, probe_sweep
+
+    return probe_sweep(DEFAULT_SHAPES, PROBE_SEEDS, base_seed=int(seed), workers=1)
+
+
+PROBE_BARS = (("instances", "instances", "0.8"), ("converged", "converged", "C0"),
+              ("individual", "$A_1$, $A_2$ converge individually", "C2"),
+              ("jacobian_full_rank", "limit relations: full-rank Jacobian", "C4"))
+
+
 def _probe_panel(ax, probe: dict):
-    """Bar chart of a probe summary: instances per outcome (dict outcome -> count)."""
-    counts = probe.get("counts") if isinstance(probe, dict) else None
-    if not isinstance(counts, dict) or not counts:
-        raise InputError("probe: expected a probe summary with a non-empty 'counts' mapping")
-    names = list(counts)
-    vals = [int(counts[k]) for k in names]
-    ax.bar(range(len(names)), vals, color="C0")
-    ax.set_xticks(range(len(names)), names, rotation=20, ha="right")
+    """Grouped bars per shape of a ``linrbp probe`` summary (its ``per_shape`` records)."""
+    rows = probe.get("per_shape") if isinstance(probe, dict) else None
+    if not isinstance(rows, list) or not rows or not all(
+            isinstance(r, dict) and all(isinstance(r.get(k), int) for k, _, _ in PROBE_BARS)
+            and isinstance(r.get("shape"), list) for r in rows):
+        raise InputError("probe: expected a linrbp probe summary (JSON with a 'per_shape' list of "
+                         "records with shape, instances, converged, individual, jacobian_full_rank)")
+    x = np.arange(len(rows))
+    w = 0.8 / len(PROBE_BARS)
+    for k, (key, label, color) in enumerate(PROBE_BARS):
+        ax.bar(x + (k - (len(PROBE_BARS) - 1) / 2) * w, [r[key] for r in rows], w, color=color,
+               label=label)
+    for xi, r in zip(x, rows):
+        nullity = r.get("jacobian_nullity")
+        if isinstance(nullity, dict) and nullity:
+            text = "\n".join(f"{v}x nullity {k}" for k, v in nullity.items())
+            ax.annotate(text, (xi, r["instances"]), xytext=(0, 4), textcoords="offset points",
+                        ha="center", va="bottom", fontsize=7)
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.set_xticks(x, ["A[" + ",".join(map(str, r["shape"])) + "]" for r in rows], rotation=25)
+    ax.set_xlabel("shape")
     ax.set_ylabel("instances")
-    ax.set_title("probe: individual convergence of $A_1$, $A_2$")
+    ax.set_ylim(0, 1.5 * max(r["instances"] for r in rows))
+    total = sum(r["instances"] for r in rows)
+    indiv = sum(r["individual"] for r in rows)
+    seed = probe.get("config", {}).get("base_seed", "?")
+    ax.set_title(f"probe (open question): {indiv}/{total} instances converge individually "
+                 f"(base seed {seed})", fontsize=10)
+    ax.legend(fontsize=8, loc="upper left", ncol=2)
 
 
 # -- 9. the non-linear chain -------------------------------------------------------------------

@@ -84,7 +84,7 @@ def test_bp_rbp_is_deterministic_and_seeded():
 
 
 def test_single_hidden_panels_and_invariant_at_rounding_level():
-    fig = plots.single_hidden_convergence((2, 3, 2), seed=2, t_max=200.0)
+    fig = plots.single_hidden_convergence((2, 3, 2), seed=2, t_max=200.0, probe=None)
     ax0, ax1 = fig.axes
     for ax in (ax0, ax1):
         _labelled(ax)
@@ -95,12 +95,33 @@ def test_single_hidden_panels_and_invariant_at_rounding_level():
     assert np.max(drift) < 1e-9
 
 
-def test_single_hidden_probe_panel_needs_counts():
-    fig = plots.single_hidden_convergence((2, 3, 2), seed=2, t_max=50.0,
-                                          probe={"counts": {"individual": 5, "product only": 0}})
-    assert len(fig.axes) == 3 and len(fig.axes[2].patches) == 2
+SUMMARY = {"config": {"base_seed": 7}, "per_shape": [
+    {"shape": [3, 2, 4], "instances": 4, "converged": 4, "individual": 3, "jacobian_full_rank": 1},
+    {"shape": [2, 2, 2], "instances": 4, "converged": 4, "individual": 4, "jacobian_full_rank": 4}]}
+
+
+def test_single_hidden_probe_panel_draws_a_summary():
+    fig = plots.single_hidden_convergence((2, 3, 2), seed=2, t_max=50.0, probe=SUMMARY)
+    ax = fig.axes[2]
+    heights = [p.get_height() for p in ax.patches]
+    assert heights == [4, 4, 4, 4, 3, 4, 1, 4]  # instances, converged, individual, full rank
+    assert "7/8" in ax.get_title() and "base seed 7" in ax.get_title()
+    _labelled(ax)
     with pytest.raises(linrbp.InputError, match="probe"):
         plots.single_hidden_convergence((2, 3, 2), seed=2, t_max=5.0, probe={"bad": 1})
+
+
+def test_single_hidden_runs_its_own_probe_sweep(monkeypatch):
+    calls = []
+
+    def small_sweep(seed):  # the real sweep, on one shape and one seed
+        from linrbp._probe import probe_sweep
+        calls.append(seed)
+        return probe_sweep([(2, 2, 2)], 1, base_seed=seed, workers=1)
+    monkeypatch.setattr(plots, "_probe_sweep", small_sweep)
+    fig = plots.single_hidden_convergence((2, 3, 2), seed=3, t_max=50.0)
+    assert calls == [3]
+    assert [p.get_height() for p in fig.axes[2].patches][:1] == [1]
 
 
 def test_arbp_difference_constant_and_asymmetry_falls():
@@ -197,7 +218,10 @@ def test_chain_depths_and_wide_and_nonlinear_draw():
 # -- the command ------------------------------------------------------------------------------
 def test_cli_writes_files_deterministically(tmp_path, capsys):
     out = tmp_path / "figs"
-    assert main(["figures", "--out", str(out), "--only", "single-hidden,autoencoder"]) == 0
+    probe = tmp_path / "probe.json"
+    probe.write_text(__import__("json").dumps(SUMMARY))
+    assert main(["figures", "--out", str(out), "--only", "single-hidden,autoencoder",
+                 "--probe", str(probe)]) == 0
     printed = capsys.readouterr().out
     files = sorted(p.name for p in out.iterdir())
     assert files == ["autoencoder.png", "single-hidden.png"]
@@ -206,15 +230,16 @@ def test_cli_writes_files_deterministically(tmp_path, capsys):
     assert first[:8] == b"\x89PNG\r\n\x1a\n"
     assert b"linrbp figures --only single-hidden --seed 0" in first  # provenance in the file
     again = tmp_path / "again"
-    assert main(["figures", "--out", str(again), "--only", "single-hidden"]) == 0
+    assert main(["figures", "--out", str(again), "--only", "single-hidden", "--probe", str(probe)]) == 0
     assert (again / "single-hidden.png").read_bytes() == first  # same seed, same bytes
-    assert main(["figures", "--out", str(again), "--only", "single-hidden", "--seed", "1"]) == 0
+    assert main(["figures", "--out", str(again), "--only", "single-hidden", "--probe", str(probe),
+                 "--seed", "1"]) == 0
     assert (again / "single-hidden.png").read_bytes() != first
 
 
 def test_cli_formats(tmp_path):
-    assert main(["figures", "--out", str(tmp_path), "--only", "single-hidden", "--format", "svg"]) == 0
-    assert (tmp_path / "single-hidden.svg").read_text().lstrip().startswith("<?xml")
+    assert main(["figures", "--out", str(tmp_path), "--only", "autoencoder", "--format", "svg"]) == 0
+    assert (tmp_path / "autoencoder.svg").read_text().lstrip().startswith("<?xml")
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary left
 
 
@@ -231,6 +256,7 @@ def _rc(argv):
     (["--seed", "-1"], "--seed"),
     (["--format", "jpg"], "invalid choice"),
     (["--seed", "x"], "invalid int"),
+    (["--probe", "/nonexistent/probe.json"], "No such file"),
 ])
 def test_cli_rejects_bad_input(tmp_path, capsys, argv, message):
     out = tmp_path / "o"
@@ -268,3 +294,16 @@ def test_linearisation_colouring_agrees_with_chain111_stable():
             continue  # the degenerate point itself: neither test is meaningful there
         lam = plots._nonzero_eigenvalues(system, np.array([[a1, a2]]))[0]
         assert (lam < 0) == bool(stable(alpha, beta, c1, a1, a2))
+
+
+def test_cli_rejects_a_file_that_is_not_a_probe_summary(tmp_path, capsys):
+    bad = tmp_path / "p.json"
+    bad.write_text('{"instances": 3}')
+    assert main(["figures", "--out", str(tmp_path / "o"), "--only", "single-hidden",
+                 "--probe", str(bad)]) == 2
+    assert "not a linrbp probe summary" in capsys.readouterr().err
+    bad.write_text("{")
+    assert main(["figures", "--out", str(tmp_path / "o"), "--only", "single-hidden",
+                 "--probe", str(bad)]) == 2
+    assert "not JSON" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
