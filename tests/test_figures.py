@@ -307,3 +307,18 @@ def test_cli_rejects_a_file_that_is_not_a_probe_summary(tmp_path, capsys):
                  "--probe", str(bad)]) == 2
     assert "not JSON" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_cli_names_a_missing_closed_form_and_draws_the_rest(tmp_path, capsys, monkeypatch):
+    real = plots.closed_form
+
+    def lacking_poly1d(name):
+        if name == "poly1d_limit":
+            raise plots.MissingClosedForm("needs the closed form linrbp.poly1d_limit (from the "
+                                          "'scalar' work), which this build of linrbp does not provide")
+        return real(name)
+    monkeypatch.setattr(plots, "closed_form", lacking_poly1d)
+    assert main(["figures", "--out", str(tmp_path), "--only", "poly1d,autoencoder"]) == 1
+    err = capsys.readouterr().err
+    assert "poly1d: needs the closed form linrbp.poly1d_limit" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["autoencoder.png"]
