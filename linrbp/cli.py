@@ -19,6 +19,8 @@ COMMANDS = {
     "verify": "linrbp._cmd_verify",
     "figures": "linrbp._cmd_figures",
     "probe": "linrbp._cmd_probe",
+    "derive": "linrbp._cmd_derive",
+    "prove": "linrbp._cmd_prove",
 }
 
 
