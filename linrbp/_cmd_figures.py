@@ -67,6 +67,7 @@ def save_atomic(fig, path: Path, fmt: str, description: str = "") -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fig.savefig(fh, format=fmt, dpi=DPI, metadata=_metadata(fmt, description))
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -74,6 +75,12 @@ def save_atomic(fig, path: Path, fmt: str, description: str = "") -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _metadata(fmt, description):

@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 
 import linrbp
 from linrbp import _plots as plots
+from linrbp._cmd_figures import _umask
 from linrbp.cli import main
 
 
@@ -240,6 +241,8 @@ def test_cli_writes_files_deterministically(tmp_path, capsys):
 def test_cli_formats(tmp_path):
     assert main(["figures", "--out", str(tmp_path), "--only", "autoencoder", "--format", "svg"]) == 0
     assert (tmp_path / "autoencoder.svg").read_text().lstrip().startswith("<?xml")
+    mode = (tmp_path / "autoencoder.svg").stat().st_mode & 0o777
+    assert mode == 0o666 & ~_umask()  # not mkstemp's 0600
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary left
 
 
