@@ -20,6 +20,7 @@ COMMANDS = {
     "derive": "linrbp._cmd_derive",
     "prove": "linrbp._cmd_prove",
     "probe": "linrbp._cmd_probe",
+    "figures": "linrbp._cmd_figures",
 }
 
 
