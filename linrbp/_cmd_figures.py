@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from . import __version__
 from ._errors import InputError
+from ._io import atomic_open
 from ._plots import FIGURES, MissingClosedForm
 from ._progress import progress_bar
 
@@ -63,24 +62,8 @@ def load_probe(path: str) -> dict:
 
 def save_atomic(fig, path: Path, fmt: str, description: str = "") -> None:
     """Render to a temporary file beside ``path``, then rename: never a half-written figure."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".{fmt}", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fig.savefig(fh, format=fmt, dpi=DPI, metadata=_metadata(fmt, description))
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    with atomic_open(path, "wb") as fh:
+        fig.savefig(fh, format=fmt, dpi=DPI, metadata=_metadata(fmt, description))
 
 
 def _metadata(fmt, description):

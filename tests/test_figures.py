@@ -4,6 +4,8 @@ rejects bad input with exit 2."""
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from matplotlib.collections import LineCollection
@@ -11,8 +13,13 @@ from matplotlib.figure import Figure
 
 import linrbp
 from linrbp import _plots as plots
-from linrbp._cmd_figures import _umask
 from linrbp.cli import main
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _labelled(ax):
