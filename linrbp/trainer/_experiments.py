@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .._errors import InputError
-from .._io import atomic_write_json, atomic_write_text
+from .._io import atomic_open, atomic_write_json, atomic_write_text
 from .._progress import progress_bar
 from ._config import TrainConfig
 from ._data import load_dataset
@@ -234,13 +234,5 @@ def _plots(out: Path, summary, variants, seeds, results) -> None:
 
 
 def _save(fig, path: Path) -> None:
-    import os
-    import tempfile
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=110)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(path, "wb") as fh:
+        fig.savefig(fh, format="png", dpi=110)
