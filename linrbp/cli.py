@@ -17,6 +17,7 @@ from ._errors import InputError
 COMMANDS = {
     "simulate": "linrbp._cmd_simulate",
     "verify": "linrbp._cmd_verify",
+    "bench": "linrbp._cmd_bench",
 }
 
 
