@@ -32,7 +32,12 @@ TARGETS = {"batched_traj_per_s": 1e5, "ratio_vs_loop": 100.0, "ratio_vs_stacked"
 
 RTOL = 1e-10          # the loop's LSODA tolerance; every method runs at it
 ATOL = 1e-12
-T_MAX = 1e4
+# "Converged" is |f|_inf <= conv_tol (1 + |y|_inf). chain111 needs 1e-12 for its 1e-8 target
+# (slowly contracting starts); on the depth-4 chain and A[5,4,3] 1e-12 sits at the rounding
+# floor of the field and most starts would run to t_max, so they use 1e-10 (their errors are
+# reported all the same).
+CONV_TOL = {"chain111": 1e-12, "chain4": 1e-10, "single_hidden_543": 1e-10}
+T_MAX = {"chain111": 1e4, "chain4": 1e3, "single_hidden_543": 1e3}
 
 
 def _log(msg: str) -> None:
@@ -172,7 +177,7 @@ def _single_hidden(rng, B):
 
 
 # -- the three ways to integrate a batch ---------------------------------------------------
-def _batched(system, Y0, progress):
+def _batched(system, Y0, progress, conv_tol, t_max):
     system.transposed_kernel()  # compile outside the timing; reported separately
     t0, c0 = time.perf_counter(), time.process_time()
     bar = None
@@ -186,14 +191,14 @@ def _batched(system, Y0, progress):
             bar.update(done - last[0])
             last[0] = done
 
-    res = integrate_batch(system, Y0, T_MAX, rtol=RTOL, atol=ATOL, progress=tick)
+    res = integrate_batch(system, Y0, t_max, rtol=RTOL, atol=ATOL, conv_tol=conv_tol, progress=tick)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     if bar is not None:
         bar.close()
     return res, wall, cpu
 
 
-def _loop(system, Y0):
+def _loop(system, Y0, conv_tol, t_max):
     kernel = system.transposed_kernel()
     n = system.n_state
 
@@ -201,7 +206,8 @@ def _loop(system, Y0):
         return kernel(np.reshape(y, (n, -1)), np.empty((n, np.size(y) // n))).reshape(np.shape(y))
 
     t0 = time.perf_counter()
-    results = [integrate(fun, y, T_MAX, rtol=RTOL, atol=ATOL, method="LSODA") for y in Y0]
+    results = [integrate(fun, y, t_max, rtol=RTOL, atol=ATOL, conv_tol=conv_tol, method="LSODA")
+               for y in Y0]
     wall = time.perf_counter() - t0
     Y = np.array([r.y[0] for r in results])
     status = np.array([r.status[0] for r in results])
@@ -231,11 +237,12 @@ def _rate(count, seconds):
 def bench_system(case, n_loop, progress=True) -> dict:
     system, Y0, error = case["system"], case["starts"], case["error"]
     name, B = case["name"], len(Y0)
+    conv_tol, t_max = CONV_TOL[name], T_MAX[name]
     c0 = time.perf_counter()
     system.transposed_kernel()
     compile_s = time.perf_counter() - c0
     _log(f"bench integrate: {name}: {B} starts, batched")
-    res, wall, cpu = _batched(system, Y0, progress)
+    res, wall, cpu = _batched(system, Y0, progress, conv_tol, t_max)
     err = error(Y0, res.y)
     converged = res.status == "converged"
     horizon = float(np.max(res.t_end))
@@ -244,7 +251,7 @@ def bench_system(case, n_loop, progress=True) -> dict:
     err_s = error(Y0, Ys)
     m = min(n_loop, B)
     _log(f"bench integrate: {name}: LSODA loop over {m} starts")
-    Yl, status_l, wall_l = _loop(system, Y0[:m])
+    Yl, status_l, wall_l = _loop(system, Y0[:m], conv_tol, t_max)
     err_l = error(Y0[:m], Yl)
     out = {
         "system": name,
@@ -254,6 +261,8 @@ def bench_system(case, n_loop, progress=True) -> dict:
         "params": case["params"],
         "error_of": case["error_of"],
         "n_starts": B,
+        "conv_tol": conv_tol,
+        "t_max": t_max,
         "batched_seconds": wall,
         "batched_cpu_seconds": cpu,
         "batched_traj_per_s": _rate(B, wall),
@@ -262,7 +271,8 @@ def bench_system(case, n_loop, progress=True) -> dict:
         "batched_max_steps": int(np.max(res.n_steps)),
         "workers": res.info.get("workers"),
         "compile_seconds": compile_s,
-        "max_error": float(np.max(err)) if converged.all() else float("inf"),
+        "max_error": float(np.max(err)),
+        "all_converged": bool(converged.all()),
         "stacked_starts": B,
         "stacked_horizon": horizon,
         "stacked_seconds": wall_s,
@@ -289,8 +299,8 @@ def bench_integrate(n_starts: int = 100_000, n_loop: int = 200, seed: int = 0,
     rng = np.random.default_rng(seed)
     cases = [_chain111(rng, int(n_starts)),
              _chain4(rng, max(1, int(n_starts) // 5)),
-             _single_hidden(rng, max(1, int(n_starts) // 50))]
-    systems = [bench_system(case, n_loop if i == 0 else max(1, n_loop // 4), progress)
+             _single_hidden(rng, max(1, int(n_starts) // 100))]
+    systems = [bench_system(case, n_loop if i == 0 else max(1, n_loop // 10), progress)
                for i, case in enumerate(cases)]
     head = systems[0]
     keys = ("batched_traj_per_s", "loop_traj_per_s", "stacked_traj_per_s", "ratio_vs_loop",
@@ -298,7 +308,8 @@ def bench_integrate(n_starts: int = 100_000, n_loop: int = 200, seed: int = 0,
     out = {k: head[k] for k in keys}
     out["meets_targets"] = {
         k: bool(out[k] <= v) if k == "max_error" else bool(out[k] >= v) for k, v in TARGETS.items()}
-    out.update(seed=seed, n_starts=int(n_starts), rtol=RTOL, atol=ATOL, t_max=T_MAX,
+    out["all_converged"] = head["all_converged"]
+    out.update(seed=seed, n_starts=int(n_starts), rtol=RTOL, atol=ATOL,
                cpu_count=os.cpu_count(), targets=TARGETS, systems=systems)
     return out
 

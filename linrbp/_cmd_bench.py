@@ -27,7 +27,7 @@ def add_parser(sub):
     p.add_argument("--json", metavar="OUT", help="write the results as JSON to OUT")
     p.add_argument("--size", type=int, default=None,
                    help=f"number of chain111 starts (default {DEFAULT_SIZE}; the depth-4 chain "
-                   "gets a fifth, A[5,4,3] a fiftieth)")
+                   "gets a fifth, A[5,4,3] a hundredth)")
     p.add_argument("--quick", action="store_true", help=f"tiny sizes ({QUICK_SIZE} starts), for smoke tests")
     p.add_argument("--loop", type=int, default=None, help="starts in the LSODA loop (default 200; quick 20)")
     p.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
@@ -63,7 +63,8 @@ def _print_integrate(res):
               f"{_num(s['stacked_max_error'], '9.1e')}")
     for s in res["systems"]:
         print(f"  {s['system']}: error = {s['error_of']}; batched {s['batched_status']}, "
-              f"{s['batched_mean_steps']:.1f} steps mean, {s['workers']} workers; loop over "
+              f"{s['batched_mean_steps']:.1f} steps mean, {s['workers']} workers, conv_tol "
+              f"{s['conv_tol']:g}, t_max {s['t_max']:g}; loop over "
               f"{s['loop_starts']} starts; stacked to t = {s['stacked_horizon']:.4g} "
               f"(the batched run's last event time), {s['stacked_nfev']} evaluations")
     verdict = ", ".join(f"{k} {'met' if ok else 'MISSED'}" for k, ok in res["meets_targets"].items())
