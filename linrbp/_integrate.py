@@ -434,7 +434,7 @@ def integrate_batch(
         workers = (os.cpu_count() or 1) if fast else 1
     if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
         raise InputError(f"workers: must be a positive integer, got {workers!r}")
-    workers = int(max(1, min(workers, -(-B // width))))
+    workers = int(max(1, min(workers, B // _MIN_WIDTH)))
     if workers > 1:
         width = min(width, -(-B // workers))
     run = _Batch(field, Y, t_max, rtol, atol, conv_tol, bound, int(max_steps), width, progress)
