@@ -419,9 +419,8 @@ def integrate_batch(
     if Y.ndim != 2:
         raise InputError(f"y0: expected a (batch, n) array, got shape {Y.shape}")
     B, n = Y.shape
-    t_max = np.broadcast_to(np.asarray(t_max, dtype=float), (B,)).copy()
-    for tm in np.unique(t_max):
-        check_t_max(float(tm))
+    t_max = np.broadcast_to([check_t_max(tm) for tm in np.ravel(np.asarray(t_max, dtype=object))]
+                            if np.ndim(t_max) else check_t_max(t_max), (B,)).astype(float)
     for name, value in (("rtol", rtol), ("atol", atol), ("conv_tol", conv_tol), ("bound", bound)):
         if not (np.isfinite(value) and value > 0):
             raise InputError(f"{name}: must be positive and finite, got {value!r}")
