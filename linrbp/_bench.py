@@ -111,7 +111,7 @@ def chain111_limits(alpha: float, beta: float, c1: float, Y0) -> np.ndarray:
 def _chain111_limit_fn():
     """The shared closed form when the package has it, else this module's."""
     try:
-        from . import chain111_limit  # type: ignore[attr-defined]
+        from ._closed_forms import chain111_limit  # type: ignore[import-not-found]
     except ImportError:
         return "linrbp._bench.chain111_limits", chain111_limits
 
@@ -119,7 +119,7 @@ def _chain111_limit_fn():
         return np.array([np.asarray(chain111_limit(alpha, beta, c1, a1, a2), dtype=float).ravel()[:2]
                          for a1, a2 in np.asarray(Y0)])
 
-    return "linrbp.chain111_limit", limits
+    return "linrbp._closed_forms.chain111_limit", limits
 
 
 # -- the three benchmark systems -----------------------------------------------------------
