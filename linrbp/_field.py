@@ -232,9 +232,16 @@ def _compile_field(system: "LinearSystem"):
     lines += [f"    y{i} = yt[{i}]" for i in range(system.n_state)]
     lines += [f"    p{j} = p[{j}]" for j in range(n_par)]
     lines += [f"    {sym} = {sympy.pycode(e)}" for sym, e in temps]
-    lines += [f"    out[{i}] = {sympy.pycode(e)}" for i, e in enumerate(reduced)]
+    for i, e in enumerate(reduced):
+        # The last operation writes straight into out[i] (no temporary, no copy).
+        ufunc = {sympy.Mul: "multiply", sympy.Add: "add"}.get(type(e))
+        if ufunc and len(e.args) >= 2:
+            first, rest = e.args[0], e.func(*e.args[1:])
+            lines.append(f"    np.{ufunc}({sympy.pycode(first)}, {sympy.pycode(rest)}, out=out[{i}])")
+        else:
+            lines.append(f"    out[{i}] = {sympy.pycode(e)}")
     lines += ["    return out"]
-    namespace: dict = {}
+    namespace: dict = {"np": np}
     exec(compile("\n".join(lines), f"<linrbp field {system.layers} {system.rule.name}>", "exec"), namespace)
     fn = namespace["field"]
     fn.source = "\n".join(lines)
