@@ -17,6 +17,8 @@ from ._errors import InputError
 COMMANDS = {
     "simulate": "linrbp._cmd_simulate",
     "verify": "linrbp._cmd_verify",
+    "derive": "linrbp._cmd_derive",
+    "prove": "linrbp._cmd_prove",
     "bench": "linrbp._cmd_bench",
 }
 
