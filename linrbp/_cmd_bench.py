@@ -27,7 +27,7 @@ def add_parser(sub):
     p.add_argument("--json", metavar="OUT", help="write the results as JSON to OUT")
     p.add_argument("--size", type=int, default=None,
                    help=f"number of chain111 starts (default {DEFAULT_SIZE}; the depth-4 chain "
-                   "gets a fifth, A[5,4,3] a hundredth)")
+                   "gets a fifth, A[5,4,3] a 500th)")
     p.add_argument("--quick", action="store_true", help=f"tiny sizes ({QUICK_SIZE} starts), for smoke tests")
     p.add_argument("--loop", type=int, default=None, help="starts in the LSODA loop (default 200; quick 20)")
     p.add_argument("--stacked", type=int, default=None,
