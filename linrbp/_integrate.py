@@ -235,6 +235,7 @@ class _Batch:
         self.steps = np.zeros(B, dtype=np.int64)
         self._next = 0
         self._finished = 0
+        self.failed = False
         self._lock = threading.Lock()
 
     def take(self, k):
@@ -275,12 +276,13 @@ def _work(run: _Batch) -> None:
     Columns that finish stay in the working set (frozen) until an eighth of it has finished;
     then it is compacted and topped up from the queue, so the numpy calls stay wide.
     """
-    setters = _single_thread_blas()
-    if setters is None:
-        return _work_loop(run, _combine_einsum)
+    setters = _single_thread_blas() or []
     previous = [fn(1) for fn in setters]
     try:
-        return _work_loop(run, np.dot)
+        return _work_loop(run, np.dot if setters else _combine_einsum)
+    except BaseException:
+        run.failed = True  # the other workers stop at their next sweep
+        raise
     finally:
         for fn, p in zip(setters, previous):
             fn(p)
@@ -299,6 +301,8 @@ def _work_loop(run: _Batch, _combine) -> None:
     steps = np.empty(0, dtype=np.int64)
     retry = done = np.empty(0, dtype=bool)
     while True:
+        if run.failed:
+            return
         n_done = int(np.count_nonzero(done))
         if w == 0 or n_done >= max(1, w // 8):
             # Compact, then top up from the queue.

@@ -145,3 +145,13 @@ def test_bad_input_names_the_field(kwargs, field):
     y0, t_max = args.pop("y0"), args.pop("t_max")
     with pytest.raises(InputError, match=field):
         integrate_batch(lambda Y: -Y, y0, t_max, **args)
+
+
+def test_an_error_in_the_field_reaches_the_caller():
+    def broken(Y):
+        if len(Y) > 1:
+            raise ValueError("field failed")
+        return -Y
+
+    with pytest.raises(ValueError, match="field failed"):
+        integrate_batch(broken, np.ones((600, 1)), 1.0, workers=2)
