@@ -156,10 +156,11 @@ _EXPONENT = -1.0 / 8.0  # -1 / (error estimator order 7 + 1)
 
 # Status codes inside the batched integrator; 0 = still running.
 _CONVERGED, _DIVERGED, _TIME_LIMIT, _STEP_LIMIT = 1, 2, 3, 4
-# Trajectories integrated side by side per worker: the stage buffer (13 x n x width doubles)
-# should stay in cache, and each numpy call should still do enough work to hide its overhead.
-_CACHE_DOUBLES = 1 << 18
-_MIN_WIDTH, _MAX_WIDTH = 256, 16384
+# Trajectories integrated side by side per worker: about _CACHE_DOUBLES / (13 n), the stage
+# buffer's size. Measured on chain111 (n = 2): per-call overhead dominates below ~10,000
+# columns, so wider is faster up to ~20,000; beyond that memory traffic wins.
+_CACHE_DOUBLES = 1 << 19
+_MIN_WIDTH, _MAX_WIDTH = 256, 32768
 # Below this many starts the generated field is not worth its one-off cost.
 _FAST_FIELD_MIN_BATCH = 64
 
@@ -236,6 +237,7 @@ class _Batch:
         self._next = 0
         self._finished = 0
         self.failed = False
+        self.attempts = 0  # step attempts of running columns, accepted or not (racy sum: a statistic)
         self._lock = threading.Lock()
 
     def take(self, k):
@@ -374,6 +376,7 @@ def _work_loop(run: _Batch, _combine) -> None:
         np.copyto(K[0], K[_NS], where=accept)
         t = t + np.where(accept, hh, 0.0)
         steps += accept
+        run.attempts += w - n_done
 
         # Events, checked after each accepted step (diverged > converged > time-limit).
         code = np.zeros(w, dtype=np.int8)
@@ -450,4 +453,5 @@ def integrate_batch(
                     fut.result()
     status = np.array(("",) + STATUSES)[run.code]
     return IntegrationResult(status, run.t_end, run.y, run.steps,
-                             info={"workers": workers, "width": width, "fast_field": fast})
+                             info={"workers": workers, "width": width, "fast_field": fast,
+                                   "step_attempts": run.attempts})
