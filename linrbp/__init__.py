@@ -8,6 +8,7 @@ catalogue (:data:`CLAIMS`, :func:`run_claim`).
 
 __version__ = "0.1.0"
 
+from ._autoencoder import autoencoder_limit, autoencoder_product, single_hidden_target
 from ._catalogue import CLAIMS, Check, Claim, Evidence, get_claims, register, run_claim
 from ._errors import InputError
 from ._field import LinearSystem, forward_products
@@ -24,4 +25,5 @@ __all__ = [
     "forward_products", "get_claims", "get_rule", "integrate", "integrate_batch",
     "load_instance", "parse_instance", "predict", "register", "register_predictor",
     "run_claim", "simulate", "updates",
+    "autoencoder_limit", "autoencoder_product", "single_hidden_target",
 ]

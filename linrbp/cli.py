@@ -19,6 +19,8 @@ COMMANDS = {
     "verify": "linrbp._cmd_verify",
     "derive": "linrbp._cmd_derive",
     "prove": "linrbp._cmd_prove",
+    "probe": "linrbp._cmd_probe",
+    "figures": "linrbp._cmd_figures",
     "bench": "linrbp._cmd_bench",
 }
 
