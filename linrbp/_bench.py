@@ -108,18 +108,16 @@ def chain111_limits(alpha: float, beta: float, c1: float, Y0) -> np.ndarray:
     return np.stack([lim, lim ** 2 / (2 * c1) + K], axis=1)
 
 
-def _chain111_limit_fn():
-    """The shared closed form when the package has it, else this module's."""
+def _shared_chain111_limit():
+    """linrbp._closed_forms.chain111_limit (scalar, ~5 ms a call) when it is in the build."""
     try:
         from ._closed_forms import chain111_limit  # type: ignore[import-not-found]
     except ImportError:
-        return "linrbp._bench.chain111_limits", chain111_limits
+        return None
+    return chain111_limit
 
-    def limits(alpha, beta, c1, Y0):
-        return np.array([np.asarray(chain111_limit(alpha, beta, c1, a1, a2), dtype=float).ravel()[:2]
-                         for a1, a2 in np.asarray(Y0)])
 
-    return "linrbp._closed_forms.chain111_limit", limits
+CROSSCHECK_STARTS = 200
 
 
 # -- the three benchmark systems -----------------------------------------------------------
@@ -130,13 +128,22 @@ def _chain111(rng, B):
     system = LinearSystem.create([1, 1, 1], "rbp", DataStats.from_matrices([[beta]], [[alpha]]),
                                  feedback=[[[c1]]])
     Y0 = rng.uniform(-2.0, 2.0, (B, 2))
-    source, fn = _chain111_limit_fn()
 
     def error(Y0s, Y):
-        return np.max(np.abs(Y - fn(alpha, beta, c1, Y0s)), axis=1)
+        return np.max(np.abs(Y - chain111_limits(alpha, beta, c1, Y0s)), axis=1)
 
-    return {"name": "chain111", "system": system, "starts": Y0, "error": error,
-            "params": {"alpha": alpha, "beta": beta, "c1": c1}, "error_of": f"state vs {source}"}
+    case = {"name": "chain111", "system": system, "starts": Y0, "error": error,
+            "params": {"alpha": alpha, "beta": beta, "c1": c1},
+            "error_of": "state vs linrbp._bench.chain111_limits"}
+    shared = _shared_chain111_limit()
+    if shared is not None:
+        # The vectorised closed form against the package's scalar one, on a subsample.
+        sub = Y0[:CROSSCHECK_STARTS]
+        ref = np.array([shared(alpha, beta, c1, a1, a2) for a1, a2 in sub])
+        case["closed_form_crosscheck"] = float(np.max(np.abs(ref - chain111_limits(alpha, beta, c1, sub))))
+        case["error_of"] += (f" (agrees with linrbp._closed_forms.chain111_limit to "
+                             f"{case['closed_form_crosscheck']:.1e} on {len(sub)} starts)")
+    return case
 
 
 def _chain4(rng, B):
@@ -263,6 +270,7 @@ def bench_system(case, n_loop, n_stacked, progress=True) -> dict:
         "n_state": system.n_state,
         "params": case["params"],
         "error_of": case["error_of"],
+        "closed_form_crosscheck": case.get("closed_form_crosscheck"),
         "n_starts": B,
         "conv_tol": conv_tol,
         "t_max": t_max,

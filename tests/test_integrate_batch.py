@@ -155,3 +155,12 @@ def test_an_error_in_the_field_reaches_the_caller():
 
     with pytest.raises(ValueError, match="field failed"):
         integrate_batch(broken, np.ones((600, 1)), 1.0, workers=2)
+
+
+def test_vectorised_chain111_limits_match_the_shared_closed_form():
+    closed = pytest.importorskip("linrbp._closed_forms")
+    rng = np.random.default_rng(13)
+    Y0 = rng.uniform(-2, 2, (25, 2))
+    for alpha, beta, c1 in [(1.3, 0.8, 0.7), (-0.9, 1.4, -1.1)]:
+        ref = np.array([closed.chain111_limit(alpha, beta, c1, a1, a2) for a1, a2 in Y0])
+        assert np.abs(chain111_limits(alpha, beta, c1, Y0) - ref).max() <= 1e-12
