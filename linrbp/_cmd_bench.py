@@ -93,7 +93,9 @@ def _print_trainer(res):
     print(f"trainer: {res['n_images']} images per epoch (seed {res['seed']})")
     for dtype in ("float32", "float64"):
         r = res[dtype]
-        print(f"  {dtype}: {r['epoch_seconds']:.3f} s per epoch, {r['images_per_s']:.4g} images/s")
+        print(f"  {dtype}: {r['epoch_seconds']:.3f} s for {res['n_images']} images, "
+              f"{r['images_per_s']:.4g} images/s, {r['seconds_per_60000_images']:.1f} s per "
+              "60,000-image epoch")
 
 
 def run(args) -> int:
