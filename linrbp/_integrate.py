@@ -10,7 +10,10 @@ Both return an :class:`IntegrationResult` and stop each trajectory at the first 
 :func:`integrate` is the reference path through :func:`scipy.integrate.solve_ivp` (DOP853,
 terminal events, root-found). :func:`integrate_batch` runs Dormand-Prince 8(5,3), the same
 tableau as scipy's DOP853 read from scipy itself, on a whole batch with a step size per
-trajectory, in vectorised numpy.
+trajectory, in vectorised numpy: component-major (n, width) working sets topped up from a
+queue as trajectories finish, one per worker thread, stage sums through one-thread BLAS, and
+the field's compiled straight-line form when it has one (``transposed_kernel``). Events are
+checked after each accepted step (not root-found).
 """
 
 from __future__ import annotations
