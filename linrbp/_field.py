@@ -14,6 +14,9 @@ per-example updates on finite data sets.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import threading
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -26,10 +29,17 @@ from ._stats import DataStats, as_matrix
 __all__ = ["LinearSystem", "forward_products"]
 
 
-def forward_products(weights: Sequence[np.ndarray], n_in: int) -> list[np.ndarray]:
-    """F_0 = Id, F_h = A_h ... A_1 (leading batch axes broadcast)."""
-    F = [np.eye(n_in)]
-    for A in weights:
+def forward_products(weights: Sequence[np.ndarray], n_in: int) -> list:
+    """F_0 = Id, F_h = A_h ... A_1 (leading batch axes broadcast; sympy matrices too)."""
+    first = weights[0]
+    if hasattr(first, "multiply_elementwise"):
+        import sympy
+        F = [sympy.eye(n_in)]
+    else:
+        F = [np.eye(n_in)]
+        first = np.asarray(first)
+    F.append(first)  # A_1 Id = A_1, skipped: one batched product fewer on the hot path
+    for A in weights[1:]:
         F.append(A @ F[-1])
     return F
 
@@ -136,9 +146,106 @@ class LinearSystem:
             [np.broadcast_to(M, batch + M.shape[-2:]).reshape(batch + (-1,)) for M in mats], axis=-1
         )
 
+    def transposed_field(self, yt: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """The same field on component-major states: ``yt`` (n_state, b) -> (n_state, b).
+
+        The batched integrator's hot path. For small systems (n_state <= 64) it runs
+        straight-line numpy code generated once per system by running :meth:`velocity` on
+        sympy matrices (so still the rule of ``linrbp._rules``, with S_II, S_TI and fixed
+        feedback as parameters), one vectorised operation per common subexpression; larger
+        systems go through :meth:`__call__`.
+        """
+        yt = np.asarray(yt, dtype=float)
+        if out is None:
+            out = np.empty_like(yt)
+        self.transposed_kernel()(yt, out)
+        return out
+
+    def transposed_kernel(self):
+        """``kernel(yt, out)``: :meth:`transposed_field` without checks, for inner loops."""
+        fn = self._compiled_field()
+        if fn is None:
+            def kernel(yt, out):
+                out[...] = self(yt.T).T
+                return out
+            return kernel
+        return functools.partial(fn, p=self._field_parameters())
+
+    def _compiled_field(self):
+        cached = self.__dict__.get("_compiled")
+        if cached is None:
+            with _COMPILE_LOCK:
+                cached = self.__dict__.get("_compiled")
+                if cached is None:
+                    fn = _compile_field(self) if self.n_state <= COMPILE_MAX_STATE else None
+                    cached = (fn,)
+                    object.__setattr__(self, "_compiled", cached)
+        return cached[0]
+
+    def _field_parameters(self) -> tuple:
+        cached = self.__dict__.get("_parameters")
+        if cached is None:
+            mats = [self.stats.sigma_ii, self.stats.sigma_ti] + list(self.feedback)
+            cached = tuple(float(x) for M in mats for x in np.asarray(M, dtype=float).ravel())
+            object.__setattr__(self, "_parameters", cached)
+        return cached
+
     def excess_loss(self, y: np.ndarray) -> np.ndarray:
         weights, _ = self.unpack(y)
         return self.stats.excess_loss(self.product(weights))
+
+
+# Largest state for which the field is compiled to straight-line code (A[5,4,3] ARBP has 44).
+COMPILE_MAX_STATE = 64
+_COMPILE_LOCK = threading.Lock()
+
+
+def _compile_field(system: "LinearSystem"):
+    """Generate ``fn(yt, out, params)`` evaluating ``system``'s field on (n_state, b) arrays.
+
+    The expressions come from :meth:`LinearSystem.velocity` run on sympy symbol matrices:
+    state entries y_i, and parameters p_j = (S_II, S_TI, fixed feedback) row-major, so the
+    code holds no rounded constants. Common subexpressions are computed once.
+    """
+    import sympy
+
+    def symbol_matrices(prefix, shapes, start=0):
+        mats, i = [], start
+        for a, b in shapes:
+            mats.append(sympy.Matrix(a, b, [sympy.Symbol(f"{prefix}{k}") for k in range(i, i + a * b)]))
+            i += a * b
+        return mats, i
+
+    state, _ = symbol_matrices("y", system.state_shapes)
+    n0, nL = system.layers[0], system.layers[-1]
+    fixed_fb = [] if system.rule.adaptive else [np.shape(C) for C in system.feedback]
+    (sii, sti, *fb_fixed), _ = symbol_matrices("p", [(n0, n0), (nL, n0)] + fixed_fb)
+    L = system.depth
+    weights = state[:L]
+    feedback = state[L:] if system.rule.adaptive else fb_fixed
+    twin = dataclasses.replace(system, stats=DataStats(sii, sti), feedback=tuple(fb_fixed))
+    dA, dC = twin.velocity(weights, feedback)
+    exprs = [e for M in list(dA) + list(dC) for e in M]
+    temps, reduced = sympy.cse(exprs, symbols=sympy.numbered_symbols("t"))
+    n_par = n0 * n0 + nL * n0 + sum(a * b for a, b in fixed_fb)
+    lines = ["def field(yt, out, p):"]
+    lines += [f"    y{i} = yt[{i}]" for i in range(system.n_state)]
+    lines += [f"    p{j} = p[{j}]" for j in range(n_par)]
+    lines += [f"    {sym} = {sympy.pycode(e)}" for sym, e in temps]
+    for i, e in enumerate(reduced):
+        # The last operation writes straight into out[i] (no temporary, no copy).
+        ufunc = {sympy.Mul: "multiply", sympy.Add: "add"}.get(type(e))
+        if ufunc and len(e.args) >= 2:
+            first, rest = e.args[0], e.func(*e.args[1:])
+            lines.append(f"    np.{ufunc}({sympy.pycode(first)}, {sympy.pycode(rest)}, out=out[{i}])")
+        else:
+            lines.append(f"    out[{i}] = {sympy.pycode(e)}")
+    lines += ["    return out"]
+    namespace: dict = {"np": np}
+    exec(compile("\n".join(lines), f"<linrbp field {system.layers} {system.rule.name}>", "exec"), namespace)
+    fn = namespace["field"]
+    fn.source = "\n".join(lines)
+    return fn
 
 
 def check_layers(layers) -> tuple[int, ...]:

@@ -10,11 +10,19 @@ Both return an :class:`IntegrationResult` and stop each trajectory at the first 
 :func:`integrate` is the reference path through :func:`scipy.integrate.solve_ivp` (DOP853,
 terminal events, root-found). :func:`integrate_batch` runs Dormand-Prince 8(5,3), the same
 tableau as scipy's DOP853 read from scipy itself, on a whole batch with a step size per
-trajectory, in vectorised numpy.
+trajectory, in vectorised numpy: component-major (n, width) working sets topped up from a
+queue as trajectories finish, one per worker thread, stage sums through one-thread BLAS, and
+the field's compiled straight-line form when it has one (``transposed_kernel``). Events are
+checked after each accepted step (not root-found).
 """
 
 from __future__ import annotations
 
+import ctypes
+import os
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -140,15 +148,256 @@ def integrate(
 # Dormand-Prince 8(5,3), straight from scipy's DOP853.
 _NS = DOP853.n_stages
 _A = np.asarray(DOP853.A[:_NS, :_NS])
-_B = np.asarray(DOP853.B)
+_B = np.ascontiguousarray(DOP853.B)
 _C = np.asarray(DOP853.C[:_NS])
 _E3 = np.asarray(DOP853.E3)
 _E5 = np.asarray(DOP853.E5)
+_A_ROWS = [np.ascontiguousarray(_A[s, :s]) for s in range(_NS)]
+_E53 = np.ascontiguousarray(np.stack([_E5, _E3]))
 _SAFETY, _MIN_FACTOR, _MAX_FACTOR = 0.9, 0.2, 10.0
+_EXPONENT = -1.0 / 8.0  # -1 / (error estimator order 7 + 1)
+
+# Status codes inside the batched integrator; 0 = still running.
+_CONVERGED, _DIVERGED, _TIME_LIMIT, _STEP_LIMIT = 1, 2, 3, 4
+# Trajectories integrated side by side per worker: about _CACHE_DOUBLES / (13 n), the stage
+# buffer's size. Measured on chain111 (n = 2): per-call overhead dominates below ~10,000
+# columns, so wider is faster up to ~20,000; beyond that memory traffic wins.
+_CACHE_DOUBLES = 1 << 19
+_MIN_WIDTH, _MAX_WIDTH = 256, 32768
+# Below this many starts the generated field is not worth its one-off cost.
+_FAST_FIELD_MIN_BATCH = 64
 
 
-def _rms(x):
-    return np.sqrt(np.mean(x * x, axis=-1))
+def _combine_einsum(coefficients, K):
+    return np.einsum("...s,sn->...n", coefficients, K)
+
+
+def _blas_thread_setters() -> list:
+    """OpenBLAS's per-thread ``openblas_set_num_threads_local`` in each loaded OpenBLAS.
+
+    The stage sums sum_s c_s K_s are fastest through BLAS in one thread, but a threaded BLAS
+    inside each worker thread oversubscribes the cores (measured: several times slower), so
+    each worker limits its own BLAS calls to one thread; without that hook it uses einsum.
+    """
+    try:
+        with open("/proc/self/maps") as fh:
+            paths = sorted(set(re.findall(r"(/\S*openblas\S*\.so[\w.]*)", fh.read())))
+    except OSError:
+        return []
+    setters = []
+    for path in paths:
+        try:
+            fn = getattr(ctypes.CDLL(path), "openblas_set_num_threads_local", None)
+        except OSError:
+            continue
+        if fn is not None:
+            fn.argtypes, fn.restype = [ctypes.c_int], ctypes.c_int
+            setters.append(fn)
+    return setters
+
+
+_BLAS_SETTERS: list | None = None
+
+
+def _single_thread_blas():
+    """(enter, leave) callables limiting the calling thread's BLAS to one thread, or None."""
+    global _BLAS_SETTERS
+    if _BLAS_SETTERS is None:
+        _BLAS_SETTERS = _blas_thread_setters()
+    return _BLAS_SETTERS or None
+
+
+def _rms(x, axis=-1):
+    return np.sqrt(np.mean(x * x, axis=axis))
+
+
+def _column_field(fun, batch):
+    """``f(yt, out)`` on component-major (n, b) states, from ``fun`` on (b, n) states."""
+    fast = getattr(fun, "transposed_kernel", None)
+    if fast is not None and batch >= _FAST_FIELD_MIN_BATCH:
+        return fast(), True
+
+    def field(yt, out):
+        out[...] = np.asarray(fun(yt.T), dtype=float).T
+        return out
+
+    return field, False
+
+
+class _Batch:
+    """Inputs, outputs and the queue of not-yet-started trajectories, shared by the workers."""
+
+    def __init__(self, field, Y0, t_max, rtol, atol, conv_tol, bound, max_steps, width, progress):
+        self.field, self.Y0, self.t_max = field, Y0, t_max
+        self.rtol, self.atol, self.conv_tol, self.bound = rtol, atol, conv_tol, bound
+        self.max_steps, self.width, self.progress = max_steps, width, progress
+        B, n = Y0.shape
+        self.n = n
+        self.code = np.zeros(B, dtype=np.int8)
+        self.t_end = np.zeros(B)
+        self.y = Y0.copy()
+        self.steps = np.zeros(B, dtype=np.int64)
+        self._next = 0
+        self._finished = 0
+        self.failed = False
+        self.attempts = 0  # step attempts of running columns, accepted or not (racy sum: a statistic)
+        self._lock = threading.Lock()
+
+    def take(self, k):
+        with self._lock:
+            i = self._next
+            self._next = min(len(self.code), i + k)
+            return i, self._next
+
+    def finish(self, ids, code, t, yt, steps):
+        self.code[ids], self.t_end[ids], self.steps[ids] = code, t, steps
+        self.y[ids] = yt.T
+        with self._lock:
+            self._finished += len(ids)
+            if self.progress is not None:
+                self.progress(self._finished, len(self.code))
+
+
+def _initial_step(field, y, f, t_max, rtol, atol):
+    """Hairer, Norsett & Wanner's starting step (scipy's select_initial_step), per column."""
+    n = y.shape[0]
+    scale = atol + np.abs(y) * rtol
+    d0, d1 = _rms(y / scale, 0), _rms(f / scale, 0)
+    h = np.where((d0 < 1e-5) | (d1 < 1e-5), 1e-6, 0.01 * d0 / np.maximum(d1, 1e-300))
+    h = np.minimum(h, t_max)
+    with np.errstate(over="ignore", invalid="ignore"):
+        f1 = field(y + h * f, np.empty_like(y))
+        d2 = _rms((f1 - f) / scale, 0) / h
+        dmax = np.maximum(d1, d2)
+        h1 = np.where(dmax <= 1e-15, np.maximum(1e-6, h * 1e-3),
+                      (0.01 / np.maximum(dmax, 1e-300)) ** (1 / 8))
+    h = np.minimum(np.minimum(100 * h, h1), t_max)
+    return np.where(np.isfinite(h) & (h > 0), h, 1e-6)
+
+
+def _work(run: _Batch) -> None:
+    """Integrate trajectories from ``run``'s queue, ``run.width`` at a time, until it is empty.
+
+    Columns that finish stay in the working set (frozen) until an eighth of it has finished;
+    then it is compacted and topped up from the queue, so the numpy calls stay wide.
+    """
+    setters = _single_thread_blas() or []
+    previous = [fn(1) for fn in setters]
+    try:
+        return _work_loop(run, np.dot if setters else _combine_einsum)
+    except BaseException:
+        run.failed = True  # the other workers stop at their next sweep
+        raise
+    finally:
+        for fn, p in zip(setters, previous):
+            fn(p)
+
+
+def _work_loop(run: _Batch, _combine) -> None:
+    n, W, field = run.n, run.width, run.field
+    rtol, atol, conv_tol, bound = run.rtol, run.atol, run.conv_tol, run.bound
+    kbuf = np.empty((_NS + 1) * n * W)
+    ybuf, ebuf = np.empty(n * W), np.empty(n * W)
+    w = 0
+    ids = np.empty(0, dtype=np.int64)
+    y = np.empty((n, 0))
+    f0 = np.empty((n, 0))
+    t = h = tmax = np.empty(0)
+    steps = np.empty(0, dtype=np.int64)
+    retry = done = np.empty(0, dtype=bool)
+    while True:
+        if run.failed:
+            return
+        n_done = int(np.count_nonzero(done))
+        if w == 0 or n_done >= max(1, w // 8):
+            # Compact, then top up from the queue.
+            keep = ~done
+            parts = [(ids[keep], y[:, keep], f0[:, keep], t[keep], h[keep], tmax[keep], steps[keep], retry[keep])]
+            i, j = run.take(W - (w - n_done))
+            if j > i:
+                new_ids = np.arange(i, j)
+                yn0 = np.ascontiguousarray(run.Y0[i:j].T)
+                with np.errstate(over="ignore", invalid="ignore"):
+                    fn0 = field(yn0, np.empty_like(yn0))
+                conv = np.max(np.abs(fn0), axis=0) <= conv_tol * (1.0 + np.max(np.abs(yn0), axis=0))
+                if conv.any():
+                    m = int(conv.sum())
+                    run.finish(new_ids[conv], _CONVERGED, np.zeros(m), yn0[:, conv], np.zeros(m, np.int64))
+                go = ~conv
+                new_ids, yn0, fn0 = new_ids[go], yn0[:, go], fn0[:, go]
+                tm = run.t_max[new_ids]
+                parts.append((new_ids, yn0, fn0, np.zeros(len(new_ids)),
+                              _initial_step(field, yn0, fn0, tm, rtol, atol), tm,
+                              np.zeros(len(new_ids), np.int64), np.zeros(len(new_ids), bool)))
+            ids, yc, fc, t, h, tmax, steps, retry = (
+                np.concatenate(p, axis=-1) for p in zip(*parts))
+            w = len(ids)
+            if w == 0:
+                if j > i:
+                    continue
+                return
+            done = np.zeros(w, dtype=bool)
+            K = kbuf[: (_NS + 1) * n * w].reshape(_NS + 1, n, w)
+            K2 = K.reshape(_NS + 1, n * w)
+            f0 = K[0]
+            f0[...] = fc
+            y = ybuf[: n * w].reshape(n, w)
+            y[...] = yc
+            sc = ebuf[: n * w].reshape(n, w)
+        # One Dormand-Prince step for every column, each with its own step size.
+        hh = np.minimum(h, tmax - t)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for s in range(1, _NS):
+                ys = _combine(_A_ROWS[s], K2[:s]).reshape(n, w)
+                ys *= hh
+                ys += y
+                field(ys, K[s])
+            ynew = _combine(_B, K2[:_NS]).reshape(n, w)
+            ynew *= hh
+            ynew += y
+            field(ynew, K[_NS])
+            err = _combine(_E53, K2)
+            np.abs(y, out=sc)
+            np.maximum(sc, np.abs(ynew), out=sc)
+            sc *= rtol
+            sc += atol
+            e = err.reshape(2, n, w)
+            e /= sc
+            e *= e
+            e53 = e.sum(axis=1)
+            denom = e53[0] + 0.01 * e53[1]
+            err_norm = np.where(denom > 0, np.abs(hh) * e53[0] / np.sqrt(denom * n), 0.0)
+            y_norm = np.max(np.abs(ynew), axis=0)
+            finite = np.isfinite(err_norm) & np.isfinite(y_norm)
+            accept = finite & (err_norm < 1.0) & ~done
+            factor = np.minimum(_SAFETY * err_norm ** _EXPONENT, _MAX_FACTOR)
+        factor = np.where(accept, np.where(retry, np.minimum(factor, 1.0), factor),
+                          np.where(finite, np.maximum(factor, _MIN_FACTOR), _MIN_FACTOR))
+        h = hh * factor
+        retry = ~accept
+        np.copyto(y, ynew, where=accept)
+        np.copyto(K[0], K[_NS], where=accept)
+        t = t + np.where(accept, hh, 0.0)
+        steps += accept
+        run.attempts += w - n_done
+
+        # Events, checked after each accepted step (diverged > converged > time-limit).
+        code = np.zeros(w, dtype=np.int8)
+        code[accept & (t >= tmax * (1 - 1e-15))] = _TIME_LIMIT
+        f_norm = np.max(np.abs(K[0]), axis=0)
+        code[accept & (f_norm <= conv_tol * (1.0 + y_norm))] = _CONVERGED
+        code[accept & (y_norm > bound)] = _DIVERGED
+        # A step size that underflows against t: finite-time blow-up between bound checks.
+        code[(code == 0) & ~done & (h <= 1e-14 * np.maximum(1.0, t))] = _DIVERGED
+        code[(code == 0) & ~done & (steps >= run.max_steps)] = _STEP_LIMIT
+        fin = np.flatnonzero(code)
+        if fin.size:
+            run.finish(ids[fin], code[fin], t[fin], y[:, fin], steps[fin])
+            done[fin] = True
+            # Frozen columns compute on harmless values until the next compaction.
+            y[:, fin] = 0.0
+            K[0][:, fin] = 0.0
+            t[fin], h[fin] = 0.0, 1.0
 
 
 def integrate_batch(
@@ -162,12 +411,19 @@ def integrate_batch(
     bound: float = DEFAULT_BOUND,
     max_steps: int = 200_000,
     progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
 ) -> IntegrationResult:
     """Integrate many starts ``y0`` (B, n) at once; ``fun`` maps (b, n) to (b, n).
 
-    Each trajectory has its own adaptive step (scipy's DOP853 error norm and step control) and
-    stops on its own event; finished trajectories drop out of the work. ``t_max`` is a number
-    or one per trajectory. ``progress(done, total)`` is called after each sweep.
+    Each trajectory has its own adaptive step (scipy's DOP853 tableau, error norm and step
+    control) and stops on its own event. ``t_max`` is a number or one per trajectory.
+    ``progress(done, total)`` is called as trajectories finish.
+
+    When ``fun`` has a ``transposed_kernel()`` method giving ``kernel(yt, out)`` on component-major (n, b) states
+    (as :class:`~linrbp.LinearSystem` does) that is used instead, and the batch is split
+    over ``workers`` threads (default: the CPU count); a plain callable runs in one thread
+    unless ``workers`` is given. Each trajectory's arithmetic does not depend on the others,
+    so results do not depend on the batch size or the number of workers beyond rounding.
     """
     Y = _check_start(y0, "y0")
     if Y.ndim != 2:
@@ -175,72 +431,30 @@ def integrate_batch(
     B, n = Y.shape
     t_max = np.broadcast_to([check_t_max(tm) for tm in np.ravel(np.asarray(t_max, dtype=object))]
                             if np.ndim(t_max) else check_t_max(t_max), (B,)).astype(float)
-    Y = Y.copy()
-    t = np.zeros(B)
-    steps = np.zeros(B, dtype=int)
-    status = np.full(B, "", dtype=object)
-    F = fun(Y)
-    done = _converged(F, Y, conv_tol)
-    status[done] = "converged"
-
-    # Initial step as in Hairer, Norsett & Wanner (scipy's select_initial_step).
-    scale = atol + np.abs(Y) * rtol
-    d0, d1 = _rms(Y / scale), _rms(F / scale)
-    h = np.where((d0 < 1e-5) | (d1 < 1e-5), 1e-6, 0.01 * d0 / np.maximum(d1, 1e-300))
-    h = np.minimum(h, t_max)
-    with np.errstate(over="ignore", invalid="ignore"):
-        Y1 = Y + h[:, None] * F
-        F1 = fun(Y1)
-    d2 = _rms((F1 - F) / scale) / h
-    dmax = np.maximum(d1, d2)
-    h1 = np.where(dmax <= 1e-15, np.maximum(1e-6, h * 1e-3), (0.01 / np.maximum(dmax, 1e-300)) ** (1 / 8))
-    h = np.minimum(np.minimum(100 * h, h1), t_max)
-    h = np.where(np.isfinite(h) & (h > 0), h, 1e-6)
-
-    K = np.empty((_NS + 1, B, n))
-    active = np.flatnonzero(~done)
-    while active.size:
-        idx = active
-        y, f, hh = Y[idx], F[idx], np.minimum(h[idx], t_max[idx] - t[idx])
-        k = K[:, : idx.size]
-        k[0] = f
-        with np.errstate(over="ignore", invalid="ignore"):
-            for s in range(1, _NS):
-                dy = np.tensordot(_A[s, :s], k[:s], axes=(0, 0))
-                k[s] = fun(y + hh[:, None] * dy)
-            y_new = y + hh[:, None] * np.tensordot(_B, k[:_NS], axes=(0, 0))
-            f_new = fun(y_new)
-            k[_NS] = f_new
-            sc = atol + np.maximum(np.abs(y), np.abs(y_new)) * rtol
-            err5 = np.tensordot(_E5, k, axes=(0, 0)) / sc
-            err3 = np.tensordot(_E3, k, axes=(0, 0)) / sc
-            e5, e3 = np.sum(err5 ** 2, axis=-1), np.sum(err3 ** 2, axis=-1)
-            denom = e5 + 0.01 * e3
-            err = np.where(denom > 0, np.abs(hh) * e5 / np.sqrt(np.where(denom > 0, denom, 1.0) * n), 0.0)
-        finite = np.all(np.isfinite(y_new), axis=-1) & np.isfinite(err)
-        accept = finite & (err < 1.0)
-        factor = np.where(err == 0, _MAX_FACTOR,
-                          np.clip(_SAFETY * np.where(err > 0, err, 1.0) ** (-1 / 8), _MIN_FACTOR, _MAX_FACTOR))
-        factor = np.where(accept, factor, np.where(finite, np.minimum(factor, 1.0), _MIN_FACTOR))
-        h[idx] = hh * factor
-
-        acc = idx[accept]
-        Y[acc], F[acc] = y_new[accept], f_new[accept]
-        t[acc] += hh[accept]
-        steps[acc] += 1
-
-        norm = np.max(np.abs(Y[acc]), axis=-1)
-        conv = _converged(F[acc], Y[acc], conv_tol)
-        div = norm > bound
-        tlim = t[acc] >= t_max[acc] * (1 - 1e-15)
-        status[acc[div]] = "diverged"
-        status[acc[~div & conv]] = "converged"
-        status[acc[~div & ~conv & tlim]] = "time-limit"
-        # A step size that underflows against t: finite-time blow-up between bound checks.
-        tiny = idx[h[idx] <= 1e-14 * np.maximum(1.0, t[idx])]
-        status[tiny[status[tiny] == ""]] = "diverged"
-        status[(steps >= max_steps) & (status == "")] = "step-limit"
-        active = np.flatnonzero(status == "")
-        if progress is not None:
-            progress(B - active.size, B)
-    return IntegrationResult(status.astype(str), t, Y, steps)
+    for name, value in (("rtol", rtol), ("atol", atol), ("conv_tol", conv_tol), ("bound", bound)):
+        if not (np.isfinite(value) and value > 0):
+            raise InputError(f"{name}: must be positive and finite, got {value!r}")
+    if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)) or max_steps < 1:
+        raise InputError(f"max_steps: must be a positive integer, got {max_steps!r}")
+    field, fast = _column_field(fun, B)
+    width = int(np.clip(_CACHE_DOUBLES // ((_NS + 1) * max(n, 1)), _MIN_WIDTH, _MAX_WIDTH))
+    width = min(width, max(B, 1))
+    if workers is None:
+        workers = (os.cpu_count() or 1) if fast else 1
+    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
+        raise InputError(f"workers: must be a positive integer, got {workers!r}")
+    workers = int(max(1, min(workers, B // _MIN_WIDTH)))
+    if workers > 1:
+        width = min(width, -(-B // workers))
+    run = _Batch(field, Y, t_max, rtol, atol, conv_tol, bound, int(max_steps), width, progress)
+    if B:
+        if workers == 1:
+            _work(run)
+        else:
+            with ThreadPoolExecutor(workers) as pool:
+                for fut in [pool.submit(_work, run) for _ in range(workers)]:
+                    fut.result()
+    status = np.array(("",) + STATUSES)[run.code]
+    return IntegrationResult(status, run.t_end, run.y, run.steps,
+                             info={"workers": workers, "width": width, "fast_field": fast,
+                                   "step_attempts": run.attempts})

@@ -23,6 +23,7 @@ COMMANDS = {
     "figures": "linrbp._cmd_figures",
     "train": "linrbp._cmd_train",
     "experiments": "linrbp._cmd_experiments",
+    "bench": "linrbp._cmd_bench",
 }
 
 
