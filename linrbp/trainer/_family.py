@@ -66,15 +66,15 @@ FAMILY: dict[str, FamilyRule] = {
         FamilyRule("dtp", "difference target propagation: penultimate target by a gradient step, "
                    "lower targets h_{l-1} + g_l(tau_l) - g_l(h_l) through learned inverses",
                    "Lee, Zhang, Fischer & Bengio 2015; Bartunov et al. 2018", "target-prop", "rbp",
-                   "._target_prop", {"target_lr": 1.0, "inverse_lr": 0.01, "noise": 0.1}),
+                   "._target_prop", {"target_lr": 1.0, "inverse_lr": 0.3, "noise": 0.1}),
         FamilyRule("sdtp", "simplified DTP: the penultimate target also from the difference rule "
                    "(through an inverse of the output layer), no gradient anywhere",
                    "Bartunov et al. 2018", "target-prop", "rbp", "._target_prop",
-                   {"target_lr": 1.0, "inverse_lr": 0.01, "noise": 0.1}),
+                   {"target_lr": 1.0, "inverse_lr": 0.3, "noise": 0.1}),
         FamilyRule("ao-sdtp", "SDTP with an auxiliary output: tanh(R h_{L-1}) (R fixed random) "
                    "appended to the output so the top inverse carries more information",
                    "Bartunov et al. 2018", "target-prop", "rbp", "._target_prop",
-                   {"target_lr": 1.0, "inverse_lr": 0.01, "noise": 0.1, "aux_units": 100}),
+                   {"target_lr": 1.0, "inverse_lr": 0.3, "noise": 0.1, "aux_units": 100}),
     )
 }
 
