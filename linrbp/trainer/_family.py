@@ -19,13 +19,14 @@ from importlib import import_module
 
 from .._errors import InputError
 
-__all__ = ["FamilyRule", "FAMILY", "family_rule", "make_network", "validate_family"]
+__all__ = ["FamilyRule", "FAMILY", "family_help", "family_rule", "family_variants", "make_network", "validate_family"]
 
 
 @dataclass(frozen=True)
 class FamilyRule:
     name: str
-    title: str
+    summary: str       # one line for --help and the README
+    title: str         # what the rule does, in THEORY.md notation
     reference: str
     kind: str          # feedback | kickback | target-prop
     base: str          # the linrbp._rules rule whose backward pass (or update form) it uses
@@ -36,42 +37,52 @@ class FamilyRule:
 FAMILY: dict[str, FamilyRule] = {
     r.name: r
     for r in (
-        FamilyRule("sign-symmetry", "feedback C_h = sign(A_{h+1}^T), magnitudes 1",
+        FamilyRule("sign-symmetry", "feedback sign(A^T), magnitudes 1",
+                   "feedback C_h = sign(A_{h+1}^T), magnitudes 1",
                    "Liao, Leibo & Poggio 2016", "feedback", "rbp", "._family_feedback"),
-        FamilyRule("usf", "uniform sign-concordant feedback: sign(A_{h+1}^T) times the Glorot scale",
-                   "Moskovitz et al. 2018; Sanfiz & Akrout 2021 (BioTorch)", "feedback", "rbp",
+        FamilyRule("usf", "uSF: sign(A^T) times a uniform (Glorot) scale",
+                   "uniform sign-concordant feedback: sign(A_{h+1}^T) times the Glorot scale",
+                   "Moskovitz et al. 2018; BioTorch, Sanfiz & Akrout 2021", "feedback", "rbp",
                    "._family_feedback"),
-        FamilyRule("brsf", "batchwise random-magnitude sign-concordant feedback: |N(0, s^2)| "
+        FamilyRule("brsf", "brSF: sign(A^T), random magnitudes redrawn every batch",
+                   "batchwise random-magnitude sign-concordant feedback: |N(0, s^2)| "
                    "redrawn every mini-batch, signs of A_{h+1}^T",
-                   "Moskovitz et al. 2018; Sanfiz & Akrout 2021 (BioTorch)", "feedback", "rbp",
+                   "Moskovitz et al. 2018; BioTorch, Sanfiz & Akrout 2021", "feedback", "rbp",
                    "._family_feedback"),
-        FamilyRule("frsf", "fixed random-magnitude sign-concordant feedback: |N(0, s^2)| drawn "
+        FamilyRule("frsf", "frSF: sign(A^T), fixed random magnitudes",
+                   "fixed random-magnitude sign-concordant feedback: |N(0, s^2)| drawn "
                    "once, signs of the current A_{h+1}^T",
-                   "Moskovitz et al. 2018; Sanfiz & Akrout 2021 (BioTorch)", "feedback", "rbp",
+                   "Moskovitz et al. 2018; BioTorch, Sanfiz & Akrout 2021", "feedback", "rbp",
                    "._family_feedback"),
-        FamilyRule("kolen-pollack", "C_h gets the transposed update of A_{h+1} "
+        FamilyRule("kolen-pollack", "Kolen-Pollack: feedback gets A's transposed update + same decay",
+                   "C_h gets the transposed update of A_{h+1} "
                    "(dC_h = O_h delta_{h+1}^T) and the same weight decay, so C_h - A_{h+1}^T "
                    "shrinks by (1 - lr wd) every step",
                    "Kolen & Pollack 1994; Akrout et al. 2019", "feedback", "arbp",
                    "._family_feedback", {"weight_decay": 0.01}),
-        FamilyRule("weight-mirror", "after each mini-batch a mirror phase: noise x ~ N(0, 1) "
+        FamilyRule("weight-mirror", "weight mirrors: feedback learns A^T from injected noise",
+                   "after each mini-batch a mirror phase: noise x ~ N(0, 1) "
                    "injected at layer h, C_h <- (1 - eta) C_h + eta x (A_{h+1} x)^T "
                    "(batch mean), whose fixed point is A_{h+1}^T",
                    "Akrout et al. 2019", "feedback", "rbp", "._family_feedback",
                    {"mirror_lr": 0.05, "mirror_batch": 100}),
-        FamilyRule("kickback", "regression on +-1 targets, one linear output, ReLU units tagged "
+        FamilyRule("kickback", "Kickback: scalar global error x summed outgoing weights",
+                   "regression on +-1 targets, one linear output, ReLU units tagged "
                    "+/-: delta_j = beta * f'_j * sum_k A_{h+1}[k, j] with the scalar global "
                    "error beta = t - y", "Balduzzi, Vanchinathan & Buhmann 2015", "kickback",
                    "bp", "._kickback"),
-        FamilyRule("dtp", "difference target propagation: penultimate target by a gradient step, "
+        FamilyRule("dtp", "difference target propagation",
+                   "difference target propagation: penultimate target by a gradient step, "
                    "lower targets h_{l-1} + g_l(tau_l) - g_l(h_l) through learned inverses",
                    "Lee, Zhang, Fischer & Bengio 2015; Bartunov et al. 2018", "target-prop", "rbp",
                    "._target_prop", {"target_lr": 1.0, "inverse_lr": 0.3, "noise": 0.1}),
-        FamilyRule("sdtp", "simplified DTP: the penultimate target also from the difference rule "
+        FamilyRule("sdtp", "simplified DTP (no gradient anywhere)",
+                   "simplified DTP: the penultimate target also from the difference rule "
                    "(through an inverse of the output layer), no gradient anywhere",
                    "Bartunov et al. 2018", "target-prop", "rbp", "._target_prop",
                    {"target_lr": 1.0, "inverse_lr": 0.3, "noise": 0.1}),
-        FamilyRule("ao-sdtp", "SDTP with an auxiliary output: tanh(R h_{L-1}) (R fixed random) "
+        FamilyRule("ao-sdtp", "SDTP with auxiliary output units",
+                   "SDTP with an auxiliary output: tanh(R h_{L-1}) (R fixed random) "
                    "appended to the output so the top inverse carries more information",
                    "Bartunov et al. 2018", "target-prop", "rbp", "._target_prop",
                    {"target_lr": 1.0, "inverse_lr": 0.3, "noise": 0.1, "aux_units": 100}),
@@ -81,6 +92,19 @@ FAMILY: dict[str, FamilyRule] = {
 # options of the BSL-variant machinery that the family rules do not define
 _UNSUPPORTED = {"hidden_update": "full", "per_synapse": False, "update_bits": None, "freeze_layer": None}
 _NO_CHANNEL = {"derivative": True, "dropout": 0.0, "error_bits": None}
+
+
+def family_variants() -> dict:
+    """The ``family`` experiment set: every family rule defined on the data set's classification
+    task, next to the baselines. Kickback is left out: it is defined for one output (+-1
+    regression), not for a ten-class softmax network (see ``--dataset teacher-binary``)."""
+    names = ("bp", "rbp", "srbp", "top-only") + tuple(n for n, r in FAMILY.items() if r.kind != "kickback")
+    return {n: {"rule": n} for n in names}
+
+
+def family_help() -> str:
+    """One line per family rule: name, summary, reference."""
+    return "\n".join(f"  {n:<14} {r.summary} ({r.reference})" for n, r in FAMILY.items())
 
 
 def family_rule(name: str) -> FamilyRule | None:

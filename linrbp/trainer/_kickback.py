@@ -98,9 +98,10 @@ class KickbackNetwork(Network):
             nz = bp[h] != 0
             agree[f"delta_{h + 1}"] = (float(np.mean(np.sign(kb[h][nz]) == np.sign(bp[h][nz])))
                                        if nz.any() else None)
-        return {"kickback": {"coherent_weight_fraction": frac, "coherent": whole,
-                             "coherent_step_fraction": self.coherent_steps / self.t if self.t else None,
-                             "sign_agreement_with_bp": agree}}
+        return {"kickback_coherence": {
+                    "weight_fraction": frac, "coherent_now": float(whole),
+                    "step_fraction": self.coherent_steps / self.t if self.t else None},
+                "kickback_sign_agreement_with_bp": agree}
 
 
 def network(family, config, n_in, n_out):
