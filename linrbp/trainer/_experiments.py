@@ -158,6 +158,9 @@ def run_experiments(name: str, seeds: int = 3, out=None, quick: bool = False, ba
     summary = summarise(name, preset, variants, seeds, results)
     summary["skipped_existing"] = len(configs) - len(todo)
     summary["ran"] = len(todo)
+    if name == "family":  # the family set also reports every rule's alignment
+        from ._family_summary import write_family_alignment
+        write_family_alignment(out, summary, variants, seeds, results)
     atomic_write_json(out / "summary.json", summary)
     atomic_write_text(out / "summary.md", summary_table(summary))
     _plots(out, summary, variants, seeds, results)
