@@ -56,8 +56,13 @@ class LinearSystem:
                 f"sigma_ti: data are {stats.n_out}x{stats.n_in} but layers say "
                 f"{layers[-1]}x{layers[0]}"
             )
-        shapes = feedback_shapes(layers, r)
-        feedback = list(feedback or [])
+        # Adaptive rules carry their feedback in the state, not in the system.
+        shapes = [] if r.adaptive else feedback_shapes(layers, r)
+        feedback = list(feedback if feedback is not None else [])
+        if r.adaptive and feedback:
+            raise InputError(
+                f"feedback: rule {r.name} learns its feedback; pass it in the state, not the system"
+            )
         if len(feedback) != len(shapes):
             raise InputError(
                 f"feedback: rule {r.name} needs {len(shapes)} feedback matrices, got {len(feedback)}"

@@ -173,9 +173,8 @@ def integrate_batch(
     if Y.ndim != 2:
         raise InputError(f"y0: expected a (batch, n) array, got shape {Y.shape}")
     B, n = Y.shape
-    t_max = np.broadcast_to(np.asarray(t_max, dtype=float), (B,)).copy()
-    for tm in np.unique(t_max):
-        check_t_max(float(tm))
+    t_max = np.broadcast_to([check_t_max(tm) for tm in np.ravel(np.asarray(t_max, dtype=object))]
+                            if np.ndim(t_max) else check_t_max(t_max), (B,)).astype(float)
     Y = Y.copy()
     t = np.zeros(B)
     steps = np.zeros(B, dtype=int)

@@ -30,7 +30,8 @@ def test_mean_update_equals_averaged_field(rule):
     net, X, Y = _linear_net(rule)
     for _ in range(3):  # also away from the initial state
         dA, dC = _trainer_mean_update(net, X, Y)
-        system = LinearSystem.create(net.layers, rule, DataStats.from_samples(X, Y), net.feedback)
+        fixed = [] if net.rule.adaptive else net.feedback  # adaptive: feedback is state
+        system = LinearSystem.create(net.layers, rule, DataStats.from_samples(X, Y), fixed)
         vA, vC = system.velocity(net.weights, net.feedback)
         assert len(dC) == len(vC) == (len(net.weights) - 1 if rule.startswith("a") else 0)
         worst = max(np.abs(a - b).max() / np.abs(b).max() for a, b in zip(dA + dC, vA + vC))
