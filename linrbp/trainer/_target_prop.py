@@ -37,7 +37,8 @@ class TargetPropNetwork(Network):
         d = family.defaults
         self.alpha, self.inverse_lr, self.noise = float(d["target_lr"]), float(d["inverse_lr"]), float(d["noise"])
         self.simplified = family.name in ("sdtp", "ao-sdtp")
-        rng = np.random.default_rng(np.random.SeedSequence(config.seed).spawn(5)[4])
+        # a fifth stream of the run's seed (R, V_h, then the reconstruction noise)
+        self.family_rng = rng = np.random.default_rng(np.random.SeedSequence(config.seed).spawn(5)[4])
         L = self.L
         self.aux = None
         if family.name == "ao-sdtp":
@@ -76,7 +77,7 @@ class TargetPropNetwork(Network):
     def train_inverses(self, O) -> None:
         """One step of every inverse on noise-corrupted reconstruction of this batch."""
         B = O[0].shape[1]
-        rng = self.drop_rng
+        rng = self.family_rng
         for i in self.inverse_of:
             x = O[i] + (rng.standard_normal(O[i].shape) * self.noise).astype(self.dtype)
             y = self._layer(i, x)
