@@ -8,6 +8,7 @@ catalogue (:data:`CLAIMS`, :func:`run_claim`).
 
 __version__ = "0.1.0"
 
+from ._autoencoder import autoencoder_limit, autoencoder_product, single_hidden_target
 from ._catalogue import CLAIMS, Check, Claim, Evidence, get_claims, register, run_claim
 from ._errors import InputError
 from ._field import LinearSystem, forward_products
@@ -17,11 +18,13 @@ from ._predict import predict, register_predictor
 from ._rules import RULES, Rule, backward_signals, feedback_shapes, get_rule, updates
 from ._simulate import simulate
 from ._stats import DataStats
+from . import trainer  # the non-linear trainer: linrbp.trainer.train, TrainConfig, ...
 
 __all__ = [
     "CLAIMS", "Check", "Claim", "DataStats", "Evidence", "InputError", "Instance",
     "IntegrationResult", "LinearSystem", "RULES", "Rule", "backward_signals", "feedback_shapes",
     "forward_products", "get_claims", "get_rule", "integrate", "integrate_batch",
     "load_instance", "parse_instance", "predict", "register", "register_predictor",
-    "run_claim", "simulate", "updates",
+    "run_claim", "simulate", "trainer", "updates",
+    "autoencoder_limit", "autoencoder_product", "single_hidden_target",
 ]

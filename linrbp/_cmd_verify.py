@@ -59,11 +59,12 @@ def run(args) -> int:
     n_checks = sum(len(c.checks) for c in claims)
     with progress_bar(n_checks, "verify", "check") as bar:
         report = verify([c.id for c in claims], args.samples, args.seed, progress=lambda ev: bar.update())
-    head = f"{'claim':<16} {'reference':<26} {'inst':>6} {'worst error':>12} {'tolerance':>10} {'status':>6} {'s':>7}"
+    width = max([5] + [len(r["id"]) for r in report["claims"]])
+    head = f"{'claim':<{width}} {'reference':<26} {'inst':>6} {'worst error':>12} {'tolerance':>10} {'status':>6} {'s':>7}"
     print(head)
     print("-" * len(head))
     for r in report["claims"]:
-        print(f"{r['id']:<16} {r['reference'][:26]:<26} {r['instances']:>6} {r['max_error']:>12.3g} "
+        print(f"{r['id']:<{width}} {r['reference'][:26]:<26} {r['instances']:>6} {r['max_error']:>12.3g} "
               f"{r['tolerance']:>10.1e} {r['status']:>6} {r['seconds']:>7.2f}")
         if args.verbose or r["status"] != "pass":
             for c in r["checks"]:

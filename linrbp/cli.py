@@ -17,6 +17,10 @@ from ._errors import InputError
 COMMANDS = {
     "simulate": "linrbp._cmd_simulate",
     "verify": "linrbp._cmd_verify",
+    "derive": "linrbp._cmd_derive",
+    "prove": "linrbp._cmd_prove",
+    "probe": "linrbp._cmd_probe",
+    "figures": "linrbp._cmd_figures",
     "train": "linrbp._cmd_train",
     "experiments": "linrbp._cmd_experiments",
 }

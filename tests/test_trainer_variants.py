@@ -70,12 +70,15 @@ def test_quantiser_levels_and_error(bits):
 
 def test_error_bits_quantise_hidden_signals():
     net = _net(rule="rbp", derivative=False, error_bits=3)
-    X, T = _batch()
+    X, T = _batch(50)
     deltas = net.backward(net.forward(X), T)
-    levels = quantiser_levels(3, ERROR_ALPHA).astype(np.float32)
-    for d in deltas[:-1]:
-        assert np.isin(d, levels).all()
-    assert not np.isin(deltas[-1], levels).all()  # the output error is not quantised
+    levels = quantiser_levels(3, ERROR_ALPHA)
+    for d in deltas[:-1]:  # the batch-mean-loss signal delta / B sits on the levels
+        k = d.astype(np.float64) / 50 / levels[-1] * 4  # in units of the step s = alpha / 4
+        assert np.abs(k - np.rint(k)).max() < 1e-4 and np.abs(k).max() <= 4
+    assert len(np.unique(deltas[0])) > 1
+    k = deltas[-1].astype(np.float64) / 50 / levels[-1] * 4
+    assert np.abs(k - np.rint(k)).max() > 1e-2  # the output error is not quantised
 
 
 def test_update_bits_quantise_each_example():
@@ -85,9 +88,9 @@ def test_update_bits_quantise_each_example():
     dA, _, _ = net.batch_updates(O, net.backward(O, T), lr=0.1)
     s = UPDATE_ALPHA / 2 ** 4
     for U in dA:
-        k = U.astype(np.float64) * 40 / s  # a sum of 40 integers
+        k = U.astype(np.float64) / s  # a sum of 40 quantised per-example steps
         assert np.abs(k - np.rint(k)).max() < 1e-3
-        assert np.abs(U).max() <= UPDATE_ALPHA
+        assert np.abs(U).max() <= 40 * UPDATE_ALPHA and np.abs(k).max() >= 1
     assert net.learning_rate() == 0.1
 
 

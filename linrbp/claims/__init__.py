@@ -7,7 +7,15 @@ with closed-form limits also register a predictor for ``linrbp simulate``.
 from importlib import import_module
 
 # Catalogue order is the order of THEORY.md.
-MODULES = []
+MODULES = ["autoencoder", "single_hidden", "structure", "autoencoder_general", "bp_balance"]
 
 for _name in MODULES:
     import_module(f"{__name__}.{_name}")
+
+# Exact symbolic checks (linrbp/claims/_symbolic.py) run first in each claim they belong to.
+from .._catalogue import CLAIMS  # noqa: E402
+from ._symbolic import SYMBOLIC_CHECKS  # noqa: E402
+
+for _cid, _checks in SYMBOLIC_CHECKS.items():
+    if _cid in CLAIMS:
+        CLAIMS[_cid].checks[:0] = _checks

@@ -111,7 +111,9 @@ class Network:
                 keep = self.drop_rng.random(d.shape[-2:], dtype=np.float32) >= p
                 d = d * keep.astype(d.dtype) * d.dtype.type(1.0 / (1.0 - p))
             if bits is not None:
-                d = quantise(d, bits, ERROR_ALPHA, out=np.array(d, copy=True))
+                # quantise the signal of the batch-mean loss, delta / B (the scale alpha refers to)
+                B = d.shape[-1]
+                d = quantise(d * d.dtype.type(1.0 / B), bits, ERROR_ALPHA) * d.dtype.type(B)
             return d
 
         return transform
@@ -134,8 +136,9 @@ class Network:
     def batch_updates(self, O, deltas, lr=None):
         """Mean updates over the batch: (dA, db, dC), per unit learning rate.
 
-        With ``update_bits`` each per-example update lr * delta_h O_{h-1}^T is quantised
-        (alpha = 2^-6) before averaging, so the result already includes ``lr``.
+        With ``update_bits`` each example's share of the batch-mean-loss step,
+        (lr / B) delta_h O_{h-1}^T, is quantised (alpha = 2^-6) before summing over the batch,
+        so the result already includes ``lr``.
         """
         cfg = self.config
         B = O[0].shape[1]
@@ -145,16 +148,17 @@ class Network:
         rule = self.rule if cfg.rule != "top-only" else RULES["bp"]
         if cfg.update_bits is not None:
             q = lambda U: quantise(U, cfg.update_bits, UPDATE_ALPHA, out=U)
+            step = self.dtype.type(lr / B)
             for h in trained:
-                d_ex = np.ascontiguousarray(deltas[h].T)[:, :, None] * lr
+                d_ex = np.ascontiguousarray(deltas[h].T)[:, :, None] * step
                 o_ex = np.ascontiguousarray(O[h].T)[:, :, None]
                 (U,), _ = updates("bp", [d_ex], [o_ex])  # per-example delta_h O_{h-1}^T, B x N_h x N_{h-1}
-                dA[h] = q(U).mean(axis=0)
-                db[h] = q(d_ex).mean(axis=0)
+                dA[h] = q(U).sum(axis=0)
+                db[h] = q(d_ex).sum(axis=0)
             if rule.adaptive:
-                _, dCs = updates(rule, [np.ascontiguousarray(d.T)[:, :, None] * lr for d in deltas],
+                _, dCs = updates(rule, [np.ascontiguousarray(d.T)[:, :, None] * step for d in deltas],
                                  [np.ascontiguousarray(o.T)[:, :, None] for o in O])
-                dC = [q(U).mean(axis=0) for U in dCs]
+                dC = [q(U).sum(axis=0) for U in dCs]
             return dA, db, dC
         inv = self.dtype.type(1.0 / B)
         if cfg.per_synapse:

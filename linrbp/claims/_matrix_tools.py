@@ -1,0 +1,83 @@
+"""Shared sampling and measuring for the matrix claims (autoencoder, single-hidden, structure,
+autoencoder-general, bp-balance).
+
+Instances are instance-file dicts (``linrbp simulate`` reads them as they are), so the worst
+instance in a ``verify`` report reproduces with one command.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._ensemble import integrate_systems
+from .._instance import parse_instance
+from .._io import to_jsonable  # noqa: F401  (re-exported for claim modules)
+
+# Integration settings of every convergence check: the field must fall below CONV_TOL
+# (relative) before a limit is compared with its closed form at 1e-8; the distance to the
+# limit is then about |f| / (slowest contraction rate). At a stable fixed point the stepper's
+# accepted local error (~ rtol |y|) leaves |f| ~ rtol |y| (fastest rate), which with
+# rtol = 1e-12 stalls above conv_tol = 1e-12 once the fastest rate passes ~2: so RTOL = 1e-13.
+T_MAX = 1e5
+RTOL = 1e-13
+ATOL = 1e-15
+CONV_TOL = 1e-12
+MAX_STEPS = 20_000
+LIMIT_TOL = 1e-8
+DRIFT_TOL = 1e-9
+# Pointwise identities between two evaluations of the same field (rounding only).
+IDENTITY_TOL = 1e-12
+
+
+def random_spd(rng, n, lo=0.5, hi=2.0) -> np.ndarray:
+    """Q diag(d) Q^T with Q Haar-orthogonal and d uniform in [lo, hi]."""
+    Q, R = np.linalg.qr(rng.normal(size=(n, n)))
+    Q = Q * np.sign(np.diag(R))
+    d = rng.uniform(lo, hi, size=n)
+    S = (Q * d) @ Q.T
+    return 0.5 * (S + S.T)
+
+
+def instance(layers, rule, sigma_ii, sigma_ti, feedback, weights, t_max=T_MAX, **extra) -> dict:
+    d = {"layers": list(layers), "rule": rule, "sigma_ii": sigma_ii, "sigma_ti": sigma_ti,
+         "feedback": list(feedback), "weights": list(weights), "t_max": t_max}
+    d.update(extra)
+    return to_jsonable(d)
+
+
+def random_weights(rng, layers, scale=0.5):
+    return [scale * rng.normal(size=(layers[h], layers[h - 1])) for h in range(1, len(layers))]
+
+
+def relative(X, Y) -> float:
+    """max |X - Y| / max |Y| (the limits compared here are never zero)."""
+    X, Y = np.asarray(X, float), np.asarray(Y, float)
+    den = np.abs(Y).max()
+    return float(np.abs(X - Y).max() / den) if den > 0 else float(np.abs(X).max())
+
+
+def run(instances: list, t_max=None, conv_tol=CONV_TOL):
+    """Integrate instance dicts to convergence; [(Instance, status, weights, feedback)]."""
+    parsed = [parse_instance(d) for d in instances]
+    tm = [p.t_max if t_max is None else t_max for p in parsed]
+    res = integrate_systems([p.system for p in parsed], [p.y0 for p in parsed], tm, rtol=RTOL,
+                            atol=ATOL, conv_tol=conv_tol, max_steps=MAX_STEPS)
+    out = []
+    for k, p in enumerate(parsed):
+        w, fb = p.system.unpack(res.y[k, :p.system.n_state])
+        out.append((p, str(res.status[k]), w, fb))
+    return out
+
+
+def converged_or_inf(status, err) -> float:
+    """A limit check on a trajectory that did not converge fails (infinite error)."""
+    return float(err) if status == "converged" else math.inf
+
+
+def seeds_strategy(sample):
+    """Hypothesis strategy of instances: ``sample`` on generators from drawn seeds."""
+    from hypothesis import strategies as st
+
+    return st.integers(0, 2**32 - 1).map(lambda s: sample(np.random.default_rng(s)))
