@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import textwrap
 
 from ._errors import InputError
 from ._io import atomic_write_json
@@ -20,24 +21,30 @@ def _hidden(text: str):
 
 def add_variant_options(p) -> None:
     """Options shared by ``train`` and ``experiments`` (the latter uses the data options only)."""
-    p.add_argument("--dataset", choices=["fashion-mnist", "idx", "teacher"], default="fashion-mnist",
+    p.add_argument("--dataset", choices=["fashion-mnist", "idx", "teacher", "teacher-binary"],
+                   default="fashion-mnist",
                    help="fashion-mnist (Debian package dataset-fashion-mnist), idx (any MNIST-format "
-                        "IDX directory, --data-dir) or teacher (seeded synthetic task)")
+                        "IDX directory, --data-dir), teacher (seeded synthetic task) or teacher-binary "
+                        "(its two-class version, for kickback)")
     p.add_argument("--data-dir", metavar="D", help="IDX directory (for --dataset idx or another Fashion-MNIST copy)")
     p.add_argument("--dtype", choices=["float32", "float64"], default="float32")
 
 
 def add_parser(sub):
     from .trainer import ACTIVATIONS, DISTRIBUTIONS, OUTPUTS, PAPER, RESAMPLING, TRAIN_RULES
+    from .trainer._family import family_help
     p = sub.add_parser(
-        "train", help="train a non-linear network with BP, RBP, SRBP, ARBP, ASRBP or top-only",
-        description="Train an MLP with one learning-channel variant of EXPERIMENTS.md. Defaults are "
+        "train", help="train a non-linear network with BP, RBP, SRBP, ARBP, ASRBP, top-only or a "
+        "rule of the wider family",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="the wider family (--rule):\n" + family_help(),
+        description=textwrap.fill("Train an MLP with one learning-channel variant of EXPERIMENTS.md. Defaults are "
         f"the protocol of {PAPER['reference']}: 784-100x4-10 tanh, softmax cross-entropy, Glorot "
         "normal init, plain SGD, batch 100, lr 0.1/(1 + 1e-6 t), 100 epochs. Prints the final "
         "accuracies; --json writes accuracies, per-epoch history, alignment angles per layer, the "
-        "full configuration and the seed.")
+        "full configuration and the seed.", 90))
     p.add_argument("--rule", choices=TRAIN_RULES, default="bp",
-                   help="learning rule; top-only trains the output layer only")
+                   help="learning rule; top-only trains the output layer only; the wider family is listed below")
     p.add_argument("--no-derivative", action="store_true", help="drop f' from the backward signals (no f')")
     add_variant_options(p)
     p.add_argument("--hidden", type=_hidden, default=PAPER["hidden"], help="hidden sizes, e.g. 100,100,100,100")
@@ -66,6 +73,8 @@ def add_parser(sub):
     p.add_argument("--error-bits", type=int, help="quantise hidden backward signals (alpha = 2^-3)")
     p.add_argument("--update-bits", type=int,
                    help="quantise per-example updates (alpha = 2^-6); the learning rate is then fixed")
+    p.add_argument("--weight-decay", type=float, metavar="WD",
+                   help="kolen-pollack: decay A and C by (1 - lr WD) each step (default 0.01)")
     p.add_argument("--align-examples", type=int, default=1000, help="probe examples for the alignment angles")
     p.add_argument("--json", metavar="OUT", help="write the result as JSON")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -82,7 +91,7 @@ def config_from_args(args):
         feedback=args.feedback, feedback_mean=args.feedback_mean, feedback_sparsity=args.feedback_sparsity,
         resample=args.resample, hidden_update=args.hidden_update, per_synapse=args.per_synapse,
         freeze_layer=args.freeze_layer, dropout=args.dropout, error_bits=args.error_bits,
-        update_bits=args.update_bits, align_examples=args.align_examples)
+        update_bits=args.update_bits, align_examples=args.align_examples, weight_decay=args.weight_decay)
 
 
 def run(args) -> int:
@@ -98,7 +107,8 @@ def run(args) -> int:
     print(f"  test accuracy   {f(res['test_accuracy'])}")
     for kind, angles in (res["alignment"] or {}).items():
         txt = ", ".join(f"{k} {('-' if v is None else f'{v:.1f}')}" for k, v in angles.items())
-        print(f"  angles {kind}: {txt} (degrees)")
+        angle = kind in ("update_vs_bp", "feedback_vs_forward", "srbp_target")
+        print(f"  {'angles ' if angle else ''}{kind}: {txt}{' (degrees)' if angle else ''}")
     if args.json:
         atomic_write_json(args.json, res)
         print(f"  wrote {args.json}")

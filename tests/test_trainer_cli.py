@@ -20,7 +20,7 @@ def test_train_writes_json(tmp_path, capsys):
     for key in ("test_accuracy", "train_accuracy", "history", "alignment", "config", "seed"):
         assert key in res
     assert res["seed"] == 3 and res["config"]["rule"] == "srbp" and len(res["history"]) == 2
-    assert set(res["alignment"]) == {"update_vs_bp", "feedback_vs_forward", "srbp_target"}
+    assert set(res["alignment"]) == {"update_vs_bp", "feedback_vs_forward", "feedback_norm_ratio", "srbp_target"}
     assert "test accuracy" in capsys.readouterr().out
 
 

@@ -10,13 +10,14 @@ from ._bench import epoch_seconds
 from ._config import ACTIVATIONS, HIDDEN_UPDATES, OUTPUTS, PAPER, TRAIN_RULES, TrainConfig
 from ._data import Dataset, load_dataset, load_fashion_mnist, load_idx_dir, teacher_task
 from ._experiments import EXPERIMENTS, run_experiments
+from ._family import FAMILY, FamilyRule
 from ._feedback import DISTRIBUTIONS, RESAMPLING, FeedbackProvider, draw_feedback, forward_counterparts
 from ._network import Network
 from ._quantise import ERROR_ALPHA, UPDATE_ALPHA, quantise, quantiser_levels
 from ._train import one_hot, prepare, train
 
 __all__ = [
-    "ACTIVATIONS", "DISTRIBUTIONS", "Dataset", "ERROR_ALPHA", "EXPERIMENTS", "FeedbackProvider",
+    "ACTIVATIONS", "DISTRIBUTIONS", "Dataset", "FAMILY", "FamilyRule", "ERROR_ALPHA", "EXPERIMENTS", "FeedbackProvider",
     "HIDDEN_UPDATES", "Network", "OUTPUTS", "PAPER", "RESAMPLING", "TRAIN_RULES", "TrainConfig",
     "UPDATE_ALPHA", "alignment", "angle_degrees", "draw_feedback", "epoch_seconds",
     "forward_counterparts", "load_dataset", "load_fashion_mnist", "load_idx_dir", "one_hot",

@@ -6,11 +6,12 @@ from dataclasses import asdict, dataclass, field, fields, replace
 
 from .._errors import InputError
 from .._rules import RULES
+from ._family import FAMILY, validate_family
 from ._feedback import DISTRIBUTIONS, RESAMPLING
 
 __all__ = ["TrainConfig", "TRAIN_RULES", "ACTIVATIONS", "OUTPUTS", "HIDDEN_UPDATES", "PAPER"]
 
-TRAIN_RULES = tuple(RULES) + ("top-only",)
+TRAIN_RULES = tuple(RULES) + ("top-only",) + tuple(FAMILY)
 ACTIVATIONS = ("tanh", "logistic", "relu", "linear")
 OUTPUTS = ("softmax", "linear")  # softmax + cross-entropy, or linear + squared error
 HIDDEN_UPDATES = ("full", "sign", "abs")
@@ -63,6 +64,7 @@ class TrainConfig:
     error_bits: int | None = None
     update_bits: int | None = None
     align_examples: int = 1000
+    weight_decay: float | None = None  # kolen-pollack only (None: the rule's default)
 
     def __post_init__(self):
         object.__setattr__(self, "hidden", tuple(int(n) for n in self.hidden))
@@ -74,6 +76,8 @@ class TrainConfig:
 
     @property
     def base_rule(self) -> str:
+        if self.rule in FAMILY:
+            return FAMILY[self.rule].base
         return "bp" if self.rule == "top-only" else self.rule
 
     def validate(self) -> None:
@@ -115,6 +119,7 @@ class TrainConfig:
             v = getattr(self, name)
             need(v is None or (isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 24),
                  f"{name.replace('_', '-')}: expected an integer in 1..24, got {v!r}")
+        validate_family(self)
         uses_fb = self.rule in RULES and RULES[self.rule].uses_feedback
         fb_opts = (self.feedback != "gaussian" or self.feedback_mean != 0 or self.feedback_sparsity is not None
                    or self.resample != "none" or self.per_synapse)

@@ -127,7 +127,7 @@ def teacher_task(seed: int = 0, n_in: int = 20, n_hidden: int = 30, n_classes: i
 
 
 def load_dataset(name: str, data_dir=None, seed: int = 0) -> Dataset:
-    """``fashion-mnist`` | ``idx`` (needs ``data_dir``) | ``teacher`` (seeded)."""
+    """``fashion-mnist`` | ``idx`` (needs ``data_dir``) | ``teacher`` | ``teacher-binary`` (seeded)."""
     if name == "fashion-mnist":
         return load_fashion_mnist(data_dir)
     if name == "idx":
@@ -136,4 +136,6 @@ def load_dataset(name: str, data_dir=None, seed: int = 0) -> Dataset:
         return load_idx_dir(data_dir)
     if name == "teacher":
         return teacher_task(seed)
-    raise InputError(f"dataset: unknown dataset {name!r} (expected fashion-mnist, idx or teacher)")
+    if name == "teacher-binary":  # two classes: the +-1 regression task of Kickback
+        return teacher_task(seed, n_classes=2)
+    raise InputError(f"dataset: unknown dataset {name!r} (expected fashion-mnist, idx, teacher or teacher-binary)")

@@ -18,6 +18,7 @@ from .._io import atomic_open, atomic_write_json, atomic_write_text
 from .._progress import progress_bar
 from ._config import TrainConfig
 from ._data import load_dataset
+from ._family import family_variants
 from ._train import train
 
 __all__ = ["EXPERIMENTS", "PRESETS", "experiment_variants", "run_experiments", "summarise"]
@@ -85,6 +86,8 @@ EXPERIMENTS = {
     "bits": "variant 11: error signals quantised to 1..12 bits (alpha = 2^-3), BP/RBP/SRBP",
     "updates": "variant 12: per-example weight updates quantised (alpha = 2^-6), fixed lr 0.1",
     "activations": "variant 10: tanh, logistic, ReLU, linear hidden units under BP/RBP/SRBP/top-only",
+    "family": "the wider family (sign-symmetry, uSF, brSF, frSF, Kolen-Pollack, weight mirrors, "
+              "DTP, SDTP, AO-SDTP) next to BP, RBP, SRBP and top-only",
 }
 
 
@@ -98,6 +101,8 @@ def experiment_variants(name: str, quick: bool = False) -> dict:
         return _updates(not quick)
     if name == "activations":
         return _activations()
+    if name == "family":
+        return family_variants()
     raise InputError(f"experiment: unknown set {name!r} (expected one of {', '.join(EXPERIMENTS)})")
 
 
@@ -153,6 +158,9 @@ def run_experiments(name: str, seeds: int = 3, out=None, quick: bool = False, ba
     summary = summarise(name, preset, variants, seeds, results)
     summary["skipped_existing"] = len(configs) - len(todo)
     summary["ran"] = len(todo)
+    if name == "family":  # the family set also reports every rule's alignment
+        from ._family_summary import write_family_alignment
+        write_family_alignment(out, summary, variants, seeds, results)
     atomic_write_json(out / "summary.json", summary)
     atomic_write_text(out / "summary.md", summary_table(summary))
     _plots(out, summary, variants, seeds, results)

@@ -12,6 +12,7 @@ from .._progress import progress_bar
 from ._align import alignment
 from ._config import TrainConfig
 from ._data import Dataset, load_dataset
+from ._family import make_network
 from ._network import Network
 
 __all__ = ["train", "one_hot", "prepare"]
@@ -39,7 +40,7 @@ def prepare(config: TrainConfig, dataset: Dataset | None = None):
         "y_test": ds.y_test,
         "name": ds.name,
     }
-    return Network(config, ds.n_in, ds.n_classes), data
+    return make_network(config, ds.n_in, ds.n_classes), data
 
 
 def _finite(net) -> bool:
