@@ -7,7 +7,7 @@ with closed-form limits also register a predictor for ``linrbp simulate``.
 from importlib import import_module
 
 # Catalogue order is the order of THEORY.md.
-MODULES = []
+MODULES = ["poly1d"]
 
 for _name in MODULES:
     import_module(f"{__name__}.{_name}")
