@@ -7,7 +7,7 @@ with closed-form limits also register a predictor for ``linrbp simulate``.
 from importlib import import_module
 
 # Catalogue order is the order of THEORY.md.
-MODULES = ["poly1d", "chain111", "chain"]
+MODULES = ["poly1d", "chain111", "chain", "wide1N1", "nonlinear"]
 
 for _name in MODULES:
     import_module(f"{__name__}.{_name}")

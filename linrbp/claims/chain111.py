@@ -109,7 +109,7 @@ def trivial_errors(instances):
         cases.append({**i, "c1": 0.0})
         cases.append({**i, "alpha": 0.0, "beta": 0.0})
     # Slow directions here (rate beta a1^2): stop on a tighter field size.
-    status, ends = integrate_chains([_as_chain(i) for i in cases], conv_tol=1e-14)
+    status, ends = integrate_chains([_as_chain(i) for i in cases], conv_tol=1e-12)
     out = []
     for k in range(len(instances)):
         c0, b0 = cases[2 * k], cases[2 * k + 1]
