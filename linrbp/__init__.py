@@ -16,6 +16,10 @@ from ._integrate import IntegrationResult, integrate, integrate_batch
 from ._predict import predict, register_predictor
 from ._rules import RULES, Rule, backward_signals, feedback_shapes, get_rule, updates
 from ._simulate import simulate
+from ._poly1d import Poly1dLimit, poly1d_limit, real_roots, real_roots_multiplicity, blowup_time
+from ._closed_forms import (chain111_limit, chain111_stable, chain_limit, nonlinear_field,
+                            nonlinear_jacobian, nonlinear_limit, nonlinear_moments, wide_limit,
+                            chain_invariants, chain_field, chain_jacobian, wide_invariants)
 from ._stats import DataStats
 
 __all__ = [
@@ -24,4 +28,8 @@ __all__ = [
     "forward_products", "get_claims", "get_rule", "integrate", "integrate_batch",
     "load_instance", "parse_instance", "predict", "register", "register_predictor",
     "run_claim", "simulate", "updates",
+    "Poly1dLimit", "poly1d_limit", "real_roots", "real_roots_multiplicity", "blowup_time",
+    "chain111_limit", "chain111_stable", "chain_limit", "wide_limit", "nonlinear_limit",
+    "nonlinear_field", "nonlinear_jacobian", "nonlinear_moments", "chain_invariants",
+    "chain_field", "chain_jacobian", "wide_invariants",
 ]
