@@ -19,7 +19,7 @@ from ._scalar_common import LIMIT_TOL
 # time change, which leaves orbits and limits unchanged, so that the stop rule
 # |f| <= conv_tol (1 + |y|) means |x - r| <= ~conv_tol for every instance alike.
 _CONV = 1e-12
-_CONV_DOUBLE = 3e-11
+_CONV_DOUBLE = 1e-10
 
 
 class _Batch:
@@ -71,7 +71,7 @@ def limit_errors(instances) -> np.ndarray:
 
     Y0 = np.column_stack([[inst["x0"] for inst in instances], np.arange(B) / B])
     # Approaches to a double root are algebraic (|x - r| ~ 1/t) and, near r, Q is at its
-    # rounding level, so those stop earlier (|x - r| ~ 3e-6) and are finished by the Newton
+    # rounding level, so those stop earlier (|x - r| ~ 1e-5) and are finished by the Newton
     # step on Q' below (error ~ (q3/q2) |x - r|^2).
     double = np.array([p.kind == "fixed" and (p.multiplicity or 1) >= 2 for p in preds])
     res = _Batch(B)
