@@ -176,7 +176,7 @@ def walk_to_root(taylor, x0: float, s: int, pts, far: float):
         if sg == 0:
             # Numerically zero at a breakpoint (an approximate root): a multiple root if Q has a
             # critical point there at which |Q| is within rounding, else a simple root.
-            w = 1e-6 * max(1.0, abs(p))
+            w = 1e-4 * max(1.0, abs(p))
             xc = _newton_critical(taylor, p, max(lo, p - w) if s > 0 else p - w,
                                   p + w if s > 0 else min(hi, p + w))
             qc, _, _, bc = taylor(xc)

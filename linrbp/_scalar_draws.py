@@ -36,7 +36,8 @@ def poly1d_instance(rng, special=None) -> dict:
         n_real, n_pair = 0, int(rng.integers(1, 4))
     else:
         n_real, n_pair = int(rng.integers(1, 5)), int(rng.integers(0, 2))
-    roots = list(rng.integers(-48, 49, size=n_real) / 16.0)
+    # Distinct drawn roots: multiplicities above the intended double root are out of scope.
+    roots = list(rng.choice(np.arange(-48, 49), size=n_real, replace=False) / 16.0)
     if kind == "double":
         roots.append(roots[0])
     if kind == "near-double":

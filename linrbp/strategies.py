@@ -49,7 +49,7 @@ def poly1d_instances(draw, special=None, max_degree: int = 7):
     lead = draw(st.sampled_from([-1.0, 1.0])) * 2.0 ** draw(st.integers(-2, 2))
     n_pair = draw(st.integers(1, 3)) if kind == "no-real" else draw(st.integers(0, 1))
     n_real = 0 if kind == "no-real" else draw(st.integers(1, 4))
-    roots = [draw(_dyadic()) for _ in range(n_real)]
+    roots = draw(st.lists(_dyadic(), min_size=n_real, max_size=n_real, unique=True))
     if kind == "double":
         roots.append(roots[0])
     if kind == "near-double":

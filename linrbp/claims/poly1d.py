@@ -159,15 +159,16 @@ def _simple_roots_instance(rng):
 
 def _roots_instance(rng):
     kind = rng.choice(["plain", "double"])
-    lead = float(rng.choice([-1, 1]) * np.exp(rng.uniform(np.log(0.2), np.log(5))))
+    # Dyadic, distinct roots: exact coefficients, so the double root is exactly double.
+    lead = float(rng.choice([-1.0, 1.0]) * 2.0 ** int(rng.integers(-2, 3)))
     n = int(rng.integers(1, 6))
-    roots = list(np.round(rng.uniform(-3, 3, size=n), 6))
+    roots = list(rng.choice(np.arange(-48, 49), size=n, replace=False) / 16.0)
     if kind == "double":
         roots.append(roots[0])
     c = np.array([lead])
     for r in roots:
         c = np.polymul(c, [1.0, -r])
-    u, v = rng.uniform(-3, 3), np.exp(rng.uniform(np.log(0.05), np.log(2)))
+    u, v = int(rng.integers(-48, 49)) / 16.0, 2.0 ** -int(rng.integers(0, 5))
     if rng.random() < 0.5:
         c = np.polymul(c, [1.0, -2 * u, u * u + v * v])
     return {"kind": str(kind), "coeffs": [float(x) for x in c], "x0": 0.0, "_roots": [float(r) for r in roots]}
