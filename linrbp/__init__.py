@@ -17,6 +17,10 @@ from ._integrate import IntegrationResult, integrate, integrate_batch
 from ._predict import predict, register_predictor
 from ._rules import RULES, Rule, backward_signals, feedback_shapes, get_rule, updates
 from ._simulate import simulate
+from ._poly1d import Poly1dLimit, poly1d_limit, real_roots, real_roots_multiplicity, blowup_time
+from ._closed_forms import (chain111_limit, chain111_stable, chain_limit, nonlinear_field,
+                            nonlinear_jacobian, nonlinear_limit, nonlinear_moments, wide_limit,
+                            chain_invariants, chain_field, chain_jacobian, wide_invariants)
 from ._stats import DataStats
 from . import trainer  # the non-linear trainer: linrbp.trainer.train, TrainConfig, ...
 
@@ -27,4 +31,8 @@ __all__ = [
     "load_instance", "parse_instance", "predict", "register", "register_predictor",
     "run_claim", "simulate", "trainer", "updates",
     "autoencoder_limit", "autoencoder_product", "single_hidden_target",
+    "Poly1dLimit", "poly1d_limit", "real_roots", "real_roots_multiplicity", "blowup_time",
+    "chain111_limit", "chain111_stable", "chain_limit", "wide_limit", "nonlinear_limit",
+    "nonlinear_field", "nonlinear_jacobian", "nonlinear_moments", "chain_invariants",
+    "chain_field", "chain_jacobian", "wide_invariants",
 ]

@@ -5,8 +5,8 @@ check draws instances from a seeded generator (``sample``), measures each instan
 (``error``, or ``errors`` for a whole list at once) and compares the worst with its
 tolerance. ``linrbp verify``, the test suite and proofs/ all read :data:`CLAIMS`.
 
-Seeds: check ``k`` of claim ``id`` draws from ``SeedSequence([seed, crc32(id), k])``, so
-selecting claims with ``--only`` does not change any claim's instances.
+Seeds: check ``name`` of claim ``id`` draws from ``SeedSequence([seed, crc32(id), crc32(name)])``,
+so neither selecting claims with ``--only`` nor adding checks changes any check's instances.
 """
 
 from __future__ import annotations
@@ -135,8 +135,11 @@ def get_claims(ids: Iterable[str] | None = None) -> list[Claim]:
     return [CLAIMS[i] for i in CLAIMS if i in ids]
 
 
-def check_rng(seed: int, claim_id: str, index: int) -> np.random.Generator:
-    return np.random.default_rng(np.random.SeedSequence([seed, zlib.crc32(claim_id.encode()), index]))
+def check_rng(seed: int, claim_id: str, check: str | int) -> np.random.Generator:
+    """The generator of one check (by name; an integer stream number is also accepted)."""
+    key = check if isinstance(check, int) else zlib.crc32(check.encode())
+    words = [seed, zlib.crc32(claim_id.encode()), key]
+    return np.random.default_rng(np.random.SeedSequence(words))
 
 
 def run_claim(claim: Claim, samples: int | None = None, seed: int = 0,
@@ -150,9 +153,9 @@ def run_claim(claim: Claim, samples: int | None = None, seed: int = 0,
     evidence: list[Evidence] = []
     status = "pass"
     message = ""
-    for k, chk in enumerate(claim.checks):
+    for chk in claim.checks:
         try:
-            ev = chk.run(check_rng(seed, claim.id, k), samples)
+            ev = chk.run(check_rng(seed, claim.id, chk.name), samples)
         except Exception as exc:  # a crash is evidence too: report it, keep going
             status = "error"
             message = f"{chk.name}: {exc.__class__.__name__}: {exc}"

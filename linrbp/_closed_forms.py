@@ -279,7 +279,15 @@ def chain_limit(alpha, beta, feedback, weights, rule="srbp") -> np.ndarray:
         for m in red.moving[1:]:
             a[m] = math.inf
         return a
-    return red.layers(x)
+    a = red.layers(x)
+    # At the limit P = alpha/beta (Q(x) = 0). The top weight from the invariants,
+    # K_{L-1} + c_L a_{L-1}^2/(2 c_{L-1}), can cancel badly (terms 1e3 x the result); from
+    # P = alpha/beta it is the same number, well conditioned.
+    lower = float(np.prod(a[:-1]))
+    top = len(a) - 1
+    if beta != 0 and alpha != 0 and lower != 0 and math.isfinite(lower) and top in red.moving:
+        a[top] = alpha / (beta * lower)
+    return a
 
 
 def chain111_limit(alpha, beta, c1, a1, a2) -> tuple[float, float]:

@@ -176,9 +176,11 @@ def walk_to_root(taylor, x0: float, s: int, pts, far: float):
         if sg == 0:
             # Numerically zero at a breakpoint (an approximate root): a multiple root if Q has a
             # critical point there at which |Q| is within rounding, else a simple root.
-            xc = _newton_critical(taylor, p, lo, hi)
+            w = 1e-4 * max(1.0, abs(p))
+            xc = _newton_critical(taylor, p, max(lo, p - w) if s > 0 else p - w,
+                                  p + w if s > 0 else min(hi, p + w))
             qc, _, _, bc = taylor(xc)
-            if _sign(qc, bc) == 0 and abs(xc - p) <= 1e-6 * max(1.0, abs(p)):
+            if _sign(qc, bc) == 0 and abs(xc - p) <= w:
                 return float(xc), True
             return _newton_root(taylor, p, lo, hi), False
         # Same sign at both ends of (prev, p): Q may still touch or dip through zero around a
@@ -227,9 +229,15 @@ def real_roots_multiplicity(coeffs) -> tuple[np.ndarray, np.ndarray]:
         found = walk_to_root(_flip(taylor, s), x, 1, pts, far)
         if found is None:
             break
-        r, _ = found
-        roots.append(r)
+        r, touching = found
         x = _step_past(taylor, r)
+        if not touching and _sign(taylor(x)[0], taylor(x)[3]) == s:
+            # Q is back to its old sign just past r: two crossings closer than rounding can
+            # resolve, i.e. numerically one root of even multiplicity at the critical point.
+            lo, hi = r - 2 * (x - r), x
+            xc = _newton_critical(taylor, r, lo, hi)
+            r = xc if abs(taylor(xc)[0]) <= taylor(xc)[3] else r
+        roots.append(r)
         if x > R + 1:
             break
     roots = np.array(sorted(set(roots)))
@@ -346,17 +354,25 @@ def blowup_time(coeffs, x0) -> float:
     return head + quad(tail, 0.0, 1.0 / Y, epsabs=0, epsrel=1e-13, limit=400)[0]
 
 
-def blowup_time_partial_fractions(coeffs, x0) -> float:
+def blowup_time_partial_fractions(coeffs, x0, dps: int = 60) -> float:
     """T* by partial fractions: -sum_j log(s (x0 - r_j)) / Q'(r_j) over all complex roots.
 
-    Valid for simple roots (ill-conditioned near multiple roots); an independent route to
-    :func:`blowup_time` for the tests and checks.
+    Valid for simple roots. Clustered roots make the sum cancel badly, so it runs in mpmath at
+    ``dps`` digits (roots of the exact float coefficients by mpmath.polyroots): an independent
+    route to :func:`blowup_time` for the checks.
     """
+    import mpmath
+
     c = _coeffs(coeffs)
     if c.size - 1 <= 1:
         return math.inf
     x0 = float(x0)
-    s = 1.0 if np.polyval(c, x0) > 0 else -1.0
-    z = np.roots(c).astype(complex)
-    d = np.polyval(np.polyder(c), z)
-    return float(np.real(-np.sum(np.log(s * (x0 - z)) / d)))
+    with mpmath.workdps(dps):
+        cm = [mpmath.mpf(float(v)) for v in c]
+        s = 1 if mpmath.polyval(cm, x0) > 0 else -1
+        z = mpmath.polyroots(cm, maxsteps=400, extraprec=4 * dps)
+        dc = [cm[i] * (len(cm) - 1 - i) for i in range(len(cm) - 1)]
+        total = mpmath.mpf(0)
+        for r in z:
+            total -= mpmath.log(s * (x0 - r)) / mpmath.polyval(dc, r)
+        return float(mpmath.re(total))

@@ -7,7 +7,10 @@ with closed-form limits also register a predictor for ``linrbp simulate``.
 from importlib import import_module
 
 # Catalogue order is the order of THEORY.md.
-MODULES = ["autoencoder", "single_hidden", "structure", "autoencoder_general", "bp_balance"]
+MODULES = [
+    "poly1d", "chain111", "chain", "wide1N1", "autoencoder", "single_hidden", "nonlinear",
+    "structure", "autoencoder_general", "bp_balance",
+]
 
 for _name in MODULES:
     import_module(f"{__name__}.{_name}")

@@ -1,0 +1,50 @@
+"""`linrbp simulate` reaches the closed-form limits stored in tests/data (and fills `predicted`)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from linrbp import load_instance, simulate
+
+DATA = Path(__file__).parent / "data"
+FILES = sorted(p.name for p in DATA.glob("*.json") if "reference" in json.loads(p.read_text()))
+
+
+def _flat(ws):
+    return np.concatenate([np.asarray(w, dtype=float).ravel() for w in ws])
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_simulate_reaches_reference(name):
+    inst = load_instance(DATA / name)
+    ref = _flat(inst.extra["reference"]["weights"])
+    rec = simulate(inst, conv_tol=1e-12)
+    assert rec["status"] == "converged"
+    got = _flat(rec["weights"])
+    assert np.max(np.abs(got - ref)) <= 1e-8 * np.max(np.abs(ref))
+    pred = _flat(rec["predicted"]["weights"])
+    assert np.max(np.abs(pred - ref)) <= 1e-12 * np.max(np.abs(ref))
+
+
+def test_cli_simulate_fills_predicted(tmp_path):
+    out = tmp_path / "rec.json"
+    r = subprocess.run([sys.executable, "-m", "linrbp", "simulate", str(DATA / "chain3_srbp.json"),
+                        "--json", str(out)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    rec = json.loads(out.read_text())
+    assert rec["predicted"]["system"] == "chain"
+    ref = _flat(json.loads((DATA / "chain3_srbp.json").read_text())["reference"]["weights"])
+    assert np.max(np.abs(_flat(rec["weights"]) - ref)) <= 1e-8 * np.max(np.abs(ref))
+
+
+def test_no_prediction_for_bp_chain():
+    d = json.loads((DATA / "chain3_srbp.json").read_text())
+    d["rule"] = "bp"
+    d["feedback"] = []
+    from linrbp import parse_instance, predict
+
+    assert predict(parse_instance(d)) is None
