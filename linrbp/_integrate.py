@@ -155,6 +155,7 @@ _E5 = np.asarray(DOP853.E5)
 _A_ROWS = [np.ascontiguousarray(_A[s, :s]) for s in range(_NS)]
 _E53 = np.ascontiguousarray(np.stack([_E5, _E3]))
 _SAFETY, _MIN_FACTOR, _MAX_FACTOR = 0.9, 0.2, 10.0
+_OVERSHOOT = 1e3  # a step may land at most this far past the divergence bound
 _EXPONENT = -1.0 / 8.0  # -1 / (error estimator order 7 + 1)
 
 # Status codes inside the batched integrator; 0 = still running.
@@ -369,10 +370,14 @@ def _work_loop(run: _Batch, _combine) -> None:
             err_norm = np.where(denom > 0, np.abs(hh) * e53[0] / np.sqrt(denom * n), 0.0)
             y_norm = np.max(np.abs(ynew), axis=0)
             finite = np.isfinite(err_norm) & np.isfinite(y_norm)
-            accept = finite & (err_norm < 1.0) & ~done
+            # A step that lands far past the divergence bound may have jumped over a finite-time
+            # singularity (the error norm, relative to |y_new|, cannot see it): shorten it until
+            # the crossing is resolved, so t_end estimates the blow-up time.
+            overshoot = y_norm > _OVERSHOOT * bound
+            accept = finite & (err_norm < 1.0) & ~done & ~overshoot
             factor = np.minimum(_SAFETY * err_norm ** _EXPONENT, _MAX_FACTOR)
         factor = np.where(accept, np.where(retry, np.minimum(factor, 1.0), factor),
-                          np.where(finite, np.maximum(factor, _MIN_FACTOR), _MIN_FACTOR))
+                          np.where(finite & ~overshoot, np.clip(factor, _MIN_FACTOR, 1.0), _MIN_FACTOR))
         h = hh * factor
         retry = ~accept
         np.copyto(y, ynew, where=accept)

@@ -52,3 +52,23 @@ def test_bad_t_max(bad, message):
 def test_nan_start_is_rejected():
     with pytest.raises(ValueError, match="y0: initial state contains NaN"):
         integrate(linear_decay, [np.nan], 1.0)
+
+
+def test_batched_divergence_time_is_the_blow_up_time():
+    """integrate_batch's divergence event vs the exact blow-up time of poly1d (THEORY.md section 1).
+
+    Degree-5 case found by a sweep: a first step from x0 jumped over the singularity to
+    |x| = 5e185 with a small relative error estimate, reporting twice the blow-up time."""
+    from linrbp import poly1d_limit
+
+    rng = np.random.default_rng(1)
+    cases = [([0.693, -0.897, 0.708, -1.442, -1.928, -1.343], -3.335734827995285)]
+    while len(cases) < 40:
+        c, x0 = rng.normal(size=rng.integers(3, 7)), 2 * rng.normal()
+        if poly1d_limit(c, x0).kind == "blow-up":
+            cases.append((c, x0))
+    for c, x0 in cases:
+        exact = poly1d_limit(c, x0).blowup_time
+        res = integrate_batch(lambda y, c=c: np.polyval(c, y), np.array([[x0]]), 10 * exact + 1)
+        assert res.status[0] == "diverged"
+        assert res.t_end[0] == pytest.approx(exact, rel=1e-6), (c, x0)
