@@ -2,7 +2,7 @@
 
 Run with a separate venv that has torch, from the repository root, e.g.
     python3 -m venv /tmp/tv && /tmp/tv/bin/pip install torch==2.13.0 numpy
-    /tmp/tv/bin/python benchmarks/torch_trainer_epoch.py --threads 1 --repeats 3
+    /tmp/tv/bin/python -m linrbp.benchmarks.torch_trainer_epoch --threads 1 --repeats 3
 It times torch and linrbp (same network, batch, data, threads) alternately in one process and
 prints both and their ratio.
 """

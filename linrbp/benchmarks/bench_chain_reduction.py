@@ -5,14 +5,14 @@ substitutes a_(h+1) = c_(h+1) a_h^2/(2 c_h) + K_h into c_1 (alpha - beta a_1...a
 ``sympy.expand``. Prints the times and their ratio per depth, measured in this one run, and
 checks that both give the same polynomial (depth <= 5) or the same value at a point.
 
-    python benchmarks/bench_chain_reduction.py [MAX_EXPAND_DEPTH]   (default 6)
+    python -m linrbp.benchmarks.bench_chain_reduction [MAX_EXPAND_DEPTH]   (default 6)
 """
 
 import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import sympy as sp  # noqa: E402
 from sympy.external.gmpy import GROUND_TYPES  # noqa: E402
