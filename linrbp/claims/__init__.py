@@ -9,7 +9,7 @@ from importlib import import_module
 # Catalogue order is the order of THEORY.md.
 MODULES = [
     "poly1d", "chain111", "chain", "wide1N1", "autoencoder", "single_hidden", "nonlinear",
-    "structure", "autoencoder_general", "bp_balance",
+    "structure", "autoencoder_general", "arbp_offset", "bp_balance", "saxe", "lillicrap",
 ]
 
 for _name in MODULES:
