@@ -107,37 +107,30 @@ def cauchy_bound(c: np.ndarray) -> float:
     return min(cb, 2.0 * float(np.max(np.abs(z))) + 1.0) if z.size else cb
 
 
-def _newton_critical(taylor, x, lo, hi, iters=60):
-    """Refine a critical point (root of Q') near x, staying inside [lo, hi]."""
+def _newton(fd, x, lo, hi, iters=60):
+    """Newton on f from x with ``fd(x) -> (f, f')``, staying inside [lo, hi]."""
     for _ in range(iters):
-        _, q1, q2, _ = taylor(x)
-        if q2 == 0 or not np.isfinite(q2):
+        f, f1 = fd(x)
+        if f == 0 or f1 == 0 or not np.isfinite(f1):
             break
-        step = q1 / q2
-        xn = x - step
+        xn = x - f / f1
         if not (lo <= xn <= hi):
             break
-        if abs(xn - x) <= 2 * EPS * abs(x) + 1e-300:
-            x = xn
-            break
+        converged = abs(xn - x) <= 2 * EPS * abs(x) + 1e-300
         x = xn
+        if converged:
+            break
     return x
+
+
+def _newton_critical(taylor, x, lo, hi, iters=60):
+    """Refine a critical point (root of Q') near x, staying inside [lo, hi]."""
+    return _newton(lambda y: taylor(y)[1:3], x, lo, hi, iters)
 
 
 def _newton_root(taylor, x, lo, hi, iters=60):
     """Polish a simple root of Q near x by Newton, staying inside [lo, hi]."""
-    for _ in range(iters):
-        q, q1, _, _ = taylor(x)
-        if q == 0 or q1 == 0 or not np.isfinite(q1):
-            break
-        xn = x - q / q1
-        if not (lo <= xn <= hi):
-            break
-        if abs(xn - x) <= 2 * EPS * abs(x) + 1e-300:
-            x = xn
-            break
-        x = xn
-    return float(x)
+    return float(_newton(lambda y: taylor(y)[0:2], x, lo, hi, iters))
 
 
 def _sign(v, bound):
