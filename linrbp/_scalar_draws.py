@@ -21,6 +21,16 @@ def positive(rng, lo, hi):
     return float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
 
 
+def factored_polynomial(lead, roots, pairs) -> np.ndarray:
+    """Coefficients (highest degree first) of lead * prod (x - r) * prod ((x - u)^2 + v^2)."""
+    c = np.array([lead])
+    for r in roots:
+        c = np.polymul(c, [1.0, -r])
+    for u, v in pairs:
+        c = np.polymul(c, [1.0, -2 * u, u * u + v * v])
+    return c
+
+
 def poly1d_instance(rng, special=None) -> dict:
     """{"coeffs", "x0"}: Q = lead * prod (x - r_i) * prod ((x - u)^2 + v^2).
 
@@ -42,12 +52,8 @@ def poly1d_instance(rng, special=None) -> dict:
         roots.append(roots[0])
     if kind == "near-double":
         roots.append(roots[0] + 2.0 ** -int(rng.integers(7, 13)))
-    c = np.array([lead])
-    for r in roots:
-        c = np.polymul(c, [1.0, -r])
-    for _ in range(n_pair):
-        u, v = int(rng.integers(-48, 49)) / 16.0, 2.0 ** -int(rng.integers(0, 5))
-        c = np.polymul(c, [1.0, -2 * u, u * u + v * v])
+    pairs = [(int(rng.integers(-48, 49)) / 16.0, 2.0 ** -int(rng.integers(0, 5))) for _ in range(n_pair)]
+    c = factored_polynomial(lead, roots, pairs)
     if kind == "on-root":
         x0 = float(roots[int(rng.integers(len(roots)))])
         # Make x0 an exact root of the float coefficients: shift the constant term.

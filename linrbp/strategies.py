@@ -23,6 +23,8 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
+from ._scalar_draws import factored_polynomial
+
 __all__ = ["magnitudes", "signed_floats", "poly1d_instances", "chain111_instances",
            "chain_instances", "wide_instances", "nonlinear_instances"]
 
@@ -54,12 +56,8 @@ def poly1d_instances(draw, special=None, max_degree: int = 7):
         roots.append(roots[0])
     if kind == "near-double":
         roots.append(roots[0] + 2.0 ** -draw(st.integers(7, 12)))
-    c = np.array([lead])
-    for r in roots:
-        c = np.polymul(c, [1.0, -r])
-    for _ in range(n_pair):
-        u, v = draw(_dyadic()), 2.0 ** -draw(st.integers(0, 4))
-        c = np.polymul(c, [1.0, -2 * u, u * u + v * v])
+    pairs = [(draw(_dyadic()), 2.0 ** -draw(st.integers(0, 4))) for _ in range(n_pair)]
+    c = factored_polynomial(lead, roots, pairs)
     if kind == "on-root":
         x0 = roots[draw(st.integers(0, len(roots) - 1))]
         c[-1] -= np.polyval(c, x0)
