@@ -59,16 +59,12 @@ class KickbackNetwork(Network):
         """+-1 targets from two-class one-hot columns (a 1 x B target passes through)."""
         return T if T.shape[0] == 1 else (T[1:2] - T[0:1])
 
-    def forward(self, X):
-        O = [X]
-        for h, A in enumerate(self.weights):
-            S = A @ O[-1]
-            if self.biases is not None:
-                S += self.biases[h]
-            if h < self.L - 1:
-                S = np.maximum(S, 0, out=S) * self.tags[h][:, None]
-            O.append(S)
-        return O
+    def _hidden(self, h, S):
+        """Rectified units tagged +-1: O = tag * max(S, 0)."""
+        return np.maximum(S, 0, out=S) * self.tags[h][:, None]
+
+    def _output(self, S):
+        return S  # Kickback is a regression rule: linear output
 
     def predict(self, X, chunk=10000):
         out = [(self.forward(X[i:i + chunk].T)[-1][0] > 0).astype(int) for i in range(0, len(X), chunk)]

@@ -79,17 +79,20 @@ class Network:
     # -- forward ----------------------------------------------------------------
     def forward(self, X: np.ndarray) -> list[np.ndarray]:
         """Activities O_0..O_L for inputs X (N0 x B, columns are examples)."""
-        cfg = self.config
         O = [X]
         for h, A in enumerate(self.weights):
             S = A @ O[-1]
             if self.biases is not None:
                 S += self.biases[h]
-            if h < self.L - 1:
-                O.append(activate(cfg.activation, S))
-            else:
-                O.append(softmax_columns(S) if cfg.output == "softmax" else S)
+            O.append(self._hidden(h, S) if h < self.L - 1 else self._output(S))
         return O
+
+    def _hidden(self, h: int, S: np.ndarray) -> np.ndarray:
+        """Activity of hidden layer h+1 from its input S (rules with other units override)."""
+        return activate(self.config.activation, S)
+
+    def _output(self, S: np.ndarray) -> np.ndarray:
+        return softmax_columns(S) if self.config.output == "softmax" else S
 
     def predict(self, X: np.ndarray, chunk: int = 10000) -> np.ndarray:
         """Class predictions for rows of X."""

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._network import Network, activate, derivative_from_output, softmax_columns
+from ._network import Network, activate, derivative_from_output
 
 __all__ = ["TargetPropNetwork", "network"]
 
@@ -61,9 +61,8 @@ class TargetPropNetwork(Network):
         if self.biases is not None:
             S += self.biases[i]
         if i < self.L - 1:
-            return activate(self.config.activation, S)
-        out = softmax_columns(S) if self.config.output == "softmax" else S
-        return self._with_aux(out, x)
+            return self._hidden(i, S)
+        return self._with_aux(self._output(S), x)
 
     def _with_aux(self, out, penultimate):
         if self.aux is None:
