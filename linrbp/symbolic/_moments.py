@@ -44,12 +44,7 @@ def expectation(expr: sp.Expr, data: Sequence[sp.Symbol],
     if expr.is_polynomial(*data):  # linear networks: read the data monomials off a Poly
         out = sp.Integer(0)
         for exps, coeff in sp.Poly(expr, *data).terms():
-            named = {s: e for s, e in zip(data, exps) if e}
-            m = moment(named)
-            if m is None:
-                mono = sp.Mul(*[s ** e for s, e in named.items()])
-                raise ValueError(f"no moment named for the data monomial {mono}")
-            out += coeff * m
+            out += coeff * _named_moment(moment, {s: e for s, e in zip(data, exps) if e})
         return sp.expand(out)
     expr = sp.expand(sp.expand_power_base(expr, force=True), power_base=False)
     expr = sp.powsimp(expr, combine="exp")
@@ -58,10 +53,14 @@ def expectation(expr: sp.Expr, data: Sequence[sp.Symbol],
         if term == 0:
             continue
         coeff, exps = _data_exponents(term, data)
-        exps = {s: e for s, e in exps.items() if e != 0}
-        m = moment(exps)
-        if m is None:
-            mono = sp.Mul(*[s ** e for s, e in exps.items()])
-            raise ValueError(f"no moment named for the data monomial {mono}")
-        out += coeff * m
+        out += coeff * _named_moment(moment, {s: e for s, e in exps.items() if e != 0})
     return sp.expand(out)
+
+
+def _named_moment(moment, exps):
+    """The moment symbol for the data monomial with exponents ``exps``, or ValueError."""
+    m = moment(exps)
+    if m is None:
+        mono = sp.Mul(*[s ** e for s, e in exps.items()])
+        raise ValueError(f"no moment named for the data monomial {mono}")
+    return m
