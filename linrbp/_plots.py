@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ._errors import InputError
+from ._fd import fd_jacobian
 from ._field import LinearSystem
 from ._integrate import integrate, integrate_batch
 from ._stats import DataStats
@@ -111,19 +112,8 @@ def chain111_system(alpha, beta, c1, rule="srbp") -> LinearSystem:
 
 
 def jacobian(fun, y, eps=1e-6) -> np.ndarray:
-    """Central-difference Jacobian of a vector field at ``y`` (n,) or at each of ``y`` (m, n).
-
-    Returns (n, n) or (m, n, n); one batched call of ``fun`` (the linearisation).
-    """
-    y = np.asarray(y, float)
-    Y = np.atleast_2d(y)
-    m, n = Y.shape
-    steps = eps * np.maximum(1.0, np.abs(Y))                      # (m, n)
-    D = np.eye(n)[None] * steps[:, :, None]                       # (m, n, n): row i = step in i
-    F = fun(np.concatenate([(Y[:, None] + D).reshape(-1, n), (Y[:, None] - D).reshape(-1, n)]))
-    Fp, Fm = F[: m * n].reshape(m, n, n), F[m * n:].reshape(m, n, n)
-    J = np.swapaxes((Fp - Fm) / (2 * steps[:, :, None]), 1, 2)    # J[k, :, i] = df/dy_i
-    return J[0] if y.ndim == 1 else J
+    """Central-difference Jacobian of a vector field at ``y`` (n,) or at each of ``y`` (m, n)."""
+    return fd_jacobian(fun, y, eps)
 
 
 def _path(fun, y0, t_max, n_points=400, method="DOP853", linear=False):

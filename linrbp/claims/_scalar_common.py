@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from .. import _fd
 from .._closed_forms import rbp_to_srbp
 from .._integrate import integrate_batch
 from .._scalar_systems import chain_rhs, chain_states
@@ -58,17 +59,8 @@ def integrate_chains(instances, rule_key="rule", conv_tol=CONV_TOL):
 
 
 def fd_jacobian(fun, y, h=1e-6):
-    """Central differences of fun at y (columns = d/dy_j)."""
-    y = np.asarray(y, dtype=float)
-    n = y.size
-    J = np.zeros((np.asarray(fun(y)).size, n))
-    for j in range(n):
-        step = h * max(1.0, abs(y[j]))
-        yp, ym = y.copy(), y.copy()
-        yp[j] += step
-        ym[j] -= step
-        J[:, j] = (np.asarray(fun(yp)) - np.asarray(fun(ym))) / (2 * step)
-    return J
+    """Central differences of fun at one point y (columns = d/dy_j); fun maps (n,) to (k,)."""
+    return _fd.fd_jacobian(lambda Y: np.stack([np.asarray(fun(v), dtype=float) for v in Y]), y, h)
 
 
 def sign_changes(values, noise) -> int:
