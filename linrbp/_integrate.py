@@ -259,6 +259,38 @@ class _Batch:
                 self.progress(self._finished, len(self.code))
 
 
+def _step_control(xp, hh, e53, n, y_norm, done, retry, bound):
+    """(accept, next step) per column, by scipy's DOP853 rules; ``xp`` is numpy or torch.
+
+    ``e53`` holds the squared scaled 5th- and 3rd-order error estimates summed over
+    components, ``y_norm`` = |y_new|_inf, ``retry`` marks columns whose last step was rejected.
+    """
+    denom = e53[0] + 0.01 * e53[1]
+    err_norm = xp.where(denom > 0, xp.abs(hh) * e53[0] / xp.sqrt(denom * n), 0.0)
+    finite = xp.isfinite(err_norm) & xp.isfinite(y_norm)
+    # A step that lands far past the divergence bound may have jumped over a finite-time
+    # singularity (the error norm, relative to |y_new|, cannot see it): shorten it until
+    # the crossing is resolved, so t_end estimates the blow-up time.
+    overshoot = y_norm > _OVERSHOOT * bound
+    accept = finite & (err_norm < 1.0) & ~done & ~overshoot
+    factor = xp.clip(_SAFETY * err_norm ** _EXPONENT, None, _MAX_FACTOR)
+    factor = xp.where(accept, xp.where(retry, xp.clip(factor, None, 1.0), factor),
+                      xp.where(finite & ~overshoot, xp.clip(factor, _MIN_FACTOR, 1.0), _MIN_FACTOR))
+    return accept, hh * factor
+
+
+def _event_codes(xp, accept, done, t, tmax, h, steps, f_norm, y_norm, conv_tol, bound, max_steps):
+    """Status codes after a step (0: running): diverged > converged > time-limit on accepted
+    steps; running columns whose step underflows against t have diverged (a finite-time
+    blow-up between bound checks), else those out of steps hit the step limit."""
+    code = xp.where(accept & (t >= tmax * (1 - 1e-15)), _TIME_LIMIT, 0)
+    code = xp.where(accept & (f_norm <= conv_tol * (1.0 + y_norm)), _CONVERGED, code)
+    code = xp.where(accept & (y_norm > bound), _DIVERGED, code)
+    running = (code == 0) & ~done
+    code = xp.where(running & (steps >= max_steps), _STEP_LIMIT, code)
+    return xp.where(running & (h <= 1e-14 * xp.clip(t, 1.0, None)), _DIVERGED, code)
+
+
 def _initial_step(field, y, f, t_max, rtol, atol):
     """Hairer, Norsett & Wanner's starting step (scipy's select_initial_step), per column."""
     n = y.shape[0]
@@ -366,19 +398,8 @@ def _work_loop(run: _Batch, _combine) -> None:
             e /= sc
             e *= e
             e53 = e.sum(axis=1)
-            denom = e53[0] + 0.01 * e53[1]
-            err_norm = np.where(denom > 0, np.abs(hh) * e53[0] / np.sqrt(denom * n), 0.0)
             y_norm = np.max(np.abs(ynew), axis=0)
-            finite = np.isfinite(err_norm) & np.isfinite(y_norm)
-            # A step that lands far past the divergence bound may have jumped over a finite-time
-            # singularity (the error norm, relative to |y_new|, cannot see it): shorten it until
-            # the crossing is resolved, so t_end estimates the blow-up time.
-            overshoot = y_norm > _OVERSHOOT * bound
-            accept = finite & (err_norm < 1.0) & ~done & ~overshoot
-            factor = np.minimum(_SAFETY * err_norm ** _EXPONENT, _MAX_FACTOR)
-        factor = np.where(accept, np.where(retry, np.minimum(factor, 1.0), factor),
-                          np.where(finite & ~overshoot, np.clip(factor, _MIN_FACTOR, 1.0), _MIN_FACTOR))
-        h = hh * factor
+            accept, h = _step_control(np, hh, e53, n, y_norm, done, retry, bound)
         retry = ~accept
         np.copyto(y, ynew, where=accept)
         np.copyto(K[0], K[_NS], where=accept)
@@ -386,15 +407,8 @@ def _work_loop(run: _Batch, _combine) -> None:
         steps += accept
         run.attempts += w - n_done
 
-        # Events, checked after each accepted step (diverged > converged > time-limit).
-        code = np.zeros(w, dtype=np.int8)
-        code[accept & (t >= tmax * (1 - 1e-15))] = _TIME_LIMIT
         f_norm = np.max(np.abs(K[0]), axis=0)
-        code[accept & (f_norm <= conv_tol * (1.0 + y_norm))] = _CONVERGED
-        code[accept & (y_norm > bound)] = _DIVERGED
-        # A step size that underflows against t: finite-time blow-up between bound checks.
-        code[(code == 0) & ~done & (h <= 1e-14 * np.maximum(1.0, t))] = _DIVERGED
-        code[(code == 0) & ~done & (steps >= run.max_steps)] = _STEP_LIMIT
+        code = _event_codes(np, accept, done, t, tmax, h, steps, f_norm, y_norm, conv_tol, bound, run.max_steps)
         fin = np.flatnonzero(code)
         if fin.size:
             run.finish(ids[fin], code[fin], t[fin], y[:, fin], steps[fin])
