@@ -21,6 +21,8 @@ def add_parser(sub):
     p.add_argument("--epochs", type=int, help="override the preset's epochs")
     p.add_argument("--limit-train", type=int, metavar="N", help="override the preset's training subset")
     p.add_argument("--only", metavar="V1,V2", help="run only these variants of the set")
+    p.add_argument("--workers", type=int, default=1,
+                   help="train this many runs at once, one process each (default 1; results do not depend on it)")
     add_variant_options(p)
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run)
@@ -36,7 +38,7 @@ def run(args) -> int:
         base["limit_train"] = args.limit_train
     only = [s for s in args.only.split(",") if s] if args.only else None
     summary = run_experiments(args.name, args.seeds, args.out, args.quick, base, only,
-                              progress=False if args.no_progress else None)
+                              progress=False if args.no_progress else None, workers=args.workers)
     print(summary_table(summary), end="")
     print(f"ran {summary['ran']} run(s), reused {summary['skipped_existing']}; wrote {summary['out']}/"
           "summary.md, summary.json, accuracy_curves.png, accuracy_by_variant.png")

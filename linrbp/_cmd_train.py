@@ -71,6 +71,9 @@ def add_parser(sub):
     p.add_argument("--freeze-layer", type=int, metavar="H", help="do not train layer H (1-based)")
     p.add_argument("--dropout", type=float, default=0.0, help="dropout probability in the learning channel")
     p.add_argument("--error-bits", type=int, help="quantise hidden backward signals (alpha = 2^-3)")
+    p.add_argument("--error-scale", choices=["example", "batch-mean"], default="example",
+                   help="what --error-bits quantises: each example's signal delta_h (default), or its "
+                        "share delta_h / B of the batch-mean loss's gradient")
     p.add_argument("--update-bits", type=int,
                    help="quantise per-example updates (alpha = 2^-6); the learning rate is then fixed")
     p.add_argument("--weight-decay", type=float, metavar="WD",
@@ -91,7 +94,7 @@ def config_from_args(args):
         feedback=args.feedback, feedback_mean=args.feedback_mean, feedback_sparsity=args.feedback_sparsity,
         resample=args.resample, hidden_update=args.hidden_update, per_synapse=args.per_synapse,
         freeze_layer=args.freeze_layer, dropout=args.dropout, error_bits=args.error_bits,
-        update_bits=args.update_bits, align_examples=args.align_examples, weight_decay=args.weight_decay)
+        error_scale=args.error_scale, update_bits=args.update_bits, align_examples=args.align_examples, weight_decay=args.weight_decay)
 
 
 def run(args) -> int:

@@ -68,17 +68,31 @@ def test_quantiser_levels_and_error(bits):
     assert (q[~inside] == np.sign(x[~inside]) * ERROR_ALPHA).all()
 
 
-def test_error_bits_quantise_hidden_signals():
-    net = _net(rule="rbp", derivative=False, error_bits=3)
+@pytest.mark.parametrize("scale, B", [("example", 1), ("batch-mean", 50)])
+def test_error_bits_quantise_hidden_signals(scale, B):
+    """With error_scale "example" each example's delta_h sits on the levels; with
+    "batch-mean" its share delta_h / B does (B = 50 examples)."""
+    net = _net(rule="rbp", derivative=False, error_bits=3, error_scale=scale)
     X, T = _batch(50)
     deltas = net.backward(net.forward(X), T)
     levels = quantiser_levels(3, ERROR_ALPHA)
-    for d in deltas[:-1]:  # the batch-mean-loss signal delta / B sits on the levels
-        k = d.astype(np.float64) / 50 / levels[-1] * 4  # in units of the step s = alpha / 4
+    for d in deltas[:-1]:
+        k = d.astype(np.float64) / B / levels[-1] * 4  # in units of the step s = alpha / 4
         assert np.abs(k - np.rint(k)).max() < 1e-4 and np.abs(k).max() <= 4
     assert len(np.unique(deltas[0])) > 1
-    k = deltas[-1].astype(np.float64) / 50 / levels[-1] * 4
+    k = deltas[-1].astype(np.float64) / B / levels[-1] * 4
     assert np.abs(k - np.rint(k)).max() > 1e-2  # the output error is not quantised
+
+
+def test_error_bits_at_float_resolution_leave_only_the_clip():
+    """24 bits: the quantiser's step is below float32 resolution, so what is left is clip(., +-alpha)."""
+    X, T = _batch(50, np.float64)
+    net = _net(rule="srbp", derivative=False, error_bits=24, dtype="float64")
+    ref = _net(rule="srbp", derivative=False, dtype="float64")
+    q, d = net.backward(net.forward(X), T), ref.backward(ref.forward(X), T)
+    for a, b in zip(q[:-1], d[:-1]):
+        np.testing.assert_allclose(a, np.clip(b, -ERROR_ALPHA, ERROR_ALPHA), atol=ERROR_ALPHA / 2 ** 23)
+    assert any((np.abs(b) > ERROR_ALPHA).any() for b in d[:-1])  # the clip is exercised
 
 
 def test_update_bits_quantise_each_example():
@@ -116,6 +130,33 @@ def test_resampling_redraws_and_fixed_feedback_stays():
         assert any(not np.array_equal(a, b) for a, b in zip(before, net.feedback)) == changes
         if mode == "batch":
             assert abs(np.mean(np.concatenate([C.ravel() for C in net.feedback]))) < 0.05
+
+
+def test_resampled_feedback_gives_mean_zero_hidden_updates():
+    """Why per-batch resampling is no better than top-only: averaged over fresh feedback
+    draws, the hidden updates of RBP/SRBP vanish like 1/sqrt(draws) (the hidden layers only
+    random-walk), while sign-concordant draws keep a mean update aligned with BP's."""
+    X, T = _batch(50, np.float64)
+    n = 400
+    for rule in ("rbp", "srbp"):
+        means = {}
+        for mode in ("batch", "sign-concordant"):
+            net = _net(rule=rule, resample=mode, dtype="float64")
+            O = net.forward(X)
+            draws = []
+            for _ in range(n):
+                net.feedback = net.provider.redraw(net.weights)
+                dA, _, _ = net.batch_updates(O, net.backward(O, T))
+                draws.append(dA[0])
+            draws = np.array(draws)
+            means[mode] = np.linalg.norm(draws.mean(axis=0)) / np.sqrt(np.mean(np.sum(draws ** 2, axis=(1, 2))))
+            bp = net.batch_updates(O, net.backward(O, T, rule="bp"))[0][0]
+            cos = np.sum(draws.mean(axis=0) * bp) / (np.linalg.norm(draws.mean(axis=0)) * np.linalg.norm(bp))
+            if mode == "sign-concordant":
+                assert cos > 0.2, (rule, cos)
+        # a mean-zero walk: |mean of n draws| / rms draw ~ 1/sqrt(n) = 0.05
+        assert means["batch"] < 3 / np.sqrt(n), (rule, means)
+        assert means["sign-concordant"] > 0.3, (rule, means)
 
 
 @pytest.mark.parametrize("frac,cols", [(0.01, 7), (0.3, 50), (1.0, 9)])

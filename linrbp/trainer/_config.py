@@ -15,6 +15,7 @@ TRAIN_RULES = tuple(RULES) + ("top-only",) + tuple(FAMILY)
 ACTIVATIONS = ("tanh", "logistic", "relu", "linear")
 OUTPUTS = ("softmax", "linear")  # softmax + cross-entropy, or linear + squared error
 HIDDEN_UPDATES = ("full", "sign", "abs")
+ERROR_SCALES = ("example", "batch-mean")
 
 # [BSL] section 4 protocol (EXPERIMENTS.md): metadata as data.
 PAPER = {
@@ -32,7 +33,8 @@ class TrainConfig:
     Variants (EXPERIMENTS.md numbering): 2 ``derivative=False``; 4 ``feedback``,
     ``feedback_mean`` (in units of the entries' standard deviation), ``feedback_sparsity``;
     5 ``resample``; 6 ``hidden_update`` sign|abs; 7 ``per_synapse``; 8 ``freeze_layer``
-    (1-based); 9 ``dropout`` (learning channel); 10 ``activation``; 11 ``error_bits``;
+    (1-based); 9 ``dropout`` (learning channel); 10 ``activation``; 11 ``error_bits`` (``error_scale``: the quantiser
+    sees each example's signal delta_h, or its share delta_h / B of the batch-mean loss);
     12 ``update_bits`` (the learning rate is then fixed at ``lr``).
     """
 
@@ -62,6 +64,7 @@ class TrainConfig:
     freeze_layer: int | None = None
     dropout: float = 0.0
     error_bits: int | None = None
+    error_scale: str = "example"  # what q acts on: each example's delta_h, or delta_h / B
     update_bits: int | None = None
     align_examples: int = 1000
     weight_decay: float | None = None  # kolen-pollack only (None: the rule's default)
@@ -119,6 +122,8 @@ class TrainConfig:
             v = getattr(self, name)
             need(v is None or (isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 24),
                  f"{name.replace('_', '-')}: expected an integer in 1..24, got {v!r}")
+        need(self.error_scale in ERROR_SCALES,
+             f"error-scale: expected one of {', '.join(ERROR_SCALES)}, got {self.error_scale!r}")
         validate_family(self)
         uses_fb = self.rule in RULES and RULES[self.rule].uses_feedback
         fb_opts = (self.feedback != "gaussian" or self.feedback_mean != 0 or self.feedback_sparsity is not None

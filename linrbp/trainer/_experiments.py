@@ -9,6 +9,7 @@ interrupted set resumes. ``summary.json``/``summary.md`` hold mean and spread ov
 from __future__ import annotations
 
 import json
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +65,9 @@ def _bits(full: bool) -> dict:
     for r in ("bp", "rbp", "srbp"):
         v[f"{r}-float"] = {"rule": r}
         v.update({f"{r}-{b}-bits": {"rule": r, "error_bits": b} for b in bits})
+        # the same bits on each example's share of the batch-mean gradient, delta_h / B
+        v.update({f"{r}-{b}-bits-batch-mean": {"rule": r, "error_bits": b, "error_scale": "batch-mean"}
+                  for b in bits})
     return v
 
 
@@ -83,7 +87,8 @@ def _activations() -> dict:
 EXPERIMENTS = {
     "variants": "EXPERIMENTS.md variants 1-9: every rule with/without f', feedback laws, "
                 "resampling, sign-concordance, sign/abs-only, per-synapse, frozen layer, dropout",
-    "bits": "variant 11: error signals quantised to 1..12 bits (alpha = 2^-3), BP/RBP/SRBP",
+    "bits": "variant 11: error signals quantised to 1..12 bits (alpha = 2^-3), BP/RBP/SRBP, on each "
+            "example's signal and on its share of the batch-mean gradient",
     "updates": "variant 12: per-example weight updates quantised (alpha = 2^-6), fixed lr 0.1",
     "activations": "variant 10: tanh, logistic, ReLU, linear hidden units under BP/RBP/SRBP/top-only",
     "family": "the wider family (sign-symmetry, uSF, brSF, frSF, Kolen-Pollack, weight mirrors, "
@@ -113,9 +118,32 @@ def _load_run(path: Path):
         return None  # unreadable leftovers are rerun
 
 
+_DATASETS: dict = {}  # per process: the dataset a worker already loaded
+
+
+def _dataset(cfg: TrainConfig):
+    key = (cfg.dataset, cfg.data_dir, cfg.data_seed)
+    if key not in _DATASETS:
+        _DATASETS.clear()
+        _DATASETS[key] = load_dataset(*key)
+    return _DATASETS[key]
+
+
+def _run_one(variant: str, cfg: TrainConfig, path: Path, progress) -> str:
+    """Train one configuration and write its result atomically to ``path``."""
+    res = train(cfg, _dataset(cfg), progress=progress)
+    res["variant"] = variant
+    atomic_write_json(path, res)
+    return str(path)
+
+
 def run_experiments(name: str, seeds: int = 3, out=None, quick: bool = False, base: dict | None = None,
-                    only=None, progress: bool | None = None) -> dict:
-    """Run (or resume) the set ``name`` over seeds 0..seeds-1; returns the summary."""
+                    only=None, progress: bool | None = None, workers: int = 1) -> dict:
+    """Run (or resume) the set ``name`` over seeds 0..seeds-1; returns the summary.
+
+    ``workers`` > 1 trains that many runs at once in separate processes (same results:
+    every run draws only from its own seed).
+    """
     variants = experiment_variants(name, quick)
     if only:
         missing = [v for v in only if v not in variants]
@@ -131,7 +159,6 @@ def run_experiments(name: str, seeds: int = 3, out=None, quick: bool = False, ba
     for vname, over in variants.items():
         for s in range(seeds):
             configs[(vname, s)] = TrainConfig(**dict(common, **over, seed=s))  # validates everything first
-    dataset = None
     runs_dir = out / "runs"
     results = {}
     todo = []
@@ -144,17 +171,25 @@ def run_experiments(name: str, seeds: int = 3, out=None, quick: bool = False, ba
             results[(vname, s)] = old
         else:
             todo.append(((vname, s), cfg, path))
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise InputError(f"workers: expected a positive integer, got {workers!r}")
+    if todo:  # a missing dataset fails here, once, before any worker starts
+        _dataset(todo[0][1])
     with progress_bar(len(configs), desc=f"{name} ({preset})", unit="run",
                       disable=None if progress is None else not progress) as bar:
         bar.update(len(configs) - len(todo))
-        for key, cfg, path in todo:
-            if dataset is None:
-                dataset = load_dataset(cfg.dataset, cfg.data_dir, cfg.data_seed)
-            res = train(cfg, dataset, progress=progress)
-            res["variant"] = key[0]
-            atomic_write_json(path, res)
-            results[key] = json.loads(path.read_text())
-            bar.update(1)
+        if workers == 1 or len(todo) <= 1:
+            for key, cfg, path in todo:
+                _run_one(key[0], cfg, path, progress)
+                results[key] = json.loads(path.read_text())
+                bar.update(1)
+        else:
+            # runs are independent; each worker writes its own file, atomically
+            with ProcessPoolExecutor(min(workers, len(todo))) as pool:
+                futures = {pool.submit(_run_one, key[0], cfg, path, False): key for key, cfg, path in todo}
+                for fut in as_completed(futures):
+                    results[futures[fut]] = json.loads(Path(fut.result()).read_text())
+                    bar.update(1)
     summary = summarise(name, preset, variants, seeds, results)
     summary["skipped_existing"] = len(configs) - len(todo)
     summary["ran"] = len(todo)

@@ -114,9 +114,11 @@ class Network:
                 keep = self.drop_rng.random(d.shape[-2:], dtype=np.float32) >= p
                 d = d * keep.astype(d.dtype) * d.dtype.type(1.0 / (1.0 - p))
             if bits is not None:
-                # quantise the signal of the batch-mean loss, delta / B (the scale alpha refers to)
-                B = d.shape[-1]
-                d = quantise(d * d.dtype.type(1.0 / B), bits, ERROR_ALPHA) * d.dtype.type(B)
+                if cfg.error_scale == "example":  # the signal one example sends down the channel
+                    d = quantise(d, bits, ERROR_ALPHA)
+                else:  # its share of the batch-mean loss's gradient, delta / B
+                    B = d.shape[-1]
+                    d = quantise(d * d.dtype.type(1.0 / B), bits, ERROR_ALPHA) * d.dtype.type(B)
             return d
 
         return transform
