@@ -307,7 +307,30 @@ def bench_system(case, n_loop, n_stacked, progress=True) -> dict:
     }
     out["ratio_vs_loop"] = out["batched_traj_per_s"] / out["loop_traj_per_s"]
     out["ratio_vs_stacked"] = out["batched_traj_per_s"] / out["stacked_traj_per_s"]
+    out.update(_torch_figures(system, Y0, error, res, conv_tol, t_max, name))
+    if "torch_traj_per_s" in out:
+        out["torch_ratio_vs_batched"] = out["torch_traj_per_s"] / out["batched_traj_per_s"]
     return out
+
+
+def _torch_figures(system, Y0, error, res, conv_tol, t_max, name) -> dict:
+    """The optional torch backend on the same starts (GPU if torch sees one), when installed."""
+    from ._torch_backend import default_device, torch_available
+    if not torch_available():
+        return {"torch": "not installed"}
+    device = default_device()
+    _log(f"bench integrate: {name}: torch backend on {device}")
+    integrate_batch(system, Y0[:64], t_max, rtol=RTOL, atol=ATOL, conv_tol=conv_tol,
+                    backend="torch", device=device)  # device start-up outside the timing
+    t0 = time.perf_counter()
+    tr = integrate_batch(system, Y0, t_max, rtol=RTOL, atol=ATOL, conv_tol=conv_tol,
+                         backend="torch", device=device)
+    wall = time.perf_counter() - t0
+    rate = _rate(len(Y0), wall)
+    return {"torch_device": device, "torch_seconds": wall, "torch_traj_per_s": rate,
+            "torch_max_error": float(np.max(error(Y0, tr.y))),
+            "torch_max_diff_vs_batched": float(np.max(np.abs(tr.y - res.y))),
+            "torch_same_status": bool((tr.status == res.status).all())}
 
 
 def bench_integrate(n_starts: int = 100_000, n_loop: int = 200, seed: int = 0,
@@ -382,4 +405,13 @@ def bench_trainer(n_images: int = 2000, seed: int = 0) -> dict:
         # A Fashion-MNIST epoch is 60,000 images; the cost is linear in them.
         out[dtype] = {"epoch_seconds": sec, "images_per_s": _rate(n_images, sec),
                       "seconds_per_60000_images": sec * 60000 / n_images}
+    from ._torch_backend import default_device, torch_available
+    if torch_available():  # the optional device backend, next to numpy in the same run
+        device = default_device()
+        for dtype in ("float32", "float64"):
+            _log(f"bench trainer: torch on {device}, {dtype}, {n_images} images")
+            sec = float(epoch_seconds(dtype, n_images, seed, device=device)["seconds"])
+            out[f"torch_{dtype}"] = {"device": device, "epoch_seconds": sec, "images_per_s": _rate(n_images, sec),
+                                     "seconds_per_60000_images": sec * 60000 / n_images,
+                                     "ratio_vs_numpy": out[dtype]["epoch_seconds"] / sec}
     return out

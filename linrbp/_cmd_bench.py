@@ -19,7 +19,8 @@ def add_parser(sub):
         "integrated to convergence by linrbp's batched integrator, by a Python loop of solve_ivp "
         "LSODA over a subsample and by one stacked solve_ivp DOP853 system, all at rtol 1e-10; "
         "prints trajectories/s, ratios and the worst error against the closed-form limits. "
-        "symbolic: seconds to derive the chain of depth 3..7. trainer: seconds per epoch of the "
+        "With torch installed the same batches also run on the optional torch backend (on the GPU "
+        "when torch sees one) and are compared. symbolic: seconds to derive the chain of depth 3..7. trainer: seconds per epoch of the "
         "paper network in float32 and float64. Progress goes to stderr.",
     )
     p.add_argument("part", nargs="?", default="integrate",
@@ -71,6 +72,14 @@ def _print_integrate(res):
               f"{s['stacked_horizon']:.4g} (the batched run's last event time for them), "
               f"{s['stacked_nfev']} evaluations; batched {s['batched_traj_per_cpu_s']:.4g} "
               "trajectories per CPU-second")
+    for s in res["systems"]:
+        if "torch_traj_per_s" in s:
+            print(f"  {s['system']}: torch backend on {s['torch_device']}: {s['torch_traj_per_s']:.4g} "
+                  f"trajectories/s ({s['torch_ratio_vs_batched']:.2f}x the numpy batched run), max error "
+                  f"{s['torch_max_error']:.2e}, max difference from numpy {s['torch_max_diff_vs_batched']:.1e}, "
+                  f"same statuses: {'yes' if s['torch_same_status'] else 'NO'}")
+        elif "torch" in s:
+            print(f"  {s['system']}: torch backend: {s['torch']}")
     verdict = ", ".join(f"{k} {'met' if ok else 'MISSED'}" for k, ok in res["meets_targets"].items())
     print(f"  targets (chain111): {verdict}")
 
@@ -96,6 +105,11 @@ def _print_trainer(res):
         print(f"  {dtype}: {r['epoch_seconds']:.3f} s for {res['n_images']} images, "
               f"{r['images_per_s']:.4g} images/s, {r['seconds_per_60000_images']:.1f} s per "
               "60,000-image epoch")
+    for dtype in ("float32", "float64"):
+        r = res.get(f"torch_{dtype}")
+        if r is not None:
+            print(f"  torch on {r['device']}, {dtype}: {r['epoch_seconds']:.3f} s, {r['images_per_s']:.4g} "
+                  f"images/s ({r['ratio_vs_numpy']:.2f}x numpy's speed)")
 
 
 def run(args) -> int:

@@ -38,7 +38,8 @@ def run(args) -> int:
         base["limit_train"] = args.limit_train
     only = [s for s in args.only.split(",") if s] if args.only else None
     summary = run_experiments(args.name, args.seeds, args.out, args.quick, base, only,
-                              progress=False if args.no_progress else None, workers=args.workers)
+                              progress=False if args.no_progress else None, workers=args.workers,
+                              device=args.device)
     print(summary_table(summary), end="")
     print(f"ran {summary['ran']} run(s), reused {summary['skipped_existing']}; wrote {summary['out']}/"
           "summary.md, summary.json, accuracy_curves.png, accuracy_by_variant.png")

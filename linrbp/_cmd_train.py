@@ -28,6 +28,10 @@ def add_variant_options(p) -> None:
                         "(its two-class version, for kickback)")
     p.add_argument("--data-dir", metavar="D", help="IDX directory (for --dataset idx or another Fashion-MNIST copy)")
     p.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    p.add_argument("--device", metavar="DEV",
+                   help="train with torch on this device (cuda, cuda:1, cpu; torch must be installed): "
+                        "the same random draws as the default numpy backend, so the same runs up to "
+                        "rounding; for bp, rbp, srbp, arbp, asrbp and top-only")
 
 
 def add_parser(sub):
@@ -103,7 +107,7 @@ def run(args) -> int:
     if args.json is not None and not args.json:
         raise InputError("json: empty output path")
     print(f"linrbp train: rule {cfg.rule}, seed {cfg.seed}, dataset {cfg.dataset}")
-    res = train(cfg, progress=False if args.no_progress else None)
+    res = train(cfg, progress=False if args.no_progress else None, device=args.device)
     f = lambda x: "-" if x is None else f"{x:.4f}"
     print(f"  status          {res['status']} after {len(res['history'])} epoch(s), {res['updates']} updates")
     print(f"  train accuracy  {f(res['train_accuracy'])}")

@@ -18,6 +18,7 @@ checked after each accepted step (not root-found).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import re
@@ -208,8 +209,9 @@ def _single_thread_blas():
     return _BLAS_SETTERS or None
 
 
-def _rms(x, axis=-1):
-    return np.sqrt(np.mean(x * x, axis=axis))
+def _rms(x, xp=np):
+    """Root mean square over components (axis 0 of component-major states)."""
+    return xp.sqrt(xp.mean(x * x, axis=0))
 
 
 def _column_field(fun, batch):
@@ -291,21 +293,27 @@ def _event_codes(xp, accept, done, t, tmax, h, steps, f_norm, y_norm, conv_tol, 
     return xp.where(running & (h <= 1e-14 * xp.clip(t, 1.0, None)), _DIVERGED, code)
 
 
-def _initial_step(field, y, f, t_max, rtol, atol):
+def _initial_step(field, y, f, t_max, rtol, atol, xp=np):
     """Hairer, Norsett & Wanner's starting step (scipy's select_initial_step), per column."""
-    n = y.shape[0]
-    scale = atol + np.abs(y) * rtol
-    d0, d1 = _rms(y / scale, 0), _rms(f / scale, 0)
-    h = np.where((d0 < 1e-5) | (d1 < 1e-5), 1e-6, 0.01 * d0 / np.maximum(d1, 1e-300))
-    h = np.minimum(h, t_max)
-    with np.errstate(over="ignore", invalid="ignore"):
-        f1 = field(y + h * f, np.empty_like(y))
-        d2 = _rms((f1 - f) / scale, 0) / h
-        dmax = np.maximum(d1, d2)
-        h1 = np.where(dmax <= 1e-15, np.maximum(1e-6, h * 1e-3),
-                      (0.01 / np.maximum(dmax, 1e-300)) ** (1 / 8))
-    h = np.minimum(np.minimum(100 * h, h1), t_max)
-    return np.where(np.isfinite(h) & (h > 0), h, 1e-6)
+    scale = atol + xp.abs(y) * rtol
+    d0, d1 = _rms(y / scale, xp), _rms(f / scale, xp)
+    h = xp.where((d0 < 1e-5) | (d1 < 1e-5), 1e-6, 0.01 * d0 / xp.clip(d1, 1e-300, None))
+    h = xp.minimum(h, t_max)
+    with _quiet(xp):
+        f1 = field(y + h * f, xp.empty_like(y))
+        d2 = _rms((f1 - f) / scale, xp) / h
+        dmax = xp.maximum(d1, d2)
+        h1 = xp.where(dmax <= 1e-15, xp.clip(h * 1e-3, 1e-6, None),
+                      (0.01 / xp.clip(dmax, 1e-300, None)) ** (1 / 8))
+    h = xp.minimum(xp.minimum(100 * h, h1), t_max)
+    return xp.where(xp.isfinite(h) & (h > 0), h, 1e-6)
+
+
+def _quiet(xp):
+    """numpy's floating-point warnings off (overflow and NaN are handled as statuses)."""
+    if xp is np:
+        return np.errstate(over="ignore", invalid="ignore", divide="ignore")
+    return contextlib.nullcontext()
 
 
 def _work(run: _Batch) -> None:
@@ -431,6 +439,8 @@ def integrate_batch(
     max_steps: int = 200_000,
     progress: Callable[[int, int], None] | None = None,
     workers: int | None = None,
+    backend: str = "numpy",
+    device: str | None = None,
 ) -> IntegrationResult:
     """Integrate many starts ``y0`` (B, n) at once; ``fun`` maps (b, n) to (b, n).
 
@@ -443,6 +453,10 @@ def integrate_batch(
     over ``workers`` threads (default: the CPU count); a plain callable runs in one thread
     unless ``workers`` is given. Each trajectory's arithmetic does not depend on the others,
     so results do not depend on the batch size or the number of workers beyond rounding.
+
+    ``backend="torch"`` (optional; torch installed, ``fun`` a :class:`~linrbp.LinearSystem`
+    with a generated field) runs the same method on ``device`` (default: the GPU if torch
+    sees one, else the CPU); ``info["device"]`` says where it ran.
     """
     Y = _check_start(y0, "y0")
     if Y.ndim != 2:
@@ -455,6 +469,15 @@ def integrate_batch(
             raise InputError(f"{name}: must be positive and finite, got {value!r}")
     if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)) or max_steps < 1:
         raise InputError(f"max_steps: must be a positive integer, got {max_steps!r}")
+    if backend not in ("numpy", "torch"):
+        raise InputError(f"backend: expected 'numpy' or 'torch', got {backend!r}")
+    if backend == "torch":
+        from ._torch_backend import run_torch
+        code, t_end, y, steps, info = run_torch(fun, Y, t_max, rtol, atol, conv_tol, bound, int(max_steps),
+                                                progress, device)
+        return IntegrationResult(np.array(("",) + STATUSES)[code], t_end, y, steps, info=info)
+    if device is not None:
+        raise InputError("device: only the torch backend runs on a device")
     field, fast = _column_field(fun, B)
     width = int(np.clip(_CACHE_DOUBLES // ((_NS + 1) * max(n, 1)), _MIN_WIDTH, _MAX_WIDTH))
     width = min(width, max(B, 1))

@@ -105,6 +105,31 @@ def test_experiments_resume_and_skip(tmp_path):
     assert np.isclose(row["test_accuracy"]["std"], np.std(accs, ddof=1))
 
 
+def test_experiments_workers_give_the_same_runs(tmp_path):
+    """Two worker processes produce the same run files as one (each run has its own seed)."""
+    only = ["bp", "rbp-resample-batch", "srbp-dropout-0.5"]
+    run_experiments("variants", 2, tmp_path / "one", quick=True, base=BASE, only=only, progress=False)
+    s = run_experiments("variants", 2, tmp_path / "two", quick=True, base=BASE, only=only, progress=False,
+                        workers=2)
+    assert s["ran"] == 6
+    for name in sorted(os.listdir(tmp_path / "one" / "runs")):
+        a, b = (json.loads((tmp_path / d / "runs" / name).read_text()) for d in ("one", "two"))
+        for key in ("test_accuracy", "train_accuracy", "alignment", "config", "updates"):
+            assert a[key] == b[key], (name, key)
+        assert [h["test_accuracy"] for h in a["history"]] == [h["test_accuracy"] for h in b["history"]]
+
+
+def test_experiments_resume_runs_saved_before_a_field_existed(tmp_path):
+    """A run saved by an older version (no error_scale in its config) is reused, not refused."""
+    run_experiments("variants", 1, tmp_path, quick=True, base=BASE, only=["bp"], progress=False)
+    path = tmp_path / "runs" / "bp-seed0.json"
+    old = json.loads(path.read_text())
+    del old["config"]["error_scale"]
+    path.write_text(json.dumps(old))
+    s = run_experiments("variants", 1, tmp_path, quick=True, base=BASE, only=["bp"], progress=False)
+    assert s["ran"] == 0 and s["skipped_existing"] == 1
+
+
 def test_experiments_refuse_a_different_configuration(tmp_path, capsys):
     run_experiments("variants", 1, tmp_path, quick=True, base=BASE, only=["bp"], progress=False)
     argv = ["experiments", "variants", "--quick", "--seeds", "1", "--out", str(tmp_path), "--only", "bp",
@@ -116,6 +141,8 @@ def test_experiments_refuse_a_different_configuration(tmp_path, capsys):
 def test_experiments_cli_bad_input(tmp_path, capsys):
     assert main(["experiments", "variants", "--seeds", "0", "--out", str(tmp_path)]) == 2
     assert main(["experiments", "bits", "--only", "nonsense", "--out", str(tmp_path)]) == 2
+    assert main(["experiments", "variants", "--workers", "0", "--dataset", "teacher", "--out", str(tmp_path)]) == 2
+    assert "workers: expected a positive integer" in capsys.readouterr().err
     with pytest.raises(SystemExit) as e:
         main(["experiments", "nosuchset"])
     assert e.value.code == 2

@@ -17,14 +17,15 @@ from __future__ import annotations
 import numpy as np
 
 from .._rules import updates
+from ._backend import to_host
 from ._feedback import forward_counterparts
 
 __all__ = ["angle_degrees", "alignment", "norm_ratio"]
 
 
 def angle_degrees(a, b) -> float | None:
-    a = np.asarray(a, dtype=np.float64).ravel()
-    b = np.asarray(b, dtype=np.float64).ravel()
+    a = np.asarray(to_host(a), dtype=np.float64).ravel()
+    b = np.asarray(to_host(b), dtype=np.float64).ravel()
     na, nb = np.linalg.norm(a), np.linalg.norm(b)
     if na == 0 or nb == 0 or not np.isfinite(na * nb):
         return None
@@ -33,8 +34,8 @@ def angle_degrees(a, b) -> float | None:
 
 def norm_ratio(a, b) -> float | None:
     """||a|| / ||b|| (Frobenius); None where b vanishes or either is not finite."""
-    na = float(np.linalg.norm(np.asarray(a, dtype=np.float64)))
-    nb = float(np.linalg.norm(np.asarray(b, dtype=np.float64)))
+    na = float(np.linalg.norm(np.asarray(to_host(a), dtype=np.float64)))
+    nb = float(np.linalg.norm(np.asarray(to_host(b), dtype=np.float64)))
     if nb == 0 or not np.isfinite(na) or not np.isfinite(nb):
         return None
     return na / nb

@@ -129,20 +129,21 @@ def _dataset(cfg: TrainConfig):
     return _DATASETS[key]
 
 
-def _run_one(variant: str, cfg: TrainConfig, path: Path, progress) -> str:
+def _run_one(variant: str, cfg: TrainConfig, path: Path, progress, device=None) -> str:
     """Train one configuration and write its result atomically to ``path``."""
-    res = train(cfg, _dataset(cfg), progress=progress)
+    res = train(cfg, _dataset(cfg), progress=progress, device=device)
     res["variant"] = variant
     atomic_write_json(path, res)
     return str(path)
 
 
 def run_experiments(name: str, seeds: int = 3, out=None, quick: bool = False, base: dict | None = None,
-                    only=None, progress: bool | None = None, workers: int = 1) -> dict:
+                    only=None, progress: bool | None = None, workers: int = 1, device: str | None = None) -> dict:
     """Run (or resume) the set ``name`` over seeds 0..seeds-1; returns the summary.
 
     ``workers`` > 1 trains that many runs at once in separate processes (same results:
-    every run draws only from its own seed).
+    every run draws only from its own seed). ``device`` trains with torch there (see
+    :func:`linrbp.trainer.train`).
     """
     variants = experiment_variants(name, quick)
     if only:
@@ -166,7 +167,7 @@ def run_experiments(name: str, seeds: int = 3, out=None, quick: bool = False, ba
         path = runs_dir / f"{vname}-seed{s}.json"
         old = _load_run(path) if path.exists() else None
         if old is not None:
-            if old.get("config") != cfg.to_dict():
+            if _saved_config(old) != cfg.to_dict():
                 raise InputError(f"out: {path} was made with a different configuration; use another --out")
             results[(vname, s)] = old
         else:
@@ -180,13 +181,14 @@ def run_experiments(name: str, seeds: int = 3, out=None, quick: bool = False, ba
         bar.update(len(configs) - len(todo))
         if workers == 1 or len(todo) <= 1:
             for key, cfg, path in todo:
-                _run_one(key[0], cfg, path, progress)
+                _run_one(key[0], cfg, path, progress, device)
                 results[key] = json.loads(path.read_text())
                 bar.update(1)
         else:
             # runs are independent; each worker writes its own file, atomically
             with ProcessPoolExecutor(min(workers, len(todo))) as pool:
-                futures = {pool.submit(_run_one, key[0], cfg, path, False): key for key, cfg, path in todo}
+                futures = {pool.submit(_run_one, key[0], cfg, path, False, device): key
+                           for key, cfg, path in todo}
                 for fut in as_completed(futures):
                     results[futures[fut]] = json.loads(Path(fut.result()).read_text())
                     bar.update(1)
@@ -201,6 +203,14 @@ def run_experiments(name: str, seeds: int = 3, out=None, quick: bool = False, ba
     _plots(out, summary, variants, seeds, results)
     summary["out"] = str(out)
     return summary
+
+
+def _saved_config(run: dict):
+    """A saved run's configuration, with defaults for fields added since it was written."""
+    try:
+        return TrainConfig.from_dict(run.get("config") or {}).to_dict()
+    except (InputError, TypeError, ValueError):
+        return None
 
 
 def _stat(values):

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._errors import InputError
 from .._rules import RULES, backward_signals, get_rule, updates
+from ._backend import NumpyBackend, get_backend, to_host
 from ._config import TrainConfig
 from ._feedback import FeedbackProvider
 from ._quantise import ERROR_ALPHA, UPDATE_ALPHA, quantise
@@ -19,45 +21,51 @@ from ._quantise import ERROR_ALPHA, UPDATE_ALPHA, quantise
 __all__ = ["Network", "activate", "derivative_from_output"]
 
 
-def activate(name: str, S: np.ndarray) -> np.ndarray:
+_NUMPY = NumpyBackend("float64")  # the dtype-free array operations of the numpy backend
+
+
+def activate(name: str, S, backend=None):
+    """f(S) in place (tanh, logistic, relu; linear returns S)."""
+    be = backend or _NUMPY
     if name == "tanh":
-        return np.tanh(S, out=S)
+        return be.tanh_(S)
     if name == "logistic":
         # 1 / (1 + e^-S) written via tanh: no overflow warnings in float32
         S *= 0.5
-        np.tanh(S, out=S)
+        be.tanh_(S)
         S += 1.0
         S *= 0.5
         return S
     if name == "relu":
-        return np.maximum(S, 0, out=S)
+        return be.relu_(S)
     return S
 
 
-def derivative_from_output(name: str, O: np.ndarray):
+def derivative_from_output(name: str, O):
     """f'(S) expressed through O = f(S); None for the identity (f' = 1)."""
     if name == "tanh":
         return 1.0 - O * O
     if name == "logistic":
         return O * (1.0 - O)
     if name == "relu":
-        return (O > 0).astype(O.dtype)
+        positive = O > 0
+        return positive.astype(O.dtype) if hasattr(positive, "astype") else positive.to(O.dtype)
     return None
 
 
-def softmax_columns(S: np.ndarray) -> np.ndarray:
-    S -= S.max(axis=0, keepdims=True)
-    np.exp(S, out=S)
-    S /= S.sum(axis=0, keepdims=True)
-    return S
+def softmax_columns(S, backend=None):
+    return (backend or _NUMPY).softmax_columns_(S)
 
 
 class Network:
     """Weights A_1..A_L, biases, feedback C_1..C_{L-1} and the variant's learning step."""
 
-    def __init__(self, config: TrainConfig, n_in: int, n_out: int):
+    def __init__(self, config: TrainConfig, n_in: int, n_out: int, device: str | None = None):
         self.config = cfg = config
         self.dtype = np.dtype(cfg.dtype)
+        self.backend = be = get_backend(cfg.dtype, device)
+        if be.name != "numpy" and cfg.per_synapse:
+            raise InputError("device: per-synapse feedback runs on the numpy backend only")
         self.layers = (n_in,) + tuple(cfg.hidden) + (n_out,)
         self.L = len(self.layers) - 1
         self.rule = get_rule(cfg.base_rule)
@@ -67,14 +75,18 @@ class Network:
         for h in range(1, self.L + 1):
             fan_out, fan_in = self.layers[h], self.layers[h - 1]
             std = np.sqrt(2.0 / (fan_in + fan_out))  # Glorot normal
-            self.weights.append((init.standard_normal((fan_out, fan_in)) * std).astype(self.dtype))
-        self.biases = [np.zeros((n, 1), self.dtype) for n in self.layers[1:]] if cfg.bias else None
+            self.weights.append(be.asarray((init.standard_normal((fan_out, fan_in)) * std).astype(self.dtype)))
+        self.biases = [be.asarray(np.zeros((n, 1), self.dtype)) for n in self.layers[1:]] if cfg.bias else None
         self.provider = FeedbackProvider(
             self.rule, self.layers, fb_rng, distribution=cfg.feedback, mean=cfg.feedback_mean,
             sparsity=cfg.feedback_sparsity, resample=cfg.resample, per_synapse=cfg.per_synapse,
             dtype=self.dtype)
-        self.feedback = self.provider.initial(self.weights)
+        self.feedback = [be.asarray(C) for C in self.provider.initial(self.host_weights())]
         self.t = 0  # number of updates so far
+
+    def host_weights(self) -> list[np.ndarray]:
+        """A_1..A_L as numpy arrays (the weights themselves on the numpy backend)."""
+        return [to_host(A) for A in self.weights]
 
     # -- forward ----------------------------------------------------------------
     def forward(self, X: np.ndarray) -> list[np.ndarray]:
@@ -89,16 +101,16 @@ class Network:
 
     def _hidden(self, h: int, S: np.ndarray) -> np.ndarray:
         """Activity of hidden layer h+1 from its input S (rules with other units override)."""
-        return activate(self.config.activation, S)
+        return activate(self.config.activation, S, self.backend)
 
     def _output(self, S: np.ndarray) -> np.ndarray:
-        return softmax_columns(S) if self.config.output == "softmax" else S
+        return softmax_columns(S, self.backend) if self.config.output == "softmax" else S
 
     def predict(self, X: np.ndarray, chunk: int = 10000) -> np.ndarray:
         """Class predictions for rows of X."""
         out = []
         for i in range(0, len(X), chunk):
-            out.append(np.argmax(self.forward(X[i:i + chunk].T)[-1], axis=0))
+            out.append(self.backend.argmax_columns(self.forward(self.backend.asarray(X[i:i + chunk].T))[-1]))
         return np.concatenate(out) if out else np.zeros(0, int)
 
     # -- backward ---------------------------------------------------------------
@@ -112,13 +124,13 @@ class Network:
         def transform(h, d):
             if p > 0:
                 keep = self.drop_rng.random(d.shape[-2:], dtype=np.float32) >= p
-                d = d * keep.astype(d.dtype) * d.dtype.type(1.0 / (1.0 - p))
+                d = d * self.backend.asarray(keep) * (1.0 / (1.0 - p))
             if bits is not None:
                 if cfg.error_scale == "example":  # the signal one example sends down the channel
                     d = quantise(d, bits, ERROR_ALPHA)
                 else:  # its share of the batch-mean loss's gradient, delta / B
                     B = d.shape[-1]
-                    d = quantise(d * d.dtype.type(1.0 / B), bits, ERROR_ALPHA) * d.dtype.type(B)
+                    d = quantise(d * (1.0 / B), bits, ERROR_ALPHA) * float(B)
             return d
 
         return transform
@@ -153,19 +165,19 @@ class Network:
         rule = self.rule if cfg.rule != "top-only" else RULES["bp"]
         if cfg.update_bits is not None:
             q = lambda U: quantise(U, cfg.update_bits, UPDATE_ALPHA, out=U)
-            step = self.dtype.type(lr / B)
+            step, c = lr / B, self.backend.contiguous
             for h in trained:
-                d_ex = np.ascontiguousarray(deltas[h].T)[:, :, None] * step
-                o_ex = np.ascontiguousarray(O[h].T)[:, :, None]
+                d_ex = c(deltas[h].T)[:, :, None] * step
+                o_ex = c(O[h].T)[:, :, None]
                 (U,), _ = updates("bp", [d_ex], [o_ex])  # per-example delta_h O_{h-1}^T, B x N_h x N_{h-1}
                 dA[h] = q(U).sum(axis=0)
                 db[h] = q(d_ex).sum(axis=0)
             if rule.adaptive:
-                _, dCs = updates(rule, [np.ascontiguousarray(d.T)[:, :, None] * step for d in deltas],
-                                 [np.ascontiguousarray(o.T)[:, :, None] for o in O])
+                _, dCs = updates(rule, [c(d.T)[:, :, None] * step for d in deltas],
+                                 [c(o.T)[:, :, None] for o in O])
                 dC = [q(U).sum(axis=0) for U in dCs]
             return dA, db, dC
-        inv = self.dtype.type(1.0 / B)
+        inv = 1.0 / B
         if cfg.per_synapse:
             if L - 1 in trained:
                 (top,), _ = updates("bp", [deltas[L - 1]], [O[L - 1]])
@@ -190,8 +202,9 @@ class Network:
             for h in range(L - 1):
                 for arr in (dA, db):
                     if arr[h] is not None:
-                        arr[h] = (np.abs(arr[h]) if cfg.hidden_update == "abs"
-                                  else np.sign(arr[h]) * np.abs(arr[h]).mean())
+                        be = self.backend
+                        arr[h] = (be.abs(arr[h]) if cfg.hidden_update == "abs"
+                                  else be.sign(arr[h]) * be.abs(arr[h]).mean())
         return dA, db, dC
 
     def learning_rate(self) -> float:
@@ -204,13 +217,13 @@ class Network:
         """One SGD update on a mini-batch (columns are examples)."""
         cfg = self.config
         if cfg.resample != "none":
-            self.feedback = self.provider.redraw(self.weights)
+            self.feedback = [self.backend.asarray(C) for C in self.provider.redraw(self.host_weights())]
         lr = self.learning_rate()
         O = self.forward(X)
         deltas = self.backward(O, T)
         dA, db, dC = self.batch_updates(O, deltas, lr)
         scale = 1.0 if cfg.update_bits is not None else lr
-        scale = self.dtype.type(scale)
+        scale = float(scale)
         for h in range(self.L):
             if dA[h] is not None:
                 self.weights[h] += dA[h] * scale if scale != 1 else dA[h]

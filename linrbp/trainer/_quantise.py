@@ -23,6 +23,9 @@ def quantise(x, bits: int, alpha: float, out=None):
     """q(x) elementwise, in x's dtype."""
     _check(bits, alpha)
     s = alpha / 2.0 ** (bits - 1)
+    if hasattr(x, "detach"):  # a torch tensor (the trainer's device backend)
+        y = x.mul(1.0 / s) if out is None else out.copy_(x).mul_(1.0 / s)
+        return y.round_().mul_(s).clamp_(-alpha, alpha)  # round: half to even, as np.rint
     y = np.multiply(x, 1.0 / s, out=out)
     np.rint(y, out=y)
     y *= s

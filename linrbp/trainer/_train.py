@@ -24,8 +24,11 @@ def one_hot(labels: np.ndarray, n_classes: int, dtype) -> np.ndarray:
     return Y
 
 
-def prepare(config: TrainConfig, dataset: Dataset | None = None):
-    """(network, data) for a configuration; data rows are examples in the config's dtype."""
+def prepare(config: TrainConfig, dataset: Dataset | None = None, device: str | None = None):
+    """(network, data) for a configuration; data rows are examples in the config's dtype.
+
+    With a torch ``device`` the training inputs and targets are put there once.
+    """
     if dataset is None:
         dataset = load_dataset(config.dataset, config.data_dir, config.data_seed)
     ds = dataset.limited(config.limit_train, config.limit_test)
@@ -40,17 +43,20 @@ def prepare(config: TrainConfig, dataset: Dataset | None = None):
         "y_test": ds.y_test,
         "name": ds.name,
     }
-    return make_network(config, ds.n_in, ds.n_classes), data
+    net = make_network(config, ds.n_in, ds.n_classes, device)
+    data["x_train"], data["t_train"] = (net.backend.asarray(data["x_train"]),
+                                        net.backend.asarray(data["t_train"]))
+    return net, data
 
 
 def _finite(net) -> bool:
-    return all(np.isfinite(A).all() for A in net.weights)
+    return net.backend.all_finite(net.weights)
 
 
 def run_epoch(net: Network, x: np.ndarray, t: np.ndarray, bar=None) -> None:
     """One pass of mini-batch SGD in a fresh random order."""
     n, B = len(x), net.config.batch_size
-    order = net.shuffle_rng.permutation(n)
+    order = net.backend.index(net.shuffle_rng.permutation(n))
     for i in range(0, n, B):
         idx = order[i:i + B]
         net.step(x[idx].T, t[idx].T)
@@ -58,9 +64,14 @@ def run_epoch(net: Network, x: np.ndarray, t: np.ndarray, bar=None) -> None:
             bar.update(1)
 
 
-def train(config: TrainConfig, dataset: Dataset | None = None, progress: bool | None = None) -> dict:
-    """Train one network; returns the JSON-ready result (config, seed, accuracies, history)."""
-    net, data = prepare(config, dataset)
+def train(config: TrainConfig, dataset: Dataset | None = None, progress: bool | None = None,
+          device: str | None = None) -> dict:
+    """Train one network; returns the JSON-ready result (config, seed, accuracies, history).
+
+    ``device`` runs it with torch on that device ('cuda', 'cpu', ...; torch optional): the
+    same random draws as numpy, so the same run up to rounding.
+    """
+    net, data = prepare(config, dataset, device)
     x, t = data["x_train"], data["t_train"]
     n_probe = min(config.align_examples, len(x))
     probe_x, probe_t = x[:n_probe].T, t[:n_probe].T
@@ -93,6 +104,8 @@ def train(config: TrainConfig, dataset: Dataset | None = None, progress: bool | 
         "config": config.to_dict(),
         "dataset": {"name": data["name"], "n_train": len(x), "n_test": len(data["x_test"])},
         "layers": list(net.layers),
+        "backend": {"name": net.backend.name, "device": None if net.backend.device is None
+                    else str(net.backend.device)},
         "status": status,
         "updates": net.t,
         "test_accuracy": last["test_accuracy"],
