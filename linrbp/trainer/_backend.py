@@ -55,12 +55,6 @@ class NumpyBackend:
     def all_finite(self, arrays) -> bool:
         return all(np.isfinite(a).all() for a in arrays)
 
-    def round_(self, y):
-        return np.rint(y, out=y)
-
-    def clip_(self, y, lo, hi):
-        return np.clip(y, lo, hi, out=y)
-
     abs = staticmethod(np.abs)
     sign = staticmethod(np.sign)
 
@@ -110,12 +104,6 @@ class TorchBackend(NumpyBackend):
 
     def all_finite(self, arrays) -> bool:
         return all(bool(self.torch.isfinite(a).all()) for a in arrays)
-
-    def round_(self, y):
-        return y.round_()  # half to even, as np.rint
-
-    def clip_(self, y, lo, hi):
-        return y.clamp_(lo, hi)
 
     def abs(self, a):
         return a.abs()
