@@ -77,7 +77,7 @@ def _print_integrate(res):
             print(f"  {s['system']}: torch backend on {s['torch_device']}: {s['torch_traj_per_s']:.4g} "
                   f"trajectories/s ({s['torch_ratio_vs_batched']:.2f}x the numpy batched run), max error "
                   f"{s['torch_max_error']:.2e}, max difference from numpy {s['torch_max_diff_vs_batched']:.1e}, "
-                  + ("same statuses" if s["torch_same_status"] else
+                  + ("same statuses" if s["torch_status_differences"] == 0 else
                      f"statuses {s['torch_status']}, differing from numpy's on "
                      f"{s['torch_status_differences']} of {s['n_starts']} starts"))
         elif "torch" in s:
