@@ -8,20 +8,20 @@ catalogue (:data:`CLAIMS`, :func:`run_claim`).
 
 __version__ = "0.1.0"
 
-from ._autoencoder import autoencoder_limit, autoencoder_product, single_hidden_target
-from ._catalogue import CLAIMS, Check, Claim, Evidence, get_claims, register, run_claim
-from ._errors import InputError
-from ._field import LinearSystem, forward_products
-from ._instance import Instance, load_instance, parse_instance
-from ._integrate import IntegrationResult, integrate, integrate_batch
-from ._predict import predict, register_predictor
-from ._rules import RULES, Rule, backward_signals, feedback_shapes, get_rule, updates
-from ._simulate import simulate
-from ._poly1d import Poly1dLimit, poly1d_limit, real_roots, real_roots_multiplicity, blowup_time
-from ._closed_forms import (chain111_limit, chain111_stable, chain_limit, nonlinear_field,
+from .closed_forms._autoencoder import autoencoder_limit, autoencoder_product, single_hidden_target
+from .catalogue._catalogue import CLAIMS, Check, Claim, Evidence, get_claims, register, run_claim
+from .core._errors import InputError
+from .core._field import LinearSystem, forward_products
+from .instances._instance import Instance, load_instance, parse_instance
+from .integration._integrate import IntegrationResult, integrate, integrate_batch
+from .instances._predict import predict, register_predictor
+from .core._rules import RULES, Rule, backward_signals, feedback_shapes, get_rule, updates
+from .instances._simulate import simulate
+from .closed_forms._poly1d import Poly1dLimit, poly1d_limit, real_roots, real_roots_multiplicity, blowup_time
+from .closed_forms._closed_forms import (chain111_limit, chain111_stable, chain_limit, nonlinear_field,
                             nonlinear_jacobian, nonlinear_limit, nonlinear_moments, wide_limit,
                             chain_invariants, chain_field, chain_jacobian, wide_invariants)
-from ._stats import DataStats
+from .core._stats import DataStats
 from . import trainer  # the non-linear trainer: linrbp.trainer.train, TrainConfig, ...
 
 __all__ = [

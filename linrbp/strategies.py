@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
-from ._scalar_draws import factored_polynomial
+from .closed_forms._scalar_draws import factored_polynomial
 
 __all__ = ["magnitudes", "signed_floats", "poly1d_instances", "chain111_instances",
            "chain_instances", "wide_instances", "nonlinear_instances"]
@@ -113,7 +113,7 @@ def wide_instances(draw, max_width: int = 6):
 def nonlinear_instances(draw, m: int = 6):
     """Theorem 12's setting: moments of a positive data set (inputs, targets kept), c1 > 0,
     mu >= 1, positive starts."""
-    from ._closed_forms import nonlinear_moments
+    from .closed_forms._closed_forms import nonlinear_moments
 
     mu = draw(st.one_of(st.sampled_from([1.0, 2.0, 3.0]), st.floats(1.0, 3.0)))
     I = np.array(draw(st.lists(st.floats(0.2, 2.0), min_size=m, max_size=m)))

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 import linrbp
 from linrbp import DataStats, InputError, LinearSystem, autoencoder_limit, autoencoder_product
-from linrbp._autoencoder import autoencoder_invariant, autoencoder_lambda
-from linrbp._catalogue import get_claims
+from linrbp.closed_forms._autoencoder import autoencoder_invariant, autoencoder_lambda
+from linrbp.catalogue._catalogue import get_claims
 from linrbp.claims import autoencoder as ae
 from linrbp.claims import autoencoder_general as aeg
 from linrbp.cli import main
@@ -141,8 +141,8 @@ def test_lemma1_rate_property(inst):
 
 def test_lemma1_checks_fail_under_the_wrong_rule(monkeypatch):
     """K is conserved by RBP; a field whose backward pass is BP's does not conserve it."""
-    import linrbp._field as field
-    from linrbp._rules import backward_signals
+    import linrbp.core._field as field
+    from linrbp.core._rules import backward_signals
 
     rng = np.random.default_rng(3)
     insts = [ae._random_data_instance(rng) for _ in range(3)]

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings
 
 from linrbp import CLAIMS, DataStats, LinearSystem, chain_limit, get_claims, integrate
-from linrbp._catalogue import check_rng
-from linrbp._closed_forms import chain_reduction
+from linrbp.catalogue._catalogue import check_rng
+from linrbp.closed_forms._closed_forms import chain_reduction
 from linrbp.strategies import chain_instances
 
 get_claims()

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 
 from linrbp import CLAIMS, DataStats, LinearSystem, chain111_limit, chain111_stable, get_claims, integrate
-from linrbp._catalogue import check_rng
+from linrbp.catalogue._catalogue import check_rng
 from linrbp.claims.chain111 import predicted_pdot_sign_changes
 
 CORRECT = predicted_pdot_sign_changes

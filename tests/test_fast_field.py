@@ -45,7 +45,7 @@ def test_compiled_code_is_straight_line_numpy_from_the_rule():
 
 def test_large_systems_fall_back_to_the_general_path():
     system, rng = random_system([9, 8, 7], "srbp", 3)
-    assert system.n_state > linrbp._field.COMPILE_MAX_STATE
+    assert system.n_state > linrbp.core._field.COMPILE_MAX_STATE
     assert system._compiled_field() is None
     Y = rng.normal(size=(5, system.n_state))
     assert np.allclose(system.transposed_field(Y.T.copy()).T, system(Y), rtol=0, atol=0)

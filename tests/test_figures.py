@@ -12,7 +12,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
 import linrbp
-from linrbp import _plots as plots
+from linrbp.plots import _plots as plots
 from linrbp.cli import main
 
 
@@ -123,7 +123,7 @@ def test_single_hidden_runs_its_own_probe_sweep(monkeypatch):
     calls = []
 
     def small_sweep(seed):  # the real sweep, on one shape and one seed
-        from linrbp._probe import probe_sweep
+        from linrbp.sweeps._probe import probe_sweep
         calls.append(seed)
         return probe_sweep([(2, 2, 2)], 1, base_seed=seed, workers=1)
     monkeypatch.setattr(plots, "_probe_sweep", small_sweep)

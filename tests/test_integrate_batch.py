@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 import linrbp
-import linrbp._integrate as integ
+import linrbp.integration._integrate as integ
 from linrbp import DataStats, InputError, LinearSystem, feedback_shapes, integrate, integrate_batch
-from linrbp._bench import chain111_limits, chain_limits
+from linrbp.benchmarks._bench import chain111_limits, chain_limits
 
 B = 70  # above the batch size from which the compiled field is used
 
@@ -158,7 +158,7 @@ def test_an_error_in_the_field_reaches_the_caller():
 
 
 def test_vectorised_chain111_limits_match_the_shared_closed_form():
-    closed = pytest.importorskip("linrbp._closed_forms")
+    closed = pytest.importorskip("linrbp.closed_forms._closed_forms")
     rng = np.random.default_rng(13)
     Y0 = rng.uniform(-2, 2, (25, 2))
     for alpha, beta, c1 in [(1.3, 0.8, 0.7), (-0.9, 1.4, -1.1)]:

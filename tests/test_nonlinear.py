@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 
 from linrbp import CLAIMS, get_claims, nonlinear_field, nonlinear_limit
-from linrbp._catalogue import check_rng
+from linrbp.catalogue._catalogue import check_rng
 from linrbp.claims.nonlinear import per_example_means
 from linrbp.strategies import nonlinear_instances
 

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 
 from linrbp import CLAIMS, get_claims, poly1d_limit, real_roots, real_roots_multiplicity
-from linrbp._catalogue import check_rng
-from linrbp._poly1d import blowup_time, blowup_time_partial_fractions
+from linrbp.catalogue._catalogue import check_rng
+from linrbp.closed_forms._poly1d import blowup_time, blowup_time_partial_fractions
 from linrbp.strategies import poly1d_instances
 
 get_claims()
@@ -98,7 +98,7 @@ def test_claim_checks_pass(check):
 
 def test_limit_check_catches_a_wrong_closed_form(monkeypatch):
     import linrbp.claims.poly1d as mod
-    from linrbp._poly1d import Poly1dLimit
+    from linrbp.closed_forms._poly1d import Poly1dLimit
 
     real = mod.poly1d_limit
 

@@ -5,9 +5,9 @@ import json
 import pytest
 
 import linrbp
-from linrbp._errors import InputError
-from linrbp._limits import late_window_change
-from linrbp._probe import dimension_count, parse_shapes, probe_instance, probe_one, probe_sweep
+from linrbp.core._errors import InputError
+from linrbp.closed_forms._limits import late_window_change
+from linrbp.sweeps._probe import dimension_count, parse_shapes, probe_instance, probe_one, probe_sweep
 from linrbp.cli import main
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from linrbp._proof import Proof, ProofFailed
+from linrbp.proof._proof import Proof, ProofFailed
 from linrbp.cli import main
 from linrbp.proofs_lib import PROOFS, bp_balance, chain, chain111
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import linrbp
-from linrbp._catalogue import check_rng, run_claim
+from linrbp.catalogue._catalogue import check_rng, run_claim
 from linrbp.claims import arbp_offset, lillicrap, saxe
 
 

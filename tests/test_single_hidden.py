@@ -8,9 +8,9 @@ from hypothesis import strategies as st
 
 import linrbp
 from linrbp import DataStats, InputError, LinearSystem, single_hidden_target
-from linrbp._autoencoder import full_column_rank, single_hidden_invariant
-from linrbp._catalogue import get_claims
-from linrbp._limits import late_window_change, limit_relations, relations_jacobian
+from linrbp.closed_forms._autoencoder import full_column_rank, single_hidden_invariant
+from linrbp.catalogue._catalogue import get_claims
+from linrbp.closed_forms._limits import late_window_change, limit_relations, relations_jacobian
 from linrbp.claims import single_hidden as sh
 
 
@@ -55,8 +55,8 @@ def test_q_is_stationary_property(inst):
 
 
 def test_q_checks_fail_under_the_wrong_rule(monkeypatch):
-    import linrbp._field as field
-    from linrbp._rules import backward_signals
+    import linrbp.core._field as field
+    from linrbp.core._rules import backward_signals
 
     insts = [_instance((3, 2, 4), k) for k in range(3)]
     monkeypatch.setattr(field, "backward_signals",

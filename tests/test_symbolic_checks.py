@@ -5,7 +5,7 @@ import importlib
 import numpy as np
 import sympy as sp
 
-from linrbp._catalogue import CLAIMS, Claim
+from linrbp.catalogue._catalogue import CLAIMS, Claim
 from linrbp.claims._symbolic import SYMBOLIC_CHECKS, identity_check
 
 EXPECTED = {"poly1d", "chain111", "chain", "wide1N1", "autoencoder", "single-hidden", "nonlinear",

@@ -5,7 +5,7 @@ import pytest
 import sympy as sp
 
 from linrbp import DataStats, LinearSystem, backward_signals, updates
-from linrbp._errors import InputError
+from linrbp.core._errors import InputError
 from linrbp.symbolic import (ALPHA, BETA, DELTA, GAMMA, MU, derive_ode, expectation, nonlinear_ode,
                              scalar_chain_ode, wide_ode)
 
@@ -38,7 +38,7 @@ def test_derived_matrix_ode_equals_linear_system_field(rule, layers):
     s = derive_ode(layers, rule)
     f = s.lambdify()
     sii, sti = _random_stats(rng, layers[0], layers[-1])
-    from linrbp._rules import feedback_shapes
+    from linrbp.core._rules import feedback_shapes
     shapes = feedback_shapes(layers, rule)
     adaptive = rule in ("arbp", "asrbp")
     fixed_fb = [] if adaptive else [rng.normal(size=sh) for sh in shapes]

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from linrbp._errors import InputError
+from linrbp.core._errors import InputError
 from linrbp.symbolic import (chain_feedback, chain_invariants, chain_reduction, is_conserved,
                              nonlinear_reduction, scalar_chain_ode, wide_reduction)
 

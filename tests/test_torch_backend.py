@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from linrbp import DataStats, InputError, LinearSystem, integrate_batch
-from linrbp._bench import chain111_limits
+from linrbp.benchmarks._bench import chain111_limits
 
 torch = pytest.importorskip("torch")
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 
 from linrbp import CLAIMS, DataStats, LinearSystem, get_claims, integrate, wide_limit
-from linrbp._catalogue import check_rng
+from linrbp.catalogue._catalogue import check_rng
 from linrbp.strategies import wide_instances
 
 get_claims()

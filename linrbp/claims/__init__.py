@@ -16,7 +16,7 @@ for _name in MODULES:
     import_module(f"{__name__}.{_name}")
 
 # Exact symbolic checks (linrbp/claims/_symbolic.py) run first in each claim they belong to.
-from .._catalogue import CLAIMS  # noqa: E402
+from ..catalogue._catalogue import CLAIMS  # noqa: E402
 from ._symbolic import SYMBOLIC_CHECKS  # noqa: E402
 
 for _cid, _checks in SYMBOLIC_CHECKS.items():

@@ -11,9 +11,9 @@ import math
 
 import numpy as np
 
-from .._ensemble import integrate_systems
-from .._instance import parse_instance
-from .._io import to_jsonable  # noqa: F401  (re-exported for claim modules)
+from ..integration._ensemble import integrate_systems
+from ..instances._instance import parse_instance
+from ..core._io import to_jsonable  # noqa: F401  (re-exported for claim modules)
 
 # Integration settings of every convergence check: the field must fall below CONV_TOL
 # (relative) before a limit is compared with its closed form at 1e-8; the distance to the

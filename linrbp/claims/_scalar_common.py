@@ -6,10 +6,10 @@ import math
 
 import numpy as np
 
-from .. import _fd
-from .._closed_forms import rbp_to_srbp
-from .._integrate import integrate_batch
-from .._scalar_systems import chain_rhs, chain_states
+from ..core import _fd
+from ..closed_forms._closed_forms import rbp_to_srbp
+from ..integration._integrate import integrate_batch
+from ..closed_forms._scalar_systems import chain_rhs, chain_states
 
 # Integration settings of the limit checks. conv_tol 1e-10: below it the state of stiff
 # instances only jitters at DOP853's noise floor (|f| ~ rtol |y| |lambda|); the distance to the

@@ -11,7 +11,7 @@ from typing import Callable
 
 import sympy as sp
 
-from .._catalogue import Check
+from ..catalogue._catalogue import Check
 from ..symbolic import (ALPHA, BETA, DELTA, GAMMA, MU, chain_feedback, chain_invariants,
                         chain_reduction, critical_factor, derive_ode, error_factor,
                         fixed_point_jacobian, is_zero, nonlinear_ode,
@@ -193,7 +193,7 @@ def _single_hidden_invariant(layers):
 
 
 def _structure_facts():
-    from .._rules import backward_signals, updates
+    from ..core._rules import backward_signals, updates
 
     lay = [2, 2, 2]
     A = [sp.Matrix(lay[h], lay[h - 1], lambda i, j, h=h: sp.Symbol(f"a{h}_{i}{j}")) for h in (1, 2)]

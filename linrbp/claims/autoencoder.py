@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._autoencoder import autoencoder_invariant, autoencoder_limit, autoencoder_product
-from .._catalogue import Check, Claim, register
-from .._instance import parse_instance
-from .._predict import register_predictor
+from ..closed_forms._autoencoder import autoencoder_invariant, autoencoder_limit, autoencoder_product
+from ..catalogue._catalogue import Check, Claim, register
+from ..instances._instance import parse_instance
+from ..instances._predict import register_predictor
 from . import _matrix_tools as mt
 
 ID = "autoencoder"

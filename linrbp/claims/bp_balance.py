@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._catalogue import Check, Claim, register
-from .._instance import parse_instance
+from ..catalogue._catalogue import Check, Claim, register
+from ..instances._instance import parse_instance
 from . import _matrix_tools as mt
 
 ID = "bp-balance"

@@ -6,13 +6,13 @@ import math
 
 import numpy as np
 
-from .._catalogue import Check, Claim, register
-from .._closed_forms import (chain_field, chain_invariants, chain_jacobian, chain_limit,
+from ..catalogue._catalogue import Check, Claim, register
+from ..closed_forms._closed_forms import (chain_field, chain_invariants, chain_jacobian, chain_limit,
                              chain_reduction, chain_stability)
-from .._integrate import integrate_batch
-from .._predict import register_predictor
-from .._scalar_draws import chain_instance
-from .._scalar_systems import chain_rhs, chain_states
+from ..integration._integrate import integrate_batch
+from ..instances._predict import register_predictor
+from ..closed_forms._scalar_draws import chain_instance
+from ..closed_forms._scalar_systems import chain_rhs, chain_states
 from ._scalar_common import (DRIFT_TOL, LIMIT_TOL, fd_jacobian, integrate_chains, rel_err,
                              srbp_feedback)
 

@@ -6,11 +6,11 @@ import math
 
 import numpy as np
 
-from .._catalogue import Check, Claim, register
-from .._closed_forms import chain111_limit, chain111_stable, chain_jacobian
-from .._integrate import integrate
-from .._scalar_draws import chain111_instance
-from .._scalar_systems import chain_rhs, chain_states
+from ..catalogue._catalogue import Check, Claim, register
+from ..closed_forms._closed_forms import chain111_limit, chain111_stable, chain_jacobian
+from ..integration._integrate import integrate
+from ..closed_forms._scalar_draws import chain111_instance
+from ..closed_forms._scalar_systems import chain_rhs, chain_states
 from ._scalar_common import (DRIFT_TOL, LIMIT_TOL, fd_jacobian, integrate_chains, rel_err,
                              sign_changes)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._catalogue import Check, Claim, register
+from ..catalogue._catalogue import Check, Claim, register
 from . import _matrix_tools as mt
 
 ID = "lillicrap"

@@ -6,13 +6,13 @@ import math
 
 import numpy as np
 
-from .._catalogue import Check, Claim, register
-from .._closed_forms import (nonlinear_field, nonlinear_gd_field, nonlinear_invariant,
+from ..catalogue._catalogue import Check, Claim, register
+from ..closed_forms._closed_forms import (nonlinear_field, nonlinear_gd_field, nonlinear_invariant,
                              nonlinear_jacobian, nonlinear_limit)
-from .._integrate import integrate_batch
-from .._rules import backward_signals, updates
-from .._scalar_draws import nonlinear_instance
-from .._scalar_systems import nonlinear_rhs, nonlinear_states
+from ..integration._integrate import integrate_batch
+from ..core._rules import backward_signals, updates
+from ..closed_forms._scalar_draws import nonlinear_instance
+from ..closed_forms._scalar_systems import nonlinear_rhs, nonlinear_states
 from ._scalar_common import CONV_TOL, DRIFT_TOL, LIMIT_TOL, RTOL, T_MAX, fd_jacobian, rel_err
 
 _MOMENTS = ("alpha", "beta", "gamma", "delta")
@@ -53,7 +53,7 @@ def drift_errors(instances):
 
 
 def per_example_means(inst, derivative=True, rule="srbp"):
-    """Mean per-example update of the non-linear chain through linrbp._rules."""
+    """Mean per-example update of the non-linear chain through linrbp.core._rules."""
     I = np.asarray(inst["inputs"], dtype=float)[None, :]
     T = np.asarray(inst["targets"], dtype=float)[None, :]
     mu, a1, a2 = inst["mu"], inst["a1"], inst["a2"]

@@ -6,11 +6,11 @@ import math
 
 import numpy as np
 
-from .._catalogue import Check, Claim, register
-from .._integrate import integrate, integrate_batch
-from .._poly1d import (blowup_time_partial_fractions, cauchy_bound, poly1d_limit,
+from ..catalogue._catalogue import Check, Claim, register
+from ..integration._integrate import integrate, integrate_batch
+from ..closed_forms._poly1d import (blowup_time_partial_fractions, cauchy_bound, poly1d_limit,
                        real_roots_multiplicity)
-from .._scalar_draws import poly1d_instance
+from ..closed_forms._scalar_draws import poly1d_instance
 from ._scalar_common import LIMIT_TOL
 
 # 1-D integration, all instances in one batch. The state is [x, k/B] (k the instance's index,

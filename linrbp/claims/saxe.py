@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._catalogue import Check, Claim, register
-from .._instance import parse_instance
-from .._integrate import integrate
+from ..catalogue._catalogue import Check, Claim, register
+from ..instances._instance import parse_instance
+from ..integration._integrate import integrate
 from . import _matrix_tools as mt
 
 ID = "saxe"

@@ -9,11 +9,11 @@ import math
 
 import numpy as np
 
-from .._autoencoder import full_column_rank, single_hidden_invariant, single_hidden_target
-from .._catalogue import Check, Claim, register
-from .._instance import parse_instance
-from .._limits import late_window_change
-from .._predict import register_predictor
+from ..closed_forms._autoencoder import full_column_rank, single_hidden_invariant, single_hidden_target
+from ..catalogue._catalogue import Check, Claim, register
+from ..instances._instance import parse_instance
+from ..closed_forms._limits import late_window_change
+from ..instances._predict import register_predictor
 from . import _matrix_tools as mt
 
 ID = "single-hidden"

@@ -1,6 +1,6 @@
 """`structure`: identities about the learning rules ([BSL] sections 3 and 6; THEORY.md 8).
 
-Facts 1-4 are checked on the per-example rule (``linrbp._rules``) with random data columns,
+Facts 1-4 are checked on the per-example rule (``linrbp.core._rules``) with random data columns,
 the RBP/SRBP equivalences and ARBP's conservation law on the averaged field, and the cost of
 the backward pass by counting the multiplications the rule performs.
 """
@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._catalogue import Check, Claim, register
-from .._field import LinearSystem
-from .._instance import parse_instance
-from .._rules import RULES, backward_signals, feedback_shapes, get_rule, updates
-from .._stats import DataStats
+from ..catalogue._catalogue import Check, Claim, register
+from ..core._field import LinearSystem
+from ..instances._instance import parse_instance
+from ..core._rules import RULES, backward_signals, feedback_shapes, get_rule, updates
+from ..core._stats import DataStats
 from . import _matrix_tools as mt
 
 ID = "structure"

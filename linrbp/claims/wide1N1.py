@@ -6,12 +6,12 @@ import math
 
 import numpy as np
 
-from .._catalogue import Check, Claim, register
-from .._closed_forms import wide_field, wide_invariants, wide_limit, wide_reduction
-from .._integrate import integrate_batch
-from .._predict import register_predictor
-from .._scalar_draws import wide_instance
-from .._scalar_systems import wide_rhs, wide_states
+from ..catalogue._catalogue import Check, Claim, register
+from ..closed_forms._closed_forms import wide_field, wide_invariants, wide_limit, wide_reduction
+from ..integration._integrate import integrate_batch
+from ..instances._predict import register_predictor
+from ..closed_forms._scalar_draws import wide_instance
+from ..closed_forms._scalar_systems import wide_rhs, wide_states
 from ._scalar_common import CONV_TOL, DRIFT_TOL, LIMIT_TOL, RTOL, T_MAX, rel_err
 
 

@@ -1,6 +1,6 @@
 """Machine-checked proofs, one per THEORY.md claim ID; proofs/<id>.py are thin scripts over these.
 
-``PROOFS[id]()`` returns a :class:`linrbp._proof.Proof`; premises are keyword arguments
+``PROOFS[id]()`` returns a :class:`linrbp.proof._proof.Proof`; premises are keyword arguments
 (e.g. ``chain(c_top=-1)``, ``chain111(rule="bp")``) so a changed premise makes a step fail.
 """
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import sys
 
-from .._errors import InputError
-from .._proof import Proof, ProofFailed
+from ..core._errors import InputError
+from ..proof._proof import Proof, ProofFailed
 from ._matrix import (arbp_offset, autoencoder, autoencoder_general, bp_balance, lillicrap, saxe,
                       single_hidden, structure)
 from ._scalar import chain, chain111, nonlinear, poly1d, wide1N1

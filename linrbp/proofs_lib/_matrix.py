@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from .._proof import Proof
-from .._rules import backward_signals, updates
+from ..proof._proof import Proof
+from ..core._rules import backward_signals, updates
 from ..symbolic import derive_ode
 
 __all__ = ["autoencoder", "single_hidden", "structure", "autoencoder_general", "bp_balance",
@@ -40,8 +40,8 @@ def _whiten(s):
 def _integrate_linear(layers, rule, sii, sti, weights, feedback, t_max=300.0):
     from scipy.integrate import solve_ivp
 
-    from .._field import LinearSystem
-    from .._stats import DataStats
+    from ..core._field import LinearSystem
+    from ..core._stats import DataStats
 
     sysm = LinearSystem.create(list(layers), rule, DataStats.from_matrices(sii, sti), feedback)
     y0 = sysm.pack(weights, feedback)

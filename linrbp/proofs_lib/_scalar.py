@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from .._proof import Proof
+from ..proof._proof import Proof
 from ..symbolic import (ALPHA, BETA, DELTA, GAMMA, MU, chain_feedback, chain_invariants,
                         chain_reduction, critical_factor, error_factor, fixed_point_jacobian,
                         network_product, nonlinear_ode, scalar_chain_ode, wide_invariants, wide_ode,

@@ -1,7 +1,7 @@
 """Averaged ODEs derived from the per-example rule (THEORY.md section 0).
 
 Every system here is built the same way: symbolic weights and a symbolic example (I, T)
-go through :func:`linrbp._rules.backward_signals` and :func:`linrbp._rules.updates` (the one
+go through :func:`linrbp.core._rules.backward_signals` and :func:`linrbp.core._rules.updates` (the one
 statement of each rule), and :func:`expectation` replaces the data monomials by moments.
 Nothing below restates a learning rule.
 """
@@ -15,8 +15,8 @@ from typing import Sequence
 
 import sympy as sp
 
-from .._errors import InputError
-from .._rules import backward_signals, feedback_shapes, get_rule, updates
+from ..core._errors import InputError
+from ..core._rules import backward_signals, feedback_shapes, get_rule, updates
 from ._moments import expectation
 
 __all__ = ["OdeSystem", "derive_ode", "scalar_chain_ode", "wide_ode", "nonlinear_ode",
@@ -73,7 +73,7 @@ def _matrix_symbols(prefix: str, rows: int, cols: int, **assume) -> sp.Matrix:
 
 
 def _check_rule_and_layers(layers, rule):
-    from .._field import check_layers
+    from ..core._field import check_layers
 
     layers = check_layers(list(layers) if isinstance(layers, tuple) else layers)
     return layers, get_rule(rule)

@@ -7,8 +7,8 @@ from typing import Any
 
 import sympy as sp
 
-from .._errors import InputError
-from .._rules import get_rule
+from ..core._errors import InputError
+from ..core._rules import get_rule
 from ._analysis import chain_invariants, fixed_point_summary, is_conserved, wide_invariants
 from ._derive import MU, OdeSystem, nonlinear_ode, scalar_chain_ode, wide_ode
 from ._reduce import chain_feedback, chain_reduction, nonlinear_reduction, wide_reduction

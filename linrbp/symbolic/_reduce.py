@@ -23,8 +23,8 @@ import sympy as sp
 from sympy.polys.domains import QQ, RR, ZZ
 from sympy.polys.rings import ring
 
-from .._errors import InputError
-from .._rules import get_rule
+from ..core._errors import InputError
+from ..core._rules import get_rule
 from ._derive import ALPHA, BETA, MU, nonlinear_ode, scalar_chain_ode, wide_ode
 
 __all__ = ["ChainReduction", "chain_reduction", "chain_feedback", "Reduction",

@@ -2,7 +2,7 @@
 
 ``train(TrainConfig(...))`` runs one network; ``run_experiments`` runs named sets;
 ``epoch_seconds`` times one epoch of the paper network. The backward signals and updates are
-those of :mod:`linrbp._rules` (one statement of each rule).
+those of :mod:`linrbp.core._rules` (one statement of each rule).
 """
 
 from ._align import alignment, angle_degrees

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._errors import InputError
+from ..core._errors import InputError
 
 __all__ = ["NumpyBackend", "TorchBackend", "get_backend", "to_host"]
 

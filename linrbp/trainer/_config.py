@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields, replace
 
-from .._errors import InputError
-from .._rules import RULES
+from ..core._errors import InputError
+from ..core._rules import RULES
 from ._family import FAMILY, validate_family
 from ._feedback import DISTRIBUTIONS, RESAMPLING
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._errors import InputError
+from ..core._errors import InputError
 
 __all__ = ["Dataset", "load_idx_dir", "load_fashion_mnist", "teacher_task", "load_dataset",
            "FASHION_MNIST_DIR", "FASHION_MNIST_PACKAGE"]

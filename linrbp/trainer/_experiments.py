@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .._errors import InputError
-from .._io import atomic_open, atomic_write_json, atomic_write_text
-from .._progress import progress_bar
+from ..core._errors import InputError
+from ..core._io import atomic_open, atomic_write_json, atomic_write_text
+from ..core._progress import progress_bar
 from ._config import TrainConfig
 from ._data import load_dataset
 from ._family import family_variants

@@ -3,7 +3,7 @@
 Each entry says what a rule is (title, reference), how its backward pass is built (``kind``) and
 which module implements it:
 
-- ``feedback``: the backward pass is :func:`linrbp._rules.backward_signals` of a chained rule
+- ``feedback``: the backward pass is :func:`linrbp.core._rules.backward_signals` of a chained rule
   (``base``) with feedback matrices C_h (N_h x N_{h+1}) that a provider in
   :mod:`._family_feedback` sets before each mini-batch and/or adapts after it;
 - ``kickback``: a scalar global error instead of a backward pass (:mod:`._kickback`);
@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from importlib import import_module
 
-from .._errors import InputError
+from ..core._errors import InputError
 
 __all__ = ["FamilyRule", "FAMILY", "family_help", "family_rule", "family_variants", "make_network", "validate_family"]
 
@@ -29,7 +29,7 @@ class FamilyRule:
     title: str         # what the rule does, in THEORY.md notation
     reference: str
     kind: str          # feedback | kickback | target-prop
-    base: str          # the linrbp._rules rule whose backward pass (or update form) it uses
+    base: str          # the linrbp.core._rules rule whose backward pass (or update form) it uses
     module: str        # implementing module (relative to linrbp.trainer)
     defaults: dict = field(default_factory=dict)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._io import atomic_write_text
+from ..core._io import atomic_write_text
 
 __all__ = ["family_alignment", "write_family_alignment"]
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._errors import InputError
-from .._rules import Rule, feedback_shapes
+from ..core._errors import InputError
+from ..core._rules import Rule, feedback_shapes
 
 __all__ = ["FeedbackProvider", "DISTRIBUTIONS", "RESAMPLING", "draw_feedback", "forward_counterparts"]
 

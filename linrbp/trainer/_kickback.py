@@ -8,7 +8,7 @@ backpropagated vector by beta, scaled at each hidden unit by its influence on th
 
     delta_h = f'(S_h) * ((A_{h+1}^T 1) beta),
 
-which is :func:`linrbp._rules.backward_signals` of the skipped rule (srbp: the signal comes
+which is :func:`linrbp.core._rules.backward_signals` of the skipped rule (srbp: the signal comes
 from the output) with the N_h x 1 feedback C_h = A_{h+1}^T 1, recomputed before each batch.
 
 Coherence (their sufficient condition): every outgoing weight of hidden unit j has j's sign,
@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._errors import InputError
-from .._rules import backward_signals
+from ..core._errors import InputError
+from ..core._rules import backward_signals
 from ._network import Network
 
 __all__ = ["KickbackNetwork", "network", "coherence"]

@@ -2,17 +2,17 @@
 
 Forward: S_h = A_h O_{h-1} + b_h, O_h = f(S_h) (hidden), O_L = softmax(S_L) or S_L.
 Output error delta_L = T - O_L (softmax + cross-entropy, or linear + squared error).
-The backward signals come from :func:`linrbp._rules.backward_signals` (f' via ``derivatives``,
+The backward signals come from :func:`linrbp.core._rules.backward_signals` (f' via ``derivatives``,
 quantisation and learning-channel dropout via ``transform``) and the updates from
-:func:`linrbp._rules.updates`; batch means are taken here.
+:func:`linrbp.core._rules.updates`; batch means are taken here.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .._errors import InputError
-from .._rules import RULES, backward_signals, get_rule, updates
+from ..core._errors import InputError
+from ..core._rules import RULES, backward_signals, get_rule, updates
 from ._backend import NumpyBackend, get_backend, to_host
 from ._config import TrainConfig
 from ._feedback import FeedbackProvider

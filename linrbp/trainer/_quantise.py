@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._errors import InputError
+from ..core._errors import InputError
 
 __all__ = ["quantise", "quantiser_levels", "ERROR_ALPHA", "UPDATE_ALPHA"]
 

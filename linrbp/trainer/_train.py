@@ -7,8 +7,8 @@ import time
 import numpy as np
 
 from .. import __version__
-from .._errors import InputError
-from .._progress import progress_bar
+from ..core._errors import InputError
+from ..core._progress import progress_bar
 from ._align import alignment
 from ._config import TrainConfig
 from ._data import Dataset, load_dataset

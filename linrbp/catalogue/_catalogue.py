@@ -1,0 +1,185 @@
+"""The catalogue of claims: each THEORY.md claim ID with its checks and their evidence.
+
+A :class:`Claim` is data (ID, title, reference, statement) plus :class:`Check` objects. A
+check draws instances from a seeded generator (``sample``), measures each instance's error
+(``error``, or ``errors`` for a whole list at once) and compares the worst with its
+tolerance. ``linrbp verify``, the test suite and proofs/ all read :data:`CLAIMS`.
+
+Seeds: check ``name`` of claim ``id`` draws from ``SeedSequence([seed, crc32(id), crc32(name)])``,
+so neither selecting claims with ``--only`` nor adding checks changes any check's instances.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import traceback
+import zlib
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+
+from ..core._errors import InputError
+
+__all__ = ["Check", "Claim", "Evidence", "CLAIMS", "register", "get_claims", "run_claim", "check_rng"]
+
+
+@dataclass
+class Evidence:
+    """What one check found: worst error next to its tolerance, over ``instances`` draws."""
+
+    check: str
+    max_error: float
+    tolerance: float
+    instances: int
+    seconds: float
+    kind: str = "numeric"
+    worst_instance: Any = None
+    message: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return math.isfinite(self.max_error) and self.max_error <= self.tolerance
+
+    def to_dict(self) -> dict:
+        from ..core._io import to_jsonable
+
+        return to_jsonable({
+            "check": self.check, "kind": self.kind, "passed": self.passed,
+            "max_error": self.max_error, "tolerance": self.tolerance,
+            "instances": self.instances, "seconds": self.seconds,
+            "worst_instance": self.worst_instance, "message": self.message,
+        })
+
+
+@dataclass
+class Check:
+    """One checkable consequence of a claim.
+
+    ``sample(rng)`` returns one instance (anything the check understands; JSON-able values
+    make the worst instance reproducible from the report). ``error(instance)`` returns a
+    non-negative error; ``errors(list)`` may replace it with a vectorised version.
+    ``samples`` is the default number of instances; ``fixed=True`` marks checks whose count
+    does not scale with ``--samples`` (exact symbolic identities are checked once).
+    ``strategy()`` may return a hypothesis strategy of instances for property tests.
+    """
+
+    name: str
+    tolerance: float
+    sample: Callable[[np.random.Generator], Any]
+    error: Callable[[Any], float] | None = None
+    errors: Callable[[list], Sequence[float]] | None = None
+    samples: int = 20
+    kind: str = "numeric"
+    fixed: bool = False
+    strategy: Callable[[], Any] | None = None
+
+    def run(self, rng: np.random.Generator, samples: int | None = None) -> Evidence:
+        n = self.samples if (samples is None or self.fixed) else samples
+        start = time.perf_counter()
+        instances = [self.sample(rng) for _ in range(n)]
+        if self.errors is not None:
+            errs = np.asarray(self.errors(instances), dtype=float)
+        else:
+            errs = np.array([float(self.error(inst)) for inst in instances])
+        if errs.shape != (n,):
+            raise RuntimeError(f"check {self.name!r} returned {errs.shape} errors for {n} instances")
+        # NaN counts as the worst possible error.
+        worst = int(np.argmax(np.where(np.isnan(errs), np.inf, errs))) if n else 0
+        max_err = float(errs[worst]) if n else 0.0
+        if n and np.isnan(errs[worst]):
+            max_err = math.inf
+        return Evidence(self.name, max_err, self.tolerance, n, time.perf_counter() - start,
+                        self.kind, instances[worst] if n else None)
+
+
+@dataclass
+class Claim:
+    """A claim of THEORY.md: ID, title, reference, statement and its checks."""
+
+    id: str
+    title: str
+    reference: str
+    statement: str
+    checks: list[Check] = field(default_factory=list)
+
+    def check(self, name: str) -> Check:
+        for c in self.checks:
+            if c.name == name:
+                return c
+        raise KeyError(f"claim {self.id} has no check {name!r}")
+
+
+CLAIMS: dict[str, Claim] = {}
+
+
+def register(claim: Claim) -> Claim:
+    """Add (or replace) a claim in the catalogue."""
+    CLAIMS[claim.id] = claim
+    return claim
+
+
+def get_claims(ids: Iterable[str] | None = None) -> list[Claim]:
+    """Claims by ID in catalogue order (all when ``ids`` is None); InputError for unknown IDs."""
+    from .. import claims  # noqa: F401  (importing the package registers every claim)
+
+    if ids is None:
+        return list(CLAIMS.values())
+    ids = [i.strip() for i in ids if i.strip()]
+    unknown = [i for i in ids if i not in CLAIMS]
+    if unknown:
+        raise InputError(
+            f"only: unknown claim ID {', '.join(unknown)} (known: {', '.join(CLAIMS)})"
+        )
+    return [CLAIMS[i] for i in CLAIMS if i in ids]
+
+
+def check_rng(seed: int, claim_id: str, check: str | int) -> np.random.Generator:
+    """The generator of one check (by name; an integer stream number is also accepted)."""
+    key = check if isinstance(check, int) else zlib.crc32(check.encode())
+    words = [seed, zlib.crc32(claim_id.encode()), key]
+    return np.random.default_rng(np.random.SeedSequence(words))
+
+
+def run_claim(claim: Claim, samples: int | None = None, seed: int = 0,
+              on_check: Callable[[Evidence], None] | None = None) -> dict:
+    """Run every check of ``claim``; the ``verify`` JSON record of the claim.
+
+    ``max_error``/``tolerance`` are those of the check with the worst error/tolerance ratio;
+    ``checks`` lists every check's evidence. A check that raises makes the status "error".
+    """
+    start = time.perf_counter()
+    evidence: list[Evidence] = []
+    status = "pass"
+    message = ""
+    for chk in claim.checks:
+        try:
+            ev = chk.run(check_rng(seed, claim.id, chk.name), samples)
+        except Exception as exc:  # a crash is evidence too: report it, keep going
+            status = "error"
+            message = f"{chk.name}: {exc.__class__.__name__}: {exc}"
+            ev = Evidence(chk.name, math.inf, chk.tolerance, 0, 0.0, chk.kind, None,
+                          traceback.format_exc(limit=3))
+        evidence.append(ev)
+        if on_check is not None:
+            on_check(ev)
+        if status == "pass" and not ev.passed:
+            status = "fail"
+
+    def ratio(ev):
+        return ev.max_error / ev.tolerance if ev.tolerance > 0 else (0.0 if ev.max_error == 0 else math.inf)
+
+    worst = max(evidence, key=ratio) if evidence else None
+    return {
+        "id": claim.id,
+        "title": claim.title,
+        "reference": claim.reference,
+        "status": status if evidence else "error",
+        "instances": sum(ev.instances for ev in evidence),
+        "max_error": worst.max_error if worst else math.inf,
+        "tolerance": worst.tolerance if worst else 0.0,
+        "seconds": time.perf_counter() - start,
+        "message": message,
+        "checks": [ev.to_dict() for ev in evidence],
+    }

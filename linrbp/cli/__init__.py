@@ -1,0 +1,75 @@
+"""The ``linrbp`` command line. Each subcommand lives in its own module with ``add_parser``.
+
+Bad input anywhere (an :class:`InputError`, or any ValueError/OSError the command lets
+through) ends with one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib import import_module
+
+from .. import __version__
+from ..core._errors import InputError
+
+# name -> module providing add_parser(subparsers); imported lazily so `linrbp --help` is fast.
+COMMANDS = {
+    "simulate": "linrbp.cli._simulate",
+    "verify": "linrbp.cli._verify",
+    "derive": "linrbp.cli._derive",
+    "prove": "linrbp.cli._prove",
+    "probe": "linrbp.cli._probe",
+    "figures": "linrbp.cli._figures",
+    "train": "linrbp.cli._train",
+    "experiments": "linrbp.cli._experiments",
+    "bench": "linrbp.cli._bench",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse's own errors: one line naming the problem, exit 2
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="linrbp",
+        description="Random backpropagation in linear networks: derive, integrate and verify "
+        "the averaged learning dynamics of Baldi, Sadowski & Lu (2018), and train "
+        "non-linear networks with every learning-channel variant.",
+    )
+    parser.add_argument("--version", action="version", version=f"linrbp {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, module in COMMANDS.items():
+        import_module(module).add_parser(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        # Name the subcommand whose arguments were wrong, not the top-level program.
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        (sub.choices.get(args.command) or parser).error(f"unrecognized arguments: {' '.join(extra)}")
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except (InputError, ValueError) as exc:
+        msg = " ".join(str(exc).split())
+        print(f"linrbp {args.command}: error: {msg}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        print(f"linrbp {args.command}: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"linrbp {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""``linrbp bench [integrate|symbolic|trainer|all]``: timings as ratios against the alternatives."""
+
+from __future__ import annotations
+
+import math
+
+from ..core._errors import InputError
+from ..core._io import atomic_write_json
+
+DEFAULT_SIZE = 100_000
+QUICK_SIZE = 2_000
+
+
+def add_parser(sub):
+    p = sub.add_parser(
+        "bench",
+        help="benchmark the batched integrator (and the symbolic and trainer parts)",
+        description="integrate: random chain111 starts (plus a depth-4 chain and an A[5,4,3] batch) "
+        "integrated to convergence by linrbp's batched integrator, by a Python loop of solve_ivp "
+        "LSODA over a subsample and by one stacked solve_ivp DOP853 system, all at rtol 1e-10; "
+        "prints trajectories/s, ratios and the worst error against the closed-form limits. "
+        "With torch installed the same batches also run on the optional torch backend (on the GPU "
+        "when torch sees one) and are compared. symbolic: seconds to derive the chain of depth 3..7. trainer: seconds per epoch of the "
+        "paper network in float32 and float64. Progress goes to stderr.",
+    )
+    p.add_argument("part", nargs="?", default="integrate",
+                   choices=["integrate", "symbolic", "trainer", "all"], help="what to time (default integrate)")
+    p.add_argument("--json", metavar="OUT", help="write the results as JSON to OUT")
+    p.add_argument("--size", type=int, default=None,
+                   help=f"number of chain111 starts (default {DEFAULT_SIZE}; the depth-4 chain "
+                   "gets a fifth, A[5,4,3] a 500th)")
+    p.add_argument("--quick", action="store_true", help=f"tiny sizes ({QUICK_SIZE} starts), for smoke tests")
+    p.add_argument("--loop", type=int, default=None, help="starts in the LSODA loop (default 200; quick 20)")
+    p.add_argument("--stacked", type=int, default=None,
+                   help="chain111 starts in the stacked solve (default 10000; the others a tenth)")
+    p.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
+    p.add_argument("--images", type=int, default=None, help="images per trainer epoch (default 2000; quick 200)")
+    p.set_defaults(func=run)
+
+
+def _positive(value, name):
+    if value is not None and value < 1:
+        raise InputError(f"{name}: must be a positive integer, got {value}")
+    return value
+
+
+def _num(x, spec):
+    if x is None:
+        return "-"
+    if isinstance(x, float) and not math.isfinite(x):
+        return str(x)
+    return format(x, spec)
+
+
+def _print_integrate(res):
+    print(f"integrate (seed {res['seed']}, rtol {res['rtol']:g}, atol {res['atol']:g}, "
+          f"{res['cpu_count']} cores)")
+    head = (f"  {'system':<18} {'starts':>7} {'batched/s':>10} {'loop/s':>8} {'stacked/s':>10} "
+            f"{'x loop':>8} {'x stacked':>9} {'max error':>10} {'loop err':>9} {'stack err':>9}")
+    print(head)
+    for s in res["systems"]:
+        print(f"  {s['system']:<18} {s['n_starts']:>7} {_num(s['batched_traj_per_s'], '10.4g')} "
+              f"{_num(s['loop_traj_per_s'], '8.3g')} {_num(s['stacked_traj_per_s'], '10.4g')} "
+              f"{_num(s['ratio_vs_loop'], '8.1f')} {_num(s['ratio_vs_stacked'], '9.1f')} "
+              f"{_num(s['max_error'], '10.2e')} {_num(s['loop_max_error'], '9.1e')} "
+              f"{_num(s['stacked_max_error'], '9.1e')}")
+    for s in res["systems"]:
+        print(f"  {s['system']}: error = {s['error_of']}; batched {s['batched_status']}, "
+              f"{s['batched_mean_steps']:.1f} steps mean, {s['workers']} workers, conv_tol "
+              f"{s['conv_tol']:g}, t_max {s['t_max']:g}; loop over "
+              f"{s['loop_starts']} starts; stacked {s['stacked_starts']} starts to t = "
+              f"{s['stacked_horizon']:.4g} (the batched run's last event time for them), "
+              f"{s['stacked_nfev']} evaluations; batched {s['batched_traj_per_cpu_s']:.4g} "
+              "trajectories per CPU-second")
+    for s in res["systems"]:
+        if "torch_traj_per_s" in s:
+            print(f"  {s['system']}: torch backend on {s['torch_device']}: {s['torch_traj_per_s']:.4g} "
+                  f"trajectories/s ({s['torch_ratio_vs_batched']:.2f}x the numpy batched run), max error "
+                  f"{s['torch_max_error']:.2e}, max difference from numpy {s['torch_max_diff_vs_batched']:.1e}, "
+                  + ("same statuses" if s["torch_status_differences"] == 0 else
+                     f"statuses {s['torch_status']}, differing from numpy's on "
+                     f"{s['torch_status_differences']} of {s['n_starts']} starts"))
+        elif "torch" in s:
+            print(f"  {s['system']}: torch backend: {s['torch']}")
+    verdict = ", ".join(f"{k} {'met' if ok else 'MISSED'}" for k, ok in res["meets_targets"].items())
+    print(f"  targets (chain111): {verdict}")
+
+
+def _print_symbolic(res):
+    if "unavailable" in res:
+        print(f"symbolic: unavailable: {res['unavailable']}")
+        return
+    print("symbolic: seconds to derive the depth-L chain reduction")
+    for row in res["depths"]:
+        print(f"  L = {row['depth']}: symbolic {_num(row.get('symbolic_seconds'), '.3f')} s, "
+              f"numeric {_num(row.get('numeric_seconds'), '.3f')} s"
+              + "".join(f"  ({k}: {v})" for k, v in row.items() if k.endswith("error")))
+
+
+def _print_trainer(res):
+    if "unavailable" in res:
+        print(f"trainer: unavailable: {res['unavailable']}")
+        return
+    print(f"trainer: {res['n_images']} images per epoch (seed {res['seed']})")
+    for dtype in ("float32", "float64"):
+        r = res[dtype]
+        print(f"  {dtype}: {r['epoch_seconds']:.3f} s for {res['n_images']} images, "
+              f"{r['images_per_s']:.4g} images/s, {r['seconds_per_60000_images']:.1f} s per "
+              "60,000-image epoch")
+    for dtype in ("float32", "float64"):
+        r = res.get(f"torch_{dtype}")
+        if r is not None:
+            print(f"  torch on {r['device']}, {dtype}: {r['epoch_seconds']:.3f} s, {r['images_per_s']:.4g} "
+                  f"images/s ({r['ratio_vs_numpy']:.2f}x numpy's speed)")
+
+
+def run(args) -> int:
+    from ..benchmarks import _bench
+
+    size = _positive(args.size, "size") or (QUICK_SIZE if args.quick else DEFAULT_SIZE)
+    loop = _positive(args.loop, "loop") or (20 if args.quick else 200)
+    stacked = _positive(args.stacked, "stacked") or 10_000
+    images = _positive(args.images, "images") or (200 if args.quick else 2000)
+    if args.seed < 0:
+        raise InputError(f"seed: must be non-negative, got {args.seed}")
+    parts = _bench.PARTS if args.part == "all" else (args.part,)
+    out = {}
+    for part in parts:
+        if part == "integrate":
+            out[part] = _bench.bench_integrate(size, loop, args.seed, n_stacked=stacked)
+            _print_integrate(out[part])
+        elif part == "symbolic":
+            out[part] = _bench.bench_symbolic(range(3, 5) if args.quick else range(3, 8))
+            _print_symbolic(out[part])
+        else:
+            out[part] = _bench.bench_trainer(images, args.seed)
+            _print_trainer(out[part])
+    if args.json:
+        atomic_write_json(args.json, out)
+    return 0

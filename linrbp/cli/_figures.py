@@ -1,0 +1,114 @@
+"""``linrbp figures``: write the figures of the averaged dynamics to files."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from .. import __version__
+from ..core._errors import InputError
+from ..core._io import atomic_open
+from ..plots._plots import FIGURES, MissingClosedForm
+from ..core._progress import progress_bar
+
+FORMATS = ("png", "pdf", "svg")
+DPI = 150
+
+
+def add_parser(sub):
+    p = sub.add_parser(
+        "figures",
+        help="draw the phase portraits, basin maps and convergence plots",
+        description="Draw the figures of the averaged learning dynamics (phase portraits, basin "
+        "map, polynomial flows, chains, wide and matrix systems, non-linear chain, ARBP) and "
+        "write one file per figure. Figures: " + ", ".join(FIGURES) + ".",
+    )
+    p.add_argument("--out", default="figures", metavar="DIR",
+                   help="output directory (created if missing; default: figures)")
+    p.add_argument("--format", default="png", choices=FORMATS, help="file format (default: png)")
+    p.add_argument("--only", metavar="NAMES",
+                   help="comma-separated figure names to draw (default: all)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed for the random starts, data and feedback (default: 0)")
+    p.add_argument("--probe", metavar="FILE",
+                   help="a `linrbp probe --json` summary for the single-hidden figure (default: "
+                   "run a small probe sweep)")
+    p.set_defaults(func=run)
+
+
+def select(only: str | None) -> list[str]:
+    if only is None:
+        return list(FIGURES)
+    names = [n.strip() for n in only.split(",") if n.strip()]
+    if not names:
+        raise InputError("--only: expected a comma-separated list of figure names")
+    unknown = [n for n in names if n not in FIGURES]
+    if unknown:
+        raise InputError(f"--only: unknown figure {unknown[0]!r} (known: {', '.join(FIGURES)})")
+    return list(dict.fromkeys(names))
+
+
+def load_probe(path: str) -> dict:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"--probe: {path} is not JSON ({exc.msg}, line {exc.lineno})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("per_shape"), list):
+        raise InputError(f"--probe: {path} is not a linrbp probe summary (no 'per_shape' list)")
+    return data
+
+
+def save_atomic(fig, path: Path, fmt: str, description: str = "") -> None:
+    """Render to a temporary file beside ``path``, then rename: never a half-written figure."""
+    with atomic_open(path, "wb") as fh:
+        fig.savefig(fh, format=fmt, dpi=DPI, metadata=_metadata(fmt, description))
+
+
+def _metadata(fmt, description):
+    # What drew the file (command, version, seed), and no creation dates: the same seed gives
+    # the same bytes.
+    if fmt == "png":
+        return {"Software": None, "Description": description}
+    if fmt == "pdf":
+        return {"CreationDate": None, "Producer": None, "Creator": None, "Subject": description}
+    return {"Date": None, "Creator": None, "Description": description}
+
+
+def run(args) -> int:
+    if args.seed < 0:
+        raise InputError(f"--seed: expected a non-negative integer, got {args.seed}")
+    names = select(args.only)
+    probe = load_probe(args.probe) if args.probe is not None else "sweep"
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out: {out} exists and is not a directory")
+    out.mkdir(parents=True, exist_ok=True)
+    print(f"linrbp figures: seed {args.seed}, format {args.format}, into {out}/")
+    failed = []
+    bar = progress_bar(len(names), desc="figures", unit="fig")
+    for name in names:
+        spec = FIGURES[name]
+        try:
+            kwargs = {"seed": args.seed} if spec.seeded else {}
+            if name == "single-hidden":
+                kwargs["probe"] = probe
+            fig = spec.make(**kwargs)
+        except MissingClosedForm as exc:
+            failed.append(name)
+            print(f"linrbp figures: error: {name}: {exc}", file=sys.stderr)
+            bar.update(1)
+            continue
+        path = out / f"{name}.{args.format}"
+        seed = f" --seed {args.seed}" if spec.seeded else ""
+        save_atomic(fig, path, args.format,
+                    f"linrbp {__version__}: linrbp figures --only {name}{seed}")
+        bar.update(1)
+        print(f"  wrote {path}  ({spec.title})")
+    bar.close()
+    if failed:
+        print(f"linrbp figures: {len(failed)} figure(s) not drawn: {', '.join(failed)}",
+              file=sys.stderr)
+        return 1
+    return 0

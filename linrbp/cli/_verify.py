@@ -1,0 +1,82 @@
+"""``linrbp verify``: run the claim catalogue and report evidence per claim."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from ..catalogue._catalogue import get_claims, run_claim
+from ..core._io import atomic_write_json
+from ..core._progress import progress_bar
+
+
+def add_parser(sub):
+    p = sub.add_parser(
+        "verify",
+        help="check every claim of THEORY.md on random instances",
+        description="Run the claim catalogue: for each claim (IDs of THEORY.md) run its symbolic "
+        "checks and compare integration with the closed forms on seeded random instances. Prints "
+        "one row per claim (worst error next to tolerance) and exits 0 iff every selected claim "
+        "passes.",
+    )
+    p.add_argument("--only", metavar="IDS", action="append",
+                   help="comma-separated claim IDs to run (repeatable; default: all)")
+    p.add_argument("--samples", type=int, default=None, metavar="N",
+                   help="random instances per numeric check (default: each check's own)")
+    p.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
+    p.add_argument("--json", metavar="OUT", help="write the report as JSON to OUT")
+    p.add_argument("--verbose", "-v", action="store_true", help="also list every check of every claim")
+    p.set_defaults(func=run)
+
+
+def verify(ids=None, samples=None, seed=0, progress=None) -> dict:
+    """Run the selected claims; the ``verify`` JSON report."""
+    from ..core._errors import InputError
+
+    if samples is not None and samples < 1:
+        raise InputError(f"samples: must be at least 1, got {samples}")
+    claims = get_claims(ids)
+    start = time.perf_counter()
+    results = []
+    for claim in claims:
+        results.append(run_claim(claim, samples, seed, on_check=progress))
+    return {
+        "claims": results,
+        "passed": bool(results) and all(r["status"] == "pass" for r in results),
+        "seed": seed,
+        "samples": samples,
+        "seconds": time.perf_counter() - start,
+    }
+
+
+def run(args) -> int:
+    ids = None
+    if args.only:
+        ids = [i for part in args.only for i in part.split(",")]
+    claims = get_claims(ids)
+    print(f"linrbp verify: {len(claims)} claims, seed {args.seed}"
+          + (f", {args.samples} samples per check" if args.samples else ""))
+    n_checks = sum(len(c.checks) for c in claims)
+    with progress_bar(n_checks, "verify", "check") as bar:
+        report = verify([c.id for c in claims], args.samples, args.seed, progress=lambda ev: bar.update())
+    width = max([5] + [len(r["id"]) for r in report["claims"]])
+    head = f"{'claim':<{width}} {'reference':<26} {'inst':>6} {'worst error':>12} {'tolerance':>10} {'status':>6} {'s':>7}"
+    print(head)
+    print("-" * len(head))
+    for r in report["claims"]:
+        print(f"{r['id']:<{width}} {r['reference'][:26]:<26} {r['instances']:>6} {r['max_error']:>12.3g} "
+              f"{r['tolerance']:>10.1e} {r['status']:>6} {r['seconds']:>7.2f}")
+        if args.verbose or r["status"] != "pass":
+            for c in r["checks"]:
+                mark = "ok" if c["passed"] else "FAIL"
+                err = c["max_error"]
+                err = f"{err:.3g}" if isinstance(err, float) else str(err)
+                print(f"    {mark:<4} {c['check']:<54} {err:>10} <= {c['tolerance']:.1e}  (n={c['instances']})")
+        if r["message"]:
+            print(f"    error: {r['message']}")
+    n_pass = sum(r["status"] == "pass" for r in report["claims"])
+    print(f"{n_pass}/{len(report['claims'])} claims pass in {report['seconds']:.1f} s (seed {args.seed})")
+    if args.json:
+        atomic_write_json(args.json, report)
+        print(f"wrote {args.json}")
+    return 0 if report["passed"] else 1

@@ -1,0 +1,525 @@
+"""Closed-form limits of the scalar systems (THEORY.md sections 2, 3, 4 and 7).
+
+Chains A[1,...,1] in SRBP form, a_h' = c_h e prod_{k<h} a_k with c_L = 1 and e = alpha - beta P
+(RBP with backward weights r_h is c_h = r_h ... r_{L-1}), conserve
+a_{h+1} - c_{h+1} a_h^2 / (2 c_h) = K_h, so every a_h is a polynomial in x = a_1 and
+x' = Q(x) = c_1 (alpha - beta P(x)) (degree 2^L - 1). The limit is the root of Q that
+:mod:`linrbp.closed_forms._poly1d` picks. Q is built by polynomial composition only to find breakpoints
+(approximate roots of Q, Q', Q''); signs, brackets and the chosen root are evaluated through
+the recursion a_{h+1} = s_h a_h^2 + K_h itself (forward-mode derivatives), which stays accurate
+at depth 6 and beyond where the expanded coefficients of a degree-63 polynomial do not.
+
+Layers with c_h = 0 do not move; between two moving layers m < m' the invariant is
+a_{m'} - (c_{m'} g / (2 c_m)) a_m^2 with g the product of the frozen weights in between.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+from numpy.polynomial import polynomial as npoly
+from scipy.optimize import brentq
+
+from ..core._errors import InputError
+from ._poly1d import EPS, _sign, poly1d_limit
+
+__all__ = [
+    "rbp_to_srbp", "chain_reduction", "chain_limit", "chain111_limit", "chain111_stable",
+    "chain_invariants", "chain_field", "chain_jacobian", "chain_stability",
+    "wide_limit", "wide_invariants", "wide_field",
+    "nonlinear_limit", "nonlinear_field", "nonlinear_jacobian", "nonlinear_invariant",
+    "nonlinear_moments", "nonlinear_gd_field",
+]
+
+
+def _check_data(alpha, beta):
+    alpha, beta = float(alpha), float(beta)
+    if not (math.isfinite(alpha) and math.isfinite(beta)):
+        raise InputError("alpha, beta: must be finite")
+    if beta < 0:
+        raise InputError(f"beta: E[I^2] must be >= 0, got {beta}")
+    if beta == 0 and alpha != 0:
+        raise InputError("alpha: must be 0 when beta = 0 (E[TI]^2 <= E[T^2] E[I^2])")
+    return alpha, beta
+
+
+def _vec(v, name, n=None) -> np.ndarray:
+    v = np.atleast_1d(np.asarray(v, dtype=float))
+    if v.ndim != 1:
+        raise InputError(f"{name}: expected a list of numbers")
+    if n is not None and v.size != n:
+        raise InputError(f"{name}: expected {n} numbers, got {v.size}")
+    if not np.all(np.isfinite(v)):
+        raise InputError(f"{name}: contains NaN or infinity")
+    return v
+
+
+def rbp_to_srbp(backward) -> np.ndarray:
+    """c_h = r_h r_{h+1} ... r_{L-1}: RBP backward weights as SRBP feedback."""
+    r = _vec(backward, "feedback")
+    return np.cumprod(r[::-1])[::-1] if r.size else r
+
+
+def _feedback(feedback, weights, rule):
+    a = _vec(weights, "weights")
+    L = a.size
+    if L < 1:
+        raise InputError("weights: need at least one layer")
+    fb = _vec(feedback, "feedback") if np.size(feedback) else np.zeros(0)
+    if fb.size != L - 1:
+        raise InputError(f"feedback: a chain of depth {L} needs {L - 1} feedback weights, got {fb.size}")
+    rule = str(rule).lower()
+    if rule == "rbp":
+        fb = rbp_to_srbp(fb)
+    elif rule != "srbp":
+        raise InputError(f"rule: closed forms exist for srbp and rbp chains, got {rule!r}")
+    return np.append(fb, 1.0), a
+
+
+class ChainReduction:
+    """The one-dimensional reduction x' = Q(x) of a chain (SRBP form, c_L = 1 appended)."""
+
+    def __init__(self, alpha, beta, c, a0):
+        self.alpha, self.beta = _check_data(alpha, beta)
+        self.c = np.asarray(c, dtype=float)
+        self.a0 = np.asarray(a0, dtype=float)
+        L = self.a0.size
+        self.moving = [h for h in range(L) if self.c[h] != 0]
+        f = self.moving[0]
+        self.p0 = float(np.prod(self.a0[:f]))
+        frozen = [h for h in range(L) if h not in self.moving]
+        self.const = float(np.prod(self.a0[frozen])) if frozen else 1.0
+        self.s, self.K = [], []
+        for prev, m in zip(self.moving[:-1], self.moving[1:]):
+            g = float(np.prod(self.a0[prev + 1:m]))
+            s = self.c[m] * g / (2 * self.c[prev])
+            self.s.append(s)
+            self.K.append(self.a0[m] - s * self.a0[prev] ** 2)
+        self.gain = self.c[f] * self.p0  # x' = gain * (alpha - beta P)
+        self.x0 = float(self.a0[f])
+
+    @property
+    def static(self) -> bool:
+        return self.beta == 0 or self.gain == 0
+
+    def layers(self, x) -> np.ndarray:
+        """a_1..a_L on the invariant curve through the start, at a_{first moving} = x."""
+        a = self.a0.copy()
+        v = x
+        a[self.moving[0]] = v
+        for s, K, m in zip(self.s, self.K, self.moving[1:]):
+            v = s * v * v + K
+            a[m] = v
+        return a
+
+    def taylor(self, x):
+        """(Q, Q', Q'', rounding bound of Q) at x, through the recursion."""
+        v, d1, d2, err = x, 1.0, 0.0, 0.0
+        P = np.array([self.const, 0.0, 0.0])
+        perr = EPS * abs(self.const)
+        vals = []
+        for j in range(len(self.moving)):
+            if j:
+                s, K = self.s[j - 1], self.K[j - 1]
+                err = 2 * EPS * (abs(s) * v * v + abs(K)) + 2 * abs(s * v) * err
+                v, d1, d2 = s * v * v + K, 2 * s * v * d1, 2 * s * (d1 * d1 + v * d2)
+            vals.append((v, d1, d2, err))
+        # Product with errors: sum_j err_j prod_{i != j} |a_i|.
+        absv = [abs(t[0]) for t in vals]
+        for j, (v, d1, d2, err) in enumerate(vals):
+            p, p1, p2 = P
+            P = np.array([p * v, p1 * v + p * d1, p2 * v + 2 * p1 * d1 + p * d2])
+            perr = perr * abs(v) + err * abs(p) + EPS * abs(p * v)
+        g = self.gain
+        q = g * (self.alpha - self.beta * P[0])
+        bound = abs(g) * (4 * EPS * (abs(self.alpha) + self.beta * abs(P[0])) + self.beta * perr) + 1e-300
+        return q, -g * self.beta * P[1], -g * self.beta * P[2], bound
+
+    def series(self, x) -> np.ndarray:
+        """Taylor coefficients of Q at x: Q(x + w) = sum_k b_k w^k, through the recursion."""
+        v = np.array([x, 1.0])
+        P = self.const * v
+        for s, K in zip(self.s, self.K):
+            v = s * np.convolve(v, v)
+            v[0] += K
+            P = np.convolve(P, v)
+        Q = -self.gain * self.beta * P
+        Q[0] += self.gain * self.alpha
+        return Q
+
+    def coefficients(self) -> np.ndarray:
+        """Q's coefficients, highest degree first (ill-conditioned for deep chains: used only
+        for display and shallow checks)."""
+        Q = self.series(0.0)
+        return np.trim_zeros(Q[::-1], "f") if np.any(Q) else np.zeros(1)
+
+    def limit_x(self):
+        """(x_inf, touching) of the reduced ODE, or (+-inf, None) for a blow-up."""
+        if self.static:
+            return self.x0, False
+        q, _, _, b = self.taylor(self.x0)
+        if _sign(q, b) == 0:
+            return self.x0, False
+        with np.errstate(over="ignore", invalid="ignore"):
+            return series_walk(self.series, self.taylor, self.x0, 1 if q > 0 else -1)
+
+
+def _lower_radius(b) -> float:
+    """No root of sum_k b_k w^k with |w| below this (Fujiwara's bound on the reversed
+    polynomial): 1 / (2 max_k |b_k / b_0|^(1/k))."""
+    b0 = abs(b[0])
+    nz = np.flatnonzero(b[1:]) + 1
+    if nz.size == 0:
+        return math.inf
+    with np.errstate(divide="ignore"):
+        logs = (np.log(np.abs(b[nz])) - math.log(b0)) / nz
+    return 0.5 * math.exp(-float(np.max(logs)))
+
+
+def _upper_radius(b) -> float:
+    """Every root of sum_k b_k w^k lies within this radius (Fujiwara's bound)."""
+    n = len(b) - 1
+    while n > 0 and b[n] == 0:
+        n -= 1
+    if n == 0:
+        return 0.0
+    k = np.arange(n)
+    nz = b[:n] != 0
+    if not np.any(nz):
+        return 0.0
+    logs = (np.log(np.abs(b[:n][nz])) - math.log(abs(b[n]))) / (n - k[nz])
+    return 2.0 * math.exp(float(np.max(logs)))
+
+
+def series_walk(series, taylor, x0: float, s: int, max_iter: int = 5000):
+    """First root of Q from x0 in direction s, stepping by root-free radii.
+
+    At each x the Taylor coefficients (computed through the structure, so accurate near x) give
+    a disk free of roots of Q (Fujiwara); x advances by its radius, so no root is jumped over.
+    Near a root the Newton step is bracketed, and accepted when Q' has no root in the bracket
+    (Q monotone there: the root is unique and first). |Q| within rounding is a root at which Q
+    touches zero (a multiple root, refined on Q'). Past the disk that holds every root (from
+    x0), there is no root ahead: (s*inf, None).
+    """
+    b = series(x0)
+    reach = 2.0 * _upper_radius(b)
+    x = x0
+    for _ in range(max_iter):
+        b = series(x)
+        q, q1, q2, bound = taylor(x)
+        if abs(q) <= bound:
+            return _touch(taylor, x), True
+        if (q > 0) != (s > 0):
+            raise RuntimeError("series_walk: stepped over a root")
+        rho = _lower_radius(b)
+        if q1 * s < 0:
+            y = x + s * 1.5 * abs(q / q1)
+            qy = taylor(y)[0]
+            if (qy > 0) != (s > 0) and qy != 0:
+                d = np.arange(1, len(b)) * b[1:]
+                if _lower_radius(d) >= abs(y - x):
+                    lo, hi = (x, y) if s > 0 else (y, x)
+                    return brentq(lambda t: taylor(t)[0], lo, hi, xtol=1e-300, rtol=4 * EPS, maxiter=500), False
+        if not math.isfinite(rho):
+            return s * math.inf, None
+        x_new = x + s * rho
+        if (x_new - x0) * s > reach or not math.isfinite(x_new):
+            return s * math.inf, None
+        if x_new == x:
+            return _touch(taylor, x), True
+        x = x_new
+    raise RuntimeError("series_walk: no convergence")
+
+
+def _touch(taylor, x0):
+    """A root x0 within rounding: the critical point of Q there if |Q| stays within rounding
+    at it (a multiple root), else x0 polished by Newton on Q (a simple root)."""
+    x = x0
+    for _ in range(60):
+        _, q1, q2, _ = taylor(x)
+        if q2 == 0:
+            break
+        xn = x - q1 / q2
+        if abs(xn - x) <= 2 * EPS * abs(x) + 1e-300 or not math.isfinite(xn):
+            break
+        x = xn
+    q, _, _, bound = taylor(x)
+    if abs(q) <= bound and abs(x - x0) <= 1e-4 * max(1.0, abs(x0)):
+        return float(x)
+    x = x0
+    for _ in range(20):
+        q, q1, _, _ = taylor(x)
+        if q == 0 or q1 == 0:
+            break
+        xn = x - q / q1
+        if abs(xn - x) <= 2 * EPS * abs(x):
+            break
+        x = xn
+    return float(x)
+
+
+def chain_reduction(alpha, beta, feedback, weights, rule="srbp") -> ChainReduction:
+    c, a = _feedback(feedback, weights, rule)
+    return ChainReduction(alpha, beta, c, a)
+
+
+def chain_limit(alpha, beta, feedback, weights, rule="srbp") -> np.ndarray:
+    """Limits of a_1..a_L of the chain A[1,...,1] (THEORY.md section 3).
+
+    ``feedback``: c_1..c_{L-1} (srbp) or r_1..r_{L-1} (rbp); ``weights``: a_1..a_L at t = 0.
+    Entries are +-inf where a weight grows without bound (only possible with zero feedback).
+    """
+    red = chain_reduction(alpha, beta, feedback, weights, rule)
+    x, _ = red.limit_x()
+    if math.isinf(x):
+        a = red.a0.copy()
+        a[red.moving[0]] = x
+        for m in red.moving[1:]:
+            a[m] = math.inf
+        return a
+    a = red.layers(x)
+    # At the limit P = alpha/beta (Q(x) = 0). The top weight from the invariants,
+    # K_{L-1} + c_L a_{L-1}^2/(2 c_{L-1}), can cancel badly (terms 1e3 x the result); from
+    # P = alpha/beta it is the same number, well conditioned.
+    lower = float(np.prod(a[:-1]))
+    top = len(a) - 1
+    if beta != 0 and alpha != 0 and lower != 0 and math.isfinite(lower) and top in red.moving:
+        a[top] = alpha / (beta * lower)
+    return a
+
+
+def chain111_limit(alpha, beta, c1, a1, a2) -> tuple[float, float]:
+    """(a1_inf, a2_inf) for A[1,1,1] (THEORY.md section 2), trivial cases included."""
+    a = chain_limit(alpha, beta, [c1], [a1, a2], "srbp")
+    return float(a[0]), float(a[1])
+
+
+def chain111_stable(alpha, beta, c1, a1, a2) -> bool:
+    """Whether the fixed point (a1, a2) is an attractor: a1^2 + c1 a2 > 0."""
+    return bool(a1 * a1 + c1 * a2 > 0)
+
+
+def chain_invariants(c, a) -> np.ndarray:
+    """K_h = a_{h+1} - c_{h+1} a_h^2 / (2 c_h), h = 1..L-1 (c in SRBP form, c_L = 1)."""
+    c = np.asarray(c, dtype=float)
+    a = np.asarray(a, dtype=float)
+    return a[..., 1:] - c[..., 1:] * a[..., :-1] ** 2 / (2 * c[..., :-1])
+
+
+def chain_field(alpha, beta, c, a) -> np.ndarray:
+    """a_h' = c_h e prod_{k<h} a_k (SRBP form, c includes c_L = 1); a may be (..., L)."""
+    a = np.asarray(a, dtype=float)
+    e = alpha - beta * np.prod(a, axis=-1, keepdims=True)
+    below = np.concatenate([np.ones(a.shape[:-1] + (1,)), np.cumprod(a, axis=-1)[..., :-1]], axis=-1)
+    return np.asarray(c) * e * below
+
+
+def chain_jacobian(alpha, beta, c, a) -> np.ndarray:
+    """d(a_h')/d(a_j) = c_h [ -beta (P/a_j) prod_{k<h} a_k + e d(prod_{k<h} a_k)/d a_j ]."""
+    a = np.asarray(a, dtype=float)
+    c = np.asarray(c, dtype=float)
+    L = a.size
+    P = np.prod(a)
+    e = alpha - beta * P
+    others = np.array([np.prod(np.delete(a, j)) for j in range(L)])
+    J = np.zeros((L, L))
+    for h in range(L):
+        below = np.prod(a[:h])
+        for j in range(L):
+            dbelow = np.prod(np.delete(a[:h], j)) if j < h else 0.0
+            J[h, j] = c[h] * (-beta * others[j] * below + e * dbelow)
+    return J
+
+
+def chain_stability(c, a) -> float:
+    """S = sum_h c_h (prod_{k != h} a_k)(prod_{k<h} a_k), P' = e S; at a fixed point the
+    Jacobian is rank one with non-zero eigenvalue -beta S (attractor iff S > 0)."""
+    a = np.asarray(a, dtype=float)
+    L = a.size
+    return float(sum(c[h] * np.prod(np.delete(a, h)) * np.prod(a[:h]) for h in range(L)))
+
+
+# -- A[1,N,1] -----------------------------------------------------------------------------------
+
+def wide_invariants(c, a, b) -> tuple[np.ndarray, np.ndarray]:
+    """(K_i = b_i - a_i^2/(2 c_i), K'_i = a_i - (c_i/c_1) a_1)."""
+    c, a, b = (np.asarray(v, dtype=float) for v in (c, a, b))
+    return b - a ** 2 / (2 * c), a - (c / c[..., :1]) * a[..., :1]
+
+
+def wide_field(alpha, beta, c, a, b):
+    """(a_i' = c_i e, b_i' = a_i e), e = alpha - beta sum_i a_i b_i."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    e = alpha - beta * np.sum(a * b, axis=-1, keepdims=True)
+    return np.asarray(c) * e, a * e
+
+
+def wide_reduction(alpha, beta, c, a, b):
+    """(coefficients of Q, x0, x -> (a, b)) with x = a_f for the largest |c_f|."""
+    if np.all(c == 0):
+        # a frozen; b = b0 + a s with s' = alpha - beta (P0 + |a|^2 s).
+        n2 = float(a @ a)
+        P0 = float(a @ b)
+        Q = np.array([-beta * n2, alpha - beta * P0])
+        return Q, 0.0, lambda s: (a.copy(), b + a * s)
+    f = int(np.argmax(np.abs(c)))
+    x0 = a[f]
+    ratio = c / c[f]
+    polys = []
+    for i in range(a.size):
+        ai = np.array([a[i] - ratio[i] * x0, ratio[i]])  # low-first, in x
+        if c[i] != 0:
+            K = b[i] - a[i] ** 2 / (2 * c[i])
+            bi = npoly.polymul(ai, ai) / (2 * c[i])
+            bi[0] += K
+        else:
+            bi = np.array([b[i] - a[i] / c[f] * x0, a[i] / c[f]])
+        polys.append(npoly.polymul(ai, bi))
+    P = np.zeros(4)
+    for p in polys:
+        P[: p.size] += p
+    Q = -c[f] * beta * P
+    Q[0] += c[f] * alpha
+
+    def layers(x):
+        ai = a + ratio * (x - x0)
+        bi = np.where(c != 0, ai ** 2 / (2 * np.where(c != 0, c, 1)) + (b - a ** 2 / (2 * np.where(c != 0, c, 1))),
+                      b + a / c[f] * (x - x0))
+        return ai, bi
+
+    return np.trim_zeros(Q[::-1], "f") if np.any(Q) else np.zeros(1), x0, layers
+
+
+def wide_limit(alpha, beta, c, a, b) -> tuple[np.ndarray, np.ndarray]:
+    """(a_inf, b_inf) for A[1,N,1] (THEORY.md section 4) with feedback c (rbp = srbp here)."""
+    alpha, beta = _check_data(alpha, beta)
+    a = _vec(a, "a")
+    N = a.size
+    b, c = _vec(b, "b", N), _vec(c, "c", N)
+    if beta == 0:
+        return a.copy(), b.copy()
+    Q, x0, layers = wide_reduction(alpha, beta, c, a, b)
+    lim = poly1d_limit(Q, x0)
+    if lim.kind != "fixed":
+        return np.full(N, lim.limit), np.full(N, lim.limit)
+    return layers(lim.limit)
+
+
+# -- the non-linear chain (Theorem 12) --------------------------------------------------------
+
+def nonlinear_moments(inputs, targets, mu) -> dict:
+    """alpha = E[T I^mu], beta = E[I^(2mu)], gamma = E[T I], delta = E[I^(mu+1)]."""
+    I = np.asarray(inputs, dtype=float)
+    T = np.asarray(targets, dtype=float)
+    return {"alpha": float(np.mean(T * I ** mu)), "beta": float(np.mean(I ** (2 * mu))),
+            "gamma": float(np.mean(T * I)), "delta": float(np.mean(I ** (mu + 1)))}
+
+
+def nonlinear_field(moments: dict, c1, mu, y, derivative=True) -> np.ndarray:
+    """The averaged non-linear chain at y = (..., [a1, a2]) (THEORY.md section 7).
+
+    With f': a1' = c1 mu a1^(mu-1) (alpha - beta a2 a1^mu); without: a1' = c1 (gamma -
+    delta a2 a1^mu). Both: a2' = a1^mu (alpha - beta a2 a1^mu).
+    """
+    y = np.asarray(y, dtype=float)
+    a1, a2 = y[..., 0], y[..., 1]
+    al, be = moments["alpha"], moments["beta"]
+    h = a1 ** mu
+    e = al - be * a2 * h
+    if derivative:
+        d1 = c1 * mu * a1 ** (mu - 1) * e
+    else:
+        d1 = c1 * (moments["gamma"] - moments["delta"] * a2 * h)
+    return np.stack([d1, h * e], axis=-1)
+
+
+def nonlinear_gd_field(moments: dict, mu, y) -> np.ndarray:
+    """Gradient descent: a1' = a2 mu a1^(mu-1) e, a2' = a1^mu e."""
+    y = np.asarray(y, dtype=float)
+    a1, a2 = y[..., 0], y[..., 1]
+    e = moments["alpha"] - moments["beta"] * a2 * a1 ** mu
+    return np.stack([a2 * mu * a1 ** (mu - 1) * e, a1 ** mu * e], axis=-1)
+
+
+def nonlinear_jacobian(moments: dict, c1, mu, y, derivative=True) -> np.ndarray:
+    """Jacobian of :func:`nonlinear_field` at one state y = (a1, a2)."""
+    a1, a2 = float(y[0]), float(y[1])
+    al, be = moments["alpha"], moments["beta"]
+    h, dh = a1 ** mu, mu * a1 ** (mu - 1)
+    e = al - be * a2 * h
+    de1, de2 = -be * a2 * dh, -be * h
+    if derivative:
+        g, dg = c1 * mu * a1 ** (mu - 1), c1 * mu * (mu - 1) * a1 ** (mu - 2)
+        r1 = [dg * e + g * de1, g * de2]
+    else:
+        de = moments["delta"]
+        r1 = [-c1 * de * a2 * dh, -c1 * de * h]
+    r2 = [dh * e + h * de1, h * de2]
+    return np.array([r1, r2])
+
+
+def nonlinear_invariant(c1, mu, a1, a2):
+    """K = a2 - a1^2 / (2 c1 mu) (conserved with f')."""
+    return np.asarray(a2) - np.asarray(a1) ** 2 / (2 * c1 * mu)
+
+
+def nonlinear_limit(alpha, beta, c1, mu, a1, a2) -> tuple[float, float]:
+    """(a1_inf, a2_inf) of the non-linear chain with f' (Theorem 12), from a1(0) > 0.
+
+    On the invariant a2 = a1^2/(2 c1 mu) + K, a1' = -c1 mu beta a1^(mu-1) h(a1) with
+    h(t) = t^mu (t^2/(2 c1 mu) + K) - alpha/beta; a1 moves to the nearest root of h in the
+    direction -sign(c1 h(a1)). h is monotone on (0, t_c) and (t_c, inf), t_c^2 =
+    -2 c1 mu^2 K / (mu + 2). Under Theorem 12's hypotheses (alpha, beta, c1 > 0, mu >= 1) h has
+    exactly one positive root. With no root ahead toward 0 the limit is (0, K).
+    """
+    alpha, beta = _check_data(alpha, beta)
+    c1, mu, a1, a2 = float(c1), float(mu), float(a1), float(a2)
+    if not (beta > 0 and c1 != 0 and mu > 0 and a1 > 0):
+        raise InputError("nonlinear: needs beta > 0, c1 != 0, mu > 0 and a1(0) > 0")
+    K = a2 - a1 * a1 / (2 * c1 * mu)
+    r = alpha / beta
+
+    def h(t):
+        return t ** mu * (t * t / (2 * c1 * mu) + K) - r
+
+    h0 = h(a1)
+    scale = 4 * EPS * (a1 ** mu * (a1 * a1 / (2 * abs(c1) * mu) + abs(K)) + abs(r))
+    if abs(h0) <= scale:
+        return a1, a2
+    s = -1 if c1 * h0 > 0 else 1
+    pts = [0.0]
+    tc2 = -2 * c1 * mu * mu * K / (mu + 2)
+    if tc2 > 0:
+        pts.append(math.sqrt(tc2))
+    T = max(1.0, a1, *pts)
+    while (h(T) > 0) != (c1 > 0) or T <= pts[-1]:
+        T *= 2
+    pts.append(T)
+    ahead = sorted(p for p in pts if (p - a1) * s > 0)
+    if s < 0:
+        ahead = ahead[::-1]
+    prev = a1
+    for p in ahead:
+        hp = -r if p == 0 else h(p)
+        if hp == 0 and p > 0:
+            t = p
+            break
+        if (hp > 0) != (h0 > 0):
+            t = brentq(h, min(prev, p) if p > 0 else 0.0, max(prev, p), xtol=1e-300, rtol=4 * EPS,
+                       maxiter=500) if p > 0 else _root_toward_zero(h, prev)
+            break
+        prev = p
+    else:
+        return 0.0, K
+    return t, t * t / (2 * c1 * mu) + K
+
+
+def _root_toward_zero(h, hi):
+    lo = hi
+    while lo > 1e-300:
+        lo /= 2
+        if (h(lo) > 0) != (h(hi) > 0):
+            return brentq(h, lo, hi, xtol=1e-300, rtol=4 * EPS, maxiter=500)
+    return 0.0

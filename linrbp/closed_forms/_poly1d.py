@@ -1,0 +1,371 @@
+"""One-dimensional polynomial ODEs x' = Q(x) (THEORY.md section 1, [BSL] Theorem 1).
+
+From x(0) the solution moves in the direction s = sign Q(x(0)) and stops at the first real root
+of Q it meets (a trajectory cannot cross a root); with no root ahead it reaches s*inf, in the
+finite time T* = integral from x(0) to s*inf of dx / Q(x) when deg Q > 1.
+
+Roots are found by a walk in the direction of motion over breakpoints (approximate real roots of
+Q, Q', Q'' from companion eigenvalues, used only to split the line into pieces on which Q is
+monotone); the root itself is bracketed and refined on Q, and a root where Q touches zero
+without changing sign (a double root) is found by refining the critical point and testing
+|Q| against the rounding-error bound of its evaluation. Two roots closer than rounding can
+resolve count as one multiple root.
+
+Functions take coefficients highest degree first, like :func:`numpy.polyval`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from scipy.integrate import quad
+from scipy.optimize import brentq
+
+from ..core._errors import InputError
+
+__all__ = ["Poly1dLimit", "poly1d_limit", "real_roots", "real_roots_multiplicity", "blowup_time",
+           "blowup_time_partial_fractions", "walk_to_root"]
+
+EPS = np.finfo(float).eps
+# Approximate roots with |imag| below this (relative) are breakpoints of the walk; generous on
+# purpose: an extra breakpoint costs one evaluation, a missed one could hide a pair of roots.
+_REAL_TOL = 1e-3
+
+
+@dataclass(frozen=True)
+class Poly1dLimit:
+    """Where x' = Q(x) goes from x(0).
+
+    ``kind``: "fixed" (converges, possibly x(0) itself) or "blow-up" (|x| -> inf).
+    ``limit``: the root reached, or +-inf. ``blowup_time``: T* (inf when it converges, and when
+    deg Q <= 1, where |x| grows without bound but only as t -> inf). ``root_index``: index of
+    the limit in :func:`real_roots` (None for a blow-up, or when Q vanishes identically).
+    """
+
+    kind: str
+    limit: float
+    blowup_time: float
+    root_index: int | None
+    multiplicity: int | None = None
+
+
+def _coeffs(coeffs) -> np.ndarray:
+    c = np.atleast_1d(np.asarray(coeffs, dtype=float))
+    if c.ndim != 1 or c.size == 0:
+        raise InputError("coeffs: expected a non-empty list of polynomial coefficients")
+    if not np.all(np.isfinite(c)):
+        raise InputError("coeffs: contains NaN or infinity")
+    nz = np.flatnonzero(c)
+    return c[nz[0]:] if nz.size else np.zeros(1)
+
+
+def _poly_taylor(c: np.ndarray) -> Callable:
+    """x -> (Q, Q', Q'', rounding bound of Q) for a coefficient vector (highest first)."""
+    d1 = np.polyder(c) if c.size > 1 else np.zeros(1)
+    d2 = np.polyder(d1) if d1.size > 1 else np.zeros(1)
+    absc = np.abs(c)
+    n = c.size
+
+    def taylor(x):
+        ax = abs(x)
+        bound = 2 * n * EPS * np.polyval(absc, ax) + 1e-300
+        return np.polyval(c, x), np.polyval(d1, x), np.polyval(d2, x), bound
+
+    return taylor
+
+
+def _approx_real(c: np.ndarray) -> list[float]:
+    if c.size < 2:
+        return []
+    z = np.roots(c)
+    keep = np.abs(z.imag) <= _REAL_TOL * (1 + np.abs(z))
+    return [float(v) for v in z.real[keep]]
+
+
+def breakpoints(c: np.ndarray) -> list[float]:
+    """Approximate real roots of Q, Q' and Q'' (a superset of the pieces' ends)."""
+    pts = []
+    p = c
+    for _ in range(3):
+        if p.size < 2:
+            break
+        pts += _approx_real(p)
+        p = np.polyder(p)
+    return sorted(set(pts))
+
+
+def cauchy_bound(c: np.ndarray) -> float:
+    """A radius beyond every root: the smaller of Cauchy's bound 1 + max |c_i / c_0| and
+    twice the largest companion eigenvalue modulus (plus one)."""
+    if c.size < 2:
+        return 1.0
+    cb = 1.0 + float(np.max(np.abs(c[1:] / c[0])))
+    z = np.roots(c)
+    return min(cb, 2.0 * float(np.max(np.abs(z))) + 1.0) if z.size else cb
+
+
+def _newton(fd, x, lo, hi, iters=60):
+    """Newton on f from x with ``fd(x) -> (f, f')``, staying inside [lo, hi]."""
+    for _ in range(iters):
+        f, f1 = fd(x)
+        if f == 0 or f1 == 0 or not np.isfinite(f1):
+            break
+        xn = x - f / f1
+        if not (lo <= xn <= hi):
+            break
+        converged = abs(xn - x) <= 2 * EPS * abs(x) + 1e-300
+        x = xn
+        if converged:
+            break
+    return x
+
+
+def _newton_critical(taylor, x, lo, hi, iters=60):
+    """Refine a critical point (root of Q') near x, staying inside [lo, hi]."""
+    return _newton(lambda y: taylor(y)[1:3], x, lo, hi, iters)
+
+
+def _newton_root(taylor, x, lo, hi, iters=60):
+    """Polish a simple root of Q near x by Newton, staying inside [lo, hi]."""
+    return float(_newton(lambda y: taylor(y)[0:2], x, lo, hi, iters))
+
+
+def _sign(v, bound):
+    return 0 if abs(v) <= bound else (1 if v > 0 else -1)
+
+
+def _bracket(taylor, a, b):
+    f = lambda x: taylor(x)[0]
+    fa, fb = f(a), f(b)
+    if fa == 0:
+        return a
+    if fb == 0:
+        return b
+    return brentq(f, a, b, xtol=1e-300, rtol=4 * EPS, maxiter=500)
+
+
+def walk_to_root(taylor, x0: float, s: int, pts, far: float):
+    """First root of Q met from x0 moving in direction s, or None.
+
+    ``taylor(x) -> (Q, Q', Q'', bound)``; ``pts`` approximate breakpoints; ``far`` a distance
+    beyond which Q has no root. Returns (root, touching) where touching marks a root at which Q
+    does not change sign.
+    """
+    ahead = sorted(p for p in pts if (p - x0) * s > 0)
+    if s < 0:
+        ahead = ahead[::-1]
+    ahead.append(x0 + s * far)
+    prev = x0
+    for i, p in enumerate(ahead):
+        q, q1, q2, b = taylor(p)
+        sg = _sign(q, b)
+        if sg == -s:
+            return _bracket(taylor, prev, p), False
+        nxt = ahead[i + 1] if i + 1 < len(ahead) else p + s * far
+        lo, hi = (prev, nxt) if s > 0 else (nxt, prev)
+        if sg == 0:
+            # Numerically zero at a breakpoint (an approximate root): a multiple root if Q has a
+            # critical point there at which |Q| is within rounding, else a simple root.
+            w = 1e-4 * max(1.0, abs(p))
+            xc = _newton_critical(taylor, p, max(lo, p - w) if s > 0 else p - w,
+                                  p + w if s > 0 else min(hi, p + w))
+            qc, _, _, bc = taylor(xc)
+            if _sign(qc, bc) == 0 and abs(xc - p) <= w:
+                return float(xc), True
+            return _newton_root(taylor, p, lo, hi), False
+        # Same sign at both ends of (prev, p): Q may still touch or dip through zero around a
+        # critical point near p.
+        xc = _newton_critical(taylor, p, lo, hi)
+        qc, _, _, bc = taylor(xc)
+        sc = _sign(qc, bc)
+        if (xc - prev) * s > 0:
+            if sc == -s:
+                return _bracket(taylor, prev, xc), False
+            if sc == 0:
+                return float(xc), True
+        prev = p
+    return None
+
+
+def _fixed(limit, idx, mult=None):
+    return Poly1dLimit("fixed", float(limit), math.inf, idx, mult)
+
+
+def real_roots_multiplicity(coeffs) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct real roots of Q (ascending) and their multiplicities.
+
+    Walks the line from below the Cauchy bound upward, root by root; the multiplicity of a root
+    r is the smallest k with Q^(k)(r) above the rounding bound of its evaluation.
+    """
+    c = _coeffs(coeffs)
+    if c.size < 2:
+        return np.zeros(0), np.zeros(0, dtype=int)
+    taylor = _poly_taylor(c)
+    pts = breakpoints(c)
+    R = cauchy_bound(c)
+    far = 2 * R + 1
+    roots = []
+    x = -R - 1.0
+    guard = 0
+    while guard <= c.size:
+        guard += 1
+        q, _, _, b = taylor(x)
+        s = _sign(q, b)
+        if s == 0:
+            roots.append(x)
+            x = _step_past(taylor, x)
+            continue
+        # Q has sign s just right of x; a root ahead is met when moving up.
+        found = walk_to_root(_flip(taylor, s), x, 1, pts, far)
+        if found is None:
+            break
+        r, touching = found
+        x = _step_past(taylor, r)
+        if not touching and _sign(taylor(x)[0], taylor(x)[3]) == s:
+            # Q is back to its old sign just past r: two crossings closer than rounding can
+            # resolve, i.e. numerically one root of even multiplicity at the critical point.
+            lo, hi = r - 2 * (x - r), x
+            xc = _newton_critical(taylor, r, lo, hi)
+            r = xc if abs(taylor(xc)[0]) <= taylor(xc)[3] else r
+        roots.append(r)
+        if x > R + 1:
+            break
+    roots = np.array(sorted(set(roots)))
+    mult = np.array([_multiplicity(c, r) for r in roots], dtype=int)
+    return roots, mult
+
+
+def _flip(taylor, s):
+    """Q multiplied by s (so that the walk always moves toward +inf)."""
+    if s > 0:
+        return taylor
+
+    def t(x):
+        q, q1, q2, b = taylor(x)
+        return -q, -q1, -q2, b
+
+    return t
+
+
+def _step_past(taylor, r):
+    """The smallest float above r, beyond the cluster where |Q| is within rounding."""
+    x = r
+    step = max(abs(r), 1.0) * 1e-15
+    for _ in range(200):
+        x = r + step
+        q, _, _, b = taylor(x)
+        if abs(q) > b:
+            return x
+        step *= 2
+    return x
+
+
+def _multiplicity(c: np.ndarray, r: float) -> int:
+    p = c
+    k = 0
+    while p.size > 1:
+        v = np.polyval(p, r)
+        b = 4 * p.size * EPS * np.polyval(np.abs(p), abs(r)) * (k + 1) ** 2 + 1e-300
+        if abs(v) > b * 1e3 ** (k > 0):
+            return max(k, 1)
+        p = np.polyder(p)
+        k += 1
+    return max(k, 1)
+
+
+def real_roots(coeffs) -> np.ndarray:
+    """Distinct real roots of Q, ascending (multiple roots once; see real_roots_multiplicity)."""
+    return real_roots_multiplicity(coeffs)[0]
+
+
+def poly1d_limit(coeffs, x0) -> Poly1dLimit:
+    """Classify the solution of x' = Q(x), x(0) = x0 per THEORY.md section 1."""
+    c = _coeffs(coeffs)
+    x0 = float(x0)
+    if not math.isfinite(x0):
+        raise InputError(f"x0: must be finite, got {x0!r}")
+    if c.size == 1 and c[0] == 0:
+        return _fixed(x0, None)
+    taylor = _poly_taylor(c)
+    q, _, _, b = taylor(x0)
+    roots, mult = real_roots_multiplicity(c)
+    if _sign(q, b) == 0:
+        idx = _nearest(roots, x0)
+        return _fixed(x0, idx, int(mult[idx]) if idx is not None else None)
+    s = 1 if q > 0 else -1
+    far = 2 * (cauchy_bound(c) + abs(x0)) + 1
+    found = walk_to_root(taylor, x0, s, breakpoints(c), far)
+    if found is not None:
+        r, _ = found
+        idx = _nearest(roots, r)
+        if idx is not None and abs(roots[idx] - r) <= 1e-9 * max(1.0, abs(r)):
+            r = roots[idx]
+        return _fixed(r, idx, int(mult[idx]) if idx is not None else None)
+    return Poly1dLimit("blow-up", s * math.inf, blowup_time(c, x0), None, None)
+
+
+def _nearest(roots, x):
+    if roots.size == 0:
+        return None
+    return int(np.argmin(np.abs(roots - x)))
+
+
+def blowup_time(coeffs, x0) -> float:
+    """T* = integral from x0 to s*inf of dx/Q (s = sign Q(x0)), by quadrature; inf if deg <= 1.
+
+    Assumes Q has no root between x0 and s*inf (callers check). Substituting x = x0 + s*y, the
+    range [0, Y] is integrated directly (with the real parts of nearby complex roots as break
+    points) and the tail [Y, inf) through u = 1/y, where the integrand
+    u^(n-2) / |sum_k q_k (u x0 + s)^k u^(n-k)| is smooth.
+    """
+    c = _coeffs(coeffs)
+    n = c.size - 1
+    if n <= 1:
+        return math.inf
+    x0 = float(x0)
+    s = 1.0 if np.polyval(c, x0) > 0 else -1.0
+    Y = cauchy_bound(c) + abs(x0) + 1.0
+    z = np.roots(c)
+    brk = sorted({float((zr - x0) * s) for zr in z.real if 0 < (zr - x0) * s < Y})
+    near = lambda y: 1.0 / abs(np.polyval(c, x0 + s * y))
+    head = 0.0
+    edges = [0.0] + brk + [Y]
+    for a, bnd in zip(edges[:-1], edges[1:]):
+        head += quad(near, a, bnd, epsabs=0, epsrel=1e-13, limit=400)[0]
+    k = np.arange(n, -1, -1)  # power of x for c[i]
+
+    def tail(u):
+        if u == 0:
+            return 0.0 if n > 2 else 1.0 / abs(c[0])
+        v = u * x0 + s
+        den = np.sum(c * v ** k * u ** (n - k))
+        return u ** (n - 2) / abs(den)
+
+    return head + quad(tail, 0.0, 1.0 / Y, epsabs=0, epsrel=1e-13, limit=400)[0]
+
+
+def blowup_time_partial_fractions(coeffs, x0, dps: int = 60) -> float:
+    """T* by partial fractions: -sum_j log(s (x0 - r_j)) / Q'(r_j) over all complex roots.
+
+    Valid for simple roots. Clustered roots make the sum cancel badly, so it runs in mpmath at
+    ``dps`` digits (roots of the exact float coefficients by mpmath.polyroots): an independent
+    route to :func:`blowup_time` for the checks.
+    """
+    import mpmath
+
+    c = _coeffs(coeffs)
+    if c.size - 1 <= 1:
+        return math.inf
+    x0 = float(x0)
+    with mpmath.workdps(dps):
+        cm = [mpmath.mpf(float(v)) for v in c]
+        s = 1 if mpmath.polyval(cm, x0) > 0 else -1
+        z = mpmath.polyroots(cm, maxsteps=400, extraprec=4 * dps)
+        dc = [cm[i] * (len(cm) - 1 - i) for i in range(len(cm) - 1)]
+        total = mpmath.mpf(0)
+        for r in z:
+            total -= mpmath.log(s * (x0 - r)) / mpmath.polyval(dc, r)
+        return float(mpmath.re(total))

@@ -1,0 +1,259 @@
+"""The averaged learning dynamics of a layered linear network (THEORY.md section 0).
+
+For a linear network every backward signal is linear in the output error, so averaging
+the per-example update dA_h = delta_h O_{h-1}^T over the data is the same as running the
+rule's backward pass (:func:`linrbp.core._rules.backward_signals`) on the cross-moment
+E[delta_L I^T] = E(P) = S_TI - P S_II, with the forward products F_h = A_h ... A_1 in place
+of the activities O_h = F_h I:
+
+    dA_h/dt = B_h E(P) F_{h-1}^T,      dC_h/dt = F_h E(P)^T B_{h+1}^T  (adaptive rules).
+
+So the ODE below is the rule, not a transcription of it; tests compare it with the mean of
+per-example updates on finite data sets.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import threading
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from ._errors import InputError
+from ._rules import Rule, backward_signals, feedback_shapes, get_rule, updates
+from ._stats import DataStats, as_matrix
+
+__all__ = ["LinearSystem", "forward_products"]
+
+
+def forward_products(weights: Sequence[np.ndarray], n_in: int) -> list:
+    """F_0 = Id, F_h = A_h ... A_1 (leading batch axes broadcast; sympy matrices too)."""
+    first = weights[0]
+    if hasattr(first, "multiply_elementwise"):
+        import sympy
+        F = [sympy.eye(n_in)]
+    else:
+        F = [np.eye(n_in)]
+        first = np.asarray(first)
+    F.append(first)  # A_1 Id = A_1, skipped: one batched product fewer on the hot path
+    for A in weights[1:]:
+        F.append(A @ F[-1])
+    return F
+
+
+@dataclass(frozen=True)
+class LinearSystem:
+    """A[N0, ..., NL] trained by ``rule`` on data with moments ``stats``.
+
+    States are flat vectors: A_1..A_L row-major, then (adaptive rules) C_1..C_{L-1};
+    for non-adaptive rules the feedback is a fixed parameter of the system.
+    """
+
+    layers: tuple[int, ...]
+    rule: Rule
+    stats: DataStats
+    feedback: tuple[np.ndarray, ...] = ()
+
+    @classmethod
+    def create(cls, layers, rule, stats: DataStats, feedback=()) -> "LinearSystem":
+        layers = check_layers(layers)
+        r = get_rule(rule)
+        if stats.n_in != layers[0] or stats.n_out != layers[-1]:
+            raise InputError(
+                f"sigma_ti: data are {stats.n_out}x{stats.n_in} but layers say "
+                f"{layers[-1]}x{layers[0]}"
+            )
+        # Adaptive rules carry their feedback in the state, not in the system.
+        shapes = [] if r.adaptive else feedback_shapes(layers, r)
+        feedback = list(feedback if feedback is not None else [])
+        if r.adaptive and feedback:
+            raise InputError(
+                f"feedback: rule {r.name} learns its feedback; pass it in the state, not the system"
+            )
+        if len(feedback) != len(shapes):
+            raise InputError(
+                f"feedback: rule {r.name} needs {len(shapes)} feedback matrices, got {len(feedback)}"
+            )
+        fb = tuple(
+            as_matrix(C, f"feedback[{i}]", shape) for i, (C, shape) in enumerate(zip(feedback, shapes))
+        )
+        return cls(layers, r, stats, fb)
+
+    # -- layout ---------------------------------------------------------------
+    @property
+    def depth(self) -> int:
+        return len(self.layers) - 1
+
+    @property
+    def weight_shapes(self) -> list[tuple[int, int]]:
+        return [(self.layers[h], self.layers[h - 1]) for h in range(1, len(self.layers))]
+
+    @property
+    def feedback_shapes(self) -> list[tuple[int, int]]:
+        return feedback_shapes(self.layers, self.rule)
+
+    @property
+    def state_shapes(self) -> list[tuple[int, int]]:
+        return self.weight_shapes + (self.feedback_shapes if self.rule.adaptive else [])
+
+    @property
+    def n_state(self) -> int:
+        return sum(a * b for a, b in self.state_shapes)
+
+    def pack(self, weights, feedback=None) -> np.ndarray:
+        """Flat state(s) from matrices (each may carry one leading batch axis)."""
+        mats = list(weights) + (list(feedback if feedback is not None else self.feedback)
+                                if self.rule.adaptive else [])
+        mats = [np.asarray(M, dtype=float) for M in mats]
+        batch = mats[0].shape[:-2]
+        return np.concatenate([M.reshape(batch + (-1,)) for M in mats], axis=-1)
+
+    def unpack(self, y: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """(weights, feedback) views of flat state(s) ``y`` of shape (..., n_state)."""
+        y = np.asarray(y, dtype=float)
+        batch = y.shape[:-1]
+        mats, i = [], 0
+        for a, b in self.state_shapes:
+            mats.append(y[..., i:i + a * b].reshape(batch + (a, b)))
+            i += a * b
+        L = self.depth
+        if self.rule.adaptive:
+            return mats[:L], mats[L:]
+        return mats, list(self.feedback)
+
+    # -- dynamics -------------------------------------------------------------
+    def product(self, weights) -> np.ndarray:
+        return forward_products(weights, self.layers[0])[-1]
+
+    def velocity(self, weights, feedback=None):
+        """(dA/dt, dC/dt) at one state or a batch of states (leading axes)."""
+        fb = list(feedback) if feedback is not None else list(self.feedback)
+        F = forward_products(weights, self.layers[0])
+        E = self.stats.error(F[-1])
+        deltas = backward_signals(self.rule, weights, fb, E)
+        return updates(self.rule, deltas, F)
+
+    def __call__(self, y: np.ndarray) -> np.ndarray:
+        """The vector field on flat state(s): shape (n_state,) or (batch, n_state)."""
+        weights, fb = self.unpack(y)
+        dA, dC = self.velocity(weights, fb)
+        mats = dA + (dC if self.rule.adaptive else [])
+        batch = np.shape(y)[:-1]
+        return np.concatenate(
+            [np.broadcast_to(M, batch + M.shape[-2:]).reshape(batch + (-1,)) for M in mats], axis=-1
+        )
+
+    def transposed_field(self, yt: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """The same field on component-major states: ``yt`` (n_state, b) -> (n_state, b).
+
+        The batched integrator's hot path. For small systems (n_state <= 64) it runs
+        straight-line numpy code generated once per system by running :meth:`velocity` on
+        sympy matrices (so still the rule of ``linrbp.core._rules``, with S_II, S_TI and fixed
+        feedback as parameters), one vectorised operation per common subexpression; larger
+        systems go through :meth:`__call__`.
+        """
+        yt = np.asarray(yt, dtype=float)
+        if out is None:
+            out = np.empty_like(yt)
+        self.transposed_kernel()(yt, out)
+        return out
+
+    def transposed_kernel(self):
+        """``kernel(yt, out)``: :meth:`transposed_field` without checks, for inner loops."""
+        fn = self._compiled_field()
+        if fn is None:
+            def kernel(yt, out):
+                out[...] = self(yt.T).T
+                return out
+            return kernel
+        return functools.partial(fn, p=self._field_parameters())
+
+    def _compiled_field(self):
+        cached = self.__dict__.get("_compiled")
+        if cached is None:
+            with _COMPILE_LOCK:
+                cached = self.__dict__.get("_compiled")
+                if cached is None:
+                    fn = _compile_field(self) if self.n_state <= COMPILE_MAX_STATE else None
+                    cached = (fn,)
+                    object.__setattr__(self, "_compiled", cached)
+        return cached[0]
+
+    def _field_parameters(self) -> tuple:
+        cached = self.__dict__.get("_parameters")
+        if cached is None:
+            mats = [self.stats.sigma_ii, self.stats.sigma_ti] + list(self.feedback)
+            cached = tuple(float(x) for M in mats for x in np.asarray(M, dtype=float).ravel())
+            object.__setattr__(self, "_parameters", cached)
+        return cached
+
+    def excess_loss(self, y: np.ndarray) -> np.ndarray:
+        weights, _ = self.unpack(y)
+        return self.stats.excess_loss(self.product(weights))
+
+
+# Largest state for which the field is compiled to straight-line code (A[5,4,3] ARBP has 44).
+COMPILE_MAX_STATE = 64
+_COMPILE_LOCK = threading.Lock()
+
+
+def _compile_field(system: "LinearSystem"):
+    """Generate ``fn(yt, out, params)`` evaluating ``system``'s field on (n_state, b) arrays.
+
+    The expressions come from :meth:`LinearSystem.velocity` run on sympy symbol matrices:
+    state entries y_i, and parameters p_j = (S_II, S_TI, fixed feedback) row-major, so the
+    code holds no rounded constants. Common subexpressions are computed once.
+    """
+    import sympy
+
+    def symbol_matrices(prefix, shapes, start=0):
+        mats, i = [], start
+        for a, b in shapes:
+            mats.append(sympy.Matrix(a, b, [sympy.Symbol(f"{prefix}{k}") for k in range(i, i + a * b)]))
+            i += a * b
+        return mats, i
+
+    state, _ = symbol_matrices("y", system.state_shapes)
+    n0, nL = system.layers[0], system.layers[-1]
+    fixed_fb = [] if system.rule.adaptive else [np.shape(C) for C in system.feedback]
+    (sii, sti, *fb_fixed), _ = symbol_matrices("p", [(n0, n0), (nL, n0)] + fixed_fb)
+    L = system.depth
+    weights = state[:L]
+    feedback = state[L:] if system.rule.adaptive else fb_fixed
+    twin = dataclasses.replace(system, stats=DataStats(sii, sti), feedback=tuple(fb_fixed))
+    dA, dC = twin.velocity(weights, feedback)
+    exprs = [e for M in list(dA) + list(dC) for e in M]
+    temps, reduced = sympy.cse(exprs, symbols=sympy.numbered_symbols("t"))
+    n_par = n0 * n0 + nL * n0 + sum(a * b for a, b in fixed_fb)
+    lines = ["def field(yt, out, p):"]
+    lines += [f"    y{i} = yt[{i}]" for i in range(system.n_state)]
+    lines += [f"    p{j} = p[{j}]" for j in range(n_par)]
+    lines += [f"    {sym} = {sympy.pycode(e)}" for sym, e in temps]
+    for i, e in enumerate(reduced):
+        # The last operation writes straight into out[i] (no temporary, no copy).
+        ufunc = {sympy.Mul: "multiply", sympy.Add: "add"}.get(type(e))
+        if ufunc and len(e.args) >= 2:
+            first, rest = e.args[0], e.func(*e.args[1:])
+            lines.append(f"    np.{ufunc}({sympy.pycode(first)}, {sympy.pycode(rest)}, out=out[{i}])")
+        else:
+            lines.append(f"    out[{i}] = {sympy.pycode(e)}")
+    lines += ["    return out"]
+    namespace: dict = {"np": np}
+    exec(compile("\n".join(lines), f"<linrbp field {system.layers} {system.rule.name}>", "exec"), namespace)
+    fn = namespace["field"]
+    fn.source = "\n".join(lines)
+    return fn
+
+
+def check_layers(layers) -> tuple[int, ...]:
+    if not isinstance(layers, (list, tuple)) or len(layers) < 2:
+        raise InputError("layers: expected a list [N0, ..., NL] of at least two sizes")
+    out = []
+    for n in layers:
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise InputError(f"layers: sizes must be positive integers, got {n!r}")
+        out.append(int(n))
+    return tuple(out)

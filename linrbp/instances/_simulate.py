@@ -1,0 +1,52 @@
+"""Integrate one instance to convergence (the engine behind ``linrbp simulate``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._instance import Instance
+from ..integration._integrate import (DEFAULT_BOUND, DEFAULT_CONV_TOL, DEFAULT_RTOL, integrate,
+                         integrate_batch)
+from ._predict import predict
+
+__all__ = ["simulate", "DEFAULT_T_MAX"]
+
+DEFAULT_T_MAX = 1e5
+
+
+def simulate(instance: Instance, t_max: float | None = None, *, method: str = "scipy",
+             rtol: float = DEFAULT_RTOL, conv_tol: float = DEFAULT_CONV_TOL,
+             bound: float = DEFAULT_BOUND) -> dict:
+    """Integrate ``instance`` until convergence, divergence or t_max; the `simulate` record.
+
+    Keys: status, t_end, weights, feedback, product, excess_loss, predicted (closed form or
+    None), plus layers, rule, t_max, method.
+    """
+    system = instance.system
+    if t_max is None:
+        t_max = instance.t_max if instance.t_max is not None else DEFAULT_T_MAX
+    if method == "scipy":
+        res = integrate(system, instance.y0, t_max, rtol=rtol, conv_tol=conv_tol, bound=bound)
+    elif method == "batched":
+        res = integrate_batch(system, instance.y0[None], t_max, rtol=rtol, conv_tol=conv_tol, bound=bound)
+    else:
+        from ..core._errors import InputError
+        raise InputError(f"method: unknown integrator {method!r} (expected scipy or batched)")
+    y = res.y[0]
+    weights, feedback = system.unpack(y)
+    product = system.product(weights)
+    with np.errstate(over="ignore", invalid="ignore"):
+        excess = float(system.stats.excess_loss(product))
+    return {
+        "status": str(res.status[0]),
+        "t_end": float(res.t_end[0]),
+        "weights": [np.array(W) for W in weights],
+        "feedback": [np.array(C) for C in feedback],
+        "product": product,
+        "excess_loss": excess,
+        "predicted": predict(instance),
+        "layers": list(system.layers),
+        "rule": system.rule.name,
+        "t_max": float(t_max),
+        "method": method,
+    }

@@ -1,0 +1,502 @@
+"""Integrators for autonomous vector fields y' = f(y), one start or many at once.
+
+Both return an :class:`IntegrationResult` and stop each trajectory at the first of:
+
+* ``converged``: the field is small relative to the state, |f(y)|_inf <= conv_tol (1 + |y|_inf);
+* ``diverged``: |y|_inf passes ``bound`` (or the state stops being finite); ``t_end`` is the
+  time it did, an estimate of a finite blow-up time;
+* ``time-limit``: t reached ``t_max``; the state reported is the state at t_max.
+
+:func:`integrate` is the reference path through :func:`scipy.integrate.solve_ivp` (DOP853,
+terminal events, root-found). :func:`integrate_batch` runs Dormand-Prince 8(5,3), the same
+tableau as scipy's DOP853 read from scipy itself, on a whole batch with a step size per
+trajectory, in vectorised numpy: component-major (n, width) working sets topped up from a
+queue as trajectories finish, one per worker thread, stage sums through one-thread BLAS, and
+the field's compiled straight-line form when it has one (``transposed_kernel``). Events are
+checked after each accepted step (not root-found).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+from scipy.integrate import DOP853, solve_ivp
+
+from ..core._errors import InputError
+
+__all__ = ["IntegrationResult", "integrate", "integrate_batch", "STATUSES"]
+
+STATUSES = ("converged", "diverged", "time-limit", "step-limit")
+
+DEFAULT_RTOL = 1e-12
+DEFAULT_ATOL = 1e-14
+DEFAULT_CONV_TOL = 1e-12
+DEFAULT_BOUND = 1e8
+
+
+@dataclass
+class IntegrationResult:
+    """Final states of one or more trajectories.
+
+    ``status`` (B,) strings from :data:`STATUSES`, ``t_end`` (B,), ``y`` (B, n) final states,
+    ``n_steps`` (B,) accepted steps. ``t``/``ys`` hold the dense path of a single trajectory
+    when asked for (reference integrator only).
+    """
+
+    status: np.ndarray
+    t_end: np.ndarray
+    y: np.ndarray
+    n_steps: np.ndarray
+    t: np.ndarray | None = None
+    ys: np.ndarray | None = None
+    info: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.status)
+
+    def counts(self) -> dict[str, int]:
+        return {s: int(np.sum(self.status == s)) for s in STATUSES if np.any(self.status == s)}
+
+
+def check_t_max(t_max) -> float:
+    if isinstance(t_max, bool) or not isinstance(t_max, (int, float, np.integer, np.floating)):
+        raise InputError(f"t_max: expected a positive number, got {t_max!r}")
+    t_max = float(t_max)
+    if not np.isfinite(t_max) or t_max <= 0:
+        raise InputError(f"t_max: must be positive and finite, got {t_max!r}")
+    return t_max
+
+
+def _check_start(y0, name="y0") -> np.ndarray:
+    y0 = np.asarray(y0, dtype=float)
+    if not np.all(np.isfinite(y0)):
+        raise InputError(f"{name}: initial state contains NaN or infinity")
+    return y0
+
+
+def _converged(f, y, conv_tol):
+    return np.max(np.abs(f), axis=-1) <= conv_tol * (1.0 + np.max(np.abs(y), axis=-1))
+
+
+def integrate(
+    fun: Callable[[np.ndarray], np.ndarray],
+    y0,
+    t_max: float,
+    *,
+    rtol: float = DEFAULT_RTOL,
+    atol: float = DEFAULT_ATOL,
+    conv_tol: float = DEFAULT_CONV_TOL,
+    bound: float = DEFAULT_BOUND,
+    method: str = "DOP853",
+    dense: bool = False,
+    t_eval=None,
+) -> IntegrationResult:
+    """Reference integration of one trajectory with :func:`scipy.integrate.solve_ivp`.
+
+    ``dense=True`` keeps every accepted step in ``t``/``ys``; ``t_eval`` samples the path at
+    given times instead.
+    """
+    t_max = check_t_max(t_max)
+    y0 = _check_start(y0)
+    f0 = fun(y0)
+    if _converged(f0, y0, conv_tol):
+        return IntegrationResult(np.array(["converged"]), np.zeros(1), y0[None].copy(),
+                                 np.zeros(1, int), np.zeros(1) if dense or t_eval is not None else None,
+                                 y0[None].copy() if dense or t_eval is not None else None)
+
+    def rhs(t, y):
+        return fun(y)
+
+    def ev_converged(t, y):
+        return np.max(np.abs(fun(y))) - conv_tol * (1.0 + np.max(np.abs(y)))
+
+    def ev_diverged(t, y):
+        return np.max(np.abs(y)) - bound
+
+    ev_converged.terminal = True
+    ev_converged.direction = -1
+    ev_diverged.terminal = True
+    ev_diverged.direction = 1
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        sol = solve_ivp(rhs, (0.0, t_max), y0, method=method, rtol=rtol, atol=atol,
+                        events=[ev_converged, ev_diverged], dense_output=False, t_eval=t_eval)
+    y_end = sol.y[:, -1]
+    if sol.status == 1 and len(sol.t_events[0]):
+        status, t_end, y_end = "converged", sol.t_events[0][0], sol.y_events[0][0]
+    elif sol.status == 1 and len(sol.t_events[1]):
+        status, t_end, y_end = "diverged", sol.t_events[1][0], sol.y_events[1][0]
+    elif sol.status == 0:
+        status, t_end = "time-limit", sol.t[-1]
+    else:
+        # The step size collapsed: a finite-time blow-up that outran the bound check.
+        status, t_end = "diverged", sol.t[-1]
+    out = IntegrationResult(np.array([status]), np.array([float(t_end)]), np.asarray(y_end)[None].copy(),
+                            np.array([sol.nfev]), info={"nfev": sol.nfev, "message": sol.message})
+    if dense or t_eval is not None:
+        out.t, out.ys = sol.t, sol.y.T
+    return out
+
+
+# Dormand-Prince 8(5,3), straight from scipy's DOP853.
+_NS = DOP853.n_stages
+_A = np.asarray(DOP853.A[:_NS, :_NS])
+_B = np.ascontiguousarray(DOP853.B)
+_C = np.asarray(DOP853.C[:_NS])
+_E3 = np.asarray(DOP853.E3)
+_E5 = np.asarray(DOP853.E5)
+_A_ROWS = [np.ascontiguousarray(_A[s, :s]) for s in range(_NS)]
+_E53 = np.ascontiguousarray(np.stack([_E5, _E3]))
+_SAFETY, _MIN_FACTOR, _MAX_FACTOR = 0.9, 0.2, 10.0
+_OVERSHOOT = 1e3  # a step may land at most this far past the divergence bound
+_EXPONENT = -1.0 / 8.0  # -1 / (error estimator order 7 + 1)
+
+# Status codes inside the batched integrator; 0 = still running.
+_CONVERGED, _DIVERGED, _TIME_LIMIT, _STEP_LIMIT = 1, 2, 3, 4
+# Trajectories integrated side by side per worker: about _CACHE_DOUBLES / (13 n), the stage
+# buffer's size. Measured on chain111 (n = 2): per-call overhead dominates below ~10,000
+# columns, so wider is faster up to ~20,000; beyond that memory traffic wins.
+_CACHE_DOUBLES = 1 << 19
+_MIN_WIDTH, _MAX_WIDTH = 256, 32768
+# Below this many starts the generated field is not worth its one-off cost.
+_FAST_FIELD_MIN_BATCH = 64
+
+
+def _combine_einsum(coefficients, K):
+    return np.einsum("...s,sn->...n", coefficients, K)
+
+
+def _blas_thread_setters() -> list:
+    """OpenBLAS's per-thread ``openblas_set_num_threads_local`` in each loaded OpenBLAS.
+
+    The stage sums sum_s c_s K_s are fastest through BLAS in one thread, but a threaded BLAS
+    inside each worker thread oversubscribes the cores (measured: several times slower), so
+    each worker limits its own BLAS calls to one thread; without that hook it uses einsum.
+    """
+    try:
+        with open("/proc/self/maps") as fh:
+            paths = sorted(set(re.findall(r"(/\S*openblas\S*\.so[\w.]*)", fh.read())))
+    except OSError:
+        return []
+    setters = []
+    for path in paths:
+        try:
+            fn = getattr(ctypes.CDLL(path), "openblas_set_num_threads_local", None)
+        except OSError:
+            continue
+        if fn is not None:
+            fn.argtypes, fn.restype = [ctypes.c_int], ctypes.c_int
+            setters.append(fn)
+    return setters
+
+
+_BLAS_SETTERS: list | None = None
+
+
+def _single_thread_blas():
+    """(enter, leave) callables limiting the calling thread's BLAS to one thread, or None."""
+    global _BLAS_SETTERS
+    if _BLAS_SETTERS is None:
+        _BLAS_SETTERS = _blas_thread_setters()
+    return _BLAS_SETTERS or None
+
+
+def _rms(x, xp=np):
+    """Root mean square over components (axis 0 of component-major states)."""
+    return xp.sqrt(xp.mean(x * x, axis=0))
+
+
+def _column_field(fun, batch):
+    """``f(yt, out)`` on component-major (n, b) states, from ``fun`` on (b, n) states."""
+    fast = getattr(fun, "transposed_kernel", None)
+    if fast is not None and batch >= _FAST_FIELD_MIN_BATCH:
+        return fast(), True
+
+    def field(yt, out):
+        out[...] = np.asarray(fun(yt.T), dtype=float).T
+        return out
+
+    return field, False
+
+
+class _Batch:
+    """Inputs, outputs and the queue of not-yet-started trajectories, shared by the workers."""
+
+    def __init__(self, field, Y0, t_max, rtol, atol, conv_tol, bound, max_steps, width, progress):
+        self.field, self.Y0, self.t_max = field, Y0, t_max
+        self.rtol, self.atol, self.conv_tol, self.bound = rtol, atol, conv_tol, bound
+        self.max_steps, self.width, self.progress = max_steps, width, progress
+        B, n = Y0.shape
+        self.n = n
+        self.code = np.zeros(B, dtype=np.int8)
+        self.t_end = np.zeros(B)
+        self.y = Y0.copy()
+        self.steps = np.zeros(B, dtype=np.int64)
+        self._next = 0
+        self._finished = 0
+        self.failed = False
+        self.attempts = 0  # step attempts of running columns, accepted or not (racy sum: a statistic)
+        self._lock = threading.Lock()
+
+    def take(self, k):
+        with self._lock:
+            i = self._next
+            self._next = min(len(self.code), i + k)
+            return i, self._next
+
+    def finish(self, ids, code, t, yt, steps):
+        self.code[ids], self.t_end[ids], self.steps[ids] = code, t, steps
+        self.y[ids] = yt.T
+        with self._lock:
+            self._finished += len(ids)
+            if self.progress is not None:
+                self.progress(self._finished, len(self.code))
+
+
+def _step_control(xp, hh, e53, n, y_norm, done, retry, bound):
+    """(accept, next step) per column, by scipy's DOP853 rules; ``xp`` is numpy or torch.
+
+    ``e53`` holds the squared scaled 5th- and 3rd-order error estimates summed over
+    components, ``y_norm`` = |y_new|_inf, ``retry`` marks columns whose last step was rejected.
+    """
+    denom = e53[0] + 0.01 * e53[1]
+    err_norm = xp.where(denom > 0, xp.abs(hh) * e53[0] / xp.sqrt(denom * n), 0.0)
+    finite = xp.isfinite(err_norm) & xp.isfinite(y_norm)
+    # A step that lands far past the divergence bound may have jumped over a finite-time
+    # singularity (the error norm, relative to |y_new|, cannot see it): shorten it until
+    # the crossing is resolved, so t_end estimates the blow-up time.
+    overshoot = y_norm > _OVERSHOOT * bound
+    accept = finite & (err_norm < 1.0) & ~done & ~overshoot
+    factor = xp.clip(_SAFETY * err_norm ** _EXPONENT, None, _MAX_FACTOR)
+    factor = xp.where(accept, xp.where(retry, xp.clip(factor, None, 1.0), factor),
+                      xp.where(finite & ~overshoot, xp.clip(factor, _MIN_FACTOR, 1.0), _MIN_FACTOR))
+    return accept, hh * factor
+
+
+def _event_codes(xp, accept, done, t, tmax, h, steps, f_norm, y_norm, conv_tol, bound, max_steps):
+    """Status codes after a step (0: running): diverged > converged > time-limit on accepted
+    steps; running columns whose step underflows against t have diverged (a finite-time
+    blow-up between bound checks), else those out of steps hit the step limit."""
+    code = xp.where(accept & (t >= tmax * (1 - 1e-15)), _TIME_LIMIT, 0)
+    code = xp.where(accept & (f_norm <= conv_tol * (1.0 + y_norm)), _CONVERGED, code)
+    code = xp.where(accept & (y_norm > bound), _DIVERGED, code)
+    running = (code == 0) & ~done
+    code = xp.where(running & (steps >= max_steps), _STEP_LIMIT, code)
+    return xp.where(running & (h <= 1e-14 * xp.clip(t, 1.0, None)), _DIVERGED, code)
+
+
+def _initial_step(field, y, f, t_max, rtol, atol, xp=np):
+    """Hairer, Norsett & Wanner's starting step (scipy's select_initial_step), per column."""
+    scale = atol + xp.abs(y) * rtol
+    d0, d1 = _rms(y / scale, xp), _rms(f / scale, xp)
+    h = xp.where((d0 < 1e-5) | (d1 < 1e-5), 1e-6, 0.01 * d0 / xp.clip(d1, 1e-300, None))
+    h = xp.minimum(h, t_max)
+    with _quiet(xp):
+        f1 = field(y + h * f, xp.empty_like(y))
+        d2 = _rms((f1 - f) / scale, xp) / h
+        dmax = xp.maximum(d1, d2)
+        h1 = xp.where(dmax <= 1e-15, xp.clip(h * 1e-3, 1e-6, None),
+                      (0.01 / xp.clip(dmax, 1e-300, None)) ** (1 / 8))
+    h = xp.minimum(xp.minimum(100 * h, h1), t_max)
+    return xp.where(xp.isfinite(h) & (h > 0), h, 1e-6)
+
+
+def _quiet(xp):
+    """numpy's floating-point warnings off (overflow and NaN are handled as statuses)."""
+    if xp is np:
+        return np.errstate(over="ignore", invalid="ignore", divide="ignore")
+    return contextlib.nullcontext()
+
+
+def _work(run: _Batch) -> None:
+    """Integrate trajectories from ``run``'s queue, ``run.width`` at a time, until it is empty.
+
+    Columns that finish stay in the working set (frozen) until an eighth of it has finished;
+    then it is compacted and topped up from the queue, so the numpy calls stay wide.
+    """
+    setters = _single_thread_blas() or []
+    previous = [fn(1) for fn in setters]
+    try:
+        return _work_loop(run, np.dot if setters else _combine_einsum)
+    except BaseException:
+        run.failed = True  # the other workers stop at their next sweep
+        raise
+    finally:
+        for fn, p in zip(setters, previous):
+            fn(p)
+
+
+def _work_loop(run: _Batch, _combine) -> None:
+    n, W, field = run.n, run.width, run.field
+    rtol, atol, conv_tol, bound = run.rtol, run.atol, run.conv_tol, run.bound
+    kbuf = np.empty((_NS + 1) * n * W)
+    ybuf, ebuf = np.empty(n * W), np.empty(n * W)
+    w = 0
+    ids = np.empty(0, dtype=np.int64)
+    y = np.empty((n, 0))
+    f0 = np.empty((n, 0))
+    t = h = tmax = np.empty(0)
+    steps = np.empty(0, dtype=np.int64)
+    retry = done = np.empty(0, dtype=bool)
+    while True:
+        if run.failed:
+            return
+        n_done = int(np.count_nonzero(done))
+        if w == 0 or n_done >= max(1, w // 8):
+            # Compact, then top up from the queue.
+            keep = ~done
+            parts = [(ids[keep], y[:, keep], f0[:, keep], t[keep], h[keep], tmax[keep], steps[keep], retry[keep])]
+            i, j = run.take(W - (w - n_done))
+            if j > i:
+                new_ids = np.arange(i, j)
+                yn0 = np.ascontiguousarray(run.Y0[i:j].T)
+                with np.errstate(over="ignore", invalid="ignore"):
+                    fn0 = field(yn0, np.empty_like(yn0))
+                conv = np.max(np.abs(fn0), axis=0) <= conv_tol * (1.0 + np.max(np.abs(yn0), axis=0))
+                if conv.any():
+                    m = int(conv.sum())
+                    run.finish(new_ids[conv], _CONVERGED, np.zeros(m), yn0[:, conv], np.zeros(m, np.int64))
+                go = ~conv
+                new_ids, yn0, fn0 = new_ids[go], yn0[:, go], fn0[:, go]
+                tm = run.t_max[new_ids]
+                parts.append((new_ids, yn0, fn0, np.zeros(len(new_ids)),
+                              _initial_step(field, yn0, fn0, tm, rtol, atol), tm,
+                              np.zeros(len(new_ids), np.int64), np.zeros(len(new_ids), bool)))
+            ids, yc, fc, t, h, tmax, steps, retry = (
+                np.concatenate(p, axis=-1) for p in zip(*parts))
+            w = len(ids)
+            if w == 0:
+                if j > i:
+                    continue
+                return
+            done = np.zeros(w, dtype=bool)
+            K = kbuf[: (_NS + 1) * n * w].reshape(_NS + 1, n, w)
+            K2 = K.reshape(_NS + 1, n * w)
+            f0 = K[0]
+            f0[...] = fc
+            y = ybuf[: n * w].reshape(n, w)
+            y[...] = yc
+            sc = ebuf[: n * w].reshape(n, w)
+        # One Dormand-Prince step for every column, each with its own step size.
+        hh = np.minimum(h, tmax - t)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for s in range(1, _NS):
+                ys = _combine(_A_ROWS[s], K2[:s]).reshape(n, w)
+                ys *= hh
+                ys += y
+                field(ys, K[s])
+            ynew = _combine(_B, K2[:_NS]).reshape(n, w)
+            ynew *= hh
+            ynew += y
+            field(ynew, K[_NS])
+            err = _combine(_E53, K2)
+            np.abs(y, out=sc)
+            np.maximum(sc, np.abs(ynew), out=sc)
+            sc *= rtol
+            sc += atol
+            e = err.reshape(2, n, w)
+            e /= sc
+            e *= e
+            e53 = e.sum(axis=1)
+            y_norm = np.max(np.abs(ynew), axis=0)
+            accept, h = _step_control(np, hh, e53, n, y_norm, done, retry, bound)
+        retry = ~accept
+        np.copyto(y, ynew, where=accept)
+        np.copyto(K[0], K[_NS], where=accept)
+        t = t + np.where(accept, hh, 0.0)
+        steps += accept
+        run.attempts += w - n_done
+
+        f_norm = np.max(np.abs(K[0]), axis=0)
+        code = _event_codes(np, accept, done, t, tmax, h, steps, f_norm, y_norm, conv_tol, bound, run.max_steps)
+        fin = np.flatnonzero(code)
+        if fin.size:
+            run.finish(ids[fin], code[fin], t[fin], y[:, fin], steps[fin])
+            done[fin] = True
+            # Frozen columns compute on harmless values until the next compaction.
+            y[:, fin] = 0.0
+            K[0][:, fin] = 0.0
+            t[fin], h[fin] = 0.0, 1.0
+
+
+def integrate_batch(
+    fun: Callable[[np.ndarray], np.ndarray],
+    y0,
+    t_max,
+    *,
+    rtol: float = DEFAULT_RTOL,
+    atol: float = DEFAULT_ATOL,
+    conv_tol: float = DEFAULT_CONV_TOL,
+    bound: float = DEFAULT_BOUND,
+    max_steps: int = 200_000,
+    progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
+    backend: str = "numpy",
+    device: str | None = None,
+) -> IntegrationResult:
+    """Integrate many starts ``y0`` (B, n) at once; ``fun`` maps (b, n) to (b, n).
+
+    Each trajectory has its own adaptive step (scipy's DOP853 tableau, error norm and step
+    control) and stops on its own event. ``t_max`` is a number or one per trajectory.
+    ``progress(done, total)`` is called as trajectories finish.
+
+    When ``fun`` has a ``transposed_kernel()`` method giving ``kernel(yt, out)`` on component-major (n, b) states
+    (as :class:`~linrbp.LinearSystem` does) that is used instead, and the batch is split
+    over ``workers`` threads (default: the CPU count); a plain callable runs in one thread
+    unless ``workers`` is given. Each trajectory's arithmetic does not depend on the others,
+    so results do not depend on the batch size or the number of workers beyond rounding.
+
+    ``backend="torch"`` (optional; torch installed, ``fun`` a :class:`~linrbp.LinearSystem`
+    with a generated field) runs the same method on ``device`` (default: the GPU if torch
+    sees one, else the CPU); ``info["device"]`` says where it ran.
+    """
+    Y = _check_start(y0, "y0")
+    if Y.ndim != 2:
+        raise InputError(f"y0: expected a (batch, n) array, got shape {Y.shape}")
+    B, n = Y.shape
+    t_max = np.broadcast_to([check_t_max(tm) for tm in np.ravel(np.asarray(t_max, dtype=object))]
+                            if np.ndim(t_max) else check_t_max(t_max), (B,)).astype(float)
+    for name, value in (("rtol", rtol), ("atol", atol), ("conv_tol", conv_tol), ("bound", bound)):
+        if not (np.isfinite(value) and value > 0):
+            raise InputError(f"{name}: must be positive and finite, got {value!r}")
+    if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)) or max_steps < 1:
+        raise InputError(f"max_steps: must be a positive integer, got {max_steps!r}")
+    if backend not in ("numpy", "torch"):
+        raise InputError(f"backend: expected 'numpy' or 'torch', got {backend!r}")
+    if backend == "torch":
+        from ._torch_backend import run_torch
+        code, t_end, y, steps, info = run_torch(fun, Y, t_max, rtol, atol, conv_tol, bound, int(max_steps),
+                                                progress, device)
+        return IntegrationResult(np.array(("",) + STATUSES)[code], t_end, y, steps, info=info)
+    if device is not None:
+        raise InputError("device: only the torch backend runs on a device")
+    field, fast = _column_field(fun, B)
+    width = int(np.clip(_CACHE_DOUBLES // ((_NS + 1) * max(n, 1)), _MIN_WIDTH, _MAX_WIDTH))
+    width = min(width, max(B, 1))
+    if workers is None:
+        workers = (os.cpu_count() or 1) if fast else 1
+    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
+        raise InputError(f"workers: must be a positive integer, got {workers!r}")
+    workers = int(max(1, min(workers, B // _MIN_WIDTH)))
+    if workers > 1:
+        width = min(width, -(-B // workers))
+    run = _Batch(field, Y, t_max, rtol, atol, conv_tol, bound, int(max_steps), width, progress)
+    if B:
+        if workers == 1:
+            _work(run)
+        else:
+            with ThreadPoolExecutor(workers) as pool:
+                for fut in [pool.submit(_work, run) for _ in range(workers)]:
+                    fut.result()
+    status = np.array(("",) + STATUSES)[run.code]
+    return IntegrationResult(status, run.t_end, run.y, run.steps,
+                             info={"workers": workers, "width": width, "fast_field": fast,
+                                   "step_attempts": run.attempts})

@@ -1,0 +1,153 @@
+"""Optional torch backend of :func:`linrbp.integrate_batch` (``backend="torch"``), for a GPU.
+
+The same method as the numpy path: scipy's DOP853 tableau, one step size per trajectory,
+the same step control and events (:func:`linrbp.integration._integrate._step_control`,
+:func:`~linrbp.integration._integrate._event_codes`, :func:`~linrbp.integration._integrate._initial_step`, shared
+code), the field being :class:`~linrbp.LinearSystem`'s generated straight-line code run on
+torch tensors. The whole batch is one component-major (n, b) working set on the device,
+compacted as trajectories finish. torch is optional: nothing else in linrbp imports it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core._errors import InputError
+
+__all__ = ["torch_available", "default_device", "torch_field"]
+
+
+def _torch():
+    try:
+        import torch
+    except ImportError:
+        raise InputError("backend: torch is not installed (pip install torch); use backend='numpy'") from None
+    return torch
+
+
+def torch_available() -> bool:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def default_device() -> str:
+    """'cuda' when torch sees a GPU, else 'cpu'."""
+    return "cuda" if _torch().cuda.is_available() else "cpu"
+
+
+class _TorchUfuncs:
+    """The two numpy calls the generated field makes (``np.multiply``/``np.add`` with out=)."""
+
+    @staticmethod
+    def _into(value, out):
+        if isinstance(value, (int, float)):
+            return out.fill_(value)
+        return out.copy_(value)
+
+    @classmethod
+    def multiply(cls, a, b, out):
+        return cls._into(a * b, out)
+
+    @classmethod
+    def add(cls, a, b, out):
+        return cls._into(a + b, out)
+
+
+def torch_field(system):
+    """``field(yt, out)`` on (n_state, b) torch tensors, from the system's generated code."""
+    compiled = getattr(system, "_compiled_field", None)
+    fn = compiled() if compiled is not None else None
+    if fn is None:
+        raise InputError("backend: the torch backend needs a LinearSystem with a generated field "
+                         "(n_state <= 64); use backend='numpy'")
+    namespace: dict = {"np": _TorchUfuncs}
+    exec(compile(fn.source, "<linrbp torch field>", "exec"), namespace)
+    code, params = namespace["field"], system._field_parameters()
+
+    def field(yt, out):
+        return code(yt, out, params)
+
+    return field
+
+
+def run_torch(system, Y0: np.ndarray, t_max: np.ndarray, rtol, atol, conv_tol, bound, max_steps,
+              progress, device):
+    """(code, t_end, y, steps, info) for starts ``Y0`` (B, n): the torch twin of the numpy loop."""
+    torch = _torch()
+    from . import _integrate as core
+
+    dev = torch.device(device if device is not None else default_device())
+    f64 = dict(dtype=torch.float64, device=dev)
+    field = torch_field(system)
+    A_rows = [torch.tensor(a, **f64) for a in core._A_ROWS]
+    b_w, e53_w = torch.tensor(core._B, **f64), torch.tensor(core._E53, **f64)
+
+    B, n = Y0.shape
+    code_out = np.zeros(B, dtype=np.int8)
+    t_out, y_out, steps_out = np.zeros(B), Y0.copy(), np.zeros(B, dtype=np.int64)
+    finished = 0
+
+    def finish(ids, codes, t, y, steps):
+        nonlocal finished
+        ids = ids.cpu().numpy()
+        code_out[ids] = codes.cpu().numpy() if torch.is_tensor(codes) else codes
+        t_out[ids], steps_out[ids] = t.cpu().numpy(), steps.cpu().numpy()
+        y_out[ids] = y.T.cpu().numpy()
+        finished += len(ids)
+        if progress is not None:
+            progress(finished, B)
+
+    y = torch.tensor(np.ascontiguousarray(Y0.T), **f64)
+    ids = torch.arange(B, device=dev)
+    f0 = field(y, torch.empty_like(y))
+    conv = torch.amax(torch.abs(f0), dim=0) <= conv_tol * (1.0 + torch.amax(torch.abs(y), dim=0))
+    if bool(conv.any()):
+        m = int(conv.sum())
+        finish(ids[conv], core._CONVERGED, torch.zeros(m, **f64), y[:, conv],
+               torch.zeros(m, dtype=torch.int64, device=dev))
+    go = ~conv
+    ids, y, f0 = ids[go], y[:, go].contiguous(), f0[:, go].contiguous()
+    tmax = torch.tensor(t_max, **f64)[ids]
+    h = core._initial_step(field, y, f0, tmax, rtol, atol, torch)
+    t = torch.zeros_like(h)
+    steps = torch.zeros(len(ids), dtype=torch.int64, device=dev)
+    retry = torch.zeros(len(ids), dtype=torch.bool, device=dev)
+    done = torch.zeros(len(ids), dtype=torch.bool, device=dev)
+    K = torch.empty((core._NS + 1, n, len(ids)), **f64)
+    K[0] = f0
+    attempts = 0
+    while len(ids):
+        hh = torch.minimum(h, tmax - t)
+        for s in range(1, core._NS):
+            field(y + hh * torch.tensordot(A_rows[s], K[:s], dims=1), K[s])
+        ynew = y + hh * torch.tensordot(b_w, K[:core._NS], dims=1)
+        field(ynew, K[core._NS])
+        sc = atol + rtol * torch.maximum(torch.abs(y), torch.abs(ynew))
+        e53 = ((torch.tensordot(e53_w, K, dims=1) / sc) ** 2).sum(dim=1)
+        y_norm = torch.amax(torch.abs(ynew), dim=0)
+        accept, h = core._step_control(torch, hh, e53, n, y_norm, done, retry, bound)
+        retry = ~accept
+        y = torch.where(accept, ynew, y)
+        K[0] = torch.where(accept, K[core._NS], K[0])
+        t = t + torch.where(accept, hh, 0.0)
+        steps = steps + accept
+        attempts += int((~done).sum())
+        f_norm = torch.amax(torch.abs(K[0]), dim=0)
+        code = core._event_codes(torch, accept, done, t, tmax, h, steps, f_norm, y_norm, conv_tol,
+                                 bound, max_steps)
+        fin = torch.nonzero(code).flatten()
+        if len(fin):
+            finish(ids[fin], code[fin], t[fin], y[:, fin], steps[fin])
+            done[fin] = True
+        n_done = int(done.sum())
+        if n_done and n_done >= max(1, len(ids) // 8):
+            keep = ~done
+            ids, y, t, h, tmax = ids[keep], y[:, keep], t[keep], h[keep], tmax[keep]
+            steps, retry, done = steps[keep], retry[keep], done[keep]
+            K = K[:, :, keep].contiguous()
+            y = y.contiguous()
+    info = {"backend": "torch", "device": str(dev), "step_attempts": attempts}
+    return code_out, t_out, y_out, steps_out, info

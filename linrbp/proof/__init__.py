@@ -1,0 +1,1 @@
+"""The proof machinery: :class:`Proof` and its exact step checkers (sympy)."""

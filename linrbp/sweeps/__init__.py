@@ -1,0 +1,1 @@
+"""Sweeps over many instances (the probe of THEORY.md section 6)."""
