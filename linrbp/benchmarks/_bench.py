@@ -87,11 +87,13 @@ def chain_limits(alpha: float, beta: float, c, Y0) -> np.ndarray:
 
 def chain111_limits(alpha: float, beta: float, c1: float, Y0) -> np.ndarray:
     """chain111 limits (THEORY.md 2): the root of a1^3 + 2 c1 K a1 - 2 c1 alpha/beta picked
-    by the flow, a2 = a1^2 / (2 c1) + K; vectorised (companion eigenvalues + Newton)."""
+    by the flow, a2 = a1^2 / (2 c1) + K; vectorised (companion eigenvalues + Newton).
+    ``alpha``, ``beta``, ``c1``: numbers, or one per start."""
     Y0 = np.asarray(Y0, dtype=float)
     a1, a2 = Y0[:, 0], Y0[:, 1]
     K = a2 - a1 ** 2 / (2 * c1)
-    p, q = 2 * c1 * K, -2 * c1 * alpha / beta
+    p = 2 * c1 * K
+    q = np.broadcast_to(-2 * np.asarray(c1, dtype=float) * alpha / beta, a1.shape)  # per start too
     comp = np.zeros((len(a1), 3, 3))
     comp[:, 0, 1], comp[:, 0, 2], comp[:, 1, 0], comp[:, 2, 1] = -p, -q, 1.0, 1.0
     r = np.linalg.eigvals(comp)
@@ -99,7 +101,7 @@ def chain111_limits(alpha: float, beta: float, c1: float, Y0) -> np.ndarray:
     x = r.real.copy()
     for _ in range(3):
         d = 3 * x ** 2 + p[:, None]
-        step = (x ** 3 + p[:, None] * x + q) / np.where(d != 0, d, 1.0)
+        step = (x ** 3 + p[:, None] * x + q[:, None]) / np.where(d != 0, d, 1.0)
         x = np.where(real & (d != 0), x - step, x)
     cubic0 = a1 ** 3 + p * a1 + q      # Q(a1) = -(beta/2) cubic
     above = np.where(real & (x > a1[:, None]), x, np.inf).min(axis=1)
@@ -258,6 +260,7 @@ def bench_system(case, n_loop, n_stacked, progress=True) -> dict:
     compile_s = time.perf_counter() - c0
     _log(f"bench integrate: {name}: {B} starts, batched")
     res, wall, cpu = _batched(system, Y0, progress, conv_tol, t_max)
+    res.info["bench_wall"] = wall
     err = error(Y0, res.y)
     converged = res.status == "converged"
     # The stacked solve gets the first n_stacked starts and, as its horizon, the time the
@@ -307,10 +310,38 @@ def bench_system(case, n_loop, n_stacked, progress=True) -> dict:
     }
     out["ratio_vs_loop"] = out["batched_traj_per_s"] / out["loop_traj_per_s"]
     out["ratio_vs_stacked"] = out["batched_traj_per_s"] / out["stacked_traj_per_s"]
+    out.update(_numba_figures(system, Y0, error, res, conv_tol, t_max, name))
     out.update(_torch_figures(system, Y0, error, res, conv_tol, t_max, name))
     if "torch_traj_per_s" in out:
         out["torch_ratio_vs_batched"] = out["torch_traj_per_s"] / out["batched_traj_per_s"]
     return out
+
+
+def _numba_figures(system, Y0, error, res, conv_tol, t_max, name) -> dict:
+    """The optional compiled backend on the same starts and workers, when numba is installed."""
+    from ..integration._numba_backend import numba_available
+    if not numba_available():
+        return {"numba": "not installed"}
+    _log(f"bench integrate: {name}: numba backend")
+    integrate_batch(system, Y0[:2], t_max, rtol=RTOL, atol=ATOL, conv_tol=conv_tol,
+                    backend="numba")  # kernel compile or cache load outside the timing
+    t0, c0 = time.perf_counter(), time.process_time()
+    nr = integrate_batch(system, Y0, t_max, rtol=RTOL, atol=ATOL, conv_tol=conv_tol, backend="numba")
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    if nr.info.get("backend") != "numba":
+        return {"numba": f"fell back: {nr.info.get('fallback')}"}
+    return {"numba_seconds": wall, "numba_cpu_seconds": cpu, "numba_traj_per_s": _rate(len(Y0), wall),
+            "numba_traj_per_cpu_s": _rate(len(Y0), cpu), "numba_workers": nr.info["workers"],
+            "numba_ratio_vs_batched": _rate(len(Y0), wall) / _rate(len(Y0), res_wall(res)),
+            "numba_max_error": float(np.max(error(Y0, nr.y))),
+            "numba_max_rel_diff_vs_batched": float(np.max(np.abs(nr.y - res.y).max(axis=1)
+                                                          / np.maximum(np.abs(res.y).max(axis=1), 1e-300))),
+            "numba_status": nr.counts(),
+            "numba_status_differences": int(np.sum(nr.status != res.status))}
+
+
+def res_wall(res):
+    return res.info["bench_wall"]
 
 
 def _torch_figures(system, Y0, error, res, conv_tol, t_max, name) -> dict:
@@ -335,8 +366,13 @@ def _torch_figures(system, Y0, error, res, conv_tol, t_max, name) -> dict:
 
 
 def bench_integrate(n_starts: int = 100_000, n_loop: int = 200, seed: int = 0,
-                    progress: bool = True, n_stacked: int = 10_000) -> dict:
-    """Run the integrate benchmark; chain111's figures are the headline keys."""
+                    progress: bool = True, n_stacked: int = 10_000, peers: bool = False,
+                    draw: str = "per-start") -> dict:
+    """Run the integrate benchmark; chain111's figures are the headline keys.
+
+    ``peers``: also run :func:`linrbp.benchmarks._peers.bench_peers` (compiled linrbp against
+    heyoka, when installed) on chain111 starts drawn with ``draw`` ("per-start": (alpha, beta,
+    c1) per start; "per-system": the main table's one draw), the depth-4 chain and A[5,4,3]."""
     if isinstance(n_starts, bool) or not isinstance(n_starts, (int, np.integer)) or n_starts < 1:
         from ..core._errors import InputError
         raise InputError(f"size: expected a positive integer number of starts, got {n_starts!r}")
@@ -358,6 +394,13 @@ def bench_integrate(n_starts: int = 100_000, n_loop: int = 200, seed: int = 0,
     out["all_converged"] = head["all_converged"]
     out.update(seed=seed, n_starts=int(n_starts), rtol=RTOL, atol=ATOL,
                cpu_count=os.cpu_count(), targets=TARGETS, systems=systems)
+    if peers:
+        from ._peers import bench_peers, heterogeneous_chain111
+        prng = np.random.default_rng([seed, 1])
+        first = heterogeneous_chain111(prng, int(n_starts)) if draw == "per-start" else cases[0]
+        out["peers"] = bench_peers([first, cases[1], cases[2]], RTOL, ATOL, CONV_TOL, T_MAX)
+        out["peers"]["draw"] = draw
+        out["peers"]["seed"] = [seed, 1]
     return out
 
 

@@ -34,6 +34,12 @@ def add_parser(sub):
     p.add_argument("--stacked", type=int, default=None,
                    help="chain111 starts in the stacked solve (default 10000; the others a tenth)")
     p.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
+    p.add_argument("--peers", action="store_true",
+                   help="also run linrbp's compiled backend (numba) against heyoka, diffrax and torchode "
+                   "where installed, alternating in one run, one thread each")
+    p.add_argument("--draw", choices=["per-start", "per-system"], default="per-start",
+                   help="peers' chain111 starts: (alpha, beta, c1) drawn per start (default) or once, "
+                   "as the main table")
     p.add_argument("--images", type=int, default=None, help="images per trainer epoch (default 2000; quick 200)")
     p.set_defaults(func=run)
 
@@ -73,6 +79,17 @@ def _print_integrate(res):
               f"{s['stacked_nfev']} evaluations; batched {s['batched_traj_per_cpu_s']:.4g} "
               "trajectories per CPU-second")
     for s in res["systems"]:
+        if "numba_traj_per_s" in s:
+            print(f"  {s['system']}: numba backend: {s['numba_traj_per_s']:.4g} trajectories/s "
+                  f"({s['numba_ratio_vs_batched']:.2f}x the numpy batched run, {s['numba_workers']} workers), "
+                  f"{s['numba_traj_per_cpu_s']:.4g} per CPU-second, max error {s['numba_max_error']:.2e}, "
+                  f"max relative difference from numpy {s['numba_max_rel_diff_vs_batched']:.1e}, "
+                  + ("same statuses" if s["numba_status_differences"] == 0 else
+                     f"statuses {s['numba_status']}, differing from numpy's on "
+                     f"{s['numba_status_differences']} of {s['n_starts']} starts"))
+        elif "numba" in s:
+            print(f"  {s['system']}: numba backend: {s['numba']}")
+    for s in res["systems"]:
         if "torch_traj_per_s" in s:
             print(f"  {s['system']}: torch backend on {s['torch_device']}: {s['torch_traj_per_s']:.4g} "
                   f"trajectories/s ({s['torch_ratio_vs_batched']:.2f}x the numpy batched run), max error "
@@ -84,6 +101,32 @@ def _print_integrate(res):
             print(f"  {s['system']}: torch backend: {s['torch']}")
     verdict = ", ".join(f"{k} {'met' if ok else 'MISSED'}" for k, ok in res["meets_targets"].items())
     print(f"  targets (chain111): {verdict}")
+
+
+def _print_peers(res):
+    print("peers (one thread each, best of 2 alternating rounds; errors against the closed forms)")
+    print("  " + ", ".join(f"{k}: {v}" for k, v in res["peers"].items()))
+    if "unavailable" in res:
+        print(f"  linrbp compiled backend unavailable: {res['unavailable']}")
+        return
+    print(f"  {'system':<18} {'draw':<10} {'starts':>7} {'solver':<22} {'traj/s':>10} {'traj/CPU-s':>10} "
+          f"{'linrbp x':>8} {'max error':>10}")
+    for s in res["systems"]:
+        if isinstance(s.get("linrbp"), str):
+            print(f"  {s['system']:<18} {s['linrbp']}")
+            continue
+        for key in ("linrbp", "heyoka_events", "heyoka_given_times"):
+            r = s.get(key)
+            if r is None:
+                continue
+            label = {"linrbp": "linrbp numba", "heyoka_events": "heyoka, event",
+                     "heyoka_given_times": "heyoka, given t_end"}[key]
+            print(f"  {s['system']:<18} {s['draw']:<10} {s['n_starts']:>7} {label:<22} "
+                  f"{r['traj_per_s']:>10.4g} {r['traj_per_cpu_s']:>10.4g} "
+                  f"{_num(r.get('linrbp_ratio'), '8.2f')} {r['max_error']:>10.2e}")
+    for p, v in res["peers"].items():
+        if p != "heyoka" and v == "installed":
+            print(f"  {p}: installed, not yet measured by this bench")
 
 
 def _print_symbolic(res):
@@ -127,8 +170,11 @@ def run(args) -> int:
     out = {}
     for part in parts:
         if part == "integrate":
-            out[part] = _bench.bench_integrate(size, loop, args.seed, n_stacked=stacked)
+            out[part] = _bench.bench_integrate(size, loop, args.seed, n_stacked=stacked,
+                                               peers=args.peers, draw=args.draw)
             _print_integrate(out[part])
+            if "peers" in out[part]:
+                _print_peers(out[part]["peers"])
         elif part == "symbolic":
             out[part] = _bench.bench_symbolic(range(3, 5) if args.quick else range(3, 8))
             _print_symbolic(out[part])

@@ -228,6 +228,16 @@ def _compile_field(system: "LinearSystem"):
     exprs = [e for M in list(dA) + list(dC) for e in M]
     temps, reduced = sympy.cse(exprs, symbols=sympy.numbered_symbols("t"))
     n_par = n0 * n0 + nL * n0 + sum(a * b for a, b in fixed_fb)
+    # The same statements in scalar form, one trajectory at a time (for compiled backends).
+    outputs = []
+    for e in reduced:
+        op = {sympy.Mul: "*", sympy.Add: "+"}.get(type(e))
+        if op and len(e.args) >= 2:
+            outputs.append(f"({sympy.pycode(e.args[0])}) {op} ({sympy.pycode(e.func(*e.args[1:]))})")
+        else:
+            outputs.append(f"{sympy.pycode(e)}")
+    statements = {"n_state": system.n_state, "n_par": None,
+                  "temps": [(str(sym), sympy.pycode(e)) for sym, e in temps], "outputs": outputs}
     lines = ["def field(yt, out, p):"]
     lines += [f"    y{i} = yt[{i}]" for i in range(system.n_state)]
     lines += [f"    p{j} = p[{j}]" for j in range(n_par)]
@@ -245,6 +255,8 @@ def _compile_field(system: "LinearSystem"):
     exec(compile("\n".join(lines), f"<linrbp field {system.layers} {system.rule.name}>", "exec"), namespace)
     fn = namespace["field"]
     fn.source = "\n".join(lines)
+    statements["n_par"] = n_par
+    fn.statements = statements
     return fn
 
 

@@ -454,6 +454,11 @@ def integrate_batch(
     unless ``workers`` is given. Each trajectory's arithmetic does not depend on the others,
     so results do not depend on the batch size or the number of workers beyond rounding.
 
+    ``backend="numba"`` (optional; numba installed, ``pip install 'linrbp[jit]'``) runs the same
+    method compiled, one trajectory at a time (:mod:`linrbp.integration._numba_backend`), on
+    ``workers`` threads; where it cannot (numba missing, no generated field) it says so in one
+    line on stderr, runs the numpy path and records why in ``info["fallback"]``.
+
     ``backend="torch"`` (optional; torch installed, ``fun`` a :class:`~linrbp.LinearSystem`
     with a generated field) runs the same method on ``device`` (default: the GPU if torch
     sees one, else the CPU); ``info["device"]`` says where it ran.
@@ -469,8 +474,8 @@ def integrate_batch(
             raise InputError(f"{name}: must be positive and finite, got {value!r}")
     if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)) or max_steps < 1:
         raise InputError(f"max_steps: must be a positive integer, got {max_steps!r}")
-    if backend not in ("numpy", "torch"):
-        raise InputError(f"backend: expected 'numpy' or 'torch', got {backend!r}")
+    if backend not in ("numpy", "torch", "numba"):
+        raise InputError(f"backend: expected 'numpy', 'numba' or 'torch', got {backend!r}")
     if backend == "torch":
         from ._torch_backend import run_torch
         code, t_end, y, steps, info = run_torch(fun, Y, t_max, rtol, atol, conv_tol, bound, int(max_steps),
@@ -478,6 +483,14 @@ def integrate_batch(
         return IntegrationResult(np.array(("",) + STATUSES)[code], t_end, y, steps, info=info)
     if device is not None:
         raise InputError("device: only the torch backend runs on a device")
+    fallback = None
+    if backend == "numba":
+        from ._numba_backend import numba_or_fallback
+        out, fallback = numba_or_fallback(fun, Y, t_max, rtol, atol, conv_tol, bound, int(max_steps),
+                                          progress, workers)
+        if out is not None:
+            code, t_end, y, steps, info = out
+            return IntegrationResult(np.array(("",) + STATUSES)[code], t_end, y, steps, info=info)
     field, fast = _column_field(fun, B)
     width = int(np.clip(_CACHE_DOUBLES // ((_NS + 1) * max(n, 1)), _MIN_WIDTH, _MAX_WIDTH))
     width = min(width, max(B, 1))
@@ -497,6 +510,7 @@ def integrate_batch(
                 for fut in [pool.submit(_work, run) for _ in range(workers)]:
                     fut.result()
     status = np.array(("",) + STATUSES)[run.code]
-    return IntegrationResult(status, run.t_end, run.y, run.steps,
-                             info={"workers": workers, "width": width, "fast_field": fast,
-                                   "step_attempts": run.attempts})
+    info = {"workers": workers, "width": width, "fast_field": fast, "step_attempts": run.attempts}
+    if fallback is not None:
+        info["fallback"] = fallback
+    return IntegrationResult(status, run.t_end, run.y, run.steps, info=info)
