@@ -17,6 +17,7 @@ PREDICTORS: list[Callable] = []
 
 
 def register_predictor(fn: Callable) -> Callable:
+    """Add ``fn(instance) -> dict | None`` to the predictors that :func:`predict` asks in turn (usable as a decorator)."""
     if fn not in PREDICTORS:
         PREDICTORS.append(fn)
     return fn
