@@ -109,8 +109,8 @@ def run(args) -> int:
 
 def write_html_report(path: str, report: dict, claims) -> None:
     """Render ``report`` (with the claims' statements and figure thumbnails) to ``path`` atomically."""
-    from .. import __version__
     from ..core._io import atomic_write_text, to_jsonable
+    from ..core._version import __version__
     from ..report import claim_thumbnails, render_report
 
     statements = {c.id: c.statement for c in claims}
