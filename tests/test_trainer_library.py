@@ -416,3 +416,37 @@ def test_sigmoid_output_trains_from_the_cli(tmp_path, capsys):
     import json
     res = json.loads(out.read_text())
     assert res["config"]["output"] == "sigmoid" and res["test_accuracy"] > 0.4  # 4 classes: chance 0.25
+
+
+def test_old_configurations_load_and_the_decay_order_is_kolen_pollack_only(capsys):
+    old = _cfg("kolen-pollack").to_dict()
+    del old["weight_decay_order"]  # a run saved before the field existed
+    assert TrainConfig.from_dict(old).weight_decay_order == "after"
+    for kw, msg in (({"rule": "rbp", "weight_decay_order": "before"}, "weight-decay-order"),
+                    ({"rule": "kolen-pollack", "weight_decay_order": "sideways"}, "weight-decay-order"),
+                    ({"rule": "bp", "output": "sigmoidal"}, "output")):
+        with pytest.raises(InputError, match=msg):
+            TrainConfig(dataset="teacher", **kw)
+    from linrbp.cli import main
+    assert main(["train", "--rule", "usf", "--weight-decay-order", "before", "--dataset", "teacher"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "weight-decay-order" in err[0]
+
+
+def test_the_documentation_example_runs():
+    import re
+    from pathlib import Path
+    text = (Path(__file__).parent.parent / "docs" / "trainer-library.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) == 2
+    env = {}
+    exec("\n".join(blocks), env)
+    net, u, X, T = env["net"], env["u"], env["X"], env["T"]
+    # the example's network is RBP with the given C_1: check its first update by hand
+    A, b, C = env["A"], env["b"], env["C"]
+    O1 = np.tanh(A[0] @ X + b[0][:, None])
+    S2 = A[1] @ O1 + b[1][:, None]
+    P = np.exp(S2 - S2.max(axis=0)) / np.exp(S2 - S2.max(axis=0)).sum(axis=0)
+    d1 = (1 - O1 ** 2) * (C[0] @ (T - P))
+    assert np.allclose(u.dA[0], 0.1 * d1 @ X.T / X.shape[1], rtol=1e-13, atol=1e-16)
+    assert set(env["angles"]) >= {"update_vs_bp", "feedback_vs_forward"}
