@@ -18,7 +18,7 @@ from ._feedback import DISTRIBUTIONS, RESAMPLING, FeedbackProvider, draw_feedbac
 from ._network import Network
 from ._quantise import ERROR_ALPHA, UPDATE_ALPHA, quantise, quantiser_levels
 from ._train import one_hot, prepare, train
-from . import _family_feedback, _kickback, _target_prop  # noqa: F401  (register the family's networks)
+from . import _build  # noqa: F401  (imports the family's modules: their networks register with Network)
 
 __all__ = [
     "ACTIVATIONS", "DISTRIBUTIONS", "Dataset", "FAMILY", "FamilyRule", "ERROR_ALPHA", "EXPERIMENTS", "FeedbackProvider",

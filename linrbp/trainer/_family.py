@@ -15,10 +15,10 @@ Defaults of each rule's own hyper-parameters are data (``defaults``), recorded i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from ..core._errors import InputError
-from ._network import Network
 
-__all__ = ["FamilyRule", "FAMILY", "family_help", "family_rule", "family_variants", "make_network", "validate_family"]
+from ..core._errors import InputError
+
+__all__ = ["FamilyRule", "FAMILY", "family_help", "family_rule", "family_variants", "validate_family", "weight_decay"]
 
 
 @dataclass(frozen=True)
@@ -146,11 +146,3 @@ def weight_decay(cfg) -> float:
         return float(cfg.weight_decay)
     r = FAMILY.get(cfg.rule)
     return float(r.defaults.get("weight_decay", 0.0)) if r else 0.0
-
-
-def make_network(cfg, n_in: int, n_out: int, device: str | None = None, **inject):
-    """``Network(cfg, n_in, n_out, device, **inject)``: the network of ``cfg.rule``.
-
-    ``device`` (torch, optional) is for the rules of EXPERIMENTS.md; the family runs on numpy.
-    """
-    return Network(cfg, n_in, n_out, device, **inject)

@@ -13,9 +13,9 @@ quantisation and learning-channel dropout via ``transform``) and the updates fro
 
 from __future__ import annotations
 
-import numpy as np
-
 from typing import NamedTuple
+
+import numpy as np
 
 from ..core._errors import InputError
 from ..core._rules import RULES, backward_signals, get_rule, updates
