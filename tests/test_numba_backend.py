@@ -159,7 +159,7 @@ def test_the_backend_can_fail_with_a_broken_tableau(monkeypatch, tmp_path):
     """The agreement tests can fail: a kernel generated from perturbed 8th-order weights
     leaves the matrix-exponential solution by more than the tolerance."""
     needs_numba()
-    import linrbp.integration._integrate as integ
+    import linrbp.integration._dop853 as integ
     import linrbp.integration._numba_backend as nb
     monkeypatch.setattr(integ, "_B", integ._B * (1 + 1e-6))
     monkeypatch.setattr(nb, "_SOURCE_HASH", "broken-tableau")

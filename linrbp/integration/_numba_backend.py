@@ -1,7 +1,7 @@
 """Optional compiled backend of :func:`linrbp.integrate_batch` (``backend="numba"``).
 
 The same method as the numpy path, one trajectory at a time in compiled code: scipy's DOP853
-tableau (read from :mod:`linrbp.integration._integrate`, which reads it from scipy), the same
+tableau (read from :mod:`linrbp.integration._dop853`, which reads it from scipy), the same
 starting step, error norm, step control and event tests (in the same order, so the statuses
 agree and the states agree to rounding), and :class:`~linrbp.LinearSystem`'s generated field,
 the straight-line statements that :func:`linrbp.core._field._compile_field` derives from the
@@ -62,9 +62,9 @@ def cache_dir() -> Path:
 def _source_hash() -> str:
     """Hash of the modules the kernel is generated from (the rule, the field, the stats, this)."""
     from ..core import _field, _rules, _stats
-    from . import _integrate
+    from . import _dop853, _integrate
     h = hashlib.sha256(str(_TEMPLATE_VERSION).encode())
-    for mod in (_rules, _stats, _field, _integrate, sys.modules[__name__]):
+    for mod in (_rules, _stats, _field, _dop853, _integrate, sys.modules[__name__]):
         h.update(Path(mod.__file__).read_bytes())
     return h.hexdigest()
 
@@ -90,7 +90,7 @@ def _coefficient_sum(coefficients, stages, index) -> str:
 
 def generate_source(system, unroll: bool | None = None, inline: bool = False) -> str:
     """The kernel module's source for ``system`` (see the module docstring)."""
-    from . import _integrate as core
+    from . import _dop853 as core
 
     fn = system._compiled_field()
     if fn is None or not hasattr(fn, "statements"):
@@ -164,7 +164,7 @@ _STAGE_LOOP = """\
                         acc += COEF[q] * K[COL[q], i]
                     yn[i] = y[i] + hh * acc"""
 
-# The per-trajectory loop: a transcription of _integrate._work_loop, _initial_step,
+# The per-trajectory loop: a transcription of _integrate._work_loop and _dop853's _initial_step,
 # _step_control and _event_codes for one column, operation for operation.
 _KERNEL = '''
 N = {N}
@@ -238,7 +238,7 @@ def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,
                 e5 += a5 * a5
                 e3 += a3 * a3
             y_norm = amax_abs(yn)
-            # Step control (scipy's DOP853 rules, as _integrate._step_control).
+            # Step control (scipy's DOP853 rules, as _dop853._step_control).
             denom = e5 + 0.01 * e3
             if denom > 0:
                 err_norm = abs(hh) * e5 / math.sqrt(denom * N)
@@ -268,7 +268,7 @@ def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,
                 t = t + hh
                 steps += 1
             f_norm = amax_abs(K[0])
-            # Events (as _integrate._event_codes).
+            # Events (as _dop853._event_codes).
             if accept:
                 if y_norm > bound:
                     status = {DIVERGED}
