@@ -17,6 +17,7 @@ from scipy.linalg import expm
 import linrbp
 from linrbp import DataStats, LinearSystem, feedback_shapes, integrate_batch
 from linrbp.benchmarks import _bench
+from linrbp.integration._integrate import STATUSES
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -187,7 +188,7 @@ def test_per_start_parameters_equal_separate_systems():
         one = LinearSystem.create([1, 1, 1], "rbp", DataStats.from_matrices([[beta]], [[alpha]]),
                                   feedback=[[[c1]]])
         ref = integrate_batch(one, Y0[i:i + 1], 1e4, backend="numba", rtol=1e-10, atol=1e-12)
-        assert ref.status[0] == linrbp.integration._integrate.STATUSES[code[i] - 1]
+        assert ref.status[0] == STATUSES[code[i] - 1]
         assert ref.t_end[0] == t_end[i] and ref.n_steps[0] == steps[i]
         assert np.array_equal(ref.y[0], y[i])
 

@@ -397,7 +397,7 @@ def bench_integrate(n_starts: int = 100_000, n_loop: int = 200, seed: int = 0,
     if peers:
         from ._peers import bench_peers, heterogeneous_chain111
         prng = np.random.default_rng([seed, 1])
-        first = heterogeneous_chain111(prng, int(n_starts)) if draw == "per-start" else cases[0]
+        first = heterogeneous_chain111(prng, int(n_starts), chain111_limits) if draw == "per-start" else cases[0]
         out["peers"] = bench_peers([first, cases[1], cases[2]], RTOL, ATOL, CONV_TOL, T_MAX)
         out["peers"]["draw"] = draw
         out["peers"]["seed"] = [seed, 1]

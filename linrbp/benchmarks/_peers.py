@@ -35,9 +35,10 @@ def _installed(name):
     return importlib.util.find_spec(name) is not None
 
 
-def heterogeneous_chain111(rng, B):
+def heterogeneous_chain111(rng, B, limits):
     """chain111 starts with (alpha, beta, c1) drawn per start, from the same ranges as the
-    per-system draw of :func:`linrbp.benchmarks._bench._chain111`."""
+    per-system draw of :func:`linrbp.benchmarks._bench._chain111`; ``limits`` is its
+    vectorised closed form (``_bench.chain111_limits``)."""
     alpha = rng.uniform(0.5, 2.0, B) * rng.choice([-1, 1], B)
     beta = rng.uniform(0.5, 2.0, B)
     c1 = rng.uniform(0.3, 1.5, B) * rng.choice([-1, 1], B)
@@ -47,8 +48,7 @@ def heterogeneous_chain111(rng, B):
     params = np.stack([beta, alpha, c1], axis=1)  # (S_II, S_TI, C), _field_parameters' order
 
     def error(Y0s, Y, idx=slice(None)):
-        from ._bench import chain111_limits
-        return np.max(np.abs(Y - chain111_limits(alpha[idx], beta[idx], c1[idx], Y0s)), axis=1)
+        return np.max(np.abs(Y - limits(alpha[idx], beta[idx], c1[idx], Y0s)), axis=1)
 
     return {"name": "chain111", "system": system, "starts": Y0, "field_params": params, "error": error,
             "draw": "per-start"}

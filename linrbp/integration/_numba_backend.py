@@ -60,12 +60,14 @@ def cache_dir() -> Path:
 
 
 def _source_hash() -> str:
-    """Hash of the modules the kernel is generated from (the rule, the field, the stats, this)."""
-    from ..core import _field, _rules, _stats
-    from . import _dop853, _integrate
+    """Hash of the sources the kernel is generated from (the rule, the stats, the field, the
+    tableau and step rules, this module), read as files (importing them here would be a cycle)."""
+    here = Path(__file__).resolve().parent
+    files = [here.parent / "core" / f for f in ("_rules.py", "_stats.py", "_field.py")]
+    files += [here / f for f in ("_dop853.py", "_integrate.py", "_numba_backend.py")]
     h = hashlib.sha256(str(_TEMPLATE_VERSION).encode())
-    for mod in (_rules, _stats, _field, _dop853, _integrate, sys.modules[__name__]):
-        h.update(Path(mod.__file__).read_bytes())
+    for path in files:
+        h.update(path.read_bytes())
     return h.hexdigest()
 
 
