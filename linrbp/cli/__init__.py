@@ -66,8 +66,9 @@ def main(argv=None) -> int:
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
         print(f"linrbp {args.command}: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"linrbp {args.command}: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM; a sweep says what it kept
+        detail = f": {exc}" if str(exc) else ""
+        print(f"linrbp {args.command}: interrupted{detail}", file=sys.stderr)
         return 130
 
 
