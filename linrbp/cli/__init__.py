@@ -7,7 +7,9 @@ through) ends with one line on stderr and exit status 2.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from importlib import import_module
 
 from .. import __version__
@@ -56,6 +58,7 @@ def main(argv=None) -> int:
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2
+    previous = _sigterm_as_ctrl_c()
     try:
         return int(args.func(args) or 0)
     except (InputError, ValueError) as exc:
@@ -70,6 +73,20 @@ def main(argv=None) -> int:
         detail = f": {exc}" if str(exc) else ""
         print(f"linrbp {args.command}: interrupted{detail}", file=sys.stderr)
         return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _sigterm_as_ctrl_c():
+    """SIGTERM stops a command like Ctrl-C (KeyboardInterrupt: keep what is done, exit 130)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt()
+
+    return signal.signal(signal.SIGTERM, handler)
 
 
 if __name__ == "__main__":

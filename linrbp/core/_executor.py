@@ -238,7 +238,7 @@ def _dask_client(scheduler: str, workers: int | None):
     if scheduler == "local":
         n = workers or (os.cpu_count() or 1)
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+                               dashboard_address=":0", silence_logs=logging.ERROR)
         client = Client(cluster)
         name = f"a local Dask cluster ({n} worker processes)"
     else:
