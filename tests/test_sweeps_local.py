@@ -131,3 +131,28 @@ def test_a_pool_worker_killed_with_9_loses_nothing(tmp_path, serial_probe):
     stdout, err = p.communicate(timeout=300)
     assert p.returncode == 0, err
     assert records(out, "*-seed*.json") == serial_probe
+
+
+def test_integrate_batch_in_chunks_on_a_process_pool_gives_the_serial_bits():
+    import concurrent.futures as cf
+
+    import numpy as np
+
+    from linrbp.core._executor import SerialExecutor
+    from linrbp.integration._integrate import integrate_batch
+    from linrbp.plots._plots import chain111_system
+
+    system = chain111_system(1.0, 1.0, -1.0)
+    Y0 = np.random.default_rng(5).uniform(-3, 3, (700, 2))
+    serial = integrate_batch(system, Y0, 300.0, executor=SerialExecutor(), chunk=150)
+    with cf.ProcessPoolExecutor(2) as pool:
+        pooled = integrate_batch(system, Y0, 300.0, executor=pool, chunk=150)
+    assert pooled.info["chunks"] == 5 and pooled.info["executor"] == "the given ProcessPoolExecutor"
+    for field in ("status", "t_end", "y", "n_steps"):
+        assert np.array_equal(getattr(pooled, field), getattr(serial, field)), field
+    # the chunks are integrate_batch itself: the same answers as one batch, to rounding
+    whole = integrate_batch(system, Y0, 300.0, workers=1)
+    assert np.array_equal(whole.status, serial.status)
+    assert np.max(np.abs(whole.y - serial.y)) < 1e-12
+    with pytest.raises(InputError, match="chunk"):
+        integrate_batch(system, Y0, 300.0, chunk=10)

@@ -37,7 +37,7 @@ def _timed(fn):
 def bench_sweeps(workers: int = 2, quick: bool = False, seed: int = 0, claims=None,
                  probe_seeds: int | None = None) -> dict:
     """Seconds of verify and probe, serial and on ``workers`` local processes; the ratios."""
-    from ..cli._verify import verify
+    from ..claims._run import verify
     from ..sweeps._probe import DEFAULT_SHAPES, probe_sweep
 
     workers = check_workers(workers)

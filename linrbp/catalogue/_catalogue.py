@@ -22,8 +22,8 @@ import numpy as np
 
 from ..core._errors import InputError
 
-__all__ = ["Check", "Claim", "Evidence", "CLAIMS", "register", "get_claims", "run_claim", "check_rng",
-           "run_check", "run_check_by_name", "claim_record", "evidence_from_dict"]
+__all__ = ["Check", "Claim", "Evidence", "CLAIMS", "register", "run_claim", "check_rng",
+           "run_check", "claim_record", "evidence_from_dict"]
 
 
 @dataclass
@@ -122,21 +122,6 @@ def register(claim: Claim) -> Claim:
     return claim
 
 
-def get_claims(ids: Iterable[str] | None = None) -> list[Claim]:
-    """Claims by ID in catalogue order (all when ``ids`` is None); InputError for unknown IDs."""
-    from .. import claims  # noqa: F401  (importing the package registers every claim)
-
-    if ids is None:
-        return list(CLAIMS.values())
-    ids = [i.strip() for i in ids if i.strip()]
-    unknown = [i for i in ids if i not in CLAIMS]
-    if unknown:
-        raise InputError(
-            f"only: unknown claim ID {', '.join(unknown)} (known: {', '.join(CLAIMS)})"
-        )
-    return [CLAIMS[i] for i in CLAIMS if i in ids]
-
-
 def check_rng(seed: int, claim_id: str, check: str | int) -> np.random.Generator:
     """The generator of one check (by name; an integer stream number is also accepted)."""
     key = check if isinstance(check, int) else zlib.crc32(check.encode())
@@ -151,12 +136,6 @@ def run_check(claim: Claim, chk: Check, samples: int | None = None, seed: int = 
     except Exception as exc:
         return Evidence(chk.name, math.inf, chk.tolerance, 0, 0.0, chk.kind, None,
                         traceback.format_exc(limit=3), f"{exc.__class__.__name__}: {exc}")
-
-
-def run_check_by_name(claim_id: str, check: str, samples: int | None = None, seed: int = 0) -> Evidence:
-    """:func:`run_check` by IDs (a task any worker process can run: only strings travel)."""
-    claim = get_claims([claim_id])[0]
-    return run_check(claim, claim.check(check), samples, seed)
 
 
 def claim_record(claim: Claim, evidence: Sequence[Evidence], seconds: float) -> dict:

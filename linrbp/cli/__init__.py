@@ -12,7 +12,7 @@ import sys
 import threading
 from importlib import import_module
 
-from .. import __version__
+from ..core._version import __version__
 from ..core._errors import InputError
 
 # name -> module providing add_parser(subparsers); imported lazily so `linrbp --help` is fast.

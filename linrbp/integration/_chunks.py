@@ -17,14 +17,16 @@ from ..core._executor import Interrupted, Task, run_tasks
 DEFAULT_CHUNK = 8192
 
 
-def _chunk_task(fun, Y, t_max, kwargs):
-    from ._integrate import integrate_batch
+def _chunk_task(integrate_batch, fun, Y, t_max, kwargs):
     return integrate_batch(fun, Y, t_max, **kwargs)
 
 
-def integrate_chunked(fun, Y, t_max, executor, chunk, progress, kwargs):
-    """``Y`` (B, n) checked, ``t_max`` (B,) checked; an IntegrationResult."""
-    from ._integrate import IntegrationResult
+def integrate_chunked(integrate_batch, result_class, fun, Y, t_max, executor, chunk, progress, kwargs):
+    """``Y`` (B, n) checked, ``t_max`` (B,) checked; a ``result_class`` (IntegrationResult).
+
+    ``integrate_batch`` and ``result_class`` come from the caller (the module that defines
+    them), so this module imports neither."""
+    IntegrationResult = result_class
 
     if chunk is None:
         chunk = DEFAULT_CHUNK
@@ -32,7 +34,7 @@ def integrate_chunked(fun, Y, t_max, executor, chunk, progress, kwargs):
         raise InputError(f"chunk: must be a positive integer, got {chunk!r}")
     B = len(Y)
     bounds = [(i, min(i + int(chunk), B)) for i in range(0, B, int(chunk))]
-    tasks = [Task(f"starts {i}..{j - 1}", _chunk_task, (fun, Y[i:j], t_max[i:j], kwargs),
+    tasks = [Task(f"starts {i}..{j - 1}", _chunk_task, (integrate_batch, fun, Y[i:j], t_max[i:j], kwargs),
                   f"{j - i} starts") for i, j in bounds]
     parts: dict[str, object] = {}
     done = [0]
