@@ -47,7 +47,7 @@ def test_probe_records_are_the_same_on_every_route(cluster, tmp_path, capsys):
         assert main(["probe", "--shapes", "2x2x2,3x2x4", "--seeds", "2", "--t-max", "1e5",
                      "--out", str(out), *opts]) == 0
         got[name] = records(out, "*-seed*.json"), records(out / "instances")
-    assert "on the Dask scheduler at " + cluster.address in capsys.readouterr().out
+    assert "executor: the Dask scheduler at " + cluster.address in capsys.readouterr().out
     assert len(got["serial"][0]) == 4 and len(got["serial"][1]) == 4
     for name in got:
         assert got[name] == got["serial"], name

@@ -61,7 +61,7 @@ def test_worker_counts(capsys):
     assert len(err) == 1 and f"at most {max_local_workers()}" in err[0] and "--scheduler" in err[0]
     # never more processes than tasks, and the header says so
     assert main(["probe", "--shapes", "2x2x2", "--seeds", "1", "--workers", "5", "--t-max", "0.5"]) == 0
-    assert "on 1 local process (capped at the 1 tasks)" in capsys.readouterr().out
+    assert "executor: serial (this process) (--workers 5 capped at the number of tasks, 1)" in capsys.readouterr().out
 
 
 def test_scheduler_without_dask_exits_2_with_one_line():

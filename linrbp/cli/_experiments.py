@@ -40,7 +40,7 @@ def run(args) -> int:
         base["limit_train"] = args.limit_train
     only = [s for s in args.only.split(",") if s] if args.only else None
     workers, scheduler, where = executor_settings(args, None)
-    print(f"linrbp experiments {args.name}: {args.seeds} seed(s), on {where}", flush=True)
+    print(f"linrbp experiments {args.name}: {args.seeds} seed(s), executor: {where}", flush=True)
     summary = run_experiments(args.name, args.seeds, args.out, args.quick, base, only,
                               progress=False if args.no_progress else None, workers=workers,
                               device=args.device, scheduler=scheduler)

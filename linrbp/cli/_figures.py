@@ -89,7 +89,7 @@ def run(args) -> int:
     workers, scheduler, where = executor_settings(args, None)
     out.mkdir(parents=True, exist_ok=True)
     print(f"linrbp figures: seed {args.seed}, format {args.format}, into {out}/"
-          + (f"; basin map on {where}" if "basin-map" in names else ""), flush=True)
+          + (f"; basin map executor: {where}" if "basin-map" in names else ""), flush=True)
     failed = []
     bar = progress_bar(len(names), desc="figures", unit="fig")
     for name in names:

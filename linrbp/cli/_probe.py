@@ -47,7 +47,7 @@ def run(args) -> int:
     n = len(shapes) * args.seeds
     workers, scheduler, where = executor_settings(args, n)
     print(f"linrbp probe: {len(shapes)} shapes x {args.seeds} seeds = {n} instances, base seed "
-          f"{args.seed}, on {where}" + (f", records in {args.out}" if args.out else ""), flush=True)
+          f"{args.seed}, executor: {where}" + (f", records in {args.out}" if args.out else ""), flush=True)
     summary = probe_sweep(shapes, args.seeds, base_seed=args.seed, workers=workers,
                           out=args.out, t_max=t_max, scheduler=scheduler)
     head = (f"{'shape':<9} {'inst':>4} {'conv':>4} {'indiv':>5} {'max C1P err':>11} "

@@ -54,7 +54,7 @@ def run(args) -> int:
     workers, scheduler, where = executor_settings(args, n_checks)
     previous = _previous(args.json, args.seed, args.samples) if args.json else None
     print(f"linrbp verify: {len(claims)} claims, {n_checks} checks, seed {args.seed}"
-          + (f", {args.samples} samples per check" if args.samples else "") + f", on {where}"
+          + (f", {args.samples} samples per check" if args.samples else "") + f", executor: {where}"
           + (f"; resuming the interrupted report {args.json}" if previous else ""), flush=True)
 
     def keep(partial):

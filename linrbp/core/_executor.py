@@ -290,8 +290,8 @@ def describe_executor(n_tasks: int | None, workers: int = 1, scheduler: str | No
     w = check_workers(workers)
     if n_tasks is not None:
         w = min(w, max(1, n_tasks))
-    note = f" (capped at the {n_tasks} tasks)" if w < workers else ""
-    return "serial" if w == 1 and not note else f"{w} local process{'es' if w > 1 else ''}{note}"
+    note = f" (--workers {workers} capped at the number of tasks, {n_tasks})" if w < workers else ""
+    return ("serial (this process)" if w == 1 else f"{w} local processes") + note
 
 
 # -- progress ------------------------------------------------------------------------------
