@@ -15,7 +15,7 @@ from ..core._executor import check_workers
 
 __all__ = ["bench_sweeps", "QUICK_CLAIMS", "QUICK_SHAPES"]
 
-QUICK_CLAIMS = ("chain111", "poly1d")
+QUICK_CLAIMS = ("chain111", "wide1N1")
 QUICK_SHAPES = ((2, 2, 2), (3, 2, 4))
 
 
