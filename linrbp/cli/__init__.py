@@ -26,6 +26,7 @@ COMMANDS = {
     "train": "linrbp.cli._train",
     "experiments": "linrbp.cli._experiments",
     "bench": "linrbp.cli._bench",
+    "docs": "linrbp.cli._docs",
 }
 
 
