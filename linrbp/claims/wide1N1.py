@@ -110,7 +110,7 @@ CLAIM = register(Claim(
         Check("pdot-and-fixed-set", 1e-12, wide_instance, error=pdot_error, samples=40, strategy=_strategy),
         Check("cubic-leading-coefficient", 1e-12, wide_instance, error=leading_error, samples=40,
               strategy=_strategy),
-        Check("rbp-equals-srbp", 0.0, wide_instance, errors=rule_errors, samples=20, strategy=_strategy),
+        Check("consistency: rbp-equals-srbp (one backward step, same code)", 0.0, wide_instance, errors=rule_errors, samples=20, strategy=_strategy),
     ],
 ))
 
