@@ -31,11 +31,12 @@ DRIFT_TOL = 1e-9
 IDENTITY_TOL = 1e-12
 
 
-def random_spd(rng, n, lo=0.5, hi=2.0) -> np.ndarray:
-    """Q diag(d) Q^T with Q Haar-orthogonal and d uniform in [lo, hi]."""
+def random_spd(rng, n, lo=0.1, hi=5.0) -> np.ndarray:
+    """Q diag(d) Q^T with Q Haar-orthogonal and d log-uniform in [lo, hi] (condition numbers
+    up to hi/lo = 50 by default; lo = 0 draws d uniform in [0, hi], singular matrices allowed)."""
     Q, R = np.linalg.qr(rng.normal(size=(n, n)))
     Q = Q * np.sign(np.diag(R))
-    d = rng.uniform(lo, hi, size=n)
+    d = rng.uniform(lo, hi, size=n) if lo <= 0 else np.exp(rng.uniform(np.log(lo), np.log(hi), size=n))
     S = (Q * d) @ Q.T
     return 0.5 * (S + S.T)
 

@@ -72,7 +72,10 @@ def pdot_error(i) -> float:
     rhs = e * float(np.sum(a * a + c * b))
     err = abs(lhs - rhs) / max(abs(e) * float(np.sum(a * a + np.abs(c * b))), 1e-300)
     pa, pb = _lim(i)
-    return max(err, abs(i["beta"] * float(pa @ pb) - i["alpha"]) / abs(i["alpha"]))
+    # P = sum_i a_i b_i is a sum whose terms can be far larger than alpha/beta: its rounding is
+    # eps times beta sum |a_i b_i|, which sets the scale with |alpha|.
+    scale = max(abs(i["alpha"]), i["beta"] * float(np.sum(np.abs(pa * pb))))
+    return max(err, abs(i["beta"] * float(pa @ pb) - i["alpha"]) / scale)
 
 
 def leading_error(i) -> float:

@@ -88,12 +88,13 @@ def chain_instance(rng, depth=None, rule=None) -> dict:
     """{"depth", "rule", "alpha", "beta", "feedback", "weights"} for depth 2..7, srbp or rbp."""
     L = int(depth or rng.integers(2, 8))
     rule = str(rule or rng.choice(["srbp", "rbp"]))
-    lo, hi = (0.1, 5.0) if rule == "srbp" else (0.5, 2.0)
+    # RBP's SRBP-form feedback is a product of up to 6 drawn values, so its draw is narrower.
+    lo, hi = (0.02, 10.0) if rule == "srbp" else (0.2, 5.0)
     return {
         "depth": L, "rule": rule,
-        "alpha": float(signed(rng, 0.1, 5.0)), "beta": positive(rng, 0.2, 5.0),
+        "alpha": float(signed(rng, 0.05, 10.0)), "beta": positive(rng, 0.05, 10.0),
         "feedback": [float(v) for v in signed(rng, lo, hi, size=L - 1)],
-        "weights": [float(v) for v in signed(rng, 0.2, 3.0, size=L)],
+        "weights": [float(v) for v in signed(rng, 0.05, 4.0, size=L)],
     }
 
 
@@ -101,10 +102,10 @@ def wide_instance(rng, width=None) -> dict:
     """{"alpha", "beta", "c", "a", "b"} for A[1,N,1], N = 1..6."""
     N = int(width or rng.integers(1, 7))
     return {
-        "width": N, "alpha": float(signed(rng, 0.1, 5.0)), "beta": positive(rng, 0.2, 5.0),
-        "c": [float(v) for v in signed(rng, 0.1, 5.0, size=N)],
-        "a": [float(v) for v in signed(rng, 0.05, 3.0, size=N)],
-        "b": [float(v) for v in signed(rng, 0.05, 3.0, size=N)],
+        "width": N, "alpha": float(signed(rng, 0.05, 10.0)), "beta": positive(rng, 0.05, 10.0),
+        "c": [float(v) for v in signed(rng, 0.02, 10.0, size=N)],
+        "a": [float(v) for v in signed(rng, 0.02, 4.0, size=N)],
+        "b": [float(v) for v in signed(rng, 0.02, 4.0, size=N)],
     }
 
 
