@@ -20,12 +20,17 @@ def add_parser(sub):
     p.add_argument("system", metavar="SYSTEM", help="chain, wide or nonlinear")
     p.add_argument("--depth", type=int, default=2, metavar="L", help="chain depth (default 2, at most 7)")
     p.add_argument("--width", type=int, default=2, metavar="N", help="hidden width of wide (default 2)")
-    p.add_argument("--rule", default="srbp", help="bp, rbp, srbp, arbp or asrbp (default srbp)")
+    p.add_argument("--rule", default="srbp",
+                   help="any registered rule: bp, rbp, srbp, arbp, asrbp, kolen-pollack, weight-mirror, "
+                   "sign-symmetry, usf, top-only, or one from --rules (default srbp); nonzero "
+                   "parameters appear as symbols (lambda, kappa)")
     p.add_argument("--power", default=None, metavar="MU",
                    help="nonlinear: the power mu (default: a symbol)")
     p.add_argument("--no-fprime", action="store_true",
                    help="nonlinear: omit the derivative f' from the backward signal")
     p.add_argument("--latex", action="store_true", help="print LaTeX instead of text")
+    from ._rule_files import add_rules_option
+    add_rules_option(p)
     p.set_defaults(func=run)
 
 
@@ -80,6 +85,9 @@ def _latex_name(n: str) -> str:
 
 def run(args) -> int:
     from ..symbolic._describe import derive_system
+    from ._rule_files import load_rule_files
+
+    load_rule_files(args.rules)
 
     if args.system not in ("chain", "wide", "nonlinear"):
         raise InputError(f"system: unknown system {args.system!r} (expected chain, wide or nonlinear)")

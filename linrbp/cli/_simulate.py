@@ -16,7 +16,7 @@ def add_parser(sub):
         help="integrate an instance file until convergence, divergence or t_max",
         description="Integrate the averaged learning dynamics of the linear network described by "
         "an instance file (JSON: layers, rule, sigma_ii, sigma_ti, feedback, weights, optional "
-        "t_max) until the vector field is negligible (converged), the weights pass a bound "
+        "t_max, the rule's parameters such as weight_decay; docs/rules.md) until the vector field is negligible (converged), the weights pass a bound "
         "(diverged) or t reaches t_max (time-limit), and print a summary. With --json, write "
         "status, t_end, weights, feedback, product, excess_loss and the closed-form 'predicted' "
         "limit where one is known.",
@@ -27,6 +27,8 @@ def add_parser(sub):
     p.add_argument("--method", choices=["scipy", "batched"], default="scipy",
                    help="scipy solve_ivp DOP853 with events (default) or linrbp's batched integrator")
     p.add_argument("--json", metavar="OUT", help="write the result as JSON to OUT")
+    from ._rule_files import add_rules_option
+    add_rules_option(p)
     p.set_defaults(func=run)
 
 
@@ -36,6 +38,9 @@ def _fmt(M) -> str:
 
 
 def run(args) -> int:
+    from ._rule_files import load_rule_files
+
+    load_rule_files(args.rules)
     inst = load_instance(args.file)
     t_max = check_t_max(args.t_max) if args.t_max is not None else None
     out = simulate(inst, t_max, method=args.method)

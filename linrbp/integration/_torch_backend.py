@@ -39,7 +39,12 @@ def default_device() -> str:
 
 
 class _TorchUfuncs:
-    """The two numpy calls the generated field makes (``np.multiply``/``np.add`` with out=)."""
+    """The numpy calls the generated field makes (``np.multiply``/``np.add`` with out=, and
+    ``np.sign`` for the piecewise-polynomial rules such as sign-symmetry)."""
+
+    @staticmethod
+    def sign(a):
+        return a.sign() if hasattr(a, "sign") else float((a > 0) - (a < 0))
 
     @staticmethod
     def _into(value, out):

@@ -17,6 +17,7 @@ from ._backend import NumpyBackend, get_backend, to_host
 from ._config import TrainConfig
 from ._feedback import FeedbackProvider
 from ._quantise import ERROR_ALPHA, UPDATE_ALPHA, quantise
+from ._rule_terms import add_drifts, trainer_rule
 
 __all__ = ["Network", "activate", "derivative_from_output"]
 
@@ -68,7 +69,7 @@ class Network:
             raise InputError("device: per-synapse feedback runs on the numpy backend only")
         self.layers = (n_in,) + tuple(cfg.hidden) + (n_out,)
         self.L = len(self.layers) - 1
-        self.rule = get_rule(cfg.base_rule)
+        self.rule = trainer_rule(cfg, self.layers)
         init, fb_rng, self.drop_rng, self.shuffle_rng = (
             np.random.default_rng(s) for s in np.random.SeedSequence(cfg.seed).spawn(4))
         self.weights = []
@@ -193,7 +194,8 @@ class Network:
         else:
             As, dC = updates(rule, deltas, O)
             dA = [a * inv if h in trained else None for h, a in enumerate(As)]
-            dC = [c * inv for c in dC]
+            dC = [c * inv if c is not None else None for c in dC]
+            dA, dC = add_drifts(rule, dA, dC, self.weights, self.feedback, trained)  # W_h, D_h
         if self.biases is not None:
             for h in trained:
                 if deltas[h].ndim == 2:
