@@ -223,13 +223,16 @@ class Rule:
             new[key] = known[key].check(v, self.name)
         return replace(self, values=tuple(sorted(new.items())))
 
-    def symbolic(self) -> "Rule":
-        """This rule with every parameter a sympy symbol (its THEORY.md name), for derivations."""
+    def symbolic(self, *names: str) -> "Rule":
+        """This rule with the named parameters (default: all) as sympy symbols (their THEORY.md
+        names: lambda, kappa, ...), for derivations; the others keep their values."""
         import sympy
 
-        return replace(self, values=tuple(
-            (p.name, sympy.Symbol(p.symbol or p.name, nonnegative=p.minimum >= 0, real=True))
-            for p in self.parameters))
+        names = names or self.parameter_names
+        self.with_parameters(**{n: 0 for n in names if n not in self.parameter_names})  # names them
+        sym = {p.name: sympy.Symbol(p.symbol or p.name, nonnegative=p.minimum >= 0, real=True)
+               for p in self.parameters if p.name in names}
+        return replace(self, values=tuple(sorted({**dict(self.values), **sym}.items())))
 
     def backward_matrix(self, h: int, A: list, C: list, p: dict | None = None):
         """B_h: the matrix that carries the source signal to hidden layer h (1-based)."""

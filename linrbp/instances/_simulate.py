@@ -20,7 +20,7 @@ def simulate(instance: Instance, t_max: float | None = None, *, method: str = "s
     """Integrate ``instance`` until convergence, divergence or t_max; the `simulate` record.
 
     Keys: status, t_end, weights, feedback, product, excess_loss, predicted (closed form or
-    None), plus layers, rule, t_max, method.
+    None), plus layers, rule, parameters (the rule's parameter values), t_max, method.
     """
     system = instance.system
     if t_max is None:
@@ -44,9 +44,10 @@ def simulate(instance: Instance, t_max: float | None = None, *, method: str = "s
         "feedback": [np.array(C) for C in feedback],
         "product": product,
         "excess_loss": excess,
-        "predicted": predict(instance),
+        "predicted": predict(instance, t_end=float(res.t_end[0])),
         "layers": list(system.layers),
         "rule": system.rule.name,
+        "parameters": system.rule.parameter_values,
         "t_max": float(t_max),
         "method": method,
     }
