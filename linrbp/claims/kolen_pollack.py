@@ -19,7 +19,6 @@ import sympy as sp
 
 from ..catalogue._catalogue import Check, Claim, register
 from ..instances._instance import parse_instance
-from ..instances._predict import register_predictor
 from ..integration._integrate import integrate
 from . import _matrix_tools as mt
 
@@ -84,24 +83,6 @@ def simulate_error(inst) -> float:
     return _relative(got, pred, max(float(np.abs(D).max()) for D in pred))
 
 
-@register_predictor
-def predict_kolen_pollack(instance, t_end=None):
-    """Kolen-Pollack: ``feedback_offset`` = e^{-lambda t_end} (C_h(0) - A_{h+1}(0)^T) per layer
-    (at t_end = None: the limit, 0 for lambda > 0). The weights' limit is not known: null."""
-    r = instance.system.rule
-    if r.name != ID:
-        return None
-    lam = float(r.parameter_values["weight_decay"])
-    D0 = offsets(instance.weights, instance.feedback)
-    if t_end is None:
-        D = [D * (0.0 if lam > 0 else 1.0) for D in D0]
-    else:
-        D = [np.exp(-lam * t_end) * D for D in D0]
-    return {"system": ID, "weights": None, "product": None, "feedback_offset": D,
-            "t": t_end, "weight_decay": lam,
-            "note": "C_h - A_(h+1)^T = e^(-lambda t) (C_h(0) - A_(h+1)(0)^T), exactly, for any data"}
-
-
 # -- the trainer ---------------------------------------------------------------------------------
 def trainer_instance(rng) -> dict:
     hidden = [int(n) for n in rng.integers(1, 5, size=int(rng.integers(1, 3)))]
@@ -114,7 +95,7 @@ def trainer_instance(rng) -> dict:
 
 def _net(inst, lr, activation="linear"):
     from ..trainer import TrainConfig
-    from ..trainer._family import make_network
+    from ..trainer._build import make_network
 
     X = np.asarray(inst["X"])
     Y = np.asarray(inst["Y"])

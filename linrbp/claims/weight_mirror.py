@@ -80,7 +80,7 @@ def trainer_instance(rng) -> dict:
 
 def _net(inst):
     from ..trainer import TrainConfig
-    from ..trainer._family import make_network
+    from ..trainer._build import make_network
 
     X, Y = np.asarray(inst["X"]), np.asarray(inst["Y"])
     cfg = TrainConfig(rule=ID, hidden=tuple(inst["hidden"]), activation="linear", output="linear",

@@ -30,17 +30,19 @@ def load_rule_files(paths) -> list[str]:
     added: list[str] = []
     for path in paths or []:
         before = dict(RULES)
-        if path.endswith(".py") or os.sep in path:
-            if not os.path.isfile(path):
-                raise InputError(f"rules: {path}: no such file")
-            name = f"_linrbp_user_rules_{abs(hash(os.path.abspath(path)))}"
-            spec = importlib.util.spec_from_file_location(name, path)
-            module = importlib.util.module_from_spec(spec)
-            run = lambda: spec.loader.exec_module(module)  # noqa: E731
-        else:
-            run = lambda: importlib.import_module(path)  # noqa: E731
         try:
-            run()
+            if path.endswith(".py") or os.sep in path:
+                if not os.path.isfile(path):
+                    raise InputError("no such file")
+                spec = importlib.util.spec_from_file_location(
+                    f"_linrbp_user_rules_{abs(hash(os.path.abspath(path)))}", path)
+            else:  # a module on the path: the same loading, found by name
+                spec = importlib.util.find_spec(path)
+                if spec is None:
+                    raise InputError("no such file or module")
+            module = importlib.util.module_from_spec(spec)
+            sys.modules.setdefault(spec.name, module)
+            spec.loader.exec_module(module)
         except InputError as exc:
             raise InputError(f"rules: {path}: {exc}") from None
         except SyntaxError as exc:
