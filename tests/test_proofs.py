@@ -83,3 +83,11 @@ def test_a_crashing_proof_is_a_failed_proof(monkeypatch):
     monkeypatch.setitem(proofs_lib.PROOFS, "saxe", boom)
     (pf,) = proofs_lib.run_proofs(["saxe"])
     assert not pf.ok and "broken premise" in pf.failures[0].detail
+
+
+def test_adaptive_feedback_proofs_fail_under_a_changed_premise():
+    from linrbp.proofs_lib import kolen_pollack, weight_mirror
+
+    assert kolen_pollack(sizes=([1, 1, 1],)).ok and weight_mirror(sizes=([1, 1, 1],)).ok
+    assert not kolen_pollack(sizes=([1, 1, 1],), rule="arbp").ok  # no decay: the offset stays
+    assert not weight_mirror(sizes=([1, 1, 1],), rule="arbp").ok  # error-driven feedback is no mirror

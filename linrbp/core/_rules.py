@@ -91,8 +91,10 @@ def _is_symbolic(v) -> bool:
 
 def nearest(word: str, choices) -> str:
     """' (did you mean X?)' for the closest of ``choices`` (difflib), else ''."""
-    m = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.5)
-    return f" (did you mean {m[0]!r}?)" if m else ""
+    choices = list(choices)
+    lower = {str(c).lower(): c for c in choices}
+    m = difflib.get_close_matches(str(word).lower(), list(lower), n=1, cutoff=0.5)
+    return f" (did you mean {lower[m[0]]!r}?)" if m else ""
 
 
 # -- parameters ------------------------------------------------------------------------------

@@ -83,6 +83,8 @@ def parse_instance(data: Any) -> Instance:
     if not isinstance(data, dict):
         raise InputError(f"instance: expected a JSON object, got {type(data).__name__}")
     named = data.get("rule")
+    if isinstance(named, str):
+        get_rule(named)  # an unknown rule is the first thing to say (its keys depend on it)
     _check_keys(data, RULES.get(named.lower()) if isinstance(named, str) else None)
     for key in ("layers", "rule", "sigma_ii", "sigma_ti", "weights"):
         if key not in data:
