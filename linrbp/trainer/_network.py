@@ -134,10 +134,12 @@ class Network:
 
     def __new__(cls, config=None, *args, **kwargs):
         rule = getattr(config, "rule", None)
-        if cls is Network and rule is not None and rule not in RULES and rule != "top-only":
-            sub = Network._family_classes.get(rule)
-            if sub is None:
-                raise InputError(f"rule: no network class is registered for rule {rule!r}")
+        # a family rule's own class first: kolen-pollack, weight-mirror, sign-symmetry and usf
+        # are also registered rules of the averaged world (linrbp.core._rules)
+        sub = Network._family_classes.get(rule) if cls is Network and rule is not None else None
+        if sub is None and cls is Network and rule is not None and rule not in RULES and rule != "top-only":
+            raise InputError(f"rule: no network class is registered for rule {rule!r}")
+        if sub is not None:
             device = args[2] if len(args) > 2 else kwargs.get("device")
             if device is not None:
                 raise InputError(f"device: rule {rule} runs on the numpy backend only "
