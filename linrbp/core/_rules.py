@@ -294,7 +294,7 @@ def _check_statement(rule: Rule) -> Rule:
 
 # instance-file keys a parameter may not shadow (linrbp.instances._instance.KEYS)
 _INSTANCE_KEYS = ("layers", "rule", "sigma_ii", "sigma_ti", "feedback", "weights", "t_max",
-                  "name", "reference", "note")
+                  "name", "reference", "note", "probe")
 
 
 # -- the built-in rules' pieces ---------------------------------------------------------------

@@ -33,7 +33,7 @@ from ..core._stats import DataStats, as_matrix
 __all__ = ["Instance", "load_instance", "parse_instance"]
 
 KEYS = ("layers", "rule", "sigma_ii", "sigma_ti", "feedback", "weights", "t_max")
-META_KEYS = ("name", "reference", "note")  # free text, kept in ``extra``
+META_KEYS = ("name", "reference", "note", "probe")  # free text (probe: linrbp probe's provenance), kept
 
 
 @dataclass
