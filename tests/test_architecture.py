@@ -34,6 +34,7 @@ LAYERS = [
     ["proof", "proofs", "proofs_lib"],  # proofs: the proofs/<id>.py scripts
     ["sweeps"],
     ["plots"],
+    ["report"],  # the HTML verification report (reads claims results, draws figures)
     ["benchmarks"],
     ["cli", "__main__"],
 ]
