@@ -56,6 +56,9 @@ def run(args) -> int:
     pred = out["predicted"]
     if pred is None:
         print("  predicted    (no closed form known for this instance)")
+    elif pred.get("product") is None and "feedback_offset" in pred:  # kolen-pollack: at t_end
+        for h, D in enumerate(pred["feedback_offset"], 1):
+            print(f"  predicted    {pred.get('system')}: C_{h} - A_{h + 1}^T = {_fmt(D)}")
     else:
         print(f"  predicted    {pred.get('system')}: P = {_fmt(pred.get('product'))}")
     if args.json:
