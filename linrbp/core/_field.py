@@ -145,6 +145,11 @@ class LinearSystem:
         E = self.stats.error(F[-1])
         return averaged_velocity(self.rule, weights, fb, E, F)
 
+    def __getstate__(self):
+        # The compiled field (generated code) is rebuilt where the system is unpickled, so a
+        # system travels to worker processes (integrate_batch(..., executor=...)).
+        return {k: v for k, v in self.__dict__.items() if k not in ("_compiled", "_parameters")}
+
     def __call__(self, y: np.ndarray) -> np.ndarray:
         """The vector field on flat state(s): shape (n_state,) or (batch, n_state)."""
         weights, fb = self.unpack(y)
