@@ -16,9 +16,14 @@ __all__ = ["predict", "register_predictor", "PREDICTORS"]
 PREDICTORS: list[Callable] = []
 
 
-def register_predictor(fn: Callable) -> Callable:
+def register_predictor(fn: Callable, *, first: bool = False) -> Callable:
+    """Add ``fn`` to the predictors, last (default) or, ``first=True``, ahead of the others
+    (for a predictor whose instances are a special case of an earlier one's: it knows more)."""
     if fn not in PREDICTORS:
-        PREDICTORS.append(fn)
+        if first:
+            PREDICTORS.insert(0, fn)
+        else:
+            PREDICTORS.append(fn)
     return fn
 
 
