@@ -34,5 +34,18 @@ def predict(instance) -> dict | None:
     for fn in PREDICTORS:
         out = fn(instance)
         if out is not None:
-            return out
+            return _with_case(instance, out)
     return None
+
+
+def _with_case(instance, out: dict) -> dict:
+    """RBP/SRBP answers from predictors that predate `rbp-limit` get its ``case``,
+    ``fixed_point`` and ``reason`` (the shapes-and-ranks classification of THEORY.md
+    section 10), so every such prediction says which case it is in."""
+    s = instance.system
+    if "case" in out or s.rule.name not in ("rbp", "srbp") or len(s.layers) < 3:
+        return out
+    from ..closed_forms._rbp_limit import limit_case
+
+    c = limit_case(s.layers, s.rule.name, s.stats.sigma_ii, s.stats.sigma_ti, instance.feedback)
+    return {**out, "case": c["case"], "fixed_point": c["fixed_point"], "reason": c["reason"]}
