@@ -10,7 +10,7 @@ from importlib import import_module
 MODULES = [
     "poly1d", "chain111", "chain", "wide1N1", "autoencoder", "single_hidden", "nonlinear",
     "structure", "autoencoder_general", "arbp_offset", "bp_balance", "saxe", "lillicrap",
-    "rbp_limit", "srbp_bottleneck", "rbp_modes",
+    "rbp_limit", "srbp_bottleneck", "rbp_modes", "sgd_ode",
 ]
 
 for _name in MODULES:

@@ -884,5 +884,7 @@ FIGURES: dict[str, FigureSpec] = {
                    True, ()),
         FigureSpec("rbp-modes", "A[N,N,N] mode strengths under RBP beside BP's Saxe sigmoids",
                    _lazy("rbp_modes_figure"), True, ("chain111_limit",)),
+        FigureSpec("sgd-ode", "SGD on Fashion-MNIST against the averaged ODE, two step sizes",
+                   _lazy("sgd_ode_figure"), True, ()),
     )
 }

@@ -66,3 +66,43 @@ def rbp_modes_figure(*, n=4, seed=0, t_max=8.0) -> Figure:
         ax.set_title(f"A[{len(s)},{len(s)},{len(s)}] under {rule.upper()}, same data and start")
         ax.legend(fontsize=8)
     return fig
+
+
+def sgd_ode_figure(*, seed=0, etas=(1e-3, 1e-4), rule="bp", T=0.32) -> Figure:
+    """`sgd-ode`: A[784,3,10] on the first 2000 Fashion-MNIST training images. Left: two entries
+    of the product P(t) (the largest at t = T and one more) along SGD paths with replacement,
+    two step sizes eta, 3 seeds each, against the ODE path (black). Right: |P_SGD - P_ODE|_F /
+    |P_ODE(T)|_F over time for the same runs."""
+    from ..claims import sgd_ode as S
+
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InputError(f"seed: expected a non-negative integer, got {seed!r}")
+    X, Y = S.fashion_data()
+    A1, A2, C1 = S._start(int(seed), X.shape[1], S.HIDDEN, Y.shape[1])
+    n = 64
+    times = np.linspace(0, T, n + 1)
+    ode = S.ode_products(X, Y, rule, A1, A2, C1, times)
+    scale = np.linalg.norm(ode[-1])
+    idx = np.unravel_index(np.argsort(np.abs(ode[-1]).ravel())[::-1][:2], ode[-1].shape)
+    fig, axes = _figure(1, 2, 13.0, 5.0)
+    for k, (i, j) in enumerate(zip(*idx)):
+        axes[0, 0].plot(times, ode[:, i, j], color="k", lw=2.2, label="ODE" if k == 0 else None)
+    for c, eta in enumerate(etas):
+        every = int(round(T / n / eta))
+        for s in range(3):
+            P = S.sgd_products(X, Y, rule, A1, A2, C1, eta, every * n, every, 1000 * int(seed) + s)
+            for k, (i, j) in enumerate(zip(*idx)):
+                axes[0, 0].plot(times, P[:, i, j], color=f"C{c}", lw=0.9, alpha=0.8,
+                                label=f"SGD, eta = {eta:g}" if (s == 0 and k == 0) else None)
+            axes[0, 1].plot(times, np.linalg.norm(P - ode, axis=(1, 2)) / scale, color=f"C{c}", lw=1.0,
+                            label=f"eta = {eta:g}" if s == 0 else None)
+    axes[0, 0].set_xlabel("$t = \\eta \\times$ steps")
+    axes[0, 0].set_ylabel("entries of $P = A_2 A_1$")
+    axes[0, 0].set_title(f"A[784,{S.HIDDEN},10] under {rule.upper()}, Fashion-MNIST (2000 images)")
+    axes[0, 0].legend(fontsize=8)
+    axes[0, 1].set_xlabel("$t$")
+    axes[0, 1].set_ylabel("$|P_{SGD} - P_{ODE}|_F / |P_{ODE}(T)|_F$")
+    axes[0, 1].set_yscale("log")
+    axes[0, 1].set_title("distance to the ODE path (with replacement, 3 seeds)")
+    axes[0, 1].legend(fontsize=8)
+    return fig
