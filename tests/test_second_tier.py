@@ -182,3 +182,19 @@ def test_exact_l2_fixed_points():
     assert len(products) == 1
     # P* itself is not a fixed point here (the reduced case): formula != P*.
     assert (formula - T * S.inv()) != formula * 0
+
+
+def test_rbp_modes_figure_draws_network_and_reference_curves():
+    from linrbp.plots._second_tier import rbp_modes_figure
+
+    fig = rbp_modes_figure(seed=1, t_max=2.0)
+    left, right = fig.axes[:2]
+    n = len([ln for ln in left.lines if ln.get_linestyle() == "-"])
+    assert n >= 2 and len([ln for ln in left.lines if ln.get_linestyle() == "--"]) == n
+    # the network's BP curves lie on Saxe's sigmoids (solid vs dashed)
+    solid = [ln for ln in left.lines if ln.get_linestyle() == "-"]
+    dashed = [ln for ln in left.lines if ln.get_linestyle() == "--"]
+    for a, b in zip(solid, dashed):
+        assert np.abs(np.asarray(a.get_ydata()) - np.asarray(b.get_ydata())).max() < 1e-6
+    with pytest.raises(InputError):
+        rbp_modes_figure(seed=-1)

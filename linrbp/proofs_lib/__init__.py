@@ -13,7 +13,7 @@ from ..proof._proof import Proof, ProofFailed
 from ._matrix import (arbp_offset, autoencoder, autoencoder_general, bp_balance, lillicrap, saxe,
                       single_hidden, structure)
 from ._scalar import chain, chain111, nonlinear, poly1d, wide1N1
-from ._second_tier import rbp_limit, rbp_modes, srbp_bottleneck
+from ._second_tier import rbp_limit, rbp_modes, sgd_ode, srbp_bottleneck
 
 __all__ = ["PROOFS", "run_proofs", "main", "Proof", "ProofFailed"]
 
@@ -24,6 +24,7 @@ PROOFS = {
     "structure": structure, "autoencoder-general": autoencoder_general, "arbp-offset": arbp_offset,
     "bp-balance": bp_balance, "saxe": saxe, "lillicrap": lillicrap,
     "rbp-limit": rbp_limit, "srbp-bottleneck": srbp_bottleneck, "rbp-modes": rbp_modes,
+    "sgd-ode": sgd_ode,
 }
 
 
