@@ -22,7 +22,7 @@ from ..catalogue._catalogue import Check, Claim, register
 from ..closed_forms._rbp_limit import (RANK_NONZERO, RANK_ZERO, bp_limit_product, excess_loss,
                                        limit_case, loss_gap, rbp_limit_product)
 from ..core._rules import feedback_shapes
-from ..instances._predict import register_predictor
+from ..instances._predict import predict_limit  # noqa: F401  (this claim's predictor)
 from . import _matrix_tools as mt
 
 ID = "rbp-limit"
@@ -203,19 +203,6 @@ def exact_l2_error(inst) -> float:
     return 0.0 if all(sp.simplify(P - formula).is_zero_matrix for P in products) else 1.0
 
 
-def predict_limit(instance):
-    """`rbp-limit` for any RBP/SRBP instance (what the earlier, narrower predictors leave)."""
-    s = instance.system
-    if s.rule.name not in ("rbp", "srbp") or len(s.layers) < 3:
-        return None
-    c = limit_case(s.layers, s.rule.name, s.stats.sigma_ii, s.stats.sigma_ti, instance.feedback)
-    if c["case"] == "no-fixed-point":
-        return None  # srbp-bottleneck's predictor answers these
-    return {"system": ID, "weights": None, "product": c["product"], "case": c["case"],
-            "fixed_point": c["fixed_point"], "reason": c["reason"],
-            "rank_G": c["rank_G"], "rank_B1G": c["rank_B1G"], "narrowest_hidden": c["narrowest_hidden"]}
-
-
 CLAIM = register(Claim(
     id=ID,
     title="Limit of the product under RBP and SRBP, every depth and width",
@@ -248,5 +235,3 @@ CLAIM = register(Claim(
               mt.LIMIT_TOL, reduced_instance, errors=gap_errors, samples=3),
     ],
 ))
-
-register_predictor(predict_limit)

@@ -14,9 +14,9 @@ import sympy as sp
 from scipy.integrate import solve_ivp
 
 from ..catalogue._catalogue import Check, Claim, register
-from ..closed_forms._modes import ALIGN_TOL, aligned_modes, mode_field, modes_limit
+from ..closed_forms._modes import ALIGN_TOL, mode_field
 from ..instances._instance import parse_instance
-from ..instances._predict import predict, register_predictor
+from ..instances._predict import predict, predict_modes  # noqa: F401  (this claim's predictor)
 from ..integration._integrate import integrate
 from ..symbolic import derive_ode, is_zero
 from . import _matrix_tools as mt
@@ -135,27 +135,6 @@ def _equivariance_error(inst) -> float:
                  / max(1.0, np.abs(d1).max(), np.abs(d2).max()))
 
 
-def predict_modes(instance):
-    """Every weight matrix of an aligned RBP/SRBP A[N,N,N] (N >= 2) from chain111 per mode."""
-    s = instance.system
-    if len(s.layers) != 3 or s.rule.name not in ("rbp", "srbp") or s.layers[0] < 2:
-        return None
-    if not (s.layers[0] == s.layers[1] == s.layers[2]):
-        return None
-    modes = aligned_modes(s.stats.sigma_ii, s.stats.sigma_ti, instance.feedback[0], *instance.weights)
-    if modes is None:
-        return None
-    A1, A2, a_inf, b_inf = modes_limit(modes)
-    if not (np.all(np.isfinite(A1)) and np.all(np.isfinite(A2))):
-        return None
-    return {"system": ID, "weights": [A1, A2], "product": A2 @ A1, "case": "aligned-modes",
-            "fixed_point": True,
-            "reason": f"aligned within {ALIGN_TOL:g}: each mode is chain111 (alpha = s_i, beta = 1, "
-                      "c1 = c_i); weights from chain111_limit per mode",
-            "modes": {"s": modes["s"], "c": modes["c"], "a0": modes["a"], "b0": modes["b"],
-                      "a_inf": a_inf, "b_inf": b_inf}}
-
-
 CLAIM = register(Claim(
     id=ID,
     title="Decoupled modes of A[N,N,N] under RBP",
@@ -179,5 +158,3 @@ CLAIM = register(Claim(
               strategy=lambda: mt.seeds_strategy(random_instance)),
     ],
 ))
-
-register_predictor(predict_modes, first=True)

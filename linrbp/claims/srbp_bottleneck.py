@@ -17,21 +17,15 @@ import math
 import numpy as np
 
 from ..catalogue._catalogue import Check, Claim, register
-from ..closed_forms._rbp_limit import limit_case
+from ..closed_forms._rbp_limit import limit_case, speed_bound  # noqa: F401
 from ..instances._instance import parse_instance
-from ..instances._predict import register_predictor
+from ..instances._predict import predict_bottleneck  # noqa: F401  (this claim's predictor)
 from ..integration._integrate import integrate
 from . import _matrix_tools as mt
 
 ID = "srbp-bottleneck"
 # Where the lower bound is checked along each trajectory, and how far it is integrated.
 T_CHECK = (0.0, 0.5, 1.0, 2.0, 4.0)
-
-
-def speed_bound(sigma_ti, C1, r) -> float:
-    """sqrt(sum_{i>r} sigma_i(C_1 S_TI)^2): the least |dA_1/dt|_F anywhere."""
-    s = np.linalg.svd(np.asarray(C1, float) @ np.asarray(sigma_ti, float), compute_uv=False)
-    return float(np.sqrt(np.sum(s[r:] ** 2)))
 
 
 def random_instance(rng, scale=0.3) -> dict:
@@ -89,20 +83,6 @@ def bounded_time_errors(instances) -> list[float]:
     return out
 
 
-def predict_bottleneck(instance):
-    """No fixed point for SRBP when rank(C_1 G) exceeds the narrowest hidden width."""
-    s = instance.system
-    if s.rule.name != "srbp" or len(s.layers) < 4:
-        return None
-    c = limit_case(s.layers, "srbp", s.stats.sigma_ii, s.stats.sigma_ti, instance.feedback)
-    if c["case"] != "no-fixed-point":
-        return None
-    r = c["narrowest_hidden"]
-    return {"system": ID, "weights": None, "product": None, "case": c["case"], "fixed_point": False,
-            "reason": c["reason"],
-            "speed_bound": speed_bound(s.stats.sigma_ti, instance.feedback[0], r)}
-
-
 CLAIM = register(Claim(
     id=ID,
     title="SRBP with a later bottleneck has no fixed point",
@@ -122,5 +102,3 @@ CLAIM = register(Claim(
               0.0, random_instance, errors=bounded_time_errors, samples=2),
     ],
 ))
-
-register_predictor(predict_bottleneck)

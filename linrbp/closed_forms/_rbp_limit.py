@@ -37,7 +37,7 @@ from ..core._errors import InputError
 
 __all__ = ["RANK_ZERO", "RANK_NONZERO", "SII_DEFINITE", "LimitCase", "first_layer_feedback",
            "limit_case", "rbp_limit_product", "rbp_limit_projector_form", "bp_limit_product",
-           "excess_loss", "loss_gap", "numerical_rank"]
+           "excess_loss", "loss_gap", "numerical_rank", "speed_bound"]
 
 RANK_ZERO = 1e-10
 RANK_NONZERO = 1e-6
@@ -187,3 +187,10 @@ def loss_gap(layers, rule, sigma_ii, sigma_ti, feedback) -> dict:
     e_bp = excess_loss(sigma_ii, sigma_ti, P_bp)
     return {"case": case["case"], "rbp_excess": e_rbp, "bp_excess": e_bp, "gap": e_rbp - e_bp,
             "rbp_product": case["product"], "bp_product": P_bp}
+
+
+def speed_bound(sigma_ti, C1, r) -> float:
+    """`srbp-bottleneck`: sqrt(sum_{i>r} sigma_i(C_1 S_TI)^2), the least |dA_1/dt|_F anywhere
+    under SRBP with narrowest hidden width r (C_1 P S_II has rank <= r; Eckart-Young)."""
+    s = np.linalg.svd(np.asarray(C1, float) @ np.asarray(sigma_ti, float), compute_uv=False)
+    return float(np.sqrt(np.sum(s[r:] ** 2)))

@@ -54,17 +54,18 @@ _PROVIDERS = {
 }
 
 
-# Private modules that define them, for closed forms not (yet) re-exported by linrbp.
+# The modules that define them, for closed forms linrbp does not re-export.
 _MODULES = ("linrbp.closed_forms._autoencoder", "linrbp.closed_forms._poly1d", "linrbp.closed_forms._closed_forms")
 
 
 def closed_form(name: str) -> Callable:
     """``linrbp.<name>``, or MissingClosedForm naming it and the branch that provides it."""
     import importlib
+    import sys
 
-    import linrbp
-
-    fn = getattr(linrbp, name, None)
+    # The facade's attribute, read at call time (so a replaced linrbp.<name> is the one drawn),
+    # without importing the facade: it is always loaded before any of its submodules.
+    fn = getattr(sys.modules["linrbp"], name, None)
     for module in _MODULES:
         if fn is not None:
             break
@@ -489,6 +490,7 @@ def poly1d_flow(cases=POLY1D_CASES, *, t_max=4.0) -> Figure:
 
 # -- 5. chains of depth 2..6 -------------------------------------------------------------------
 def chain_system(alpha, beta, feedback, rule="srbp") -> LinearSystem:
+    """A[1,...,1] of depth len(feedback) + 1 with scalar data (alpha, beta) and feedback c_1..c_{L-1}."""
     L = len(feedback) + 1
     return LinearSystem.create([1] * (L + 1), rule, _scalar_stats(alpha, beta),
                                [[[c]] for c in feedback])

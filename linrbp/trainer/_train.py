@@ -6,19 +6,20 @@ import time
 
 import numpy as np
 
-from .. import __version__
+from ..core._version import __version__
 from ..core._errors import InputError
 from ..core._progress import progress_bar
 from ._align import alignment
 from ._config import TrainConfig
 from ._data import Dataset, load_dataset
-from ._family import make_network
+from ._build import make_network
 from ._network import Network
 
 __all__ = ["train", "one_hot", "prepare"]
 
 
 def one_hot(labels: np.ndarray, n_classes: int, dtype) -> np.ndarray:
+    """One-hot targets: row k has a 1 in column labels[k] (shape (len(labels), n_classes))."""
     Y = np.zeros((len(labels), n_classes), dtype=dtype)
     Y[np.arange(len(labels)), labels] = 1
     return Y
