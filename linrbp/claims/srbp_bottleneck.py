@@ -83,6 +83,18 @@ def bounded_time_errors(instances) -> list[float]:
     return out
 
 
+def _field_identity_error(_inst) -> float:
+    """Exact: the derived SRBP field of A[1,2,1,2] has dA_1/dt = C_1 (S_TI - A_3 A_2 A_1 S_II),
+    and C_1 P S_II factors through the width-1 layer (A_2 is 1 x 2)."""
+    from ..symbolic import derive_ode, is_zero
+
+    sy = derive_ode([1, 2, 1, 2], "srbp")
+    A1, A2, A3 = sy.weights
+    P = A3 * A2 * A1
+    ok = is_zero(sy.dA[0] - sy.feedback[0] * (sy.moments["S_TI"] - P * sy.moments["S_II"]))
+    return 0.0 if ok and A2.shape[0] == 1 else 1.0
+
+
 CLAIM = register(Claim(
     id=ID,
     title="SRBP with a later bottleneck has no fixed point",
@@ -94,6 +106,9 @@ CLAIM = register(Claim(
               "(0.47374 from t = 10 on), |dA_1/dt| settles at 2.17 x the bound, and the steps "
               "shrink (20,000 DOP853 steps reach t = 22.7).",
     checks=[
+        Check("derived field: dA_1/dt = C_1 (S_TI - P S_II), rank(P) <= r (A[1,2,1,2], exact)", 0.0,
+              lambda rng: {"identity": ID}, error=_field_identity_error, samples=1, kind="symbolic",
+              fixed=True),
         Check("shapes and ranks predict no fixed point", 0.0, random_instance,
               error=predicted_no_fixed_point_error, samples=40),
         Check("|dA_1/dt| >= sqrt(sum_{i>r} sigma_i(C_1 S_TI)^2) along trajectories (t <= 4)",
