@@ -36,14 +36,59 @@ M_IMAGES = 2000
 HIDDEN = 3
 
 
+FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist"  # Debian's dataset-fashion-mnist
+
+
+def _read_idx_head(path, count: int) -> np.ndarray:
+    """The first ``count`` records of an unsigned-byte IDX file (gzip or plain), read without
+    decompressing the rest. (The same files and format as linrbp.trainer's loader, which this
+    layer may not import: claims sit below the trainer.)"""
+    import gzip
+    from pathlib import Path
+
+    from ..core._errors import InputError
+
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as fh:
+            head = fh.read(4)
+            if len(head) < 4 or head[:3] != b"\x00\x00\x08":
+                raise InputError(f"dataset: {path} is not an unsigned-byte IDX file")
+            dims = [int.from_bytes(fh.read(4), "big") for _ in range(head[3])]
+            count = min(count, dims[0])
+            size = int(np.prod(dims[1:])) if len(dims) > 1 else 1
+            raw = fh.read(count * size)
+    except (OSError, EOFError) as exc:
+        raise InputError(f"dataset: cannot read {path}: {exc}") from None
+    if len(raw) != count * size:
+        raise InputError(f"dataset: {path} is truncated")
+    return np.frombuffer(raw, dtype=np.uint8).reshape([count] + dims[1:])
+
+
 @functools.lru_cache(maxsize=2)
 def fashion_data(m: int = M_IMAGES):
-    """(X, Y): the first m Fashion-MNIST training images (m, 784) float64, one-hot labels (m, 10)."""
-    from ..trainer._data import load_fashion_mnist
+    """(X, Y): the first m Fashion-MNIST training images (m, 784) float64 in [0, 1] (pixel / 255,
+    as linrbp.trainer's loader scales them), one-hot labels (m, 10). The directory is
+    $LINRBP_FASHION_MNIST or /usr/share/datasets/fashion-mnist."""
+    import os
+    from pathlib import Path
 
-    d = load_fashion_mnist()
-    X = np.asarray(d.x_train[:m], dtype=float)
-    Y = np.eye(d.n_classes)[d.y_train[:m]]
+    from ..core._errors import InputError
+
+    d = Path(os.environ.get("LINRBP_FASHION_MNIST", FASHION_MNIST_DIR))
+
+    def find(stem):
+        for name in (stem + ".gz", stem):
+            if (d / name).is_file():
+                return d / name
+        raise InputError(f"dataset: Fashion-MNIST not found in {d} (no {stem}[.gz]); install the "
+                         "Debian package dataset-fashion-mnist")
+
+    imgs = _read_idx_head(find("train-images-idx3-ubyte"), m)
+    labels = _read_idx_head(find("train-labels-idx1-ubyte"), m)
+    X = (imgs.reshape(imgs.shape[0], -1).astype(np.float32) / 255).astype(float)  # as the trainer
+    Y = np.eye(10)[labels.astype(int)]
     return X, Y
 
 
