@@ -20,7 +20,12 @@ def add_parser(sub):
         "passes.",
     )
     p.add_argument("--only", metavar="IDS", action="append",
-                   help="comma-separated claim IDs to run (repeatable; default: all)")
+                   help="comma-separated claim IDs to run, from the catalogue and the --claims files "
+                   "(repeatable; default: every claim of the --claims files, else the whole catalogue)")
+    p.add_argument("--claims", metavar="FILE", action="append", default=None,
+                   help="a Python file (or module name) of your own claims, built with linrbp.Claim, "
+                   "linrbp.Check and linrbp.register (repeatable); run with the same table, JSON, "
+                   "seeds and exit status as the catalogue")
     p.add_argument("--samples", type=int, default=None, metavar="N",
                    help="random instances per numeric check (default: each check's own)")
     p.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
@@ -29,13 +34,32 @@ def add_parser(sub):
     p.set_defaults(func=run)
 
 
-def verify(ids=None, samples=None, seed=0, progress=None) -> dict:
-    """Run the selected claims; the ``verify`` JSON report."""
+def select_claims(ids=None, user=()):
+    """The claims to run: ``ids`` among the catalogue and ``user`` claims (catalogue order, then
+    the files' order); without ``ids`` the user claims, or the whole catalogue when there are none."""
+    from ..core._errors import InputError
+
+    user = list(user)
+    if ids is None:
+        return user if user else get_claims(None)
+    ids = [i.strip() for i in ids if i.strip()]
+    catalogue = get_claims(None)
+    pool = {c.id: c for c in catalogue + user}
+    unknown = [i for i in ids if i not in pool]
+    if unknown:
+        raise InputError(f"only: unknown claim ID {', '.join(unknown)} (known: {', '.join(pool)})")
+    return [c for c in catalogue + user if c.id in ids]
+
+
+def verify(ids=None, samples=None, seed=0, progress=None, claims=None) -> dict:
+    """Run the selected claims (``claims``: Claim objects, else ``ids`` of the catalogue);
+    the ``verify`` JSON report."""
     from ..core._errors import InputError
 
     if samples is not None and samples < 1:
         raise InputError(f"samples: must be at least 1, got {samples}")
-    claims = get_claims(ids)
+    if claims is None:
+        claims = get_claims(ids)
     start = time.perf_counter()
     results = []
     for claim in claims:
@@ -50,15 +74,24 @@ def verify(ids=None, samples=None, seed=0, progress=None) -> dict:
 
 
 def run(args) -> int:
+    from ..catalogue._user import load_claim_files
+
     ids = None
     if args.only:
         ids = [i for part in args.only for i in part.split(",")]
-    claims = get_claims(ids)
-    print(f"linrbp verify: {len(claims)} claims, seed {args.seed}"
+    if args.samples is not None and args.samples < 1:
+        from ..core._errors import InputError
+        raise InputError(f"samples: must be at least 1, got {args.samples}")
+    if args.json:
+        from ._derive import check_output_path
+        check_output_path(args.json)
+    user = load_claim_files(args.claims) if args.claims else []
+    claims = select_claims(ids, user)
+    print(f"linrbp verify: {len(claims)} claims{f' ({len(user)} from --claims)' if user else ''}, seed {args.seed}"
           + (f", {args.samples} samples per check" if args.samples else ""))
     n_checks = sum(len(c.checks) for c in claims)
     with progress_bar(n_checks, "verify", "check") as bar:
-        report = verify([c.id for c in claims], args.samples, args.seed, progress=lambda ev: bar.update())
+        report = verify(None, args.samples, args.seed, progress=lambda ev: bar.update(), claims=claims)
     width = max([5] + [len(r["id"]) for r in report["claims"]])
     head = f"{'claim':<{width}} {'reference':<26} {'inst':>6} {'worst error':>12} {'tolerance':>10} {'status':>6} {'s':>7}"
     print(head)
