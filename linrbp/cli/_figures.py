@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from .. import __version__
+from ..core._version import __version__
 from ..core._errors import InputError
 from ..core._io import atomic_open
 from ..plots._plots import FIGURES, MissingClosedForm

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 import time
 
-from ..catalogue._catalogue import get_claims, run_claim
+from ..catalogue._catalogue import run_claim
+from ..claims import get_claims
 from ..core._io import atomic_write_json
 from ..core._progress import progress_bar
 

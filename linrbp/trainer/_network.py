@@ -9,14 +9,18 @@ quantisation and learning-channel dropout via ``transform``) and the updates fro
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..core._errors import InputError
 from ..core._rules import RULES, backward_signals, get_rule, updates
 from ._backend import NumpyBackend, get_backend, to_host
-from ._config import TrainConfig
 from ._feedback import FeedbackProvider
 from ._quantise import ERROR_ALPHA, UPDATE_ALPHA, quantise
+
+if TYPE_CHECKING:  # an annotation only: _config imports the family table, which builds networks
+    from ._config import TrainConfig
 
 __all__ = ["Network", "activate", "derivative_from_output"]
 
