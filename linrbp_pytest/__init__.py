@@ -75,8 +75,8 @@ def pytest_collection_modifyitems(session, config, items):
     catalogue = config.getoption("linrbp_catalogue")
     if not files and not catalogue:
         return
-    from linrbp.catalogue._catalogue import get_claims
-    from linrbp.catalogue._user import load_claim_file
+    from linrbp.claims import get_claims
+    from linrbp.claims._user import load_claim_file
     from linrbp.core._errors import InputError
 
     samples = config.getoption("linrbp_samples")

@@ -75,7 +75,7 @@ def verify(ids=None, samples=None, seed=0, progress=None, claims=None) -> dict:
 
 
 def run(args) -> int:
-    from ..catalogue._user import load_claim_files
+    from ..claims._user import load_claim_files
 
     ids = None
     if args.only:

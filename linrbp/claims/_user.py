@@ -10,14 +10,13 @@ catalogue or of another file. Every refusal is an :class:`InputError` with one l
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
 import os
 import sys
 import zlib
 
+from ..catalogue._catalogue import CLAIMS, Claim
 from ..core._errors import InputError
-from ._catalogue import CLAIMS, Claim
 
 __all__ = ["load_claim_files", "load_claim_file"]
 
@@ -49,13 +48,16 @@ def _import(spec_text: str):
                              f"{' '.join(str(exc).split())}") from None
         return module
     try:
-        if spec_text in sys.modules:     # re-import so that its register() calls run again
-            return importlib.reload(sys.modules[spec_text])
-        return importlib.import_module(spec_text)
-    except ModuleNotFoundError as exc:
-        if exc.name and spec_text.startswith(exc.name):
-            raise InputError(f"claims: no such file or module {spec_text!r}") from None
-        raise InputError(f"claims: {spec_text}: raised ModuleNotFoundError on import: {exc}") from None
+        # found by name and executed afresh (its register() calls run again on every load)
+        spec = importlib.util.find_spec(spec_text)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or spec.loader is None:
+        raise InputError(f"claims: no such file or module {spec_text!r}")
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+        return module
     except SyntaxError as exc:
         raise InputError(f"claims: {spec_text}: syntax error at line {exc.lineno}: {exc.msg}") from None
     except Exception as exc:   # noqa: BLE001
@@ -65,7 +67,7 @@ def _import(spec_text: str):
 
 def load_claim_file(spec_text: str, taken: dict | None = None) -> list[Claim]:
     """Import one claims file or module; the claims it registered (in registration order)."""
-    from ._catalogue import get_claims
+    from . import get_claims
 
     get_claims()                      # the catalogue first, so reused IDs are recognised
     before = dict(CLAIMS)
