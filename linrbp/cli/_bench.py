@@ -20,7 +20,7 @@ def add_parser(sub):
         "LSODA over a subsample and by one stacked solve_ivp DOP853 system, all at rtol 1e-10; "
         "prints trajectories/s, ratios and the worst error against the closed-form limits. "
         "With torch installed the same batches also run on the optional torch backend (on the GPU "
-        "when torch sees one) and are compared. symbolic: seconds to derive the chain of depth 3..7. trainer: seconds per epoch of the "
+        "when torch sees one) and are compared. symbolic: seconds to derive the chain of depth 3..7, and find_invariants at degree 2 on a 50-entry instance against sympy's plain exact nullspace. trainer: seconds per epoch of the "
         "paper network in float32 and float64. Progress goes to stderr.",
     )
     p.add_argument("part", nargs="?", default="integrate",
@@ -95,6 +95,21 @@ def _print_symbolic(res):
         print(f"  L = {row['depth']}: symbolic {_num(row.get('symbolic_seconds'), '.3f')} s, "
               f"numeric {_num(row.get('numeric_seconds'), '.3f')} s"
               + "".join(f"  ({k}: {v})" for k, v in row.items() if k.endswith("error")))
+    inv = res.get("invariants")
+    if inv:
+        parts = inv["parts"]
+        print(f"symbolic: find_invariants, degree {inv['degree']}, A{inv['layers']} under {inv['rule']} "
+              f"({inv['n_state']} state entries, seed {inv['seed']}): dimension {inv['dimension']} "
+              f"(expected {inv['expected_dimension']}), all verified {inv['all_verified']}")
+        print(f"  {inv['seconds']:.2f} s wall, {inv['cpu_seconds']:.2f} s CPU on {inv['cpu_count']} cores "
+              f"(target {inv['target_seconds']:g} s: {'met' if inv['meets_target'] else 'MISSED'}); "
+              f"derive {parts['derive']:.2f} s, matrix {parts['build']:.2f} s, nullspace "
+              f"{parts['nullspace']:.2f} s, exact check {parts['exact_check']:.2f} s, drift check "
+              f"{parts['drift_check']:.2f} s")
+        if "alternative_nullspace_seconds" in inv:
+            print(f"  nullspace: {inv['nullspace_ratio_vs_alternative']:.2f}x the speed of {inv['alternative']} "
+                  f"({inv['alternative_nullspace_seconds']:.2f} s, dimension {inv['alternative_dimension']}); "
+                  f"{inv['live_columns']} of {inv['columns']} columns survive the pruning")
 
 
 def _print_trainer(res):
@@ -130,7 +145,8 @@ def run(args) -> int:
             out[part] = _bench.bench_integrate(size, loop, args.seed, n_stacked=stacked)
             _print_integrate(out[part])
         elif part == "symbolic":
-            out[part] = _bench.bench_symbolic(range(3, 5) if args.quick else range(3, 8))
+            out[part] = _bench.bench_symbolic(range(3, 5) if args.quick else range(3, 8),
+                                              2 if args.quick else 5, args.seed)
             _print_symbolic(out[part])
         else:
             out[part] = _bench.bench_trainer(images, args.seed)
