@@ -315,3 +315,21 @@ def test_canonical_names_cover_weights_and_learned_feedback():
     sysm = derive_ode([2, 3, 1], "arbp")
     names = {str(v) for v in canonical_names(sysm).values()}
     assert {"A1_2_1", "A2_0_2", "C1_2_0"} <= names and len(names) == len(sysm.states)
+
+
+def test_verifications_reject_a_wrong_basis(monkeypatch):
+    """Both checks of each returned invariant can fail: hand find_invariants a wrong nullspace
+    (A1_0_0 alone, not conserved) and it must be reported as neither exact nor drift-free."""
+    import linrbp.symbolic._invariants as mod
+
+    real = mod._nullspace
+
+    def wrong(cols, live, K):
+        basis = real(cols, live, K)
+        return basis + [{0: K.one}]          # column 0 is the monomial a1
+    monkeypatch.setattr(mod, "_nullspace", wrong)
+    found = find_invariants(scalar_chain_ode(2, "srbp"), 2)
+    bad = found.invariants[-1]
+    assert bad.expression == A(1, 0, 0)
+    assert not bad.exact and bad.drift > 1e-6 and not bad.verified
+    assert all(inv.verified for inv in found.invariants[:-1])

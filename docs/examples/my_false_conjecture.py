@@ -1,11 +1,8 @@
-"""A researcher's conjecture, checked by linrbp like a catalogue claim.
+"""The false variant of my_conjecture.py: the same claim with a wrong factor 2 in front of
+A1 A1^T. linrbp verify --claims and pytest --linrbp-claims must both report it as failing.
 
-Conjecture (mine, not THEORY.md's): for the single-hidden network A[N0,N1,N2] under RBP,
-the symmetric matrix C1 A2 + (C1 A2)^T - A1 A1^T keeps its value at every time t, for any
-data and any start, so along an integrated trajectory it never drifts.
-
-Run it:  linrbp verify --claims docs/examples/my_conjecture.py
-     or: pytest --linrbp-claims docs/examples/my_conjecture.py
+Run it:  linrbp verify --claims docs/examples/my_false_conjecture.py     (exit status 1)
+     or: pytest --linrbp-claims docs/examples/my_false_conjecture.py   (1 failed)
 """
 
 import numpy as np
@@ -45,7 +42,7 @@ linrbp.register(linrbp.Claim(
     id="my-false-variant",
     title="C1 A2 + (C1 A2)^T - A1 A1^T is conserved under RBP (false variant: factor 2)",
     reference="my notebook, 2026",
-    statement="For A[N0,N1,N2] under RBP the matrix C1 A2 + (C1 A2)^T - A1 A1^T is constant.",
+    statement="(false) For A[N0,N1,N2] under RBP the matrix C1 A2 + (C1 A2)^T - 2 A1 A1^T is constant.",
     checks=[linrbp.Check("drift of the matrix to t = 2", tolerance=1e-8, sample=sample,
                          error=drift, samples=10)],
 ))
