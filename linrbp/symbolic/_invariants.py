@@ -168,7 +168,7 @@ def instance_system(instance):
     from ._derive import derive_ode
 
     ls = instance.system
-    system = derive_ode(list(ls.layers), ls.rule.name)
+    system = derive_ode(list(ls.layers), ls.rule)   # the Rule itself: its parameters too
     values: dict = {}
     S_II, S_TI = system.moments["S_II"], system.moments["S_TI"]
     sii, sti = np.asarray(ls.stats.sigma_ii), np.asarray(ls.stats.sigma_ti)
