@@ -227,7 +227,9 @@ def instance_fixed_point(instance, t_max=None, seed: int = 0) -> dict:
             disp.append(z - x)
     if disp:
         dsv = np.linalg.svd(np.array(disp), compute_uv=False)
-        proj_dim = int(np.sum(dsv > 1e-2 * eps))
+        # tangent displacements are of the perturbations' size, normal ones (curvature, the
+        # polish's residue) of its square: count those within 1e-3 of the largest
+        proj_dim = int(np.sum(dsv > 1e-3 * dsv[0])) if dsv[0] > 0 else 0
         res["projected_singular_values"] = dsv.tolist()
     else:
         dsv, proj_dim = np.array([]), None
