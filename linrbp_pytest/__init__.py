@@ -1,4 +1,4 @@
-"""pytest plugin (registered as the ``linrbp`` entry point of ``pytest11``): claims as tests.
+"""pytest plugin (the ``linrbp_pytest`` entry point of ``pytest11``): claims as tests.
 
 ``pytest --linrbp-claims FILE.py`` collects one test per check of each claim the file
 registers (the same files as ``linrbp verify --claims``), with IDs ``claim-id::check-name``;

@@ -13,7 +13,10 @@ from pathlib import Path
 import pytest
 
 from linrbp.catalogue._catalogue import CLAIMS
+from linrbp.claims import get_claims
 from linrbp.cli import main
+
+get_claims()   # the catalogue loaded first, so "unchanged" below compares with the full catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
 TRUE = ROOT / "docs" / "examples" / "my_conjecture.py"
