@@ -30,8 +30,16 @@ def test_bench_all_tiny(tmp_path, capsys):
         assert part in data
         if "unavailable" in data[part]:
             assert data[part]["unavailable"]
+    sweeps = data["sweeps"]  # verify and probe, serial against 2 local processes, one run
+    assert sweeps["workers"] == 2
+    for part in ("verify", "probe"):
+        r = sweeps[part]
+        assert r["identical"], part  # the same report whatever ran it
+        assert r["speedup"] == pytest.approx(r["serial_seconds"] / r["workers_seconds"])
+    assert sweeps["verify"]["claims"] == ["chain111", "wide1N1"] and sweeps["verify"]["passed"]
     text = capsys.readouterr().out
     assert "chain111" in text and "targets (chain111)" in text
+    assert "speed-up" in text
 
 
 @pytest.mark.parametrize("argv,field", [
