@@ -315,7 +315,7 @@ def bench_system(case, n_loop, n_stacked, progress=True) -> dict:
 
 def _torch_figures(system, Y0, error, res, conv_tol, t_max, name) -> dict:
     """The optional torch backend on the same starts (GPU if torch sees one), when installed."""
-    from ..integration._torch_backend import default_device, torch_available
+    from ..core._arrays import default_device, torch_available
     if not torch_available():
         return {"torch": "not installed"}
     device = default_device()
@@ -406,7 +406,7 @@ def bench_trainer(n_images: int = 2000, seed: int = 0) -> dict:
         # A Fashion-MNIST epoch is 60,000 images; the cost is linear in them.
         out[dtype] = {"epoch_seconds": sec, "images_per_s": _rate(n_images, sec),
                       "seconds_per_60000_images": sec * 60000 / n_images}
-    from ..integration._torch_backend import default_device, torch_available
+    from ..core._arrays import default_device, torch_available
     if torch_available():  # the optional device backend, next to numpy in the same run
         device = default_device()
         for dtype in ("float32", "float64"):

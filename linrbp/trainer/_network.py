@@ -15,7 +15,7 @@ import numpy as np
 
 from ..core._errors import InputError
 from ..core._rules import RULES, backward_signals, get_rule, updates
-from ._backend import NumpyBackend, get_backend, to_host
+from ..core._arrays import NumpyBackend, get_backend, to_host
 from ._feedback import FeedbackProvider
 from ._quantise import ERROR_ALPHA, UPDATE_ALPHA, quantise
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # an annotation only: _config imports the family table, which
 __all__ = ["Network", "activate", "derivative_from_output"]
 
 
+TORCH_MISSING = "device: the trainer's device backend needs torch (pip install torch)"
 _NUMPY = NumpyBackend("float64")  # the dtype-free array operations of the numpy backend
 
 
@@ -67,7 +68,7 @@ class Network:
     def __init__(self, config: TrainConfig, n_in: int, n_out: int, device: str | None = None):
         self.config = cfg = config
         self.dtype = np.dtype(cfg.dtype)
-        self.backend = be = get_backend(cfg.dtype, device)
+        self.backend = be = get_backend(cfg.dtype, device, missing=TORCH_MISSING)
         if be.name != "numpy" and cfg.per_synapse:
             raise InputError("device: per-synapse feedback runs on the numpy backend only")
         self.layers = (n_in,) + tuple(cfg.hidden) + (n_out,)
