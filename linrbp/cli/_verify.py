@@ -5,8 +5,6 @@ from __future__ import annotations
 import sys
 import time
 
-from ..catalogue._catalogue import run_claim
-from ..claims import get_claims
 from ..core._io import atomic_write_json
 from ..core._progress import progress_bar
 
@@ -32,6 +30,8 @@ def add_parser(sub):
 
 def verify(ids=None, samples=None, seed=0, progress=None) -> dict:
     """Run the selected claims; the ``verify`` JSON report."""
+    from ..catalogue._catalogue import run_claim
+    from ..claims import get_claims  # every claim, and sympy: only when verifying
     from ..core._errors import InputError
 
     if samples is not None and samples < 1:
@@ -51,6 +51,8 @@ def verify(ids=None, samples=None, seed=0, progress=None) -> dict:
 
 
 def run(args) -> int:
+    from ..claims import get_claims
+
     ids = None
     if args.only:
         ids = [i for part in args.only for i in part.split(",")]
