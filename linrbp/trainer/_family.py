@@ -113,6 +113,11 @@ def family_rule(name: str) -> FamilyRule | None:
 def validate_family(cfg) -> None:
     """Reject options that a family rule does not define (one line, naming the option)."""
     r = FAMILY.get(cfg.rule)
+    order = getattr(cfg, "weight_decay_order", "after")
+    if order not in ("after", "before"):
+        raise InputError(f"weight-decay-order: expected after or before, got {order!r}")
+    if order != "after" and (r is None or "weight_decay" not in r.defaults):
+        raise InputError(f"weight-decay-order: only kolen-pollack has a weight decay, not rule {cfg.rule}")
     if cfg.weight_decay is not None:
         if r is None or "weight_decay" not in r.defaults:
             raise InputError(f"weight-decay: only kolen-pollack has a weight decay, not rule {cfg.rule}")
