@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from linrbp.benchmarks._startup import CHILD_CLI, CHILD_TRAIN, MARKER, TRAIN_ARGS, _env
+from linrbp.benchmarks._startup import CHILD_CLI, CHILD_TRAIN, HERE, MARKER, TRAIN_ARGS, _env
 from linrbp.cli import COMMANDS, HELP, build_parser, main
 
 HEAVY = ("numpy", "scipy", "sympy", "matplotlib", "torch", "tqdm", "hypothesis")
@@ -17,8 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _loaded(code, *args):
     """Modules a fresh interpreter has loaded after ``code`` (which must print them last)."""
-    proc = subprocess.run([sys.executable, "-c", code, *args], env=_env(), capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL)
+    proc = subprocess.run([sys.executable, "-c", code, *args], env=_env(), cwd=HERE, capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL)
     return proc, set(proc.stdout.split()[-1].split(",")) if proc.stdout.split() else set()
 
 
@@ -46,8 +46,8 @@ def test_import_linrbp_is_lazy_and_names_still_resolve():
 
 
 def test_train_reaches_its_first_batch_without_sympy_matplotlib_scipy():
-    proc = subprocess.run([sys.executable, "-c", CHILD_TRAIN, *TRAIN_ARGS], env=_env(), capture_output=True,
-                          text=True, stdin=subprocess.DEVNULL)
+    proc = subprocess.run([sys.executable, "-c", CHILD_TRAIN, *TRAIN_ARGS], env=_env(), cwd=HERE,
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
     assert proc.returncode == 0, proc.stderr
     line = next(l for l in proc.stdout.splitlines() if l.startswith(MARKER))
     top = _top(line.split()[1:])

@@ -64,16 +64,19 @@ FASHION_ARGS = ["train", "--epochs", "1"]
 MARKER = "linrbp-first-batch"
 
 
+HERE = str(Path(__file__).resolve().parents[2])  # the directory holding this linrbp
+
+
 def _env() -> dict:
     env = dict(os.environ)
-    here = str(Path(__file__).resolve().parents[2])  # the directory holding this linrbp
-    env["PYTHONPATH"] = here + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env["PYTHONPATH"] = HERE + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     return env
 
 
-def _time(argv, env, marker=None) -> float:
+def _time(argv, env, marker=None, cwd=HERE) -> float:
+    # cwd: `python -c` puts the working directory first on sys.path, so run where this linrbp is
     t0 = time.perf_counter()
-    proc = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+    proc = subprocess.run(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True)
     seconds = time.perf_counter() - t0
     if proc.returncode != 0 or (marker is not None and marker not in proc.stdout):
