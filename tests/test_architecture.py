@@ -34,7 +34,8 @@ LAYERS = [
     ["sweeps"],
     ["trainer"],
     ["plots"],
-    ["benchmarks"],
+    ["report"],  # the HTML verification report (reads claims results, draws figures)
+    ["benchmarks", "report"],  # report: the HTML verification report
     ["cli", "__main__"],
 ]
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}

@@ -26,6 +26,7 @@ COMMANDS = {
     "train": "linrbp.cli._train",
     "experiments": "linrbp.cli._experiments",
     "bench": "linrbp.cli._bench",
+    "docs": "linrbp.cli._docs",
 }
 HELP = {
     "simulate": "integrate an instance file until convergence, divergence or t_max",
@@ -38,6 +39,7 @@ HELP = {
              "wider family",
     "experiments": "run a named set of trainer variants over seeds (resumable)",
     "bench": "benchmark the batched integrator (and the symbolic and trainer parts)",
+    "docs": "build the documentation site (needs a source checkout and linrbp[docs])",
 }
 
 

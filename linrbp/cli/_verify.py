@@ -24,6 +24,8 @@ def add_parser(sub):
                    help="random instances per numeric check (default: each check's own)")
     p.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
     p.add_argument("--json", metavar="OUT", help="write the report as JSON to OUT")
+    p.add_argument("--html", metavar="REPORT", help="write a self-contained HTML report to REPORT "
+                   "(statements, worst errors against tolerances, worst instances, figures)")
     p.add_argument("--verbose", "-v", action="store_true", help="also list every check of every claim")
     p.set_defaults(func=run)
 
@@ -50,9 +52,28 @@ def verify(ids=None, samples=None, seed=0, progress=None) -> dict:
     }
 
 
+def _check_output(option: str, path: str | None) -> None:
+    """Refuse an output location before any work starts (the user's path, in one line)."""
+    import os
+
+    if path is None:
+        return
+    from ..core._errors import InputError
+
+    if os.path.isdir(path):
+        raise InputError(f"{option}: {path} is a directory")
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise InputError(f"{option}: {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise InputError(f"{option}: cannot write in {parent}")
+
+
 def run(args) -> int:
     from ..claims import get_claims
 
+    _check_output("--json", args.json)
+    _check_output("--html", args.html)
     ids = None
     if args.only:
         ids = [i for part in args.only for i in part.split(",")]
@@ -82,4 +103,18 @@ def run(args) -> int:
     if args.json:
         atomic_write_json(args.json, report)
         print(f"wrote {args.json}")
+    if args.html:
+        write_html_report(args.html, report, claims)
+        print(f"wrote {args.html}")
     return 0 if report["passed"] else 1
+
+
+def write_html_report(path: str, report: dict, claims) -> None:
+    """Render ``report`` (with the claims' statements and figure thumbnails) to ``path`` atomically."""
+    from ..core._io import atomic_write_text, to_jsonable
+    from ..core._version import __version__
+    from ..report import claim_thumbnails, render_report
+
+    statements = {c.id: c.statement for c in claims}
+    thumbs = claim_thumbnails([c.id for c in claims], seed=report.get("seed", 0))
+    atomic_write_text(path, render_report(to_jsonable(report), statements, thumbs, version=__version__))
