@@ -25,7 +25,7 @@ from ..core._stats import DataStats
 
 __all__ = ["bench_integrate", "bench_symbolic", "bench_trainer", "chain_limits", "PARTS", "TARGETS"]
 
-PARTS = ("integrate", "symbolic", "trainer", "startup")
+PARTS = ("integrate", "symbolic", "trainer", "sweeps", "startup")
 
 # The integrator's targets (issue 8), on 2 cores.
 TARGETS = {"batched_traj_per_s": 1e5, "ratio_vs_loop": 100.0, "ratio_vs_stacked": 3.0, "max_error": 1e-8}
