@@ -25,7 +25,7 @@ from ..core._stats import DataStats
 
 __all__ = ["bench_integrate", "bench_invariants", "bench_symbolic", "bench_trainer", "chain_limits", "PARTS", "TARGETS"]
 
-PARTS = ("integrate", "symbolic", "trainer", "sweeps")
+PARTS = ("integrate", "symbolic", "trainer", "sweeps", "startup")
 
 # The integrator's targets (issue 8), on 2 cores.
 TARGETS = {"batched_traj_per_s": 1e5, "ratio_vs_loop": 100.0, "ratio_vs_stacked": 3.0, "max_error": 1e-8}
@@ -315,7 +315,7 @@ def bench_system(case, n_loop, n_stacked, progress=True) -> dict:
 
 def _torch_figures(system, Y0, error, res, conv_tol, t_max, name) -> dict:
     """The optional torch backend on the same starts (GPU if torch sees one), when installed."""
-    from ..integration._torch_backend import default_device, torch_available
+    from ..core._arrays import default_device, torch_available
     if not torch_available():
         return {"torch": "not installed"}
     device = default_device()
@@ -462,7 +462,7 @@ def bench_trainer(n_images: int = 2000, seed: int = 0) -> dict:
         # A Fashion-MNIST epoch is 60,000 images; the cost is linear in them.
         out[dtype] = {"epoch_seconds": sec, "images_per_s": _rate(n_images, sec),
                       "seconds_per_60000_images": sec * 60000 / n_images}
-    from ..integration._torch_backend import default_device, torch_available
+    from ..core._arrays import default_device, torch_available
     if torch_available():  # the optional device backend, next to numpy in the same run
         device = default_device()
         for dtype in ("float32", "float64"):

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..claims import get_claims
-from ..claims._run import verify
 from ..core._io import atomic_write_json
 from ._options import add_executor_options, executor_settings
 
@@ -41,7 +39,9 @@ def add_parser(sub):
 
 
 def select_claims(ids=None, user=()):
-    """The claims to run: ``ids`` among the catalogue and ``user`` claims (catalogue order, then
+    """
+    from ..claims import get_claims  # every claim, and sympy: only when verifying
+The claims to run: ``ids`` among the catalogue and ``user`` claims (catalogue order, then
     the files' order); without ``ids`` the user claims, or the whole catalogue when there are none."""
     from ..core._errors import InputError
 
@@ -87,6 +87,7 @@ def _check_output(option: str, path: str | None) -> None:
 
 
 def run(args) -> int:
+    from ..claims._run import verify
     from ..claims._user import load_claim_files
 
     _check_output("--json", args.json)
