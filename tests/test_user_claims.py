@@ -139,7 +139,7 @@ def test_installed_entry_point(tmp_path):
     """Installing linrbp is enough: a venv with the package installed finds the plugin itself."""
     src = tmp_path / "src"
     src.mkdir()
-    for name in ("linrbp", "linrbp_pytest"):
+    for name in ("linrbp", "linrbp_pytest", "proofs"):  # proofs/ ships as linrbp.proofs
         shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, src / name)

@@ -39,10 +39,9 @@ def add_parser(sub):
 
 
 def select_claims(ids=None, user=()):
-    """
-    from ..claims import get_claims  # every claim, and sympy: only when verifying
-The claims to run: ``ids`` among the catalogue and ``user`` claims (catalogue order, then
+    """The claims to run: ``ids`` among the catalogue and ``user`` claims (catalogue order, then
     the files' order); without ``ids`` the user claims, or the whole catalogue when there are none."""
+    from ..claims import get_claims  # every claim, and sympy: only when verifying
     from ..core._errors import InputError
 
     user = list(user)
