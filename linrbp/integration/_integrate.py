@@ -441,7 +441,7 @@ def integrate_batch(
     if chunk is not None:
         raise InputError("chunk: only used with an executor")
     if backend == "torch":
-        from ._torch_backend import run_torch
+        from ._torch_loop import run_torch
         code, t_end, y, steps, info = run_torch(fun, Y, t_max, rtol, atol, conv_tol, bound, int(max_steps),
                                                 progress, device)
         return IntegrationResult(np.array(("",) + STATUSES)[code], t_end, y, steps, info=info)
