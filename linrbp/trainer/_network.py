@@ -19,8 +19,8 @@ import numpy as np
 
 from ..core._errors import InputError
 from ..core._rules import RULES, backward_signals, get_rule, updates
+from ..core._arrays import NumpyBackend, get_backend, to_host
 from ._align import alignment as _alignment
-from ._backend import NumpyBackend, get_backend, to_host
 from ._feedback import FeedbackProvider
 from ._quantise import ERROR_ALPHA, UPDATE_ALPHA, quantise
 from ._rule_terms import add_drifts, trainer_rule
@@ -28,6 +28,7 @@ from ._rule_terms import add_drifts, trainer_rule
 __all__ = ["BatchUpdates", "Network", "activate", "derivative_from_output"]
 
 
+TORCH_MISSING = "device: the trainer's device backend needs torch (pip install torch)"
 _NUMPY = NumpyBackend("float64")  # the dtype-free array operations of the numpy backend
 
 
@@ -155,7 +156,7 @@ class Network:
             if v is not None:
                 raise InputError(f"{name}: rule {cfg.rule} draws no {name.replace('_', ' ')}")
         self.dtype = np.dtype(cfg.dtype)
-        self.backend = be = get_backend(cfg.dtype, device)
+        self.backend = be = get_backend(cfg.dtype, device, missing=TORCH_MISSING)
         if be.name != "numpy" and cfg.per_synapse:
             raise InputError("device: per-synapse feedback runs on the numpy backend only")
         self.layers = (n_in,) + tuple(cfg.hidden) + (n_out,)
