@@ -32,7 +32,7 @@ def proof(sizes=([1, 1, 1], [2, 3, 2], [1, 2, 2, 1]), rule="weight-mirror") -> P
     eta = sp.Symbol("eta", positive=True)
     step = (1 - eta) * C + eta * x * (A * x).T
     # E over white noise: E[x_i x_j] = delta_ij, linear in the monomials x_i x_j
-    from ..symbolic._moments import expectation
+    from linrbp.symbolic._moments import expectation
 
     def white(exps):
         items = sorted(exps.items(), key=lambda kv: str(kv[0]))

@@ -30,7 +30,7 @@ def _orth(rng, n):
                                          ([4, 3, 3, 3, 1], "rbp"), ([3, 4, 2], "srbp")])
 def test_simulate_predicts_the_product(layers, rule):
     rng = np.random.default_rng(sum(layers))
-    inst = parse_instance(RL.make_instance(rng, layers, rule, starts=1))
+    inst = parse_instance(RL.instance_file(RL.make_instance(rng, layers, rule, starts=1)))
     out = simulate(inst)
     assert out["status"] == "converged"
     pred = out["predicted"]
@@ -152,7 +152,7 @@ def test_simulate_cli_on_bottleneck(tmp_path):
 
 def test_aligned_instance_gets_weights_and_misaligned_does_not():
     inst = RM.random_instance(np.random.default_rng(7))
-    p = parse_instance(inst)
+    p = parse_instance(mt.instance_file(inst))
     pred = predict(p)
     assert pred["system"] == "rbp-modes" and len(pred["weights"]) == 2
     out = simulate(p)
@@ -163,7 +163,7 @@ def test_aligned_instance_gets_weights_and_misaligned_does_not():
     A1 = np.asarray(inst["weights"][0]).copy()
     A1[0, 1] += 1e-6
     bent["weights"] = [A1, inst["weights"][1]]
-    other = predict(parse_instance(bent))
+    other = predict(parse_instance(mt.instance_file(bent)))
     assert other is None or other["system"] != "rbp-modes"
 
 

@@ -90,6 +90,17 @@ def deep_instance(rng, where=None) -> dict:
     return inst
 
 
+CLAIM_KEYS = ("starts", "bottleneck")  # this claim's own keys; not keys of an instance file
+
+
+def instance_file(inst: dict, weights=None) -> dict:
+    """The instance file of ``inst`` (its claim-only keys dropped), optionally at other weights."""
+    out = {k: v for k, v in inst.items() if k not in CLAIM_KEYS}
+    if weights is not None:
+        out["weights"] = weights
+    return out
+
+
 def _case(inst):
     return limit_case(inst["layers"], inst["rule"], inst["sigma_ii"], inst["sigma_ti"], inst["feedback"])
 
@@ -100,7 +111,7 @@ def start_errors(instances) -> list[float]:
     flat, owner = [], []
     for k, inst in enumerate(instances):
         for W in inst["starts"]:
-            flat.append({**inst, "weights": W})
+            flat.append(instance_file(inst, W))
             owner.append(k)
     runs = mt.run(flat)
     worst = [0.0] * len(instances)

@@ -63,7 +63,7 @@ def mode_paths(inst, ts):
 def path_error(inst) -> float:
     """max over t in [0, T_PATH] of |A_1(t) - R diag(a(t)) V^T| and |A_2(t) - U diag(b(t)) R^T|
     (full integration vs per-mode chain111), relative to max(s)."""
-    p = parse_instance(inst)
+    p = parse_instance(mt.instance_file(inst))
     U, V, R = (np.asarray(inst[k], float) for k in ("U", "V", "R"))
     ts = np.linspace(0, T_PATH, 25)
     res = integrate(p.system, p.y0, T_PATH, rtol=1e-12, atol=1e-14, conv_tol=0.0, t_eval=ts)
@@ -77,7 +77,7 @@ def path_error(inst) -> float:
 
 def stays_aligned_error(inst) -> float:
     """max over the path of the off-diagonal part of R^T A_1 V and U^T A_2 R, relative to max(s)."""
-    p = parse_instance(inst)
+    p = parse_instance(mt.instance_file(inst))
     U, V, R = (np.asarray(inst[k], float) for k in ("U", "V", "R"))
     res = integrate(p.system, p.y0, T_PATH, rtol=1e-12, atol=1e-14, conv_tol=0.0,
                     t_eval=np.linspace(0, T_PATH, 13))
@@ -126,7 +126,7 @@ def _symbolic_error(_inst) -> float:
 
 def _equivariance_error(inst) -> float:
     """Numerically: field(U.S V^T, R C U^T, R A1 V^T, U A2 R^T) = rotated field (S_II = Id)."""
-    p = parse_instance(inst)
+    p = parse_instance(mt.instance_file(inst))
     U, V, R = (np.asarray(inst[k], float) for k in ("U", "V", "R"))
     (d1, d2), _ = p.system.velocity(p.weights)
     s, c, a, b = (np.asarray(inst[k], float) for k in ("s", "c", "a", "b"))

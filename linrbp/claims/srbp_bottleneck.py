@@ -54,7 +54,7 @@ def bound_errors(instances) -> list[float]:
     """max over t in T_CHECK of max(0, bound - |dA_1/dt|_F) / bound along the integrated path."""
     out = []
     for inst in instances:
-        p = parse_instance(inst)
+        p = parse_instance(mt.instance_file(inst))
         r = min(inst["layers"][1:-1])
         bound = speed_bound(inst["sigma_ti"], inst["feedback"][0], r)
         res = integrate(p.system, p.y0, T_CHECK[-1], rtol=1e-10, atol=1e-12, conv_tol=0.0,
@@ -76,7 +76,7 @@ def bounded_time_errors(instances) -> list[float]:
     status is step-limit or time-limit, never converged)."""
     out = []
     for inst in instances:
-        p = parse_instance(inst)
+        p = parse_instance(mt.instance_file(inst))
         res = integrate(p.system, p.y0, 1e5, max_steps=2000)
         out.append(0.0 if str(res.status[0]) in ("step-limit", "time-limit", "diverged")
                    and int(res.n_steps[0]) <= 2000 else 1.0)

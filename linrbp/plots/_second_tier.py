@@ -23,6 +23,7 @@ def rbp_modes_figure(*, n=4, seed=0, t_max=8.0) -> Figure:
     a_i b_i (t) from the integrated network (solid) and Saxe's sigmoid u(t) (dashed). Right: RBP
     with C_1 = R diag(c) U^T on the same data and start, a_i b_i (t) from the integrated network
     (solid) and chain111 integrated per mode (dashed), with chain111_limit's a_i b_i (dotted)."""
+    from ..claims._matrix_tools import instance_file
     from ..claims.rbp_modes import mode_paths, random_instance
     from ..claims.saxe import mode_strength
     from ..closed_forms._modes import aligned_modes, modes_limit
@@ -39,7 +40,7 @@ def rbp_modes_figure(*, n=4, seed=0, t_max=8.0) -> Figure:
     fig, axes = _figure(1, 2, 13.0, 5.0)
     for ax, rule in zip(axes[0], ("bp", "rbp")):
         d = {**inst, "rule": rule, "feedback": [] if rule == "bp" else inst["feedback"]}
-        p = parse_instance(d)
+        p = parse_instance(instance_file(d))
         res = integrate(p.system, p.y0, t_max, rtol=1e-10, atol=1e-12, conv_tol=0.0, t_eval=ts)
         strengths = []
         for y in res.ys:
