@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core._rules import backward_signals, get_rule, updates
+from ..core._rules import averaged_velocity, backward_signals, get_rule, updates
 
 __all__ = ["chain_rhs", "chain_states", "wide_rhs", "wide_states", "nonlinear_rhs", "nonlinear_states"]
 
@@ -42,8 +42,7 @@ def chain_rhs(L: int, rule: str):
         for A in W:
             F.append(A @ F[-1])
         E = alpha - F[-1] * beta
-        deltas = backward_signals(r, W, fb, E)
-        dA, _ = updates(r, deltas, F)
+        dA, _ = averaged_velocity(r, W, fb, E, F)
         out = np.zeros_like(Y)
         out[..., :L] = np.concatenate([d[..., 0, :] for d in dA], axis=-1)
         return out
@@ -73,8 +72,7 @@ def wide_rhs(N: int, rule: str = "srbp"):
         F = [np.ones(Y.shape[:-1] + (1, 1)), A1]
         F.append(A2 @ A1)
         E = alpha - F[-1] * beta
-        deltas = backward_signals(r, [A1, A2], C, E)
-        dA, _ = updates(r, deltas, F)
+        dA, _ = averaged_velocity(r, [A1, A2], C, E, F)
         out = np.zeros_like(Y)
         out[..., :N] = dA[0][..., :, 0]
         out[..., N:2 * N] = dA[1][..., 0, :]
