@@ -24,6 +24,8 @@ def test_bench_all_tiny(tmp_path, capsys):
     # chain111 reached its closed-form limits; the error is real, not a placeholder
     assert integ["all_converged"] and 0 < integ["max_error"] <= 1e-8
     assert [s["system"] for s in integ["systems"]] == ["chain111", "chain4", "single_hidden_543"]
+    inv = data["symbolic"]["invariants"]
+    assert inv["dimension"] == inv["expected_dimension"] == inv["alternative_dimension"] and inv["all_verified"]
     for part in ("symbolic", "trainer"):
         assert part in data
         if "unavailable" in data[part]:

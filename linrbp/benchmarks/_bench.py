@@ -23,9 +23,9 @@ from ..core._field import LinearSystem
 from ..integration._integrate import _single_thread_blas, integrate, integrate_batch
 from ..core._stats import DataStats
 
-__all__ = ["bench_integrate", "bench_symbolic", "bench_trainer", "chain_limits", "PARTS", "TARGETS"]
+__all__ = ["bench_integrate", "bench_invariants", "bench_symbolic", "bench_trainer", "chain_limits", "PARTS", "TARGETS"]
 
-PARTS = ("integrate", "symbolic", "trainer", "sweeps")
+PARTS = ("integrate", "symbolic", "trainer", "sweeps", "startup")
 
 # The integrator's targets (issue 8), on 2 cores.
 TARGETS = {"batched_traj_per_s": 1e5, "ratio_vs_loop": 100.0, "ratio_vs_stacked": 3.0, "max_error": 1e-8}
@@ -346,7 +346,7 @@ def res_wall(res):
 
 def _torch_figures(system, Y0, error, res, conv_tol, t_max, name) -> dict:
     """The optional torch backend on the same starts (GPU if torch sees one), when installed."""
-    from ..integration._torch_backend import default_device, torch_available
+    from ..core._arrays import default_device, torch_available
     if not torch_available():
         return {"torch": "not installed"}
     device = default_device()
@@ -404,7 +404,7 @@ def bench_integrate(n_starts: int = 100_000, n_loop: int = 200, seed: int = 0,
     return out
 
 
-def bench_symbolic(depths=range(3, 8)) -> dict:
+def bench_symbolic(depths=range(3, 8), invariants_width: int = 5, seed: int = 0) -> dict:
     """Seconds to derive the depth-L chain reduction, fully symbolic and with numbers."""
     try:
         from ..symbolic import chain_reduction  # type: ignore[attr-defined]
@@ -429,7 +429,63 @@ def bench_symbolic(depths=range(3, 8)) -> dict:
                 continue
             row[label] = time.perf_counter() - t0
         rows.append(row)
-    return {"depths": rows}
+    return {"depths": rows, "invariants": bench_invariants(invariants_width, seed)}
+
+
+INVARIANTS_TARGET_S = 30.0     # issue 14: degree 2 on 50 state entries, 2 cores
+
+
+def bench_invariants(width: int = 5, seed: int = 0, alternative: bool = True) -> dict:
+    """find_invariants at degree 2 on A[w,w,w] under SRBP (2 w^2 state entries: 50 for w = 5),
+    a seeded instance with 4-decimal data, feedback and start. Reports wall and CPU seconds with
+    the parts (derivation, matrix, nullspace, checks) and, as the obvious alternative, sympy's
+    exact sparse nullspace over Q of the same unpruned matrix, timed in the same run."""
+    from ..instances._instance import parse_instance
+    from ..symbolic._invariants import (_build_columns, _field_terms, _monomials, _prune,
+                                        find_invariants, instance_system)
+
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 14]))
+    w = width
+    X = rng.standard_normal((w, 3 * w))
+    inst = parse_instance({
+        "layers": [w, w, w], "rule": "srbp",
+        "sigma_ii": np.round(X @ X.T / (3 * w), 4).tolist(),
+        "sigma_ti": np.round(rng.standard_normal((w, w)), 4).tolist(),
+        "feedback": [np.round(rng.standard_normal((w, w)), 4).tolist()],
+        "weights": [np.round(0.3 * rng.standard_normal((w, w)), 4).tolist() for _ in range(2)]})
+    _log(f"bench symbolic: find_invariants, degree 2, A[{w},{w},{w}] ({2 * w * w} state entries)")
+    c0, t0 = time.process_time(), time.perf_counter()
+    res = find_invariants(inst, 2, seed=seed)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    out = {"layers": [w, w, w], "rule": "srbp", "n_state": 2 * w * w, "degree": 2, "seed": seed,
+           "dimension": res.dimension, "expected_dimension": w * (w + 1) // 2,
+           "all_verified": res.verified, "seconds": wall, "cpu_seconds": cpu,
+           "parts": {k: v for k, v in res.timings.items()}, "target_seconds": INVARIANTS_TARGET_S,
+           "meets_target": wall < INVARIANTS_TARGET_S, "cpu_count": os.cpu_count()}
+    if alternative:
+        from sympy.polys.domains import QQ
+        from sympy.polys.matrices import DomainMatrix
+
+        system, vals = instance_system(inst)
+        ft = _field_terms(system, vals)
+        ft = [{tuple(int(e) for e in k): QQ(v.numerator, v.denominator) for k, v in f.items()} for f in ft]
+        monos = _monomials(len(system.states), 2)
+        bits = (max(sum(k) for f in ft for k in f) + 2).bit_length() + 1
+        cols = _build_columns(ft, monos, bits)
+        _log("bench symbolic: the alternative, sympy's sparse nullspace over Q of the whole matrix")
+        t1 = time.perf_counter()
+        rows: dict = {}
+        for j, col in enumerate(cols):
+            for r, v in col.items():
+                rows.setdefault(r, {})[j] = v
+        sdm = {i: row for i, row in enumerate(rows.values())}
+        dim = DomainMatrix(sdm, (len(sdm), len(cols)), QQ).nullspace().shape[0]
+        alt = time.perf_counter() - t1
+        out.update({"alternative": "sympy DomainMatrix.nullspace over QQ, unpruned",
+                    "alternative_nullspace_seconds": alt, "alternative_dimension": dim,
+                    "nullspace_ratio_vs_alternative": alt / max(res.timings["nullspace"], 1e-9),
+                    "live_columns": len(_prune(cols)), "columns": len(cols)})
+    return out
 
 
 def bench_trainer(n_images: int = 2000, seed: int = 0) -> dict:
@@ -449,7 +505,7 @@ def bench_trainer(n_images: int = 2000, seed: int = 0) -> dict:
         # A Fashion-MNIST epoch is 60,000 images; the cost is linear in them.
         out[dtype] = {"epoch_seconds": sec, "images_per_s": _rate(n_images, sec),
                       "seconds_per_60000_images": sec * 60000 / n_images}
-    from ..integration._torch_backend import default_device, torch_available
+    from ..core._arrays import default_device, torch_available
     if torch_available():  # the optional device backend, next to numpy in the same run
         device = default_device()
         for dtype in ("float32", "float64"):

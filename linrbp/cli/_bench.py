@@ -1,4 +1,4 @@
-"""``linrbp bench [integrate|symbolic|trainer|all]``: timings as ratios against the alternatives."""
+"""``linrbp bench [integrate|symbolic|trainer|startup|all]``: timings as ratios against the alternatives."""
 
 from __future__ import annotations
 
@@ -20,13 +20,16 @@ def add_parser(sub):
         "LSODA over a subsample and by one stacked solve_ivp DOP853 system, all at rtol 1e-10; "
         "prints trajectories/s, ratios and the worst error against the closed-form limits. "
         "With torch installed the same batches also run on the optional torch backend (on the GPU "
-        "when torch sees one) and are compared. symbolic: seconds to derive the chain of depth 3..7. trainer: seconds per epoch of the "
+        "when torch sees one) and are compared. symbolic: seconds to derive the chain of depth 3..7, and find_invariants at degree 2 on a 50-entry instance against sympy's plain exact nullspace. trainer: seconds per epoch of the "
         "paper network in float32 and float64. sweeps: seconds of verify (every claim; --quick: two) "
         "and probe (6 shapes x 4 seeds; --quick: 2 x 2) serially and on --workers local processes, "
-        "the speed-up, and whether the two reports are identical. Progress goes to stderr.",
+        "the speed-up, and whether the two reports are identical. startup: 'linrbp --help' and "
+        "'linrbp train' up to its first batch, each against 'python -c \"import numpy\"', in fresh "
+        "interpreters run alternately, medians over the repeats. Progress goes to stderr.",
     )
     p.add_argument("part", nargs="?", default="integrate",
-                   choices=["integrate", "symbolic", "trainer", "sweeps", "all"], help="what to time (default integrate)")
+                   choices=["integrate", "symbolic", "trainer", "sweeps", "startup", "all"],
+                   help="what to time (default integrate)")
     p.add_argument("--json", metavar="OUT", help="write the results as JSON to OUT")
     p.add_argument("--size", type=int, default=None,
                    help=f"number of chain111 starts (default {DEFAULT_SIZE}; the depth-4 chain "
@@ -45,6 +48,10 @@ def add_parser(sub):
     p.add_argument("--workers", type=int, default=2,
                    help="local processes for the sweeps part (default 2)")
     p.add_argument("--images", type=int, default=None, help="images per trainer epoch (default 2000; quick 200)")
+    p.add_argument("--repeats", type=int, default=None,
+                   help="fresh interpreters per start timed by startup (default 7; quick 3)")
+    p.add_argument("--fashion", action="store_true",
+                   help="startup also times 'linrbp train' on Fashion-MNIST, reading it included (no target)")
     p.set_defaults(func=run)
 
 
@@ -142,6 +149,21 @@ def _print_symbolic(res):
         print(f"  L = {row['depth']}: symbolic {_num(row.get('symbolic_seconds'), '.3f')} s, "
               f"numeric {_num(row.get('numeric_seconds'), '.3f')} s"
               + "".join(f"  ({k}: {v})" for k, v in row.items() if k.endswith("error")))
+    inv = res.get("invariants")
+    if inv:
+        parts = inv["parts"]
+        print(f"symbolic: find_invariants, degree {inv['degree']}, A{inv['layers']} under {inv['rule']} "
+              f"({inv['n_state']} state entries, seed {inv['seed']}): dimension {inv['dimension']} "
+              f"(expected {inv['expected_dimension']}), all verified {inv['all_verified']}")
+        print(f"  {inv['seconds']:.2f} s wall, {inv['cpu_seconds']:.2f} s CPU on {inv['cpu_count']} cores "
+              f"(target {inv['target_seconds']:g} s: {'met' if inv['meets_target'] else 'MISSED'}); "
+              f"derive {parts['derive']:.2f} s, matrix {parts['build']:.2f} s, nullspace "
+              f"{parts['nullspace']:.2f} s, exact check {parts['exact_check']:.2f} s, drift check "
+              f"{parts['drift_check']:.2f} s")
+        if "alternative_nullspace_seconds" in inv:
+            print(f"  nullspace: {inv['nullspace_ratio_vs_alternative']:.2f}x the speed of {inv['alternative']} "
+                  f"({inv['alternative_nullspace_seconds']:.2f} s, dimension {inv['alternative_dimension']}); "
+                  f"{inv['live_columns']} of {inv['columns']} columns survive the pruning")
 
 
 def _print_trainer(res):
@@ -159,6 +181,20 @@ def _print_trainer(res):
         if r is not None:
             print(f"  torch on {r['device']}, {dtype}: {r['epoch_seconds']:.3f} s, {r['images_per_s']:.4g} "
                   f"images/s ({r['ratio_vs_numpy']:.2f}x numpy's speed)")
+
+
+def _print_startup(res):
+    print(f"startup: medians of {res['repeats']} fresh interpreters each, run alternately")
+    print(f"  python -c 'import numpy'   {res['numpy_import_seconds']:.3f} s")
+    print(f"  linrbp --help              {res['help_seconds']:.3f} s  = {res['help_ratio']:.2f}x import numpy "
+          f"(target <= {res['targets']['help_ratio']:g}x: {'met' if res['meets_targets']['help_ratio'] else 'MISSED'})")
+    print(f"  {res['train_command']:<26} {res['train_start_seconds']:.3f} s to its first batch = "
+          f"{res['train_start_ratio']:.2f}x import numpy (target <= {res['targets']['train_start_ratio']:g}x: "
+          f"{'met' if res['meets_targets']['train_start_ratio'] else 'MISSED'})")
+    if "train_fashion_start_seconds" in res:
+        print(f"  {res['train_fashion_command']:<26} {res['train_fashion_start_seconds']:.3f} s to its first "
+              f"batch = {res['train_fashion_start_ratio']:.2f}x (Fashion-MNIST read from disk included; "
+              "no target)")
 
 
 def _print_sweeps(res):
@@ -179,6 +215,7 @@ def run(args) -> int:
     loop = _positive(args.loop, "loop") or (20 if args.quick else 200)
     stacked = _positive(args.stacked, "stacked") or 10_000
     images = _positive(args.images, "images") or (200 if args.quick else 2000)
+    repeats = _positive(args.repeats, "repeats") or (3 if args.quick else 7)
     if args.seed < 0:
         raise InputError(f"seed: must be non-negative, got {args.seed}")
     parts = _bench.PARTS if args.part == "all" else (args.part,)
@@ -191,12 +228,18 @@ def run(args) -> int:
             if "peers" in out[part]:
                 _print_peers(out[part]["peers"])
         elif part == "symbolic":
-            out[part] = _bench.bench_symbolic(range(3, 5) if args.quick else range(3, 8))
+            out[part] = _bench.bench_symbolic(range(3, 5) if args.quick else range(3, 8),
+                                              2 if args.quick else 5, args.seed)
             _print_symbolic(out[part])
         elif part == "sweeps":
             from ..benchmarks._sweeps import bench_sweeps
             out[part] = bench_sweeps(args.workers, args.quick, args.seed)
             _print_sweeps(out[part])
+        elif part == "startup":
+            from ..benchmarks._startup import bench_startup
+
+            out[part] = bench_startup(repeats, fashion=args.fashion)
+            _print_startup(out[part])
         else:
             out[part] = _bench.bench_trainer(images, args.seed)
             _print_trainer(out[part])

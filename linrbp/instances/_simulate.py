@@ -9,26 +9,35 @@ from ..integration._integrate import (DEFAULT_BOUND, DEFAULT_CONV_TOL, DEFAULT_R
                          integrate_batch)
 from ._predict import predict
 
-__all__ = ["simulate", "DEFAULT_T_MAX"]
+__all__ = ["simulate", "DEFAULT_T_MAX", "DEFAULT_MAX_STEPS"]
 
 DEFAULT_T_MAX = 1e5
+# Accepted steps before a run ends with status step-limit. A converging instance of the sizes
+# the claims draw needs a few thousand steps to t = 1e5; a run whose steps shrink as its weights
+# grow (srbp-bottleneck: step ~ 1/|A_1|^2) would otherwise run for hours. 20,000 DOP853 steps
+# of a small network take 5-20 s (the claims integrate with the same limit).
+DEFAULT_MAX_STEPS = 20_000
 
 
 def simulate(instance: Instance, t_max: float | None = None, *, method: str = "scipy",
              rtol: float = DEFAULT_RTOL, conv_tol: float = DEFAULT_CONV_TOL,
-             bound: float = DEFAULT_BOUND) -> dict:
-    """Integrate ``instance`` until convergence, divergence or t_max; the `simulate` record.
+             bound: float = DEFAULT_BOUND, max_steps: int = DEFAULT_MAX_STEPS) -> dict:
+    """Integrate ``instance`` until convergence, divergence, t_max or ``max_steps`` accepted
+    steps; the `simulate` record.
 
-    Keys: status, t_end, weights, feedback, product, excess_loss, predicted (closed form or
-    None), plus layers, rule, t_max, method.
+    Keys: status (converged, diverged, time-limit or step-limit), t_end, n_steps, weights,
+    feedback, product, excess_loss, predicted (closed form or None), plus layers, rule,
+    parameters (the rule's parameter values), t_max, max_steps, method.
     """
     system = instance.system
     if t_max is None:
         t_max = instance.t_max if instance.t_max is not None else DEFAULT_T_MAX
     if method == "scipy":
-        res = integrate(system, instance.y0, t_max, rtol=rtol, conv_tol=conv_tol, bound=bound)
+        res = integrate(system, instance.y0, t_max, rtol=rtol, conv_tol=conv_tol, bound=bound,
+                        max_steps=max_steps)
     elif method == "batched":
-        res = integrate_batch(system, instance.y0[None], t_max, rtol=rtol, conv_tol=conv_tol, bound=bound)
+        res = integrate_batch(system, instance.y0[None], t_max, rtol=rtol, conv_tol=conv_tol, bound=bound,
+                              max_steps=max_steps)
     else:
         from ..core._errors import InputError
         raise InputError(f"method: unknown integrator {method!r} (expected scipy or batched)")
@@ -40,13 +49,16 @@ def simulate(instance: Instance, t_max: float | None = None, *, method: str = "s
     return {
         "status": str(res.status[0]),
         "t_end": float(res.t_end[0]),
+        "n_steps": int(res.n_steps[0]),
         "weights": [np.array(W) for W in weights],
         "feedback": [np.array(C) for C in feedback],
         "product": product,
         "excess_loss": excess,
-        "predicted": predict(instance),
+        "predicted": predict(instance, t_end=float(res.t_end[0])),
         "layers": list(system.layers),
         "rule": system.rule.name,
+        "parameters": system.rule.parameter_values,
         "t_max": float(t_max),
+        "max_steps": int(max_steps),
         "method": method,
     }

@@ -5,7 +5,10 @@ Both return an :class:`IntegrationResult` and stop each trajectory at the first 
 * ``converged``: the field is small relative to the state, |f(y)|_inf <= conv_tol (1 + |y|_inf);
 * ``diverged``: |y|_inf passes ``bound`` (or the state stops being finite); ``t_end`` is the
   time it did, an estimate of a finite blow-up time;
-* ``time-limit``: t reached ``t_max``; the state reported is the state at t_max.
+* ``time-limit``: t reached ``t_max``; the state reported is the state at t_max;
+* ``step-limit``: ``max_steps`` accepted steps were taken before any of the above (a run whose
+  steps shrink as the weights grow, e.g. `srbp-bottleneck`, ends here in bounded wall time);
+  the state reported is the state after the last step.
 
 :func:`integrate` is the reference path through :func:`scipy.integrate.solve_ivp` (DOP853,
 terminal events, root-found). :func:`integrate_batch` runs Dormand-Prince 8(5,3), the same
@@ -99,14 +102,19 @@ def integrate(
     method: str = "DOP853",
     dense: bool = False,
     t_eval=None,
+    max_steps: int | None = None,
 ) -> IntegrationResult:
     """Reference integration of one trajectory with :func:`scipy.integrate.solve_ivp`.
 
     ``dense=True`` keeps every accepted step in ``t``/``ys``; ``t_eval`` samples the path at
-    given times instead.
+    given times instead. ``max_steps`` (default: no limit) ends the run with status
+    ``step-limit`` after that many accepted steps.
     """
     t_max = check_t_max(t_max)
     y0 = _check_start(y0)
+    if max_steps is not None and (isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer))
+                                  or max_steps < 1):
+        raise InputError(f"max_steps: must be a positive integer, got {max_steps!r}")
     f0 = fun(y0)
     if _converged(f0, y0, conv_tol):
         return IntegrationResult(np.array(["converged"]), np.zeros(1), y0[None].copy(),
@@ -122,26 +130,45 @@ def integrate(
     def ev_diverged(t, y):
         return np.max(np.abs(y)) - bound
 
+    # solve_ivp evaluates every event once at the start and once per accepted step (root
+    # finding then calls only the event whose sign changed), so this counts steps: it is -1
+    # until the limit, then t - t_stop, which crosses 0 exactly at the step that reached it.
+    steps = {"n": -1, "t_stop": None}
+
+    def ev_steps(t, y):
+        if steps["t_stop"] is not None:
+            return t - steps["t_stop"]
+        steps["n"] += 1
+        if max_steps is not None and steps["n"] >= max_steps:
+            steps["t_stop"] = t
+            return 0.0
+        return -1.0
+
     ev_converged.terminal = True
     ev_converged.direction = -1
     ev_diverged.terminal = True
     ev_diverged.direction = 1
+    ev_steps.terminal = True
+    ev_steps.direction = 1
 
     with np.errstate(over="ignore", invalid="ignore"):
         sol = solve_ivp(rhs, (0.0, t_max), y0, method=method, rtol=rtol, atol=atol,
-                        events=[ev_converged, ev_diverged], dense_output=False, t_eval=t_eval)
+                        events=[ev_converged, ev_diverged, ev_steps], dense_output=False, t_eval=t_eval)
     y_end = sol.y[:, -1]
     if sol.status == 1 and len(sol.t_events[0]):
         status, t_end, y_end = "converged", sol.t_events[0][0], sol.y_events[0][0]
     elif sol.status == 1 and len(sol.t_events[1]):
         status, t_end, y_end = "diverged", sol.t_events[1][0], sol.y_events[1][0]
+    elif sol.status == 1 and len(sol.t_events[2]):
+        status, t_end, y_end = "step-limit", sol.t_events[2][0], sol.y_events[2][0]
     elif sol.status == 0:
         status, t_end = "time-limit", sol.t[-1]
     else:
         # The step size collapsed: a finite-time blow-up that outran the bound check.
         status, t_end = "diverged", sol.t[-1]
     out = IntegrationResult(np.array([status]), np.array([float(t_end)]), np.asarray(y_end)[None].copy(),
-                            np.array([sol.nfev]), info={"nfev": sol.nfev, "message": sol.message})
+                            np.array([max(steps["n"], 0)]),
+                            info={"nfev": sol.nfev, "message": sol.message, "steps": max(steps["n"], 0)})
     if dense or t_eval is not None:
         out.t, out.ys = sol.t, sol.y.T
     return out
@@ -419,7 +446,7 @@ def integrate_batch(
     if chunk is not None:
         raise InputError("chunk: only used with an executor")
     if backend == "torch":
-        from ._torch_backend import run_torch
+        from ._torch_loop import run_torch
         code, t_end, y, steps, info = run_torch(fun, Y, t_max, rtol, atol, conv_tol, bound, int(max_steps),
                                                 progress, device)
         return IntegrationResult(np.array(("",) + STATUSES)[code], t_end, y, steps, info=info)
