@@ -64,8 +64,12 @@ def test_seeds_are_the_catalogues(tmp_path):
 
 def test_only_selects_among_both(tmp_path):
     out = tmp_path / "r.json"
-    assert main(["verify", "--claims", str(TRUE), "--only", "structure,my-single-hidden-matrix",
-                 "--json", str(out)]) == 0
+    # its own process: a clean catalogue, whatever the tests before this one registered
+    r = subprocess.run([sys.executable, "-m", "linrbp", "verify", "--claims", str(TRUE), "--only",
+                        "structure,my-single-hidden-matrix", "--json", str(out)],
+                       capture_output=True, text=True, cwd=ROOT, timeout=300,
+                       env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert r.returncode == 0, r.stderr
     assert [c["id"] for c in json.loads(out.read_text())["claims"]] == ["structure", "my-single-hidden-matrix"]
     assert main(["verify", "--claims", str(TRUE), "--only", "nosuch"]) == 2
 

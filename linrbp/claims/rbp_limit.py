@@ -59,7 +59,7 @@ def make_instance(rng, layers, rule, starts=N_STARTS, target_rank=None, scale=0.
     """Random S_II (eigenvalues in [0.5, 2]), S_TI (optionally of rank ``target_rank``),
     feedback and ``starts`` random starts (the first is the instance's ``weights``)."""
     layers = [int(n) for n in layers]
-    S = mt.random_spd(rng, layers[0])
+    S = mt.random_spd(rng, layers[0], 0.5, 2.0)  # as stated (the shared default widened to [0.1, 5])
     T = _target(rng, layers, target_rank) @ S
     fb = _feedback(rng, layers, rule)
     W = [mt.random_weights(rng, layers, scale) for _ in range(starts)]
