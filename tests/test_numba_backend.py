@@ -246,3 +246,40 @@ def test_a_second_process_loads_the_compiled_kernel_from_the_cache(tmp_path):
     assert second["info"]["jit_cache_misses"] == 0 and second["info"]["jit_cache_hits"] >= 1
     after = sorted(p for p in tmp_path.rglob("*") if p.is_file())
     assert after == files and {p: p.stat().st_mtime_ns for p in after} == stamps
+
+
+def test_lane_form_agrees_on_every_status_and_any_batch_size():
+    """Small systems run in the lane form (8 trajectories side by side, a lane refilled as
+    its trajectory ends): a batch whose size is no multiple of the lanes, with trajectories
+    that converge at the start, converge, leave the bound, reach t_max or run out of steps,
+    gives the numpy path's statuses and step counts, on 1 and 3 workers, and its states:
+    to 1e-10 where a trajectory stops at a fixed time (t_max) or at a fixed point; where it
+    stops after an accepted step (bound, step limit), up to what the stopping times' own
+    difference explains (|f| |dt|): a step size follows the error estimate, whose rounding
+    error is ~1e-16 / rtol relative, so t_end carries ~1e-7 relative noise there, in the
+    array form too."""
+    needs_numba()
+    from linrbp.integration import _numba_backend as nb
+    system = LinearSystem.create([1, 1, 1], "rbp", DataStats.from_matrices([[0.9]], [[1.1]]),
+                                 feedback=[[[-0.6]]])
+    assert "lane form" in nb.generate_source(system).splitlines()[0]
+    rng = np.random.default_rng(11)
+    Y0 = rng.uniform(-3, 3, (203, 2))
+    Y0[5] = fixed = _bench.chain111_limits(1.1, 0.9, -0.6, Y0[5:6])[0]  # converged at t = 0
+    kw = dict(rtol=1e-10, atol=1e-12, conv_tol=1e-6, bound=2.5, max_steps=25)
+    ref = integrate_batch(system, Y0, 3.0, backend="numpy", **kw)
+    assert set(ref.status) == {"converged", "diverged", "time-limit", "step-limit"}, ref.counts()
+    assert ref.status[5] == "converged" and ref.n_steps[5] == 0 and np.array_equal(ref.y[5], fixed)
+    fixed_time = np.isin(ref.status, ["converged", "time-limit"])
+    speed = np.array([np.abs(system(y)).max() for y in ref.y])
+    for workers in (1, 3):
+        out = integrate_batch(system, Y0, 3.0, backend="numba", workers=workers, **kw)
+        assert out.info["backend"] == "numba"
+        assert np.array_equal(ref.status, out.status) and np.array_equal(ref.n_steps, out.n_steps)
+        limit = ref.status == "time-limit"
+        assert np.allclose(ref.t_end[limit], out.t_end[limit], rtol=1e-14, atol=0)
+        scale = np.abs(ref.y).max(axis=1)
+        diff = np.abs(ref.y - out.y).max(axis=1)
+        assert np.all(diff[fixed_time] <= 1e-10 * scale[fixed_time])
+        explained = 2 * speed * np.abs(ref.t_end - out.t_end) + 1e-10 * scale
+        assert np.all(diff <= explained), float(np.max(diff - explained))
