@@ -121,7 +121,7 @@ def _print_peers(res):
         print(f"  linrbp compiled backend unavailable: {res['unavailable']}")
         return
     print(f"  {'system':<18} {'draw':<10} {'starts':>7} {'solver':<22} {'traj/s':>10} {'traj/CPU-s':>10} "
-          f"{'linrbp x':>8} {'max error':>10}")
+          f"{'linrbp x':>8} {'max error':>10} {'t_end med':>9} {'t_end max':>9}")
     for s in res["systems"]:
         if isinstance(s.get("linrbp"), str):
             print(f"  {s['system']:<18} {s['linrbp']}")
@@ -134,7 +134,14 @@ def _print_peers(res):
                      "heyoka_given_times": "heyoka, given t_end"}[key]
             print(f"  {s['system']:<18} {s['draw']:<10} {s['n_starts']:>7} {label:<22} "
                   f"{r['traj_per_s']:>10.4g} {r['traj_per_cpu_s']:>10.4g} "
-                  f"{_num(r.get('linrbp_ratio'), '8.2f')} {r['max_error']:>10.2e}")
+                  f"{_num(r.get('linrbp_ratio'), '8.2f')} {r['max_error']:>10.2e} "
+                  f"{_num(r.get('t_end_median'), '9.4g')} {_num(r.get('t_end_max'), '9.4g')}")
+        lin = s.get("linrbp", {})
+        if isinstance(lin, dict) and "status" in lin:
+            ev = s.get("heyoka_events", {})
+            extra = (f"; heyoka's event stopped {ev['stopped_by_event']} before t_max"
+                     if "stopped_by_event" in ev else "")
+            print(f"  {'':<18} linrbp statuses {lin['status']} (t_max {s['t_max']:g}){extra}")
     for p, v in res["peers"].items():
         if p != "heyoka" and v == "installed":
             print(f"  {p}: installed, not yet measured by this bench")
