@@ -266,7 +266,7 @@ def _rc(argv):
     (["--seed", "-1"], "--seed"),
     (["--format", "jpg"], "invalid choice"),
     (["--seed", "x"], "invalid int"),
-    (["--probe", "/nonexistent/probe.json"], "No such file"),
+    (["--probe", "/nonexistent/probe.json"], "no such file"),
 ])
 def test_cli_rejects_bad_input(tmp_path, capsys, argv, message):
     out = tmp_path / "o"

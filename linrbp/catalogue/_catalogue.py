@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
+from ..core._checks import check_seed, check_selection
 from ..core._errors import InputError
 
 __all__ = ["Check", "Claim", "Evidence", "CLAIMS", "register", "get_claims", "run_claim", "check_rng"]
@@ -126,7 +127,7 @@ def get_claims(ids: Iterable[str] | None = None) -> list[Claim]:
 
     if ids is None:
         return list(CLAIMS.values())
-    ids = [i.strip() for i in ids if i.strip()]
+    ids = check_selection(list(ids), "only")
     unknown = [i for i in ids if i not in CLAIMS]
     if unknown:
         raise InputError(
@@ -138,7 +139,7 @@ def get_claims(ids: Iterable[str] | None = None) -> list[Claim]:
 def check_rng(seed: int, claim_id: str, check: str | int) -> np.random.Generator:
     """The generator of one check (by name; an integer stream number is also accepted)."""
     key = check if isinstance(check, int) else zlib.crc32(check.encode())
-    words = [seed, zlib.crc32(claim_id.encode()), key]
+    words = [check_seed(seed), zlib.crc32(claim_id.encode()), key]
     return np.random.default_rng(np.random.SeedSequence(words))
 
 
@@ -149,6 +150,7 @@ def run_claim(claim: Claim, samples: int | None = None, seed: int = 0,
     ``max_error``/``tolerance`` are those of the check with the worst error/tolerance ratio;
     ``checks`` lists every check's evidence. A check that raises makes the status "error".
     """
+    check_seed(seed)  # a bad seed is bad input, never a failing check
     start = time.perf_counter()
     evidence: list[Evidence] = []
     status = "pass"

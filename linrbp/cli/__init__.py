@@ -57,7 +57,13 @@ def main(argv=None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler
+        return code
+    except BrokenPipeError:
+        # The reader went away (`linrbp ... | head`): not an error; stop quietly, as Unix tools do.
+        _silence_stdout()
+        return 141  # 128 + SIGPIPE, what a shell reports for a tool killed by the closed pipe
     except (InputError, ValueError) as exc:
         msg = " ".join(str(exc).split())
         print(f"linrbp {args.command}: error: {msg}", file=sys.stderr)
@@ -69,6 +75,16 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print(f"linrbp {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    import os
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 if __name__ == "__main__":

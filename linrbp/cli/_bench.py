@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 
 from ..core._errors import InputError
-from ..core._io import atomic_write_json
+from ..core._checks import check_seed
+from ..core._io import atomic_write_json, check_output_file
 
 DEFAULT_SIZE = 100_000
 QUICK_SIZE = 2_000
@@ -121,8 +122,9 @@ def run(args) -> int:
     loop = _positive(args.loop, "loop") or (20 if args.quick else 200)
     stacked = _positive(args.stacked, "stacked") or 10_000
     images = _positive(args.images, "images") or (200 if args.quick else 2000)
-    if args.seed < 0:
-        raise InputError(f"seed: must be non-negative, got {args.seed}")
+    check_seed(args.seed, "--seed")
+    if args.json is not None:
+        check_output_file(args.json, "--json")
     parts = _bench.PARTS if args.part == "all" else (args.part,)
     out = {}
     for part in parts:
@@ -136,5 +138,5 @@ def run(args) -> int:
             out[part] = _bench.bench_trainer(images, args.seed)
             _print_trainer(out[part])
     if args.json:
-        atomic_write_json(args.json, out)
+        atomic_write_json(args.json, out, "--json")
     return 0

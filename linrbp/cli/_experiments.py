@@ -29,6 +29,7 @@ def add_parser(sub):
 
 
 def run(args) -> int:
+    from ..core._checks import check_selection
     from ..trainer import run_experiments
     from ..trainer._experiments import summary_table
     base = {"dataset": args.dataset, "data_dir": args.data_dir, "dtype": args.dtype}
@@ -36,7 +37,7 @@ def run(args) -> int:
         base["epochs"] = args.epochs
     if args.limit_train is not None:
         base["limit_train"] = args.limit_train
-    only = [s for s in args.only.split(",") if s] if args.only else None
+    only = check_selection(args.only, "--only")
     summary = run_experiments(args.name, args.seeds, args.out, args.quick, base, only,
                               progress=False if args.no_progress else None, workers=args.workers,
                               device=args.device)

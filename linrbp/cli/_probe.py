@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ..core._errors import InputError
 from ..integration._integrate import check_t_max
-from ..core._io import atomic_write_json
+from ..core._checks import check_seed
+from ..core._io import atomic_write_json, check_output_dir, check_output_file
 from ..sweeps._probe import DEFAULT_SEEDS, DEFAULT_SHAPES, DEFAULT_T_MAX, parse_shapes, probe_sweep
 from ..core._progress import progress_bar
 
@@ -41,8 +42,11 @@ def run(args) -> int:
         raise InputError(f"seeds: must be at least 1, got {args.seeds}")
     if args.workers < 1:
         raise InputError(f"workers: must be at least 1, got {args.workers}")
-    if args.seed < 0:
-        raise InputError(f"seed: must be non-negative, got {args.seed}")
+    check_seed(args.seed, "--seed")
+    if args.json is not None:
+        check_output_file(args.json, "--json")
+    if args.out is not None:
+        check_output_dir(args.out, "--out")
     t_max = check_t_max(args.t_max)
     n = len(shapes) * args.seeds
     print(f"linrbp probe: {len(shapes)} shapes x {args.seeds} seeds = {n} instances, base seed "
@@ -73,6 +77,6 @@ def run(args) -> int:
               f"status {f['status']} t_end {f['t_end']:.4g}"
               + (f" instance {f['instance_file']}" if f["instance_file"] else ""))
     if args.json:
-        atomic_write_json(args.json, summary)
+        atomic_write_json(args.json, summary, "--json")
         print(f"wrote {args.json}")
     return 0

@@ -41,9 +41,8 @@ def run(args) -> int:
         if suffix not in (".md", ".tex"):
             raise InputError(f"out: expected a .md or .tex file name, got {args.out!r}")
         latex = suffix == ".tex"
-        parent = Path(args.out).resolve().parent
-        if not parent.is_dir():
-            raise InputError(f"out: directory {parent} does not exist")
+        from ..core._io import check_output_file
+        check_output_file(args.out, "--out")
     ids = args.ids or list(PROOFS)
     unknown = [i for i in ids if i not in PROOFS]
     if unknown:
@@ -56,7 +55,7 @@ def run(args) -> int:
         for s in p.failures:
             print(f"    {s.render()}")
     if args.out:
-        atomic_write_text(args.out, document(proofs, latex))
+        atomic_write_text(args.out, document(proofs, latex), "--out")
         print(f"wrote {args.out}")
     ok = all(p.ok for p in proofs)
     print(f"{sum(p.ok for p in proofs)}/{len(proofs)} proofs hold", file=sys.stdout)

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..instances._instance import load_instance
 from ..integration._integrate import check_t_max
-from ..core._io import atomic_write_json
+from ..core._io import atomic_write_json, check_output_file
 from ..instances._simulate import DEFAULT_T_MAX, simulate
 
 
@@ -36,6 +36,8 @@ def _fmt(M) -> str:
 
 
 def run(args) -> int:
+    if args.json is not None:
+        check_output_file(args.json, "--json")
     inst = load_instance(args.file)
     t_max = check_t_max(args.t_max) if args.t_max is not None else None
     out = simulate(inst, t_max, method=args.method)
@@ -54,6 +56,6 @@ def run(args) -> int:
     else:
         print(f"  predicted    {pred.get('system')}: P = {_fmt(pred.get('product'))}")
     if args.json:
-        atomic_write_json(args.json, out)
+        atomic_write_json(args.json, out, "--json")
         print(f"  wrote {args.json}")
     return 0

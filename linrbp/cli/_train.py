@@ -6,7 +6,8 @@ import argparse
 import textwrap
 
 from ..core._errors import InputError
-from ..core._io import atomic_write_json
+from ..core._checks import check_seed
+from ..core._io import atomic_write_json, check_output_file
 
 
 def _hidden(text: str):
@@ -103,9 +104,10 @@ def config_from_args(args):
 
 def run(args) -> int:
     from ..trainer import train
+    check_seed(args.seed, "--seed")
+    if args.json is not None:
+        check_output_file(args.json, "--json")
     cfg = config_from_args(args)
-    if args.json is not None and not args.json:
-        raise InputError("json: empty output path")
     print(f"linrbp train: rule {cfg.rule}, seed {cfg.seed}, dataset {cfg.dataset}")
     res = train(cfg, progress=False if args.no_progress else None, device=args.device)
     f = lambda x: "-" if x is None else f"{x:.4f}"
@@ -117,6 +119,6 @@ def run(args) -> int:
         angle = kind in ("update_vs_bp", "feedback_vs_forward", "srbp_target")
         print(f"  {'angles ' if angle else ''}{kind}: {txt}{' (degrees)' if angle else ''}")
     if args.json:
-        atomic_write_json(args.json, res)
+        atomic_write_json(args.json, res, "--json")
         print(f"  wrote {args.json}")
     return 0

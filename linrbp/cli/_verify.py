@@ -6,7 +6,8 @@ import sys
 import time
 
 from ..catalogue._catalogue import get_claims, run_claim
-from ..core._io import atomic_write_json
+from ..core._checks import check_seed, check_selection
+from ..core._io import atomic_write_json, check_output_file
 from ..core._progress import progress_bar
 
 
@@ -35,6 +36,7 @@ def verify(ids=None, samples=None, seed=0, progress=None) -> dict:
 
     if samples is not None and samples < 1:
         raise InputError(f"samples: must be at least 1, got {samples}")
+    seed = check_seed(seed)
     claims = get_claims(ids)
     start = time.perf_counter()
     results = []
@@ -50,9 +52,12 @@ def verify(ids=None, samples=None, seed=0, progress=None) -> dict:
 
 
 def run(args) -> int:
+    if args.json is not None:
+        check_output_file(args.json, "--json")
+    check_seed(args.seed, "--seed")
     ids = None
-    if args.only:
-        ids = [i for part in args.only for i in part.split(",")]
+    if args.only is not None:
+        ids = check_selection([i for part in args.only for i in part.split(",")], "--only")
     claims = get_claims(ids)
     print(f"linrbp verify: {len(claims)} claims, seed {args.seed}"
           + (f", {args.samples} samples per check" if args.samples else ""))

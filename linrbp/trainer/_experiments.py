@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from ..core._errors import InputError
-from ..core._io import atomic_open, atomic_write_json, atomic_write_text
+from ..core._checks import check_selection
+from ..core._io import atomic_open, atomic_write_json, atomic_write_text, check_output_dir, check_output_file
 from ..core._progress import progress_bar
 from ._config import TrainConfig
 from ._data import load_dataset
@@ -146,7 +147,8 @@ def run_experiments(name: str, seeds: int = 3, out=None, quick: bool = False, ba
     :func:`linrbp.trainer.train`).
     """
     variants = experiment_variants(name, quick)
-    if only:
+    only = check_selection(only, "only")
+    if only is not None:
         missing = [v for v in only if v not in variants]
         if missing:
             raise InputError(f"only: unknown variant(s) {', '.join(missing)} in set {name}")
@@ -154,7 +156,12 @@ def run_experiments(name: str, seeds: int = 3, out=None, quick: bool = False, ba
     if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
         raise InputError(f"seeds: expected a positive integer, got {seeds!r}")
     preset = "quick" if quick else "paper"
-    out = Path(out) if out else Path("experiments") / f"{name}-{preset}"
+    out = Path(out) if out is not None else Path("experiments") / f"{name}-{preset}"
+    # Every output location is checked before the first run trains.
+    check_output_dir(out, "out")
+    check_output_dir(out / "runs", "out")
+    for fname in ("summary.json", "summary.md", "accuracy_curves.png", "accuracy_by_variant.png"):
+        check_output_file(out / fname, "out")
     common = dict(PRESETS[preset], **(base or {}))
     configs = {}
     for vname, over in variants.items():
@@ -171,6 +178,7 @@ def run_experiments(name: str, seeds: int = 3, out=None, quick: bool = False, ba
                 raise InputError(f"out: {path} was made with a different configuration; use another --out")
             results[(vname, s)] = old
         else:
+            check_output_file(path, "out")
             todo.append(((vname, s), cfg, path))
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise InputError(f"workers: expected a positive integer, got {workers!r}")
