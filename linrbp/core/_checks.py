@@ -7,7 +7,7 @@ import numbers
 
 from ._errors import InputError
 
-__all__ = ["check_seed", "check_positive_int", "check_positive_float", "check_selection", "MAX_SEED"]
+__all__ = ["check_real", "check_seed", "check_positive_int", "check_positive_float", "check_selection", "MAX_SEED"]
 
 MAX_SEED = 2**63 - 1  # seeds are non-negative integers below 2^63 (numpy SeedSequence, JSON, torch)
 
@@ -44,6 +44,23 @@ def check_positive_float(value, name: str) -> float:
     value = float(value)
     if not (math.isfinite(value) and value > 0):
         raise InputError(f"{name}: must be positive and finite, got {value!r}")
+    return value
+
+
+def check_real(value, name: str) -> float:
+    """A finite real number: numbers only (a string such as "1" or a bool is refused)."""
+    if isinstance(value, (bool, str, bytes)) or not isinstance(value, numbers.Real):
+        try:  # 0-d numpy arrays
+            import numpy as np
+            if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "fiu":
+                value = value.item()
+            else:
+                raise TypeError
+        except TypeError:
+            raise InputError(f"{name}: expected a number, got {value!r}") from None
+    value = float(value)
+    if not math.isfinite(value):
+        raise InputError(f"{name}: must be finite, got {value!r}")
     return value
 
 

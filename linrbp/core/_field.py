@@ -61,6 +61,9 @@ class LinearSystem:
     def create(cls, layers, rule, stats: DataStats, feedback=()) -> "LinearSystem":
         layers = check_layers(layers)
         r = get_rule(rule)
+        if not isinstance(stats, DataStats):
+            raise InputError(f"stats: expected a DataStats (DataStats.from_matrices(sigma_ii, sigma_ti) "
+                             f"or DataStats.from_samples(inputs, targets)), got {type(stats).__name__}")
         if stats.n_in != layers[0] or stats.n_out != layers[-1]:
             raise InputError(
                 f"sigma_ti: data are {stats.n_out}x{stats.n_in} but layers say "

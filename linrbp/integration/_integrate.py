@@ -31,6 +31,7 @@ import numpy as np
 from scipy.integrate import DOP853, solve_ivp
 
 from ..core._errors import InputError
+from ..core._resources import usable_cpus
 
 __all__ = ["IntegrationResult", "integrate", "integrate_batch", "STATUSES"]
 
@@ -76,10 +77,35 @@ def check_t_max(t_max) -> float:
 
 
 def _check_start(y0, name="y0") -> np.ndarray:
-    y0 = np.asarray(y0, dtype=float)
+    try:
+        y0 = np.asarray(y0, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(f"{name}: expected an array of numbers") from None
     if not np.all(np.isfinite(y0)):
         raise InputError(f"{name}: initial state contains NaN or infinity")
     return y0
+
+
+def check_tolerances(rtol, atol, conv_tol, bound) -> None:
+    """rtol, atol, conv_tol and bound: positive finite numbers (both integrators)."""
+    for name, value in (("rtol", rtol), ("atol", atol), ("conv_tol", conv_tol), ("bound", bound)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                or not (np.isfinite(value) and value > 0):
+            raise InputError(f"{name}: must be positive and finite, got {value!r}")
+
+
+def _check_width(fun, n: int, name: str = "y0") -> None:
+    """A state of length ``n`` fits ``fun`` when ``fun`` says how long its states are."""
+    expected = getattr(fun, "n_state", None)
+    if isinstance(expected, (int, np.integer)) and n != expected:
+        raise InputError(f"{name}: states of this system have {expected} components, got {n}")
+
+
+def _check_field_value(f, y0, name: str = "y0") -> np.ndarray:
+    f = np.asarray(f, dtype=float)
+    if f.shape != y0.shape:
+        raise InputError(f"{name}: the field returns shape {f.shape} for a start of shape {y0.shape}")
+    return f
 
 
 def _converged(f, y, conv_tol):
@@ -106,7 +132,12 @@ def integrate(
     """
     t_max = check_t_max(t_max)
     y0 = _check_start(y0)
-    f0 = fun(y0)
+    if y0.ndim != 1:
+        raise InputError(f"y0: expected one state (a 1-d array), got shape {y0.shape}")
+    check_tolerances(rtol, atol, conv_tol, bound)
+    _check_width(fun, y0.size)
+    with np.errstate(over="ignore", invalid="ignore"):
+        f0 = _check_field_value(fun(y0), y0)
     if _converged(f0, y0, conv_tol):
         return IntegrationResult(np.array(["converged"]), np.zeros(1), y0[None].copy(),
                                  np.zeros(1, int), np.zeros(1) if dense or t_eval is not None else None,
@@ -325,7 +356,8 @@ def _work(run: _Batch) -> None:
     setters = _single_thread_blas() or []
     previous = [fn(1) for fn in setters]
     try:
-        return _work_loop(run, np.dot if setters else _combine_einsum)
+        with _quiet(np):  # per thread: divergence is detected and reported as a status
+            return _work_loop(run, np.dot if setters else _combine_einsum)
     except BaseException:
         run.failed = True  # the other workers stop at their next sweep
         raise
@@ -450,7 +482,7 @@ def integrate_batch(
 
     When ``fun`` has a ``transposed_kernel()`` method giving ``kernel(yt, out)`` on component-major (n, b) states
     (as :class:`~linrbp.LinearSystem` does) that is used instead, and the batch is split
-    over ``workers`` threads (default: the CPU count); a plain callable runs in one thread
+    over ``workers`` threads (default: the CPUs this process may run on); a plain callable runs in one thread
     unless ``workers`` is given. Each trajectory's arithmetic does not depend on the others,
     so results do not depend on the batch size or the number of workers beyond rounding.
 
@@ -464,9 +496,13 @@ def integrate_batch(
     B, n = Y.shape
     t_max = np.broadcast_to([check_t_max(tm) for tm in np.ravel(np.asarray(t_max, dtype=object))]
                             if np.ndim(t_max) else check_t_max(t_max), (B,)).astype(float)
-    for name, value in (("rtol", rtol), ("atol", atol), ("conv_tol", conv_tol), ("bound", bound)):
-        if not (np.isfinite(value) and value > 0):
-            raise InputError(f"{name}: must be positive and finite, got {value!r}")
+    check_tolerances(rtol, atol, conv_tol, bound)
+    _check_width(fun, n)
+    if B and getattr(fun, "n_state", None) is None:  # a plain callable: one row shows its width
+        with np.errstate(all="ignore"):
+            f1 = np.asarray(fun(Y[:1].copy()))
+        if f1.shape != (1, n):
+            raise InputError(f"y0: the field returns shape {f1.shape} for one start of width {n}")
     if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)) or max_steps < 1:
         raise InputError(f"max_steps: must be a positive integer, got {max_steps!r}")
     if backend not in ("numpy", "torch"):
@@ -482,7 +518,7 @@ def integrate_batch(
     width = int(np.clip(_CACHE_DOUBLES // ((_NS + 1) * max(n, 1)), _MIN_WIDTH, _MAX_WIDTH))
     width = min(width, max(B, 1))
     if workers is None:
-        workers = (os.cpu_count() or 1) if fast else 1
+        workers = usable_cpus() if fast else 1
     if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
         raise InputError(f"workers: must be a positive integer, got {workers!r}")
     workers = int(max(1, min(workers, B // _MIN_WIDTH)))
