@@ -154,7 +154,7 @@ def check_output_dir(path, what: str | None = None) -> Path:
     if os.path.lexists(path):
         if not path.is_dir():  # follows symlinks: a link to a directory is fine
             try:
-                kind = _kind(os.stat(path).st_mode)
+                kind = _kind(os.stat(path).st_mode) or "a file"
             except OSError:
                 kind = "a dangling symbolic link"
             raise InputError(f"{label}: is {kind}, not a directory")
