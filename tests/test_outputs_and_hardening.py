@@ -204,3 +204,77 @@ def test_quick_bench_run_prints_not_measured(capsys):
     out = capsys.readouterr().out
     line = next(l for l in out.splitlines() if "targets (chain111)" in l)
     assert "ratio_vs_loop not measured at quick size" in line and "MISSED" not in line
+
+
+# -- help, the full protocol's duration, Ctrl-C in simulate ---------------------------------
+
+def _help(command, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    return " ".join(capsys.readouterr().out.split())
+
+
+@pytest.mark.parametrize("command, shown", [
+    ("train", ["--rule {", "(default bp)", "passes over the training set (default 100)",
+               "initial learning rate (default 0.1)", "examples per SGD step (default 100)",
+               "(default 100,100,100,100)", "dropout) (default 0)", "(default float32)",
+               "--no-progress hide the progress bar"]),
+    ("experiments", ["(0..K-1) (default 3)", "(default float32)", "(default 100; quick 4)",
+                     "--no-progress hide the progress bars", "(default fashion- mnist)"]),
+])
+def test_help_shows_every_default(command, shown, capsys):
+    text = _help(command, capsys)
+    for piece in shown:
+        assert piece in text, piece
+
+
+def test_full_protocol_announces_its_duration_before_the_first_run(tmp_path):
+    from linrbp.trainer import run_experiments
+    seen = []
+
+    def announce(plan):
+        seen.append((plan, sorted((tmp_path / "e" / "runs").glob("*.json")) if (tmp_path / "e" / "runs").exists() else []))
+
+    run_experiments("variants", 2, tmp_path / "e", False, {"dataset": "teacher", "epochs": 1},
+                    ["bp", "srbp"], progress=False, announce=announce)
+    (plan, runs_before), = seen
+    assert runs_before == []  # announced before any run was written
+    assert plan["runs"] == 4 and plan["images"] == 4 * 1 * 2000  # 2 variants x 2 seeds x 1 epoch x 2000
+    assert plan["images_per_s"] > 0 and plan["seconds"] == pytest.approx(plan["images"] / plan["images_per_s"])
+    seen.clear()  # a rerun has nothing to do: no announcement
+    run_experiments("variants", 2, tmp_path / "e", False, {"dataset": "teacher", "epochs": 1},
+                    ["bp", "srbp"], progress=False, announce=announce)
+    assert seen == []
+
+
+def test_ctrl_c_in_simulate_reports_the_state_so_far(tmp_path, capsys, monkeypatch):
+    from linrbp.instances import _simulate
+    real = _simulate.integrate
+    steps = []
+
+    def integrate_then_ctrl_c(*args, on_step=None, **kw):
+        def on_step_interrupting(t, y, fn):
+            steps.append((t, np.array(y)))
+            if len(steps) == 5:
+                raise KeyboardInterrupt
+        return real(*args, on_step=on_step_interrupting, **kw)
+
+    monkeypatch.setattr(_simulate, "integrate", integrate_then_ctrl_c)
+    (tmp_path / "inst.json").write_text(json.dumps(INSTANCE))
+    out = tmp_path / "r.json"
+    assert main(["simulate", str(tmp_path / "inst.json"), "--json", str(out)]) == 130
+    res = json.loads(out.read_text())
+    t5, y5 = steps[-1]
+    assert res["status"] == "interrupted" and res["t_end"] == t5 > 0
+    np.testing.assert_array_equal(np.concatenate([np.ravel(w) for w in res["weights"]]), y5)
+    cap = capsys.readouterr()
+    assert "interrupted at t = " in cap.err and "status       interrupted" in cap.out
+
+
+def test_integrate_without_interruptible_propagates_ctrl_c():
+    s = linrbp.LinearSystem.create([1, 1], "bp", linrbp.DataStats.from_matrices([[1.0]], [[1.0]]))
+
+    def stop(t, y, fn):
+        raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt):
+        linrbp.integrate(s, np.array([0.1]), 10.0, on_step=stop)

@@ -27,7 +27,32 @@ COMMANDS = {
 }
 
 
+class _ShowDefaults:
+    """Every option's help ends with its default unless it states one."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        default = action.default
+        if ("default" in text or not action.option_strings or default is None or default is False
+                or default is argparse.SUPPRESS or isinstance(action, argparse._HelpAction)):
+            return text
+        shown = ",".join(map(str, default)) if isinstance(default, (tuple, list)) else default
+        return f"{text} (default {shown})" if text else f"default {shown}"
+
+
+class HelpFormatter(_ShowDefaults, argparse.HelpFormatter):
+    """argparse's layout, with every default shown."""
+
+
+class RawHelpFormatter(_ShowDefaults, argparse.RawDescriptionHelpFormatter):
+    """Descriptions and epilogs as written, with every default shown."""
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message):  # argparse's own errors: one line naming the problem, exit 2
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from ..instances._instance import load_instance
@@ -40,7 +42,7 @@ def run(args) -> int:
         check_output_file(args.json, "--json")
     inst = load_instance(args.file)
     t_max = check_t_max(args.t_max) if args.t_max is not None else None
-    out = simulate(inst, t_max, method=args.method)
+    out = simulate(inst, t_max, method=args.method, progress=None, interruptible=True)
     print(f"{args.file}: A{out['layers']} under {out['rule']}")
     print(f"  status       {out['status']} at t = {out['t_end']:.6g} (t_max {out['t_max']:g})")
     print(f"  excess loss  {out['excess_loss']:.6g}")
@@ -58,4 +60,8 @@ def run(args) -> int:
     if args.json:
         atomic_write_json(args.json, out, "--json")
         print(f"  wrote {args.json}")
+    if out["status"] == "interrupted":
+        print(f"linrbp simulate: interrupted at t = {out['t_end']:.6g}; the state above is the last "
+              "accepted step", file=sys.stderr)
+        return 130
     return 0

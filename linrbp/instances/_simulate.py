@@ -16,17 +16,30 @@ DEFAULT_T_MAX = 1e5
 
 def simulate(instance: Instance, t_max: float | None = None, *, method: str = "scipy",
              rtol: float = DEFAULT_RTOL, conv_tol: float = DEFAULT_CONV_TOL,
-             bound: float = DEFAULT_BOUND) -> dict:
+             bound: float = DEFAULT_BOUND, progress: bool | None = False,
+             interruptible: bool = False) -> dict:
     """Integrate ``instance`` until convergence, divergence or t_max; the `simulate` record.
 
     Keys: status, t_end, weights, feedback, product, excess_loss, predicted (closed form or
     None), plus layers, rule, t_max, method.
+
+    ``progress`` (scipy method): a bar on stderr with t and max|f| once the integration has run
+    for 2 s (None: when stderr is a terminal). ``interruptible``: Ctrl-C ends it with status
+    ``interrupted`` and the state of the last accepted step (scipy method).
     """
     system = instance.system
     if t_max is None:
         t_max = instance.t_max if instance.t_max is not None else DEFAULT_T_MAX
     if method == "scipy":
-        res = integrate(system, instance.y0, t_max, rtol=rtol, conv_tol=conv_tol, bound=bound)
+        from ..core._progress import progress_bar
+        with progress_bar(None, "simulate", "step", disable=None if progress is None else not progress,
+                          delay=2.0) as bar:
+            def on_step(t, y, fn):
+                bar.update(1)
+                bar.set_postfix_str(f"t {t:.4g} of {t_max:g}, max|f| {fn:.3g}", refresh=False)
+            res = integrate(system, instance.y0, t_max, rtol=rtol, conv_tol=conv_tol, bound=bound,
+                            on_step=on_step if progress is not False else None,
+                            interruptible=interruptible)
     elif method == "batched":
         res = integrate_batch(system, instance.y0[None], t_max, rtol=rtol, conv_tol=conv_tol, bound=bound)
     else:

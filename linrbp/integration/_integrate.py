@@ -5,7 +5,9 @@ Both return an :class:`IntegrationResult` and stop each trajectory at the first 
 * ``converged``: the field is small relative to the state, |f(y)|_inf <= conv_tol (1 + |y|_inf);
 * ``diverged``: |y|_inf passes ``bound`` (or the state stops being finite); ``t_end`` is the
   time it did, an estimate of a finite blow-up time;
-* ``time-limit``: t reached ``t_max``; the state reported is the state at t_max.
+* ``time-limit``: t reached ``t_max``; the state reported is the state at t_max;
+* ``interrupted`` (:func:`integrate` with ``interruptible=True`` only): Ctrl-C; the state
+  reported is the last accepted step's.
 
 :func:`integrate` is the reference path through :func:`scipy.integrate.solve_ivp` (DOP853,
 terminal events, root-found). :func:`integrate_batch` runs Dormand-Prince 8(5,3), the same
@@ -124,11 +126,15 @@ def integrate(
     method: str = "DOP853",
     dense: bool = False,
     t_eval=None,
+    on_step: Callable[[float, np.ndarray, float], None] | None = None,
+    interruptible: bool = False,
 ) -> IntegrationResult:
     """Reference integration of one trajectory with :func:`scipy.integrate.solve_ivp`.
 
     ``dense=True`` keeps every accepted step in ``t``/``ys``; ``t_eval`` samples the path at
-    given times instead.
+    given times instead. ``on_step(t, y, max|f(y)|)`` is called after every accepted step
+    (progress). With ``interruptible=True`` a KeyboardInterrupt (Ctrl-C) ends the integration
+    with status ``interrupted`` at the last accepted step instead of propagating.
     """
     t_max = check_t_max(t_max)
     y0 = _check_start(y0)
@@ -146,8 +152,14 @@ def integrate(
     def rhs(t, y):
         return fun(y)
 
+    last = [0.0, y0]  # the last accepted step (events are evaluated on accepted steps)
+
     def ev_converged(t, y):
-        return np.max(np.abs(fun(y))) - conv_tol * (1.0 + np.max(np.abs(y)))
+        fn = np.max(np.abs(fun(y)))
+        last[0], last[1] = t, y
+        if on_step is not None:
+            on_step(t, y, fn)
+        return fn - conv_tol * (1.0 + np.max(np.abs(y)))
 
     def ev_diverged(t, y):
         return np.max(np.abs(y)) - bound
@@ -157,9 +169,16 @@ def integrate(
     ev_diverged.terminal = True
     ev_diverged.direction = 1
 
-    with np.errstate(over="ignore", invalid="ignore"):
-        sol = solve_ivp(rhs, (0.0, t_max), y0, method=method, rtol=rtol, atol=atol,
-                        events=[ev_converged, ev_diverged], dense_output=False, t_eval=t_eval)
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            sol = solve_ivp(rhs, (0.0, t_max), y0, method=method, rtol=rtol, atol=atol,
+                            events=[ev_converged, ev_diverged], dense_output=False, t_eval=t_eval)
+    except KeyboardInterrupt:
+        if not interruptible:
+            raise
+        return IntegrationResult(np.array(["interrupted"]), np.array([float(last[0])]),
+                                 np.array(last[1], dtype=float)[None].copy(), np.zeros(1, int),
+                                 info={"message": "interrupted (Ctrl-C)"})
     y_end = sol.y[:, -1]
     if sol.status == 1 and len(sol.t_events[0]):
         status, t_end, y_end = "converged", sol.t_events[0][0], sol.y_events[0][0]

@@ -138,9 +138,45 @@ def _run_one(variant: str, cfg: TrainConfig, path: Path, progress, device=None) 
     return str(path)
 
 
+def estimate_seconds(todo, workers: int, device=None, n_time: int = 1000) -> dict:
+    """How long the runs ``todo`` [(key, config, path)] take: one SGD pass over ``n_time``
+    training images of the first configuration is timed here and scaled to every run's
+    epochs x images (all runs are assumed to cost what the first does per image)."""
+    import time
+
+    from ._train import prepare, run_epoch
+    cfg0 = todo[0][1]
+    ds = _dataset(cfg0)
+    net, data = prepare(cfg0, ds, device)
+    n = min(n_time, len(data["x_train"]))
+    t0 = time.perf_counter()
+    with np.errstate(over="ignore", invalid="ignore"):
+        run_epoch(net, data["x_train"][:n], data["t_train"][:n])
+    per_image = (time.perf_counter() - t0) / n
+    images = sum(cfg.epochs * len(ds.limited(cfg.limit_train).x_train) for _, cfg, _ in todo)
+    parallel = max(1, min(workers, len(todo)))
+    return {"runs": len(todo), "images": images, "images_per_s": 1.0 / per_image,
+            "workers": parallel, "seconds": images * per_image / parallel, "timed_variant": todo[0][0][0]}
+
+
+def format_duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"
+
+
 def run_experiments(name: str, seeds: int = 3, out=None, quick: bool = False, base: dict | None = None,
-                    only=None, progress: bool | None = None, workers: int = 1, device: str | None = None) -> dict:
+                    only=None, progress: bool | None = None, workers: int = 1, device: str | None = None,
+                    announce=None) -> dict:
     """Run (or resume) the set ``name`` over seeds 0..seeds-1; returns the summary.
+
+    ``announce(plan)``, when given and the preset is the full protocol (not ``quick``), is called
+    before the first run with :func:`estimate_seconds`' plan (runs, images, measured images/s,
+    estimated seconds), so a user sees how long it will take and can Ctrl-C.
 
     ``workers`` > 1 trains that many runs at once in separate processes (same results:
     every run draws only from its own seed). ``device`` trains with torch there (see
@@ -184,6 +220,8 @@ def run_experiments(name: str, seeds: int = 3, out=None, quick: bool = False, ba
         raise InputError(f"workers: expected a positive integer, got {workers!r}")
     if todo:  # a missing dataset fails here, once, before any worker starts
         _dataset(todo[0][1])
+        if announce is not None and not quick:
+            announce(estimate_seconds(todo, workers, device))
     with progress_bar(len(configs), desc=f"{name} ({preset})", unit="run",
                       disable=None if progress is None else not progress) as bar:
         bar.update(len(configs) - len(todo))
