@@ -4,25 +4,44 @@ Public API (THEORY.md notation): learning rules (:data:`RULES`, :func:`backward_
 data moments (:class:`DataStats`), the averaged dynamics (:class:`LinearSystem`), the
 integrators (:func:`integrate`, :func:`integrate_batch`), instance files, and the claim
 catalogue (:data:`CLAIMS`, :func:`run_claim`).
+
+Every name is loaded on first use (module ``__getattr__``), so ``import linrbp`` and the
+command line import only what they use; ``dir(linrbp)`` and ``from linrbp import *`` list
+the same names as ``__all__``.
 """
 
-__version__ = "0.1.0"
+from importlib import import_module as _import_module
 
-from .closed_forms._autoencoder import autoencoder_limit, autoencoder_product, single_hidden_target
-from .catalogue._catalogue import CLAIMS, Check, Claim, Evidence, get_claims, register, run_claim
-from .core._errors import InputError
-from .core._field import LinearSystem, forward_products
-from .instances._instance import Instance, load_instance, parse_instance
-from .integration._integrate import IntegrationResult, integrate, integrate_batch
-from .instances._predict import predict, register_predictor
-from .core._rules import RULES, Rule, backward_signals, feedback_shapes, get_rule, updates
-from .instances._simulate import simulate
-from .closed_forms._poly1d import Poly1dLimit, poly1d_limit, real_roots, real_roots_multiplicity, blowup_time
-from .closed_forms._closed_forms import (chain111_limit, chain111_stable, chain_limit, nonlinear_field,
-                            nonlinear_jacobian, nonlinear_limit, nonlinear_moments, wide_limit,
-                            chain_invariants, chain_field, chain_jacobian, wide_invariants)
-from .core._stats import DataStats
-from . import trainer  # the non-linear trainer: linrbp.trainer.train, TrainConfig, ...
+from .core._version import __version__
+
+# name -> the module (relative to linrbp) that defines it; this table is the facade.
+_PUBLIC = {
+    "autoencoder_limit": "closed_forms._autoencoder", "autoencoder_product": "closed_forms._autoencoder",
+    "single_hidden_target": "closed_forms._autoencoder",
+    "CLAIMS": "catalogue._catalogue", "Check": "catalogue._catalogue", "Claim": "catalogue._catalogue",
+    "Evidence": "catalogue._catalogue", "register": "catalogue._catalogue",
+    "run_claim": "catalogue._catalogue",
+    "get_claims": "claims",
+    "InputError": "core._errors",
+    "LinearSystem": "core._field", "forward_products": "core._field",
+    "Instance": "instances._instance", "load_instance": "instances._instance",
+    "parse_instance": "instances._instance",
+    "IntegrationResult": "integration._integrate", "integrate": "integration._integrate",
+    "integrate_batch": "integration._integrate",
+    "predict": "instances._predict", "register_predictor": "instances._predict",
+    "RULES": "core._rules", "Rule": "core._rules", "backward_signals": "core._rules",
+    "feedback_shapes": "core._rules", "get_rule": "core._rules", "updates": "core._rules",
+    "simulate": "instances._simulate",
+    "Poly1dLimit": "closed_forms._poly1d", "poly1d_limit": "closed_forms._poly1d",
+    "real_roots": "closed_forms._poly1d", "real_roots_multiplicity": "closed_forms._poly1d",
+    "blowup_time": "closed_forms._poly1d",
+    **{name: "closed_forms._closed_forms" for name in (
+        "chain111_limit", "chain111_stable", "chain_limit", "nonlinear_field", "nonlinear_jacobian",
+        "nonlinear_limit", "nonlinear_moments", "wide_limit", "chain_invariants", "chain_field",
+        "chain_jacobian", "wide_invariants")},
+    "DataStats": "core._stats",
+}
+_SUBPACKAGES = ("trainer",)  # the non-linear trainer: linrbp.trainer.train, TrainConfig, ...
 
 __all__ = [
     "CLAIMS", "Check", "Claim", "DataStats", "Evidence", "InputError", "Instance",
@@ -36,3 +55,18 @@ __all__ = [
     "nonlinear_field", "nonlinear_jacobian", "nonlinear_moments", "chain_invariants",
     "chain_field", "chain_jacobian", "wide_invariants",
 ]
+
+
+def __getattr__(name):
+    if name in _PUBLIC:
+        value = getattr(_import_module(f"{__name__}.{_PUBLIC[name]}"), name)
+    elif name in _SUBPACKAGES:
+        value = _import_module(f"{__name__}.{name}")
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # later look-ups are plain attribute reads
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 import linrbp
 from linrbp import DataStats, InputError, LinearSystem, autoencoder_limit, autoencoder_product
 from linrbp.closed_forms._autoencoder import autoencoder_invariant, autoencoder_lambda
-from linrbp.catalogue._catalogue import get_claims
+from linrbp.claims import get_claims
 from linrbp.claims import autoencoder as ae
 from linrbp.claims import autoencoder_general as aeg
 from linrbp.cli import main

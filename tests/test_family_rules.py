@@ -6,7 +6,8 @@ import pytest
 from linrbp import InputError
 from linrbp.trainer import TrainConfig, teacher_task
 from linrbp.trainer._align import alignment, angle_degrees
-from linrbp.trainer._family import FAMILY, make_network
+from linrbp.trainer._build import make_network
+from linrbp.trainer._family import FAMILY
 from linrbp.trainer._kickback import coherence
 
 DATA = teacher_task(0, n_train=300, n_test=100)

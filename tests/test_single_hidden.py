@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 import linrbp
 from linrbp import DataStats, InputError, LinearSystem, single_hidden_target
 from linrbp.closed_forms._autoencoder import full_column_rank, single_hidden_invariant
-from linrbp.catalogue._catalogue import get_claims
+from linrbp.claims import get_claims
 from linrbp.closed_forms._limits import late_window_change, limit_relations, relations_jacobian
 from linrbp.claims import single_hidden as sh
 

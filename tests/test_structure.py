@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 import linrbp
 from linrbp import DataStats, LinearSystem, feedback_shapes
-from linrbp.catalogue._catalogue import get_claims
+from linrbp.claims import get_claims
 from linrbp.integration._ensemble import Ensemble, integrate_systems
 from linrbp.claims import bp_balance as bpb
 from linrbp.claims import structure as sc

@@ -20,10 +20,10 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-from ..core._checks import check_seed, check_selection
+from ..core._checks import check_seed
 from ..core._errors import InputError
 
-__all__ = ["Check", "Claim", "Evidence", "CLAIMS", "register", "get_claims", "run_claim", "check_rng"]
+__all__ = ["Check", "Claim", "Evidence", "CLAIMS", "register", "run_claim", "check_rng"]
 
 
 @dataclass
@@ -119,21 +119,6 @@ def register(claim: Claim) -> Claim:
     """Add (or replace) a claim in the catalogue."""
     CLAIMS[claim.id] = claim
     return claim
-
-
-def get_claims(ids: Iterable[str] | None = None) -> list[Claim]:
-    """Claims by ID in catalogue order (all when ``ids`` is None); InputError for unknown IDs."""
-    from .. import claims  # noqa: F401  (importing the package registers every claim)
-
-    if ids is None:
-        return list(CLAIMS.values())
-    ids = check_selection(list(ids), "only")
-    unknown = [i for i in ids if i not in CLAIMS]
-    if unknown:
-        raise InputError(
-            f"only: unknown claim ID {', '.join(unknown)} (known: {', '.join(CLAIMS)})"
-        )
-    return [CLAIMS[i] for i in CLAIMS if i in ids]
 
 
 def check_rng(seed: int, claim_id: str, check: str | int) -> np.random.Generator:

@@ -1,24 +1,42 @@
 """The claim catalogue, one module per THEORY.md claim ID; importing this package registers them.
 
-Each module builds a :class:`linrbp.Claim` and passes it to :func:`linrbp.register`; modules
-with closed-form limits also register a predictor for ``linrbp simulate``.
+Each module builds a :class:`linrbp.Claim` and passes it to :func:`linrbp.register`. The
+closed-form predictors ``linrbp simulate`` reports live below, in :mod:`linrbp.instances._predict`.
+:func:`get_claims` (``linrbp.get_claims``) is the catalogue with every claim loaded.
 """
 
-from importlib import import_module
+from __future__ import annotations
 
-# Catalogue order is the order of THEORY.md.
+from typing import Iterable
+
+from ..catalogue._catalogue import CLAIMS, Claim
+from ..core._checks import check_selection
+from ..core._errors import InputError
+
+# Catalogue order is the order of THEORY.md: importing a module registers its claim.
+from . import poly1d, chain111, chain, wide1N1, autoencoder, single_hidden, nonlinear  # noqa: E401,F401,I001
+from . import structure, autoencoder_general, arbp_offset, bp_balance, saxe, lillicrap  # noqa: E401,F401
+from ._symbolic import SYMBOLIC_CHECKS
+
 MODULES = [
     "poly1d", "chain111", "chain", "wide1N1", "autoencoder", "single_hidden", "nonlinear",
     "structure", "autoencoder_general", "arbp_offset", "bp_balance", "saxe", "lillicrap",
 ]
 
-for _name in MODULES:
-    import_module(f"{__name__}.{_name}")
-
 # Exact symbolic checks (linrbp/claims/_symbolic.py) run first in each claim they belong to.
-from ..catalogue._catalogue import CLAIMS  # noqa: E402
-from ._symbolic import SYMBOLIC_CHECKS  # noqa: E402
-
 for _cid, _checks in SYMBOLIC_CHECKS.items():
     if _cid in CLAIMS:
         CLAIMS[_cid].checks[:0] = _checks
+
+
+def get_claims(ids: Iterable[str] | None = None) -> list[Claim]:
+    """Claims by ID in catalogue order (all when ``ids`` is None); InputError for unknown IDs."""
+    if ids is None:
+        return list(CLAIMS.values())
+    ids = check_selection(list(ids), "only")  # an empty selection is an error
+    unknown = [i for i in ids if i not in CLAIMS]
+    if unknown:
+        raise InputError(
+            f"only: unknown claim ID {', '.join(unknown)} (known: {', '.join(CLAIMS)})"
+        )
+    return [CLAIMS[i] for i in CLAIMS if i in ids]

@@ -10,7 +10,7 @@ import numpy as np
 from ..closed_forms._autoencoder import autoencoder_invariant, autoencoder_limit, autoencoder_product
 from ..catalogue._catalogue import Check, Claim, register
 from ..instances._instance import parse_instance
-from ..instances._predict import register_predictor
+from ..instances._predict import predict_whitened  # noqa: F401  (the closed-form predictor of this claim)
 from . import _matrix_tools as mt
 
 ID = "autoencoder"
@@ -79,26 +79,6 @@ def diagonal_limit_errors(instances) -> list[float]:
     return out
 
 
-def predict_whitened(instance):
-    """Full limit weights of A[N,1,N] under RBP/SRBP with S_II = S_TI = Id exactly."""
-    s = instance.system
-    if len(s.layers) != 3 or s.layers[1] != 1 or s.layers[0] != s.layers[2]:
-        return None
-    if s.rule.name not in ("rbp", "srbp"):
-        return None
-    eye = np.eye(s.layers[0])
-    if not (np.array_equal(s.stats.sigma_ii, eye) and np.array_equal(s.stats.sigma_ti, eye)):
-        return None
-    C = instance.feedback[0]
-    if not np.any(C):
-        return None
-    A_inf, B_inf, lam = autoencoder_limit(C, *instance.weights)
-    return {"system": ID, "weights": [A_inf, B_inf], "product": B_inf @ A_inf, "lambda": lam,
-            "invariant_K": autoencoder_invariant(C, *instance.weights),
-            "note": "Theorem 6: A -> lambda C, B -> C^T/(lambda |C|^2), lambda > 0 root of "
-                    "(|C|^2/2) l^3 + K l - 1 = 0"}
-
-
 CLAIM = register(Claim(
     id=ID,
     title="Autoencoder A[N,1,N] with random feedback",
@@ -122,4 +102,3 @@ CLAIM = register(Claim(
     ],
 ))
 
-register_predictor(predict_whitened)

@@ -11,7 +11,7 @@ import numpy as np
 from ..closed_forms._autoencoder import autoencoder_product, full_column_rank
 from ..catalogue._catalogue import Check, Claim, register
 from ..instances._instance import parse_instance
-from ..instances._predict import register_predictor
+from ..instances._predict import predict_general  # noqa: F401  (the closed-form predictor of this claim)
 from . import _matrix_tools as mt
 
 ID = "autoencoder-general"
@@ -84,23 +84,6 @@ def optimality_error(inst) -> float:
     return float(abs(loss - best) / (0.5 * np.trace(S)))
 
 
-def predict_general(instance):
-    """B A of A[N,p,N] under RBP/SRBP when S_II = S_TI is positive definite and C has rank p."""
-    s = instance.system
-    if len(s.layers) != 3 or s.layers[0] != s.layers[2] or s.rule.name not in ("rbp", "srbp"):
-        return None
-    S = s.stats.sigma_ii
-    if not np.array_equal(S, s.stats.sigma_ti):
-        return None
-    if np.linalg.eigvalsh(S)[0] <= 1e-10 * np.abs(S).max():
-        return None
-    C = instance.feedback[0]
-    if not full_column_rank(C.T):
-        return None
-    return {"system": ID, "weights": None, "product": autoencoder_product(S, C),
-            "note": "fixed point of A[N,p,N] with S_II = S_TI = S: B A = S C^T (C S C^T)^{-1} C"}
-
-
 CLAIM = register(Claim(
     id=ID,
     title="Autoencoder A[N,p,N] with general data S_II = S_TI = S",
@@ -120,4 +103,3 @@ CLAIM = register(Claim(
     ],
 ))
 
-register_predictor(predict_general)

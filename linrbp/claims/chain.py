@@ -10,7 +10,7 @@ from ..catalogue._catalogue import Check, Claim, register
 from ..closed_forms._closed_forms import (chain_field, chain_invariants, chain_jacobian, chain_limit,
                              chain_reduction, chain_stability)
 from ..integration._integrate import integrate_batch
-from ..instances._predict import register_predictor
+from ..instances._predict import predict_chain  # noqa: F401  (the closed-form predictor of this claim)
 from ..closed_forms._scalar_draws import chain_instance
 from ..closed_forms._scalar_systems import chain_rhs, chain_states
 from ._scalar_common import (DRIFT_TOL, LIMIT_TOL, fd_jacobian, integrate_chains, rel_err,
@@ -170,18 +170,3 @@ CLAIM = register(Claim(
 ))
 
 
-def predict_chain(instance):
-    """Closed-form limit of a chain instance (all layers 1, rule srbp or rbp)."""
-    s = instance.system
-    if any(n != 1 for n in s.layers) or s.rule.name not in ("srbp", "rbp") or s.depth < 2:
-        return None
-    alpha, beta = float(s.stats.sigma_ti[0, 0]), float(s.stats.sigma_ii[0, 0])
-    fb = [float(C[0, 0]) for C in instance.feedback]
-    a = chain_limit(alpha, beta, fb, [float(W[0, 0]) for W in instance.weights], s.rule.name)
-    if not np.all(np.isfinite(a)):
-        return None
-    return {"system": "chain" if s.depth > 2 else "chain111",
-            "weights": [[[float(v)]] for v in a], "product": [[float(np.prod(a))]]}
-
-
-register_predictor(predict_chain)

@@ -13,7 +13,7 @@ from ..closed_forms._autoencoder import full_column_rank, single_hidden_invarian
 from ..catalogue._catalogue import Check, Claim, register
 from ..instances._instance import parse_instance
 from ..closed_forms._limits import late_window_change
-from ..instances._predict import register_predictor
+from ..instances._predict import predict_product  # noqa: F401  (the closed-form predictor of this claim)
 from . import _matrix_tools as mt
 
 ID = "single-hidden"
@@ -108,23 +108,6 @@ def _t_scale(p, y) -> float:
     return 1.0 / max(np.abs(p.system(p.y0)).max(), 1e-3)
 
 
-def predict_product(instance):
-    """A2 A1 -> S_TI S_II^{-1} for A[N0,N1,N2] under RBP/SRBP when C1 has full column rank."""
-    s = instance.system
-    if len(s.layers) != 3 or s.rule.name not in ("rbp", "srbp"):
-        return None
-    C1 = instance.feedback[0]
-    if not full_column_rank(C1):
-        return None
-    if np.linalg.eigvalsh(s.stats.sigma_ii)[0] <= 1e-10 * np.abs(s.stats.sigma_ii).max():
-        return None
-    target = single_hidden_target(C1, s.stats.sigma_ii, s.stats.sigma_ti)
-    return {"system": ID, "weights": None, "product": target["product"],
-            "c1_product": target["c1_product"],
-            "note": "Theorem 8: C1 of full column rank, so A2 A1 -> S_TI S_II^{-1}; the "
-                    "individual limits of A1, A2 have no closed form"}
-
-
 CLAIM = register(Claim(
     id=ID,
     title="One hidden layer A[N0,N1,N2] with random feedback",
@@ -155,4 +138,3 @@ CLAIM = register(Claim(
     ],
 ))
 
-register_predictor(predict_product)

@@ -9,7 +9,7 @@ import numpy as np
 from ..catalogue._catalogue import Check, Claim, register
 from ..closed_forms._closed_forms import wide_field, wide_invariants, wide_limit, wide_reduction
 from ..integration._integrate import integrate_batch
-from ..instances._predict import register_predictor
+from ..instances._predict import predict_wide  # noqa: F401  (the closed-form predictor of this claim)
 from ..closed_forms._scalar_draws import wide_instance
 from ..closed_forms._scalar_systems import wide_rhs, wide_states
 from ._scalar_common import CONV_TOL, DRIFT_TOL, LIMIT_TOL, RTOL, T_MAX, rel_err
@@ -115,22 +115,3 @@ CLAIM = register(Claim(
 ))
 
 
-def predict_wide(instance):
-    """Closed-form limit of an A[1,N,1] instance with rule srbp or rbp (N > 1; N = 1 is a chain)."""
-    s = instance.system
-    if len(s.layers) != 3 or s.layers[0] != 1 or s.layers[2] != 1 or s.layers[1] < 2:
-        return None
-    if s.rule.name not in ("srbp", "rbp"):
-        return None
-    alpha, beta = float(s.stats.sigma_ti[0, 0]), float(s.stats.sigma_ii[0, 0])
-    c = instance.feedback[0][:, 0]
-    a = instance.weights[0][:, 0]
-    b = instance.weights[1][0, :]
-    pa, pb = wide_limit(alpha, beta, c, a, b)
-    if not (np.all(np.isfinite(pa)) and np.all(np.isfinite(pb))):
-        return None
-    return {"system": "wide1N1", "weights": [[[float(v)] for v in pa], [[float(v) for v in pb]]],
-            "product": [[float(pa @ pb)]]}
-
-
-register_predictor(predict_wide)

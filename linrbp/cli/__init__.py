@@ -10,7 +10,7 @@ import argparse
 import sys
 from importlib import import_module
 
-from .. import __version__
+from ..core._version import __version__
 from ..core._errors import InputError
 
 # name -> module providing add_parser(subparsers); imported lazily so `linrbp --help` is fast.

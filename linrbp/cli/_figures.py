@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .. import __version__
+from ..core._version import __version__
 from ..core._errors import InputError
 from ..core._checks import check_seed, check_selection
 from ..core._io import atomic_open, check_output_dir, check_output_file, load_json_file

@@ -57,7 +57,8 @@ def add_parser(sub):
     p.add_argument("--hidden", type=_hidden, default=PAPER["hidden"], help="hidden sizes, e.g. 100,100,100,100")
     p.add_argument("--activation", choices=ACTIVATIONS, default=PAPER["activation"], help="hidden units")
     p.add_argument("--output", choices=OUTPUTS, default=PAPER["output"],
-                   help="softmax + cross-entropy or linear + squared error")
+                   help="softmax + cross-entropy, linear + squared error, or sigmoid + binary "
+                        "cross-entropy per output unit")
     p.add_argument("--no-bias", action="store_true", help="networks without biases")
     p.add_argument("--epochs", type=int, default=PAPER["epochs"], help="passes over the training set")
     p.add_argument("--batch-size", type=int, default=PAPER["batch_size"], help="examples per SGD step")
@@ -86,6 +87,10 @@ def add_parser(sub):
                    help="quantise per-example updates (alpha = 2^-6); the learning rate is then fixed")
     p.add_argument("--weight-decay", type=float, metavar="WD",
                    help="kolen-pollack: decay A and C by (1 - lr WD) each step (default 0.01)")
+    p.add_argument("--weight-decay-order", choices=["after", "before"], default="after",
+                   help="kolen-pollack: decay after the step, W <- (1 - lr WD)(W + lr dW) (default: "
+                        "after), or before it as Akrout et al. 2019, W <- W + lr dW - lr WD W; they "
+                        "differ by lr^2 WD dW per step")
     p.add_argument("--align-examples", type=int, default=1000, help="probe examples for the alignment angles")
     p.add_argument("--json", metavar="OUT", help="write the result as JSON")
     p.add_argument("--no-progress", action="store_true",
@@ -103,7 +108,8 @@ def config_from_args(args):
         feedback=args.feedback, feedback_mean=args.feedback_mean, feedback_sparsity=args.feedback_sparsity,
         resample=args.resample, hidden_update=args.hidden_update, per_synapse=args.per_synapse,
         freeze_layer=args.freeze_layer, dropout=args.dropout, error_bits=args.error_bits,
-        error_scale=args.error_scale, update_bits=args.update_bits, align_examples=args.align_examples, weight_decay=args.weight_decay)
+        error_scale=args.error_scale, update_bits=args.update_bits, align_examples=args.align_examples, weight_decay=args.weight_decay,
+        weight_decay_order=args.weight_decay_order)
 
 
 def run(args) -> int:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 import time
 
-from ..catalogue._catalogue import get_claims, run_claim
+from ..catalogue._catalogue import run_claim
+from ..claims import get_claims
 from ..core._checks import check_seed, check_selection
 from ..core._io import atomic_write_json, check_output_file
 from ..core._progress import progress_bar

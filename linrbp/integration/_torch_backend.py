@@ -1,8 +1,8 @@
 """Optional torch backend of :func:`linrbp.integrate_batch` (``backend="torch"``), for a GPU.
 
 The same method as the numpy path: scipy's DOP853 tableau, one step size per trajectory,
-the same step control and events (:func:`linrbp.integration._integrate._step_control`,
-:func:`~linrbp.integration._integrate._event_codes`, :func:`~linrbp.integration._integrate._initial_step`, shared
+the same step control and events (:func:`linrbp.integration._dop853._step_control`,
+:func:`~linrbp.integration._dop853._event_codes`, :func:`~linrbp.integration._dop853._initial_step`, shared
 code), the field being :class:`~linrbp.LinearSystem`'s generated straight-line code run on
 torch tensors. The whole batch is one component-major (n, b) working set on the device,
 compacted as trajectories finish. torch is optional: nothing else in linrbp imports it.
@@ -77,7 +77,7 @@ def run_torch(system, Y0: np.ndarray, t_max: np.ndarray, rtol, atol, conv_tol, b
               progress, device):
     """(code, t_end, y, steps, info) for starts ``Y0`` (B, n): the torch twin of the numpy loop."""
     torch = _torch()
-    from . import _integrate as core
+    from . import _dop853 as core
 
     dev = torch.device(device if device is not None else default_device())
     f64 = dict(dtype=torch.float64, device=dev)

@@ -54,17 +54,18 @@ _PROVIDERS = {
 }
 
 
-# Private modules that define them, for closed forms not (yet) re-exported by linrbp.
+# The modules that define them, for closed forms linrbp does not re-export.
 _MODULES = ("linrbp.closed_forms._autoencoder", "linrbp.closed_forms._poly1d", "linrbp.closed_forms._closed_forms")
 
 
 def closed_form(name: str) -> Callable:
     """``linrbp.<name>``, or MissingClosedForm naming it and the branch that provides it."""
     import importlib
+    import sys
 
-    import linrbp
-
-    fn = getattr(linrbp, name, None)
+    # The facade's attribute, read at call time (so a replaced linrbp.<name> is the one drawn),
+    # without importing the facade: it is always loaded before any of its submodules.
+    fn = getattr(sys.modules["linrbp"], name, None)
     for module in _MODULES:
         if fn is not None:
             break

@@ -2,7 +2,10 @@
 
 ``train(TrainConfig(...))`` runs one network; ``run_experiments`` runs named sets;
 ``epoch_seconds`` times one epoch of the paper network. The backward signals and updates are
-those of :mod:`linrbp.core._rules` (one statement of each rule).
+those of :mod:`linrbp.core._rules` (one statement of each rule). As a library:
+``Network(TrainConfig(rule=...), n_in, n_out, weights=..., biases=..., feedback=...)`` builds
+any rule from given values, ``network.batch_updates(X, T)`` returns one batch's increments,
+``network.step(X, T)`` applies them, ``network.alignment(X, T)`` measures (docs/trainer-library.md).
 """
 
 from ._align import alignment, angle_degrees
@@ -15,6 +18,7 @@ from ._feedback import DISTRIBUTIONS, RESAMPLING, FeedbackProvider, draw_feedbac
 from ._network import Network
 from ._quantise import ERROR_ALPHA, UPDATE_ALPHA, quantise, quantiser_levels
 from ._train import one_hot, prepare, train
+from . import _build  # noqa: F401  (imports the family's modules: their networks register with Network)
 
 __all__ = [
     "ACTIVATIONS", "DISTRIBUTIONS", "Dataset", "FAMILY", "FamilyRule", "ERROR_ALPHA", "EXPERIMENTS", "FeedbackProvider",

@@ -13,7 +13,9 @@ __all__ = ["TrainConfig", "TRAIN_RULES", "ACTIVATIONS", "OUTPUTS", "HIDDEN_UPDAT
 
 TRAIN_RULES = tuple(RULES) + ("top-only",) + tuple(FAMILY)
 ACTIVATIONS = ("tanh", "logistic", "relu", "linear")
-OUTPUTS = ("softmax", "linear")  # softmax + cross-entropy, or linear + squared error
+# softmax + cross-entropy, linear + squared error, or sigmoid + binary cross-entropy
+OUTPUTS = ("softmax", "linear", "sigmoid")
+DECAY_ORDERS = ("after", "before")  # Kolen-Pollack: decay after the step, or of the old weights
 HIDDEN_UPDATES = ("full", "sign", "abs")
 ERROR_SCALES = ("example", "batch-mean")
 
@@ -36,6 +38,11 @@ class TrainConfig:
     (1-based); 9 ``dropout`` (learning channel); 10 ``activation``; 11 ``error_bits`` (``error_scale``: the quantiser
     sees each example's signal delta_h, or its share delta_h / B of the batch-mean loss);
     12 ``update_bits`` (the learning rate is then fixed at ``lr``).
+    ``output``: softmax + cross-entropy, linear + squared error, or sigmoid + binary
+    cross-entropy per output unit (as in Akrout et al. 2019's code); delta_L = T - O_L for all.
+    Kolen-Pollack: ``weight_decay`` wd and ``weight_decay_order``, ``after`` (default:
+    W <- (1 - lr wd)(W + lr dW)) or ``before`` (Akrout et al.'s W <- W + lr dW - lr wd W); the
+    two differ by lr^2 wd dW per step.
     """
 
     rule: str = "bp"
@@ -68,6 +75,9 @@ class TrainConfig:
     update_bits: int | None = None
     align_examples: int = 1000
     weight_decay: float | None = None  # kolen-pollack only (None: the rule's default)
+    # kolen-pollack: "after" W <- (1 - lr wd)(W + lr dW); "before" W <- W + lr dW - lr wd W
+    # (Akrout et al. 2019's order); they differ by lr^2 wd dW per step
+    weight_decay_order: str = "after"
 
     def __post_init__(self):
         object.__setattr__(self, "hidden", tuple(int(n) for n in self.hidden))

@@ -15,11 +15,10 @@ Defaults of each rule's own hyper-parameters are data (``defaults``), recorded i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from importlib import import_module
 
 from ..core._errors import InputError
 
-__all__ = ["FamilyRule", "FAMILY", "family_help", "family_rule", "family_variants", "make_network", "validate_family"]
+__all__ = ["FamilyRule", "FAMILY", "family_help", "family_rule", "family_variants", "validate_family", "weight_decay"]
 
 
 @dataclass(frozen=True)
@@ -114,6 +113,11 @@ def family_rule(name: str) -> FamilyRule | None:
 def validate_family(cfg) -> None:
     """Reject options that a family rule does not define (one line, naming the option)."""
     r = FAMILY.get(cfg.rule)
+    order = getattr(cfg, "weight_decay_order", "after")
+    if order not in ("after", "before"):
+        raise InputError(f"weight-decay-order: expected after or before, got {order!r}")
+    if order != "after" and (r is None or "weight_decay" not in r.defaults):
+        raise InputError(f"weight-decay-order: only kolen-pollack has a weight decay, not rule {cfg.rule}")
     if cfg.weight_decay is not None:
         if r is None or "weight_decay" not in r.defaults:
             raise InputError(f"weight-decay: only kolen-pollack has a weight decay, not rule {cfg.rule}")
@@ -142,18 +146,3 @@ def weight_decay(cfg) -> float:
         return float(cfg.weight_decay)
     r = FAMILY.get(cfg.rule)
     return float(r.defaults.get("weight_decay", 0.0)) if r else 0.0
-
-
-def make_network(cfg, n_in: int, n_out: int, device: str | None = None):
-    """The network class of ``cfg.rule``: the trainer's Network, or a family rule's subclass.
-
-    ``device`` (torch, optional) is for the rules of EXPERIMENTS.md; the family runs on numpy.
-    """
-    r = FAMILY.get(cfg.rule)
-    if r is None:
-        from ._network import Network
-        return Network(cfg, n_in, n_out, device)
-    if device is not None:
-        raise InputError(f"device: rule {cfg.rule} runs on the numpy backend only "
-                         "(the device backend has bp, rbp, srbp, arbp, asrbp and top-only)")
-    return import_module(r.module, __package__).network(r, cfg, n_in, n_out)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core._io import atomic_write_text
+from ..core._io import atomic_open, atomic_write_text
 
 __all__ = ["family_alignment", "write_family_alignment"]
 
@@ -73,8 +73,6 @@ def _plot(out: Path, table: dict) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from ._experiments import _save
-
     fig, axes = plt.subplots(1, 2, figsize=(12, 5))
     for ax, kind in zip(axes, ("update_vs_bp", "feedback_vs_forward")):
         names = [n for n, v in table.items() if any(e for e in v.get(kind, {}).values())]
@@ -91,5 +89,6 @@ def _plot(out: Path, table: dict) -> None:
         if layers:
             ax.legend(fontsize=7)
     fig.tight_layout()
-    _save(fig, out / "family_alignment.png")
+    with atomic_open(out / "family_alignment.png", "wb") as fh:  # as _experiments saves its figures
+        fig.savefig(fh, format="png", dpi=110)
     plt.close(fig)

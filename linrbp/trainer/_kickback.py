@@ -26,6 +26,7 @@ import numpy as np
 
 from ..core._errors import InputError
 from ..core._rules import backward_signals
+from ._family import FAMILY
 from ._network import Network
 
 __all__ = ["KickbackNetwork", "network", "coherence"]
@@ -41,18 +42,28 @@ def coherence(weights, tags) -> tuple[float, bool]:
     return ok / total, ok == total
 
 
-class KickbackNetwork(Network):
-    def __init__(self, family, config, n_in, n_out):
+class KickbackNetwork(Network, rules=("kickback",)):
+    """Kickback's network: ``Network(config, n_in, 2)`` for ``config.rule == "kickback"``.
+
+    One linear output (A_L is 1 x N_{L-1}); injected ``weights`` are taken as given (not made
+    coherent with the tags), and T may be two-class one-hot (2 x B) or +-1 targets (1 x B).
+    """
+
+    def __init__(self, config, n_in, n_out, device=None, **inject):
         if n_out != 2:
             raise InputError(f"rule: kickback is defined for regression with one output; it needs a "
                              f"two-class task (targets +-1), this one has {n_out} classes")
-        super().__init__(config, n_in, 1)
-        self.family = family
+        super().__init__(config, n_in, 1, device, **inject)
+        self.family = FAMILY[config.rule]
         rng = np.random.default_rng(np.random.SeedSequence(config.seed).spawn(5)[4])
         self.tags = [rng.choice(np.array([-1.0, 1.0]), size=n).astype(self.dtype) for n in self.layers[1:-1]]
-        for h, tau in enumerate(self.tags):  # start coherent: outgoing weights take the unit's sign
-            self.weights[h + 1] = (np.abs(self.weights[h + 1]) * tau[None, :]).astype(self.dtype)
+        if inject.get("weights") is None:
+            for h, tau in enumerate(self.tags):  # start coherent: outgoing weights take the unit's sign
+                self.weights[h + 1] = (np.abs(self.weights[h + 1]) * tau[None, :]).astype(self.dtype)
         self.coherent_steps = 0
+
+    def _target_rows(self):
+        return (1, 2)
 
     @staticmethod
     def scalar_target(T):
@@ -101,4 +112,4 @@ class KickbackNetwork(Network):
 
 
 def network(family, config, n_in, n_out):
-    return KickbackNetwork(family, config, n_in, n_out)
+    return KickbackNetwork(config, n_in, n_out)

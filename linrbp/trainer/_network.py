@@ -1,25 +1,31 @@
 """The MLP and one mini-batch of learning. Columns are examples throughout (THEORY.md layout).
 
-Forward: S_h = A_h O_{h-1} + b_h, O_h = f(S_h) (hidden), O_L = softmax(S_L) or S_L.
-Output error delta_L = T - O_L (softmax + cross-entropy, or linear + squared error).
+Forward: S_h = A_h O_{h-1} + b_h, O_h = f(S_h) (hidden), O_L = softmax(S_L), sigmoid(S_L) or S_L.
+Output error delta_L = T - O_L: minus the gradient in S_L of softmax + cross-entropy, of
+sigmoid + binary cross-entropy, and of linear + squared error alike.
 The backward signals come from :func:`linrbp.core._rules.backward_signals` (f' via ``derivatives``,
 quantisation and learning-channel dropout via ``transform``) and the updates from
 :func:`linrbp.core._rules.updates`; batch means are taken here.
+
+``Network(config, ...)`` builds the rule ``config.rule`` names, including the wider family
+(the family modules register their classes here through ``__init_subclass__``).
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
 from ..core._errors import InputError
 from ..core._resources import check_memory
 from ..core._rules import RULES, backward_signals, get_rule, updates
+from ._align import alignment as _alignment
 from ._backend import NumpyBackend, get_backend, to_host
-from ._config import TrainConfig
 from ._feedback import FeedbackProvider
 from ._quantise import ERROR_ALPHA, UPDATE_ALPHA, quantise
 
-__all__ = ["Network", "activate", "derivative_from_output"]
+__all__ = ["BatchUpdates", "Network", "activate", "derivative_from_output"]
 
 
 _NUMPY = NumpyBackend("float64")  # the dtype-free array operations of the numpy backend
@@ -67,11 +73,94 @@ def network_bytes(layers, batch_size: int, itemsize: int, per_synapse: bool = Fa
     return float(params * (3 * itemsize + 8) + feedback * itemsize + 6 * batch_size * units * itemsize)
 
 
-class Network:
-    """Weights A_1..A_L, biases, feedback C_1..C_{L-1} and the variant's learning step."""
+class BatchUpdates(NamedTuple):
+    """One mini-batch's increments, exactly what :meth:`Network.step` adds.
 
-    def __init__(self, config: TrainConfig, n_in: int, n_out: int, device: str | None = None):
+    ``dA[h]`` is added to A_{h+1}, ``db[h]`` to b_{h+1}, ``dC[h]`` to C_{h+1} (0-based lists;
+    ``None`` for an untrained layer, ``db`` all ``None`` without biases, ``dC`` empty for rules
+    whose feedback does not learn). The learning rate is included:
+    dA_h = lr * (1/B) sum_n delta_h^(n) O_{h-1}^(n)T.
+    """
+
+    dA: list
+    db: list
+    dC: list
+
+
+def _host_copy(name, a, shape, dtype):
+    """A fresh float array of ``shape`` from the caller's ``a`` (never a view of it)."""
+    try:
+        arr = np.array(to_host(a), dtype=np.float64, copy=True)
+    except (TypeError, ValueError):
+        raise InputError(f"{name}: expected an array of numbers, got {type(a).__name__}") from None
+    if arr.shape != tuple(shape):
+        raise InputError(f"{name}: expected shape {tuple(shape)}, got {arr.shape}")
+    if not np.isfinite(arr).all():
+        raise InputError(f"{name}: expected finite entries")
+    return arr.astype(dtype, copy=False)
+
+
+def _sequence(name, value, n):
+    if isinstance(value, np.ndarray) or not hasattr(value, "__len__"):
+        raise InputError(f"{name}: expected a list of {n} arrays, got {type(value).__name__}")
+    if len(value) != n:
+        raise InputError(f"{name}: expected {n} arrays, got {len(value)}")
+    return list(value)
+
+
+class Network:
+    """Weights A_1..A_L, biases b_1..b_L, feedback C_1..C_{L-1} and the variant's learning step.
+
+    ``Network(config, n_in, n_out)`` builds the rule ``config.rule`` names (bp, rbp, srbp, arbp,
+    asrbp, top-only and every family rule: ``usf``, ``kolen-pollack``, ``weight-mirror``, ...),
+    with layer sizes N_0 = ``n_in``, N_1..N_{L-1} = ``config.hidden``, N_L = ``n_out``.
+    By default A_h is Glorot normal, b_h = 0 and C_h drawn as the configuration says, all
+    from ``config.seed``. To start from given values pass copies of them in (the caller's
+    arrays are never changed):
+
+    - ``weights``: A_1..A_L, A_h of shape N_h x N_{h-1};
+    - ``biases``: b_1..b_L, each of shape (N_h,) or (N_h, 1) (a column, added to every example);
+    - ``feedback``: C_1..C_{L-1}, N_h x N_{h+1} (chained rules) or N_h x N_L (skipped rules);
+      for rules whose feedback is state (rbp, srbp, arbp, asrbp, kolen-pollack, weight-mirror).
+
+    The sign family and weight mirrors take their random draws as arguments too (see
+    :class:`linrbp.trainer._family_feedback.FeedbackFamilyNetwork`): ``magnitudes`` (frsf,
+    brsf), ``mirror_noise`` (weight-mirror) and ``family_rng`` (the generator of both).
+    Random draws the network still makes (feedback, dropout masks, example order) come from
+    the configuration's seed whether or not values are injected.
+
+    ``batch_updates(X, T)`` returns one mini-batch's increments without applying them and
+    ``step(X, T)`` applies exactly those (then the rule's own maps: Kolen-Pollack's decay,
+    the mirror phase); X is N_0 x B and T is N_L x B (columns are examples).
+    """
+
+    _family_classes: dict = {}  # family rule name -> its Network subclass
+
+    def __init_subclass__(cls, rules=(), **kw):
+        super().__init_subclass__(**kw)
+        for name in rules:
+            Network._family_classes[name] = cls
+
+    def __new__(cls, config=None, *args, **kwargs):
+        rule = getattr(config, "rule", None)
+        if cls is Network and rule is not None and rule not in RULES and rule != "top-only":
+            sub = Network._family_classes.get(rule)
+            if sub is None:
+                raise InputError(f"rule: no network class is registered for rule {rule!r}")
+            device = args[2] if len(args) > 2 else kwargs.get("device")
+            if device is not None:
+                raise InputError(f"device: rule {rule} runs on the numpy backend only "
+                                 "(the device backend has bp, rbp, srbp, arbp, asrbp and top-only)")
+            cls = sub
+        return super().__new__(cls)
+
+    def __init__(self, config, n_in: int, n_out: int, device: str | None = None, *,
+                 weights=None, biases=None, feedback=None, magnitudes=None, mirror_noise=None,
+                 family_rng=None):
         self.config = cfg = config
+        for name, v in (("magnitudes", magnitudes), ("mirror_noise", mirror_noise), ("family_rng", family_rng)):
+            if v is not None:
+                raise InputError(f"{name}: rule {cfg.rule} draws no {name.replace('_', ' ')}")
         self.dtype = np.dtype(cfg.dtype)
         self.backend = be = get_backend(cfg.dtype, device)
         if be.name != "numpy" and cfg.per_synapse:
@@ -89,12 +178,41 @@ class Network:
             std = np.sqrt(2.0 / (fan_in + fan_out))  # Glorot normal
             self.weights.append(be.asarray((init.standard_normal((fan_out, fan_in)) * std).astype(self.dtype)))
         self.biases = [be.asarray(np.zeros((n, 1), self.dtype)) for n in self.layers[1:]] if cfg.bias else None
+        if weights is not None:
+            ws = _sequence("weights", weights, self.L)
+            self.weights = [be.asarray(_host_copy(f"weights[{h}] (A_{h + 1})", W,
+                                                  (self.layers[h + 1], self.layers[h]), self.dtype))
+                            for h, W in enumerate(ws)]
+        if biases is not None:
+            if self.biases is None:
+                raise InputError("biases: this configuration has no biases (bias=False)")
+            bs = _sequence("biases", biases, self.L)
+            self.biases = []
+            for h, b in enumerate(bs):
+                n = self.layers[h + 1]
+                shape = np.shape(to_host(b))
+                if shape not in ((n,), (n, 1)):
+                    raise InputError(f"biases[{h}] (b_{h + 1}): expected shape ({n},) or ({n}, 1), got {shape}")
+                self.biases.append(be.asarray(_host_copy(f"biases[{h}] (b_{h + 1})", b, shape,
+                                                         self.dtype).reshape(n, 1)))
         self.provider = FeedbackProvider(
             self.rule, self.layers, fb_rng, distribution=cfg.feedback, mean=cfg.feedback_mean,
             sparsity=cfg.feedback_sparsity, resample=cfg.resample, per_synapse=cfg.per_synapse,
             dtype=self.dtype)
         self.feedback = [be.asarray(C) for C in self.provider.initial(self.host_weights())]
+        if feedback is not None:
+            self._inject_feedback(feedback)
         self.t = 0  # number of updates so far
+
+    def _inject_feedback(self, feedback) -> None:
+        cfg = self.config
+        if not self.rule.uses_feedback or cfg.rule == "top-only" or not self.feedback:
+            raise InputError(f"feedback: rule {cfg.rule} has no feedback matrices")
+        if cfg.resample != "none":
+            raise InputError(f"feedback: with resample={cfg.resample} the feedback is redrawn every batch")
+        fb = _sequence("feedback", feedback, len(self.provider.shapes))
+        self.feedback = [self.backend.asarray(_host_copy(f"feedback[{h}] (C_{h + 1})", C, shape, self.dtype))
+                         for h, (C, shape) in enumerate(zip(fb, self.provider.shapes))]
 
     def host_weights(self) -> list[np.ndarray]:
         """A_1..A_L as numpy arrays (the weights themselves on the numpy backend)."""
@@ -116,7 +234,36 @@ class Network:
         return activate(self.config.activation, S, self.backend)
 
     def _output(self, S: np.ndarray) -> np.ndarray:
-        return softmax_columns(S, self.backend) if self.config.output == "softmax" else S
+        out = self.config.output
+        if out == "softmax":
+            return softmax_columns(S, self.backend)
+        if out == "sigmoid":
+            return activate("logistic", S, self.backend)
+        return S
+
+    def loss(self, X, T) -> float:
+        """The batch-mean loss whose gradient in S_L is -delta_L = O_L - T (float64).
+
+        softmax: -sum_k T_k log O_k; sigmoid: -sum_k [T_k log O_k + (1 - T_k) log(1 - O_k)]
+        (binary cross-entropy per output unit); linear: 1/2 |T - O_L|^2. Computed from
+        S_L = A_L O_{L-1} + b_L in a form that does not overflow.
+        """
+        X, T = self._batch(X, T)
+        O = self.forward(X)
+        S = to_host(self.weights[-1] @ O[-2]).astype(np.float64)
+        if self.biases is not None:
+            S = S + to_host(self.biases[-1])
+        T = to_host(T).astype(np.float64)
+        out = self.config.output
+        if out == "softmax":
+            m = S.max(axis=0, keepdims=True)
+            lse = m + np.log(np.exp(S - m).sum(axis=0, keepdims=True))
+            per = -(T * (S - lse)).sum(axis=0)
+        elif out == "sigmoid":  # log(1 + e^S) - T S, written without overflow
+            per = (np.maximum(S, 0) - T * S + np.log1p(np.exp(-np.abs(S)))).sum(axis=0)
+        else:
+            per = 0.5 * ((T - S) ** 2).sum(axis=0)
+        return float(per.mean())
 
     def predict(self, X: np.ndarray, chunk: int = 10000) -> np.ndarray:
         """Class predictions for rows of X."""
@@ -162,7 +309,50 @@ class Network:
         return backward_signals(self.rule, self.weights, self.feedback, delta_top, derivs,
                                 self._transform(dropout))
 
-    def batch_updates(self, O, deltas, lr=None):
+    # -- updates ----------------------------------------------------------------
+    def _target_rows(self) -> tuple:
+        return (self.layers[-1],)
+
+    def _batch(self, X, T):
+        """X (N_0 x B) and T (N_L x B) as the backend's arrays, shapes checked."""
+        be = self.backend
+        X = X if hasattr(X, "detach") else be.asarray(X)
+        T = T if hasattr(T, "detach") else be.asarray(T)
+        if X.ndim != 2 or X.shape[0] != self.layers[0]:
+            raise InputError(f"X: expected shape ({self.layers[0]}, B) (columns are examples), got {tuple(X.shape)}")
+        rows = self._target_rows()
+        if T.ndim != 2 or T.shape[0] not in rows or T.shape[1] != X.shape[1]:
+            want = " or ".join(f"({r}, {X.shape[1]})" for r in rows)
+            raise InputError(f"T: expected shape {want} (columns are examples), got {tuple(T.shape)}")
+        return X, T
+
+    def batch_updates(self, X, T, lr=None):
+        """One mini-batch's increments, without applying them: a :class:`BatchUpdates`.
+
+        ``X`` (N_0 x B) are the inputs and ``T`` (N_L x B) the targets, columns are examples.
+        ``dA[h]`` = lr (1/B) sum_n delta_{h+1}^(n) O_h^(n)T with the rule's delta and the
+        learning rate of the next step; ``step(X, T)`` adds exactly these numbers.
+        Random parts of a step are drawn here (learning-channel dropout masks), so a
+        ``batch_updates`` call advances those streams as a step does.
+
+        Also accepts activities and signals, ``batch_updates(O, deltas, lr=None)``: the batch
+        means per unit learning rate (dA, db, dC), as the alignment measurements use them.
+        """
+        if isinstance(X, (list, tuple)):
+            return self._mean_updates(X, T, lr)
+        X, T = self._batch(X, T)
+        lr = self.learning_rate()
+        O = self.forward(X)
+        deltas = self.backward(O, T)
+        dA, db, dC = self._mean_updates(O, deltas, lr)
+        scale = float(1.0 if self.config.update_bits is not None else lr)
+        if scale != 1:
+            dA = [None if U is None else U * scale for U in dA]
+            db = [None if U is None else U * scale for U in db]
+            dC = [U * scale for U in dC]
+        return BatchUpdates(dA, db, dC)
+
+    def _mean_updates(self, O, deltas, lr=None):
         """Mean updates over the batch: (dA, db, dC), per unit learning rate.
 
         With ``update_bits`` each example's share of the batch-mean-loss step,
@@ -188,6 +378,8 @@ class Network:
                 _, dCs = updates(rule, [c(d.T)[:, :, None] * step for d in deltas],
                                  [c(o.T)[:, :, None] for o in O])
                 dC = [q(U).sum(axis=0) for U in dCs]
+            if self.biases is None:
+                db = [None] * L
             return dA, db, dC
         inv = 1.0 / B
         if cfg.per_synapse:
@@ -220,27 +412,32 @@ class Network:
         return dA, db, dC
 
     def learning_rate(self) -> float:
+        """The learning rate of the next step: lr / (1 + lr_decay t) (fixed with update_bits)."""
         cfg = self.config
         if cfg.update_bits is not None:
             return cfg.lr  # [BSL] 5.2: fixed learning rate
         return cfg.lr / (1.0 + cfg.lr_decay * self.t)
 
-    def step(self, X: np.ndarray, T: np.ndarray) -> None:
-        """One SGD update on a mini-batch (columns are examples)."""
-        cfg = self.config
-        if cfg.resample != "none":
-            self.feedback = [self.backend.asarray(C) for C in self.provider.redraw(self.host_weights())]
-        lr = self.learning_rate()
-        O = self.forward(X)
-        deltas = self.backward(O, T)
-        dA, db, dC = self.batch_updates(O, deltas, lr)
-        scale = 1.0 if cfg.update_bits is not None else lr
-        scale = float(scale)
+    def apply_updates(self, u: BatchUpdates) -> None:
+        """A_h += dA_h, b_h += db_h, C_h += dC_h (in place; ``None`` entries are skipped)."""
         for h in range(self.L):
-            if dA[h] is not None:
-                self.weights[h] += dA[h] * scale if scale != 1 else dA[h]
-            if self.biases is not None and db[h] is not None:
-                self.biases[h] += db[h] * scale if scale != 1 else db[h]
-        for h, U in enumerate(dC):
-            self.feedback[h] += U * scale if scale != 1 else U
+            if u.dA[h] is not None:
+                self.weights[h] += u.dA[h]
+            if self.biases is not None and u.db[h] is not None:
+                self.biases[h] += u.db[h]
+        for h, U in enumerate(u.dC):
+            self.feedback[h] += U
+
+    def step(self, X: np.ndarray, T: np.ndarray) -> None:
+        """One SGD update on a mini-batch (columns are examples): adds ``batch_updates(X, T)``.
+
+        With ``resample`` the feedback is redrawn first (the batch's own draw).
+        """
+        if self.config.resample != "none":
+            self.feedback = [self.backend.asarray(C) for C in self.provider.redraw(self.host_weights())]
+        self.apply_updates(self.batch_updates(X, T))
         self.t += 1
+
+    def alignment(self, X, T) -> dict:
+        """The alignment angles of :func:`linrbp.trainer.alignment` on probe batch (X, T)."""
+        return _alignment(self, *self._batch(X, T))

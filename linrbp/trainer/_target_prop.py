@@ -23,17 +23,25 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core._errors import InputError
+from ._family import FAMILY
 from ._network import Network, activate, derivative_from_output
 
 __all__ = ["TargetPropNetwork", "network"]
 
 
-class TargetPropNetwork(Network):
-    """The trainer's Network with target-propagation backward signals and learned inverses."""
+class TargetPropNetwork(Network, rules=("dtp", "sdtp", "ao-sdtp")):
+    """The trainer's Network with target-propagation backward signals and learned inverses.
 
-    def __init__(self, family, config, n_in, n_out):
-        super().__init__(config, n_in, n_out)
-        self.family = family
+    ``step`` first trains the inverses on the batch, then adds the forward updates; so
+    ``batch_updates(X, T)`` before a step uses the inverses before that training.
+    """
+
+    def __init__(self, config, n_in, n_out, device=None, **inject):
+        if inject.get("feedback") is not None:
+            raise InputError(f"feedback: rule {config.rule} has no feedback matrices (its inverses are learned)")
+        super().__init__(config, n_in, n_out, device, **inject)
+        self.family = family = FAMILY[config.rule]
         d = family.defaults
         self.alpha, self.inverse_lr, self.noise = float(d["target_lr"]), float(d["inverse_lr"]), float(d["noise"])
         self.simplified = family.name in ("sdtp", "ao-sdtp")
@@ -139,4 +147,4 @@ class TargetPropNetwork(Network):
 
 
 def network(family, config, n_in, n_out):
-    return TargetPropNetwork(family, config, n_in, n_out)
+    return TargetPropNetwork(config, n_in, n_out)

@@ -6,13 +6,13 @@ import time
 
 import numpy as np
 
-from .. import __version__
+from ..core._version import __version__
 from ..core._errors import InputError
 from ..core._progress import progress_bar
 from ._align import alignment
 from ._config import TrainConfig
 from ._data import Dataset, load_dataset
-from ._family import make_network
+from ._build import make_network
 from ._network import Network
 
 __all__ = ["train", "one_hot", "prepare"]
