@@ -33,7 +33,7 @@ from scipy.integrate import solve_ivp
 
 from ..core._errors import InputError
 from ..core._resources import usable_cpus
-from ._dop853 import (_A_ROWS, _B, _CONVERGED, _E53, _NS, _event_codes, _initial_step, _rms,
+from ._dop853 import (_A_ROWS, _B, _CONVERGED, _E53, _NS, _event_codes, _initial_step, _quiet, _rms,
                       _step_control)
 
 __all__ = ["IntegrationResult", "integrate", "integrate_batch", "STATUSES"]
