@@ -32,6 +32,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 from ..core._errors import InputError
+from ..core._field import LinearSystem
 from ..core._resources import usable_cpus
 from ._dop853 import (_A_ROWS, _B, _CONVERGED, _E53, _NS, _event_codes, _initial_step, _quiet, _rms,
                       _step_control)
@@ -97,11 +98,15 @@ def check_tolerances(rtol, atol, conv_tol, bound) -> None:
             raise InputError(f"{name}: must be positive and finite, got {value!r}")
 
 
-def _check_width(fun, n: int, name: str = "y0") -> None:
-    """A state of length ``n`` fits ``fun`` when ``fun`` says how long its states are."""
-    expected = getattr(fun, "n_state", None)
-    if isinstance(expected, (int, np.integer)) and n != expected:
+def _check_width(fun, n: int, name: str = "y0") -> bool:
+    """A state of length ``n`` fits ``fun`` when it is a LinearSystem (which knows its state
+    length); False when ``fun`` is some other callable (its output is checked instead)."""
+    if not isinstance(fun, LinearSystem):
+        return False
+    expected = fun.n_state
+    if n != expected:
         raise InputError(f"{name}: states of this system have {expected} components, got {n}")
+    return True
 
 
 def _check_field_value(f, y0, name: str = "y0") -> np.ndarray:
@@ -442,8 +447,7 @@ def integrate_batch(
     t_max = np.broadcast_to([check_t_max(tm) for tm in np.ravel(np.asarray(t_max, dtype=object))]
                             if np.ndim(t_max) else check_t_max(t_max), (B,)).astype(float)
     check_tolerances(rtol, atol, conv_tol, bound)
-    _check_width(fun, n)
-    if B and getattr(fun, "n_state", None) is None:  # a plain callable: one row shows its width
+    if not _check_width(fun, n) and B:  # another callable: one row shows its width
         with np.errstate(all="ignore"):
             f1 = np.asarray(fun(Y[:1].copy()))
         if f1.shape != (1, n):
