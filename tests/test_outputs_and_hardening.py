@@ -278,3 +278,14 @@ def test_integrate_without_interruptible_propagates_ctrl_c():
         raise KeyboardInterrupt
     with pytest.raises(KeyboardInterrupt):
         linrbp.integrate(s, np.array([0.1]), 10.0, on_step=stop)
+
+
+def test_prove_verbose_prints_every_step(capsys):
+    from linrbp.cli import main as cli
+    assert cli(["prove", "bp-balance", "--verbose"]) == 0
+    out = capsys.readouterr().out
+    steps = [l for l in out.splitlines() if l.startswith("    [ok]")]
+    n = int(next(l for l in out.splitlines() if l.startswith("bp-balance")).split()[1])
+    assert len(steps) == n > 0
+    assert cli(["prove", "bp-balance"]) == 0
+    assert "[ok]" not in capsys.readouterr().out  # without --verbose only failures are listed

@@ -19,6 +19,8 @@ def add_parser(sub):
     )
     p.add_argument("ids", nargs="*", metavar="ID", help="claim IDs (default: all)")
     p.add_argument("--out", metavar="FILE", help="write the proofs to FILE.md or FILE.tex")
+    p.add_argument("--verbose", "-v", action="store_true",
+                   help="print every step of every proof (kind, statement, whether it holds)")
     p.set_defaults(func=run)
 
 
@@ -52,7 +54,7 @@ def run(args) -> int:
     for p in proofs:
         status = "holds" if p.ok else f"FAILED ({len(p.failures)} step(s))"
         print(f"{p.claim:<20} {len(p.steps):>3} steps  {p.seconds:6.2f} s  {status}")
-        for s in p.failures:
+        for s in (p.steps if args.verbose else p.failures):
             print(f"    {s.render()}")
     if args.out:
         atomic_write_text(args.out, document(proofs, latex), "--out")
