@@ -90,11 +90,12 @@ def _check_start(y0, name="y0") -> np.ndarray:
     return y0
 
 
-def check_tolerances(rtol, atol, conv_tol, bound) -> None:
-    """rtol, atol, conv_tol and bound: positive finite numbers (both integrators)."""
+def check_tolerances(rtol, atol, conv_tol, bound, conv_tol_zero: bool = False) -> None:
+    """rtol, atol, conv_tol and bound: positive finite numbers (``conv_tol_zero``: conv_tol = 0,
+    never converged, is allowed too)."""
     for name, value in (("rtol", rtol), ("atol", atol), ("conv_tol", conv_tol), ("bound", bound)):
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-                or not (np.isfinite(value) and value > 0):
+                or not np.isfinite(value) or value < 0 or (value == 0 and not (conv_tol_zero and name == "conv_tol")):
             raise InputError(f"{name}: must be positive and finite, got {value!r}")
 
 
@@ -146,7 +147,7 @@ def integrate(
     y0 = _check_start(y0)
     if y0.ndim != 1:
         raise InputError(f"y0: expected one state (a 1-d array), got shape {y0.shape}")
-    check_tolerances(rtol, atol, conv_tol, bound)
+    check_tolerances(rtol, atol, conv_tol, bound, conv_tol_zero=True)  # conv_tol 0: run to t_max
     _check_width(fun, y0.size)
     with np.errstate(over="ignore", invalid="ignore"):
         f0 = _check_field_value(fun(y0), y0)
