@@ -34,6 +34,7 @@ LAYERS = [
     ["sweeps"],
     ["trainer"],
     ["plots"],
+    ["report"],  # the HTML verification report (reads claims results, draws figures)
     ["benchmarks"],
     ["cli", "__main__"],
 ]

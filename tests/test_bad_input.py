@@ -117,7 +117,8 @@ CLI_BAD = [
     (["prove", "--out", "{tmp}/p.txt"], "expected a .md or .tex file name"),
     (["prove", "--out", "{tmp}/dir.md"], "--out {tmp}/dir.md: is a directory"),
     (["prove", "--out", "{tmp}/fifo.md"], "is a FIFO"),
-    (["prove", "--out", "{tmp}/nodir/deeper/p.md", "no-such-proof"], "unknown proof"),
+    (["prove", "--out", "{tmp}/nodir/deeper/p.md", "no-such-proof"], "directory {tmp}/nodir/deeper does not exist"),
+    (["simulate", "{tmp}/inst.json", "--json", "{tmp}/nodir/r.json"], "--json {tmp}/nodir/r.json: directory {tmp}/nodir does not exist"),
     (["prove", "no-such-proof"], "unknown proof no-such-proof"),
     # probe
     (["probe", "--seed", "-1"], "--seed: must be a non-negative integer"),

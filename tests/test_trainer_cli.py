@@ -146,3 +146,17 @@ def test_experiments_cli_bad_input(tmp_path, capsys):
     with pytest.raises(SystemExit) as e:
         main(["experiments", "nosuchset"])
     assert e.value.code == 2
+
+
+def test_summary_plot_panels_hold_every_variant_once_and_few_lines_each():
+    from linrbp.trainer._experiments import experiment_variants, panel_groups, EXPERIMENTS
+
+    for name in EXPERIMENTS:
+        variants = list(experiment_variants(name))
+        groups = panel_groups(variants)
+        assert [v for g in groups for v in g] == variants  # each once, in order
+        assert max(len(g) for g in groups) <= 7
+    # related variants share a panel: the 1..12-bit BP runs are not split across panels
+    groups = panel_groups(list(experiment_variants("bits")))
+    bp_bits = [v for v in experiment_variants("bits") if v.startswith("bp-") and "batch" not in v]
+    assert sum(any(v in g for v in bp_bits) for g in groups) == 2  # 9 split 5 + 4

@@ -24,6 +24,7 @@ COMMANDS = {
     "train": "linrbp.cli._train",
     "experiments": "linrbp.cli._experiments",
     "bench": "linrbp.cli._bench",
+    "docs": "linrbp.cli._docs",
 }
 
 

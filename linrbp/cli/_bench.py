@@ -125,7 +125,7 @@ def run(args) -> int:
     images = _positive(args.images, "images") or (200 if args.quick else 2000)
     check_seed(args.seed, "--seed")
     if args.json is not None:
-        check_output_file(args.json, "--json")
+        check_output_file(args.json, "--json", create_dirs=False)
     parts = _bench.PARTS if args.part == "all" else (args.part,)
     if "trainer" in parts:
         _bench.check_trainer_images(images)  # before any part runs

@@ -44,7 +44,7 @@ def run(args) -> int:
         raise InputError(f"workers: must be at least 1, got {args.workers}")
     check_seed(args.seed, "--seed")
     if args.json is not None:
-        check_output_file(args.json, "--json")
+        check_output_file(args.json, "--json", create_dirs=False)
     if args.out is not None:
         check_output_dir(args.out, "--out")
     t_max = check_t_max(args.t_max)

@@ -44,7 +44,7 @@ def run(args) -> int:
             raise InputError(f"out: expected a .md or .tex file name, got {args.out!r}")
         latex = suffix == ".tex"
         from ..core._io import check_output_file
-        check_output_file(args.out, "--out")
+        check_output_file(args.out, "--out", create_dirs=False)
     ids = args.ids or list(PROOFS)
     unknown = [i for i in ids if i not in PROOFS]
     if unknown:

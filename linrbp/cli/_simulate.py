@@ -39,7 +39,7 @@ def _fmt(M) -> str:
 
 def run(args) -> int:
     if args.json is not None:
-        check_output_file(args.json, "--json")
+        check_output_file(args.json, "--json", create_dirs=False)
     inst = load_instance(args.file)
     t_max = check_t_max(args.t_max) if args.t_max is not None else None
     out = simulate(inst, t_max, method=args.method, progress=None, interruptible=True)

@@ -116,7 +116,7 @@ def run(args) -> int:
     from ..trainer import train
     check_seed(args.seed, "--seed")
     if args.json is not None:
-        check_output_file(args.json, "--json")
+        check_output_file(args.json, "--json", create_dirs=False)
     cfg = config_from_args(args)
     print(f"linrbp train: rule {cfg.rule}, seed {cfg.seed}, dataset {cfg.dataset}")
     res = train(cfg, progress=False if args.no_progress else None, device=args.device)

@@ -27,6 +27,8 @@ def add_parser(sub):
                    help="random instances per numeric check (default: each check's own)")
     p.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
     p.add_argument("--json", metavar="OUT", help="write the report as JSON to OUT")
+    p.add_argument("--html", metavar="REPORT", help="write a self-contained HTML report to REPORT "
+                   "(statements, worst errors against tolerances, worst instances, figures)")
     p.add_argument("--verbose", "-v", action="store_true", help="also list every check of every claim")
     p.set_defaults(func=run)
 
@@ -52,10 +54,16 @@ def verify(ids=None, samples=None, seed=0, progress=None) -> dict:
     }
 
 
+def _check_output(option: str, path: str | None) -> None:
+    """Refuse an output location before any work starts (the shared rules of core._io)."""
+    if path is not None:
+        check_output_file(path, option, create_dirs=False)
+
+
 def run(args) -> int:
-    if args.json is not None:
-        check_output_file(args.json, "--json")
     check_seed(args.seed, "--seed")
+    _check_output("--json", args.json)
+    _check_output("--html", args.html)
     ids = None
     if args.only is not None:
         ids = check_selection([i for part in args.only for i in part.split(",")], "--only")
@@ -83,6 +91,20 @@ def run(args) -> int:
     n_pass = sum(r["status"] == "pass" for r in report["claims"])
     print(f"{n_pass}/{len(report['claims'])} claims pass in {report['seconds']:.1f} s (seed {args.seed})")
     if args.json:
-        atomic_write_json(args.json, report)
+        atomic_write_json(args.json, report, "--json")
         print(f"wrote {args.json}")
+    if args.html:
+        write_html_report(args.html, report, claims)
+        print(f"wrote {args.html}")
     return 0 if report["passed"] else 1
+
+
+def write_html_report(path: str, report: dict, claims) -> None:
+    """Render ``report`` (with the claims' statements and figure thumbnails) to ``path`` atomically."""
+    from ..core._io import atomic_write_text, to_jsonable
+    from ..core._version import __version__
+    from ..report import claim_thumbnails, render_report
+
+    statements = {c.id: c.statement for c in claims}
+    thumbs = claim_thumbnails([c.id for c in claims], seed=report.get("seed", 0))
+    atomic_write_text(path, render_report(to_jsonable(report), statements, thumbs, version=__version__), "--html")

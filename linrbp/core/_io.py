@@ -117,12 +117,13 @@ def _check_directory_writable(directory: Path, label: str, create_ok: bool = Tru
         raise InputError(f"{label}: directory {d} is not writable")
 
 
-def check_output_file(path, what: str | None = None) -> Path:
+def check_output_file(path, what: str | None = None, create_dirs: bool = True) -> Path:
     """Check that ``path`` can be written as a file; return the file a write lands in.
 
     Refuses (InputError naming ``what`` and the path): an empty name, a directory, a device,
     FIFO or socket (also behind a symlink), a read-only file, and a location whose directory is
-    missing-and-uncreatable or not writable. Nothing is created.
+    not writable, or missing (``create_dirs=False``, what the commands' file options use: a
+    mistyped directory is caught before the work) or uncreatable. Nothing is created.
     """
     if path is None or str(path) == "":
         raise InputError(f"{what or 'output'}: empty output path")
@@ -141,7 +142,7 @@ def check_output_file(path, what: str | None = None) -> Path:
             raise InputError(f"{label}: file is not writable")
     elif str(path).endswith(os.sep):
         raise InputError(f"{label}: names a directory; give a file name")
-    _check_directory_writable(target.parent if str(target.parent) else Path("."), label)
+    _check_directory_writable(target.parent if str(target.parent) else Path("."), label, create_dirs)
     return target
 
 

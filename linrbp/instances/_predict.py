@@ -112,6 +112,7 @@ PREDICTORS: list[Callable] = [predict_chain, predict_wide, predict_whitened, pre
 
 
 def register_predictor(fn: Callable) -> Callable:
+    """Add ``fn(instance) -> dict | None`` to the predictors that :func:`predict` asks in turn (usable as a decorator)."""
     if fn not in PREDICTORS:
         PREDICTORS.append(fn)
     return fn

@@ -513,6 +513,7 @@ def poly1d_flow(cases=POLY1D_CASES, *, t_max=4.0) -> Figure:
 
 # -- 5. chains of depth 2..6 -------------------------------------------------------------------
 def chain_system(alpha, beta, feedback, rule="srbp") -> LinearSystem:
+    """A[1,...,1] of depth len(feedback) + 1 with scalar data (alpha, beta) and feedback c_1..c_{L-1}."""
     L = len(feedback) + 1
     return LinearSystem.create([1] * (L + 1), rule, _scalar_stats(alpha, beta),
                                [[[c]] for c in feedback])

@@ -35,6 +35,7 @@ def flow_derivative(system: OdeSystem, expr) -> sp.Expr:
 
 
 def is_conserved(system: OdeSystem, expr) -> bool:
+    """Whether ``expr`` is a first integral: its derivative along the field simplifies to 0 exactly."""
     return is_zero(flow_derivative(system, expr))
 
 

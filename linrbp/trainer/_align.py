@@ -24,6 +24,7 @@ __all__ = ["angle_degrees", "alignment", "norm_ratio"]
 
 
 def angle_degrees(a, b) -> float | None:
+    """The angle in degrees between a and b as flat vectors; None when either is zero or not finite."""
     a = np.asarray(to_host(a), dtype=np.float64).ravel()
     b = np.asarray(to_host(b), dtype=np.float64).ravel()
     na, nb = np.linalg.norm(a), np.linalg.norm(b)

@@ -298,22 +298,88 @@ def summary_table(summary: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def panel_groups(variants, size: int = 7) -> list[list[str]]:
+    """Split a set's variants, in order, into panels of at most ``size`` lines.
+
+    Variants of one family (the name without its numbers and the words ``float`` and ``bits``:
+    ``rbp-float``, ``rbp-4-bits`` and ``rbp-12-bits`` are one family) share a panel; whole
+    families are packed into panels in order, and a family of more than ``size`` variants is
+    split evenly.
+    """
+    import math
+
+    def family(name):
+        keep = [t for t in name.split("-") if t not in ("float", "bits")
+                and not t.replace(".", "", 1).isdigit()]
+        return "-".join(keep)
+
+    families: list[list[str]] = []
+    for v in variants:
+        if families and family(families[-1][-1]) == family(v):
+            families[-1].append(v)
+        else:
+            families.append([v])
+    groups: list[list[str]] = []
+    cur: list[str] = []
+    for fam in families:
+        if len(fam) > size:
+            if cur:
+                groups.append(cur)
+                cur = []
+            k = math.ceil(len(fam) / size)
+            step = math.ceil(len(fam) / k)
+            groups += [fam[i:i + step] for i in range(0, len(fam), step)]
+            continue
+        if len(cur) + len(fam) > size:
+            groups.append(cur)
+            cur = []
+        cur += fam
+    if cur:
+        groups.append(cur)
+    return groups
+
+
 def _plots(out: Path, summary, variants, seeds, results) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
-    fig, ax = plt.subplots(figsize=(9, 6))
-    for vname in variants:
+    def mean_curve(vname):
         curves = [[h["test_accuracy"] if h["test_accuracy"] is not None else np.nan
                    for h in results[(vname, s)]["history"]] for s in range(seeds)]
         n = max(len(c) for c in curves)
         arr = np.array([c + [np.nan] * (n - len(c)) for c in curves], dtype=float)
-        ax.plot(np.arange(1, n + 1), np.nanmean(arr, axis=0), label=vname, lw=1)
-    ax.set_xlabel("epoch")
-    ax.set_ylabel(f"test accuracy (mean of {seeds} seed(s))")
-    ax.set_title(f"{summary['experiment']} ({summary['preset']})")
-    ax.legend(fontsize=6, ncol=2)
+        with np.errstate(all="ignore"):
+            return np.arange(1, n + 1), np.nanmean(arr, axis=0)
+
+    # One panel per group of related variants; the references (BP, and top-only where the set
+    # has it) in grey in every panel, so each line can be told apart and compared.
+    groups = panel_groups(list(variants))
+    refs = [v for v in ("bp", "top-only") if v in variants][:2] or [list(variants)[0]]
+    ncols = 1 if len(groups) == 1 else 2
+    nrows = -(-len(groups) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(7.6 * ncols, 3.4 * nrows), squeeze=False,
+                             sharey=True)
+    styles = [(c, ls) for ls in ("-", "--") for c in plt.rcParams["axes.prop_cycle"].by_key()["color"][:7]]
+    for ax, group in zip(axes.flat, groups):
+        for ref, ls in zip(refs, ("-", ":")):
+            if ref not in group:
+                x, y = mean_curve(ref)
+                ax.plot(x, y, color="0.55", lw=1.1, ls=ls, label=f"{ref} (reference)")
+        for i, vname in enumerate(group):
+            x, y = mean_curve(vname)
+            color, ls = styles[i % len(styles)]
+            ax.plot(x, y, color=color, ls=ls, lw=1.5, label=vname)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    for ax in axes.flat[len(groups):]:
+        ax.set_visible(False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(f"test accuracy\n(mean of {seeds} seed(s))")
+    fig.suptitle(f"{summary['experiment']} ({summary['preset']})")
     fig.tight_layout()
     _save(fig, out / "accuracy_curves.png")
     plt.close(fig)

@@ -19,6 +19,7 @@ __all__ = ["train", "one_hot", "prepare"]
 
 
 def one_hot(labels: np.ndarray, n_classes: int, dtype) -> np.ndarray:
+    """One-hot targets: row k has a 1 in column labels[k] (shape (len(labels), n_classes))."""
     Y = np.zeros((len(labels), n_classes), dtype=dtype)
     Y[np.arange(len(labels)), labels] = 1
     return Y

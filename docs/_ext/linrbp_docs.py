@@ -1,0 +1,215 @@
+"""Sphinx extension: the pages of the linrbp docs that are generated from the code.
+
+At ``builder-inited`` it writes, under ``docs/generated/`` (never committed):
+
+- ``claims.md``: every claim of :data:`linrbp.CLAIMS` with its statement, reference, checks
+  (name, kind, tolerance, default instances) and proof script, so the page cannot drift;
+- ``cli.md``: every command, option and default, walked from the argparse parsers;
+- ``api/*.md``: one page per public module, an autodoc entry per name of its ``__all__``;
+- ``gallery.md``: every figure of ``linrbp figures`` drawn during the build (small settings),
+  each beside the source of the function that draws it;
+- ``notebooks/*.ipynb``: the notebooks, executed by myst-nb during the build.
+
+A public callable without a docstring is a warning (so ``-W`` fails the build).
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import os
+import shutil
+from pathlib import Path
+
+from sphinx.util import logging
+
+LOG = logging.getLogger(__name__)
+
+PUBLIC_MODULES = ("linrbp", "linrbp.symbolic", "linrbp.trainer", "linrbp.strategies", "linrbp.plots")
+# Per-figure keyword overrides for the build (none: the gallery shows what the command draws).
+GALLERY_KWARGS: dict[str, dict] = {}
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+
+
+def _fence(text: str, lang: str = "") -> str:
+    return f"```{lang}\n{text.rstrip()}\n```\n"
+
+
+# --------------------------------------------------------------------------- claims
+def claims_page(root: Path) -> str:
+    import linrbp
+
+    claims = linrbp.get_claims()
+    out = ["# Claim catalogue", "",
+           "Generated at build time from `linrbp.CLAIMS`: every claim that `linrbp verify` runs, "
+           "with the checks that verify it. Each check draws its instances from "
+           "`SeedSequence([seed, crc32(claim ID), crc32(check name)])`, so `--only` and new "
+           "checks never change another check's draws. A symbolic check has tolerance 0: the "
+           "identity simplifies to zero exactly.", "",
+           f"{len(claims)} claims: " + ", ".join(f"[`{c.id}`](#claim-{c.id})" for c in claims) + ".", ""]
+    for c in claims:
+        proof = root / "proofs" / f"{c.id.replace('-', '_')}.py"
+        out += [f"({'claim-' + c.id})=", f"## `{c.id}`: {c.title}", "",
+                f"**Reference:** {c.reference}", "", c.statement.strip(), ""]
+        out += ["| check | kind | tolerance | instances |", "|---|---|---|---|"]
+        for chk in c.checks:
+            n = "1 (exact)" if chk.fixed else str(chk.samples)
+            name = chk.name.replace("|", "\\|")
+            out.append(f"| {name} | {chk.kind} | {chk.tolerance:.1e} | {n} |")
+        out.append("")
+        out.append(f"Run it: `linrbp verify --only {c.id}`.")
+        if proof.exists():
+            out.append(f" Proof: `proofs/{proof.name}` (`linrbp prove {c.id}`).")
+        out.append("")
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- CLI
+def _actions(parser: argparse.ArgumentParser):
+    for a in parser._actions:
+        if isinstance(a, (argparse._HelpAction, argparse._SubParsersAction)):
+            continue
+        yield a
+
+
+def _default(a) -> str:
+    if a.default in (None, argparse.SUPPRESS) or isinstance(a, (argparse._StoreTrueAction,
+                                                                  argparse._StoreFalseAction)):
+        return ""
+    return f"`{a.default}`"
+
+
+def cli_page() -> str:
+    from linrbp.cli import COMMANDS, build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    out = ["# Command-line reference", "",
+           "Generated at build time from the argparse parsers of `linrbp`. Bad input anywhere "
+           "ends with one line on stderr and exit status 2; a failing claim or check exits 1.", ""]
+    for name in COMMANDS:
+        p = sub.choices[name]
+        out += [f"## `linrbp {name}`", "", (p.description or "").strip(), "",
+                _fence(p.format_usage().replace("usage: ", ""), "text"), ""]
+        rows = [(", ".join(f"`{s}`" for s in a.option_strings) or f"`{a.dest}`",
+                 (a.help or "").replace("|", "\\|").replace("\n", " ") % {"default": a.default}
+                 if a.help and "%(" in a.help else (a.help or "").replace("|", "\\|"),
+                 _default(a)) for a in _actions(p)]
+        if rows:
+            out += ["| option | meaning | default |", "|---|---|---|"]
+            out += [f"| {o} | {h} | {d} |" for o, h, d in rows]
+            out.append("")
+        nested = [a for a in p._actions if isinstance(a, argparse._SubParsersAction)]
+        for s in nested:
+            for sname, sp in s.choices.items():
+                out += [f"### `linrbp {name} {sname}`", "", (sp.description or sp.format_usage()).strip(), ""]
+                srows = [(", ".join(f"`{x}`" for x in a.option_strings) or f"`{a.dest}`",
+                          (a.help or "").replace("|", "\\|"), _default(a)) for a in _actions(sp)]
+                if srows:
+                    out += ["| option | meaning | default |", "|---|---|---|"]
+                    out += [f"| {o} | {h} | {d} |" for o, h, d in srows]
+                    out.append("")
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- API
+def _kind(obj) -> str:
+    if inspect.isclass(obj):
+        return "autoclass"
+    if inspect.ismodule(obj):
+        return "module"
+    if callable(obj):
+        return "autofunction"
+    return "data"
+
+
+def api_pages() -> dict[str, str]:
+    import importlib
+
+    pages = {}
+    missing = []
+    for modname in PUBLIC_MODULES:
+        mod = importlib.import_module(modname)
+        out = [f"# `{modname}`", "", inspect.getdoc(mod) or "", ""]
+        for name in mod.__all__:
+            obj = getattr(mod, name)
+            kind = _kind(obj)
+            if kind == "module":
+                out += [f"## `{modname}.{name}`", "", f"The subpackage {{doc}}`{obj.__name__} <{obj.__name__}>`."
+                        if obj.__name__ in PUBLIC_MODULES else (inspect.getdoc(obj) or ""), ""]
+                continue
+            if kind == "data":
+                out += [f"## `{modname}.{name}`", "", f"A {type(obj).__name__}"
+                        + (f" of {len(obj)} entries: " + ", ".join(f"`{k}`" for k in list(obj)[:40])
+                           if isinstance(obj, (dict, list, tuple)) and len(obj) < 60 else
+                           f": `{obj!r}`" if len(repr(obj)) < 80 else "") + ".", ""]
+                continue
+            if not (inspect.getdoc(obj) or "").strip():
+                missing.append(f"{modname}.{name}")
+            out += [f"```{{{kind}}} {modname}.{name}", "```", ""]
+        pages[modname] = "\n".join(out)
+    for name in missing:
+        LOG.warning(f"linrbp docs: public name {name} has no docstring")
+    return pages
+
+
+# --------------------------------------------------------------------------- gallery
+def gallery_page(outdir: Path) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from linrbp.plots import FIGURES
+
+    imgdir = outdir / "gallery"
+    imgdir.mkdir(parents=True, exist_ok=True)
+    out = ["# Gallery", "",
+           "Every figure of `linrbp figures`, drawn while these pages were built, at the "
+           "command's own settings (seed 0). Under each figure: the command that draws it and "
+           "the function that draws it.", ""]
+    for name, spec in FIGURES.items():
+        kwargs = dict(GALLERY_KWARGS.get(name, {}))
+        if spec.seeded:
+            kwargs["seed"] = 0
+        fig = spec.make(**kwargs)
+        fig.savefig(imgdir / f"{name}.png", dpi=80)
+        src = inspect.getsource(spec.make)
+        mod = inspect.getmodule(spec.make).__name__
+        out += [f"## `{name}`: {spec.title}", "", f"![{name}](gallery/{name}.png)", "",
+                f"`linrbp figures --only {name}` — drawn by `{mod}.{spec.make.__name__}`:", "",
+                "```{code-block} python", ":class: gallery-source", "", src.rstrip(), "```", ""]
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- hook
+def generate(app) -> None:
+    src = Path(app.srcdir)
+    root = src.parent
+    gen = src / "generated"
+    gen.mkdir(exist_ok=True)
+    _write(gen / "claims.md", claims_page(root))
+    _write(gen / "cli.md", cli_page())
+    for modname, text in api_pages().items():
+        _write(gen / "api" / f"{modname}.md", text)
+    _write(gen / "api" / "index.md", "# API reference\n\n"
+           "Generated from the docstrings of the public API: every name of each module's "
+           "`__all__`.\n\n```{toctree}\n:maxdepth: 1\n\n"
+           + "\n".join(PUBLIC_MODULES) + "\n```\n")
+    if os.environ.get("LINRBP_DOCS_FAST") != "1":
+        _write(gen / "gallery.md", gallery_page(gen))
+    else:
+        _write(gen / "gallery.md", "# Gallery\n\n(skipped: LINRBP_DOCS_FAST=1)\n")
+    nb = gen / "notebooks"
+    nb.mkdir(exist_ok=True)
+    for f in sorted((root / "notebooks").glob("*.ipynb")):
+        if not (nb / f.name).exists() or (nb / f.name).read_bytes() != f.read_bytes():
+            shutil.copyfile(f, nb / f.name)
+
+
+def setup(app):
+    app.connect("builder-inited", generate)
+    return {"version": "1", "parallel_read_safe": True}
