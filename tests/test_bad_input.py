@@ -152,6 +152,10 @@ CLI_BAD = [
     (["experiments", "variants", *QUICK, "--seeds", "0"], "seeds: expected a positive integer"),
     (["experiments", "variants", *QUICK, "--out", "{tmp}/file.txt"], "out {tmp}/file.txt: is a file, not a directory"),
     (["experiments", "variants", *QUICK, "--out", "{tmp}/exp"], "out {tmp}/exp/summary.json: is a directory"),
+    # docs
+    (["docs", "--source", "{tmp}/dir"], "is not a linrbp docs folder (no conf.py)"),
+    (["docs", "--out", "{tmp}/null"], "--out {tmp}/null: is a device, not a directory"),
+    (["docs", "--out", "{tmp}/file.txt"], "--out {tmp}/file.txt: is a file, not a directory"),
     # bench
     (["bench", "--seed", "-1"], "--seed: must be a non-negative integer"),
     (["bench", "--json", "{tmp}/dir"], "--json {tmp}/dir: is a directory"),
