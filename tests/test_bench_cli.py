@@ -14,7 +14,7 @@ KEYS = ("batched_traj_per_s", "loop_traj_per_s", "stacked_traj_per_s", "ratio_vs
 @pytest.mark.slow
 def test_bench_all_tiny(tmp_path, capsys):
     out = tmp_path / "bench.json"
-    rc = main(["bench", "all", "--size", "60", "--loop", "2", "--images", "50", "--json", str(out)])
+    rc = main(["bench", "all", "--quick", "--size", "60", "--loop", "2", "--images", "50", "--json", str(out)])
     assert rc == 0
     data = json.loads(out.read_text())
     integ = data["integrate"]
@@ -28,8 +28,16 @@ def test_bench_all_tiny(tmp_path, capsys):
         assert part in data
         if "unavailable" in data[part]:
             assert data[part]["unavailable"]
+    sweeps = data["sweeps"]  # verify and probe, serial against 2 local processes, one run
+    assert sweeps["workers"] == 2
+    for part in ("verify", "probe"):
+        r = sweeps[part]
+        assert r["identical"], part  # the same report whatever ran it
+        assert r["speedup"] == pytest.approx(r["serial_seconds"] / r["workers_seconds"])
+    assert sweeps["verify"]["claims"] == ["chain111", "wide1N1"] and sweeps["verify"]["passed"]
     text = capsys.readouterr().out
     assert "chain111" in text and "targets (chain111)" in text
+    assert "speed-up" in text
 
 
 @pytest.mark.parametrize("argv,field", [

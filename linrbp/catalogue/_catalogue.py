@@ -23,7 +23,8 @@ import numpy as np
 from ..core._checks import check_seed
 from ..core._errors import InputError
 
-__all__ = ["Check", "Claim", "Evidence", "CLAIMS", "register", "run_claim", "check_rng"]
+__all__ = ["Check", "Claim", "Evidence", "CLAIMS", "register", "run_claim", "check_rng",
+           "run_check", "claim_record", "evidence_from_dict"]
 
 
 @dataclass
@@ -38,6 +39,7 @@ class Evidence:
     kind: str = "numeric"
     worst_instance: Any = None
     message: str = ""
+    error: str = ""  # "ExcType: text" when the check raised (not in to_dict: message has the traceback)
 
     @property
     def passed(self) -> bool:
@@ -128,29 +130,24 @@ def check_rng(seed: int, claim_id: str, check: str | int) -> np.random.Generator
     return np.random.default_rng(np.random.SeedSequence(words))
 
 
-def run_claim(claim: Claim, samples: int | None = None, seed: int = 0,
-              on_check: Callable[[Evidence], None] | None = None) -> dict:
-    """Run every check of ``claim``; the ``verify`` JSON record of the claim.
-
-    ``max_error``/``tolerance`` are those of the check with the worst error/tolerance ratio;
-    ``checks`` lists every check's evidence. A check that raises makes the status "error".
-    """
+def run_check(claim: Claim, chk: Check, samples: int | None = None, seed: int = 0) -> Evidence:
+    """Run one check of ``claim`` from its own seeded generator; a crash is evidence too."""
     check_seed(seed)  # a bad seed is bad input, never a failing check
-    start = time.perf_counter()
-    evidence: list[Evidence] = []
+    try:
+        return chk.run(check_rng(seed, claim.id, chk.name), samples)
+    except Exception as exc:
+        return Evidence(chk.name, math.inf, chk.tolerance, 0, 0.0, chk.kind, None,
+                        traceback.format_exc(limit=3), f"{exc.__class__.__name__}: {exc}")
+
+
+def claim_record(claim: Claim, evidence: Sequence[Evidence], seconds: float) -> dict:
+    """The ``verify`` JSON record of ``claim`` from its checks' evidence (in check order)."""
     status = "pass"
     message = ""
-    for chk in claim.checks:
-        try:
-            ev = chk.run(check_rng(seed, claim.id, chk.name), samples)
-        except Exception as exc:  # a crash is evidence too: report it, keep going
+    for ev in evidence:
+        if ev.error:  # the check raised (see run_check)
             status = "error"
-            message = f"{chk.name}: {exc.__class__.__name__}: {exc}"
-            ev = Evidence(chk.name, math.inf, chk.tolerance, 0, 0.0, chk.kind, None,
-                          traceback.format_exc(limit=3))
-        evidence.append(ev)
-        if on_check is not None:
-            on_check(ev)
+            message = f"{ev.check}: {ev.error}"
         if status == "pass" and not ev.passed:
             status = "fail"
 
@@ -166,7 +163,31 @@ def run_claim(claim: Claim, samples: int | None = None, seed: int = 0,
         "instances": sum(ev.instances for ev in evidence),
         "max_error": worst.max_error if worst else math.inf,
         "tolerance": worst.tolerance if worst else 0.0,
-        "seconds": time.perf_counter() - start,
+        "seconds": seconds,
         "message": message,
         "checks": [ev.to_dict() for ev in evidence],
     }
+
+
+def evidence_from_dict(d: dict) -> Evidence:
+    """The :class:`Evidence` of a check's ``verify`` JSON record (to resume a report)."""
+    return Evidence(d["check"], float(d["max_error"]), float(d["tolerance"]), int(d["instances"]),
+                    float(d["seconds"]), d.get("kind", "numeric"), d.get("worst_instance"),
+                    d.get("message", ""))
+
+
+def run_claim(claim: Claim, samples: int | None = None, seed: int = 0,
+              on_check: Callable[[Evidence], None] | None = None) -> dict:
+    """Run every check of ``claim``; the ``verify`` JSON record of the claim.
+
+    ``max_error``/``tolerance`` are those of the check with the worst error/tolerance ratio;
+    ``checks`` lists every check's evidence. A check that raises makes the status "error".
+    """
+    start = time.perf_counter()
+    evidence: list[Evidence] = []
+    for chk in claim.checks:
+        ev = run_check(claim, chk, samples, seed)
+        evidence.append(ev)
+        if on_check is not None:
+            on_check(ev)
+    return claim_record(claim, evidence, time.perf_counter() - start)

@@ -22,10 +22,12 @@ def add_parser(sub):
         "prints trajectories/s, ratios and the worst error against the closed-form limits. "
         "With torch installed the same batches also run on the optional torch backend (on the GPU "
         "when torch sees one) and are compared. symbolic: seconds to derive the chain of depth 3..7. trainer: seconds per epoch of the "
-        "paper network in float32 and float64. Progress goes to stderr.",
+        "paper network in float32 and float64. sweeps: seconds of verify (every claim; --quick: two) "
+        "and probe (6 shapes x 4 seeds; --quick: 2 x 2) serially and on --workers local processes, "
+        "the speed-up, and whether the two reports are identical. Progress goes to stderr.",
     )
     p.add_argument("part", nargs="?", default="integrate",
-                   choices=["integrate", "symbolic", "trainer", "all"], help="what to time (default integrate)")
+                   choices=["integrate", "symbolic", "trainer", "sweeps", "all"], help="what to time (default integrate)")
     p.add_argument("--json", metavar="OUT", help="write the results as JSON to OUT")
     p.add_argument("--size", type=int, default=None,
                    help=f"number of chain111 starts (default {DEFAULT_SIZE}; the depth-4 chain "
@@ -35,6 +37,8 @@ def add_parser(sub):
     p.add_argument("--stacked", type=int, default=None,
                    help="chain111 starts in the stacked solve (default 10000; the others a tenth)")
     p.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
+    p.add_argument("--workers", type=int, default=2,
+                   help="local processes for the sweeps part (default 2)")
     p.add_argument("--images", type=int, default=None, help="images per trainer epoch (default 2000; quick 200)")
     p.set_defaults(func=run)
 
@@ -116,6 +120,17 @@ def _print_trainer(res):
                   f"images/s ({r['ratio_vs_numpy']:.2f}x numpy's speed)")
 
 
+def _print_sweeps(res):
+    print(f"sweeps: serial vs {res['workers']} local processes ({res['cpu_count']} cores, seed {res['seed']})")
+    v, p = res["verify"], res["probe"]
+    print(f"  verify: {len(v['claims'])} claims, {v['checks']} checks: serial {v['serial_seconds']:.2f} s, "
+          f"{res['workers']} workers {v['workers_seconds']:.2f} s, speed-up {v['speedup']:.2f}x; "
+          f"reports {'identical' if v['identical'] else 'DIFFER'}")
+    print(f"  probe: {p['instances']} instances: serial {p['serial_seconds']:.2f} s, {res['workers']} "
+          f"workers {p['workers_seconds']:.2f} s, speed-up {p['speedup']:.2f}x; summaries "
+          f"{'identical' if p['identical'] else 'DIFFER'}")
+
+
 def run(args) -> int:
     from ..benchmarks import _bench
 
@@ -137,6 +152,10 @@ def run(args) -> int:
         elif part == "symbolic":
             out[part] = _bench.bench_symbolic(range(3, 5) if args.quick else range(3, 8))
             _print_symbolic(out[part])
+        elif part == "sweeps":
+            from ..benchmarks._sweeps import bench_sweeps
+            out[part] = bench_sweeps(args.workers, args.quick, args.seed)
+            _print_sweeps(out[part])
         else:
             out[part] = _bench.bench_trainer(images, args.seed)
             _print_trainer(out[part])

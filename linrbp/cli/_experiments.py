@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+
+from ._options import add_executor_options, executor_settings
 from ._train import add_variant_options
 
 
@@ -29,8 +32,7 @@ def add_parser(sub):
                    help="override the preset's training subset (default: all; quick "
                         f"{PRESETS['quick']['limit_train']})")
     p.add_argument("--only", metavar="V1,V2", help="run only these variants of the set (default: all)")
-    p.add_argument("--workers", type=int, default=1,
-                   help="train this many runs at once, one process each (default 1; results do not depend on it)")
+    add_executor_options(p, 1, "training runs")
     add_variant_options(p)
     p.add_argument("--no-progress", action="store_true",
                    help="hide the progress bars on stderr (shown by default when stderr is a terminal)")
@@ -58,9 +60,18 @@ def run(args) -> int:
     if args.limit_train is not None:
         base["limit_train"] = args.limit_train
     only = check_selection(args.only, "--only")
+    workers, scheduler, where = executor_settings(args, None)
+    print(f"linrbp experiments {args.name}: {args.seeds} seed(s), executor: {where}", flush=True)
     summary = run_experiments(args.name, args.seeds, args.out, args.quick, base, only,
-                              progress=False if args.no_progress else None, workers=args.workers,
-                              device=args.device, announce=_announce)
+                              progress=False if args.no_progress else None, workers=workers,
+                              device=args.device, scheduler=scheduler, announce=_announce)
+    if summary["failed_tasks"]:
+        for f in summary["failed_tasks"]:
+            print(f"FAILED run {f['task']} ({f['instance']}): {f['error']}")
+        print(f"linrbp experiments: {len(summary['failed_tasks'])} run(s) failed, {summary['ran']} "
+              f"finished and saved under {summary['out']}/runs; no summary written; a rerun "
+              "retries the failed runs", file=sys.stderr)
+        return 1
     print(summary_table(summary), end="")
     print(f"ran {summary['ran']} run(s), reused {summary['skipped_existing']}; wrote {summary['out']}/"
           "summary.md, summary.json, accuracy_curves.png, accuracy_by_variant.png")

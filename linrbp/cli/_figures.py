@@ -11,6 +11,7 @@ from ..core._checks import check_seed, check_selection
 from ..core._io import atomic_open, check_output_dir, check_output_file, load_json_file
 from ..plots._plots import FIGURES, MissingClosedForm
 from ..core._progress import progress_bar
+from ._options import add_executor_options, executor_settings
 
 FORMATS = ("png", "pdf", "svg")
 DPI = 150
@@ -34,6 +35,7 @@ def add_parser(sub):
     p.add_argument("--probe", metavar="FILE",
                    help="a `linrbp probe --json` summary for the single-hidden figure (default: "
                    "run a small probe sweep)")
+    add_executor_options(p, 1, "basin map's tiles")
     p.set_defaults(func=run)
 
 
@@ -77,8 +79,10 @@ def run(args) -> int:
     out = check_output_dir(args.out, "--out")
     for name in names:  # every file, before the first figure is drawn
         check_output_file(out / f"{name}.{args.format}", "--out")
+    workers, scheduler, where = executor_settings(args, None)
     out.mkdir(parents=True, exist_ok=True)
-    print(f"linrbp figures: seed {args.seed}, format {args.format}, into {out}/")
+    print(f"linrbp figures: seed {args.seed}, format {args.format}, into {out}/"
+          + (f"; basin map executor: {where}" if "basin-map" in names else ""), flush=True)
     failed = []
     bar = progress_bar(len(names), desc="figures", unit="fig")
     for name in names:
@@ -87,6 +91,8 @@ def run(args) -> int:
             kwargs = {"seed": args.seed} if spec.seeded else {}
             if name == "single-hidden":
                 kwargs["probe"] = probe
+            if name == "basin-map":
+                kwargs.update(workers=workers, scheduler=scheduler)
             fig = spec.make(**kwargs)
         except MissingClosedForm as exc:
             failed.append(name)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+
 from ..core._errors import InputError
 from ..integration._integrate import check_t_max
 from ..core._checks import check_seed
 from ..core._io import atomic_write_json, check_output_dir, check_output_file
 from ..sweeps._probe import DEFAULT_SEEDS, DEFAULT_SHAPES, DEFAULT_T_MAX, parse_shapes, probe_sweep
-from ..core._progress import progress_bar
+from ._options import add_executor_options, executor_settings
 
 
 def add_parser(sub):
@@ -28,7 +30,7 @@ def add_parser(sub):
     p.add_argument("--seeds", type=int, default=DEFAULT_SEEDS,
                    help=f"instances per shape: seeds 0..N-1 (default {DEFAULT_SEEDS})")
     p.add_argument("--seed", type=int, default=0, help="base seed of every draw (default 0)")
-    p.add_argument("--workers", type=int, default=2, help="processes (default 2)")
+    add_executor_options(p, 2, "instances")
     p.add_argument("--t-max", type=float, default=DEFAULT_T_MAX,
                    help=f"integration time limit per instance (default {DEFAULT_T_MAX:g})")
     p.add_argument("--out", metavar="DIR", help="save each instance's record here (resumable)")
@@ -49,14 +51,11 @@ def run(args) -> int:
         check_output_dir(args.out, "--out")
     t_max = check_t_max(args.t_max)
     n = len(shapes) * args.seeds
+    workers, scheduler, where = executor_settings(args, n)
     print(f"linrbp probe: {len(shapes)} shapes x {args.seeds} seeds = {n} instances, base seed "
-          f"{args.seed}, {args.workers} workers" + (f", records in {args.out}" if args.out else ""))
-    with progress_bar(n, "probe", "instance") as bar:
-        def tick(done, total):
-            bar.n = done
-            bar.refresh()
-        summary = probe_sweep(shapes, args.seeds, base_seed=args.seed, workers=args.workers,
-                              out=args.out, t_max=t_max, progress=tick)
+          f"{args.seed}, executor: {where}" + (f", records in {args.out}" if args.out else ""), flush=True)
+    summary = probe_sweep(shapes, args.seeds, base_seed=args.seed, workers=workers,
+                          out=args.out, t_max=t_max, scheduler=scheduler)
     head = (f"{'shape':<9} {'inst':>4} {'conv':>4} {'indiv':>5} {'max C1P err':>11} "
             f"{'max window chg':>14} {'J full rank':>11}  nullity: count")
     print(head)
@@ -76,7 +75,13 @@ def run(args) -> int:
         print(f"  NOT individually converged: {'x'.join(map(str, f['shape']))} seed {f['seed']} "
               f"status {f['status']} t_end {f['t_end']:.4g}"
               + (f" instance {f['instance_file']}" if f["instance_file"] else ""))
+    for f in summary["failed_tasks"]:
+        print(f"  FAILED task {f['task']} ({f['instance']}): {f['error']}")
     if args.json:
         atomic_write_json(args.json, summary, "--json")
         print(f"wrote {args.json}")
+    if summary["failed_tasks"]:
+        print(f"linrbp probe: {len(summary['failed_tasks'])} task(s) failed; a rerun with the same "
+              "--out retries them", file=sys.stderr)
+        return 1
     return 0

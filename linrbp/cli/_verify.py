@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import sys
-import time
+import json
+from pathlib import Path
 
-from ..catalogue._catalogue import run_claim
 from ..claims import get_claims
+from ..claims._run import verify
 from ..core._checks import check_seed, check_selection
 from ..core._io import atomic_write_json, check_output_file
-from ..core._progress import progress_bar
+from ._options import add_executor_options, executor_settings
 
 
 def add_parser(sub):
@@ -19,7 +19,9 @@ def add_parser(sub):
         description="Run the claim catalogue: for each claim (IDs of THEORY.md) run its symbolic "
         "checks and compare integration with the closed forms on seeded random instances. Prints "
         "one row per claim (worst error next to tolerance) and exits 0 iff every selected claim "
-        "passes.",
+        "passes. Each check is a task (--workers, --scheduler); the report does not depend on what "
+        "ran it (only the seconds do). Interrupted with --json OUT, the finished checks are kept in "
+        "OUT and the same command resumes.",
     )
     p.add_argument("--only", metavar="IDS", action="append",
                    help="comma-separated claim IDs to run (repeatable; default: all)")
@@ -30,28 +32,20 @@ def add_parser(sub):
     p.add_argument("--html", metavar="REPORT", help="write a self-contained HTML report to REPORT "
                    "(statements, worst errors against tolerances, worst instances, figures)")
     p.add_argument("--verbose", "-v", action="store_true", help="also list every check of every claim")
+    add_executor_options(p, 1, "checks")
     p.set_defaults(func=run)
 
 
-def verify(ids=None, samples=None, seed=0, progress=None) -> dict:
-    """Run the selected claims; the ``verify`` JSON report."""
-    from ..core._errors import InputError
-
-    if samples is not None and samples < 1:
-        raise InputError(f"samples: must be at least 1, got {samples}")
-    seed = check_seed(seed)
-    claims = get_claims(ids)
-    start = time.perf_counter()
-    results = []
-    for claim in claims:
-        results.append(run_claim(claim, samples, seed, on_check=progress))
-    return {
-        "claims": results,
-        "passed": bool(results) and all(r["status"] == "pass" for r in results),
-        "seed": seed,
-        "samples": samples,
-        "seconds": time.perf_counter() - start,
-    }
+def _previous(path, seed, samples):
+    """An interrupted report at ``path`` made with the same seed and samples, else None."""
+    try:
+        old = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return None
+    if isinstance(old, dict) and old.get("complete") is False and old.get("seed") == seed \
+            and old.get("samples") == samples:
+        return old
+    return None
 
 
 def _check_output(option: str, path: str | None) -> None:
@@ -68,11 +62,21 @@ def run(args) -> int:
     if args.only is not None:
         ids = check_selection([i for part in args.only for i in part.split(",")], "--only")
     claims = get_claims(ids)
-    print(f"linrbp verify: {len(claims)} claims, seed {args.seed}"
-          + (f", {args.samples} samples per check" if args.samples else ""))
     n_checks = sum(len(c.checks) for c in claims)
-    with progress_bar(n_checks, "verify", "check") as bar:
-        report = verify([c.id for c in claims], args.samples, args.seed, progress=lambda ev: bar.update())
+    workers, scheduler, where = executor_settings(args, n_checks)
+    previous = _previous(args.json, args.seed, args.samples) if args.json else None
+    print(f"linrbp verify: {len(claims)} claims, {n_checks} checks, seed {args.seed}"
+          + (f", {args.samples} samples per check" if args.samples else "") + f", executor: {where}"
+          + (f"; resuming the interrupted report {args.json}" if previous else ""), flush=True)
+
+    def keep(partial):
+        if args.json:
+            atomic_write_json(args.json, partial)
+            return f"; they are kept in {args.json} and the same command resumes"
+        return "; nothing was kept (with --json OUT the same command resumes)"
+
+    report = verify([c.id for c in claims], args.samples, args.seed, workers=workers,
+                    scheduler=scheduler, previous=previous, on_interrupt=keep)
     width = max([5] + [len(r["id"]) for r in report["claims"]])
     head = f"{'claim':<{width}} {'reference':<26} {'inst':>6} {'worst error':>12} {'tolerance':>10} {'status':>6} {'s':>7}"
     print(head)

@@ -139,6 +139,11 @@ class LinearSystem:
         deltas = backward_signals(self.rule, weights, fb, E)
         return updates(self.rule, deltas, F)
 
+    def __getstate__(self):
+        # The compiled field (generated code) is rebuilt where the system is unpickled, so a
+        # system travels to worker processes (integrate_batch(..., executor=...)).
+        return {k: v for k, v in self.__dict__.items() if k not in ("_compiled", "_parameters")}
+
     def __call__(self, y: np.ndarray) -> np.ndarray:
         """The vector field on flat state(s): shape (n_state,) or (batch, n_state)."""
         weights, fb = self.unpack(y)

@@ -424,6 +424,8 @@ def integrate_batch(
     workers: int | None = None,
     backend: str = "numpy",
     device: str | None = None,
+    executor=None,
+    chunk: int | None = None,
 ) -> IntegrationResult:
     """Integrate many starts ``y0`` (B, n) at once; ``fun`` maps (b, n) to (b, n).
 
@@ -440,6 +442,12 @@ def integrate_batch(
     ``backend="torch"`` (optional; torch installed, ``fun`` a :class:`~linrbp.LinearSystem`
     with a generated field) runs the same method on ``device`` (default: the GPU if torch
     sees one, else the CPU); ``info["device"]`` says where it ran.
+
+    ``executor`` (any :class:`concurrent.futures.Executor`: a process pool, or a Dask
+    cluster's ``Client.get_executor()``) integrates the batch as consecutive chunks of
+    ``chunk`` starts (default 8192), one task each, with ``workers`` threads per chunk
+    (default 1); ``fun`` must pickle (a :class:`~linrbp.LinearSystem` does). The chunking does
+    not depend on the executor, so every executor gives the same bits.
     """
     Y = _check_start(y0, "y0")
     if Y.ndim != 2:
@@ -457,6 +465,14 @@ def integrate_batch(
         raise InputError(f"max_steps: must be a positive integer, got {max_steps!r}")
     if backend not in ("numpy", "torch"):
         raise InputError(f"backend: expected 'numpy' or 'torch', got {backend!r}")
+    if executor is not None:
+        from ._chunks import integrate_chunked
+        return integrate_chunked(integrate_batch, IntegrationResult, fun, Y, t_max, executor, chunk,
+                                 progress, dict(
+            rtol=rtol, atol=atol, conv_tol=conv_tol, bound=bound, max_steps=max_steps,
+            workers=1 if workers is None else workers, backend=backend, device=device))
+    if chunk is not None:
+        raise InputError("chunk: only used with an executor")
     if backend == "torch":
         from ._torch_backend import run_torch
         code, t_end, y, steps, info = run_torch(fun, Y, t_max, rtol, atol, conv_tol, bound, int(max_steps),

@@ -337,35 +337,68 @@ class BasinMap:
         return int(self.disagree.size)
 
 
+TILE_ROWS = 4  # grid rows per basin-map task
+
+
+def _basin_tile(alpha, beta, c1, Y0, t_max):
+    """One tile of the basin map: integrate its starts (one thread; a task in any process)."""
+    res = integrate_batch(chain111_system(alpha, beta, c1), Y0, t_max, workers=1)
+    return res.status, res.y[:, 0]
+
+
 def chain111_basins(alpha=1.0, beta=1.0, c1=1.0, *, lim=3.0, n=41, t_max=2000.0,
-                    tol=1e-6) -> BasinMap:
-    """a1(inf) over an n x n grid of starts in [-lim, lim]^2, by closed form and integrate_batch."""
+                    tol=1e-6, workers: int = 1, scheduler: str | None = None,
+                    executor=None) -> BasinMap:
+    """a1(inf) over an n x n grid of starts in [-lim, lim]^2, by closed form and integrate_batch.
+
+    The grid is integrated in tiles of :data:`TILE_ROWS` rows, one task each (serial with
+    ``workers=1``, else a local pool of ``workers`` processes, a Dask cluster with
+    ``scheduler``, or any ``executor``); the tiles do not depend on what runs them, so neither
+    does a single bit of the map.
+    """
+    from ..core._executor import Interrupted, Task, run_tasks
+
     alpha, beta = float(alpha), _positive(beta, "beta")
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
         raise InputError(f"n: expected an integer grid size >= 2, got {n!r}")
     limit = closed_form("chain111_limit")
-    system = chain111_system(alpha, beta, c1)
+    c1 = float(c1)
+    chain111_system(alpha, beta, c1)  # bad parameters fail here, before any task
     g = np.linspace(-lim, lim, int(n))
     A1, A2 = np.meshgrid(g, g)
     Y0 = np.stack([A1.ravel(), A2.ravel()], axis=1)
-    res = integrate_batch(system, Y0, t_max)
+    n = int(n)
+    tiles = [(r, min(r + TILE_ROWS, n)) for r in range(0, n, TILE_ROWS)]
+    tasks = [Task(f"rows {r0}..{r1 - 1}", _basin_tile, (alpha, beta, c1, Y0[r0 * n:r1 * n], float(t_max)),
+                  f"basin map rows {r0}..{r1 - 1} of {n}") for r0, r1 in tiles]
+    parts = {}
+    report = run_tasks(tasks, lambda task, res: parts.__setitem__(task.key, res), workers=workers,
+                       scheduler=scheduler, executor=executor, desc="basin map", unit="tile")
+    if report.interrupted:
+        raise Interrupted(f"basin map stopped after {report.seconds:.1f} s with {len(parts)} of "
+                          f"{len(tasks)} tiles done (nothing is saved; rerun the command)")
+    if report.failed:
+        raise RuntimeError(f"basin map: {report.failed[0].line()}")
+    status = np.concatenate([parts[t.key][0] for t in tasks])
+    got = np.concatenate([parts[t.key][1] for t in tasks])
     pred = np.array([limit(alpha, beta, c1, float(x), float(y))[0] for x, y in Y0])
-    got = res.y[:, 0]
-    conv = res.status == "converged"
+    conv = status == "converged"
     bad = conv & (np.abs(pred - got) > tol * (1 + np.abs(pred)))
     shape = A1.shape
-    return BasinMap(alpha, beta, float(c1), g, g, pred.reshape(shape), got.reshape(shape),
-                    res.status.reshape(shape), bad.reshape(shape), (~conv).reshape(shape), tol,
+    return BasinMap(alpha, beta, c1, g, g, pred.reshape(shape), got.reshape(shape),
+                    status.reshape(shape), bad.reshape(shape), (~conv).reshape(shape), tol,
                     float(t_max))
 
 
-def basin_map(alpha=1.0, beta=1.0, c1=1.0, *, lim=3.0, n=41, data: BasinMap | None = None) -> Figure:
+def basin_map(alpha=1.0, beta=1.0, c1=1.0, *, lim=3.0, n=41, data: BasinMap | None = None,
+              workers: int = 1, scheduler: str | None = None) -> Figure:
     """Basins of A[1,1,1] (THEORY.md section 9): colour = the hyperbola branch reached.
 
     Left: predicted by the closed form; right: integrated. Disagreements are counted in the
     title and marked with black crosses; the BasinMap is attached as ``fig.basins``.
     """
-    b = data if data is not None else chain111_basins(alpha, beta, c1, lim=lim, n=n)
+    b = data if data is not None else chain111_basins(alpha, beta, c1, lim=lim, n=n, workers=workers,
+                                                      scheduler=scheduler)
     alpha, beta, c1 = b.alpha, b.beta, b.c1
     lim = float(b.a1[-1])
     fig, axes = _figure(1, 2, 12.4, 6.4)

@@ -18,6 +18,9 @@ negligible, and records:
 * for every instance, the instance file that reproduces it (``linrbp simulate FILE``).
 
 Records are written atomically, one file per (shape, seed), so a rerun continues a sweep.
+Instances are tasks of :func:`linrbp.core._executor.run_tasks`: serial, a local process pool
+(``workers``) or a Dask cluster (``scheduler``) give the same records (each instance draws only
+from its own seed; only ``seconds`` differs).
 """
 
 from __future__ import annotations
@@ -25,13 +28,13 @@ from __future__ import annotations
 import json
 import re
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import numpy as np
 
 from ..closed_forms._autoencoder import single_hidden_invariant, single_hidden_target
 from ..core._errors import InputError
+from ..core._executor import Interrupted, Task, check_workers, run_tasks
 from ..instances._instance import parse_instance
 from ..integration._integrate import check_t_max, integrate
 from ..core._io import atomic_write_json, to_jsonable
@@ -144,17 +147,22 @@ def _load_record(path: Path):
 
 
 def probe_sweep(shapes, seeds, *, base_seed: int = 0, workers: int = 2, out: str | None = None,
-                t_max: float = DEFAULT_T_MAX, progress=None) -> dict:
+                t_max: float = DEFAULT_T_MAX, progress=None, scheduler: str | None = None,
+                executor=None) -> dict:
     """Run (or continue, with ``out``) a sweep; the JSON summary.
 
     ``out``: directory of per-instance records ``<shape>-seed<k>.json`` and instance files
     ``instances/<shape>-seed<k>.json``; records already there are reused (resume).
+    ``workers``/``scheduler``/``executor``: what runs the instances (see
+    :func:`linrbp.core._executor.run_tasks`). ``progress``: a callable ``(done, total)``, or
+    False to keep stderr quiet. An instance that raises is listed under ``failed_tasks`` (the
+    others go on); SIGINT/SIGTERM keep every finished record and raise
+    :class:`~linrbp.core._executor.Interrupted`.
     """
     shapes = [tuple(int(n) for n in s) for s in shapes]
     if isinstance(seeds, bool) or not isinstance(seeds, (int, np.integer)) or seeds < 1:
         raise InputError(f"seeds: must be a positive integer, got {seeds!r}")
-    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
-        raise InputError(f"workers: must be a positive integer, got {workers!r}")
+    workers = check_workers(workers)
     if isinstance(base_seed, bool) or not isinstance(base_seed, (int, np.integer)) or base_seed < 0:
         raise InputError(f"seed: must be a non-negative integer, got {base_seed!r}")
     t_max = check_t_max(t_max)
@@ -186,27 +194,34 @@ def probe_sweep(shapes, seeds, *, base_seed: int = 0, workers: int = 2, out: str
     resumed = len(records)
     start = time.perf_counter()
 
-    def finish(s, k, rec):
-        records[_key(s, k)] = rec
+    def finish(task, rec):
+        key = task.key
+        records[key] = rec
         if out_dir is not None:
-            atomic_write_json(out_dir / "instances" / f"{_key(s, k)}.json", rec["instance"])
-            atomic_write_json(out_dir / f"{_key(s, k)}.json", rec)
-        if progress is not None:
+            atomic_write_json(out_dir / "instances" / f"{key}.json", rec["instance"])
+            atomic_write_json(out_dir / f"{key}.json", rec)
+        if callable(progress):
             progress(len(records), len(jobs))
 
-    if progress is not None and resumed:
+    if callable(progress) and resumed:
         progress(resumed, len(jobs))
-    if workers == 1 or len(pending) <= 1:
-        for s, k in pending:
-            finish(s, k, probe_one(s, k, base_seed, t_max))
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(probe_one, s, k, base_seed, t_max): (s, k) for s, k in pending}
-            for fut in as_completed(futures):
-                s, k = futures[fut]
-                finish(s, k, fut.result())
-    ordered = [records[_key(s, k)] for s, k in jobs]
-    return summarize(ordered, config, shapes, int(seeds), resumed, time.perf_counter() - start, out_dir)
+    tasks = [Task(_key(s, k), probe_one, (s, k, int(base_seed), t_max),
+                  f"shape {'x'.join(map(str, s))}, instance seed {k}, base seed {base_seed}")
+             for s, k in pending]
+    report = run_tasks(tasks, finish, workers=workers, scheduler=scheduler, executor=executor,
+                       desc="probe", unit="instance", initial=resumed, total=len(jobs),
+                       progress=False if progress is False else None)
+    if report.interrupted:
+        kept = (f"{len(records)} of {len(jobs)} instance records are in {out_dir}; rerun the same "
+                "command to resume" if out_dir is not None else
+                f"{len(records)} of {len(jobs)} instances were done but not saved (use --out DIR "
+                "to make a sweep resumable)")
+        raise Interrupted(f"stopped after {report.seconds:.1f} s; {kept}")
+    ordered = [records[_key(s, k)] for s, k in jobs if _key(s, k) in records]
+    summary = summarize(ordered, config, shapes, int(seeds), resumed, time.perf_counter() - start,
+                        out_dir)
+    summary["failed_tasks"] = [f.to_dict() for f in report.failed]
+    return summary
 
 
 def summarize(records, config, shapes, seeds, resumed, seconds, out_dir) -> dict:

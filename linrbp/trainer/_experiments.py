@@ -4,20 +4,24 @@ Every finished run is written atomically to ``OUT/runs/<variant>-seed<k>.json``;
 runs already there (after checking they were made with the same configuration), so an
 interrupted set resumes. ``summary.json``/``summary.md`` hold mean and spread over seeds;
 ``accuracy_curves.png`` and ``accuracy_by_variant.png`` the plots.
+
+Runs are tasks of :func:`linrbp.core._executor.run_tasks` (serial, local processes or a Dask
+cluster); each returns its result to this process, which writes it, so workers need the data
+set but not the output directory, and a run draws only from its own seed: the records do not
+depend on what ran them (only their timing fields do).
 """
 
 from __future__ import annotations
 
 import json
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import numpy as np
 
 from ..core._errors import InputError
 from ..core._checks import check_selection
+from ..core._executor import Interrupted, Task, check_workers, resolve_scheduler, run_tasks
 from ..core._io import atomic_open, atomic_write_json, atomic_write_text, check_output_dir, check_output_file
-from ..core._progress import progress_bar
 from ._config import TrainConfig
 from ._data import load_dataset
 from ._family import family_variants
@@ -130,12 +134,11 @@ def _dataset(cfg: TrainConfig):
     return _DATASETS[key]
 
 
-def _run_one(variant: str, cfg: TrainConfig, path: Path, progress, device=None) -> str:
-    """Train one configuration and write its result atomically to ``path``."""
+def _run_one(variant: str, cfg: TrainConfig, progress=False, device=None) -> dict:
+    """Train one configuration; its result (the caller writes it)."""
     res = train(cfg, _dataset(cfg), progress=progress, device=device)
     res["variant"] = variant
-    atomic_write_json(path, res)
-    return str(path)
+    return res
 
 
 def estimate_seconds(todo, workers: int, device=None, n_time: int = 1000) -> dict:
@@ -171,16 +174,19 @@ def format_duration(seconds: float) -> str:
 
 def run_experiments(name: str, seeds: int = 3, out=None, quick: bool = False, base: dict | None = None,
                     only=None, progress: bool | None = None, workers: int = 1, device: str | None = None,
-                    announce=None) -> dict:
+                    scheduler: str | None = None, executor=None, announce=None) -> dict:
     """Run (or resume) the set ``name`` over seeds 0..seeds-1; returns the summary.
 
     ``announce(plan)``, when given and the preset is the full protocol (not ``quick``), is called
     before the first run with :func:`estimate_seconds`' plan (runs, images, measured images/s,
     estimated seconds), so a user sees how long it will take and can Ctrl-C.
 
-    ``workers`` > 1 trains that many runs at once in separate processes (same results:
+    ``workers`` > 1 trains that many runs at once in separate processes, ``scheduler`` on a
+    Dask cluster, ``executor`` on any :class:`concurrent.futures.Executor` (same results:
     every run draws only from its own seed). ``device`` trains with torch there (see
-    :func:`linrbp.trainer.train`).
+    :func:`linrbp.trainer.train`). A run that raises is listed under ``failed_tasks`` (the
+    others go on; no summary is written until every run exists); SIGINT/SIGTERM keep every
+    finished run and raise :class:`~linrbp.core._executor.Interrupted`.
     """
     variants = experiment_variants(name, quick)
     only = check_selection(only, "only")
@@ -216,31 +222,37 @@ def run_experiments(name: str, seeds: int = 3, out=None, quick: bool = False, ba
         else:
             check_output_file(path, "out")
             todo.append(((vname, s), cfg, path))
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise InputError(f"workers: expected a positive integer, got {workers!r}")
+    workers = check_workers(workers)
     if todo:  # a missing dataset fails here, once, before any worker starts
         _dataset(todo[0][1])
         if announce is not None and not quick:
             announce(estimate_seconds(todo, workers, device))
-    with progress_bar(len(configs), desc=f"{name} ({preset})", unit="run",
-                      disable=None if progress is None else not progress) as bar:
-        bar.update(len(configs) - len(todo))
-        if workers == 1 or len(todo) <= 1:
-            for key, cfg, path in todo:
-                _run_one(key[0], cfg, path, progress, device)
-                results[key] = json.loads(path.read_text())
-                bar.update(1)
-        else:
-            # runs are independent; each worker writes its own file, atomically
-            with ProcessPoolExecutor(min(workers, len(todo))) as pool:
-                futures = {pool.submit(_run_one, key[0], cfg, path, False, device): key
-                           for key, cfg, path in todo}
-                for fut in as_completed(futures):
-                    results[futures[fut]] = json.loads(Path(fut.result()).read_text())
-                    bar.update(1)
+    paths = {f"{k[0]}-seed{k[1]}": (k, path) for k, _, path in todo}
+
+    def save(task, res):
+        key, path = paths[task.key]
+        atomic_write_json(path, res)
+        results[key] = json.loads(path.read_text())
+
+    scheduler = resolve_scheduler(scheduler)
+    serial = workers == 1 and scheduler is None and executor is None
+    inner = (progress if progress is not None else None) if serial else False
+    tasks = [Task(f"{k[0]}-seed{k[1]}", _run_one, (k[0], cfg, inner, device),
+                  f"variant {k[0]} seed {k[1]} of set {name} ({preset})") for k, cfg, _ in todo]
+    report = run_tasks(tasks, save, workers=workers, scheduler=scheduler, executor=executor,
+                       desc=f"{name} ({preset})", unit="run", initial=len(configs) - len(todo),
+                       total=len(configs), progress=False if progress is False else None)
+    if report.interrupted:
+        raise Interrupted(f"stopped after {report.seconds:.1f} s; {len(results)} of {len(configs)} "
+                          f"runs are saved in {runs_dir}; rerun the same command to resume")
+    if report.failed:
+        return {"experiment": name, "preset": preset, "out": str(out), "ran": len(report.done),
+                "skipped_existing": len(configs) - len(todo),
+                "failed_tasks": [f.to_dict() for f in report.failed]}
     summary = summarise(name, preset, variants, seeds, results)
     summary["skipped_existing"] = len(configs) - len(todo)
     summary["ran"] = len(todo)
+    summary["failed_tasks"] = []
     if name == "family":  # the family set also reports every rule's alignment
         from ._family_summary import write_family_alignment
         write_family_alignment(out, summary, variants, seeds, results)
