@@ -1,6 +1,7 @@
 """linrbp: the theory of random backpropagation in linear networks, executable.
 
-Public API (THEORY.md notation): learning rules (:data:`RULES`, :func:`backward_signals`),
+Public API (THEORY.md notation): learning rules (:class:`Rule`, :func:`register_rule`,
+:data:`RULES`, :func:`backward_signals`; docs/rules.md),
 data moments (:class:`DataStats`), the averaged dynamics (:class:`LinearSystem`), the
 integrators (:func:`integrate`, :func:`integrate_batch`), instance files, and the claim
 catalogue (:data:`CLAIMS`, :func:`run_claim`).
@@ -31,6 +32,8 @@ _PUBLIC = {
     "predict": "instances._predict", "register_predictor": "instances._predict",
     "RULES": "core._rules", "Rule": "core._rules", "backward_signals": "core._rules",
     "feedback_shapes": "core._rules", "get_rule": "core._rules", "updates": "core._rules",
+    "Parameter": "core._rules", "register_rule": "core._rules", "check_rule": "core._rules",
+    "drifts": "core._rules", "averaged_velocity": "core._rules",
     "simulate": "instances._simulate",
     "Poly1dLimit": "closed_forms._poly1d", "poly1d_limit": "closed_forms._poly1d",
     "real_roots": "closed_forms._poly1d", "real_roots_multiplicity": "closed_forms._poly1d",
@@ -49,6 +52,7 @@ __all__ = [
     "forward_products", "get_claims", "get_rule", "integrate", "integrate_batch",
     "load_instance", "parse_instance", "predict", "register", "register_predictor",
     "run_claim", "simulate", "trainer", "updates",
+    "Parameter", "register_rule", "check_rule", "drifts", "averaged_velocity",
     "autoencoder_limit", "autoencoder_product", "single_hidden_target",
     "Poly1dLimit", "poly1d_limit", "real_roots", "real_roots_multiplicity", "blowup_time",
     "chain111_limit", "chain111_stable", "chain_limit", "wide_limit", "nonlinear_limit",

@@ -111,14 +111,14 @@ def wide_instances(draw, max_width: int = 6):
 
 @st.composite
 def nonlinear_instances(draw, m: int = 6):
-    """Theorem 12's setting: moments of a positive data set (inputs, targets kept), c1 > 0,
-    mu >= 1, positive starts."""
+    """Moments of a positive data set (inputs, targets kept), mu >= 1, positive starts, c1 of
+    either sign (c1 > 0: Theorem 12's setting)."""
     from .closed_forms._closed_forms import nonlinear_moments
 
     mu = draw(st.one_of(st.sampled_from([1.0, 2.0, 3.0]), st.floats(1.0, 3.0)))
     I = np.array(draw(st.lists(st.floats(0.2, 2.0), min_size=m, max_size=m)))
     T = np.array(draw(st.lists(st.floats(0.1, 3.0), min_size=m, max_size=m)))
     mom = nonlinear_moments(I, T, mu)
-    return {**mom, "mu": float(mu), "c1": draw(magnitudes(0.1, 5.0)), "a1": draw(magnitudes(0.1, 3.0)),
-            "a2": draw(magnitudes(0.05, 3.0)), "inputs": [float(v) for v in I],
+    return {**mom, "mu": float(mu), "c1": draw(signed_floats(0.01, 20.0)), "a1": draw(magnitudes(0.01, 5.0)),
+            "a2": draw(magnitudes(0.01, 5.0)), "inputs": [float(v) for v in I],
             "targets": [float(v) for v in T]}

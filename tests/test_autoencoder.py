@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import linrbp
@@ -63,6 +63,7 @@ def test_reference_integrator_reaches_the_whitened_limit():
 
 @settings(max_examples=40, deadline=None)
 @given(st.integers(1, 7), st.integers(0, 2**32 - 1))
+@example(N=5, seed=14664652)  # cond(C S C^T) = 1.9e10: the direct solve was 7.5e-7 off the identity
 def test_general_product_is_the_S_orthogonal_projection_onto_span_S_CT(N, seed):
     rng = np.random.default_rng(seed)
     p = int(rng.integers(1, N + 1))
@@ -141,14 +142,14 @@ def test_lemma1_rate_property(inst):
 
 def test_lemma1_checks_fail_under_the_wrong_rule(monkeypatch):
     """K is conserved by RBP; a field whose backward pass is BP's does not conserve it."""
-    import linrbp.core._field as field
+    import linrbp.core._rules as rules  # the averaged field runs the rule's backward pass from here
     from linrbp.core._rules import backward_signals
 
     rng = np.random.default_rng(3)
     insts = [ae._random_data_instance(rng) for _ in range(3)]
     assert max(ae.invariant_rate_error(d) for d in insts) <= 1e-12
     assert max(ae.invariant_drift_errors(insts)) <= 1e-9
-    monkeypatch.setattr(field, "backward_signals",
+    monkeypatch.setattr(rules, "backward_signals",
                         lambda rule, w, fb, d, **kw: backward_signals("bp", w, [], d, **kw))
     assert max(ae.invariant_rate_error(d) for d in insts) > 1e-3
     assert max(ae.invariant_drift_errors(insts)) > 1e-3

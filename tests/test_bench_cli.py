@@ -24,6 +24,8 @@ def test_bench_all_tiny(tmp_path, capsys):
     # chain111 reached its closed-form limits; the error is real, not a placeholder
     assert integ["all_converged"] and 0 < integ["max_error"] <= 1e-8
     assert [s["system"] for s in integ["systems"]] == ["chain111", "chain4", "single_hidden_543"]
+    inv = data["symbolic"]["invariants"]
+    assert inv["dimension"] == inv["expected_dimension"] == inv["alternative_dimension"] and inv["all_verified"]
     for part in ("symbolic", "trainer"):
         assert part in data
         if "unavailable" in data[part]:
@@ -57,3 +59,29 @@ def test_bench_unknown_part_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["bench", "everything"])
     assert exc.value.code == 2
+
+
+@pytest.mark.slow
+def test_bench_peers_lists_each_peer_and_never_fails(tmp_path, capsys):
+    """Peers that are absent are listed as not installed; installed ones report figures."""
+    import importlib.util
+    out = tmp_path / "bench.json"
+    rc = main(["bench", "integrate", "--size", "40", "--loop", "1", "--stacked", "10", "--peers",
+               "--json", str(out)])
+    assert rc == 0
+    peers = json.loads(out.read_text())["integrate"]["peers"]
+    assert peers["draw"] == "per-start"
+    for name in ("heyoka", "diffrax", "torchode"):
+        installed = importlib.util.find_spec(name) is not None
+        assert peers["peers"][name] == ("installed" if installed else "not installed")
+    text = capsys.readouterr().out
+    assert "peers (one thread each" in text
+    if importlib.util.find_spec("numba") is None:
+        assert "numba is not installed" in peers["unavailable"]
+        return
+    names = [s["system"] for s in peers["systems"]]
+    assert names == ["chain111", "chain4", "single_hidden_543"]
+    for s in peers["systems"]:
+        assert 0 < s["linrbp"]["max_error"] <= 1e-7  # against the closed forms, not a placeholder
+        if peers["peers"]["heyoka"] == "installed":
+            assert s["heyoka_given_times"]["max_error"] <= 1e-6

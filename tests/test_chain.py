@@ -81,3 +81,20 @@ def test_wrong_rule_is_caught(monkeypatch):
     # rbp instances integrated as srbp with the raw backward weights: limits move.
     ev = CLAIM.check("limit-vs-integration").run(check_rng(0, "chain", 0), samples=12)
     assert not ev.passed
+
+
+def test_pdot_check_compares_chain_field_with_the_rule(monkeypatch):
+    """pdot-formula uses the rule's own field, and the hand-written chain_field is checked
+    against it: a wrong chain_field (or a wrong S) fails the check."""
+    import linrbp.claims.chain as mod
+    claim = CLAIM
+    name = "pdot-formula-and-chain-field-vs-rule"
+    k = [c.name for c in claim.checks].index(name)
+    assert claim.checks[k].run(check_rng(0, "chain", k), samples=6).passed
+    real = mod.chain_field
+    monkeypatch.setattr(mod, "chain_field", lambda *a: real(*a) * (1 + 1e-9))
+    assert not claim.checks[k].run(check_rng(0, "chain", k), samples=6).passed
+    monkeypatch.setattr(mod, "chain_field", real)
+    s = mod.chain_stability
+    monkeypatch.setattr(mod, "chain_stability", lambda c, a: s(c, a) * (1 + 1e-9))
+    assert not claim.checks[k].run(check_rng(0, "chain", k), samples=6).passed

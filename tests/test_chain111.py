@@ -72,6 +72,20 @@ def test_pdot_check_fails_with_theorys_at_most_once(monkeypatch):
     assert mod.pdot_sign_error(j) == 1.0
 
 
+def test_pdot_roots_are_sqrt_of_minus_two_c1_k_over_three():
+    """An instance whose a1 passes one root of m = (3/2) a1^2 + c1 K, sqrt(-2 c1 K/3), but
+    not the wrong candidate sqrt(-c1 K): it pins the 2/3 (with sqrt(-c1 K) the count is 1)."""
+    i = {"alpha": 1.746, "beta": 1.334, "c1": -1.039, "a1": 0.966, "a2": 0.698}
+    K = i["a2"] - i["a1"] ** 2 / (2 * i["c1"])
+    lim = chain111_limit(i["alpha"], i["beta"], i["c1"], i["a1"], i["a2"])
+    right, wrong = np.sqrt(-2 * i["c1"] * K / 3), np.sqrt(-i["c1"] * K)
+    lo, hi = sorted((i["a1"], lim[0]))
+    assert sum(lo < r < hi for r in (-right, right)) == 2
+    assert sum(lo < r < hi for r in (-wrong, wrong)) == 1
+    assert predicted_pdot_sign_changes(i) == 2
+    assert CLAIM.check("pdot-sign-changes-vs-closed-form").error(i) == 0.0
+
+
 @pytest.mark.parametrize("name", [c.name for c in CLAIM.checks])
 def test_claim_checks_pass(name):
     k = [c.name for c in CLAIM.checks].index(name)

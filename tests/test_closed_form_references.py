@@ -1,4 +1,9 @@
-"""`linrbp simulate` reaches the closed-form limits stored in tests/data (and fills `predicted`)."""
+"""`linrbp simulate` reaches the limits stored in tests/data (and fills `predicted`).
+
+The stored ``reference`` weights are computed by tests/data/make_references.py, which does not
+import linrbp: invariants written from the rules' definitions and 60-digit bisection of e(a_1)
+(mpmath). They are independent of linrbp's closed forms, which `predicted` is compared with.
+"""
 
 import json
 import subprocess
@@ -48,3 +53,15 @@ def test_no_prediction_for_bp_chain():
     from linrbp import parse_instance, predict
 
     assert predict(parse_instance(d)) is None
+
+
+def test_references_are_the_independent_scripts_output():
+    """The stored references are exactly what make_references.py computes (no hand edits, no
+    values from linrbp), and the script imports nothing of linrbp."""
+    script = DATA / "make_references.py"
+    assert "linrbp" not in [l.split()[1].split(".")[0] for l in script.read_text().splitlines()
+                            if l.startswith(("import ", "from "))]
+    for name in FILES:
+        assert json.loads((DATA / name).read_text())["reference"]["source"].startswith("tests/data/make_references.py")
+    r = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr

@@ -253,7 +253,9 @@ def test_kickback_coherence_is_measured_during_training():
     ({"rule": "dtp", "activation": "relu"}, "invertible"),
     ({"rule": "dtp", "dropout": 0.5}, "dropout"),
     ({"rule": "usf", "update_bits": 8}, "update-bits"),
-    ({"rule": "rbp", "weight_decay": 0.1}, "weight-decay"),
+    ({"rule": "dtp", "weight_decay": 0.1}, "weight-decay"),
+    ({"rule": "top-only", "weight_decay": 0.1}, "weight-decay"),
+    ({"rule": "rbp", "weight_decay": -0.1}, "weight-decay"),  # rbp has a decay (linrbp.core._rules)
     ({"rule": "kolen-pollack", "weight_decay": -1.0}, "weight-decay"),
     ({"rule": "brsf", "feedback": "uniform"}, "feedback"),
 ])

@@ -155,4 +155,4 @@ def test_console_script_exit_status_and_no_traceback(tmp_path):
     f = write(tmp_path, dict(BASE, rule="nope"))
     r = subprocess.run([sys.executable, "-m", "linrbp", "simulate", str(f)], capture_output=True, text=True)
     assert r.returncode == 2
-    assert r.stderr.strip() == "linrbp simulate: error: rule: unknown rule 'nope' (expected one of bp, rbp, srbp, arbp, asrbp)"
+    assert r.stderr.strip() == "linrbp simulate: error: rule: unknown rule 'nope' (expected one of bp, rbp, srbp, arbp, asrbp, kolen-pollack, weight-mirror, sign-symmetry, usf, top-only)"

@@ -35,7 +35,8 @@ def test_batched_matches_scipy_at_the_time_limit(layers, rule):
     for i in range(3):
         ref = integrate(system, Y0[i], t_max, rtol=1e-12, atol=1e-14, conv_tol=1e-15)
         assert ref.status[0] == "time-limit"
-        assert np.abs(res.y[i] - ref.y[0]).max() <= 1e-8 * (1 + np.abs(ref.y[0]).max())
+        # same method both sides: observed gaps <= 1.3e-12 (rtol 1e-11 vs 1e-12)
+        assert np.abs(res.y[i] - ref.y[0]).max() <= 1e-11 * (1 + np.abs(ref.y[0]).max())
 
 
 def test_fast_field_threads_and_plain_callable_agree():

@@ -68,3 +68,49 @@ def test_wrong_limit_is_caught(monkeypatch):
     monkeypatch.setattr(mod, "nonlinear_limit", lambda *a: tuple(v * (1 + 1e-7) for v in real(*a)))
     ev = CLAIM.check("limit-vs-integration").run(check_rng(0, "nonlinear", 0), samples=8)
     assert not ev.passed
+
+
+def test_integration_runs_the_rule_not_the_moment_formula(monkeypatch):
+    """The limit check integrates the rules' own average over the data set: a wrong backward
+    pass in linrbp.core._rules moves the integrated limit away from the closed form, while a
+    wrong hand-written moment field leaves the integration alone (and the field check catches it)."""
+    import linrbp.closed_forms._scalar_systems as sysmod
+    import linrbp.claims.nonlinear as mod
+    from linrbp.core._rules import backward_signals
+
+    k = [c.name for c in CLAIM.checks].index("limit-vs-integration")
+    monkeypatch.setattr(mod, "nonlinear_field", lambda *a, **kw: nonlinear_field(*a, **kw) * 1.01)
+    assert CLAIM.checks[k].run(check_rng(0, "nonlinear", k), samples=8).passed
+    assert not CLAIM.check("fields-equal-per-example-means").run(check_rng(0, "nonlinear", 5), samples=4).passed
+    monkeypatch.setattr(sysmod, "backward_signals",
+                        lambda *a, **kw: [d * 1.001 for d in backward_signals(*a, **kw)[:-1]]
+                        + backward_signals(*a, **kw)[-1:])
+    assert not CLAIM.checks[k].run(check_rng(0, "nonlinear", k), samples=8).passed
+
+
+def test_sampler_draws_both_signs_of_c1_and_every_kind_of_limit():
+    from linrbp.closed_forms._scalar_draws import nonlinear_instance
+
+    rng = np.random.default_rng(0)
+    kinds = set()
+    for _ in range(200):
+        i = nonlinear_instance(rng)
+        a1, _ = nonlinear_limit(i["alpha"], i["beta"], i["c1"], i["mu"], i["a1"], i["a2"])
+        kinds.add((i["c1"] > 0, "zero" if a1 == 0 else "negative" if a1 < 0 else "positive"))
+    assert kinds == {(True, "positive"), (False, "positive"), (False, "zero"), (False, "negative")}
+
+
+def test_negative_c1_limits():
+    from linrbp import chain111_limit
+
+    # mu = 1, c1 < 0, h < 0 at the start: a1 falls through 0 to the linear chain's limit.
+    # alpha = 1, beta = 1, c1 = -0.5, a1 = 0.2, a2 = 0.1: K = 0.14, h(0.2) = 0.2 (0.14 - 0.04) - 1 < 0.
+    a1, a2 = nonlinear_limit(1.0, 1.0, -0.5, 1.0, 0.2, 0.1)
+    assert a1 < 0 and (a1, a2) == pytest.approx(chain111_limit(1.0, 1.0, -0.5, 0.2, 0.1), rel=1e-14)
+    assert a1 * a2 == pytest.approx(1.0, rel=1e-12)
+    # mu = 2, same start: the boundary point (0, K), K = a2 + a1^2 / (4 |c1|) = 0.12.
+    assert nonlinear_limit(1.0, 1.0, -0.5, 2.0, 0.2, 0.1) == (0.0, pytest.approx(0.12, rel=1e-14))
+    # mu < 1 with nothing ahead: no limit, refused.
+    from linrbp.core._errors import InputError
+    with pytest.raises(InputError, match="no limit is defined"):
+        nonlinear_limit(1.0, 1.0, -0.5, 0.5, 0.2, 0.1)

@@ -5,9 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from linrbp.proof._proof import Proof, ProofFailed
+from linrbp.proof import Proof, ProofFailed
 from linrbp.cli import main
-from linrbp.proofs_lib import PROOFS, bp_balance, chain, chain111
+from linrbp.proof.registry import PROOFS
+from linrbp.proofs.bp_balance import proof as bp_balance
+from linrbp.proofs.chain import proof as chain
+from linrbp.proofs.chain111 import proof as chain111
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = sorted((ROOT / "proofs").glob("*.py"))
@@ -75,7 +78,7 @@ def test_prove_bad_input_exits_2(argv, capsys, tmp_path):
 
 
 def test_a_crashing_proof_is_a_failed_proof(monkeypatch):
-    from linrbp import proofs_lib
+    from linrbp.proof import registry as proofs_lib
 
     def boom():
         raise RuntimeError("broken premise")
@@ -83,3 +86,13 @@ def test_a_crashing_proof_is_a_failed_proof(monkeypatch):
     monkeypatch.setitem(proofs_lib.PROOFS, "saxe", boom)
     (pf,) = proofs_lib.run_proofs(["saxe"])
     assert not pf.ok and "broken premise" in pf.failures[0].detail
+
+
+def test_adaptive_feedback_proofs_fail_under_a_changed_premise():
+    from linrbp.proof.registry import PROOFS
+
+    kolen_pollack, weight_mirror = PROOFS["kolen-pollack"], PROOFS["weight-mirror"]
+
+    assert kolen_pollack(sizes=([1, 1, 1],)).ok and weight_mirror(sizes=([1, 1, 1],)).ok
+    assert not kolen_pollack(sizes=([1, 1, 1],), rule="arbp").ok  # no decay: the offset stays
+    assert not weight_mirror(sizes=([1, 1, 1],), rule="arbp").ok  # error-driven feedback is no mirror

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import linrbp
-from linrbp import DataStats, LinearSystem, backward_signals, feedback_shapes, updates
+from linrbp import DataStats, LinearSystem, backward_signals, drifts, feedback_shapes, updates
 
 RULE_NAMES = list(linrbp.RULES)
 
@@ -32,7 +32,8 @@ def random_problem(layers, rule, seed, m=7):
 
 
 def per_example_mean(rule, X, Y, weights, feedback):
-    """Mean over examples of the per-example updates, one example at a time."""
+    """Mean over examples of the per-example updates, one example at a time, plus the rule's
+    data-independent drifts (weight decay, weight mirrors), which average to themselves."""
     m = X.shape[1]
     dA_sum = [np.zeros_like(W) for W in weights]
     dC_sum = [np.zeros_like(C) for C in feedback]
@@ -44,8 +45,10 @@ def per_example_mean(rule, X, Y, weights, feedback):
         dA, dC = updates(rule, deltas, acts)
         dA_sum = [s + d for s, d in zip(dA_sum, dA)]
         if linrbp.get_rule(rule).adaptive:
-            dC_sum = [s + d for s, d in zip(dC_sum, dC)]
-    return [s / m for s in dA_sum], [s / m for s in dC_sum]
+            dC_sum = [s + d if d is not None else s for s, d in zip(dC_sum, dC)]
+    W, D = drifts(rule, weights, feedback)
+    return ([s / m + (0 if w is None else w) for s, w in zip(dA_sum, W)],
+            [s / m + (0 if d is None else d) for s, d in zip(dC_sum, D)])
 
 
 @settings(max_examples=60, deadline=None)
@@ -129,13 +132,19 @@ def test_top_layer_update_is_the_same_under_every_rule(layers, seed):
     stats = DataStats.from_samples(X, Y)
     rng = np.random.default_rng(seed + 1)
     tops = []
-    for rule in RULE_NAMES:
+    for rule in RULE_NAMES:  # every registered rule, without weight decay
         fb = [rng.normal(size=s) for s in feedback_shapes(layers, rule)]
         r = linrbp.get_rule(rule)
-        system = LinearSystem.create(layers, rule, stats, [] if r.adaptive else fb)
+        r = r.with_parameters(weight_decay=0.0) if "weight_decay" in r.parameter_names else r
+        system = LinearSystem.create(layers, r, stats, [] if r.adaptive else fb)
         tops.append(system.velocity(weights, fb)[0][-1])
     for t in tops[1:]:
         np.testing.assert_array_equal(t, tops[0])
+    # and weight decay lambda adds exactly -lambda A_L to it
+    lam = 0.37
+    system = LinearSystem.create(layers, "bp", stats, parameters={"weight_decay": lam})
+    np.testing.assert_allclose(system.velocity(weights)[0][-1], tops[0] - lam * weights[-1],
+                               rtol=1e-13, atol=1e-13)
 
 
 def test_feedback_shapes_follow_theory():

@@ -99,10 +99,13 @@ def test_sigint_stops_a_two_worker_sweep_within_5_s_and_a_rerun_resumes(tmp_path
 
 def test_sigterm_stops_verify_and_the_same_command_resumes(tmp_path):
     report = tmp_path / "v.json"
-    argv = ["verify", "--only", "chain111", "--workers", "2", "--json", report]
+    # four claims: about 10 s on 2 workers on a quiet machine, so the signal at 2 s lands
+    # while checks run (chain111 alone finished in under 3 s once the machine was quiet)
+    only = "poly1d,chain111,chain,wide1N1"
+    argv = ["verify", "--only", only, "--workers", "2", "--json", report]
     p = cli(*argv)
-    assert "linrbp verify: 1 claims" in p.stdout.readline()  # printed as the checks start
-    time.sleep(3.0)  # a few of its checks finish
+    assert "linrbp verify: 4 claims" in p.stdout.readline()  # printed as the checks start
+    time.sleep(2.0)  # a few of its checks finish
     p.send_signal(signal.SIGTERM)
     _, err = p.communicate(timeout=30)
     assert p.returncode == 130, err
@@ -115,7 +118,7 @@ def test_sigterm_stops_verify_and_the_same_command_resumes(tmp_path):
     assert p.returncode == 0, err
     assert "resuming the interrupted report" in stdout
     resumed = json.loads(report.read_text())
-    assert main(["verify", "--only", "chain111", "--workers", "1", "--json", str(tmp_path / "serial.json")]) == 0
+    assert main(["verify", "--only", only, "--workers", "1", "--json", str(tmp_path / "serial.json")]) == 0
     assert records(tmp_path, "v.json") == {"v.json": records(tmp_path, "serial.json")["serial.json"]}
     assert resumed["complete"] is True
 

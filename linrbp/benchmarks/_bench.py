@@ -25,9 +25,9 @@ from ..core._resources import check_memory, usable_cpus
 from ..integration._integrate import _single_thread_blas, integrate, integrate_batch
 from ..core._stats import DataStats
 
-__all__ = ["bench_integrate", "bench_symbolic", "bench_trainer", "chain_limits", "PARTS", "TARGETS"]
+__all__ = ["bench_integrate", "bench_invariants", "bench_symbolic", "bench_trainer", "chain_limits", "PARTS", "TARGETS"]
 
-PARTS = ("integrate", "symbolic", "trainer", "sweeps")
+PARTS = ("integrate", "symbolic", "trainer", "sweeps", "startup")
 
 # The integrator's targets (issue 8), on 2 cores.
 TARGET_SIZE = 100_000  # chain111 starts at which the speed targets apply
@@ -90,11 +90,13 @@ def chain_limits(alpha: float, beta: float, c, Y0) -> np.ndarray:
 
 def chain111_limits(alpha: float, beta: float, c1: float, Y0) -> np.ndarray:
     """chain111 limits (THEORY.md 2): the root of a1^3 + 2 c1 K a1 - 2 c1 alpha/beta picked
-    by the flow, a2 = a1^2 / (2 c1) + K; vectorised (companion eigenvalues + Newton)."""
+    by the flow, a2 = a1^2 / (2 c1) + K; vectorised (companion eigenvalues + Newton).
+    ``alpha``, ``beta``, ``c1``: numbers, or one per start."""
     Y0 = np.asarray(Y0, dtype=float)
     a1, a2 = Y0[:, 0], Y0[:, 1]
     K = a2 - a1 ** 2 / (2 * c1)
-    p, q = 2 * c1 * K, -2 * c1 * alpha / beta
+    p = 2 * c1 * K
+    q = np.broadcast_to(-2 * np.asarray(c1, dtype=float) * alpha / beta, a1.shape)  # per start too
     comp = np.zeros((len(a1), 3, 3))
     comp[:, 0, 1], comp[:, 0, 2], comp[:, 1, 0], comp[:, 2, 1] = -p, -q, 1.0, 1.0
     r = np.linalg.eigvals(comp)
@@ -102,7 +104,7 @@ def chain111_limits(alpha: float, beta: float, c1: float, Y0) -> np.ndarray:
     x = r.real.copy()
     for _ in range(3):
         d = 3 * x ** 2 + p[:, None]
-        step = (x ** 3 + p[:, None] * x + q) / np.where(d != 0, d, 1.0)
+        step = (x ** 3 + p[:, None] * x + q[:, None]) / np.where(d != 0, d, 1.0)
         x = np.where(real & (d != 0), x - step, x)
     cubic0 = a1 ** 3 + p * a1 + q      # Q(a1) = -(beta/2) cubic
     above = np.where(real & (x > a1[:, None]), x, np.inf).min(axis=1)
@@ -261,6 +263,7 @@ def bench_system(case, n_loop, n_stacked, progress=True) -> dict:
     compile_s = time.perf_counter() - c0
     _log(f"bench integrate: {name}: {B} starts, batched")
     res, wall, cpu = _batched(system, Y0, progress, conv_tol, t_max)
+    res.info["bench_wall"] = wall
     err = error(Y0, res.y)
     converged = res.status == "converged"
     # The stacked solve gets the first n_stacked starts and, as its horizon, the time the
@@ -310,15 +313,43 @@ def bench_system(case, n_loop, n_stacked, progress=True) -> dict:
     }
     out["ratio_vs_loop"] = out["batched_traj_per_s"] / out["loop_traj_per_s"]
     out["ratio_vs_stacked"] = out["batched_traj_per_s"] / out["stacked_traj_per_s"]
+    out.update(_numba_figures(system, Y0, error, res, conv_tol, t_max, name))
     out.update(_torch_figures(system, Y0, error, res, conv_tol, t_max, name))
     if "torch_traj_per_s" in out:
         out["torch_ratio_vs_batched"] = out["torch_traj_per_s"] / out["batched_traj_per_s"]
     return out
 
 
+def _numba_figures(system, Y0, error, res, conv_tol, t_max, name) -> dict:
+    """The optional compiled backend on the same starts and workers, when numba is installed."""
+    from ..integration._numba_backend import numba_available
+    if not numba_available():
+        return {"numba": "not installed"}
+    _log(f"bench integrate: {name}: numba backend")
+    integrate_batch(system, Y0[:2], t_max, rtol=RTOL, atol=ATOL, conv_tol=conv_tol,
+                    backend="numba")  # kernel compile or cache load outside the timing
+    t0, c0 = time.perf_counter(), time.process_time()
+    nr = integrate_batch(system, Y0, t_max, rtol=RTOL, atol=ATOL, conv_tol=conv_tol, backend="numba")
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    if nr.info.get("backend") != "numba":
+        return {"numba": f"fell back: {nr.info.get('fallback')}"}
+    return {"numba_seconds": wall, "numba_cpu_seconds": cpu, "numba_traj_per_s": _rate(len(Y0), wall),
+            "numba_traj_per_cpu_s": _rate(len(Y0), cpu), "numba_workers": nr.info["workers"],
+            "numba_ratio_vs_batched": _rate(len(Y0), wall) / _rate(len(Y0), res_wall(res)),
+            "numba_max_error": float(np.max(error(Y0, nr.y))),
+            "numba_max_rel_diff_vs_batched": float(np.max(np.abs(nr.y - res.y).max(axis=1)
+                                                          / np.maximum(np.abs(res.y).max(axis=1), 1e-300))),
+            "numba_status": nr.counts(),
+            "numba_status_differences": int(np.sum(nr.status != res.status))}
+
+
+def res_wall(res):
+    return res.info["bench_wall"]
+
+
 def _torch_figures(system, Y0, error, res, conv_tol, t_max, name) -> dict:
     """The optional torch backend on the same starts (GPU if torch sees one), when installed."""
-    from ..integration._torch_backend import default_device, torch_available
+    from ..core._arrays import default_device, torch_available
     if not torch_available():
         return {"torch": "not installed"}
     device = default_device()
@@ -338,8 +369,13 @@ def _torch_figures(system, Y0, error, res, conv_tol, t_max, name) -> dict:
 
 
 def bench_integrate(n_starts: int = 100_000, n_loop: int = 200, seed: int = 0,
-                    progress: bool = True, n_stacked: int = 10_000) -> dict:
-    """Run the integrate benchmark; chain111's figures are the headline keys."""
+                    progress: bool = True, n_stacked: int = 10_000, peers: bool = False,
+                    draw: str = "per-start") -> dict:
+    """Run the integrate benchmark; chain111's figures are the headline keys.
+
+    ``peers``: also run :func:`linrbp.benchmarks._peers.bench_peers` (compiled linrbp against
+    heyoka, when installed) on chain111 starts drawn with ``draw`` ("per-start": (alpha, beta,
+    c1) per start; "per-system": the main table's one draw), the depth-4 chain and A[5,4,3]."""
     if isinstance(n_starts, bool) or not isinstance(n_starts, (int, np.integer)) or n_starts < 1:
         from ..core._errors import InputError
         raise InputError(f"size: expected a positive integer number of starts, got {n_starts!r}")
@@ -364,10 +400,17 @@ def bench_integrate(n_starts: int = 100_000, n_loop: int = 200, seed: int = 0,
     out["all_converged"] = head["all_converged"]
     out.update(seed=seed, n_starts=int(n_starts), rtol=RTOL, atol=ATOL,
                cpu_count=usable_cpus(), targets=TARGETS, systems=systems)
+    if peers:
+        from ._peers import bench_peers, heterogeneous_chain111
+        prng = np.random.default_rng([seed, 1])
+        first = heterogeneous_chain111(prng, int(n_starts), chain111_limits) if draw == "per-start" else cases[0]
+        out["peers"] = bench_peers([first, cases[1], cases[2]], RTOL, ATOL, CONV_TOL, T_MAX)
+        out["peers"]["draw"] = draw
+        out["peers"]["seed"] = [seed, 1]
     return out
 
 
-def bench_symbolic(depths=range(3, 8)) -> dict:
+def bench_symbolic(depths=range(3, 8), invariants_width: int = 5, seed: int = 0) -> dict:
     """Seconds to derive the depth-L chain reduction, fully symbolic and with numbers."""
     try:
         from ..symbolic import chain_reduction  # type: ignore[attr-defined]
@@ -392,7 +435,63 @@ def bench_symbolic(depths=range(3, 8)) -> dict:
                 continue
             row[label] = time.perf_counter() - t0
         rows.append(row)
-    return {"depths": rows}
+    return {"depths": rows, "invariants": bench_invariants(invariants_width, seed)}
+
+
+INVARIANTS_TARGET_S = 30.0     # issue 14: degree 2 on 50 state entries, 2 cores
+
+
+def bench_invariants(width: int = 5, seed: int = 0, alternative: bool = True) -> dict:
+    """find_invariants at degree 2 on A[w,w,w] under SRBP (2 w^2 state entries: 50 for w = 5),
+    a seeded instance with 4-decimal data, feedback and start. Reports wall and CPU seconds with
+    the parts (derivation, matrix, nullspace, checks) and, as the obvious alternative, sympy's
+    exact sparse nullspace over Q of the same unpruned matrix, timed in the same run."""
+    from ..instances._instance import parse_instance
+    from ..symbolic._invariants import (_build_columns, _field_terms, _monomials, _prune,
+                                        find_invariants, instance_system)
+
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 14]))
+    w = width
+    X = rng.standard_normal((w, 3 * w))
+    inst = parse_instance({
+        "layers": [w, w, w], "rule": "srbp",
+        "sigma_ii": np.round(X @ X.T / (3 * w), 4).tolist(),
+        "sigma_ti": np.round(rng.standard_normal((w, w)), 4).tolist(),
+        "feedback": [np.round(rng.standard_normal((w, w)), 4).tolist()],
+        "weights": [np.round(0.3 * rng.standard_normal((w, w)), 4).tolist() for _ in range(2)]})
+    _log(f"bench symbolic: find_invariants, degree 2, A[{w},{w},{w}] ({2 * w * w} state entries)")
+    c0, t0 = time.process_time(), time.perf_counter()
+    res = find_invariants(inst, 2, seed=seed)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    out = {"layers": [w, w, w], "rule": "srbp", "n_state": 2 * w * w, "degree": 2, "seed": seed,
+           "dimension": res.dimension, "expected_dimension": w * (w + 1) // 2,
+           "all_verified": res.verified, "seconds": wall, "cpu_seconds": cpu,
+           "parts": {k: v for k, v in res.timings.items()}, "target_seconds": INVARIANTS_TARGET_S,
+           "meets_target": wall < INVARIANTS_TARGET_S, "cpu_count": usable_cpus()}
+    if alternative:
+        from sympy.polys.domains import QQ
+        from sympy.polys.matrices import DomainMatrix
+
+        system, vals = instance_system(inst)
+        ft = _field_terms(system, vals)
+        ft = [{tuple(int(e) for e in k): QQ(v.numerator, v.denominator) for k, v in f.items()} for f in ft]
+        monos = _monomials(len(system.states), 2)
+        bits = (max(sum(k) for f in ft for k in f) + 2).bit_length() + 1
+        cols = _build_columns(ft, monos, bits)
+        _log("bench symbolic: the alternative, sympy's sparse nullspace over Q of the whole matrix")
+        t1 = time.perf_counter()
+        rows: dict = {}
+        for j, col in enumerate(cols):
+            for r, v in col.items():
+                rows.setdefault(r, {})[j] = v
+        sdm = {i: row for i, row in enumerate(rows.values())}
+        dim = DomainMatrix(sdm, (len(sdm), len(cols)), QQ).nullspace().shape[0]
+        alt = time.perf_counter() - t1
+        out.update({"alternative": "sympy DomainMatrix.nullspace over QQ, unpruned",
+                    "alternative_nullspace_seconds": alt, "alternative_dimension": dim,
+                    "nullspace_ratio_vs_alternative": alt / max(res.timings["nullspace"], 1e-9),
+                    "live_columns": len(_prune(cols)), "columns": len(cols)})
+    return out
 
 
 def trainer_bytes(n_images: int) -> float:
@@ -425,7 +524,7 @@ def bench_trainer(n_images: int = 2000, seed: int = 0) -> dict:
         # A Fashion-MNIST epoch is 60,000 images; the cost is linear in them.
         out[dtype] = {"epoch_seconds": sec, "images_per_s": _rate(n_images, sec),
                       "seconds_per_60000_images": sec * 60000 / n_images}
-    from ..integration._torch_backend import default_device, torch_available
+    from ..core._arrays import default_device, torch_available
     if torch_available():  # the optional device backend, next to numpy in the same run
         device = default_device()
         for dtype in ("float32", "float64"):

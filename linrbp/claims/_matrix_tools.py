@@ -31,11 +31,12 @@ DRIFT_TOL = 1e-9
 IDENTITY_TOL = 1e-12
 
 
-def random_spd(rng, n, lo=0.5, hi=2.0) -> np.ndarray:
-    """Q diag(d) Q^T with Q Haar-orthogonal and d uniform in [lo, hi]."""
+def random_spd(rng, n, lo=0.1, hi=5.0) -> np.ndarray:
+    """Q diag(d) Q^T with Q Haar-orthogonal and d log-uniform in [lo, hi] (condition numbers
+    up to hi/lo = 50 by default; lo = 0 draws d uniform in [0, hi], singular matrices allowed)."""
     Q, R = np.linalg.qr(rng.normal(size=(n, n)))
     Q = Q * np.sign(np.diag(R))
-    d = rng.uniform(lo, hi, size=n)
+    d = rng.uniform(lo, hi, size=n) if lo <= 0 else np.exp(rng.uniform(np.log(lo), np.log(hi), size=n))
     S = (Q * d) @ Q.T
     return 0.5 * (S + S.T)
 
@@ -58,9 +59,23 @@ def relative(X, Y) -> float:
     return float(np.abs(X - Y).max() / den) if den > 0 else float(np.abs(X).max())
 
 
+def instance_file(d: dict) -> dict:
+    """The instance-file part of a claim's instance dict: the keys of `linrbp simulate` files
+    (and the rule's parameters); a claim's own keys (its data U, V, s, extra starts, ...) dropped."""
+    from ..core._rules import get_rule
+    from ..instances._instance import KEYS, META_KEYS
+
+    keep = set(KEYS) | set(META_KEYS)
+    try:
+        keep |= set(get_rule(d["rule"]).parameter_names)
+    except Exception:  # an unknown rule: parse_instance says so
+        pass
+    return {k: v for k, v in d.items() if k in keep}
+
+
 def run(instances: list, t_max=None, conv_tol=CONV_TOL):
     """Integrate instance dicts to convergence; [(Instance, status, weights, feedback)]."""
-    parsed = [parse_instance(d) for d in instances]
+    parsed = [parse_instance(instance_file(d)) for d in instances]
     tm = [p.t_max if t_max is None else t_max for p in parsed]
     res = integrate_systems([p.system for p in parsed], [p.y0 for p in parsed], tm, rtol=RTOL,
                             atol=ATOL, conv_tol=conv_tol, max_steps=MAX_STEPS)

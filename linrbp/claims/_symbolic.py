@@ -313,7 +313,7 @@ SYMBOLIC_CHECKS: dict[str, list[Check]] = {
     ],
     "structure": [
         I("symbolic: Facts 1-3 (top update rule-free, sign flip, zero error), A[2,2,2] with f'", _structure_facts),
-        I("symbolic: RBP = SRBP with one hidden layer, A[2,3,2]", _rbp_is_srbp),
+        I("symbolic consistency: RBP = SRBP with one hidden layer, A[2,3,2] (same backward step)", _rbp_is_srbp),
         I("symbolic: ARBP conserves C_1 - A_2^T, A[2,2,2]", lambda: _arbp_conserved((2, 2, 2))),
     ],
     "autoencoder-general": [

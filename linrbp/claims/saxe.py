@@ -38,7 +38,8 @@ def mode_strength(s, u0, t):
 
 def sigmoid_error(inst) -> float:
     """max over t of |A2 A1 (t) - U diag(u(t)) V^T| / max |S_TI|."""
-    p = parse_instance(inst)
+    # U, V, s, u0 are the claim's own data beside the instance (instance files reject them)
+    p = parse_instance({k: v for k, v in inst.items() if k not in ("U", "V", "s", "u0")})
     U, V, s, u0 = (np.asarray(inst[k], float) for k in ("U", "V", "s", "u0"))
     ts = np.linspace(0, p.t_max, 33)
     res = integrate(p.system, p.y0, p.t_max, conv_tol=0.0, t_eval=ts)

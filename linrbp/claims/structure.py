@@ -12,7 +12,7 @@ import numpy as np
 from ..catalogue._catalogue import Check, Claim, register
 from ..core._field import LinearSystem
 from ..instances._instance import parse_instance
-from ..core._rules import RULES, backward_signals, feedback_shapes, get_rule, updates
+from ..core._rules import BSL_RULES as RULES, backward_signals, feedback_shapes, get_rule, updates
 from ..core._stats import DataStats
 from . import _matrix_tools as mt
 
@@ -240,7 +240,7 @@ CLAIM = register(Claim(
         Check("Fact 4: sign-congruent feedback keeps dA1 in the gradient's orthant", 0.0,
               _fact4_instance, error=fact4_error, samples=50,
               strategy=lambda: mt.seeds_strategy(_fact4_instance)),
-        Check("RBP = SRBP with one hidden layer (averaged field)", mt.IDENTITY_TOL,
+        Check("consistency: RBP = SRBP with one hidden layer (averaged field; one backward step, same code)", mt.IDENTITY_TOL,
               _one_hidden_instance, error=rbp_srbp_one_hidden_error, samples=30,
               strategy=lambda: mt.seeds_strategy(_one_hidden_instance)),
         Check("equal widths: RBP(C_h) = SRBP(C_h ... C_{L-1}) (averaged field)", mt.IDENTITY_TOL,

@@ -15,7 +15,9 @@ from importlib import import_module
 from ..core._version import __version__
 from ..core._errors import InputError
 
-# name -> module providing add_parser(subparsers); imported lazily so `linrbp --help` is fast.
+# name -> module providing add_parser(subparsers). Only the module of the command being run is
+# imported (and `linrbp --help` imports none): the others appear by their one line in HELP,
+# which must be the help their add_parser gives (tests/test_startup.py checks).
 COMMANDS = {
     "simulate": "linrbp.cli._simulate",
     "verify": "linrbp.cli._verify",
@@ -27,6 +29,19 @@ COMMANDS = {
     "experiments": "linrbp.cli._experiments",
     "bench": "linrbp.cli._bench",
     "docs": "linrbp.cli._docs",
+}
+HELP = {
+    "simulate": "integrate an instance file until convergence, divergence or t_max",
+    "verify": "check every claim of THEORY.md on random instances",
+    "derive": "derive a system's ODE, invariants and Q(a1) symbolically",
+    "prove": "run the machine-checked proof of each claim",
+    "probe": "sweep random single-hidden-layer instances: do A1, A2 converge individually?",
+    "figures": "draw the phase portraits, basin maps and convergence plots",
+    "train": "train a non-linear network with BP, RBP, SRBP, ARBP, ASRBP, top-only or a rule of the "
+             "wider family",
+    "experiments": "run a named set of trainer variants over seeds (resumable)",
+    "bench": "benchmark the batched integrator (and the symbolic and trainer parts)",
+    "docs": "build the documentation site (needs a source checkout and linrbp[docs])",
 }
 
 
@@ -60,7 +75,17 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command_of(argv) -> str | None:
+    """The subcommand named in ``argv`` (the top level's options take no values), if any."""
+    for a in argv:
+        if not a.startswith("-"):
+            return a if a in COMMANDS else None
+    return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The full parser; with ``only`` (a command name, or "" for none) the other commands are
+    one-line entries that import nothing."""
     parser = _Parser(
         prog="linrbp",
         description="Random backpropagation in linear networks: derive, integrate and verify "
@@ -70,12 +95,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"linrbp {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, module in COMMANDS.items():
-        import_module(module).add_parser(sub)
+        if only is None or name == only:
+            import_module(module).add_parser(sub)
+        else:
+            sub.add_parser(name, help=HELP[name])
     return parser
 
 
 def main(argv=None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_command_of(argv) or "")
     args, extra = parser.parse_known_args(argv)
     if extra:
         # Name the subcommand whose arguments were wrong, not the top-level program.

@@ -1,4 +1,4 @@
-"""``linrbp bench [integrate|symbolic|trainer|all]``: timings as ratios against the alternatives."""
+"""``linrbp bench [integrate|symbolic|trainer|startup|all]``: timings as ratios against the alternatives."""
 
 from __future__ import annotations
 
@@ -21,13 +21,16 @@ def add_parser(sub):
         "LSODA over a subsample and by one stacked solve_ivp DOP853 system, all at rtol 1e-10; "
         "prints trajectories/s, ratios and the worst error against the closed-form limits. "
         "With torch installed the same batches also run on the optional torch backend (on the GPU "
-        "when torch sees one) and are compared. symbolic: seconds to derive the chain of depth 3..7. trainer: seconds per epoch of the "
+        "when torch sees one) and are compared. symbolic: seconds to derive the chain of depth 3..7, and find_invariants at degree 2 on a 50-entry instance against sympy's plain exact nullspace. trainer: seconds per epoch of the "
         "paper network in float32 and float64. sweeps: seconds of verify (every claim; --quick: two) "
         "and probe (6 shapes x 4 seeds; --quick: 2 x 2) serially and on --workers local processes, "
-        "the speed-up, and whether the two reports are identical. Progress goes to stderr.",
+        "the speed-up, and whether the two reports are identical. startup: 'linrbp --help' and "
+        "'linrbp train' up to its first batch, each against 'python -c \"import numpy\"', in fresh "
+        "interpreters run alternately, medians over the repeats. Progress goes to stderr.",
     )
     p.add_argument("part", nargs="?", default="integrate",
-                   choices=["integrate", "symbolic", "trainer", "sweeps", "all"], help="what to time (default integrate)")
+                   choices=["integrate", "symbolic", "trainer", "sweeps", "startup", "all"],
+                   help="what to time (default integrate)")
     p.add_argument("--json", metavar="OUT", help="write the results as JSON to OUT")
     p.add_argument("--size", type=int, default=None,
                    help=f"number of chain111 starts (default {DEFAULT_SIZE}; the depth-4 chain "
@@ -37,9 +40,19 @@ def add_parser(sub):
     p.add_argument("--stacked", type=int, default=None,
                    help="chain111 starts in the stacked solve (default 10000; the others a tenth)")
     p.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
+    p.add_argument("--peers", action="store_true",
+                   help="also run linrbp's compiled backend (numba) against heyoka, diffrax and torchode "
+                   "where installed, alternating in one run, one thread each")
+    p.add_argument("--draw", choices=["per-start", "per-system"], default="per-start",
+                   help="peers' chain111 starts: (alpha, beta, c1) drawn per start (default) or once, "
+                   "as the main table")
     p.add_argument("--workers", type=int, default=2,
                    help="local processes for the sweeps part (default 2)")
     p.add_argument("--images", type=int, default=None, help="images per trainer epoch (default 2000; quick 200)")
+    p.add_argument("--repeats", type=int, default=None,
+                   help="fresh interpreters per start timed by startup (default 7; quick 3)")
+    p.add_argument("--fashion", action="store_true",
+                   help="startup also times 'linrbp train' on Fashion-MNIST, reading it included (no target)")
     p.set_defaults(func=run)
 
 
@@ -78,6 +91,17 @@ def _print_integrate(res):
               f"{s['stacked_nfev']} evaluations; batched {s['batched_traj_per_cpu_s']:.4g} "
               "trajectories per CPU-second")
     for s in res["systems"]:
+        if "numba_traj_per_s" in s:
+            print(f"  {s['system']}: numba backend: {s['numba_traj_per_s']:.4g} trajectories/s "
+                  f"({s['numba_ratio_vs_batched']:.2f}x the numpy batched run, {s['numba_workers']} workers), "
+                  f"{s['numba_traj_per_cpu_s']:.4g} per CPU-second, max error {s['numba_max_error']:.2e}, "
+                  f"max relative difference from numpy {s['numba_max_rel_diff_vs_batched']:.1e}, "
+                  + ("same statuses" if s["numba_status_differences"] == 0 else
+                     f"statuses {s['numba_status']}, differing from numpy's on "
+                     f"{s['numba_status_differences']} of {s['n_starts']} starts"))
+        elif "numba" in s:
+            print(f"  {s['system']}: numba backend: {s['numba']}")
+    for s in res["systems"]:
         if "torch_traj_per_s" in s:
             print(f"  {s['system']}: torch backend on {s['torch_device']}: {s['torch_traj_per_s']:.4g} "
                   f"trajectories/s ({s['torch_ratio_vs_batched']:.2f}x the numpy batched run), max error "
@@ -92,6 +116,32 @@ def _print_integrate(res):
     print(f"  targets (chain111): {verdict}")
 
 
+def _print_peers(res):
+    print("peers (one thread each, best of 2 alternating rounds; errors against the closed forms)")
+    print("  " + ", ".join(f"{k}: {v}" for k, v in res["peers"].items()))
+    if "unavailable" in res:
+        print(f"  linrbp compiled backend unavailable: {res['unavailable']}")
+        return
+    print(f"  {'system':<18} {'draw':<10} {'starts':>7} {'solver':<22} {'traj/s':>10} {'traj/CPU-s':>10} "
+          f"{'linrbp x':>8} {'max error':>10}")
+    for s in res["systems"]:
+        if isinstance(s.get("linrbp"), str):
+            print(f"  {s['system']:<18} {s['linrbp']}")
+            continue
+        for key in ("linrbp", "heyoka_events", "heyoka_given_times"):
+            r = s.get(key)
+            if r is None:
+                continue
+            label = {"linrbp": "linrbp numba", "heyoka_events": "heyoka, event",
+                     "heyoka_given_times": "heyoka, given t_end"}[key]
+            print(f"  {s['system']:<18} {s['draw']:<10} {s['n_starts']:>7} {label:<22} "
+                  f"{r['traj_per_s']:>10.4g} {r['traj_per_cpu_s']:>10.4g} "
+                  f"{_num(r.get('linrbp_ratio'), '8.2f')} {r['max_error']:>10.2e}")
+    for p, v in res["peers"].items():
+        if p != "heyoka" and v == "installed":
+            print(f"  {p}: installed, not yet measured by this bench")
+
+
 def _print_symbolic(res):
     if "unavailable" in res:
         print(f"symbolic: unavailable: {res['unavailable']}")
@@ -101,6 +151,21 @@ def _print_symbolic(res):
         print(f"  L = {row['depth']}: symbolic {_num(row.get('symbolic_seconds'), '.3f')} s, "
               f"numeric {_num(row.get('numeric_seconds'), '.3f')} s"
               + "".join(f"  ({k}: {v})" for k, v in row.items() if k.endswith("error")))
+    inv = res.get("invariants")
+    if inv:
+        parts = inv["parts"]
+        print(f"symbolic: find_invariants, degree {inv['degree']}, A{inv['layers']} under {inv['rule']} "
+              f"({inv['n_state']} state entries, seed {inv['seed']}): dimension {inv['dimension']} "
+              f"(expected {inv['expected_dimension']}), all verified {inv['all_verified']}")
+        print(f"  {inv['seconds']:.2f} s wall, {inv['cpu_seconds']:.2f} s CPU on {inv['cpu_count']} cores "
+              f"(target {inv['target_seconds']:g} s: {'met' if inv['meets_target'] else 'MISSED'}); "
+              f"derive {parts['derive']:.2f} s, matrix {parts['build']:.2f} s, nullspace "
+              f"{parts['nullspace']:.2f} s, exact check {parts['exact_check']:.2f} s, drift check "
+              f"{parts['drift_check']:.2f} s")
+        if "alternative_nullspace_seconds" in inv:
+            print(f"  nullspace: {inv['nullspace_ratio_vs_alternative']:.2f}x the speed of {inv['alternative']} "
+                  f"({inv['alternative_nullspace_seconds']:.2f} s, dimension {inv['alternative_dimension']}); "
+                  f"{inv['live_columns']} of {inv['columns']} columns survive the pruning")
 
 
 def _print_trainer(res):
@@ -118,6 +183,20 @@ def _print_trainer(res):
         if r is not None:
             print(f"  torch on {r['device']}, {dtype}: {r['epoch_seconds']:.3f} s, {r['images_per_s']:.4g} "
                   f"images/s ({r['ratio_vs_numpy']:.2f}x numpy's speed)")
+
+
+def _print_startup(res):
+    print(f"startup: medians of {res['repeats']} fresh interpreters each, run alternately")
+    print(f"  python -c 'import numpy'   {res['numpy_import_seconds']:.3f} s")
+    print(f"  linrbp --help              {res['help_seconds']:.3f} s  = {res['help_ratio']:.2f}x import numpy "
+          f"(target <= {res['targets']['help_ratio']:g}x: {'met' if res['meets_targets']['help_ratio'] else 'MISSED'})")
+    print(f"  {res['train_command']:<26} {res['train_start_seconds']:.3f} s to its first batch = "
+          f"{res['train_start_ratio']:.2f}x import numpy (target <= {res['targets']['train_start_ratio']:g}x: "
+          f"{'met' if res['meets_targets']['train_start_ratio'] else 'MISSED'})")
+    if "train_fashion_start_seconds" in res:
+        print(f"  {res['train_fashion_command']:<26} {res['train_fashion_start_seconds']:.3f} s to its first "
+              f"batch = {res['train_fashion_start_ratio']:.2f}x (Fashion-MNIST read from disk included; "
+              "no target)")
 
 
 def _print_sweeps(res):
@@ -138,6 +217,7 @@ def run(args) -> int:
     loop = _positive(args.loop, "loop") or (20 if args.quick else 200)
     stacked = _positive(args.stacked, "stacked") or 10_000
     images = _positive(args.images, "images") or (200 if args.quick else 2000)
+    repeats = _positive(args.repeats, "repeats") or (3 if args.quick else 7)
     check_seed(args.seed, "--seed")
     if args.json is not None:
         check_output_file(args.json, "--json", create_dirs=False)
@@ -147,15 +227,24 @@ def run(args) -> int:
     out = {}
     for part in parts:
         if part == "integrate":
-            out[part] = _bench.bench_integrate(size, loop, args.seed, n_stacked=stacked)
+            out[part] = _bench.bench_integrate(size, loop, args.seed, n_stacked=stacked,
+                                               peers=args.peers, draw=args.draw)
             _print_integrate(out[part])
+            if "peers" in out[part]:
+                _print_peers(out[part]["peers"])
         elif part == "symbolic":
-            out[part] = _bench.bench_symbolic(range(3, 5) if args.quick else range(3, 8))
+            out[part] = _bench.bench_symbolic(range(3, 5) if args.quick else range(3, 8),
+                                              2 if args.quick else 5, args.seed)
             _print_symbolic(out[part])
         elif part == "sweeps":
             from ..benchmarks._sweeps import bench_sweeps
             out[part] = bench_sweeps(args.workers, args.quick, args.seed)
             _print_sweeps(out[part])
+        elif part == "startup":
+            from ..benchmarks._startup import bench_startup
+
+            out[part] = bench_startup(repeats, fashion=args.fashion)
+            _print_startup(out[part])
         else:
             out[part] = _bench.bench_trainer(images, args.seed)
             _print_trainer(out[part])

@@ -1,11 +1,16 @@
 """``linrbp derive``: the averaged ODE of a scalar system, derived from the rule, with its
-invariants (each verified along the flow) and the reduced polynomial Q(a1)."""
+invariants (each verified along the flow) and the reduced polynomial Q(a1); with
+``--invariants`` every polynomial first integral up to a degree, found (not given); with
+``--fixed-points`` the exact fixed-point set (scalar systems) or the Jacobian, its rank and the
+local dimension of the fixed-point set at the integrated limit (``--instance FILE``)."""
 
 from __future__ import annotations
 
+import numpy as np
 import sympy as sp
 
 from ..core._errors import InputError
+from ..core._io import atomic_write_json, check_output_file
 
 
 def add_parser(sub):
@@ -17,15 +22,34 @@ def add_parser(sub):
         "list its conserved quantities (each proved by differentiating along the flow), and "
         "reduce it to a1' = Q(a1) with Q's degree and leading coefficient, fully symbolic.",
     )
-    p.add_argument("system", metavar="SYSTEM", help="chain, wide or nonlinear")
-    p.add_argument("--depth", type=int, default=None, metavar="L", help="chain: depth (default 2, at most 7)")
-    p.add_argument("--width", type=int, default=None, metavar="N", help="wide: hidden width (default 2, at most 12)")
-    p.add_argument("--rule", default="srbp", help="bp, rbp, srbp, arbp or asrbp (default srbp)")
+    p.add_argument("system", metavar="SYSTEM", nargs="?", default=None,
+                   help="chain, wide or nonlinear (or give --instance FILE instead)")
+    p.add_argument("--instance", metavar="FILE", default=None,
+                   help="an instance file of 'linrbp simulate' (JSON) instead of SYSTEM")
+    p.add_argument("--invariants", action="store_true",
+                   help="find every polynomial first integral of degree <= D (exact, each verified)")
+    p.add_argument("--degree", type=int, default=2, metavar="D",
+                   help="largest total degree searched by --invariants, 1 to 4 (default 2)")
+    p.add_argument("--fixed-points", action="store_true",
+                   help="the exact fixed-point set (SYSTEM), or at the integrated limit of --instance "
+                   "the Jacobian's eigenvalues, rank and the local dimension of the fixed-point set")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the numeric checks' draws (default 0)")
+    p.add_argument("--json", metavar="OUT", default=None,
+                   help="write what --invariants/--fixed-points found as JSON to OUT")
+    p.add_argument("--depth", type=int, default=None, metavar="L", help="chain depth (default 2, at most 7)")
+    p.add_argument("--width", type=int, default=None, metavar="N", help="hidden width of wide (default 2)")
+    p.add_argument("--rule", default="srbp",
+                   help="any registered rule: bp, rbp, srbp, arbp, asrbp, kolen-pollack, weight-mirror, "
+                   "sign-symmetry, usf, top-only, or one from --rules (default srbp); nonzero "
+                   "parameters appear as symbols (lambda, kappa)")
     p.add_argument("--power", default=None, metavar="MU",
                    help="nonlinear: the power mu (default: a symbol)")
     p.add_argument("--no-fprime", action="store_true",
                    help="nonlinear: omit the derivative f' from the backward signal")
     p.add_argument("--latex", action="store_true", help="print LaTeX instead of text")
+    from ._rule_files import add_rules_option
+    add_rules_option(p)
     p.set_defaults(func=run)
 
 
@@ -103,9 +127,112 @@ def _latex_name(n: str) -> str:
     return latex_name(n)
 
 
+def _sstr(x):
+    return sp.sstr(x)
+
+
+def render_invariants(res) -> str:
+    lines = [f"Polynomial first integrals of degree <= {res.degree} (found, not given): dimension "
+             f"{res.dimension}, coefficients {res.exact_coefficients}, {res.seconds:.2f} s"]
+    for inv in res.invariants:
+        mark = "verified" if inv.verified else ("NOT VERIFIED" if not inv.exact else "DRIFT TOO LARGE")
+        lines.append(f"  {_sstr(inv.expression)}    [degree {inv.degree}, exact, drift {inv.drift:.1e}; {mark}]"
+                     if inv.exact else f"  {_sstr(inv.expression)}    [{mark}]")
+    lines.append(f"  (exact: grad(I).f is the zero polynomial; drift: relative change along 2 trajectories "
+                 f"over [0, {res.drift['time']:g}], DOP853 rtol {res.drift['rtol']:g}, tolerance "
+                 f"{res.drift['tolerance']:g}, seed {res.drift['seed']})")
+    return "\n".join(lines)
+
+
+def fixed_points_json(fx) -> dict:
+    comps = fx["components"]
+    return {
+        "hypersurfaces": [_sstr(h.lhs) + " = 0" for h in fx["hypersurfaces"]],
+        "common_factors": [[_sstr(b), _sstr(e)] for b, e in fx["common"]],
+        "residual": [_sstr(r) for r in fx["residual"]],
+        "components": None if comps is None else
+        [{"point": {k: _sstr(v) for k, v in c["point"].items()}, "dimension": c["dimension"]} for c in comps],
+        "assumed_nonzero": [_sstr(c) for c in fx["assumed_nonzero"]],
+        "excluded_by_assumptions": [_sstr(c) + " = 0" for c in fx.get("excluded_by_assumptions", [])],
+        "jacobian_eigenvalues_on_hypersurface": None if fx["summary"] is None else
+        [_sstr(e) for e in fx["summary"]["eigenvalues"]],
+        "critical_factor": None if fx["summary"] is None else _sstr(fx["summary"]["critical"]),
+    }
+
+
+def render_fixed_points(fx, n) -> str:
+    j = fixed_points_json(fx)
+    lines = ["Fixed-point set (exact, generic parameters"
+             + (f"; assumed nonzero: {', '.join(j['assumed_nonzero'])}" if j["assumed_nonzero"] else "") + "):"]
+    if fx.get("everything"):
+        lines.append("  the field is identically zero: every point is fixed")
+        return "\n".join(lines)
+    for h in j["hypersurfaces"]:
+        lines.append(f"  hypersurface {h}  (dimension {n - 1}; a factor of every component)")
+    for e in j["excluded_by_assumptions"]:
+        lines.append(f"  ({e} is a common factor too, excluded by the symbols' assumptions)")
+    if j["components"] is None:
+        lines.append(f"  plus the zero set of {j['residual']} (too many states to solve exactly)")
+    else:
+        for c in j["components"]:
+            pt = ", ".join(f"{k} = {v}" for k, v in c["point"].items())
+            lines.append(f"  component {pt or '(all states free)'}  (dimension {c['dimension']})")
+        if not j["components"]:
+            lines.append(f"  no other component (the rest, {j['residual']}, has no common zero)")
+    if j["jacobian_eigenvalues_on_hypersurface"] is not None:
+        ev = j["jacobian_eigenvalues_on_hypersurface"]
+        lines.append(f"  Jacobian on the hypersurface: eigenvalues 0 (x{len(ev) - 1}) and {ev[-1]}")
+    return "\n".join(lines)
+
+
+def render_instance_fixed_point(r) -> str:
+    lines = [f"Fixed point at the integrated limit: status {r['status']} at t = {r['t_end']:.6g}, "
+             f"|f| = {r['field_at_limit']:.2e}"]
+    if r.get("limit") is None:
+        lines.append(f"  {r.get('note', 'no limit')}")
+        return "\n".join(lines)
+    lim = r["limit"]
+    lines.append(f"  polished onto the fixed-point set (Gauss-Newton): |f| {lim['field_before_polish']:.1e} -> "
+                 f"{lim['field_after_polish']:.1e}, moved {lim['moved_by_polish']:.1e}")
+    ev = np.array([complex(a, b) for a, b in r["eigenvalues"]])
+    tol = r["rank_tolerance"]
+    nz = ev[np.abs(ev) > tol]
+    lines.append(f"  Jacobian ({r['n_state']} x {r['n_state']}): rank {r['rank']} at tolerance "
+                 f"{r['rank_rtol']:g} x sigma_max = {tol:.2e} (largest singular value counted zero "
+                 f"{_g(r['largest_zero_singular_value'])}, smallest nonzero {_g(r['smallest_nonzero_singular_value'])})")
+    lines.append(f"  eigenvalues: {int(np.sum(np.abs(ev) <= tol))} zero, nonzero: "
+                 + ", ".join(_c(z) for z in nz))
+    lines.append(f"  local dimension of the fixed-point set: {r['local_dimension']} (n - rank); "
+                 f"{r['local_dimension_projected']} from {r['projected_samples']} perturbations of size "
+                 f"{r['perturbation']:.1e} projected back onto it (seed {r['seed']})")
+    return "\n".join(lines)
+
+
+def _g(x):
+    return "-" if x is None else f"{x:.2e}"
+
+
+def _c(z):
+    return f"{z.real:.6g}" if abs(z.imag) < 1e-12 else f"{z.real:.6g}{z.imag:+.6g}i"
+
+
 def run(args) -> int:
     from ..symbolic._describe import derive_system
+    from ._rule_files import load_rule_files
 
+    load_rule_files(args.rules)
+    from ..symbolic._invariants import _check_degree
+
+    if args.json is not None:
+        check_output_file(args.json, "--json", create_dirs=False)
+    if args.invariants:
+        _check_degree(args.degree)
+    if args.instance is not None:
+        if args.system is not None:
+            raise InputError("system: give SYSTEM or --instance FILE, not both")
+        return _run_instance(args)
+    if args.system is None:
+        raise InputError("system: missing (chain, wide or nonlinear, or --instance FILE)")
     if args.system not in ("chain", "wide", "nonlinear"):
         raise InputError(f"system: unknown system {args.system!r} (expected chain, wide or nonlinear)")
     # Options that do not apply to the chosen system are refused, not ignored.
@@ -116,8 +243,62 @@ def run(args) -> int:
     for opt, systems in applies.items():
         if given[opt] and args.system not in systems:
             raise InputError(f"{opt}: applies to {' and '.join(systems)} only, not to {args.system}")
+    if args.json and not (args.invariants or args.fixed_points):
+        raise InputError("json: give --invariants and/or --fixed-points to say what to write")
     d = derive_system(args.system, depth=2 if args.depth is None else args.depth,
                       width=2 if args.width is None else args.width, rule=args.rule,
                       power=args.power, derivative=not args.no_fprime)
     print(render(d, args.latex))
-    return 0 if all(ok for _, _, ok in d.invariants) else 1
+    ok = all(ok for _, _, ok in d.invariants)
+    return _report(args, d.system, ok)
+
+
+def _report(args, system, ok, instance=None) -> int:
+    from ..symbolic._fixed_points import fixed_point_set, instance_fixed_point
+    from ..symbolic._invariants import canonical_names, find_invariants
+
+    out = {"system": system.name, "rule": system.rule}
+    names = canonical_names(system)
+    if args.invariants or args.fixed_points:
+        print("Variables: " + ", ".join(f"{v} = {k}" if str(k) != str(v) else str(v)
+                                      for k, v in names.items()))
+    if args.invariants:
+        res = find_invariants(instance if instance is not None else system, args.degree, seed=args.seed)
+        print(render_invariants(res))
+        out.update(res.to_dict())
+        ok = ok and res.verified
+    if args.fixed_points:
+        if instance is not None:
+            r = instance_fixed_point(instance, seed=args.seed)
+            print(render_instance_fixed_point(r))
+        else:
+            fx = fixed_point_set(system)
+            print(render_fixed_points(fx, len(system.states)))
+            r = fixed_points_json(fx)
+        out["fixed_points"] = r
+    if args.json:
+        if instance is not None:
+            out["instance"] = args.instance
+        atomic_write_json(args.json, out, "--json")
+        print(f"wrote {args.json}")
+    return 0 if ok else 1
+
+
+def _run_instance(args) -> int:
+    from ..instances._instance import load_instance
+    from ..symbolic._invariants import instance_system
+
+    inst = load_instance(args.instance)
+    system, _ = instance_system(inst)
+    print(f"{args.instance}: {system.name} under {system.rule}, {len(system.states)} state entries "
+          "(ODE derived from the per-example rule; data and feedback as exact rationals)")
+    if not (args.invariants or args.fixed_points):
+        if args.json:
+            raise InputError("json: give --invariants and/or --fixed-points to say what to write")
+        _, vals = instance_system(inst)
+        names = __import__("linrbp.symbolic._invariants", fromlist=["x"]).canonical_names(system)
+        subs = {k: sp.Rational(v.numerator, v.denominator) for k, v in vals.items()}
+        for s, f in zip(system.states, system.field):
+            print(f"  {names[s]}' = {sp.expand(sp.sympify(f).xreplace(subs).xreplace(names))}")
+        return 0
+    return _report(args, system, True, instance=inst)

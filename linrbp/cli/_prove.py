@@ -35,7 +35,7 @@ def document(proofs, latex: bool) -> str:
 def run(args) -> int:
     from ..core._io import atomic_write_text
     from ..core._progress import progress_bar
-    from ..proofs_lib import PROOFS, run_proofs
+    from ..proof.registry import PROOFS, run_proofs
 
     latex = False
     if args.out:

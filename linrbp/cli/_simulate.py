@@ -6,10 +6,11 @@ import sys
 
 import numpy as np
 
+from ..core._errors import InputError
 from ..instances._instance import load_instance
 from ..integration._integrate import check_t_max
 from ..core._io import atomic_write_json, check_output_file
-from ..instances._simulate import DEFAULT_T_MAX, simulate
+from ..instances._simulate import DEFAULT_MAX_STEPS, DEFAULT_T_MAX, simulate
 
 
 def add_parser(sub):
@@ -18,17 +19,23 @@ def add_parser(sub):
         help="integrate an instance file until convergence, divergence or t_max",
         description="Integrate the averaged learning dynamics of the linear network described by "
         "an instance file (JSON: layers, rule, sigma_ii, sigma_ti, feedback, weights, optional "
-        "t_max) until the vector field is negligible (converged), the weights pass a bound "
-        "(diverged) or t reaches t_max (time-limit), and print a summary. With --json, write "
+        "t_max, the rule's parameters such as weight_decay; docs/rules.md) until the vector field is negligible (converged), the weights pass a bound "
+        "(diverged), t reaches t_max (time-limit) or the integrator has taken --max-steps steps "
+        "(step-limit: a run whose steps keep shrinking, e.g. skipped feedback with a bottleneck, "
+        "which has no fixed point), and print a summary. With --json, write "
         "status, t_end, weights, feedback, product, excess_loss and the closed-form 'predicted' "
         "limit where one is known.",
     )
     p.add_argument("file", help="instance file (JSON)")
     p.add_argument("--t-max", type=float, default=None,
                    help=f"integration time limit (default: the file's t_max, else {DEFAULT_T_MAX:g})")
+    p.add_argument("--max-steps", type=int, default=DEFAULT_MAX_STEPS, metavar="N",
+                   help=f"stop with status step-limit after N accepted steps (default {DEFAULT_MAX_STEPS})")
     p.add_argument("--method", choices=["scipy", "batched"], default="scipy",
                    help="scipy solve_ivp DOP853 with events (default) or linrbp's batched integrator")
     p.add_argument("--json", metavar="OUT", help="write the result as JSON to OUT")
+    from ._rule_files import add_rules_option
+    add_rules_option(p)
     p.set_defaults(func=run)
 
 
@@ -38,13 +45,20 @@ def _fmt(M) -> str:
 
 
 def run(args) -> int:
+    from ._rule_files import load_rule_files
+
     if args.json is not None:
         check_output_file(args.json, "--json", create_dirs=False)
+    load_rule_files(args.rules)
     inst = load_instance(args.file)
     t_max = check_t_max(args.t_max) if args.t_max is not None else None
-    out = simulate(inst, t_max, method=args.method, progress=None, interruptible=True)
+    if args.max_steps < 1:
+        raise InputError(f"max-steps: must be a positive integer, got {args.max_steps}")
+    out = simulate(inst, t_max, method=args.method, max_steps=args.max_steps,
+                   progress=None, interruptible=True)
     print(f"{args.file}: A{out['layers']} under {out['rule']}")
-    print(f"  status       {out['status']} at t = {out['t_end']:.6g} (t_max {out['t_max']:g})")
+    print(f"  status       {out['status']} at t = {out['t_end']:.6g} after {out['n_steps']} steps "
+          f"(t_max {out['t_max']:g}, max steps {out['max_steps']})")
     print(f"  excess loss  {out['excess_loss']:.6g}")
     print(f"  product P    {_fmt(out['product'])}")
     for h, W in enumerate(out["weights"], 1):
@@ -55,8 +69,18 @@ def run(args) -> int:
     pred = out["predicted"]
     if pred is None:
         print("  predicted    (no closed form known for this instance)")
+    elif pred.get("product") is None and "feedback_offset" in pred:  # kolen-pollack: at t_end
+        for h, D in enumerate(pred["feedback_offset"], 1):
+            print(f"  predicted    {pred.get('system')}: C_{h} - A_{h + 1}^T = {_fmt(D)}")
+    elif pred.get("product") is None:
+        print(f"  predicted    {pred.get('system')}: no closed-form product"
+              + (f" ({pred['case']})" if pred.get("case") else ""))
     else:
         print(f"  predicted    {pred.get('system')}: P = {_fmt(pred.get('product'))}")
+    if pred is not None and pred.get("reason"):
+        fp = pred.get("fixed_point")
+        print(f"  case         {pred.get('case', '-')}, fixed point "
+              f"{'unknown' if fp is None else ('yes' if fp else 'none')}: {pred['reason']}")
     if args.json:
         atomic_write_json(args.json, out, "--json")
         print(f"  wrote {args.json}")

@@ -477,12 +477,33 @@ def nonlinear_limit(alpha, beta, c1, mu, a1, a2) -> tuple[float, float]:
     h(t) = t^mu (t^2/(2 c1 mu) + K) - alpha/beta; a1 moves to the nearest root of h in the
     direction -sign(c1 h(a1)). h is monotone on (0, t_c) and (t_c, inf), t_c^2 =
     -2 c1 mu^2 K / (mu + 2). Under Theorem 12's hypotheses (alpha, beta, c1 > 0, mu >= 1) h has
-    exactly one positive root. With no root ahead toward 0 the limit is (0, K).
+    exactly one positive root and a1 always moves toward it.
+
+    With c1 < 0 (outside Theorem 12) the same rule gives the limit when a root lies ahead.
+    When none does, a1 decreases to 0: for mu > 1 the point (0, K) is the limit (the field
+    vanishes on a1 = 0), reached in finite time for mu < 2, approached exponentially for
+    mu = 2 and algebraically, like t^(-1/(mu-2)), for mu > 2. For mu = 1 the system is the
+    linear chain A[1,1,1] and a1 crosses 0: the limit is then :func:`chain111_limit`'s. For mu < 1
+    a1 reaches 0 in finite time with unbounded speed and the power leaves its domain: no
+    limit is defined and that input is refused.
     """
     alpha, beta = _check_data(alpha, beta)
     c1, mu, a1, a2 = float(c1), float(mu), float(a1), float(a2)
     if not (beta > 0 and c1 != 0 and mu > 0 and a1 > 0):
         raise InputError("nonlinear: needs beta > 0, c1 != 0, mu > 0 and a1(0) > 0")
+    t, K = _nonlinear_root(alpha, beta, c1, mu, a1, a2)
+    if t == a1:
+        return a1, a2
+    if t == 0.0 and mu == 1:
+        return chain111_limit(alpha, beta, c1, a1, a2)
+    if t == 0.0 and mu < 1:
+        raise InputError(f"nonlinear: with c1 = {c1:g} < 0 and mu = {mu:g} < 1 no root lies ahead and a1 "
+                         "reaches 0 in finite time with unbounded speed: no limit is defined")
+    return t, (t * t / (2 * c1 * mu) + K if t > 0 else K)
+
+
+def _nonlinear_root(alpha, beta, c1, mu, a1, a2):
+    """(t, K): the root of h that a1 moves to (0.0 when none lies ahead) and the invariant."""
     K = a2 - a1 * a1 / (2 * c1 * mu)
     r = alpha / beta
 
@@ -492,7 +513,7 @@ def nonlinear_limit(alpha, beta, c1, mu, a1, a2) -> tuple[float, float]:
     h0 = h(a1)
     scale = 4 * EPS * (a1 ** mu * (a1 * a1 / (2 * abs(c1) * mu) + abs(K)) + abs(r))
     if abs(h0) <= scale:
-        return a1, a2
+        return a1, K
     s = -1 if c1 * h0 > 0 else 1
     pts = [0.0]
     tc2 = -2 * c1 * mu * mu * K / (mu + 2)
@@ -518,7 +539,7 @@ def nonlinear_limit(alpha, beta, c1, mu, a1, a2) -> tuple[float, float]:
         prev = p
     else:
         return 0.0, K
-    return t, t * t / (2 * c1 * mu) + K
+    return t, K
 
 
 def _root_toward_zero(h, hi):

@@ -6,19 +6,22 @@ feedback as constant coordinates (zero velocity) after the weights:
 
 * chain, depth L:  [a_1..a_L, alpha, beta, f_1..f_{L-1}]  (f = feedback of the rule; bp: none)
 * wide A[1,N,1]:   [a_1..a_N, b_1..b_N, alpha, beta, c_1..c_N]
-* non-linear:      [a1, a2, alpha, beta, gamma, delta, c1, mu]
+* non-linear:      [a1, a2, c1, mu, I_1..I_m, T_1..T_m]  (the finite data set itself)
 
 The chain and wide fields are the averaged rule: the rule's backward pass
 (:func:`~linrbp.core._rules.backward_signals`) on E = alpha - beta P with the forward products as
-activities, exactly as :class:`linrbp.LinearSystem` forms it.
+activities, exactly as :class:`linrbp.LinearSystem` forms it. The non-linear field is the
+average itself: the rule's per-example updates (with f'(S_1) = mu (a1 I)^(mu-1) when
+``derivative``) on every example of the data set, averaged over the m examples; it never uses
+the hand-written moment field :func:`~linrbp.closed_forms.nonlinear_field`, which the claim
+checks against it as an independent reference.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._closed_forms import nonlinear_field
-from ..core._rules import backward_signals, get_rule, updates
+from ..core._rules import averaged_velocity, backward_signals, get_rule, updates
 
 __all__ = ["chain_rhs", "chain_states", "wide_rhs", "wide_states", "nonlinear_rhs", "nonlinear_states"]
 
@@ -39,8 +42,7 @@ def chain_rhs(L: int, rule: str):
         for A in W:
             F.append(A @ F[-1])
         E = alpha - F[-1] * beta
-        deltas = backward_signals(r, W, fb, E)
-        dA, _ = updates(r, deltas, F)
+        dA, _ = averaged_velocity(r, W, fb, E, F)
         out = np.zeros_like(Y)
         out[..., :L] = np.concatenate([d[..., 0, :] for d in dA], axis=-1)
         return out
@@ -70,8 +72,7 @@ def wide_rhs(N: int, rule: str = "srbp"):
         F = [np.ones(Y.shape[:-1] + (1, 1)), A1]
         F.append(A2 @ A1)
         E = alpha - F[-1] * beta
-        deltas = backward_signals(r, [A1, A2], C, E)
-        dA, _ = updates(r, deltas, F)
+        dA, _ = averaged_velocity(r, [A1, A2], C, E, F)
         out = np.zeros_like(Y)
         out[..., :N] = dA[0][..., :, 0]
         out[..., N:2 * N] = dA[1][..., 0, :]
@@ -87,17 +88,36 @@ def wide_states(alpha, beta, c, a, b) -> np.ndarray:
                            np.atleast_2d(c)], axis=1)
 
 
-def nonlinear_rhs(derivative: bool = True):
+def nonlinear_rhs(m: int, derivative: bool = True, rule: str = "srbp"):
+    """Averaged rule of the non-linear chain on states [a1, a2, c1, mu, I_1..I_m, T_1..T_m]."""
+    r = get_rule(rule)
+    if r.adaptive:
+        raise ValueError("nonlinear_rhs: fixed-feedback rules only")
+
     def fun(Y):
         Y = np.asarray(Y, dtype=float)
-        m = {"alpha": Y[..., 2], "beta": Y[..., 3], "gamma": Y[..., 4], "delta": Y[..., 5]}
+        A1, A2 = Y[..., 0, None, None], Y[..., 1, None, None]
+        mu = Y[..., 3, None, None]
+        I = Y[..., None, 4:4 + m]                  # 1 x m: the examples are columns
+        T = Y[..., None, 4 + m:4 + 2 * m]
+        S1 = A1 @ I
+        O1 = S1 ** mu
+        O2 = A2 @ O1
+        fb = [Y[..., 2, None, None]] if r.uses_feedback else []
+        der = [mu * S1 ** (mu - 1)] if derivative else None
+        deltas = backward_signals(r, [A1, A2], fb, T - O2, derivatives=der)
+        dA, _ = updates(r, deltas, [I, O1, O2])
         out = np.zeros_like(Y)
-        out[..., :2] = nonlinear_field(m, Y[..., 6], Y[..., 7], Y[..., :2], derivative)
+        out[..., 0] = dA[0][..., 0, 0] / m
+        out[..., 1] = dA[1][..., 0, 0] / m
         return out
 
     return fun
 
 
-def nonlinear_states(moments: list[dict], c1, mu, a1, a2) -> np.ndarray:
-    cols = [a1, a2] + [[m[k] for m in moments] for k in ("alpha", "beta", "gamma", "delta")] + [c1, mu]
-    return np.column_stack([np.asarray(v, dtype=float) for v in cols])
+def nonlinear_states(inputs, targets, c1, mu, a1, a2) -> np.ndarray:
+    """States (B, 4 + 2m) from per-instance data sets (B, m) and parameters (B,)."""
+    I = np.atleast_2d(np.asarray(inputs, dtype=float))
+    T = np.atleast_2d(np.asarray(targets, dtype=float))
+    cols = [np.asarray(v, dtype=float).reshape(-1, 1) for v in (a1, a2, c1, mu)]
+    return np.concatenate(cols + [I, T], axis=1)

@@ -6,7 +6,10 @@ rule's backward pass (:func:`linrbp.core._rules.backward_signals`) on the cross-
 E[delta_L I^T] = E(P) = S_TI - P S_II, with the forward products F_h = A_h ... A_1 in place
 of the activities O_h = F_h I:
 
-    dA_h/dt = B_h E(P) F_{h-1}^T,      dC_h/dt = F_h E(P)^T B_{h+1}^T  (adaptive rules).
+    dA_h/dt = B_h E(P) F_{h-1}^T + W_h,      dC_h/dt = F_h E(P)^T s-chain + D_h  (adaptive rules),
+
+with the rule's data-independent drifts W_h, D_h (weight decay, weight mirrors; see
+:mod:`linrbp.core._rules`) added as they are: their average over the data is themselves.
 
 So the ODE below is the rule, not a transcription of it; tests compare it with the mean of
 per-example updates on finite data sets.
@@ -23,7 +26,7 @@ from typing import Sequence
 import numpy as np
 
 from ._errors import InputError
-from ._rules import Rule, backward_signals, feedback_shapes, get_rule, updates
+from ._rules import Rule, averaged_velocity, check_rule, feedback_shapes, get_rule
 from ._stats import DataStats, as_matrix
 
 __all__ = ["LinearSystem", "forward_products"]
@@ -58,12 +61,19 @@ class LinearSystem:
     feedback: tuple[np.ndarray, ...] = ()
 
     @classmethod
-    def create(cls, layers, rule, stats: DataStats, feedback=()) -> "LinearSystem":
+    def create(cls, layers, rule, stats: DataStats, feedback=(), parameters=None) -> "LinearSystem":
+        """A checked system: ``rule`` a registered name or a :class:`~linrbp.Rule`,
+        ``parameters`` a dict of the rule's parameter values (e.g. ``{"weight_decay": 0.1}``)."""
         layers = check_layers(layers)
         r = get_rule(rule)
         if not isinstance(stats, DataStats):
             raise InputError(f"stats: expected a DataStats (DataStats.from_matrices(sigma_ii, sigma_ti) "
                              f"or DataStats.from_samples(inputs, targets)), got {type(stats).__name__}")
+        if parameters:
+            if not isinstance(parameters, dict):
+                raise InputError(f"parameters: expected a dict of rule parameters, got {type(parameters).__name__}")
+            r = r.with_parameters(**parameters)
+        r = check_rule(r, layers)
         if stats.n_in != layers[0] or stats.n_out != layers[-1]:
             raise InputError(
                 f"sigma_ti: data are {stats.n_out}x{stats.n_in} but layers say "
@@ -136,8 +146,7 @@ class LinearSystem:
         fb = list(feedback) if feedback is not None else list(self.feedback)
         F = forward_products(weights, self.layers[0])
         E = self.stats.error(F[-1])
-        deltas = backward_signals(self.rule, weights, fb, E)
-        return updates(self.rule, deltas, F)
+        return averaged_velocity(self.rule, weights, fb, E, F)
 
     def __getstate__(self):
         # The compiled field (generated code) is rebuilt where the system is unpickled, so a
@@ -195,6 +204,8 @@ class LinearSystem:
         if cached is None:
             mats = [self.stats.sigma_ii, self.stats.sigma_ti] + list(self.feedback)
             cached = tuple(float(x) for M in mats for x in np.asarray(M, dtype=float).ravel())
+            values = self.rule.parameter_values
+            cached += tuple(float(values[n]) for n in _numeric_parameter_names(self.rule))
             object.__setattr__(self, "_parameters", cached)
         return cached
 
@@ -227,33 +238,77 @@ def _compile_field(system: "LinearSystem"):
     state, _ = symbol_matrices("y", system.state_shapes)
     n0, nL = system.layers[0], system.layers[-1]
     fixed_fb = [] if system.rule.adaptive else [np.shape(C) for C in system.feedback]
-    (sii, sti, *fb_fixed), _ = symbol_matrices("p", [(n0, n0), (nL, n0)] + fixed_fb)
+    (sii, sti, *fb_fixed), n_par = symbol_matrices("p", [(n0, n0), (nL, n0)] + fixed_fb)
     L = system.depth
     weights = state[:L]
     feedback = state[L:] if system.rule.adaptive else fb_fixed
-    twin = dataclasses.replace(system, stats=DataStats(sii, sti), feedback=tuple(fb_fixed))
+    # the rule's numeric parameters (lambda, kappa, ...) are parameters p_j too, not constants
+    names = _numeric_parameter_names(system.rule)
+    rule = system.rule.with_parameters(**{n: sympy.Symbol(f"p{n_par + k}") for k, n in enumerate(names)}) \
+        if names else system.rule
+    n_par += len(names)
+    twin = dataclasses.replace(system, rule=rule, stats=DataStats(sii, sti), feedback=tuple(fb_fixed))
     dA, dC = twin.velocity(weights, feedback)
     exprs = [e for M in list(dA) + list(dC) for e in M]
     temps, reduced = sympy.cse(exprs, symbols=sympy.numbered_symbols("t"))
-    n_par = n0 * n0 + nL * n0 + sum(a * b for a, b in fixed_fb)
+    code = _field_printer().doprint
+    # The same statements in scalar form, one trajectory at a time (for compiled backends).
+    outputs = []
+    for e in reduced:
+        op = {sympy.Mul: "*", sympy.Add: "+"}.get(type(e))
+        if op and len(e.args) >= 2:
+            outputs.append(f"({code(e.args[0])}) {op} ({code(e.func(*e.args[1:]))})")
+        else:
+            outputs.append(f"{code(e)}")
+    statements = {"n_state": system.n_state, "n_par": None,
+                  "temps": [(str(sym), code(e)) for sym, e in temps], "outputs": outputs}
     lines = ["def field(yt, out, p):"]
     lines += [f"    y{i} = yt[{i}]" for i in range(system.n_state)]
     lines += [f"    p{j} = p[{j}]" for j in range(n_par)]
-    lines += [f"    {sym} = {sympy.pycode(e)}" for sym, e in temps]
+    lines += [f"    {sym} = {code(e)}" for sym, e in temps]
     for i, e in enumerate(reduced):
         # The last operation writes straight into out[i] (no temporary, no copy).
         ufunc = {sympy.Mul: "multiply", sympy.Add: "add"}.get(type(e))
         if ufunc and len(e.args) >= 2:
             first, rest = e.args[0], e.func(*e.args[1:])
-            lines.append(f"    np.{ufunc}({sympy.pycode(first)}, {sympy.pycode(rest)}, out=out[{i}])")
+            lines.append(f"    np.{ufunc}({code(first)}, {code(rest)}, out=out[{i}])")
         else:
-            lines.append(f"    out[{i}] = {sympy.pycode(e)}")
+            lines.append(f"    out[{i}] = {code(e)}")
     lines += ["    return out"]
     namespace: dict = {"np": np}
     exec(compile("\n".join(lines), f"<linrbp field {system.layers} {system.rule.name}>", "exec"), namespace)
     fn = namespace["field"]
     fn.source = "\n".join(lines)
+    statements["n_par"] = n_par
+    fn.statements = statements
     return fn
+
+
+def _numeric_parameter_names(rule) -> list[str]:
+    """The rule's parameters that enter the generated field as p_j: those set to nonzero
+    numbers (a zero stays an exact 0, so e.g. a rule without weight decay has no decay term)."""
+    return [n for n, v in rule.parameter_values.items()
+            if not getattr(v, "free_symbols", None) and v != 0]
+
+
+def _field_printer():
+    """sympy's Python printer, plus np.sign for the piecewise rules and exact doubles for
+    irrational constants (the polynomial fields print exactly as with ``sympy.pycode``)."""
+    from sympy.printing.pycode import PythonCodePrinter
+
+    class FieldPrinter(PythonCodePrinter):
+        def _print_sign(self, e):
+            return f"np.sign({self._print(e.args[0])})"
+
+        def _print_Float(self, e):
+            return repr(float(e))
+
+        def _print_Pow(self, e, rational=False):
+            if e.is_number:
+                return repr(float(e))
+            return super()._print_Pow(e, rational)
+
+    return FieldPrinter()
 
 
 def check_layers(layers) -> tuple[int, ...]:

@@ -1,105 +1,463 @@
-"""The learning rules of THEORY.md section 0, stated once.
+"""Learning rules as data: one :class:`Rule` statement per rule, a registry of named rules.
 
-Every rule updates layer h by ``dA_h = eta * delta_h O_{h-1}^T`` with ``delta_L = T - O``;
-the rules differ only in how the backward signal ``delta_h`` (h < L) is formed:
+Every rule updates layer h of A[N0, ..., NL] by the per-example step (THEORY.md section 0)
 
-=======  =========================================  ===================
-rule     delta_h                                    feedback C_h shape
-=======  =========================================  ===================
-bp       A_{h+1}^T delta_{h+1}                      none
-rbp      C_h delta_{h+1}                            N_h x N_{h+1}
-srbp     C_h delta_L                                N_h x N_L
-arbp     as rbp;  dC_h = eta * O_h delta_{h+1}^T    N_h x N_{h+1}
-asrbp    as srbp; dC_h = eta * O_h delta_L^T        N_h x N_L
-=======  =========================================  ===================
+    dA_h = eta * ( delta_h O_{h-1}^T  +  W_h(A, C) ),         delta_L = T - O,
+    delta_h = B_h(A, C) s_h,   s_h = delta_{h+1} (source "next") or delta_L (source "top"),
 
-:func:`backward_signals` and :func:`updates` are written against the matrix protocol
-(``@``, transpose, elementwise product) shared by numpy arrays (with any leading batch
-axes) and sympy matrices, so the averaged ODE (``linrbp.core._field``), the symbolic
-derivation and the non-linear trainer all run this one statement of each rule.
+and, when its feedback C_h is learned (``adaptive``),
+
+    dC_h = eta * ( [error learning] O_h s_h^T  +  D_h(A, C) ).
+
+A :class:`Rule` states the pieces: the backward matrix B_h (``channel``/``backward``), the
+source s_h, whether C_h learns from the error (``learning``), the data-independent drifts
+W_h and D_h (``weight_drift``/``feedback_drift``: weight decay, weight mirrors, ...), whether
+the hidden layers train at all, and its named parameters (``lambda`` = ``weight_decay``,
+``kappa`` = ``mirror_rate``, ...). :func:`register_rule` makes a rule known by name; the
+built-in rules below are registrations like any other:
+
+=============  ==============================================  =====================
+rule           delta_h (h < L), feedback learning, drifts       feedback C_h shape
+=============  ==============================================  =====================
+bp             A_{h+1}^T delta_{h+1}                            none
+rbp            C_h delta_{h+1}                                  N_h x N_{h+1}
+srbp           C_h delta_L                                      N_h x N_L
+arbp           as rbp;  dC_h = eta * O_h delta_{h+1}^T          N_h x N_{h+1}
+asrbp          as srbp; dC_h = eta * O_h delta_L^T              N_h x N_L
+kolen-pollack  as arbp, plus -lambda A_h and -lambda C_h         N_h x N_{h+1}
+weight-mirror  as rbp; dC_h/dt = kappa (A_{h+1}^T - C_h)         N_h x N_{h+1}
+sign-symmetry  sign(A_{h+1}^T) delta_{h+1}                       none (a function of A)
+usf            s_h sign(A_{h+1}^T) delta_{h+1}, s_h Glorot        none (a function of A)
+top-only       hidden layers frozen: dA_h = 0 for h < L          none
+=============  ==============================================  =====================
+
+bp, rbp, srbp, arbp and asrbp take a ``weight_decay`` lambda >= 0 too (default 0: the rules
+of [BSL]); on adaptive rules it decays C_h as well.
+
+:func:`backward_signals`, :func:`updates` and :func:`drifts` are written against the matrix
+protocol (``@``, transpose, elementwise product, sign) shared by numpy arrays (with any
+leading batch axes) and sympy matrices, so the averaged ODE (``linrbp.core._field``), the
+symbolic derivation and the non-linear trainer all run this one statement of each rule.
+A rule's own functions must use the same protocol: :func:`transpose` and :func:`sign` (not
+``.T`` or ``np.sign``) work on both.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import difflib
+import math
+import re
+from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
 from ._errors import InputError
 
-__all__ = ["Rule", "RULES", "get_rule", "feedback_shapes", "backward_signals", "updates"]
+__all__ = ["Rule", "Parameter", "RULES", "BSL_RULES", "get_rule", "register_rule", "feedback_shapes",
+           "backward_signals", "updates", "drifts", "averaged_velocity", "check_rule", "transpose", "sign",
+           "nearest"]
 
 
-@dataclass(frozen=True)
-class Rule:
-    """How a rule forms its backward signal.
-
-    ``channel``: ``"transpose"`` (A_{h+1}^T, i.e. BP) or ``"feedback"`` (fixed or adaptive C_h).
-    ``source``: ``"next"`` (delta_{h+1}, a chain of backward steps) or ``"top"``
-    (delta_L sent straight from the output, the skipped rules).
-    ``adaptive``: whether C_h learns, dC_h = eta * O_h (source signal)^T.
-    """
-
-    name: str
-    channel: str
-    source: str
-    adaptive: bool
-    title: str
-    reference: str
-
-    @property
-    def uses_feedback(self) -> bool:
-        return self.channel == "feedback"
-
-
-RULES: dict[str, Rule] = {
-    r.name: r
-    for r in (
-        Rule("bp", "transpose", "next", False, "backpropagation",
-             "Rumelhart, Hinton & Williams 1986"),
-        Rule("rbp", "feedback", "next", False, "random backpropagation (feedback alignment)",
-             "Lillicrap et al. 2016; [BSL] section 3"),
-        Rule("srbp", "feedback", "top", False, "skipped RBP (direct feedback alignment)",
-             "Nokland 2016; [BSL] section 3"),
-        Rule("arbp", "feedback", "next", True, "adaptive RBP",
-             "[BSL] section 3"),
-        Rule("asrbp", "feedback", "top", True, "adaptive skipped RBP",
-             "[BSL] section 3"),
-    )
-}
-
-
-def get_rule(rule: str | Rule) -> Rule:
-    """Look a rule up by name (``bp``, ``rbp``, ``srbp``, ``arbp``, ``asrbp``)."""
-    if isinstance(rule, Rule):
-        return rule
-    try:
-        return RULES[str(rule).lower()]
-    except KeyError:
-        raise InputError(
-            f"rule: unknown rule {rule!r} (expected one of {', '.join(RULES)})"
-        ) from None
-
-
-def feedback_shapes(layers: Sequence[int], rule: str | Rule) -> list[tuple[int, int]]:
-    """Shapes of C_1..C_{L-1}: N_h x N_{h+1} (chained rules) or N_h x N_L (skipped)."""
-    r = get_rule(rule)
-    if not r.uses_feedback:
-        return []
-    L = len(layers) - 1
-    if r.source == "next":
-        return [(layers[h], layers[h + 1]) for h in range(1, L)]
-    return [(layers[h], layers[L]) for h in range(1, L)]
-
-
-def _transpose(x):
-    # numpy arrays may carry leading batch axes; sympy matrices have .T only.
+# -- the matrix protocol --------------------------------------------------------------------
+def transpose(x):
+    """x^T of a numpy array (last two axes; leading batch axes kept) or a sympy matrix."""
     return x.swapaxes(-1, -2) if hasattr(x, "swapaxes") else x.T
+
+
+_transpose = transpose
+
+
+def sign(x):
+    """Entrywise sign (-1, 0, 1) of a numpy array or a sympy matrix."""
+    if hasattr(x, "applyfunc"):
+        import sympy
+        return x.applyfunc(sympy.sign)
+    if hasattr(x, "sign") and not hasattr(x, "__array__"):  # a torch tensor
+        return x.sign()
+    import numpy as np
+    return np.sign(x)
 
 
 def _hadamard(x, y):
     return x.multiply_elementwise(y) if hasattr(x, "multiply_elementwise") else x * y
 
 
+def _zero_like(x):
+    return x * 0
+
+
+def _is_symbolic(v) -> bool:
+    return bool(getattr(v, "free_symbols", None))
+
+
+def nearest(word: str, choices) -> str:
+    """' (did you mean X?)' for the closest of ``choices`` (difflib), else ''."""
+    choices = list(choices)
+    lower = {str(c).lower(): c for c in choices}
+    m = difflib.get_close_matches(str(word).lower(), list(lower), n=1, cutoff=0.5)
+    return f" (did you mean {lower[m[0]]!r}?)" if m else ""
+
+
+# -- parameters ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Parameter:
+    """A named rule parameter: instance-file key ``name``, THEORY.md symbol ``symbol``.
+
+    Values must be real numbers in [``minimum``, ``maximum``] (or sympy expressions, for
+    symbolic derivations); ``doc`` is the one-line meaning shown in the docs and errors.
+    """
+
+    name: str
+    default: float
+    doc: str
+    symbol: str = ""
+    minimum: float = 0.0
+    maximum: float = math.inf
+
+    def check(self, value, rule: str):
+        if _is_symbolic(value):
+            return value
+        exact = hasattr(value, "free_symbols")  # a sympy number stays exact
+        if isinstance(value, (bool, str)) or not (isinstance(value, (int, float)) or hasattr(value, "__float__")):
+            raise InputError(f"{self.name}: rule {rule} expects a number, got {value!r}")
+        try:
+            v = float(value)
+        except (TypeError, ValueError, OverflowError):
+            raise InputError(f"{self.name}: rule {rule} expects a real number, got {value!r}") from None
+        if not (math.isfinite(v) and self.minimum <= v <= self.maximum):
+            hi = "" if self.maximum == math.inf else f" and <= {self.maximum:g}"
+            raise InputError(f"{self.name}: rule {rule} expects a finite number >= {self.minimum:g}{hi}, "
+                             f"got {value!r}")
+        return value if exact else v
+
+
+WEIGHT_DECAY = Parameter("weight_decay", 0.0, "weight decay lambda: -lambda A_h in every dA_h/dt "
+                         "(and -lambda C_h in dC_h/dt when C_h learns)", "lambda")
+MIRROR_RATE = Parameter("mirror_rate", 1.0, "weight-mirror rate kappa: dC_h/dt = kappa (A_{h+1}^T - C_h)",
+                        "kappa")
+
+_NAME = re.compile(r"^[a-z][a-z0-9_.-]*$")
+_CHANNELS = ("transpose", "feedback", "weights", "custom")
+_SOURCES = ("next", "top")
+_LEARNING = ("error", "none")
+_FEEDBACK = ("next", "top", None)
+
+
+# -- the rule statement ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Rule:
+    """A learning rule, stated as data (see the module docstring for the equations).
+
+    ``channel``: how B_h is formed: ``"transpose"`` (A_{h+1}^T, BP), ``"feedback"`` (C_h),
+    ``"weights"`` or ``"custom"`` (the function ``backward``).
+    ``source``: ``"next"`` (s_h = delta_{h+1}, a chain of backward steps) or ``"top"``
+    (s_h = delta_L, sent straight from the output: the skipped rules).
+    ``adaptive``: C_h is part of the state and evolves; ``learning`` says how much of that is
+    error-driven: ``"error"`` (dC_h gets O_h s_h^T, as ARBP) or ``"none"`` (only the drift
+    ``feedback_drift``, e.g. weight mirrors). Default: ``"error"`` when adaptive.
+    ``feedback``: which C_h exist: ``"next"`` (N_h x N_{h+1}), ``"top"`` (N_h x N_L) or None;
+    default: ``source`` for ``channel="feedback"``, else None.
+    ``trains_hidden``: False freezes A_1..A_{L-1} (top-only): their dA_h/dt is 0.
+    ``parameters``: :class:`Parameter` s; ``values``: ((name, value), ...) set by
+    :meth:`with_parameters` (defaults otherwise).
+
+    The functions receive (h, A, C, p): the hidden layer h = 1..L-1 (``weight_drift``:
+    h = 1..L), 1-based lists A = [None, A_1, ..., A_L] and C = [None, C_1, ..., C_{L-1}]
+    (THEORY.md indices), and the parameter values p (a dict). They use the matrix protocol
+    (``@``, ``+``, scalars, :func:`transpose`, :func:`sign`) and return a matrix:
+    ``backward`` B_h (N_h x N_{h+1} or N_h x N_L), ``weight_drift`` W_h (shape of A_h) and
+    ``feedback_drift`` D_h (shape of C_h); a drift may return None for "no term".
+    """
+
+    name: str
+    channel: str = "feedback"
+    source: str = "next"
+    adaptive: bool = False
+    title: str = ""
+    reference: str = ""
+    learning: str | None = None
+    feedback: str | None = "default"
+    trains_hidden: bool = True
+    parameters: tuple = ()
+    values: tuple = ()
+    backward: Callable | None = None
+    weight_drift: Callable | None = None
+    feedback_drift: Callable | None = None
+    equations: str = ""
+
+    def __post_init__(self):
+        if self.learning is None:
+            object.__setattr__(self, "learning", "error" if self.adaptive else "none")
+        if self.feedback == "default":
+            object.__setattr__(self, "feedback", self.source if self.channel == "feedback" else None)
+        object.__setattr__(self, "parameters", tuple(self.parameters))
+        object.__setattr__(self, "values", tuple(self.values))
+
+    # -- derived facts ---------------------------------------------------------------------
+    @property
+    def uses_feedback(self) -> bool:
+        """Whether the rule has feedback matrices C_h (fixed, or in the state when adaptive)."""
+        return self.feedback is not None
+
+    @property
+    def learns_from_error(self) -> bool:
+        return self.adaptive and self.learning == "error"
+
+    @property
+    def parameter_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.parameters)
+
+    @property
+    def parameter_values(self) -> dict:
+        """{name: value} for every parameter (the default where none was set)."""
+        out = {p.name: p.default for p in self.parameters}
+        out.update(dict(self.values))
+        return out
+
+    def with_parameters(self, **values) -> "Rule":
+        """This rule with some parameters set; InputError names an unknown key or a bad value."""
+        known = {p.name: p for p in self.parameters}
+        new = dict(self.values)
+        for key, v in values.items():
+            if key not in known:
+                have = f"known: {', '.join(known)}" if known else "it has no parameters"
+                raise InputError(f"{key}: rule {self.name} has no parameter {key!r}"
+                                 f"{nearest(key, known)} ({have})")
+            new[key] = known[key].check(v, self.name)
+        return replace(self, values=tuple(sorted(new.items())))
+
+    def symbolic(self, *names: str) -> "Rule":
+        """This rule with the named parameters (default: all) as sympy symbols (their THEORY.md
+        names: lambda, kappa, ...), for derivations; the others keep their values."""
+        import sympy
+
+        names = names or self.parameter_names
+        self.with_parameters(**{n: 0 for n in names if n not in self.parameter_names})  # names them
+        sym = {p.name: sympy.Symbol(p.symbol or p.name, nonnegative=p.minimum >= 0, real=True)
+               for p in self.parameters if p.name in names}
+        return replace(self, values=tuple(sorted({**dict(self.values), **sym}.items())))
+
+    def backward_matrix(self, h: int, A: list, C: list, p: dict | None = None):
+        """B_h: the matrix that carries the source signal to hidden layer h (1-based)."""
+        p = self.parameter_values if p is None else p
+        if self.backward is not None:
+            return self.backward(h, A, C, p)
+        if self.channel == "transpose":
+            return transpose(A[h + 1])
+        return C[h]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _check_statement(rule: Rule) -> Rule:
+    """InputError when the statement itself is malformed (independent of any layer shapes)."""
+    n = rule.name
+    if not isinstance(n, str) or not _NAME.match(n):
+        raise InputError(f"rule: a rule name is lowercase letters, digits, '-', '_' or '.', "
+                         f"starting with a letter, got {n!r}")
+    if rule.channel not in _CHANNELS:
+        raise InputError(f"rule {n}: channel must be one of {', '.join(_CHANNELS)}, got {rule.channel!r}")
+    if rule.channel in ("weights", "custom") and not callable(rule.backward):
+        raise InputError(f"rule {n}: channel {rule.channel!r} needs a backward(h, A, C, p) function")
+    if rule.source not in _SOURCES:
+        raise InputError(f"rule {n}: source must be 'next' or 'top', got {rule.source!r}")
+    if rule.learning not in _LEARNING:
+        raise InputError(f"rule {n}: learning must be 'error' or 'none', got {rule.learning!r}")
+    if rule.feedback not in _FEEDBACK:
+        raise InputError(f"rule {n}: feedback must be 'next', 'top' or None, got {rule.feedback!r}")
+    if rule.channel == "feedback" and rule.feedback is None:
+        raise InputError(f"rule {n}: channel 'feedback' needs feedback matrices (feedback='next' or 'top')")
+    if rule.adaptive and rule.feedback is None:
+        raise InputError(f"rule {n}: adaptive rules learn feedback matrices; set feedback='next' or 'top'")
+    if not rule.adaptive and (rule.learning != "none" or rule.feedback_drift is not None):
+        raise InputError(f"rule {n}: only adaptive rules (feedback in the state) have feedback learning "
+                         "or a feedback drift")
+    for fn in ("backward", "weight_drift", "feedback_drift"):
+        f = getattr(rule, fn)
+        if f is not None and not callable(f):
+            raise InputError(f"rule {n}: {fn} must be a function (h, A, C, p) -> matrix")
+    names = [p.name for p in rule.parameters if isinstance(p, Parameter)]
+    if len(names) != len(rule.parameters):
+        raise InputError(f"rule {n}: parameters must be linrbp.Parameter objects")
+    if len(set(names)) != len(names):
+        raise InputError(f"rule {n}: parameter names repeat: {', '.join(names)}")
+    for p in rule.parameters:
+        if not re.match(r"^[a-z][a-z0-9_]*$", p.name) or p.name in _INSTANCE_KEYS:
+            raise InputError(f"rule {n}: parameter name {p.name!r} must be a lowercase identifier "
+                             "that is not an instance-file key")
+        p.check(p.default, n)
+    bad = set(dict(rule.values)) - set(names)
+    if bad:
+        raise InputError(f"rule {n}: values for unknown parameters {', '.join(sorted(bad))}")
+    return rule
+
+
+# instance-file keys a parameter may not shadow (linrbp.instances._instance.KEYS)
+_INSTANCE_KEYS = ("layers", "rule", "sigma_ii", "sigma_ti", "feedback", "weights", "t_max",
+                  "name", "reference", "note", "probe")
+
+
+# -- the built-in rules' pieces ---------------------------------------------------------------
+def decay_weights(h, A, C, p):
+    """W_h = -lambda A_h (None when lambda = 0, so rules without decay stay bit for bit)."""
+    lam = p.get("weight_decay", 0)
+    return None if (not _is_symbolic(lam) and lam == 0) else A[h] * (-lam)
+
+
+def decay_feedback(h, A, C, p):
+    """D_h = -lambda C_h (Kolen-Pollack's decay of the learned feedback)."""
+    lam = p.get("weight_decay", 0)
+    return None if (not _is_symbolic(lam) and lam == 0) else C[h] * (-lam)
+
+
+def mirror_feedback(h, A, C, p):
+    """D_h = kappa (A_{h+1}^T - C_h): the weight mirror's mean over white probe noise."""
+    return (transpose(A[h + 1]) - C[h]) * p["mirror_rate"]
+
+
+def sign_feedback(h, A, C, p):
+    """B_h = sign(A_{h+1}^T) (sign-symmetry, magnitudes 1)."""
+    return sign(transpose(A[h + 1]))
+
+
+def usf_feedback(h, A, C, p):
+    """B_h = s_h sign(A_{h+1}^T), s_h = sqrt(2 / (N_h + N_{h+1})) (the Glorot scale)."""
+    S = sign(transpose(A[h + 1]))
+    n = S.shape[-2] + S.shape[-1]
+    if hasattr(S, "applyfunc"):
+        import sympy
+        return S * sympy.sqrt(sympy.Rational(2, n))
+    return S * math.sqrt(2.0 / n)
+
+
+RULES: dict[str, Rule] = {}
+BSL_RULES = ("bp", "rbp", "srbp", "arbp", "asrbp")  # the five rules of [BSL] (THEORY.md section 0)
+
+
+def register_rule(rule: Rule, *, replace_existing: bool = False) -> Rule:
+    """Make ``rule`` known by its name everywhere rules are read; returns it.
+
+    The statement is checked first (InputError for a malformed one); a name already
+    registered is an error unless ``replace_existing``. Registered rules are what instance
+    files (``"rule": NAME``), ``linrbp derive --rule`` and the trainer's ``--rule`` accept.
+    """
+    if not isinstance(rule, Rule):
+        raise InputError(f"rule: expected a linrbp.Rule, got {type(rule).__name__}")
+    _check_statement(rule)
+    if rule.name in RULES and not replace_existing and RULES[rule.name] is not rule:
+        raise InputError(f"rule: {rule.name!r} is already registered (pass replace_existing=True)")
+    RULES[rule.name] = rule
+    return rule
+
+
+_BSL = "[BSL] section 3"
+for _r in (
+    Rule("bp", "transpose", "next", False, "backpropagation", "Rumelhart, Hinton & Williams 1986",
+         parameters=(WEIGHT_DECAY,), weight_drift=decay_weights,
+         equations="dA_h/dt = (A_L...A_{h+1})^T E F_{h-1}^T - lambda A_h"),
+    Rule("rbp", "feedback", "next", False, "random backpropagation (feedback alignment)",
+         "Lillicrap et al. 2016; " + _BSL, parameters=(WEIGHT_DECAY,), weight_drift=decay_weights,
+         equations="dA_h/dt = C_h...C_{L-1} E F_{h-1}^T - lambda A_h"),
+    Rule("srbp", "feedback", "top", False, "skipped RBP (direct feedback alignment)",
+         "Nokland 2016; " + _BSL, parameters=(WEIGHT_DECAY,), weight_drift=decay_weights,
+         equations="dA_h/dt = C_h E F_{h-1}^T - lambda A_h"),
+    Rule("arbp", "feedback", "next", True, "adaptive RBP", _BSL,
+         parameters=(WEIGHT_DECAY,), weight_drift=decay_weights, feedback_drift=decay_feedback,
+         equations="as rbp; dC_h/dt = F_h E^T (C_{h+1}...C_{L-1})^T - lambda C_h"),
+    Rule("asrbp", "feedback", "top", True, "adaptive skipped RBP", _BSL,
+         parameters=(WEIGHT_DECAY,), weight_drift=decay_weights, feedback_drift=decay_feedback,
+         equations="as srbp; dC_h/dt = F_h E^T - lambda C_h"),
+    Rule("kolen-pollack", "feedback", "next", True, "Kolen-Pollack (ARBP with weight decay on A and C)",
+         "Kolen & Pollack 1994; Akrout et al. 2019",
+         parameters=(replace(WEIGHT_DECAY, default=0.01),), weight_drift=decay_weights,
+         feedback_drift=decay_feedback,
+         equations="as arbp with lambda: C_h(t) - A_{h+1}(t)^T = e^{-lambda t} (C_h(0) - A_{h+1}(0)^T)"),
+    Rule("weight-mirror", "feedback", "next", True, "weight mirrors (feedback learns A^T from probe noise)",
+         "Akrout et al. 2019", learning="none", parameters=(MIRROR_RATE, WEIGHT_DECAY),
+         weight_drift=decay_weights, feedback_drift=mirror_feedback,
+         equations="dA_h/dt = RBP field - lambda A_h; dC_h/dt = kappa (A_{h+1}^T - C_h)"),
+    Rule("sign-symmetry", "weights", "next", False, "sign-symmetry: feedback sign(A^T), magnitudes 1",
+         "Liao, Leibo & Poggio 2016", backward=sign_feedback, parameters=(WEIGHT_DECAY,),
+         weight_drift=decay_weights, equations="RBP field with C_h = sign(A_{h+1}^T) (piecewise polynomial)"),
+    Rule("usf", "weights", "next", False, "uniform sign-concordant feedback: s_h sign(A^T), s_h Glorot",
+         "Moskovitz et al. 2018", backward=usf_feedback, parameters=(WEIGHT_DECAY,),
+         weight_drift=decay_weights,
+         equations="RBP field with C_h = sqrt(2/(N_h+N_{h+1})) sign(A_{h+1}^T) (piecewise polynomial)"),
+    Rule("top-only", "transpose", "next", False, "top layer only (hidden layers frozen)", _BSL,
+         feedback=None, trains_hidden=False, parameters=(WEIGHT_DECAY,), weight_drift=decay_weights,
+         equations="dA_L/dt = E F_{L-1}^T - lambda A_L; dA_h/dt = 0 for h < L"),
+):
+    register_rule(_r)
+del _r
+
+
+def get_rule(rule: str | Rule) -> Rule:
+    """A registered rule by name (e.g. ``bp``, ``kolen-pollack``), or ``rule`` itself if a Rule."""
+    if isinstance(rule, Rule):
+        return rule
+    key = str(rule).lower()
+    if key in RULES:
+        return RULES[key]
+    raise InputError(f"rule: unknown rule {rule!r}{nearest(key, RULES)} (expected one of {', '.join(RULES)})")
+
+
+def feedback_shapes(layers: Sequence[int], rule: str | Rule) -> list[tuple[int, int]]:
+    """Shapes of C_1..C_{L-1}: N_h x N_{h+1} (``feedback="next"``) or N_h x N_L (``"top"``)."""
+    r = get_rule(rule)
+    L = len(layers) - 1
+    if r.feedback == "next":
+        return [(layers[h], layers[h + 1]) for h in range(1, L)]
+    if r.feedback == "top":
+        return [(layers[h], layers[L]) for h in range(1, L)]
+    return []
+
+
+def check_rule(rule: str | Rule, layers: Sequence[int]) -> Rule:
+    """The rule, after checking its statement against A[N0..NL] (InputError naming the layer).
+
+    Runs B_h, W_h and D_h once on zero matrices and compares their shapes with N_h x N_src,
+    A_h and C_h; a rule whose functions fail on these shapes is an input error too.
+    """
+    import numpy as np
+
+    r = _check_statement(get_rule(rule))
+    layers = [int(n) for n in layers]
+    L = len(layers) - 1
+    A = [None] + [np.zeros((layers[h], layers[h - 1])) for h in range(1, L + 1)]
+    C = [None] + [np.zeros(s) for s in feedback_shapes(layers, r)]
+    p = r.parameter_values
+
+    def run(what, fn, h, expect):
+        try:
+            M = fn(h, A, C, p)
+        except Exception as exc:  # a user's statement failing on these shapes is bad input
+            raise InputError(f"rule {r.name}: {what} of layer {h} fails on A{layers}: "
+                             f"{type(exc).__name__}: {exc}") from None
+        if M is None:
+            return
+        shape = tuple(np.shape(M))
+        if shape != tuple(expect):
+            raise InputError(f"rule {r.name}: {what} of layer {h} is {'x'.join(map(str, shape)) or 'a scalar'} "
+                             f"on A{layers}, expected {expect[0]}x{expect[1]}")
+
+    for h in range(1, L):
+        src = layers[h + 1] if r.source == "next" else layers[L]
+        if r.trains_hidden:
+            run("the backward matrix B_h", lambda h, A, C, p: r.backward_matrix(h, A, C, p), h,
+                (layers[h], src))
+        if r.learns_from_error and C[h].shape != (layers[h], src):
+            raise InputError(f"rule {r.name}: learned feedback C_{h} is {C[h].shape[0]}x{C[h].shape[1]} but "
+                             f"O_h s_h^T is {layers[h]}x{src} on A{layers}")
+        if r.adaptive and r.feedback_drift is not None:
+            run("the feedback drift D_h", r.feedback_drift, h, C[h].shape)
+    if r.weight_drift is not None:
+        for h in range(1, L + 1):
+            if h == L or r.trains_hidden:
+                run("the weight drift W_h", r.weight_drift, h, A[h].shape)
+    return r
+
+
+# -- the rule run on matrices -----------------------------------------------------------------
 def backward_signals(
     rule: str | Rule,
     weights: Sequence,
@@ -117,15 +475,18 @@ def backward_signals(
     ``transform(h, signal)``, when given, is applied to the signal arriving at each hidden
     layer, before the derivative and before it is used or sent further down (the trainer's
     hook for quantised error signals and learning-channel dropout).
+    Rules with frozen hidden layers (``trains_hidden=False``) send nothing down: None.
     """
     r = get_rule(rule)
     L = len(weights)
     deltas = [None] * L
     deltas[L - 1] = delta_top
+    if not r.trains_hidden:
+        return deltas
+    A, C, p = [None] + list(weights), [None] + list(feedback), r.parameter_values
     for h in range(L - 2, -1, -1):
         src = deltas[h + 1] if r.source == "next" else delta_top
-        back = _transpose(weights[h + 1]) if r.channel == "transpose" else feedback[h]
-        d = back @ src
+        d = r.backward_matrix(h + 1, A, C, p) @ src
         if transform is not None:
             d = transform(h, d)
         if derivatives is not None and derivatives[h] is not None:
@@ -135,19 +496,69 @@ def backward_signals(
 
 
 def updates(rule: str | Rule, deltas: Sequence, activities: Sequence):
-    """Per-example (or summed over columns) updates of one rule.
+    """The data terms of one rule's per-example (or column-summed) updates.
 
     ``activities`` are O_0..O_L (O_0 = input), columns are examples. Returns
-    ``(dA, dC)``: dA_h = delta_h O_{h-1}^T, and for adaptive rules
-    dC_h = O_h (source signal)^T with source delta_{h+1} (arbp) or delta_L (asrbp);
-    dC is ``[]`` for non-adaptive rules.
+    ``(dA, dC)``: dA_h = delta_h O_{h-1}^T (0 for frozen layers), and for adaptive rules
+    dC_h = O_h s_h^T with s_h = delta_{h+1} (source "next") or delta_L ("top") when the
+    rule learns from the error (0 otherwise); dC is ``[]`` for non-adaptive rules. The
+    data-independent terms are :func:`drifts`.
     """
     r = get_rule(rule)
     L = len(deltas)
-    dA = [deltas[h] @ _transpose(activities[h]) for h in range(L)]
+    dA = [deltas[h] @ _transpose(activities[h]) if deltas[h] is not None
+          else _zero_like(activities[h + 1] @ _transpose(activities[h])) for h in range(L)]
     dC = []
     if r.adaptive:
         for h in range(L - 1):
             src = deltas[h + 1] if r.source == "next" else deltas[L - 1]
-            dC.append(activities[h + 1] @ _transpose(src))
+            if r.learning == "error":
+                dC.append(activities[h + 1] @ _transpose(src))
+            else:
+                dC.append(None)
     return dA, dC
+
+
+def drifts(rule: str | Rule, weights: Sequence, feedback: Sequence):
+    """The data-independent terms (W_1..W_L, D_1..D_{L-1}); None where a rule has none.
+
+    D is ``[]`` for non-adaptive rules; frozen hidden layers get no W_h.
+    """
+    r = get_rule(rule)
+    L = len(weights)
+    A, C, p = [None] + list(weights), [None] + list(feedback), r.parameter_values
+    W = [None] * L
+    if r.weight_drift is not None:
+        for h in range(1, L + 1):
+            if h == L or r.trains_hidden:
+                W[h - 1] = r.weight_drift(h, A, C, p)
+    D = []
+    if r.adaptive:
+        D = [r.feedback_drift(h, A, C, p) if r.feedback_drift is not None else None
+             for h in range(1, L)]
+    return W, D
+
+
+def add_terms(data_terms: list, drift_terms: list, like: Sequence) -> list:
+    """data + drift per matrix (None counts as 0; ``like[h]`` gives the shape of a missing one)."""
+    out = []
+    for h, (d, w) in enumerate(zip(data_terms, drift_terms)):
+        if d is None and w is None:
+            d = _zero_like(like[h])
+        elif d is None:
+            d = w
+        elif w is not None:
+            d = d + w
+        out.append(d)
+    return out
+
+
+def averaged_velocity(rule: str | Rule, weights: Sequence, feedback: Sequence, error, products: Sequence):
+    """(dA/dt, dC/dt) of the averaged linear dynamics: the rule's backward pass on the error
+    moment E(P) = S_TI - P S_II with the forward products F_h = A_h...A_1 as activities, plus
+    its drifts (THEORY.md section 0). Numpy (batch axes) or sympy matrices."""
+    r = get_rule(rule)
+    deltas = backward_signals(r, weights, feedback, error)
+    dA, dC = updates(r, deltas, products)
+    W, D = drifts(r, weights, feedback)
+    return add_terms(dA, W, weights), add_terms(dC, D, feedback)

@@ -1,11 +1,17 @@
 """Instance files: one linear network, rule, data and start, as JSON (the `simulate` contract).
 
-``{"layers": [N0, ..., NL], "rule": "bp"|"rbp"|"srbp"|"arbp"|"asrbp",
-   "sigma_ii": N0 x N0, "sigma_ti": NL x N0, "feedback": [C_1, ..., C_{L-1}],
-   "weights": [A_1, ..., A_L], "t_max": optional number}``
+``{"layers": [N0, ..., NL], "rule": NAME, "sigma_ii": N0 x N0, "sigma_ti": NL x N0,
+   "feedback": [C_1, ..., C_{L-1}], "weights": [A_1, ..., A_L], "t_max": optional number,
+   <the rule's parameters>: numbers, "name"/"reference"/"note": optional text}``
 
-Matrices are nested lists, row-major; a scalar is ``[[x]]``. Other keys are kept (``extra``)
-so that files can carry names and notes.
+NAME is any registered rule (:func:`linrbp.register_rule`; built in: bp, rbp, srbp, arbp,
+asrbp, kolen-pollack, weight-mirror, sign-symmetry, usf, top-only); its parameters are keys
+of their own, e.g. ``"rule": "kolen-pollack", "weight_decay": 0.1`` or ``"rule":
+"weight-mirror", "mirror_rate": 1.0`` (docs/rules.md lists them). ``feedback`` holds the
+fixed C_h, or the initial C_h of a rule that learns them; it may be omitted for rules
+without feedback matrices. Matrices are nested lists, row-major; a scalar is ``[[x]]``.
+Any other key is an error naming the key and the nearest known one (a misspelt
+``sigma_II`` or ``t_maxx`` must not be silently ignored).
 """
 
 from __future__ import annotations
@@ -19,12 +25,13 @@ from ..core._errors import InputError
 from ..core._field import LinearSystem, check_layers
 from ..integration._integrate import check_t_max
 from ..core._io import atomic_write_json, load_json_file, to_jsonable
-from ..core._rules import feedback_shapes, get_rule
+from ..core._rules import RULES, feedback_shapes, get_rule, nearest
 from ..core._stats import DataStats, as_matrix
 
 __all__ = ["Instance", "load_instance", "parse_instance"]
 
 KEYS = ("layers", "rule", "sigma_ii", "sigma_ti", "feedback", "weights", "t_max")
+META_KEYS = ("name", "reference", "note", "probe")  # free text (probe: linrbp probe's provenance), kept
 
 
 @dataclass
@@ -51,6 +58,7 @@ class Instance:
             "feedback": self.feedback,
             "weights": self.weights,
         }
+        d.update(dict(s.rule.values))
         if self.t_max is not None:
             d["t_max"] = self.t_max
         d.update(self.extra)
@@ -72,6 +80,10 @@ def parse_instance(data: Any) -> Instance:
     """Validate a decoded instance dict; InputError names the field and the problem."""
     if not isinstance(data, dict):
         raise InputError(f"instance: expected a JSON object, got {type(data).__name__}")
+    named = data.get("rule")
+    if isinstance(named, str):
+        get_rule(named)  # an unknown rule is the first thing to say (its keys depend on it)
+    _check_keys(data, RULES.get(named.lower()) if isinstance(named, str) else None)
     for key in ("layers", "rule", "sigma_ii", "sigma_ti", "weights"):
         if key not in data:
             raise InputError(f"{key}: missing")
@@ -79,6 +91,9 @@ def parse_instance(data: Any) -> Instance:
     if not isinstance(data["rule"], str):
         raise InputError(f"rule: expected a string, got {data['rule']!r}")
     rule = get_rule(data["rule"])
+    params = {k: data[k] for k in rule.parameter_names if k in data}
+    if params:
+        rule = rule.with_parameters(**params)
     stats = DataStats.from_matrices(
         as_matrix(data["sigma_ii"], "sigma_ii", (layers[0], layers[0])),
         as_matrix(data["sigma_ti"], "sigma_ti", (layers[-1], layers[0])),
@@ -93,8 +108,23 @@ def parse_instance(data: Any) -> Instance:
     if t_max is not None:
         t_max = check_t_max(t_max)
     system = LinearSystem.create(layers, rule, stats, () if rule.adaptive else feedback)
-    extra = {k: v for k, v in data.items() if k not in KEYS}
+    extra = {k: v for k, v in data.items() if k in META_KEYS}
     return Instance(system, weights, feedback, t_max, extra)
+
+
+def _check_keys(data: dict, rule) -> None:
+    """InputError for a key that is neither an instance key, metadata, nor the rule's parameter
+    (``rule`` None: the rule is not known yet, so any rule's parameter passes here)."""
+    others = sorted({n for r in RULES.values() for n in r.parameter_names})
+    known = KEYS + META_KEYS + (rule.parameter_names if rule is not None else tuple(others))
+    for key in data:
+        if key in known:
+            continue
+        if rule is not None and key in others:
+            have = ", ".join(rule.parameter_names) or "none"
+            raise InputError(f"{key}: rule {rule.name} has no parameter {key!r} (its parameters: {have})")
+        raise InputError(f"{key}: unknown instance key{nearest(key, known)} "
+                         f"(known: {', '.join(known)})")
 
 
 def load_instance(path) -> Instance:

@@ -5,11 +5,14 @@ instance is not of its system, else a dict with at least ``system`` (a claim ID)
 ``weights`` (predicted A_1..A_L at t -> inf, or null where only the product is known) and
 ``product``; it may add ``feedback`` and notes. :func:`predict` returns the first answer.
 The toolkit's own predictors are defined here, in the order ``predict`` tries them; a user's
-own predictor is added with :func:`register_predictor`.
+own predictor is added with :func:`register_predictor`. A predictor whose closed form holds
+at every time, not only in the limit, takes a keyword ``t_end`` (the time the integration
+ended): Kolen-Pollack's ``feedback_offset``.
 """
 
 from __future__ import annotations
 
+import inspect
 from typing import Callable
 
 import numpy as np
@@ -17,9 +20,12 @@ import numpy as np
 from ..closed_forms._autoencoder import (autoencoder_invariant, autoencoder_limit, autoencoder_product,
                                          full_column_rank, single_hidden_target)
 from ..closed_forms._closed_forms import chain_limit, wide_limit
+from ..closed_forms._modes import ALIGN_TOL, aligned_modes, modes_limit
+from ..closed_forms._rbp_limit import limit_case, speed_bound
 
 __all__ = ["predict", "register_predictor", "PREDICTORS", "predict_chain", "predict_wide", "predict_whitened",
-           "predict_product", "predict_general"]
+           "predict_product", "predict_general", "predict_kolen_pollack", "predict_modes",
+           "predict_bottleneck", "predict_limit"]
 
 
 def predict_chain(instance):
@@ -108,20 +114,103 @@ def predict_general(instance):
             "note": "fixed point of A[N,p,N] with S_II = S_TI = S: B A = S C^T (C S C^T)^{-1} C"}
 
 
-PREDICTORS: list[Callable] = [predict_chain, predict_wide, predict_whitened, predict_product, predict_general]
+def predict_kolen_pollack(instance, t_end=None):
+    """Kolen-Pollack (THEORY.md section 10): ``feedback_offset`` = e^{-lambda t_end}
+    (C_h(0) - A_{h+1}(0)^T) per layer, exact at every time for any data (t_end None: the
+    limit, 0 for lambda > 0). The weights' limit is not known: ``weights``, ``product`` null."""
+    r = instance.system.rule
+    if r.name != "kolen-pollack":
+        return None
+    lam = float(r.parameter_values["weight_decay"])
+    D0 = [np.asarray(C) - np.asarray(instance.weights[h + 1]).T for h, C in enumerate(instance.feedback)]
+    factor = (0.0 if lam > 0 else 1.0) if t_end is None else float(np.exp(-lam * t_end))
+    return {"system": "kolen-pollack", "weights": None, "product": None,
+            "feedback_offset": [factor * D for D in D0], "t": t_end, "weight_decay": lam,
+            "note": "C_h - A_(h+1)^T = e^(-lambda t) (C_h(0) - A_(h+1)(0)^T), exactly, for any data"}
 
 
-def register_predictor(fn: Callable) -> Callable:
-    """Add ``fn(instance) -> dict | None`` to the predictors that :func:`predict` asks in turn (usable as a decorator)."""
+
+
+def predict_modes(instance):
+    """`rbp-modes`: every weight matrix of an aligned RBP/SRBP A[N,N,N] (N >= 2), chain111 per
+    mode (alignment detected to ALIGN_TOL, see linrbp.closed_forms._modes)."""
+    s = instance.system
+    if len(s.layers) != 3 or s.rule.name not in ("rbp", "srbp") or s.layers[0] < 2:
+        return None
+    if not (s.layers[0] == s.layers[1] == s.layers[2]):
+        return None
+    modes = aligned_modes(s.stats.sigma_ii, s.stats.sigma_ti, instance.feedback[0], *instance.weights)
+    if modes is None:
+        return None
+    A1, A2, a_inf, b_inf = modes_limit(modes)
+    if not (np.all(np.isfinite(A1)) and np.all(np.isfinite(A2))):
+        return None
+    return {"system": "rbp-modes", "weights": [A1, A2], "product": A2 @ A1, "case": "aligned-modes",
+            "fixed_point": True,
+            "reason": f"aligned within {ALIGN_TOL:g}: each mode is chain111 (alpha = s_i, beta = 1, "
+                      "c1 = c_i); weights from chain111_limit per mode",
+            "modes": {"s": modes["s"], "c": modes["c"], "a0": modes["a"], "b0": modes["b"],
+                      "a_inf": a_inf, "b_inf": b_inf}}
+
+
+def predict_bottleneck(instance):
+    """`srbp-bottleneck`: no fixed point for SRBP when rank(C_1 G) exceeds the narrowest hidden width."""
+    s = instance.system
+    if s.rule.name != "srbp" or len(s.layers) < 4:
+        return None
+    c = limit_case(s.layers, "srbp", s.stats.sigma_ii, s.stats.sigma_ti, instance.feedback)
+    if c["case"] != "no-fixed-point":
+        return None
+    return {"system": "srbp-bottleneck", "weights": None, "product": None, "case": c["case"],
+            "fixed_point": False, "reason": c["reason"],
+            "speed_bound": speed_bound(s.stats.sigma_ti, instance.feedback[0], c["narrowest_hidden"])}
+
+
+def predict_limit(instance):
+    """`rbp-limit` for any RBP/SRBP instance the narrower predictors above leave."""
+    s = instance.system
+    if s.rule.name not in ("rbp", "srbp") or len(s.layers) < 3:
+        return None
+    c = limit_case(s.layers, s.rule.name, s.stats.sigma_ii, s.stats.sigma_ti, instance.feedback)
+    if c["case"] == "no-fixed-point":
+        return None  # predict_bottleneck answers these
+    return {"system": "rbp-limit", "weights": None, "product": c["product"], "case": c["case"],
+            "fixed_point": c["fixed_point"], "reason": c["reason"],
+            "rank_G": c["rank_G"], "rank_B1G": c["rank_B1G"], "narrowest_hidden": c["narrowest_hidden"]}
+
+
+PREDICTORS: list[Callable] = [predict_modes, predict_chain, predict_wide, predict_whitened, predict_product,
+                              predict_general, predict_kolen_pollack, predict_bottleneck, predict_limit]
+
+
+def register_predictor(fn: Callable, *, first: bool = False) -> Callable:
+    """Add ``fn(instance) -> dict | None`` to the predictors that :func:`predict` asks in turn
+    (usable as a decorator), last (default) or, ``first=True``, ahead of the others."""
     if fn not in PREDICTORS:
-        PREDICTORS.append(fn)
+        if first:
+            PREDICTORS.insert(0, fn)
+        else:
+            PREDICTORS.append(fn)
     return fn
 
 
-def predict(instance) -> dict | None:
-    """The closed-form limit of ``instance`` if the toolkit knows one, else None."""
+def predict(instance, t_end: float | None = None) -> dict | None:
+    """The closed-form limit of ``instance`` if the toolkit knows one, else None; predictors of
+    finite-time closed forms (a keyword ``t_end``) get the time the integration ended."""
     for fn in PREDICTORS:
-        out = fn(instance)
+        takes_t = "t_end" in inspect.signature(fn).parameters
+        out = fn(instance, t_end=t_end) if takes_t else fn(instance)
         if out is not None:
-            return out
+            return _with_case(instance, out)
     return None
+
+
+def _with_case(instance, out: dict) -> dict:
+    """RBP/SRBP answers from predictors that predate `rbp-limit` get its ``case``,
+    ``fixed_point`` and ``reason`` (the shapes-and-ranks classification of THEORY.md
+    section 10), so every such prediction says which case it is in."""
+    s = instance.system
+    if "case" in out or s.rule.name not in ("rbp", "srbp") or len(s.layers) < 3:
+        return out
+    c = limit_case(s.layers, s.rule.name, s.stats.sigma_ii, s.stats.sigma_ti, instance.feedback)
+    return {**out, "case": c["case"], "fixed_point": c["fixed_point"], "reason": c["reason"]}

@@ -9,19 +9,26 @@ from ..integration._integrate import (DEFAULT_BOUND, DEFAULT_CONV_TOL, DEFAULT_R
                          integrate_batch)
 from ._predict import predict
 
-__all__ = ["simulate", "DEFAULT_T_MAX"]
+__all__ = ["simulate", "DEFAULT_T_MAX", "DEFAULT_MAX_STEPS"]
 
 DEFAULT_T_MAX = 1e5
+# Accepted steps before a run ends with status step-limit. A converging instance of the sizes
+# the claims draw needs a few thousand steps to t = 1e5; a run whose steps shrink as its weights
+# grow (srbp-bottleneck: step ~ 1/|A_1|^2) would otherwise run for hours. 20,000 DOP853 steps
+# of a small network take 5-20 s (the claims integrate with the same limit).
+DEFAULT_MAX_STEPS = 20_000
 
 
 def simulate(instance: Instance, t_max: float | None = None, *, method: str = "scipy",
              rtol: float = DEFAULT_RTOL, conv_tol: float = DEFAULT_CONV_TOL,
-             bound: float = DEFAULT_BOUND, progress: bool | None = False,
-             interruptible: bool = False) -> dict:
-    """Integrate ``instance`` until convergence, divergence or t_max; the `simulate` record.
+             bound: float = DEFAULT_BOUND, max_steps: int = DEFAULT_MAX_STEPS,
+             progress: bool | None = False, interruptible: bool = False) -> dict:
+    """Integrate ``instance`` until convergence, divergence, t_max or ``max_steps`` accepted
+    steps; the `simulate` record.
 
-    Keys: status, t_end, weights, feedback, product, excess_loss, predicted (closed form or
-    None), plus layers, rule, t_max, method.
+    Keys: status (converged, diverged, time-limit, step-limit or interrupted), t_end, n_steps,
+    weights, feedback, product, excess_loss, predicted (closed form or None), plus layers, rule,
+    parameters (the rule's parameter values), t_max, max_steps, method.
 
     ``progress`` (scipy method): a bar on stderr with t and max|f| once the integration has run
     for 2 s (None: when stderr is a terminal). ``interruptible``: Ctrl-C ends it with status
@@ -38,10 +45,11 @@ def simulate(instance: Instance, t_max: float | None = None, *, method: str = "s
                 bar.update(1)
                 bar.set_postfix_str(f"t {t:.4g} of {t_max:g}, max|f| {fn:.3g}", refresh=False)
             res = integrate(system, instance.y0, t_max, rtol=rtol, conv_tol=conv_tol, bound=bound,
-                            on_step=on_step if progress is not False else None,
+                            max_steps=max_steps, on_step=on_step if progress is not False else None,
                             interruptible=interruptible)
     elif method == "batched":
-        res = integrate_batch(system, instance.y0[None], t_max, rtol=rtol, conv_tol=conv_tol, bound=bound)
+        res = integrate_batch(system, instance.y0[None], t_max, rtol=rtol, conv_tol=conv_tol, bound=bound,
+                              max_steps=max_steps)
     else:
         from ..core._errors import InputError
         raise InputError(f"method: unknown integrator {method!r} (expected scipy or batched)")
@@ -53,13 +61,16 @@ def simulate(instance: Instance, t_max: float | None = None, *, method: str = "s
     return {
         "status": str(res.status[0]),
         "t_end": float(res.t_end[0]),
+        "n_steps": int(res.n_steps[0]),
         "weights": [np.array(W) for W in weights],
         "feedback": [np.array(C) for C in feedback],
         "product": product,
         "excess_loss": excess,
-        "predicted": predict(instance),
+        "predicted": predict(instance, t_end=float(res.t_end[0])),
         "layers": list(system.layers),
         "rule": system.rule.name,
+        "parameters": system.rule.parameter_values,
         "t_max": float(t_max),
+        "max_steps": int(max_steps),
         "method": method,
     }

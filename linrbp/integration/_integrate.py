@@ -6,6 +6,9 @@ Both return an :class:`IntegrationResult` and stop each trajectory at the first 
 * ``diverged``: |y|_inf passes ``bound`` (or the state stops being finite); ``t_end`` is the
   time it did, an estimate of a finite blow-up time;
 * ``time-limit``: t reached ``t_max``; the state reported is the state at t_max;
+* ``step-limit``: ``max_steps`` accepted steps were taken before any of the above (a run whose
+  steps shrink as the weights grow, e.g. `srbp-bottleneck`, ends here in bounded wall time);
+  the state reported is the state after the last step.
 * ``interrupted`` (:func:`integrate` with ``interruptible=True`` only): Ctrl-C; the state
   reported is the last accepted step's.
 
@@ -133,21 +136,26 @@ def integrate(
     method: str = "DOP853",
     dense: bool = False,
     t_eval=None,
+    max_steps: int | None = None,
     on_step: Callable[[float, np.ndarray, float], None] | None = None,
     interruptible: bool = False,
 ) -> IntegrationResult:
     """Reference integration of one trajectory with :func:`scipy.integrate.solve_ivp`.
 
     ``dense=True`` keeps every accepted step in ``t``/``ys``; ``t_eval`` samples the path at
-    given times instead. ``on_step(t, y, max|f(y)|)`` is called after every accepted step
-    (progress). With ``interruptible=True`` a KeyboardInterrupt (Ctrl-C) ends the integration
-    with status ``interrupted`` at the last accepted step instead of propagating.
+    given times instead. ``max_steps`` (default: no limit) ends the run with status
+    ``step-limit`` after that many accepted steps. ``on_step(t, y, max|f(y)|)`` is called after
+    every accepted step (progress). With ``interruptible=True`` a KeyboardInterrupt (Ctrl-C) ends
+    the integration with status ``interrupted`` at the last accepted step instead of propagating.
     """
     t_max = check_t_max(t_max)
     y0 = _check_start(y0)
     if y0.ndim != 1:
         raise InputError(f"y0: expected one state (a 1-d array), got shape {y0.shape}")
     check_tolerances(rtol, atol, conv_tol, bound, conv_tol_zero=True)  # conv_tol 0: run to t_max
+    if max_steps is not None and (isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer))
+                                  or max_steps < 1):
+        raise InputError(f"max_steps: must be a positive integer, got {max_steps!r}")
     _check_width(fun, y0.size)
     with np.errstate(over="ignore", invalid="ignore"):
         f0 = _check_field_value(fun(y0), y0)
@@ -171,33 +179,53 @@ def integrate(
     def ev_diverged(t, y):
         return np.max(np.abs(y)) - bound
 
+    # solve_ivp evaluates every event once at the start and once per accepted step (root
+    # finding then calls only the event whose sign changed), so this counts steps: it is -1
+    # until the limit, then t - t_stop, which crosses 0 exactly at the step that reached it.
+    steps = {"n": -1, "t_stop": None}
+
+    def ev_steps(t, y):
+        if steps["t_stop"] is not None:
+            return t - steps["t_stop"]
+        steps["n"] += 1
+        if max_steps is not None and steps["n"] >= max_steps:
+            steps["t_stop"] = t
+            return 0.0
+        return -1.0
+
     ev_converged.terminal = True
     ev_converged.direction = -1
     ev_diverged.terminal = True
     ev_diverged.direction = 1
+    ev_steps.terminal = True
+    ev_steps.direction = 1
 
     try:
         with np.errstate(over="ignore", invalid="ignore"):
             sol = solve_ivp(rhs, (0.0, t_max), y0, method=method, rtol=rtol, atol=atol,
-                            events=[ev_converged, ev_diverged], dense_output=False, t_eval=t_eval)
+                            events=[ev_converged, ev_diverged, ev_steps], dense_output=False, t_eval=t_eval)
     except KeyboardInterrupt:
         if not interruptible:
             raise
         return IntegrationResult(np.array(["interrupted"]), np.array([float(last[0])]),
-                                 np.array(last[1], dtype=float)[None].copy(), np.zeros(1, int),
+                                 np.array(last[1], dtype=float)[None].copy(),
+                                 np.array([max(steps["n"], 0)], int),
                                  info={"message": "interrupted (Ctrl-C)"})
     y_end = sol.y[:, -1]
     if sol.status == 1 and len(sol.t_events[0]):
         status, t_end, y_end = "converged", sol.t_events[0][0], sol.y_events[0][0]
     elif sol.status == 1 and len(sol.t_events[1]):
         status, t_end, y_end = "diverged", sol.t_events[1][0], sol.y_events[1][0]
+    elif sol.status == 1 and len(sol.t_events[2]):
+        status, t_end, y_end = "step-limit", sol.t_events[2][0], sol.y_events[2][0]
     elif sol.status == 0:
         status, t_end = "time-limit", sol.t[-1]
     else:
         # The step size collapsed: a finite-time blow-up that outran the bound check.
         status, t_end = "diverged", sol.t[-1]
     out = IntegrationResult(np.array([status]), np.array([float(t_end)]), np.asarray(y_end)[None].copy(),
-                            np.array([sol.nfev]), info={"nfev": sol.nfev, "message": sol.message})
+                            np.array([max(steps["n"], 0)]),
+                            info={"nfev": sol.nfev, "message": sol.message, "steps": max(steps["n"], 0)})
     if dense or t_eval is not None:
         out.t, out.ys = sol.t, sol.y.T
     return out
@@ -439,6 +467,11 @@ def integrate_batch(
     unless ``workers`` is given. Each trajectory's arithmetic does not depend on the others,
     so results do not depend on the batch size or the number of workers beyond rounding.
 
+    ``backend="numba"`` (optional; numba installed, ``pip install 'linrbp[jit]'``) runs the same
+    method compiled, one trajectory at a time (:mod:`linrbp.integration._numba_backend`), on
+    ``workers`` threads; where it cannot (numba missing, no generated field) it says so in one
+    line on stderr, runs the numpy path and records why in ``info["fallback"]``.
+
     ``backend="torch"`` (optional; torch installed, ``fun`` a :class:`~linrbp.LinearSystem`
     with a generated field) runs the same method on ``device`` (default: the GPU if torch
     sees one, else the CPU); ``info["device"]`` says where it ran.
@@ -463,8 +496,8 @@ def integrate_batch(
             raise InputError(f"y0: the field returns shape {f1.shape} for one start of width {n}")
     if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)) or max_steps < 1:
         raise InputError(f"max_steps: must be a positive integer, got {max_steps!r}")
-    if backend not in ("numpy", "torch"):
-        raise InputError(f"backend: expected 'numpy' or 'torch', got {backend!r}")
+    if backend not in ("numpy", "torch", "numba"):
+        raise InputError(f"backend: expected 'numpy', 'numba' or 'torch', got {backend!r}")
     if executor is not None:
         from ._chunks import integrate_chunked
         return integrate_chunked(integrate_batch, IntegrationResult, fun, Y, t_max, executor, chunk,
@@ -474,12 +507,20 @@ def integrate_batch(
     if chunk is not None:
         raise InputError("chunk: only used with an executor")
     if backend == "torch":
-        from ._torch_backend import run_torch
+        from ._torch_loop import run_torch
         code, t_end, y, steps, info = run_torch(fun, Y, t_max, rtol, atol, conv_tol, bound, int(max_steps),
                                                 progress, device)
         return IntegrationResult(np.array(("",) + STATUSES)[code], t_end, y, steps, info=info)
     if device is not None:
         raise InputError("device: only the torch backend runs on a device")
+    fallback = None
+    if backend == "numba":
+        from ._numba_backend import numba_or_fallback
+        out, fallback = numba_or_fallback(fun, Y, t_max, rtol, atol, conv_tol, bound, int(max_steps),
+                                          progress, workers)
+        if out is not None:
+            code, t_end, y, steps, info = out
+            return IntegrationResult(np.array(("",) + STATUSES)[code], t_end, y, steps, info=info)
     field, fast = _column_field(fun, B)
     width = int(np.clip(_CACHE_DOUBLES // ((_NS + 1) * max(n, 1)), _MIN_WIDTH, _MAX_WIDTH))
     width = min(width, max(B, 1))
@@ -499,6 +540,7 @@ def integrate_batch(
                 for fut in [pool.submit(_work, run) for _ in range(workers)]:
                     fut.result()
     status = np.array(("",) + STATUSES)[run.code]
-    return IntegrationResult(status, run.t_end, run.y, run.steps,
-                             info={"workers": workers, "width": width, "fast_field": fast,
-                                   "step_attempts": run.attempts})
+    info = {"workers": workers, "width": width, "fast_field": fast, "step_attempts": run.attempts}
+    if fallback is not None:
+        info["fallback"] = fallback
+    return IntegrationResult(status, run.t_end, run.y, run.steps, info=info)

@@ -909,6 +909,15 @@ def arbp_symmetry(alpha=1.0, beta=1.0, *, layers=(4, 5, 3), seed=0, t_max=1e3) -
 
 
 # -- registry ----------------------------------------------------------------------------------
+def _lazy(name):
+    """A figure of :mod:`._second_tier` (imported when drawn: it reads the claim modules)."""
+    def make(**kwargs):
+        from . import _second_tier
+        return getattr(_second_tier, name)(**kwargs)
+    make.__name__ = name
+    return make
+
+
 @dataclass(frozen=True)
 class FigureSpec:
     name: str
@@ -939,5 +948,9 @@ FIGURES: dict[str, FigureSpec] = {
                    ("nonlinear_field", "nonlinear_limit", "nonlinear_moments")),
         FigureSpec("arbp", "ARBP: c1 - a2 constant, weights becoming symmetric", arbp_symmetry,
                    True, ()),
+        FigureSpec("rbp-modes", "A[N,N,N] mode strengths under RBP beside BP's Saxe sigmoids",
+                   _lazy("rbp_modes_figure"), True, ("chain111_limit",)),
+        FigureSpec("sgd-ode", "SGD on Fashion-MNIST against the averaged ODE, two step sizes",
+                   _lazy("sgd_ode_figure"), True, ()),
     )
 }

@@ -16,7 +16,7 @@ from typing import Sequence
 import sympy as sp
 
 from ..core._errors import InputError
-from ..core._rules import backward_signals, feedback_shapes, get_rule, updates
+from ..core._rules import backward_signals, check_rule, drifts, feedback_shapes, get_rule, updates
 from ._moments import expectation
 
 __all__ = ["OdeSystem", "derive_ode", "scalar_chain_ode", "wide_ode", "nonlinear_ode",
@@ -76,24 +76,45 @@ def _check_rule_and_layers(layers, rule):
     from ..core._field import check_layers
 
     layers = check_layers(list(layers) if isinstance(layers, tuple) else layers)
-    return layers, get_rule(rule)
+    return layers, exact_rule(check_rule(rule, layers))
+
+
+def exact_rule(r):
+    """The rule with its numeric parameters as exact rationals (0.1 -> 1/10, as written)."""
+    vals = {n: sp.Rational(repr(v)) for n, v in r.parameter_values.items()
+            if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    return r.with_parameters(**vals) if vals else r
 
 
 def _finish(name, r, weights, feedback, activities, delta_top, data, moment, derivatives=None,
             moments=None, params=()):
     deltas = backward_signals(r, weights, feedback, delta_top, derivatives)
     dA_ex, dC_ex = updates(r, deltas, activities)
-    dA = [M.applyfunc(lambda x: expectation(x, data, moment)) for M in dA_ex]
-    dC = [M.applyfunc(lambda x: expectation(x, data, moment)) for M in dC_ex]
+
+    def average(M, like):
+        return sp.zeros(*like.shape) if M is None else M.applyfunc(lambda x: expectation(x, data, moment) if x != 0 else sp.S.Zero)
+
+    dA = [average(M, W) for M, W in zip(dA_ex, weights)]
+    dC = [average(M, C) for M, C in zip(dC_ex, feedback)]
+    # the rule's data-independent terms (weight decay, weight mirrors): E[W_h] = W_h
+    W, D = drifts(r, weights, feedback)
+    dA = [M if w is None else (M + w).applyfunc(sp.expand) for M, w in zip(dA, W)]
+    dC = [M if d is None else (M + d).applyfunc(sp.expand) for M, d in zip(dC, D)]
     states = [s for W in weights for s in W] + ([s for C in feedback for s in C] if r.adaptive else [])
     fld = [x for M in dA for x in M] + ([x for M in dC for x in M] if r.adaptive else [])
     fixed_fb = [] if r.adaptive else [s for C in feedback for s in C]
+    rule_params = sorted({s for v in r.parameter_values.values() for s in getattr(v, "free_symbols", ())},
+                         key=str)
     return OdeSystem(name, r.name, states, fld, list(weights), list(feedback), dA, dC,
-                     list(params) + fixed_fb, activities[-1], moments or {})
+                     list(params) + fixed_fb + rule_params, activities[-1], moments or {})
 
 
 def _derive_ode(layers: Sequence[int], rule: str = "srbp") -> OdeSystem:
     """The averaged ODE of A[N0..NL] under ``rule``, derived with a symbolic example.
+
+    ``rule``: a registered name or a :class:`linrbp.Rule` (any rule stated with the public
+    API); its parameters enter as their values, or as symbols with ``rule.symbolic()``
+    (e.g. ``derive_ode([2, 3, 2], get_rule("kolen-pollack").symbolic())`` has lambda).
 
     Input I = (i_1..i_N0), target T = (t_1..t_NL); moments S_II[j,k] = E[i_j i_k] (symmetric
     symbols sII_jk, j <= k) and S_TI[j,k] = E[t_j i_k] (sTI_jk). Weights A_h have entries
@@ -151,7 +172,7 @@ def _scalar_chain_ode(depth: int, rule: str = "srbp") -> OdeSystem:
     """A[1,...,1] of depth L: a_h' = B_h e prod_{k<h} a_k with e = alpha - beta P, derived."""
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
         raise InputError(f"depth: must be a positive integer, got {depth!r}")
-    r = get_rule(rule)
+    r = exact_rule(check_rule(rule, [1] * (depth + 1)))
     I, T = sp.symbols("I T", real=True)
     a = [sp.Symbol(f"a{h}", real=True) for h in range(1, depth + 1)]
     fb = [sp.Symbol(f"{_feedback_prefix(r)}{h}", real=True) for h in range(1, depth)] \
@@ -169,7 +190,7 @@ def _wide_ode(width: int, rule: str = "srbp") -> OdeSystem:
     """A[1,N,1]: lower weights a_i, upper b_i, feedback c_i; a_i' = c_i e, b_i' = a_i e (derived)."""
     if isinstance(width, bool) or not isinstance(width, int) or width < 1:
         raise InputError(f"width: must be a positive integer, got {width!r}")
-    r = get_rule(rule)
+    r = exact_rule(check_rule(rule, [1, width, 1]))
     I, T = sp.symbols("I T", real=True)
     A1 = sp.Matrix(width, 1, lambda i, j: sp.Symbol(f"a{i + 1}", real=True))
     A2 = sp.Matrix(1, width, lambda i, j: sp.Symbol(f"b{j + 1}", real=True))
@@ -188,7 +209,7 @@ def _nonlinear_ode(derivative: bool = True, rule: str = "srbp", power=MU) -> Ode
     Moments: alpha = E[T I^mu], beta = E[I^(2mu)], gamma = E[T I], delta = E[I^(mu+1)].
     Positive data and weights are assumed (powers are split as (a1 I)^mu = a1^mu I^mu).
     """
-    r = get_rule(rule)
+    r = exact_rule(check_rule(rule, [1, 1, 1]))
     mu = sp.sympify(power)
     if not (mu.is_positive or mu.is_Symbol):
         raise InputError(f"power: must be positive, got {power!r}")

@@ -79,6 +79,16 @@ def _adaptive_invariants(system, L):
     return out
 
 
+def _derivation_rule(r):
+    """The rule with its nonzero parameters as symbols (lambda, kappa, ...): a derivation shows
+    them by name; parameters at 0 (bp's weight decay) stay 0, so [BSL]'s rules are unchanged."""
+    names = [n for n, v in r.parameter_values.items() if v != 0]
+    if not names:
+        return r
+    sym = {n: v for n, v in r.symbolic().parameter_values.items() if n in names}
+    return r.with_parameters(**sym)
+
+
 def derive_system(name: str, depth: int = 2, width: int = 2, rule: str = "srbp", power=None,
                   derivative: bool = True) -> Derivation:
     """Derive SYSTEM (chain, wide, nonlinear) under ``rule``; list and check its invariants;
@@ -87,9 +97,10 @@ def derive_system(name: str, depth: int = 2, width: int = 2, rule: str = "srbp",
         raise InputError(f"system: unknown system {name!r} (expected one of {', '.join(SYSTEMS)})")
     r = get_rule(rule)
     fixed = r.name in ("srbp", "rbp")
+    rs = _derivation_rule(r)
     if name == "chain":
         L = _positive_int(depth, "depth", 7)
-        system = scalar_chain_ode(L, r.name)
+        system = scalar_chain_ode(L, rs)
         d = Derivation(f"chain A[{', '.join(['1'] * (L + 1))}] under {r.name}", system)
         a = system.states
         if fixed and L > 1:
@@ -97,7 +108,7 @@ def derive_system(name: str, depth: int = 2, width: int = 2, rule: str = "srbp",
                 d.invariants.append((f"K{h}", K))
         elif r.name == "bp":
             d.invariants += [(f"a{h + 1}^2 - a{h + 2}^2", a[h] ** 2 - a[h + 1] ** 2) for h in range(L - 1)]
-        elif r.adaptive and L > 1:
+        elif r.name in ("arbp", "asrbp") and L > 1:
             d.invariants += _adaptive_invariants(system, L)
         if fixed:
             red = chain_reduction(L, r.name)
@@ -105,7 +116,7 @@ def derive_system(name: str, depth: int = 2, width: int = 2, rule: str = "srbp",
             d.degree, d.leading_coefficient = red.degree, red.leading_coefficient
     elif name == "wide":
         N = _positive_int(width, "width", 12)
-        system = wide_ode(N, r.name)
+        system = wide_ode(N, rs)
         d = Derivation(f"wide A[1, {N}, 1] under {r.name}", system)
         a, b = system.states[:N], system.states[N:2 * N]
         if fixed:
@@ -114,11 +125,11 @@ def derive_system(name: str, depth: int = 2, width: int = 2, rule: str = "srbp",
             red = wide_reduction(N)
         elif r.name == "bp":
             d.invariants += [(f"a{i + 1}^2 - b{i + 1}^2", a[i] ** 2 - b[i] ** 2) for i in range(N)]
-        else:
+        elif r.name in ("arbp", "asrbp"):
             d.invariants += _adaptive_invariants(system, 2)
     else:
         mu = _power(power)
-        system = nonlinear_ode(derivative, r.name, mu)
+        system = nonlinear_ode(derivative, rs, mu)
         d = Derivation(f"nonlinear A[1, 1, 1], hidden (a1 I)^{mu}, "
                        f"{'with' if derivative else 'without'} f', under {r.name}", system)
         a1, a2 = system.states[:2]  # adaptive rules carry c1 as a third state
@@ -128,7 +139,7 @@ def derive_system(name: str, depth: int = 2, width: int = 2, rule: str = "srbp",
             red = nonlinear_reduction(mu)
         elif derivative and r.name == "bp":
             d.invariants.append(("a2^2 - a1^2/mu", a2 ** 2 - a1 ** 2 / mu))
-        elif r.adaptive:
+        elif r.name in ("arbp", "asrbp"):
             d.invariants += _adaptive_invariants(system, 2)
         if not derivative:
             d.note = (f"without f' no {'other ' if d.invariants else ''}invariant is known and in "
@@ -138,7 +149,9 @@ def derive_system(name: str, depth: int = 2, width: int = 2, rule: str = "srbp",
         d.degree, d.leading_coefficient = red.degree, red.leading_coefficient
         d.powers = getattr(red, "powers", None)
     if d.Q_text is None and not d.note:
-        d.note = f"no reduction to Q(a1): rule {r.name} has {'no' if r.name == 'bp' else 'adaptive'} feedback"
+        why = {"bp": "has no feedback", "arbp": "has adaptive feedback",
+               "asrbp": "has adaptive feedback"}.get(r.name, "is not rbp or srbp")
+        d.note = f"no reduction to Q(a1): rule {r.name} {why}"
     d.invariants = [(n, e, is_conserved(system, e)) for n, e in d.invariants]
     d.fixed = fixed_point_summary(system)
     return d

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core._rules import updates
-from ._backend import to_host
+from ..core._arrays import to_host
 from ._feedback import forward_counterparts
 
 __all__ = ["angle_degrees", "alignment", "norm_ratio"]

@@ -11,7 +11,7 @@ from ._feedback import DISTRIBUTIONS, RESAMPLING
 
 __all__ = ["TrainConfig", "TRAIN_RULES", "ACTIVATIONS", "OUTPUTS", "HIDDEN_UPDATES", "PAPER"]
 
-TRAIN_RULES = tuple(RULES) + ("top-only",) + tuple(FAMILY)
+TRAIN_RULES = tuple(dict.fromkeys(tuple(RULES) + ("top-only",) + tuple(FAMILY)))
 ACTIVATIONS = ("tanh", "logistic", "relu", "linear")
 # softmax + cross-entropy, linear + squared error, or sigmoid + binary cross-entropy
 OUTPUTS = ("softmax", "linear", "sigmoid")
@@ -104,7 +104,8 @@ class TrainConfig:
             need(not isinstance(v, bool) and isinstance(v, int) and v >= 1,
                  f"{name}: expected a positive integer, got {v!r}")
 
-        need(self.rule in TRAIN_RULES, f"rule: unknown rule {self.rule!r} (expected one of {', '.join(TRAIN_RULES)})")
+        need(self.rule in TRAIN_RULES or self.rule in RULES,  # RULES: also rules registered later
+             f"rule: unknown rule {self.rule!r} (expected one of {', '.join(dict.fromkeys(TRAIN_RULES + tuple(RULES)))})")
         need(self.activation in ACTIVATIONS, f"activation: expected one of {', '.join(ACTIVATIONS)}, got {self.activation!r}")
         need(self.output in OUTPUTS, f"output: expected one of {', '.join(OUTPUTS)}, got {self.output!r}")
         need(len(self.hidden) >= 1 and all(n >= 1 for n in self.hidden),
@@ -135,11 +136,12 @@ class TrainConfig:
         need(self.error_scale in ERROR_SCALES,
              f"error-scale: expected one of {', '.join(ERROR_SCALES)}, got {self.error_scale!r}")
         validate_family(self)
-        uses_fb = self.rule in RULES and RULES[self.rule].uses_feedback
+        direct = self.rule in RULES and self.rule not in FAMILY and self.rule != "top-only"
+        uses_fb = direct and RULES[self.rule].uses_feedback
         fb_opts = (self.feedback != "gaussian" or self.feedback_mean != 0 or self.feedback_sparsity is not None
                    or self.resample != "none" or self.per_synapse)
         need(uses_fb or not fb_opts, f"feedback: rule {self.rule} has no feedback matrices to vary")
-        need(self.resample == "none" or not RULES[self.rule].adaptive,
+        need(self.resample == "none" or not RULES[self.base_rule].adaptive,
              f"resample: rule {self.rule} learns its feedback; resampling needs rbp or srbp")
         need(not self.per_synapse or self.rule == "srbp",
              "per-synapse: per-synapse feedback is defined for srbp only")

@@ -119,9 +119,14 @@ def validate_family(cfg) -> None:
     if order != "after" and (r is None or "weight_decay" not in r.defaults):
         raise InputError(f"weight-decay-order: only kolen-pollack has a weight decay, not rule {cfg.rule}")
     if cfg.weight_decay is not None:
-        if r is None or "weight_decay" not in r.defaults:
-            raise InputError(f"weight-decay: only kolen-pollack has a weight decay, not rule {cfg.rule}")
-        _check_decay(cfg.weight_decay)
+        from ..core._rules import RULES
+        direct = RULES.get(cfg.rule) if r is None and cfg.rule != "top-only" else None
+        if direct is not None and "weight_decay" in direct.parameter_names:
+            _check_decay(cfg.weight_decay)  # a registered rule's -lambda A_h (linrbp.core._rules)
+        elif r is None or "weight_decay" not in r.defaults:
+            raise InputError(f"weight-decay: rule {cfg.rule} has no weight decay")
+        else:
+            _check_decay(cfg.weight_decay)
     if r is None:
         return
     opts = dict(_UNSUPPORTED, **(_NO_CHANNEL if r.kind != "feedback" else {}))

@@ -20,14 +20,16 @@ import numpy as np
 from ..core._errors import InputError
 from ..core._resources import check_memory
 from ..core._rules import RULES, backward_signals, get_rule, updates
+from ..core._arrays import NumpyBackend, get_backend, to_host
 from ._align import alignment as _alignment
-from ._backend import NumpyBackend, get_backend, to_host
 from ._feedback import FeedbackProvider
 from ._quantise import ERROR_ALPHA, UPDATE_ALPHA, quantise
+from ._rule_terms import add_drifts, trainer_rule
 
 __all__ = ["BatchUpdates", "Network", "activate", "derivative_from_output"]
 
 
+TORCH_MISSING = "device: the trainer's device backend needs torch (pip install torch)"
 _NUMPY = NumpyBackend("float64")  # the dtype-free array operations of the numpy backend
 
 
@@ -143,10 +145,12 @@ class Network:
 
     def __new__(cls, config=None, *args, **kwargs):
         rule = getattr(config, "rule", None)
-        if cls is Network and rule is not None and rule not in RULES and rule != "top-only":
-            sub = Network._family_classes.get(rule)
-            if sub is None:
-                raise InputError(f"rule: no network class is registered for rule {rule!r}")
+        # a family rule's own class first: kolen-pollack, weight-mirror, sign-symmetry and usf
+        # are also registered rules of the averaged world (linrbp.core._rules)
+        sub = Network._family_classes.get(rule) if cls is Network and rule is not None else None
+        if sub is None and cls is Network and rule is not None and rule not in RULES and rule != "top-only":
+            raise InputError(f"rule: no network class is registered for rule {rule!r}")
+        if sub is not None:
             device = args[2] if len(args) > 2 else kwargs.get("device")
             if device is not None:
                 raise InputError(f"device: rule {rule} runs on the numpy backend only "
@@ -162,14 +166,14 @@ class Network:
             if v is not None:
                 raise InputError(f"{name}: rule {cfg.rule} draws no {name.replace('_', ' ')}")
         self.dtype = np.dtype(cfg.dtype)
-        self.backend = be = get_backend(cfg.dtype, device)
+        self.backend = be = get_backend(cfg.dtype, device, missing=TORCH_MISSING)
         if be.name != "numpy" and cfg.per_synapse:
             raise InputError("device: per-synapse feedback runs on the numpy backend only")
         self.layers = (n_in,) + tuple(cfg.hidden) + (n_out,)
         check_memory(network_bytes(self.layers, cfg.batch_size, self.dtype.itemsize, cfg.per_synapse),
                      f"a {'-'.join(map(str, self.layers))} network", "hidden")
         self.L = len(self.layers) - 1
-        self.rule = get_rule(cfg.base_rule)
+        self.rule = trainer_rule(cfg, self.layers)
         init, fb_rng, self.drop_rng, self.shuffle_rng = (
             np.random.default_rng(s) for s in np.random.SeedSequence(cfg.seed).spawn(4))
         self.weights = []
@@ -397,7 +401,8 @@ class Network:
         else:
             As, dC = updates(rule, deltas, O)
             dA = [a * inv if h in trained else None for h, a in enumerate(As)]
-            dC = [c * inv for c in dC]
+            dC = [c * inv if c is not None else None for c in dC]
+            dA, dC = add_drifts(rule, dA, dC, self.weights, self.feedback, trained)  # W_h, D_h
         if self.biases is not None:
             for h in trained:
                 if deltas[h].ndim == 2:

@@ -1,70 +1,35 @@
-"""Optional torch backend of :func:`linrbp.integrate_batch` (``backend="torch"``), for a GPU.
+"""The torch loop of :func:`linrbp.integrate_batch` (``backend="torch"``), for a GPU.
 
 The same method as the numpy path: scipy's DOP853 tableau, one step size per trajectory,
 the same step control and events (:func:`linrbp.integration._dop853._step_control`,
 :func:`~linrbp.integration._dop853._event_codes`, :func:`~linrbp.integration._dop853._initial_step`, shared
 code), the field being :class:`~linrbp.LinearSystem`'s generated straight-line code run on
-torch tensors. The whole batch is one component-major (n, b) working set on the device,
-compacted as trajectories finish. torch is optional: nothing else in linrbp imports it.
+the tensors of a :class:`linrbp.core._arrays.TorchBackend` (the trainer's device backend too).
+The whole batch is one component-major (n, b) working set on the device, compacted as
+trajectories finish. torch is optional: it is adapted once, in :mod:`linrbp.core._arrays`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..core._arrays import TorchBackend, default_device
 from ..core._errors import InputError
 
-__all__ = ["torch_available", "default_device", "torch_field"]
+__all__ = ["backend_field", "run_torch"]
+
+TORCH_MISSING = "backend: torch is not installed (pip install torch); use backend='numpy'"
 
 
-def _torch():
-    try:
-        import torch
-    except ImportError:
-        raise InputError("backend: torch is not installed (pip install torch); use backend='numpy'") from None
-    return torch
-
-
-def torch_available() -> bool:
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def default_device() -> str:
-    """'cuda' when torch sees a GPU, else 'cpu'."""
-    return "cuda" if _torch().cuda.is_available() else "cpu"
-
-
-class _TorchUfuncs:
-    """The two numpy calls the generated field makes (``np.multiply``/``np.add`` with out=)."""
-
-    @staticmethod
-    def _into(value, out):
-        if isinstance(value, (int, float)):
-            return out.fill_(value)
-        return out.copy_(value)
-
-    @classmethod
-    def multiply(cls, a, b, out):
-        return cls._into(a * b, out)
-
-    @classmethod
-    def add(cls, a, b, out):
-        return cls._into(a + b, out)
-
-
-def torch_field(system):
-    """``field(yt, out)`` on (n_state, b) torch tensors, from the system's generated code."""
+def backend_field(system, backend):
+    """``field(yt, out)`` on (n_state, b) arrays of ``backend``, from the system's generated code."""
     compiled = getattr(system, "_compiled_field", None)
     fn = compiled() if compiled is not None else None
     if fn is None:
         raise InputError("backend: the torch backend needs a LinearSystem with a generated field "
                          "(n_state <= 64); use backend='numpy'")
-    namespace: dict = {"np": _TorchUfuncs}
-    exec(compile(fn.source, "<linrbp torch field>", "exec"), namespace)
+    namespace: dict = {"np": backend}  # the generated code calls np.multiply/np.add with out=
+    exec(compile(fn.source, "<linrbp backend field>", "exec"), namespace)
     code, params = namespace["field"], system._field_parameters()
 
     def field(yt, out):
@@ -76,12 +41,12 @@ def torch_field(system):
 def run_torch(system, Y0: np.ndarray, t_max: np.ndarray, rtol, atol, conv_tol, bound, max_steps,
               progress, device):
     """(code, t_end, y, steps, info) for starts ``Y0`` (B, n): the torch twin of the numpy loop."""
-    torch = _torch()
     from . import _dop853 as core
 
-    dev = torch.device(device if device is not None else default_device())
+    be = TorchBackend(np.float64, device if device is not None else default_device(TORCH_MISSING), TORCH_MISSING)
+    torch, dev = be.torch, be.device
     f64 = dict(dtype=torch.float64, device=dev)
-    field = torch_field(system)
+    field = backend_field(system, be)
     A_rows = [torch.tensor(a, **f64) for a in core._A_ROWS]
     b_w, e53_w = torch.tensor(core._B, **f64), torch.tensor(core._E53, **f64)
 

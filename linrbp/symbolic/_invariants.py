@@ -1,0 +1,717 @@
+"""Polynomial first integrals found, not given: the exact space of conserved polynomials.
+
+For a derived averaged ODE x' = f(x) (:class:`~linrbp.symbolic.OdeSystem`, or an instance file)
+a polynomial I(x) of total degree at most d is conserved iff dI/dt = grad(I) . f vanishes
+identically. Writing I = sum_m u_m m(x) over the monomials m of degree 1..d (constants are
+not invariants), dI/dt = sum_m u_m (grad m . f) is linear in the unknowns u, so the conserved
+polynomials are the nullspace of one sparse matrix: one row per monomial of grad(m) . f, one
+column per candidate monomial m. The coefficients live in the field of the system's constants:
+the rationals Q for an instance file (every number taken as the decimal it is written as) or
+Q(parameters) (rational functions of alpha, beta, c1, ...) for a symbolic system. For a
+symbolic system the answer is therefore the generic one: at special parameter values (c1 = 0,
+say) more polynomials may be conserved.
+
+Fields with symbolic powers (the non-linear A[1,1,1], terms a1^mu) are handled by treating
+every distinct power product as its own basis function, which is exact for generic mu.
+
+Before the exact nullspace a cheap pass removes every column that is forced to zero by a row
+with a single live entry; what is left is solved exactly with sympy's sparse DomainMatrix.
+The basis returned is the reduced row echelon form of the space with the monomials in graded
+order (degree 1 first): each member has a leading monomial with coefficient 1 that no other
+member contains, so no member is a combination of the others.
+
+Every invariant is then verified twice: exactly (grad(I) . f computed with sympy's polynomial
+arithmetic is the zero polynomial) and independently (its relative drift along numerically
+integrated trajectories, with the instance's own numpy field for instance files, stays below
+:data:`DRIFT_TOL`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import sympy as sp
+from sympy.polys.domains import QQ
+from sympy.polys.matrices import DomainMatrix
+
+from ..core._errors import InputError
+
+__all__ = ["find_invariants", "Invariant", "InvariantBasis", "MAX_DEGREE", "DRIFT_TOL",
+           "canonical_names", "instance_system"]
+
+MAX_DEGREE = 4
+DRIFT_TOL = 1e-9
+DRIFT_TIME = 1.0           # each drift trajectory runs over [0, DRIFT_TIME]
+DRIFT_RTOL = 1e-12         # DOP853 tolerances of the drift trajectories
+DRIFT_ATOL = 1e-12
+
+
+@dataclass
+class Invariant:
+    """One conserved polynomial: ``expression`` in the canonical state names (A{h}_{i}_{j},
+    C{h}_{i}_{j}), its total ``degree``, whether grad(I) . f is exactly the zero polynomial
+    (``exact``) and its worst relative drift along integrated trajectories (``drift``: max over
+    times of |I(x(t)) - I(x(0))| divided by the largest sum of the absolute values of its terms)."""
+
+    expression: sp.Expr
+    degree: int
+    exact: bool
+    drift: float
+    terms: dict = field(default_factory=dict, repr=False)   # exponent tuple -> coefficient
+
+    @property
+    def verified(self) -> bool:
+        return bool(self.exact and math.isfinite(self.drift) and self.drift <= DRIFT_TOL)
+
+    def to_dict(self) -> dict:
+        return {"expression": sp.sstr(self.expression), "degree": self.degree,
+                "verified": self.verified, "exact": self.exact, "drift": self.drift}
+
+
+@dataclass
+class InvariantBasis:
+    """The space of polynomial first integrals of degree <= ``degree``: a reduced basis.
+
+    ``dimension`` is the dimension of the space; ``variables`` the state names in the order of
+    the field; ``parameters`` the symbolic constants the coefficients depend on (empty for an
+    instance file); ``seconds`` the wall time of the whole search (derivation, nullspace and
+    both verifications), with the parts in ``timings``; ``drift`` records the seed, the
+    parameter values and the trajectories used by the numeric check.
+    """
+
+    system: str
+    rule: str
+    degree: int
+    invariants: list
+    variables: list
+    parameters: list
+    seconds: float
+    timings: dict
+    drift: dict
+    exact_coefficients: str    # "rational" or "rational functions of the parameters"
+    symbols: list = field(default_factory=list, repr=False)
+
+    @property
+    def dimension(self) -> int:
+        return len(self.invariants)
+
+    @property
+    def expressions(self) -> list:
+        return [inv.expression for inv in self.invariants]
+
+    @property
+    def verified(self) -> bool:
+        return all(inv.verified for inv in self.invariants)
+
+    def contains(self, expr) -> bool:
+        """Exact: ``expr`` (in the canonical names) is a combination of the basis (constants
+        dropped). Reduces ``expr`` by the basis' leading monomials and tests for zero."""
+        syms = self.symbols
+        rest = _terms_of(sp.sympify(expr), syms)
+        rest.pop((0,) * len(syms), None)
+        for inv in self.invariants:
+            lead = _leading(inv.terms)
+            c = rest.get(lead)
+            if c is None:
+                continue
+            for k, v in inv.terms.items():
+                rest[k] = rest.get(k, 0) - c * v
+        return all(sp.cancel(sp.together(v)) == 0 for v in rest.values())
+
+    def to_dict(self) -> dict:
+        return {"system": self.system, "rule": self.rule, "degree": self.degree,
+                "dimension": self.dimension,
+                "invariants": [inv.to_dict() for inv in self.invariants],
+                "variables": list(self.variables), "seconds": self.seconds,
+                "parameters": list(self.parameters), "coefficients": self.exact_coefficients,
+                "timings": self.timings, "drift_check": self.drift}
+
+
+# ---------------------------------------------------------------------------------------------
+# Naming and the instance route
+
+
+def canonical_names(system) -> dict:
+    """{state symbol: canonical symbol}: A{h}_{i}_{j} for weight A_h[i, j] (h from 1, i and j
+    from 0) and C{h}_{i}_{j} for learned feedback C_h[i, j]; other states keep their names."""
+    states = set(system.states)
+    out = {}
+    for prefix, mats in (("A", system.weights), ("C", system.feedback)):
+        for h, M in enumerate(mats, start=1):
+            for i in range(M.rows):
+                for j in range(M.cols):
+                    s = M[i, j]
+                    if s in states:
+                        out[s] = sp.Symbol(f"{prefix}{h}_{i}_{j}", real=True)
+    for s in system.states:
+        out.setdefault(s, s)
+    return out
+
+
+def _exact_rational(x) -> Fraction:
+    """A JSON number as the decimal it is written as (its shortest repr), exactly."""
+    x = float(x)
+    if not math.isfinite(x):
+        raise InputError(f"instance: value {x!r} is not finite")
+    return Fraction(repr(x))
+
+
+def instance_system(instance):
+    """(OdeSystem derived for the instance's layers and rule, {constant symbol: Fraction})."""
+    from ._derive import derive_ode
+
+    ls = instance.system
+    system = derive_ode(list(ls.layers), ls.rule)   # the Rule itself: its parameters too
+    values: dict = {}
+    S_II, S_TI = system.moments["S_II"], system.moments["S_TI"]
+    sii, sti = np.asarray(ls.stats.sigma_ii), np.asarray(ls.stats.sigma_ti)
+    for i in range(S_II.rows):
+        for j in range(i, S_II.cols):
+            values[S_II[i, j]] = _exact_rational(sii[i, j])
+    for i in range(S_TI.rows):
+        for j in range(S_TI.cols):
+            values[S_TI[i, j]] = _exact_rational(sti[i, j])
+    states = set(system.states)
+    for C, V in zip(system.feedback, instance.feedback):
+        V = np.asarray(V)
+        for i in range(C.rows):
+            for j in range(C.cols):
+                if C[i, j] not in states:
+                    values[C[i, j]] = _exact_rational(V[i, j])
+    return system, values
+
+
+# ---------------------------------------------------------------------------------------------
+# The field as sparse (generalised) polynomials
+
+
+class _NotPolynomial(Exception):
+    pass
+
+
+def _split_term(term, index, values):
+    """(exponents per state, numeric Fraction, symbolic factors) of one product."""
+    exps = [0] * len(index)
+    coeff, rest = term.as_coeff_Mul()
+    if coeff.is_Rational:
+        num = Fraction(int(coeff.p), int(coeff.q))
+    elif coeff.is_Float:
+        num = Fraction(repr(float(coeff)))
+    else:
+        raise _NotPolynomial(term)
+    sym = []
+    for base, e in rest.as_powers_dict().items():
+        if base in index:
+            exps[index[base]] += e
+        elif base.free_symbols & index.keys():
+            raise _NotPolynomial(term)
+        elif base in values and getattr(e, "is_Integer", False):
+            num *= values[base] ** int(e)
+        elif base.is_Rational and getattr(e, "is_Integer", False):
+            num *= Fraction(int(base.p), int(base.q)) ** int(e)
+        elif base.is_Number and base != 1:
+            sym.append(base ** e)
+        elif base != 1:
+            sym.append(base ** e)
+    return exps, num, sym
+
+
+def _field_terms(system, values):
+    """Per field component: {exponent tuple: coefficient sympy expr or Fraction}."""
+    index = {s: k for k, s in enumerate(system.states)}
+    out = []
+    for k, f in enumerate(system.field):
+        terms: dict = {}
+        f = sp.sympify(f)
+        for term in sp.Add.make_args(f):
+            parts = sp.Mul.make_args(term)
+            if any(p.has(*index) and not (p.is_Symbol or (p.is_Pow and p.base.is_Symbol)) for p in parts):
+                sub = sp.Add.make_args(sp.expand(term, power_exp=False))
+            else:
+                sub = (term,)
+            for t in sub:
+                try:
+                    exps, num, sym = _split_term(t, index, values)
+                except _NotPolynomial:
+                    raise InputError(
+                        f"find_invariants: the field of {system.name} under {system.rule} is not "
+                        f"polynomial in the state (component {system.states[k]}' contains "
+                        f"{sp.sstr(t)}); polynomial first integrals need a polynomial field") from None
+                key = tuple(sp.sympify(e) if not isinstance(e, int) else e for e in exps)
+                coef = num * sp.Mul(*sym) if sym else num
+                if key in terms:
+                    terms[key] = terms[key] + coef
+                else:
+                    terms[key] = coef
+        out.append({k2: v for k2, v in terms.items() if not (isinstance(v, Fraction) and v == 0)})
+    return out
+
+
+def _is_int_exponent(e) -> bool:
+    return isinstance(e, int) or (getattr(e, "is_Integer", False) and e >= 0)
+
+
+def _monomials(n: int, degree: int):
+    """Exponent tuples of total degree 1..degree, graded (degree 1 first), lex within a degree."""
+    out = []
+    for d in range(1, degree + 1):
+        for combo in itertools.combinations_with_replacement(range(n), d):
+            e = [0] * n
+            for i in combo:
+                e[i] += 1
+            out.append(tuple(e))
+    return out
+
+
+def _to_domain(v, K, symbolic: bool):
+    if isinstance(v, Fraction):
+        return K.convert(QQ(v.numerator, v.denominator)) if symbolic else QQ(v.numerator, v.denominator)
+    if not symbolic:
+        v = sp.nsimplify(v) if v.is_Float else v
+        if v.is_Rational:
+            return QQ(int(v.p), int(v.q))
+        raise InputError(f"find_invariants: coefficient {v} is not a number")
+    return K.from_sympy(sp.sympify(v))
+
+
+def _build_columns(fterms, monos, packed):
+    """Column m: grad(m) . f as {row key: coefficient}; keys packed ints or exponent tuples."""
+    cols = []
+    if packed is not None:
+        bits = packed
+        fpacked = [[(sum(int(e) << (bits * i) for i, e in enumerate(k)), c) for k, c in ft.items()]
+                   for ft in fterms]
+        for m in monos:
+            pm = sum(e << (bits * i) for i, e in enumerate(m))
+            col: dict = {}
+            for i, e in enumerate(m):
+                if e:
+                    base = pm - (1 << (bits * i))
+                    for k, c in fpacked[i]:
+                        r = base + k
+                        v = col.get(r)
+                        col[r] = e * c if v is None else v + e * c
+            cols.append(col)
+    else:
+        for m in monos:
+            col = {}
+            for i, e in enumerate(m):
+                if e:
+                    base = list(m)
+                    base[i] -= 1
+                    for k, c in fterms[i].items():
+                        r = tuple(sp.expand(a + b) for a, b in zip(base, k))
+                        v = col.get(r)
+                        col[r] = e * c if v is None else v + e * c
+            cols.append(col)
+    return [{r: v for r, v in col.items() if v} for col in cols]
+
+
+def _prune(cols):
+    """Indices of columns not forced to zero by rows with a single live entry."""
+    rows: dict = {}
+    for j, col in enumerate(cols):
+        for r in col:
+            rows.setdefault(r, set()).add(j)
+    live = set(range(len(cols)))
+    queue = [r for r, js in rows.items() if len(js) == 1]
+    while queue:
+        r = queue.pop()
+        js = rows.get(r)
+        if not js or len(js) != 1:
+            continue
+        (j,) = js
+        if j not in live:
+            continue
+        live.discard(j)
+        for r2 in cols[j]:
+            s = rows[r2]
+            s.discard(j)
+            if len(s) == 1:
+                queue.append(r2)
+    return sorted(live)
+
+
+def _nullspace(cols, live, K):
+    """Reduced row echelon basis (over K) of {u : sum_j u_j cols[j] = 0}, on the live columns."""
+    if not live:
+        return []
+    if K == QQ:
+        return _nullspace_rational(cols, live)
+    rowkeys: dict = {}
+    sdm: dict = {}
+    for jj, j in enumerate(live):
+        for r, v in cols[j].items():
+            i = rowkeys.setdefault(r, len(rowkeys))
+            sdm.setdefault(i, {})[jj] = v
+    if not sdm:
+        basis = DomainMatrix.eye(len(live), K)
+    else:
+        basis = DomainMatrix(sdm, (len(rowkeys), len(live)), K).nullspace()
+        if basis.shape[0] == 0:
+            return []
+        basis = basis.rref()[0]
+    return [{live[jj]: v for jj, v in row.items() if v} for _, row in sorted(basis.to_sdm().items())]
+
+
+# Multi-modular nullspace over Q: eliminate modulo word-size primes (no coefficient growth),
+# lift the free-variable basis by the Chinese remainder theorem and rational reconstruction,
+# and accept it only when it annihilates the exact rational matrix. Rank modulo p never
+# exceeds the rank over Q, so a lifted basis of the size found modulo p that verifies exactly
+# is the whole nullspace (certified, not probable).
+_PRIMES = (2305843009213693951, 4611686018427387847, 9223372036854775783, 4611686018427388039,
+           2305843009213693921, 9223372036854775643, 4611686018427387817, 2305843009213693907)
+
+
+def _rows_mod(cols, live, p):
+    rows: dict = {}
+    for jj, j in enumerate(live):
+        for r, v in cols[j].items():
+            num, den = int(v.numerator), int(v.denominator)
+            if den % p == 0:
+                return None
+            x = num * pow(den, -1, p) % p
+            if x:
+                rows.setdefault(r, {})[jj] = x
+    return sorted(rows.values(), key=len)
+
+
+def _rref_mod(rows, ncols, p):
+    """Incrementally fully reduced pivot rows {pivot column: {column: value}} modulo p."""
+    piv: dict = {}
+    where: dict = {}    # column -> set of pivot columns whose row contains it
+    for row in rows:
+        row = dict(row)
+        for c in [c for c in row if c in piv]:
+            v = row.pop(c, 0)
+            if not v:
+                continue
+            for k, w in piv[c].items():
+                if k == c:
+                    continue
+                nv = (row.get(k, 0) - v * w) % p
+                if nv:
+                    row[k] = nv
+                else:
+                    row.pop(k, None)
+        if not row:
+            continue
+        c = min(row, key=lambda k: (len(where.get(k, ())), k))
+        inv = pow(row[c], -1, p)
+        row = {k: v * inv % p for k, v in row.items()}
+        # eliminate c from every existing pivot row that contains it
+        for pc in list(where.get(c, ())):
+            prow = piv[pc]
+            v = prow.pop(c)
+            for k, w in row.items():
+                if k == c:
+                    continue
+                nv = (prow.get(k, 0) - v * w) % p
+                if nv:
+                    if k not in prow:
+                        where.setdefault(k, set()).add(pc)
+                    prow[k] = nv
+                elif k in prow:
+                    del prow[k]
+                    where[k].discard(pc)
+        where.pop(c, None)
+        piv[c] = row
+        for k in row:
+            if k != c:
+                where.setdefault(k, set()).add(c)
+    return piv
+
+
+def _free_basis(piv, ncols, p):
+    free = [c for c in range(ncols) if c not in piv]
+    basis = {f: {f: 1} for f in free}
+    for pc, row in piv.items():
+        for k, v in row.items():
+            if k != pc:
+                basis[k][pc] = (-v) % p
+    return free, basis
+
+
+def _ratrec(a, m):
+    """r/s = a mod m with |r|, s <= sqrt(m/2), or None."""
+    bound = math.isqrt(m // 2)
+    r0, r1, s0, s1 = m, a % m, 0, 1
+    while r1 > bound:
+        q = r0 // r1
+        r0, r1, s0, s1 = r1, r0 - q * r1, s1, s0 - q * s1
+    if s1 == 0 or abs(s1) > bound:
+        return None
+    if s1 < 0:
+        r1, s1 = -r1, -s1
+    if math.gcd(r1, s1) != 1:
+        return None
+    return Fraction(r1, s1)
+
+
+def _nullspace_rational(cols, live):
+    ncols = len(live)
+    images = []          # (p, free columns, basis mod p)
+    for p in _PRIMES:
+        rows = _rows_mod(cols, live, p)
+        if rows is None:
+            continue
+        free, basis = _free_basis(_rref_mod(rows, ncols, p), ncols, p)
+        if images and len(free) < len(images[0][1]):
+            images = []     # the earlier primes lost rank: drop them
+        if images and free != images[0][1]:
+            continue
+        images.append((p, free, basis))
+        if not free:
+            return []
+        m = math.prod(q for q, _, _ in images)
+        lifted = []
+        ok = True
+        for f in free:
+            vec = {}
+            keys = set().union(*(b[f].keys() for _, _, b in images))
+            for k in keys:
+                a = 0
+                for q, _, b in images:   # CRT
+                    mq = m // q
+                    a = (a + b[f].get(k, 0) * mq * pow(mq, -1, q)) % m
+                x = _ratrec(a, m)
+                if x is None:
+                    ok = False
+                    break
+                if x:
+                    vec[live[k]] = x
+            if not ok:
+                break
+            lifted.append(vec)
+        if ok and all(_annihilates(cols, vec) for vec in lifted):
+            return _rref_rational(lifted)
+    raise RuntimeError("find_invariants: the multi-modular nullspace did not lift to Q "
+                       f"with {len(_PRIMES)} primes")
+
+
+def _annihilates(cols, vec) -> bool:
+    acc: dict = {}
+    for j, u in vec.items():
+        for r, v in cols[j].items():
+            acc[r] = acc.get(r, 0) + u * Fraction(int(v.numerator), int(v.denominator))
+    return not any(acc.values())
+
+
+def _rref_rational(vectors):
+    """The canonical reduced row echelon basis (columns in index order) of exact vectors."""
+    support = sorted(set().union(*vectors))
+    pos = {c: i for i, c in enumerate(support)}
+    rows = {i: {pos[c]: QQ(v.numerator, v.denominator) for c, v in vec.items()} for i, vec in enumerate(vectors)}
+    M = DomainMatrix(rows, (len(vectors), len(support)), QQ)
+    R = M.rref()[0]
+    return [{support[k]: v for k, v in row.items() if v} for _, row in sorted(R.to_sdm().items())]
+
+
+def _leading(terms: dict):
+    """The graded-first monomial of a term dict (lowest degree, then lex-largest like _monomials)."""
+    return min(terms, key=lambda e: (sum(e), tuple(-x for x in e)))
+
+
+def _terms_of(expr, syms):
+    """{exponent tuple: coefficient} of a polynomial in syms (coefficients sympy)."""
+    poly = sp.Poly(sp.expand(expr), *syms)
+    return {k: v for k, v in poly.terms()}
+
+
+# ---------------------------------------------------------------------------------------------
+# Verification
+
+
+def _exact_check(system, fterms, vec_terms, K, symbolic, packed, canon_expr, names):
+    """grad(I) . f is zero: sympy ring arithmetic (integer powers), else sympy expressions."""
+    if packed is not None:
+        R = sp.ring([str(s) for s in system.states], K)[0] if system.states else None
+        F = [R.from_dict(dict(ft)) if ft else R.zero for ft in fterms]
+        out = []
+        for terms in vec_terms:
+            I = R.from_dict(dict(terms))
+            d = R.zero
+            used = {i for k in terms for i, e in enumerate(k) if e}
+            for i in sorted(used):
+                di = I.diff(R.gens[i])
+                if di:
+                    d += di * F[i]
+            out.append(d == 0)
+        return out
+    from ._analysis import is_zero
+    inv = {v: k for k, v in names.items()}
+    return [is_zero(system.along_flow(e.xreplace(inv))) for e in canon_expr]
+
+
+def _numeric_parameters(params, rng):
+    return {p: float(rng.uniform(0.5, 1.5)) for p in params}
+
+
+def _drift_check(system, fterms, vec_terms, numeric, starts, f_numeric, positive):
+    """Worst relative drift of each invariant along trajectories of the numeric field."""
+    from scipy.integrate import solve_ivp
+
+    coefs = [(np.array(list(terms), dtype=float), np.array(list(terms.values()), dtype=float))
+             for terms in vec_terms]
+    worst = np.zeros(len(vec_terms))
+    used = []
+    for y0 in starts:
+        def blowup(t, y):
+            return 1e4 - np.max(np.abs(y))
+        blowup.terminal = True
+        sol = solve_ivp(lambda t, y: f_numeric(y), (0.0, DRIFT_TIME), y0, method="DOP853",
+                        rtol=DRIFT_RTOL, atol=DRIFT_ATOL, t_eval=np.linspace(0.0, DRIFT_TIME, 11),
+                        events=blowup)
+        Y = sol.y.T
+        used.append({"start": [float(x) for x in y0], "t_end": float(sol.t[-1]) if len(sol.t) else 0.0})
+        if len(Y) < 2:
+            continue
+        for k, (exps, cs) in enumerate(coefs):
+            with np.errstate(all="ignore"):   # invariants have non-negative integer powers
+                mono = np.prod(Y[:, None, :] ** exps[None, :, :], axis=2)
+            vals = mono @ cs
+            scale = np.max(np.abs(mono * cs).sum(axis=1))
+            d = np.max(np.abs(vals - vals[0])) / scale if scale > 0 else 0.0
+            worst[k] = max(worst[k], d if np.isfinite(d) else np.inf)
+    return worst, used
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _check_degree(degree):
+    if isinstance(degree, bool) or not isinstance(degree, (int, np.integer)):
+        raise InputError(f"degree: must be an integer from 1 to {MAX_DEGREE}, got {degree!r}")
+    degree = int(degree)
+    if degree < 1 or degree > MAX_DEGREE:
+        raise InputError(f"degree: must be from 1 to {MAX_DEGREE}, got {degree}")
+    return degree
+
+
+def find_invariants(system, degree: int = 2, *, seed: int = 0, values: dict | None = None,
+                    verify: bool = True) -> InvariantBasis:
+    """Every polynomial first integral of total degree <= ``degree`` (1..4) of a derived ODE.
+
+    ``system``: an :class:`~linrbp.symbolic.OdeSystem` (from :func:`derive_ode`,
+    :func:`scalar_chain_ode`, :func:`wide_ode`, :func:`nonlinear_ode`; any registered rule), an
+    :class:`~linrbp.Instance` or the path of an instance file (then the ODE is derived for its
+    layers and rule and its data and fixed feedback are substituted as exact rationals).
+    ``values`` optionally fixes symbolic constants of an OdeSystem to numbers.
+
+    Returns an :class:`InvariantBasis`: a reduced basis of the space over Q (instances) or
+    Q(parameters) (symbolic systems), its ``dimension``, and ``seconds``. Each invariant carries
+    ``exact`` (grad(I) . f is the zero polynomial) and ``drift`` (relative drift along two
+    trajectories over [0, 1] integrated with DOP853 at rtol 1e-12: the instance's start and a
+    perturbed one, or two seeded random starts and seeded parameter values in [0.5, 1.5] for a
+    symbolic system; ``seed`` fixes them). InputError for a degree outside 1..4, a field that is
+    not polynomial in the state, or an unreadable instance.
+    """
+    from ..instances._instance import Instance, load_instance
+
+    t_start = time.perf_counter()
+    degree = _check_degree(degree)
+    instance = None
+    if isinstance(system, (str, os.PathLike)):
+        system = load_instance(system)
+    timings: dict = {}
+    t0 = time.perf_counter()
+    if isinstance(system, Instance):
+        instance = system
+        system, vals = instance_system(instance)
+    else:
+        if not hasattr(system, "states") or not hasattr(system, "field"):
+            raise InputError(f"find_invariants: expected an OdeSystem, an Instance or an instance "
+                             f"file, got {type(system).__name__}")
+        vals = {sp.sympify(k) if not isinstance(k, str) else sp.Symbol(k): _exact_rational(v)
+                for k, v in (values or {}).items()}
+        if values:  # match by name against the system's symbols
+            by_name = {str(s): s for f in system.field for s in sp.sympify(f).free_symbols}
+            vals = {by_name.get(str(k), k): v for k, v in vals.items()}
+    timings["derive"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    states = list(system.states)
+    n = len(states)
+    fterms = _field_terms(system, vals)
+    params = sorted({s for ft in fterms for c in ft.values() if not isinstance(c, Fraction)
+                     for s in sp.sympify(c).free_symbols}, key=str)
+    exps_all = [e for ft in fterms for k in ft for e in k]
+    integer = all(_is_int_exponent(e) for e in exps_all)
+    symbolic = bool(params)
+    K = QQ.frac_field(*params) if symbolic else QQ
+    fterms_K = [{k: _to_domain(c, K, symbolic) for k, c in ft.items()} for ft in fterms]
+    if integer:
+        fterms_K = [{tuple(int(e) for e in k): c for k, c in ft.items()} for ft in fterms_K]
+        maxdeg = max([sum(k) for ft in fterms_K for k in ft] + [0]) + degree
+        packed = max(1, maxdeg.bit_length()) + 1
+    else:
+        packed = None
+    monos = _monomials(n, degree)
+    cols = _build_columns(fterms_K, monos, packed)
+    timings["build"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    live = _prune(cols)
+    basis = _nullspace(cols, live, K)
+    timings["nullspace"] = time.perf_counter() - t0
+    timings["candidates"] = len(monos)
+    timings["live_after_pruning"] = len(live)
+
+    names = canonical_names(system)
+    csyms = [names[s] for s in states]
+    vec_terms = [{monos[j]: v for j, v in vec.items()} for vec in basis]
+    exprs = []
+    sym_terms = []
+    for terms in vec_terms:
+        st = {k: (sp.factor(K.to_sympy(v)) if symbolic else K.to_sympy(v)) for k, v in terms.items()}
+        sym_terms.append(st)
+        exprs.append(sp.Add(*[c * sp.Mul(*[s ** e for s, e in zip(csyms, k)]) for k, c in st.items()]))
+
+    t0 = time.perf_counter()
+    if verify and basis:
+        exact = _exact_check(system, fterms_K if integer else fterms, vec_terms, K, symbolic,
+                             packed, exprs, names)
+    else:
+        exact = [False] * len(basis) if not verify else []
+    timings["exact_check"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    drift_info: dict = {"seed": seed, "time": DRIFT_TIME, "rtol": DRIFT_RTOL, "tolerance": DRIFT_TOL}
+    drifts = np.full(len(basis), np.nan)
+    if verify and basis:
+        rng = np.random.default_rng(np.random.SeedSequence([seed, 14]))
+        positive = not integer
+        if instance is not None:
+            y0 = np.asarray(instance.y0, dtype=float)
+            starts = [y0, y0 + 0.1 * rng.standard_normal(y0.shape) * max(1.0, float(np.max(np.abs(y0))))]
+            f_num = instance.system
+            numeric = {}
+        else:
+            numeric = _numeric_parameters(params, rng)
+            lo, hi = (0.2, 1.0) if positive else (-1.0, 1.0)
+            starts = [rng.uniform(lo, hi, n) for _ in range(2)]
+            fl = sp.lambdify([states], [sp.sympify(f).subs(numeric).subs(
+                {k: float(v) for k, v in vals.items()}) for f in system.field], "numpy")
+
+            def f_num(y, fl=fl):
+                return np.asarray(fl(y), dtype=float).reshape(-1)
+            drift_info["parameters"] = {str(k): v for k, v in numeric.items()}
+        num_terms = [{k: (float(K.to_sympy(v).subs(numeric)) if symbolic else float(K.to_sympy(v)))
+                      for k, v in terms.items()} for terms in vec_terms]
+        drifts, used = _drift_check(system, fterms, num_terms, numeric, starts, f_num, positive)
+        drift_info["trajectories"] = used
+    timings["drift_check"] = time.perf_counter() - t0
+
+    invs = [Invariant(e, max(sum(k) for k in st), bool(exact[i]) if verify else False,
+                      float(drifts[i]), st)
+            for i, (e, st) in enumerate(zip(exprs, sym_terms))]
+    coefficients = "rational functions of the parameters" if symbolic else "rational"
+    return InvariantBasis(system.name, system.rule, degree, invs, [str(s) for s in csyms],
+                          [str(p) for p in params], time.perf_counter() - t_start, timings,
+                          drift_info, coefficients, csyms)
