@@ -32,7 +32,7 @@ def simulate(instance: Instance, t_max: float | None = None, *, method: str = "s
 
     ``progress`` (scipy method): a bar on stderr with t and max|f| once the integration has run
     for 2 s (None: when stderr is a terminal). ``interruptible``: Ctrl-C ends it with status
-    ``interrupted`` and the state of the last accepted step (scipy method).
+    ``interrupted`` and the state of the last accepted step (both methods).
     """
     system = instance.system
     if t_max is None:
@@ -49,7 +49,7 @@ def simulate(instance: Instance, t_max: float | None = None, *, method: str = "s
                             interruptible=interruptible)
     elif method == "batched":
         res = integrate_batch(system, instance.y0[None], t_max, rtol=rtol, conv_tol=conv_tol, bound=bound,
-                              max_steps=max_steps)
+                              max_steps=max_steps, interruptible=interruptible)
     else:
         from ..core._errors import InputError
         raise InputError(f"method: unknown integrator {method!r} (expected scipy or batched)")

@@ -42,7 +42,8 @@ from ._dop853 import (_A_ROWS, _B, _CONVERGED, _E53, _NS, _event_codes, _initial
 
 __all__ = ["IntegrationResult", "integrate", "integrate_batch", "STATUSES"]
 
-STATUSES = ("converged", "diverged", "time-limit", "step-limit")
+STATUSES = ("converged", "diverged", "time-limit", "step-limit", "interrupted")
+_INTERRUPTED = 5  # code of STATUSES[4]
 
 DEFAULT_RTOL = 1e-12
 DEFAULT_ATOL = 1e-14
@@ -308,6 +309,7 @@ class _Batch:
         self._next = 0
         self._finished = 0
         self.failed = False
+        self.interrupted = False  # set by Ctrl-C (interruptible runs): workers save and stop
         self.attempts = 0  # step attempts of running columns, accepted or not (racy sum: a statistic)
         self._lock = threading.Lock()
 
@@ -324,6 +326,29 @@ class _Batch:
             self._finished += len(ids)
             if self.progress is not None:
                 self.progress(self._finished, len(self.code))
+
+
+class _sigint_flag:
+    """While active (``on`` and in the main thread), SIGINT sets ``run.interrupted`` instead of
+    raising KeyboardInterrupt mid-step: the workers finish their sweep, save and stop."""
+
+    def __init__(self, run, on):
+        self.run, self.on, self.previous = run, on, None
+
+    def __enter__(self):
+        import signal
+
+        if self.on and threading.current_thread() is threading.main_thread():
+            def handler(signum, frame):
+                self.run.interrupted = True
+            self.previous = signal.signal(signal.SIGINT, handler)
+        return self
+
+    def __exit__(self, *exc):
+        if self.previous is not None:
+            import signal
+            signal.signal(signal.SIGINT, self.previous)
+        return False
 
 
 def _work(run: _Batch) -> None:
@@ -359,6 +384,11 @@ def _work_loop(run: _Batch, _combine) -> None:
     retry = done = np.empty(0, dtype=bool)
     while True:
         if run.failed:
+            return
+        if run.interrupted:  # Ctrl-C: the running columns' last accepted steps are the result
+            live = np.flatnonzero(~done)
+            if live.size:
+                run.finish(ids[live], _INTERRUPTED, t[live], y[:, live], steps[live])
             return
         n_done = int(np.count_nonzero(done))
         if w == 0 or n_done >= max(1, w // 8):
@@ -451,6 +481,7 @@ def integrate_batch(
     progress: Callable[[int, int], None] | None = None,
     workers: int | None = None,
     backend: str = "numpy",
+    interruptible: bool = False,
     device: str | None = None,
     executor=None,
     chunk: int | None = None,
@@ -460,6 +491,10 @@ def integrate_batch(
     Each trajectory has its own adaptive step (scipy's DOP853 tableau, error norm and step
     control) and stops on its own event. ``t_max`` is a number or one per trajectory.
     ``progress(done, total)`` is called as trajectories finish.
+
+    ``interruptible=True`` (numpy backend, called from the main thread): Ctrl-C (SIGINT) ends
+    the run between steps; trajectories still running get status ``interrupted`` with their
+    last accepted step's time and state, those not yet started ``interrupted`` at t = 0.
 
     When ``fun`` has a ``transposed_kernel()`` method giving ``kernel(yt, out)`` on component-major (n, b) states
     (as :class:`~linrbp.LinearSystem` does) that is used instead, and the batch is split
@@ -533,12 +568,15 @@ def integrate_batch(
         width = min(width, -(-B // workers))
     run = _Batch(field, Y, t_max, rtol, atol, conv_tol, bound, int(max_steps), width, progress)
     if B:
-        if workers == 1:
-            _work(run)
-        else:
-            with ThreadPoolExecutor(workers) as pool:
-                for fut in [pool.submit(_work, run) for _ in range(workers)]:
-                    fut.result()
+        with _sigint_flag(run, interruptible):
+            if workers == 1:
+                _work(run)
+            else:
+                with ThreadPoolExecutor(workers) as pool:
+                    for fut in [pool.submit(_work, run) for _ in range(workers)]:
+                        fut.result()
+    if run.interrupted:
+        run.code[run.code == 0] = _INTERRUPTED  # never started: the start, at t = 0
     status = np.array(("",) + STATUSES)[run.code]
     info = {"workers": workers, "width": width, "fast_field": fast, "step_attempts": run.attempts}
     if fallback is not None:
