@@ -218,7 +218,7 @@ def _plain_field(y):
 def _api(name):
     """Calls by name (built lazily, inside the test)."""
     from linrbp.claims import get_claims
-    from linrbp.cli._verify import verify
+    from linrbp.claims._run import verify
     from linrbp.core._checks import check_seed
     from linrbp.core._io import atomic_write_json, atomic_write_text, load_json_file
     from linrbp import integrate, integrate_batch
