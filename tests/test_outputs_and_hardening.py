@@ -97,8 +97,15 @@ def test_a_closed_pipe_ends_quietly():
     assert err == ""
 
 
-def test_divergence_from_huge_weights_is_reported_without_warnings(tmp_path):
-    data = dict(INSTANCE, weights=[[[1e200, 0.2], [0.0, -0.3], [0.4, 0.1]], [[0.2, -0.1, 1e200]]])
+CHAIN111 = {"layers": [1, 1, 1], "rule": "rbp", "sigma_ii": [[2.0]], "sigma_ti": [[1.5]],
+            "feedback": [[[0.7]]], "weights": [[[1e200]], [[-0.5]]]}
+
+
+@pytest.mark.parametrize("data", [
+    dict(INSTANCE, weights=[[[1e200, 0.2], [0.0, -0.3], [0.4, 0.1]], [[0.2, -0.1, 1e200]]]),
+    CHAIN111,  # its closed form (K = a2 - a1^2/(2 c1)) overflows: no prediction from it, no warning
+], ids=["A[2,3,1]", "A[1,1,1]"])
+def test_divergence_from_huge_weights_is_reported_without_warnings(tmp_path, data):
     inst = linrbp.parse_instance(data)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # any RuntimeWarning fails the test
