@@ -73,12 +73,12 @@ def instance_file(d: dict) -> dict:
     return {k: v for k, v in d.items() if k in keep}
 
 
-def run(instances: list, t_max=None, conv_tol=CONV_TOL):
+def run(instances: list, t_max=None, conv_tol=CONV_TOL, max_steps=MAX_STEPS):
     """Integrate instance dicts to convergence; [(Instance, status, weights, feedback)]."""
     parsed = [parse_instance(instance_file(d)) for d in instances]
     tm = [p.t_max if t_max is None else t_max for p in parsed]
     res = integrate_systems([p.system for p in parsed], [p.y0 for p in parsed], tm, rtol=RTOL,
-                            atol=ATOL, conv_tol=conv_tol, max_steps=MAX_STEPS)
+                            atol=ATOL, conv_tol=conv_tol, max_steps=max_steps)
     out = []
     for k, p in enumerate(parsed):
         w, fb = p.system.unpack(res.y[k, :p.system.n_state])
