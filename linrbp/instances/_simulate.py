@@ -32,15 +32,15 @@ def simulate(instance: Instance, t_max: float | None = None, *, method: str = "s
     system = instance.system
     if t_max is None:
         t_max = instance.t_max if instance.t_max is not None else DEFAULT_T_MAX
-    if method == "scipy":
+    if method in ("scipy", "lsoda"):
         res = integrate(system, instance.y0, t_max, rtol=rtol, conv_tol=conv_tol, bound=bound,
-                        max_steps=max_steps)
+                        max_steps=max_steps, method="LSODA" if method == "lsoda" else "DOP853")
     elif method == "batched":
         res = integrate_batch(system, instance.y0[None], t_max, rtol=rtol, conv_tol=conv_tol, bound=bound,
                               max_steps=max_steps)
     else:
         from ..core._errors import InputError
-        raise InputError(f"method: unknown integrator {method!r} (expected scipy or batched)")
+        raise InputError(f"method: unknown integrator {method!r} (expected scipy, lsoda or batched)")
     y = res.y[0]
     weights, feedback = system.unpack(y)
     product = system.product(weights)
