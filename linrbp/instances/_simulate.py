@@ -28,6 +28,14 @@ def simulate(instance: Instance, t_max: float | None = None, *, method: str = "s
     Keys: status (converged, diverged, time-limit or step-limit), t_end, n_steps, weights,
     feedback, product, excess_loss, predicted (closed form or None), plus layers, rule,
     parameters (the rule's parameter values), t_max, max_steps, method.
+
+    ``method``: ``"scipy"`` (solve_ivp DOP853), ``"lsoda"`` (solve_ivp LSODA, stiffness-
+    switching) or ``"batched"`` (linrbp's DOP853). Near a fixed point whose rates span orders of
+    magnitude (common for the non-isolated limits of deep RBP/SRBP: rates 1e-3 ... 1e3) an
+    explicit method's steps are capped by the fastest rate and the accepted local error leaves
+    max|f| ~ rtol x (fastest rate) x |y|, which can stay above conv_tol (1 + |y|): DOP853 then
+    ends at step-limit with the limit already reached; LSODA converges (measured in
+    docs/theory-second-tier.md).
     """
     system = instance.system
     if t_max is None:
