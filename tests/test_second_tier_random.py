@@ -52,9 +52,9 @@ def test_simulate_predicts_random_instances_to_1e8(k, depth, where, rule):
     inst = parse_instance(RL.instance_file(_random_instance(k, depth, where, rule)))
     assert inst.system.depth == depth
     assert not np.allclose(inst.system.stats.sigma_ii, np.diag(np.diag(inst.system.stats.sigma_ii)))
-    # LSODA: these limits are stiff (the default DOP853 at rtol 1e-12 stalls on some of them,
+    # BDF: these limits are stiff (the default DOP853 at rtol 1e-12 stalls on some of them,
     # |f| ~ rtol x the fastest rate, above conv_tol; see docs/theory-second-tier.md)
-    out = simulate(inst, method="lsoda")
+    out = simulate(inst, method="bdf")
     pred = out["predicted"]
     assert out["status"] == "converged", out["status"]
     assert pred["case"] in ("full-rank", "reduced-rank") and pred["fixed_point"] is True

@@ -17,6 +17,8 @@ DEFAULT_T_MAX = 1e5
 # grow (srbp-bottleneck: step ~ 1/|A_1|^2) would otherwise run for hours. 20,000 DOP853 steps
 # of a small network take 5-20 s (the claims integrate with the same limit).
 DEFAULT_MAX_STEPS = 20_000
+# simulate's method names for scipy.integrate.solve_ivp methods
+_SCIPY_METHODS = {"scipy": "DOP853", "bdf": "BDF", "lsoda": "LSODA"}
 
 
 def simulate(instance: Instance, t_max: float | None = None, *, method: str = "scipy",
@@ -29,26 +31,26 @@ def simulate(instance: Instance, t_max: float | None = None, *, method: str = "s
     feedback, product, excess_loss, predicted (closed form or None), plus layers, rule,
     parameters (the rule's parameter values), t_max, max_steps, method.
 
-    ``method``: ``"scipy"`` (solve_ivp DOP853), ``"lsoda"`` (solve_ivp LSODA, stiffness-
-    switching) or ``"batched"`` (linrbp's DOP853). Near a fixed point whose rates span orders of
+    ``method``: ``"scipy"`` (solve_ivp DOP853), ``"bdf"`` (solve_ivp BDF, implicit), ``"lsoda"``
+    (solve_ivp LSODA, stiffness-switching) or ``"batched"`` (linrbp's DOP853). Near a fixed point whose rates span orders of
     magnitude (common for the non-isolated limits of deep RBP/SRBP: rates 1e-3 ... 1e3) an
     explicit method's steps are capped by the fastest rate and the accepted local error leaves
     max|f| ~ rtol x (fastest rate) x |y|, which can stay above conv_tol (1 + |y|): DOP853 then
-    ends at step-limit with the limit already reached; LSODA converges (measured in
+    ends at step-limit with the limit already reached; BDF converges (measured in
     docs/theory-second-tier.md).
     """
     system = instance.system
     if t_max is None:
         t_max = instance.t_max if instance.t_max is not None else DEFAULT_T_MAX
-    if method in ("scipy", "lsoda"):
+    if method in _SCIPY_METHODS:
         res = integrate(system, instance.y0, t_max, rtol=rtol, conv_tol=conv_tol, bound=bound,
-                        max_steps=max_steps, method="LSODA" if method == "lsoda" else "DOP853")
+                        max_steps=max_steps, method=_SCIPY_METHODS[method])
     elif method == "batched":
         res = integrate_batch(system, instance.y0[None], t_max, rtol=rtol, conv_tol=conv_tol, bound=bound,
                               max_steps=max_steps)
     else:
         from ..core._errors import InputError
-        raise InputError(f"method: unknown integrator {method!r} (expected scipy, lsoda or batched)")
+        raise InputError(f"method: unknown integrator {method!r} (expected scipy, bdf, lsoda or batched)")
     y = res.y[0]
     weights, feedback = system.unpack(y)
     product = system.product(weights)
