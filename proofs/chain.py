@@ -37,11 +37,12 @@ def proof(max_depth: int = 5, c_top=1, rule: str = "srbp") -> Proof:
              "deg a_h = 2^(h-1) (induction from deg a_1 = 1)")
     L, h = sp.symbols("L h", integer=True, positive=True)
     pf.equal("deg P = sum_{h=1}^L 2^(h-1) = 2^L - 1 (odd for every L)",
-             sp.summation(2 ** (h - 1), (h, 1, L)), 2 ** L - 1)
+             sp.Sum(2 ** (h - 1), (h, 1, L)), 2 ** L - 1)
     lh, Pi, c1 = sp.symbols("l_h Pi_h c_1", real=True, nonzero=True)
     pf.given("leading coefficients: l_1 = 1, l_{h+1} = c_{h+1} l_h^2/(2 c_h); Pi_h = l_1...l_h")
     pf.equal("induction step: Pi_{h+1} c_1 c_{h+1} = (Pi_h c_1 c_h) (c_{h+1} l_h / c_h)^2 / 2",
-             (Pi * ch1 * lh ** 2 / (2 * ch)) * c1 * ch1, (Pi * c1 * ch) * (ch1 * lh / ch) ** 2 / 2)
+             (Pi * ch1 * lh ** 2 / (2 * ch)) * c1 * ch1, (Pi * c1 * ch) * (ch1 * lh / ch) ** 2 / 2,
+             name="Pi_h l_{h+1} c_1 c_{h+1}")
     X = sp.Symbol("X", positive=True)
     pf.sign("base Pi_1 c_1 c_1 = c_1^2 > 0, and the step multiplies by a positive square / 2: "
             "Pi_L c_1 c_L > 0 for every L", c1 ** 2, "positive")
@@ -72,17 +73,19 @@ def proof(max_depth: int = 5, c_top=1, rule: str = "srbp") -> Proof:
         l = [sp.Integer(1)]
         for k in range(1, Ld):
             l.append(c[k] * l[-1] ** 2 / (2 * c[k - 1]))
-        pf.equal(f"L = {Ld}: lc(Q) = -beta c_1 l_1...l_L", red.leading_coefficient, -BETA * c[0] * product(l))
+        pf.equal(f"L = {Ld}: lc(Q) = -beta c_1 l_1...l_L", red.leading_coefficient, -BETA * c[0] * product(l),
+                 name="lc(Q)")
         if Ld == 3 and rule == "srbp":
             pf.equal("L = 3: lc(Q) = -beta c_2^2/(16 c_1^2)", red.leading_coefficient,
-                     -BETA * c[1] ** 2 / (16 * c[0] ** 2))
+                     -BETA * c[1] ** 2 / (16 * c[0] ** 2), name="lc(Q)")
         if Ld <= 4:
             pf.equal(f"L = {Ld}: P' = e sum_h c_h (prod_(k!=h) a_k)(prod_(k<h) a_k)",
                      s.along_flow(network_product(s)),
                      e_ * sum(c[k] * product(a[:k] + a[k + 1:]) * product(a[:k]) for k in range(Ld)))
         if Ld == 3 and rule == "srbp":
             pf.equal("L = 3: the critical factor is a1^2 a2^2 + c1 a2 a3 + c2 a1^2 a3", critical_factor(s),
-                     a[0] ** 2 * a[1] ** 2 + c[0] * a[1] * a[2] + c[1] * a[0] ** 2 * a[2])
+                     a[0] ** 2 * a[1] ** 2 + c[0] * a[1] * a[2] + c[1] * a[0] ** 2 * a[2],
+                     name="critical factor of the derived field")
         if Ld <= 3:
             J, m, grad = fixed_point_jacobian(s)
             lam = sp.Symbol("lambda")

@@ -32,22 +32,24 @@ def proof(max_degree: int = 6) -> Proof:
         q = sp.symbols(f"q0:{n + 1}", real=True)
         Q = sum(q[k] * x ** k for k in range(n + 1))
         pf.equal(f"n = {n}: Q(x)/x^n -> q_n as x -> +inf (sign of Q above the largest root)",
-                 sp.limit(Q / x ** n, x, sp.oo), q[n])
+                 sp.Limit(Q / x ** n, x, sp.oo), q[n])
         pf.equal(f"n = {n}: Q(-x)/x^n -> (-1)^n q_n as x -> +inf (sign below the smallest root)",
-                 sp.limit(Q.subs(x, -x) / x ** n, x, sp.oo), (-1) ** n * q[n])
+                 sp.Limit(Q.subs(x, -x) / x ** n, x, sp.oo), (-1) ** n * q[n])
         if n >= 2:
             pf.equal(f"n = {n}: integral_X^inf x^-{n} dx is finite, so the blow-up time "
                      "T* = integral dx/Q(x) (|Q| >= |q_n| x^n / 2 for large x) is finite",
-                     sp.integrate(x ** (-n), (x, X, sp.oo)), X ** (1 - n) / (n - 1))
+                     sp.Integral(x ** (-n), (x, X, sp.oo)), X ** (1 - n) / (n - 1))
     pf.given("all solutions converge iff Q > 0 below the smallest root and Q < 0 above the "
              "largest: by the limits above, iff (-1)^n q_n > 0 and q_n < 0, i.e. n odd and q_n < 0")
-    pf.equal("n = 1 (no blow-up): x' = q0 + q1 x is solved by x* + (x0 - x*) e^{q1 t}",
-             sp.diff(sp.Symbol("xs") + (sp.Symbol("x0") - sp.Symbol("xs")) * sp.exp(sp.Symbol("q1") * sp.Symbol("t")),
-                     sp.Symbol("t")),
-             sp.Symbol("q1") * (sp.Symbol("x0") - sp.Symbol("xs")) * sp.exp(sp.Symbol("q1") * sp.Symbol("t")))
+    q0, q1, x0_, t = sp.symbols("q0 q1 x0 t", real=True)
+    xs = -q0 / q1  # the root of Q(x) = q0 + q1 x
+    path = xs + (x0_ - xs) * sp.exp(q1 * t)
+    pf.equal("n = 1 (no blow-up): x(t) = x* + (x0 - x*) e^{q1 t}, x* = -q0/q1, solves x' = q0 + q1 x",
+             sp.Derivative(path, t), q0 + q1 * path)
+    pf.equal("n = 1: and starts at x0", sp.Subs(path, t, 0), x0_)
     a, x0 = sp.symbols("a x0", positive=True)
     pf.equal("example: x' = a x^2 from x0 > 0 blows up at T* = integral_{x0}^inf dx/(a x^2) = 1/(a x0)",
-             sp.integrate(1 / (a * x ** 2), (x, x0, sp.oo)), 1 / (a * x0))
+             sp.Integral(1 / (a * x ** 2), (x, x0, sp.oo)), 1 / (a * x0))
 
     def blowup_time():
         rng = np.random.default_rng(0)

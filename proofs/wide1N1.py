@@ -35,13 +35,13 @@ def proof(max_width: int = 4) -> Proof:
                 sp.Matrix([s.along_flow(k) for k in wide_invariants(s, N)]))
         red = wide_reduction(N)
         pf.equal(f"N = {N}: Q cubic with leading coefficient -beta sum c_i^2 / (2 c_1^2)",
-                 red.leading_coefficient, -BETA * sum(ci ** 2 for ci in c) / (2 * c[0] ** 2))
+                 red.leading_coefficient, -BETA * sum(ci ** 2 for ci in c) / (2 * c[0] ** 2), name="lc(Q)")
         pf.fact(f"N = {N}: degree 3", red.degree == 3, f"degree {red.degree}")
         cn = {ci: sp.Symbol(ci.name, real=True, nonzero=True) for ci in c}
         pf.sign(f"N = {N}: beta > 0, c_1 != 0: leading coefficient negative (converges, poly1d)",
                 red.leading_coefficient.subs(cn).subs(BETA, sp.Symbol("beta", positive=True)), "negative")
         pf.equal(f"N = {N}: P' = e sum_i (a_i^2 + c_i b_i)", critical_factor(s),
-                 sum(ai ** 2 + ci * bi for ai, bi, ci in zip(a, b, c)))
+                 sum(ai ** 2 + ci * bi for ai, bi, ci in zip(a, b, c)), name="critical factor of the derived field")
     return pf
 
 

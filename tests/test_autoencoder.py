@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import linrbp
@@ -63,6 +63,7 @@ def test_reference_integrator_reaches_the_whitened_limit():
 
 @settings(max_examples=40, deadline=None)
 @given(st.integers(1, 7), st.integers(0, 2**32 - 1))
+@example(N=5, seed=14664652)  # cond(C S C^T) = 1.9e10: the direct solve was 7.5e-7 off the identity
 def test_general_product_is_the_S_orthogonal_projection_onto_span_S_CT(N, seed):
     rng = np.random.default_rng(seed)
     p = int(rng.integers(1, N + 1))

@@ -266,7 +266,7 @@ def _rc(argv):
     (["--seed", "-1"], "--seed"),
     (["--format", "jpg"], "invalid choice"),
     (["--seed", "x"], "invalid int"),
-    (["--probe", "/nonexistent/probe.json"], "No such file"),
+    (["--probe", "/nonexistent/probe.json"], "no such file"),
 ])
 def test_cli_rejects_bad_input(tmp_path, capsys, argv, message):
     out = tmp_path / "o"
@@ -315,7 +315,7 @@ def test_cli_rejects_a_file_that_is_not_a_probe_summary(tmp_path, capsys):
     bad.write_text("{")
     assert main(["figures", "--out", str(tmp_path / "o"), "--only", "single-hidden",
                  "--probe", str(bad)]) == 2
-    assert "not JSON" in capsys.readouterr().err
+    assert "malformed JSON" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
 
 

@@ -128,10 +128,13 @@ def test_bad_output_writes_nothing(tmp_path, capsys):
     d = tmp_path / "adir"
     d.mkdir()
     assert main(["derive", "chain", "--invariants", "--json", str(d)]) == 2
+    # A symlink is written through to its target (issue 19), and stays a symlink.
     link = tmp_path / "link.json"
     link.symlink_to(tmp_path / "target.json")
-    assert main(["derive", "chain", "--invariants", "--json", str(link)]) == 2
-    assert not (tmp_path / "target.json").exists() and link.is_symlink()
+    assert main(["derive", "chain", "--invariants", "--json", str(link)]) == 0
+    assert (tmp_path / "target.json").is_file() and link.is_symlink()
+    # A device is refused before any work.
+    assert main(["derive", "chain", "--invariants", "--json", "/dev/null"]) == 2
     bad = tmp_path / "bad.json"
     assert main(["derive", "chain", "--invariants", "--degree", "9", "--json", str(bad)]) == 2
     assert not bad.exists()

@@ -96,3 +96,32 @@ def test_adaptive_feedback_proofs_fail_under_a_changed_premise():
     assert kolen_pollack(sizes=([1, 1, 1],)).ok and weight_mirror(sizes=([1, 1, 1],)).ok
     assert not kolen_pollack(sizes=([1, 1, 1],), rule="arbp").ok  # no decay: the offset stays
     assert not weight_mirror(sizes=([1, 1, 1],), rule="arbp").ok  # error-driven feedback is no mirror
+
+
+def test_a_tautology_is_not_a_proof_step():
+    """Eq(q1, q1) checks nothing: refused. A shown computation (unevaluated Limit/Integral/
+    Derivative, evaluated by the step) or a named computed side is a step; a false one fails."""
+    import sympy as sp
+
+    q, x = sp.Symbol("q1"), sp.Symbol("x", positive=True)
+    pf = Proof("t", "t", "t")
+    assert not pf.equal("same expression on both sides", q, q)
+    assert "tautology" in pf.steps[-1].detail
+    assert not pf.zero("shown as X = X", 0, show=sp.Eq(q, q, evaluate=False))
+    assert pf.equal("a limit, evaluated by the step", sp.Limit((q * x + 1) / x, x, sp.oo), q)
+    assert "Limit" in pf.steps[-1].render()
+    assert not pf.equal("a false limit", sp.Limit((q * x + 1) / x, x, sp.oo), 2 * q)
+    assert pf.equal("a computed value, named", q, q, name="lc(Q)")
+    assert "lc(Q)" in pf.steps[-1].render()
+
+
+@pytest.mark.parametrize("claim", ["poly1d", "chain", "wide1N1"])
+def test_proof_steps_state_what_they_compute(claim):
+    """The proofs that showed 34 'X = X' steps (Q(x)/x^n -> q_n as q_n = q_n, lc(Q) as its own
+    value) now show the computation or name it; each still holds."""
+    import sympy as sp
+
+    pf = PROOFS[claim]()
+    assert pf.ok, [s.text for s in pf.failures]
+    shown = [s.expr for s in pf.steps if isinstance(s.expr, sp.Equality)]
+    assert shown and all(e.lhs != e.rhs for e in shown)

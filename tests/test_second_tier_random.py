@@ -210,3 +210,10 @@ def test_target_singular_value_at_the_rank_tolerances(rel, kind):
     else:
         assert pred["case"] == "full-rank" and pred["rank_G"] == (1 if kind == "zero" else 2)
         assert np.abs(pred["product"] - T).max() <= 1e-15
+
+
+def test_closed_form_that_overflows_float64_is_not_given():
+    # P* = S_TI S_II^-1 = 1e400 x [[1, 2], [3, 4]]: exact in 40 digits, not a double.
+    S, T = 1e-200 * np.eye(2), 1e200 * np.array([[1.0, 2.0], [3.0, 4.0]])
+    c = limit_case([2, 1, 2, 2], "rbp", S, T, [np.array([[1.0, 2.0]]), np.array([[1.0, 1.0], [0.0, 1.0]])])
+    assert c["case"] == "undetermined" and c["product"] is None and "overflows" in c["reason"]

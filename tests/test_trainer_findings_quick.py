@@ -11,8 +11,11 @@ spread of one variant is at most .03.
 
 Not asserted because it does not hold on this preset (reported, not hidden): ReLU and logistic
 hidden units under RBP at the paper's one learning rate reach .17-.29 and .10 (chance);
-10-bit error signals are 2.4-3.5 points below float, not equal to it. Per-synapse feedback is
-too slow to train in the suite.
+10-bit error signals are 2.4-3.5 points below float, not equal to it.
+
+Per-synapse feedback costs about 20x a plain SRBP epoch, so its finding runs on a shorter
+preset of its own (first 5000 training and 2000 test images, 2 epochs, seeds 0 and 1), measured:
+srbp-per-synapse .612 .585; top-only .597 .608; srbp .672 .704.
 """
 
 import numpy as np
@@ -79,3 +82,18 @@ def test_learning_channel_dropout_is_robust(acc, rule):
     do = acc[f"{rule}-dropout-0.5"]
     assert acc[rule].mean() - do.mean() < 0.05, (acc[rule], do)
     assert do.min() - acc["top-only"].max() > 0.035, (do, acc["top-only"])
+
+
+@pytest.mark.slow
+def test_per_synapse_feedback_fails():
+    """EXPERIMENTS.md: per-synapse random feedback fails: no better than training the top layer
+    alone, clearly below SRBP with one feedback matrix per layer (same seeds, same images)."""
+    data = load_fashion_mnist()
+    cfg = dict(limit_train=5000, limit_test=2000, epochs=2)
+    acc = {name: np.array([train(TrainConfig(**cfg, seed=s, **kw), data, progress=False)["test_accuracy"]
+                           for s in (0, 1)])
+           for name, kw in {"per-synapse": dict(rule="srbp", per_synapse=True), "top-only": dict(rule="top-only"),
+                            "srbp": dict(rule="srbp")}.items()}
+    # measured: below SRBP by .06 and .12 (paired); within .02 of top-only on each seed
+    assert np.all(acc["srbp"] - acc["per-synapse"] > 0.03), acc
+    assert np.all(acc["per-synapse"] - acc["top-only"] < 0.04), acc  # no better than the top layer alone

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from linrbp import CLAIMS, DataStats, LinearSystem, get_claims, integrate, wide_limit
 from linrbp.catalogue._catalogue import check_rng
@@ -53,3 +54,23 @@ def test_perturbed_invariant_is_caught(monkeypatch):
     monkeypatch.setattr(mod, "wide_invariants", lambda c, a, b: (b - a ** 2 / c, a - c / c[0] * a[0]))
     ev = CLAIM.check("invariant-drift").run(check_rng(0, "wide1N1", 1), samples=6)
     assert not ev.passed
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 6), st.integers(0, 2**32 - 1))
+def test_hand_written_wide_field_is_the_rules_field(N, seed):
+    """wide_field (a_i' = c_i e, b_i' = a_i e, written by hand) against the field derived from the
+    rule statement (wide_rhs, the averaged RBP/SRBP update of A[1,N,1]), at wide magnitudes."""
+    from linrbp.closed_forms._closed_forms import wide_field
+    from linrbp.closed_forms._scalar_systems import wide_rhs, wide_states
+
+    rng = np.random.default_rng(seed)
+    scale = 10.0 ** rng.uniform(-2, 2, size=3)
+    a, b, c = (s * rng.standard_normal(N) for s in scale)
+    alpha, beta = rng.normal(), rng.uniform(0.01, 5)
+    da, db = wide_field(alpha, beta, c, a, b)
+    for rule in ("rbp", "srbp"):
+        f = wide_rhs(N, rule)(wide_states(alpha, beta, [c], [a], [b]))[0]
+        ref = np.concatenate([da, db])
+        np.testing.assert_allclose(f[:2 * N], ref, rtol=1e-13, atol=1e-13 * np.abs(ref).max())
+        assert np.all(f[2 * N:] == 0)  # data and feedback do not move

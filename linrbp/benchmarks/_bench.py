@@ -19,7 +19,9 @@ import time
 import numpy as np
 from scipy.integrate import solve_ivp
 
+from ..core._errors import InputError
 from ..core._field import LinearSystem
+from ..core._resources import check_memory, usable_cpus
 from ..integration._integrate import _single_thread_blas, integrate, integrate_batch
 from ..core._stats import DataStats
 
@@ -28,6 +30,7 @@ __all__ = ["bench_integrate", "bench_invariants", "bench_symbolic", "bench_train
 PARTS = ("integrate", "symbolic", "trainer", "sweeps", "startup")
 
 # The integrator's targets (issue 8), on 2 cores.
+TARGET_SIZE = 100_000  # chain111 starts at which the speed targets apply
 TARGETS = {"batched_traj_per_s": 1e5, "ratio_vs_loop": 100.0, "ratio_vs_stacked": 3.0, "max_error": 1e-8}
 
 RTOL = 1e-10          # the loop's LSODA tolerance; every method runs at it
@@ -389,11 +392,14 @@ def bench_integrate(n_starts: int = 100_000, n_loop: int = 200, seed: int = 0,
     keys = ("batched_traj_per_s", "loop_traj_per_s", "stacked_traj_per_s", "ratio_vs_loop",
             "ratio_vs_stacked", "max_error")
     out = {k: head[k] for k in keys}
+    # Speed targets are defined at TARGET_SIZE starts; below it (--quick) they are not judged
+    # (None): fixed costs dominate small batches. The error target holds at any size.
     out["meets_targets"] = {
-        k: bool(out[k] <= v) if k == "max_error" else bool(out[k] >= v) for k, v in TARGETS.items()}
+        k: bool(out[k] <= v) if k == "max_error" else
+        (bool(out[k] >= v) if n_starts >= TARGET_SIZE else None) for k, v in TARGETS.items()}
     out["all_converged"] = head["all_converged"]
     out.update(seed=seed, n_starts=int(n_starts), rtol=RTOL, atol=ATOL,
-               cpu_count=os.cpu_count(), targets=TARGETS, systems=systems)
+               cpu_count=usable_cpus(), targets=TARGETS, systems=systems)
     if peers:
         from ._peers import bench_peers, heterogeneous_chain111
         prng = np.random.default_rng([seed, 1])
@@ -461,7 +467,7 @@ def bench_invariants(width: int = 5, seed: int = 0, alternative: bool = True) ->
            "dimension": res.dimension, "expected_dimension": w * (w + 1) // 2,
            "all_verified": res.verified, "seconds": wall, "cpu_seconds": cpu,
            "parts": {k: v for k, v in res.timings.items()}, "target_seconds": INVARIANTS_TARGET_S,
-           "meets_target": wall < INVARIANTS_TARGET_S, "cpu_count": os.cpu_count()}
+           "meets_target": wall < INVARIANTS_TARGET_S, "cpu_count": usable_cpus()}
     if alternative:
         from sympy.polys.domains import QQ
         from sympy.polys.matrices import DomainMatrix
@@ -488,17 +494,30 @@ def bench_invariants(width: int = 5, seed: int = 0, alternative: bool = True) ->
     return out
 
 
+def trainer_bytes(n_images: int) -> float:
+    """Peak bytes of ``bench trainer``'s random images: a float64 draw plus its float32/64 copy
+    and the one-hot targets."""
+    return float(n_images) * (784 * (8 + 8) + 10 * 8 * 2)
+
+
+def check_trainer_images(n_images: int) -> None:
+    check_memory(trainer_bytes(n_images), f"{n_images} random 784-pixel images", "--images")
+
+
 def bench_trainer(n_images: int = 2000, seed: int = 0) -> dict:
     """Seconds per epoch of the paper network in float32 and float64, and images per second."""
     try:
         from ..trainer import epoch_seconds  # type: ignore[attr-defined]
     except ImportError as exc:
         return {"unavailable": f"linrbp.trainer.epoch_seconds is not in this build ({exc})"}
+    check_trainer_images(n_images)
     out = {"n_images": n_images, "seed": seed}
     for dtype in ("float32", "float64"):
         _log(f"bench trainer: {dtype}, {n_images} images")
         try:
             sec = epoch_seconds(dtype, n_images, seed)
+        except InputError:
+            raise  # bad input (e.g. too many images) is an error, not an unavailable part
         except Exception as exc:  # e.g. the data set is not installed
             return {"unavailable": f"trainer.epoch_seconds failed: {type(exc).__name__}: {exc}"}
         sec = float(sec["seconds"] if isinstance(sec, dict) else sec)

@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
+from ..core._checks import check_seed
 from ..core._errors import InputError
 
 __all__ = ["Check", "Claim", "Evidence", "CLAIMS", "register", "run_claim", "check_rng",
@@ -125,12 +126,13 @@ def register(claim: Claim) -> Claim:
 def check_rng(seed: int, claim_id: str, check: str | int) -> np.random.Generator:
     """The generator of one check (by name; an integer stream number is also accepted)."""
     key = check if isinstance(check, int) else zlib.crc32(check.encode())
-    words = [seed, zlib.crc32(claim_id.encode()), key]
+    words = [check_seed(seed), zlib.crc32(claim_id.encode()), key]
     return np.random.default_rng(np.random.SeedSequence(words))
 
 
 def run_check(claim: Claim, chk: Check, samples: int | None = None, seed: int = 0) -> Evidence:
     """Run one check of ``claim`` from its own seeded generator; a crash is evidence too."""
+    check_seed(seed)  # a bad seed is bad input, never a failing check
     try:
         return chk.run(check_rng(seed, claim.id, chk.name), samples)
     except Exception as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..catalogue._catalogue import CLAIMS, Claim
+from ..core._checks import check_selection
 from ..core._errors import InputError
 
 # Catalogue order is the order of THEORY.md: importing a module registers its claim.
@@ -35,7 +36,7 @@ def get_claims(ids: Iterable[str] | None = None) -> list[Claim]:
     """Claims by ID in catalogue order (all when ``ids`` is None); InputError for unknown IDs."""
     if ids is None:
         return list(CLAIMS.values())
-    ids = [i.strip() for i in ids if i.strip()]
+    ids = check_selection(list(ids), "only")  # an empty selection is an error
     unknown = [i for i in ids if i not in CLAIMS]
     if unknown:
         raise InputError(

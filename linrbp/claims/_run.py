@@ -7,6 +7,8 @@ local processes or a Dask cluster); only the ``seconds`` fields do.
 
 from __future__ import annotations
 
+from ..core._checks import check_seed
+
 import math
 import time
 
@@ -40,6 +42,7 @@ def verify(ids=None, samples=None, seed=0, progress=None, *, workers: int = 1,
 
     if samples is not None and (isinstance(samples, bool) or samples < 1):
         raise InputError(f"samples: must be at least 1, got {samples}")
+    seed = check_seed(seed)  # a bad seed is bad input, never a failing check
     claims = get_claims(ids)
     start = time.perf_counter()
     found: dict[tuple[str, str], Evidence] = {}

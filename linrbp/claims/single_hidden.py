@@ -64,9 +64,21 @@ def invariant_drift_errors(instances) -> list[float]:
     return out
 
 
+# Theorem 7's draws: any shape up to 6x6x6, start scales 0.1 to 3. At rtol 1e-13 the slowest of
+# them (A[6,5,4], seed 0's 11th draw) needs 26,292 accepted steps to converge, more than the
+# 20,000 of the other matrix checks: a budget for settling, not a bound on what settles.
+THEOREM7_MAX_STEPS = 200_000
+
+
+def _theorem7_instance(rng):
+    shape = tuple(int(n) for n in rng.integers(1, 7, size=3))
+    return random_instance(rng, (shape,), scale=float(10 ** rng.uniform(-1, 0.5)))
+
+
 def bounded_errors(instances) -> list[float]:
     """0 when the trajectory stays bounded and settles (status converged), 1 otherwise."""
-    return [0.0 if status == "converged" else 1.0 for _, status, _, _ in mt.run(instances)]
+    return [0.0 if status == "converged" else 1.0
+            for _, status, _, _ in mt.run(instances, max_steps=THEOREM7_MAX_STEPS)]
 
 
 def c1_product_errors(instances) -> list[float]:
@@ -122,10 +134,9 @@ CLAIM = register(Claim(
         Check("Q drifts < 1e-9 along trajectories to the limit (A[4,2,3])", mt.DRIFT_TOL,
               lambda rng: random_instance(rng, ((4, 2, 3),)), errors=invariant_drift_errors,
               samples=4, strategy=lambda: mt.seeds_strategy(random_instance)),
-        Check("Theorem 7: trajectories stay bounded and settle (A[3,2,4], 0 = yes)", 0.0,
-              lambda rng: random_instance(rng, ((3, 2, 4),), scale=1.0), errors=bounded_errors,
-              samples=4,
-              strategy=lambda: mt.seeds_strategy(lambda r: random_instance(r, scale=1.0))),
+        Check("Theorem 7: trajectories stay bounded and settle (shapes up to 6x6x6, start "
+              "scales 0.1-3, 0 = yes)", 0.0, _theorem7_instance, errors=bounded_errors, samples=8,
+              strategy=lambda: mt.seeds_strategy(_theorem7_instance)),
         Check("Theorem 8: C1 A2 A1 -> C1 S_TI S_II^{-1} (N1<N2, N1<N0, N1>N2)", mt.LIMIT_TOL,
               random_instance, errors=c1_product_errors, samples=6,
               strategy=lambda: mt.seeds_strategy(random_instance)),

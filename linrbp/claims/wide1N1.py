@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from ..catalogue._catalogue import Check, Claim, register
-from ..closed_forms._closed_forms import wide_field, wide_invariants, wide_limit, wide_reduction
+from ..closed_forms._closed_forms import wide_invariants, wide_limit, wide_reduction
 from ..integration._integrate import integrate_batch
 from ..instances._predict import predict_wide  # noqa: F401  (the closed-form predictor of this claim)
 from ..closed_forms._scalar_draws import wide_instance
@@ -64,9 +64,13 @@ def drift_errors(instances):
 
 
 def pdot_error(i) -> float:
-    """P' = e sum_i (a_i^2 + c_i b_i) (the extra critical set), and at the limit P = alpha/beta."""
+    """P' = e sum_i (a_i^2 + c_i b_i) (the extra critical set), and at the limit P = alpha/beta.
+    P' = a'.b + a.b' is taken from the field derived from the rule (``wide_rhs``), so the
+    closed formula is checked against an independent route."""
     c, a, b = (np.asarray(i[k], dtype=float) for k in ("c", "a", "b"))
-    da, db = wide_field(i["alpha"], i["beta"], c, a, b)
+    N = len(a)
+    f = wide_rhs(N, "rbp")(wide_states(i["alpha"], i["beta"], [c], [a], [b]))[0]
+    da, db = f[:N], f[N:2 * N]
     lhs = float(da @ b + a @ db)
     e = i["alpha"] - i["beta"] * float(a @ b)
     rhs = e * float(np.sum(a * a + c * b))

@@ -45,7 +45,32 @@ HELP = {
 }
 
 
+class _ShowDefaults:
+    """Every option's help ends with its default unless it states one."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        default = action.default
+        if ("default" in text or not action.option_strings or default is None or default is False
+                or default is argparse.SUPPRESS or isinstance(action, argparse._HelpAction)):
+            return text
+        shown = ",".join(map(str, default)) if isinstance(default, (tuple, list)) else default
+        return f"{text} (default {shown})" if text else f"default {shown}"
+
+
+class HelpFormatter(_ShowDefaults, argparse.HelpFormatter):
+    """argparse's layout, with every default shown."""
+
+
+class RawHelpFormatter(_ShowDefaults, argparse.RawDescriptionHelpFormatter):
+    """Descriptions and epilogs as written, with every default shown."""
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message):  # argparse's own errors: one line naming the problem, exit 2
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
@@ -90,7 +115,13 @@ def main(argv=None) -> int:
         return 2
     previous = _sigterm_as_ctrl_c()
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler
+        return code
+    except BrokenPipeError:
+        # The reader went away (`linrbp ... | head`): not an error; stop quietly, as Unix tools do.
+        _silence_stdout()
+        return 141  # 128 + SIGPIPE, what a shell reports for a tool killed by the closed pipe
     except (InputError, ValueError) as exc:
         msg = " ".join(str(exc).split())
         print(f"linrbp {args.command}: error: {msg}", file=sys.stderr)
@@ -117,6 +148,16 @@ def _sigterm_as_ctrl_c():
         raise KeyboardInterrupt()
 
     return signal.signal(signal.SIGTERM, handler)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    import os
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import numpy as np
 import sympy as sp
 
 from ..core._errors import InputError
+from ..core._io import atomic_write_json, check_output_file
 
 
 def add_parser(sub):
@@ -36,8 +37,8 @@ def add_parser(sub):
                    help="seed of the numeric checks' draws (default 0)")
     p.add_argument("--json", metavar="OUT", default=None,
                    help="write what --invariants/--fixed-points found as JSON to OUT")
-    p.add_argument("--depth", type=int, default=2, metavar="L", help="chain depth (default 2, at most 7)")
-    p.add_argument("--width", type=int, default=2, metavar="N", help="hidden width of wide (default 2)")
+    p.add_argument("--depth", type=int, default=None, metavar="L", help="chain depth (default 2, at most 7)")
+    p.add_argument("--width", type=int, default=None, metavar="N", help="hidden width of wide (default 2)")
     p.add_argument("--rule", default="srbp",
                    help="any registered rule: bp, rbp, srbp, arbp, asrbp, kolen-pollack, weight-mirror, "
                    "sign-symmetry, usf, top-only, or one from --rules (default srbp); nonzero "
@@ -57,68 +58,73 @@ def render(d, latex: bool = False) -> str:
     lines = []
     sysm = d.system
     if latex:
-        lines.append(f"% {d.title} (derived from the per-example rule)")
-        lines.append("\\begin{align*}")
-        lines += [f"  \\dot{{{sp.latex(s)}}} &= {sp.latex(sp.factor_terms(f))} \\\\" for s, f in zip(sysm.states, sysm.field)]
+        from ..symbolic._describe import latex as tex
+        # A complete document (pdflatex compiles it as is): article class and amsmath.
+        lines += ["\\documentclass{article}", "\\usepackage{amsmath}", "\\begin{document}",
+                  f"\\section*{{{_tex_text(d.title)} (derived from the per-example rule)}}",
+                  "\\begin{align*}"]
+        lines += [f"  \\dot{{{tex(s)}}} &= {tex(sp.factor_terms(f))} \\\\" for s, f in zip(sysm.states, sysm.field)]
         lines.append("\\end{align*}")
         if d.invariants:
             lines.append("Conserved (derivative along the flow simplifies to 0):")
             lines.append("\\begin{align*}")
             for n, e, ok in d.invariants:
-                lines.append(f"  {_latex_name(n)} &= {sp.latex(e)} && \\text{{{'conserved' if ok else 'NOT conserved'}}} \\\\")
+                lines.append(f"  {_latex_name(n)} &= {tex(e)} && \\text{{{'conserved' if ok else 'NOT conserved'}}} \\\\")
             lines.append("\\end{align*}")
         if d.fixed is not None:
             fx = d.fixed
-            lines.append(f"Fixed points ${sp.latex(fx['fixed'])}$; extra critical set of $P$: "
-                         f"${sp.latex(fx['critical'])} = 0$; Jacobian eigenvalues there: "
-                         f"$0$ (x{len(fx['eigenvalues']) - 1}), ${sp.latex(fx['eigenvalues'][-1])}$")
+            lines.append(f"Fixed points ${tex(fx['fixed'])}$; extra critical set of $P$: "
+                         f"${tex(fx['critical'])} = 0$; Jacobian eigenvalues there: "
+                         f"$0$ ($\\times {len(fx['eigenvalues']) - 1}$), ${tex(fx['eigenvalues'][-1])}$.")
         if d.Q_latex is not None:
-            lines.append(f"$$\\dot a_1 = Q(a_1) = {d.Q_latex}$$")
-            lines.append(f"degree ${sp.latex(d.degree)}$, leading coefficient ${sp.latex(d.leading_coefficient)}$")
-    else:
-        lines.append(f"{d.title} (derived from the per-example rule)")
-        lines.append("ODE:")
-        lines += [f"  {s}' = {sp.factor_terms(f)}" for s, f in zip(sysm.states, sysm.field)]
-        if d.invariants:
-            lines.append("Invariants (derivative along the flow simplifies to 0):")
-            for n, e, ok in d.invariants:
-                lines.append(f"  {n} = {e}    [{'conserved' if ok else 'NOT conserved'}]")
-        if d.fixed is not None:
-            fx = d.fixed
-            lines.append(f"Fixed points: {fx['fixed'].lhs} = {fx['fixed'].rhs} (where the multipliers are nonzero)")
-            lines.append(f"Extra critical set of P (P' = e * this): {fx['critical']} = 0")
-            lines.append(f"Jacobian at a fixed point: eigenvalues 0 (x{len(fx['eigenvalues']) - 1}) and "
-                         f"{fx['eigenvalues'][-1]}")
-        if d.Q_text is not None:
-            lines.append(f"Reduced: a1' = Q(a1) = {d.Q_text}")
-            lines.append(f"  degree {d.degree}, leading coefficient {d.leading_coefficient}")
+            lines.append(f"\\[ \\dot a_{{1}} = Q(a_{{1}}) = {d.Q_latex} \\]")
+            lines.append(_degree_line(d, True).replace("a1", "$a_{1}$") + ".")
+        if d.note:
+            lines.append("\n\\noindent Note: " + _tex_text(d.note))
+        lines.append("\\end{document}")
+        return "\n".join(lines)
+    lines.append(f"{d.title} (derived from the per-example rule)")
+    lines.append("ODE:")
+    lines += [f"  {s}' = {sp.factor_terms(f)}" for s, f in zip(sysm.states, sysm.field)]
+    if d.invariants:
+        lines.append("Invariants (derivative along the flow simplifies to 0):")
+        for n, e, ok in d.invariants:
+            lines.append(f"  {n} = {e}    [{'conserved' if ok else 'NOT conserved'}]")
+    if d.fixed is not None:
+        fx = d.fixed
+        lines.append(f"Fixed points: {fx['fixed'].lhs} = {fx['fixed'].rhs} (where the multipliers are nonzero)")
+        lines.append(f"Extra critical set of P (P' = e * this): {fx['critical']} = 0")
+        lines.append(f"Jacobian at a fixed point: eigenvalues 0 (x{len(fx['eigenvalues']) - 1}) and "
+                     f"{fx['eigenvalues'][-1]}")
+    if d.Q_text is not None:
+        lines.append(f"Reduced: a1' = Q(a1) = {d.Q_text}")
+        lines.append("  " + _degree_line(d, False))
     if d.note:
-        lines.append(("% " if latex else "Note: ") + d.note)
+        lines.append("Note: " + d.note)
     return "\n".join(lines)
 
 
+def _tex_text(text: str) -> str:
+    """Plain text for LaTeX's text mode: special characters escaped."""
+    special = {"\\": "\\textbackslash{}", "&": "\\&", "%": "\\%", "$": "\\$", "#": "\\#", "_": "\\_",
+               "{": "\\{", "}": "\\}", "~": "\\textasciitilde{}", "^": "\\textasciicircum{}"}
+    text = "".join(special.get(ch, ch) for ch in text)
+    return text
+
+
+def _degree_line(d, latex: bool) -> str:
+    from ..symbolic._describe import latex as tex
+    fmt = (lambda e: f"${tex(sp.sympify(e))}$") if latex else str
+    if d.degree is None and d.powers:
+        return (f"not a polynomial in a1: a1 appears with the powers "
+                f"{', '.join(fmt(p) for p in d.powers)}; the highest, {fmt(d.powers[-1])}, has "
+                f"coefficient {fmt(d.leading_coefficient)}")
+    return f"degree {fmt(d.degree)}, leading coefficient {fmt(d.leading_coefficient)}"
+
+
 def _latex_name(n: str) -> str:
-    return n.replace("^T", "^{T}").replace("'", "'")
-
-
-def check_output_path(path) -> None:
-    """Refuse, before any work, an output that is a directory, a symlink or not a regular file,
-    or whose folder does not exist."""
-    import os
-
-    if path is None:
-        return
-    if not str(path):
-        raise InputError("json: empty output path")
-    if os.path.islink(path):
-        raise InputError(f"json: {path} is a symbolic link; refusing to replace it")
-    if os.path.exists(path) and not os.path.isfile(path):
-        raise InputError(f"json: {path} exists and is not a regular file")
-    parent = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(parent):
-        raise InputError(f"json: folder {parent} does not exist")
-    if not os.access(parent, os.W_OK):
-        raise InputError(f"json: folder {parent} is not writable")
+    from ..symbolic._describe import latex_name
+    return latex_name(n)
 
 
 def _sstr(x):
@@ -211,14 +217,14 @@ def _c(z):
 
 
 def run(args) -> int:
-    from ..core._io import atomic_write_json
     from ..symbolic._describe import derive_system
     from ._rule_files import load_rule_files
 
     load_rule_files(args.rules)
     from ..symbolic._invariants import _check_degree
 
-    check_output_path(args.json)
+    if args.json is not None:
+        check_output_file(args.json, "--json", create_dirs=False)
     if args.invariants:
         _check_degree(args.degree)
     if args.instance is not None:
@@ -229,9 +235,18 @@ def run(args) -> int:
         raise InputError("system: missing (chain, wide or nonlinear, or --instance FILE)")
     if args.system not in ("chain", "wide", "nonlinear"):
         raise InputError(f"system: unknown system {args.system!r} (expected chain, wide or nonlinear)")
+    # Options that do not apply to the chosen system are refused, not ignored.
+    applies = {"--depth": ("chain",), "--width": ("wide",), "--power": ("nonlinear",),
+               "--no-fprime": ("nonlinear",)}
+    given = {"--depth": args.depth is not None, "--width": args.width is not None,
+             "--power": args.power is not None, "--no-fprime": args.no_fprime}
+    for opt, systems in applies.items():
+        if given[opt] and args.system not in systems:
+            raise InputError(f"{opt}: applies to {' and '.join(systems)} only, not to {args.system}")
     if args.json and not (args.invariants or args.fixed_points):
         raise InputError("json: give --invariants and/or --fixed-points to say what to write")
-    d = derive_system(args.system, depth=args.depth, width=args.width, rule=args.rule,
+    d = derive_system(args.system, depth=2 if args.depth is None else args.depth,
+                      width=2 if args.width is None else args.width, rule=args.rule,
                       power=args.power, derivative=not args.no_fprime)
     print(render(d, args.latex))
     ok = all(ok for _, _, ok in d.invariants)
@@ -239,7 +254,6 @@ def run(args) -> int:
 
 
 def _report(args, system, ok, instance=None) -> int:
-    from ..core._io import atomic_write_json
     from ..symbolic._fixed_points import fixed_point_set, instance_fixed_point
     from ..symbolic._invariants import canonical_names, find_invariants
 
@@ -265,7 +279,7 @@ def _report(args, system, ok, instance=None) -> int:
     if args.json:
         if instance is not None:
             out["instance"] = args.instance
-        atomic_write_json(args.json, out)
+        atomic_write_json(args.json, out, "--json")
         print(f"wrote {args.json}")
     return 0 if ok else 1
 

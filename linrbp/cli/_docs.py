@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ..core._errors import InputError
+from ..core._io import check_output_dir
 
 
 def add_parser(sub):
@@ -45,8 +46,7 @@ def docs_source(source: str | None) -> Path:
 def run(args) -> int:
     src = docs_source(args.source)
     out = Path(args.out) if args.out else src / "_build" / "html"
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out: {out} exists and is not a directory")
+    check_output_dir(out, "--out")  # the shared output rules: checked before the build
     try:
         import myst_nb  # noqa: F401
         import sphinx  # noqa: F401

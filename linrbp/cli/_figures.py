@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 from ..core._version import __version__
 from ..core._errors import InputError
-from ..core._io import atomic_open
+from ..core._checks import check_seed, check_selection
+from ..core._io import atomic_open, check_output_dir, check_output_file, load_json_file
 from ..plots._plots import FIGURES, MissingClosedForm
 from ..core._progress import progress_bar
 from ._options import add_executor_options, executor_settings
@@ -42,9 +42,7 @@ def add_parser(sub):
 def select(only: str | None) -> list[str]:
     if only is None:
         return list(FIGURES)
-    names = [n.strip() for n in only.split(",") if n.strip()]
-    if not names:
-        raise InputError("--only: expected a comma-separated list of figure names")
+    names = check_selection(only, "--only")
     unknown = [n for n in names if n not in FIGURES]
     if unknown:
         raise InputError(f"--only: unknown figure {unknown[0]!r} (known: {', '.join(FIGURES)})")
@@ -52,11 +50,7 @@ def select(only: str | None) -> list[str]:
 
 
 def load_probe(path: str) -> dict:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"--probe: {path} is not JSON ({exc.msg}, line {exc.lineno})") from None
+    data = load_json_file(path, "--probe")
     if not isinstance(data, dict) or not isinstance(data.get("per_shape"), list):
         raise InputError(f"--probe: {path} is not a linrbp probe summary (no 'per_shape' list)")
     return data
@@ -64,7 +58,7 @@ def load_probe(path: str) -> dict:
 
 def save_atomic(fig, path: Path, fmt: str, description: str = "") -> None:
     """Render to a temporary file beside ``path``, then rename: never a half-written figure."""
-    with atomic_open(path, "wb") as fh:
+    with atomic_open(path, "wb", "--out") as fh:
         fig.savefig(fh, format=fmt, dpi=DPI, metadata=_metadata(fmt, description))
 
 
@@ -79,13 +73,12 @@ def _metadata(fmt, description):
 
 
 def run(args) -> int:
-    if args.seed < 0:
-        raise InputError(f"--seed: expected a non-negative integer, got {args.seed}")
+    check_seed(args.seed, "--seed")
     names = select(args.only)
     probe = load_probe(args.probe) if args.probe is not None else "sweep"
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out: {out} exists and is not a directory")
+    out = check_output_dir(args.out, "--out")
+    for name in names:  # every file, before the first figure is drawn
+        check_output_file(out / f"{name}.{args.format}", "--out")
     workers, scheduler, where = executor_settings(args, None)
     out.mkdir(parents=True, exist_ok=True)
     print(f"linrbp figures: seed {args.seed}, format {args.format}, into {out}/"

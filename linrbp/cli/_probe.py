@@ -6,7 +6,8 @@ import sys
 
 from ..core._errors import InputError
 from ..integration._integrate import check_t_max
-from ..core._io import atomic_write_json
+from ..core._checks import check_seed
+from ..core._io import atomic_write_json, check_output_dir, check_output_file
 from ..sweeps._probe import DEFAULT_SEEDS, DEFAULT_SHAPES, DEFAULT_T_MAX, parse_shapes, probe_sweep
 from ._options import add_executor_options, executor_settings
 
@@ -41,8 +42,13 @@ def run(args) -> int:
     shapes = parse_shapes(args.shapes)
     if args.seeds < 1:
         raise InputError(f"seeds: must be at least 1, got {args.seeds}")
-    if args.seed < 0:
-        raise InputError(f"seed: must be non-negative, got {args.seed}")
+    if args.workers < 1:
+        raise InputError(f"workers: must be at least 1, got {args.workers}")
+    check_seed(args.seed, "--seed")
+    if args.json is not None:
+        check_output_file(args.json, "--json", create_dirs=False)
+    if args.out is not None:
+        check_output_dir(args.out, "--out")
     t_max = check_t_max(args.t_max)
     n = len(shapes) * args.seeds
     workers, scheduler, where = executor_settings(args, n)
@@ -72,7 +78,7 @@ def run(args) -> int:
     for f in summary["failed_tasks"]:
         print(f"  FAILED task {f['task']} ({f['instance']}): {f['error']}")
     if args.json:
-        atomic_write_json(args.json, summary)
+        atomic_write_json(args.json, summary, "--json")
         print(f"wrote {args.json}")
     if summary["failed_tasks"]:
         print(f"linrbp probe: {len(summary['failed_tasks'])} task(s) failed; a rerun with the same "

@@ -19,6 +19,8 @@ def add_parser(sub):
     )
     p.add_argument("ids", nargs="*", metavar="ID", help="claim IDs (default: all)")
     p.add_argument("--out", metavar="FILE", help="write the proofs to FILE.md or FILE.tex")
+    p.add_argument("--verbose", "-v", action="store_true",
+                   help="print every step of every proof (kind, statement, whether it holds)")
     p.set_defaults(func=run)
 
 
@@ -41,9 +43,8 @@ def run(args) -> int:
         if suffix not in (".md", ".tex"):
             raise InputError(f"out: expected a .md or .tex file name, got {args.out!r}")
         latex = suffix == ".tex"
-        parent = Path(args.out).resolve().parent
-        if not parent.is_dir():
-            raise InputError(f"out: directory {parent} does not exist")
+        from ..core._io import check_output_file
+        check_output_file(args.out, "--out", create_dirs=False)
     ids = args.ids or list(PROOFS)
     unknown = [i for i in ids if i not in PROOFS]
     if unknown:
@@ -53,10 +54,10 @@ def run(args) -> int:
     for p in proofs:
         status = "holds" if p.ok else f"FAILED ({len(p.failures)} step(s))"
         print(f"{p.claim:<20} {len(p.steps):>3} steps  {p.seconds:6.2f} s  {status}")
-        for s in p.failures:
+        for s in (p.steps if args.verbose else p.failures):
             print(f"    {s.render()}")
     if args.out:
-        atomic_write_text(args.out, document(proofs, latex))
+        atomic_write_text(args.out, document(proofs, latex), "--out")
         print(f"wrote {args.out}")
     ok = all(p.ok for p in proofs)
     print(f"{sum(p.ok for p in proofs)}/{len(proofs)} proofs hold", file=sys.stdout)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from ..core._errors import InputError
 from ..instances._instance import load_instance
 from ..integration._integrate import check_t_max
-from ..core._io import atomic_write_json
+from ..core._io import atomic_write_json, check_output_file
 from ..instances._simulate import DEFAULT_MAX_STEPS, DEFAULT_T_MAX, simulate
 
 
@@ -48,12 +50,15 @@ def _fmt(M) -> str:
 def run(args) -> int:
     from ._rule_files import load_rule_files
 
+    if args.json is not None:
+        check_output_file(args.json, "--json", create_dirs=False)
     load_rule_files(args.rules)
     inst = load_instance(args.file)
     t_max = check_t_max(args.t_max) if args.t_max is not None else None
     if args.max_steps < 1:
         raise InputError(f"max-steps: must be a positive integer, got {args.max_steps}")
-    out = simulate(inst, t_max, method=args.method, max_steps=args.max_steps)
+    out = simulate(inst, t_max, method=args.method, max_steps=args.max_steps,
+                   progress=None, interruptible=True)
     print(f"{args.file}: A{out['layers']} under {out['rule']}")
     print(f"  status       {out['status']} at t = {out['t_end']:.6g} after {out['n_steps']} steps "
           f"(t_max {out['t_max']:g}, max steps {out['max_steps']})")
@@ -80,6 +85,10 @@ def run(args) -> int:
         print(f"  case         {pred.get('case', '-')}, fixed point "
               f"{'unknown' if fp is None else ('yes' if fp else 'none')}: {pred['reason']}")
     if args.json:
-        atomic_write_json(args.json, out)
+        atomic_write_json(args.json, out, "--json")
         print(f"  wrote {args.json}")
+    if out["status"] == "interrupted":
+        print(f"linrbp simulate: interrupted at t = {out['t_end']:.6g}; the state above is the last "
+              "accepted step", file=sys.stderr)
+        return 130
     return 0

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import textwrap
 
+from . import RawHelpFormatter
 from ..core._errors import InputError
-from ..core._io import atomic_write_json
+from ..core._checks import check_seed
+from ..core._io import atomic_write_json, check_output_file
 
 
 def _hidden(text: str):
@@ -27,7 +29,8 @@ def add_variant_options(p) -> None:
                         "IDX directory, --data-dir), teacher (seeded synthetic task) or teacher-binary "
                         "(its two-class version, for kickback)")
     p.add_argument("--data-dir", metavar="D", help="IDX directory (for --dataset idx or another Fashion-MNIST copy)")
-    p.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    p.add_argument("--dtype", choices=["float32", "float64"], default="float32",
+                   help="floating-point type of the network and data")
     p.add_argument("--device", metavar="DEV",
                    help="train with torch on this device (cuda, cuda:1, cpu; torch must be installed): "
                         "the same random draws as the default numpy backend, so the same runs up to "
@@ -40,7 +43,7 @@ def add_parser(sub):
     p = sub.add_parser(
         "train", help="train a non-linear network with BP, RBP, SRBP, ARBP, ASRBP, top-only or a "
         "rule of the wider family",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=RawHelpFormatter,
         epilog="the wider family (--rule):\n" + family_help(),
         description=textwrap.fill("Train an MLP with one learning-channel variant of EXPERIMENTS.md. Defaults are "
         f"the protocol of {PAPER['reference']}: 784-100x4-10 tanh, softmax cross-entropy, Glorot "
@@ -52,18 +55,19 @@ def add_parser(sub):
     p.add_argument("--no-derivative", action="store_true", help="drop f' from the backward signals (no f')")
     add_variant_options(p)
     p.add_argument("--hidden", type=_hidden, default=PAPER["hidden"], help="hidden sizes, e.g. 100,100,100,100")
-    p.add_argument("--activation", choices=ACTIVATIONS, default=PAPER["activation"])
+    p.add_argument("--activation", choices=ACTIVATIONS, default=PAPER["activation"], help="hidden units")
     p.add_argument("--output", choices=OUTPUTS, default=PAPER["output"],
-                   help="softmax + cross-entropy (default), linear + squared error, or sigmoid + binary "
+                   help="softmax + cross-entropy, linear + squared error, or sigmoid + binary "
                         "cross-entropy per output unit")
     p.add_argument("--no-bias", action="store_true", help="networks without biases")
-    p.add_argument("--epochs", type=int, default=PAPER["epochs"])
-    p.add_argument("--batch-size", type=int, default=PAPER["batch_size"])
+    p.add_argument("--epochs", type=int, default=PAPER["epochs"], help="passes over the training set")
+    p.add_argument("--batch-size", type=int, default=PAPER["batch_size"], help="examples per SGD step")
     p.add_argument("--lr", type=float, default=PAPER["lr"], help="initial learning rate")
     p.add_argument("--lr-decay", type=float, default=PAPER["lr_decay"], help="lr_t = lr / (1 + decay t)")
     p.add_argument("--limit-train", type=int, metavar="N", help="use the first N training examples")
     p.add_argument("--limit-test", type=int, metavar="N", help="use the first N test examples")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of every random draw (initial weights, feedback, order, dropout)")
     p.add_argument("--feedback", choices=DISTRIBUTIONS, default="gaussian", help="law of the feedback entries")
     p.add_argument("--feedback-mean", type=float, default=0.0, help="mean of the entries, in standard deviations")
     p.add_argument("--feedback-sparsity", type=float, metavar="F",
@@ -77,7 +81,7 @@ def add_parser(sub):
     p.add_argument("--dropout", type=float, default=0.0, help="dropout probability in the learning channel")
     p.add_argument("--error-bits", type=int, help="quantise hidden backward signals (alpha = 2^-3)")
     p.add_argument("--error-scale", choices=["example", "batch-mean"], default="example",
-                   help="what --error-bits quantises: each example's signal delta_h (default), or its "
+                   help="what --error-bits quantises: each example's signal delta_h, or its "
                         "share delta_h / B of the batch-mean loss's gradient")
     p.add_argument("--update-bits", type=int,
                    help="quantise per-example updates (alpha = 2^-6); the learning rate is then fixed")
@@ -89,7 +93,8 @@ def add_parser(sub):
                         "differ by lr^2 WD dW per step")
     p.add_argument("--align-examples", type=int, default=1000, help="probe examples for the alignment angles")
     p.add_argument("--json", metavar="OUT", help="write the result as JSON")
-    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p.add_argument("--no-progress", action="store_true",
+                   help="hide the progress bar on stderr (shown by default when stderr is a terminal)")
     p.set_defaults(func=run)
 
 
@@ -109,9 +114,10 @@ def config_from_args(args):
 
 def run(args) -> int:
     from ..trainer import train
+    check_seed(args.seed, "--seed")
+    if args.json is not None:
+        check_output_file(args.json, "--json", create_dirs=False)
     cfg = config_from_args(args)
-    if args.json is not None and not args.json:
-        raise InputError("json: empty output path")
     print(f"linrbp train: rule {cfg.rule}, seed {cfg.seed}, dataset {cfg.dataset}")
     res = train(cfg, progress=False if args.no_progress else None, device=args.device)
     f = lambda x: "-" if x is None else f"{x:.4f}"
@@ -123,6 +129,6 @@ def run(args) -> int:
         angle = kind in ("update_vs_bp", "feedback_vs_forward", "srbp_target")
         print(f"  {'angles ' if angle else ''}{kind}: {txt}{' (degrees)' if angle else ''}")
     if args.json:
-        atomic_write_json(args.json, res)
+        atomic_write_json(args.json, res, "--json")
         print(f"  wrote {args.json}")
     return 0

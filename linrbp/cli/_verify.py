@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..core._io import atomic_write_json
+from ..core._checks import check_seed, check_selection
+from ..core._io import atomic_write_json, check_output_file
 from ._options import add_executor_options, executor_settings
 
 
@@ -69,31 +70,21 @@ def _previous(path, seed, samples):
 
 
 def _check_output(option: str, path: str | None) -> None:
-    """Refuse an output location before any work starts (the user's path, in one line)."""
-    import os
-
-    if path is None:
-        return
-    from ..core._errors import InputError
-
-    if os.path.isdir(path):
-        raise InputError(f"{option}: {path} is a directory")
-    parent = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(parent):
-        raise InputError(f"{option}: {parent} does not exist")
-    if not os.access(parent, os.W_OK):
-        raise InputError(f"{option}: cannot write in {parent}")
+    """Refuse an output location before any work starts (the shared rules of core._io)."""
+    if path is not None:
+        check_output_file(path, option, create_dirs=False)
 
 
 def run(args) -> int:
     from ..claims._run import verify
     from ..claims._user import load_claim_files
 
+    check_seed(args.seed, "--seed")
     _check_output("--json", args.json)
     _check_output("--html", args.html)
     ids = None
-    if args.only:
-        ids = [i for part in args.only for i in part.split(",")]
+    if args.only is not None:
+        ids = check_selection([i for part in args.only for i in part.split(",")], "--only")
     if args.samples is not None and args.samples < 1:
         from ..core._errors import InputError
         raise InputError(f"samples: must be at least 1, got {args.samples}")
@@ -151,7 +142,7 @@ def run(args) -> int:
     n_pass = sum(r["status"] == "pass" for r in report["claims"])
     print(f"{n_pass}/{len(report['claims'])} claims pass in {report['seconds']:.1f} s (seed {args.seed})")
     if args.json:
-        atomic_write_json(args.json, report)
+        atomic_write_json(args.json, report, "--json")
         print(f"wrote {args.json}")
     if args.html:
         write_html_report(args.html, report, claims)
@@ -167,4 +158,4 @@ def write_html_report(path: str, report: dict, claims) -> None:
 
     statements = {c.id: c.statement for c in claims}
     thumbs = claim_thumbnails([c.id for c in claims], seed=report.get("seed", 0))
-    atomic_write_text(path, render_report(to_jsonable(report), statements, thumbs, version=__version__))
+    atomic_write_text(path, render_report(to_jsonable(report), statements, thumbs, version=__version__), "--html")

@@ -16,12 +16,14 @@ a_{m'} - (c_{m'} g / (2 c_m)) a_m^2 with g the product of the frozen weights in 
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Sequence
 
 import numpy as np
 from numpy.polynomial import polynomial as npoly
 from scipy.optimize import brentq
 
+from ..core._checks import check_real
 from ..core._errors import InputError
 from ._poly1d import EPS, _sign, poly1d_limit
 
@@ -35,9 +37,7 @@ __all__ = [
 
 
 def _check_data(alpha, beta):
-    alpha, beta = float(alpha), float(beta)
-    if not (math.isfinite(alpha) and math.isfinite(beta)):
-        raise InputError("alpha, beta: must be finite")
+    alpha, beta = check_real(alpha, "alpha"), check_real(beta, "beta")
     if beta < 0:
         raise InputError(f"beta: E[I^2] must be >= 0, got {beta}")
     if beta == 0 and alpha != 0:
@@ -46,6 +46,10 @@ def _check_data(alpha, beta):
 
 
 def _vec(v, name, n=None) -> np.ndarray:
+    raw = np.atleast_1d(np.asarray(v, dtype=object))
+    for x in raw.ravel():
+        if isinstance(x, (bool, str, bytes, np.bool_)) or not isinstance(x, (numbers.Real, np.number)):
+            raise InputError(f"{name}: expected numbers, got {x!r}")
     v = np.atleast_1d(np.asarray(v, dtype=float))
     if v.ndim != 1:
         raise InputError(f"{name}: expected a list of numbers")
@@ -272,6 +276,7 @@ def chain_limit(alpha, beta, feedback, weights, rule="srbp") -> np.ndarray:
     Entries are +-inf where a weight grows without bound (only possible with zero feedback).
     """
     red = chain_reduction(alpha, beta, feedback, weights, rule)
+    alpha, beta = red.alpha, red.beta  # validated numbers
     x, _ = red.limit_x()
     if math.isinf(x):
         a = red.a0.copy()

@@ -106,6 +106,20 @@ def _sqrt_and_inverse(sigma_ii):
 def limit_case(layers, rule, sigma_ii, sigma_ti, feedback) -> LimitCase:
     """Which case of `rbp-limit` an RBP/SRBP instance is in, and its limit product if known.
 
+    Never raises for a valid instance: a singular S_II, an undecided rank, or a closed form that
+    a double cannot hold (computed in MP_DPS digits, it overflows float64) gives case
+    ``undetermined`` with the reason.
+    """
+    out = _limit_case(layers, rule, sigma_ii, sigma_ti, feedback)
+    if out["product"] is not None and not np.all(np.isfinite(out["product"])):
+        out.update(case="undetermined", fixed_point=None, product=None,
+                   reason=f"the closed form ({out['case']}) overflows float64 on this instance")
+    return out
+
+
+def _limit_case(layers, rule, sigma_ii, sigma_ti, feedback) -> LimitCase:
+    """Which case of `rbp-limit` an RBP/SRBP instance is in, and its limit product if known.
+
     Never raises for a valid instance: a singular S_II or an undecided rank gives case
     ``undetermined`` with the reason.
     """

@@ -66,6 +66,9 @@ class LinearSystem:
         ``parameters`` a dict of the rule's parameter values (e.g. ``{"weight_decay": 0.1}``)."""
         layers = check_layers(layers)
         r = get_rule(rule)
+        if not isinstance(stats, DataStats):
+            raise InputError(f"stats: expected a DataStats (DataStats.from_matrices(sigma_ii, sigma_ti) "
+                             f"or DataStats.from_samples(inputs, targets)), got {type(stats).__name__}")
         if parameters:
             if not isinstance(parameters, dict):
                 raise InputError(f"parameters: expected a dict of rule parameters, got {type(parameters).__name__}")

@@ -77,11 +77,23 @@ class DataStats:
         With ``definite=True`` S_II must be positive definite (claims that invert it).
         S_TI must lie in the row space of S_II, as it does for any data
         (E[T I^T] v = 0 whenever E[(v^T I)^2] = 0); otherwise the loss is unbounded below.
+        Moments so large that these checks overflow float64 are refused, naming the overflow.
         """
         sii = as_matrix(sigma_ii, "sigma_ii")
+        sti = as_matrix(sigma_ti, "sigma_ti")
+        try:
+            with np.errstate(over="raise", invalid="raise"):
+                return cls._validated(sii, sti, definite)
+        except (FloatingPointError, np.linalg.LinAlgError) as exc:
+            big = max(np.abs(sii).max(), np.abs(sti).max())
+            raise InputError(
+                f"sigma_ii, sigma_ti: overflow in float64 while checking the moments ({exc}; the "
+                f"largest entry is {big:.3g}): rescale the data") from None
+
+    @classmethod
+    def _validated(cls, sii, sti, definite) -> "DataStats":
         if sii.shape[0] != sii.shape[1]:
             raise InputError(f"sigma_ii: must be square, got {sii.shape[0]}x{sii.shape[1]}")
-        sti = as_matrix(sigma_ti, "sigma_ti")
         if sti.shape[1] != sii.shape[0]:
             raise InputError(
                 f"sigma_ti: has {sti.shape[1]} columns but sigma_ii is {sii.shape[0]}x{sii.shape[0]}"

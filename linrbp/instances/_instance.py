@@ -16,8 +16,6 @@ Any other key is an error naming the key and the nearest known one (a misspelt
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +24,7 @@ import numpy as np
 from ..core._errors import InputError
 from ..core._field import LinearSystem, check_layers
 from ..integration._integrate import check_t_max
-from ..core._io import atomic_write_json, to_jsonable
+from ..core._io import atomic_write_json, load_json_file, to_jsonable
 from ..core._rules import RULES, feedback_shapes, get_rule, nearest
 from ..core._stats import DataStats, as_matrix
 
@@ -130,19 +128,6 @@ def _check_keys(data: dict, rule) -> None:
 
 
 def load_instance(path) -> Instance:
-    """Read and validate an instance file."""
-    path = os.fspath(path)
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, not an instance file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read ({exc.__class__.__name__})") from None
-    try:
-        data = json.loads(text, parse_constant=lambda c: float(c))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
-    return parse_instance(data)
+    """Read and validate an instance file (at most :data:`~linrbp.core._io.MAX_INPUT_BYTES`,
+    nested at most :data:`~linrbp.core._io.MAX_JSON_DEPTH` levels)."""
+    return parse_instance(load_json_file(path))

@@ -199,7 +199,14 @@ def predict(instance, t_end: float | None = None) -> dict | None:
     finite-time closed forms (a keyword ``t_end``) get the time the integration ended."""
     for fn in PREDICTORS:
         takes_t = "t_end" in inspect.signature(fn).parameters
-        out = fn(instance, t_end=t_end) if takes_t else fn(instance)
+        try:
+            # A closed form that overflows float64 on this instance (weights of 1e200, say)
+            # gives no answer: the next predictor is asked, never an inf passed off as a limit,
+            # and no numpy warning reaches the user.
+            with np.errstate(over="raise", invalid="raise"):
+                out = fn(instance, t_end=t_end) if takes_t else fn(instance)
+        except FloatingPointError:
+            continue
         if out is not None:
             return _with_case(instance, out)
     return None

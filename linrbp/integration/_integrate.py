@@ -9,6 +9,8 @@ Both return an :class:`IntegrationResult` and stop each trajectory at the first 
 * ``step-limit``: ``max_steps`` accepted steps were taken before any of the above (a run whose
   steps shrink as the weights grow, e.g. `srbp-bottleneck`, ends here in bounded wall time);
   the state reported is the state after the last step.
+* ``interrupted`` (:func:`integrate` with ``interruptible=True`` only): Ctrl-C; the state
+  reported is the last accepted step's.
 
 :func:`integrate` is the reference path through :func:`scipy.integrate.solve_ivp` (DOP853,
 terminal events, root-found). :func:`integrate_batch` runs Dormand-Prince 8(5,3), the same
@@ -33,12 +35,15 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 from ..core._errors import InputError
-from ._dop853 import (_A_ROWS, _B, _CONVERGED, _E53, _NS, _event_codes, _initial_step, _rms,
+from ..core._field import LinearSystem
+from ..core._resources import usable_cpus
+from ._dop853 import (_A_ROWS, _B, _CONVERGED, _E53, _NS, _event_codes, _initial_step, _quiet, _rms,
                       _step_control)
 
 __all__ = ["IntegrationResult", "integrate", "integrate_batch", "STATUSES"]
 
-STATUSES = ("converged", "diverged", "time-limit", "step-limit")
+STATUSES = ("converged", "diverged", "time-limit", "step-limit", "interrupted")
+_INTERRUPTED = 5  # code of STATUSES[4]
 
 DEFAULT_RTOL = 1e-12
 DEFAULT_ATOL = 1e-14
@@ -80,10 +85,40 @@ def check_t_max(t_max) -> float:
 
 
 def _check_start(y0, name="y0") -> np.ndarray:
-    y0 = np.asarray(y0, dtype=float)
+    try:
+        y0 = np.asarray(y0, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(f"{name}: expected an array of numbers") from None
     if not np.all(np.isfinite(y0)):
         raise InputError(f"{name}: initial state contains NaN or infinity")
     return y0
+
+
+def check_tolerances(rtol, atol, conv_tol, bound, conv_tol_zero: bool = False) -> None:
+    """rtol, atol, conv_tol and bound: positive finite numbers (``conv_tol_zero``: conv_tol = 0,
+    never converged, is allowed too)."""
+    for name, value in (("rtol", rtol), ("atol", atol), ("conv_tol", conv_tol), ("bound", bound)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                or not np.isfinite(value) or value < 0 or (value == 0 and not (conv_tol_zero and name == "conv_tol")):
+            raise InputError(f"{name}: must be positive and finite, got {value!r}")
+
+
+def _check_width(fun, n: int, name: str = "y0") -> bool:
+    """A state of length ``n`` fits ``fun`` when it is a LinearSystem (which knows its state
+    length); False when ``fun`` is some other callable (its output is checked instead)."""
+    if not isinstance(fun, LinearSystem):
+        return False
+    expected = fun.n_state
+    if n != expected:
+        raise InputError(f"{name}: states of this system have {expected} components, got {n}")
+    return True
+
+
+def _check_field_value(f, y0, name: str = "y0") -> np.ndarray:
+    f = np.asarray(f, dtype=float)
+    if f.shape != y0.shape:
+        raise InputError(f"{name}: the field returns shape {f.shape} for a start of shape {y0.shape}")
+    return f
 
 
 def _converged(f, y, conv_tol):
@@ -103,19 +138,28 @@ def integrate(
     dense: bool = False,
     t_eval=None,
     max_steps: int | None = None,
+    on_step: Callable[[float, np.ndarray, float], None] | None = None,
+    interruptible: bool = False,
 ) -> IntegrationResult:
     """Reference integration of one trajectory with :func:`scipy.integrate.solve_ivp`.
 
     ``dense=True`` keeps every accepted step in ``t``/``ys``; ``t_eval`` samples the path at
     given times instead. ``max_steps`` (default: no limit) ends the run with status
-    ``step-limit`` after that many accepted steps.
+    ``step-limit`` after that many accepted steps. ``on_step(t, y, max|f(y)|)`` is called after
+    every accepted step (progress). With ``interruptible=True`` a KeyboardInterrupt (Ctrl-C) ends
+    the integration with status ``interrupted`` at the last accepted step instead of propagating.
     """
     t_max = check_t_max(t_max)
     y0 = _check_start(y0)
+    if y0.ndim != 1:
+        raise InputError(f"y0: expected one state (a 1-d array), got shape {y0.shape}")
+    check_tolerances(rtol, atol, conv_tol, bound, conv_tol_zero=True)  # conv_tol 0: run to t_max
     if max_steps is not None and (isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer))
                                   or max_steps < 1):
         raise InputError(f"max_steps: must be a positive integer, got {max_steps!r}")
-    f0 = fun(y0)
+    _check_width(fun, y0.size)
+    with np.errstate(over="ignore", invalid="ignore"):
+        f0 = _check_field_value(fun(y0), y0)
     if _converged(f0, y0, conv_tol):
         return IntegrationResult(np.array(["converged"]), np.zeros(1), y0[None].copy(),
                                  np.zeros(1, int), np.zeros(1) if dense or t_eval is not None else None,
@@ -124,8 +168,14 @@ def integrate(
     def rhs(t, y):
         return fun(y)
 
+    last = [0.0, y0]  # the last accepted step (events are evaluated on accepted steps)
+
     def ev_converged(t, y):
-        return np.max(np.abs(fun(y))) - conv_tol * (1.0 + np.max(np.abs(y)))
+        fn = np.max(np.abs(fun(y)))
+        last[0], last[1] = t, y
+        if on_step is not None:
+            on_step(t, y, fn)
+        return fn - conv_tol * (1.0 + np.max(np.abs(y)))
 
     def ev_diverged(t, y):
         return np.max(np.abs(y)) - bound
@@ -151,9 +201,17 @@ def integrate(
     ev_steps.terminal = True
     ev_steps.direction = 1
 
-    with np.errstate(over="ignore", invalid="ignore"):
-        sol = solve_ivp(rhs, (0.0, t_max), y0, method=method, rtol=rtol, atol=atol,
-                        events=[ev_converged, ev_diverged, ev_steps], dense_output=False, t_eval=t_eval)
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            sol = solve_ivp(rhs, (0.0, t_max), y0, method=method, rtol=rtol, atol=atol,
+                            events=[ev_converged, ev_diverged, ev_steps], dense_output=False, t_eval=t_eval)
+    except KeyboardInterrupt:
+        if not interruptible:
+            raise
+        return IntegrationResult(np.array(["interrupted"]), np.array([float(last[0])]),
+                                 np.array(last[1], dtype=float)[None].copy(),
+                                 np.array([max(steps["n"], 0)], int),
+                                 info={"message": "interrupted (Ctrl-C)"})
     y_end = sol.y[:, -1]
     if sol.status == 1 and len(sol.t_events[0]):
         status, t_end, y_end = "converged", sol.t_events[0][0], sol.y_events[0][0]
@@ -251,6 +309,7 @@ class _Batch:
         self._next = 0
         self._finished = 0
         self.failed = False
+        self.interrupted = False  # set by Ctrl-C (interruptible runs): workers save and stop
         self.attempts = 0  # step attempts of running columns, accepted or not (racy sum: a statistic)
         self._lock = threading.Lock()
 
@@ -269,6 +328,29 @@ class _Batch:
                 self.progress(self._finished, len(self.code))
 
 
+class _sigint_flag:
+    """While active (``on`` and in the main thread), SIGINT sets ``run.interrupted`` instead of
+    raising KeyboardInterrupt mid-step: the workers finish their sweep, save and stop."""
+
+    def __init__(self, run, on):
+        self.run, self.on, self.previous = run, on, None
+
+    def __enter__(self):
+        import signal
+
+        if self.on and threading.current_thread() is threading.main_thread():
+            def handler(signum, frame):
+                self.run.interrupted = True
+            self.previous = signal.signal(signal.SIGINT, handler)
+        return self
+
+    def __exit__(self, *exc):
+        if self.previous is not None:
+            import signal
+            signal.signal(signal.SIGINT, self.previous)
+        return False
+
+
 def _work(run: _Batch) -> None:
     """Integrate trajectories from ``run``'s queue, ``run.width`` at a time, until it is empty.
 
@@ -278,7 +360,8 @@ def _work(run: _Batch) -> None:
     setters = _single_thread_blas() or []
     previous = [fn(1) for fn in setters]
     try:
-        return _work_loop(run, np.dot if setters else _combine_einsum)
+        with _quiet(np):  # per thread: divergence is detected and reported as a status
+            return _work_loop(run, np.dot if setters else _combine_einsum)
     except BaseException:
         run.failed = True  # the other workers stop at their next sweep
         raise
@@ -301,6 +384,11 @@ def _work_loop(run: _Batch, _combine) -> None:
     retry = done = np.empty(0, dtype=bool)
     while True:
         if run.failed:
+            return
+        if run.interrupted:  # Ctrl-C: the running columns' last accepted steps are the result
+            live = np.flatnonzero(~done)
+            if live.size:
+                run.finish(ids[live], _INTERRUPTED, t[live], y[:, live], steps[live])
             return
         n_done = int(np.count_nonzero(done))
         if w == 0 or n_done >= max(1, w // 8):
@@ -393,6 +481,7 @@ def integrate_batch(
     progress: Callable[[int, int], None] | None = None,
     workers: int | None = None,
     backend: str = "numpy",
+    interruptible: bool = False,
     device: str | None = None,
     executor=None,
     chunk: int | None = None,
@@ -403,9 +492,13 @@ def integrate_batch(
     control) and stops on its own event. ``t_max`` is a number or one per trajectory.
     ``progress(done, total)`` is called as trajectories finish.
 
+    ``interruptible=True`` (numpy backend, called from the main thread): Ctrl-C (SIGINT) ends
+    the run between steps; trajectories still running get status ``interrupted`` with their
+    last accepted step's time and state, those not yet started ``interrupted`` at t = 0.
+
     When ``fun`` has a ``transposed_kernel()`` method giving ``kernel(yt, out)`` on component-major (n, b) states
     (as :class:`~linrbp.LinearSystem` does) that is used instead, and the batch is split
-    over ``workers`` threads (default: the CPU count); a plain callable runs in one thread
+    over ``workers`` threads (default: the CPUs this process may run on); a plain callable runs in one thread
     unless ``workers`` is given. Each trajectory's arithmetic does not depend on the others,
     so results do not depend on the batch size or the number of workers beyond rounding.
 
@@ -430,9 +523,12 @@ def integrate_batch(
     B, n = Y.shape
     t_max = np.broadcast_to([check_t_max(tm) for tm in np.ravel(np.asarray(t_max, dtype=object))]
                             if np.ndim(t_max) else check_t_max(t_max), (B,)).astype(float)
-    for name, value in (("rtol", rtol), ("atol", atol), ("conv_tol", conv_tol), ("bound", bound)):
-        if not (np.isfinite(value) and value > 0):
-            raise InputError(f"{name}: must be positive and finite, got {value!r}")
+    check_tolerances(rtol, atol, conv_tol, bound)
+    if not _check_width(fun, n) and B:  # another callable: one row shows its width
+        with np.errstate(all="ignore"):
+            f1 = np.asarray(fun(Y[:1].copy()))
+        if f1.shape != (1, n):
+            raise InputError(f"y0: the field returns shape {f1.shape} for one start of width {n}")
     if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)) or max_steps < 1:
         raise InputError(f"max_steps: must be a positive integer, got {max_steps!r}")
     if backend not in ("numpy", "torch", "numba"):
@@ -464,7 +560,7 @@ def integrate_batch(
     width = int(np.clip(_CACHE_DOUBLES // ((_NS + 1) * max(n, 1)), _MIN_WIDTH, _MAX_WIDTH))
     width = min(width, max(B, 1))
     if workers is None:
-        workers = (os.cpu_count() or 1) if fast else 1
+        workers = usable_cpus() if fast else 1
     if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
         raise InputError(f"workers: must be a positive integer, got {workers!r}")
     workers = int(max(1, min(workers, B // _MIN_WIDTH)))
@@ -472,12 +568,15 @@ def integrate_batch(
         width = min(width, -(-B // workers))
     run = _Batch(field, Y, t_max, rtol, atol, conv_tol, bound, int(max_steps), width, progress)
     if B:
-        if workers == 1:
-            _work(run)
-        else:
-            with ThreadPoolExecutor(workers) as pool:
-                for fut in [pool.submit(_work, run) for _ in range(workers)]:
-                    fut.result()
+        with _sigint_flag(run, interruptible):
+            if workers == 1:
+                _work(run)
+            else:
+                with ThreadPoolExecutor(workers) as pool:
+                    for fut in [pool.submit(_work, run) for _ in range(workers)]:
+                        fut.result()
+    if run.interrupted:
+        run.code[run.code == 0] = _INTERRUPTED  # never started: the start, at t = 0
     status = np.array(("",) + STATUSES)[run.code]
     info = {"workers": workers, "width": width, "fast_field": fast, "step_attempts": run.attempts}
     if fallback is not None:

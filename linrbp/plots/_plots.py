@@ -165,9 +165,30 @@ def _nonzero_eigenvalues(system, Y):
     return ev[np.arange(len(ev)), np.argmax(np.abs(ev), axis=1)]
 
 
-def _box(ax, lim, xlabel="$a_1$ (lower weight)", ylabel="$a_2$ (upper weight)"):
-    ax.set_xlim(-lim, lim)
-    ax.set_ylim(-lim, lim)
+def _legend_below(ax, ncol: int = 2, **kw):
+    """A legend under the axes, outside them: it never covers a curve (constrained layout
+    makes room for it)."""
+    return ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=ncol, frameon=False,
+                     **dict({"fontsize": 8}, **kw))
+
+
+def _vline_label(ax, x, text, color, **kw):
+    """A label beside a vertical line at data x, inside the axes: on the line's right when the
+    line is in the left half of the view, else on its left."""
+    lo, hi = ax.get_xlim()
+    frac = (x - lo) / (hi - lo) if hi != lo else 0.5
+    right = frac < 0.5
+    return ax.annotate(text, (x, 0.97), xycoords=("data", "axes fraction"),
+                       xytext=(4 if right else -4, 0), textcoords="offset points",
+                       ha="left" if right else "right", va="top", color=color, annotation_clip=False,
+                       **dict({"fontsize": 8}, **kw))
+
+
+def _box(ax, lim, xlabel="$a_1$ (lower weight)", ylabel="$a_2$ (upper weight)", pad=0.0):
+    """Square axes [-lim - pad, lim + pad]^2 (``pad``: half a grid cell keeps markers on the
+    edge points inside the axes)."""
+    ax.set_xlim(-lim - pad, lim + pad)
+    ax.set_ylim(-lim - pad, lim + pad)
     ax.set_aspect("equal")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
@@ -401,11 +422,12 @@ def basin_map(alpha=1.0, beta=1.0, c1=1.0, *, lim=3.0, n=41, data: BasinMap | No
         ax.plot([x], [-x ** 2 / c1], "o", mfc="white", mec="k", ms=6)
         bad = np.argwhere(b.disagree)
         if bad.size:
-            ax.plot(b.a1[bad[:, 1]], b.a2[bad[:, 0]], "kx", ms=7, mew=1.8)
+            ax.plot(b.a1[bad[:, 1]], b.a2[bad[:, 0]], "kx", ms=7, mew=1.8, clip_on=False)
         slow = np.argwhere(b.unconverged)
         if slow.size:
-            ax.plot(b.a1[slow[:, 1]], b.a2[slow[:, 0]], "s", mfc="none", mec="k", ms=7, mew=1.2)
-        _box(ax, lim, "$a_1(0)$", "$a_2(0)$")
+            ax.plot(b.a1[slow[:, 1]], b.a2[slow[:, 0]], "s", mfc="none", mec="k", ms=7, mew=1.2,
+                    clip_on=False)
+        _box(ax, lim, "$a_1(0)$", "$a_2(0)$", pad=step)  # the edge cells (and markers) whole
         ax.set_title(f"limit predicted by {what}", fontsize=11)
     handles = [
         Line2D([], [], ls="", marker="s", ms=10, color="tab:purple", alpha=0.55,
@@ -498,6 +520,7 @@ def poly1d_flow(cases=POLY1D_CASES, *, t_max=4.0) -> Figure:
         ax.legend(fontsize=8, loc="best")
 
         ax = axes[1, col]
+        blowups = []
         for k, x0 in enumerate(starts):
             pred = plimit(coeffs, float(x0))
             t, ys, res = _path(Q, np.array([x0]), t_max, n_points=600, linear=True)
@@ -507,16 +530,16 @@ def poly1d_flow(cases=POLY1D_CASES, *, t_max=4.0) -> Figure:
                 ax.axhline(pred.limit, color=color, ls="--", lw=1.0)
             else:
                 ax.axvline(pred.blowup_time, color=color, ls=":", lw=1.6)
-                ax.annotate(f"$T^* = {pred.blowup_time:.4g}$ (closed form)\n"
-                            f"integrator: |x| > bound at t = {res.t_end[0]:.4g}",
-                            (pred.blowup_time, 0.97), xycoords=("data", "axes fraction"),
-                            ha="right", va="top", fontsize=8, color=color)
+                blowups.append((pred.blowup_time, f"$T^* = {pred.blowup_time:.4g}$ (closed form)\n"
+                                f"integrator: |x| > bound at t = {res.t_end[0]:.4g}", color))
         ax.set_xlim(0, t_max)
+        for tb, text, color in blowups:  # after the limits are set: the label stays inside
+            _vline_label(ax, tb, text, color)
         ax.set_ylim(min(min(starts), lo) - 0.3, max(max(starts), hi) + 0.3)
         ax.set_xlabel("$t$")
         ax.set_ylabel("$x(t)$")
         ax.set_title("trajectories; dashed = closed-form limit, dotted = blow-up time")
-        ax.legend(fontsize=8, loc="lower left")
+        _legend_below(ax, ncol=3)
     fig.suptitle("One-dimensional polynomial flows $x' = Q(x)$ ([BSL] Theorem 1)", fontsize=13)
     return fig
 
@@ -565,7 +588,7 @@ def chain_depths(depths=(2, 3, 4, 5, 6), alpha=1.0, beta=1.0, *, seed=0, t_max=1
     ax.set_xlabel("$t$")
     ax.set_ylabel("$a_1(t)$")
     ax.set_title("lowest weight $a_1(t)$; dashed = closed-form limit")
-    ax.legend(fontsize=9)
+    _legend_below(ax, ncol=1, fontsize=9)
     fig.suptitle(rf"Chains A[1,...,1] of depth $L$ under SRBP ($\alpha={alpha:g}$, "
                  rf"$\beta={beta:g}$, feedback $c_h \sim U(0.5, 1.5)$, seed {seed})", fontsize=12)
     return fig
@@ -752,8 +775,16 @@ def _probe_panel(ax, probe: dict):
     x = np.arange(len(rows))
     w = 0.8 / len(PROBE_BARS)
     for k, (key, label, color) in enumerate(PROBE_BARS):
-        ax.bar(x + (k - (len(PROBE_BARS) - 1) / 2) * w, [r[key] for r in rows], w, color=color,
-               label=label)
+        xs, vals = x + (k - (len(PROBE_BARS) - 1) / 2) * w, [r[key] for r in rows]
+        ax.bar(xs, vals, w, color=color, label=label)
+        # a zero is a finding, not a missing bar: outline it and write the 0
+        for xi, v in zip(xs, vals):
+            if v == 0:
+                ax.bar(xi, 0.06 * max(r["instances"] for r in rows), w, fill=False, edgecolor=color,
+                       hatch="///", lw=1.0)
+                ax.annotate("0", (xi, 0.06 * max(r["instances"] for r in rows)), xytext=(0, 1),
+                            textcoords="offset points", ha="center", va="bottom", fontsize=7,
+                            color=color, fontweight="bold")
     for xi, r in zip(x, rows):
         nullity = r.get("jacobian_nullity")
         if isinstance(nullity, dict) and nullity:

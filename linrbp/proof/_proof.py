@@ -39,6 +39,29 @@ class Step:
         return f"[{mark}] ({self.kind}) {body}"
 
 
+_TAUTOLOGY = ("tautology: both sides are the same expression, so the step checks nothing; show the "
+              "computation (an unevaluated Limit/Integral/Sum/Derivative) or name the computed side")
+
+
+def _same(lhs, rhs) -> bool:
+    """Structurally identical (no computation between them)."""
+    if isinstance(lhs, sp.MatrixBase) or isinstance(rhs, sp.MatrixBase):
+        return isinstance(lhs, sp.MatrixBase) and isinstance(rhs, sp.MatrixBase) and \
+            lhs.shape == rhs.shape and all(a == b for a, b in zip(lhs, rhs))
+    return lhs == rhs
+
+
+def _trivial(show) -> bool:
+    """An ``Eq(X, X)`` (or a list of them) to be shown: a statement of nothing."""
+    if isinstance(show, sp.Equality):
+        return _same(show.lhs, show.rhs)
+    return False
+
+
+def _eq(lhs, rhs):
+    return sp.Eq(lhs, rhs, evaluate=False) if not isinstance(lhs, sp.MatrixBase) else None
+
+
 def _zero(expr) -> bool:
     from ..symbolic import is_zero
 
@@ -74,22 +97,37 @@ class Proof:
         return self._add(Step("given", text, True, expr))
 
     def zero(self, text: str, expr, show=None) -> bool:
-        """Exact: ``expr`` (scalar or matrix) simplifies to 0."""
+        """Exact: ``expr`` (scalar or matrix) simplifies to 0. A ``show`` that reads ``X = X``
+        is refused (the step would state nothing)."""
+        if show is not None and _trivial(show):
+            return self._add(Step("exact", text, False, show, _TAUTOLOGY))
         try:
             ok = _zero(expr)
         except Exception as exc:  # a step that cannot be evaluated does not hold
             return self._add(Step("exact", text, False, show, f"{type(exc).__name__}: {exc}"))
         return self._add(Step("exact", text, ok, show if show is not None else None))
 
-    def equal(self, text: str, lhs, rhs) -> bool:
-        """Exact: lhs - rhs simplifies to 0; shows ``lhs = rhs``."""
+    def equal(self, text: str, lhs, rhs, name: str | None = None) -> bool:
+        """Exact: lhs - rhs simplifies to 0; shows ``lhs = rhs``.
+
+        ``lhs`` may be unevaluated (``sp.Limit``, ``sp.Integral``, ``sp.Sum``, ``sp.Derivative``,
+        built with ``evaluate=False``): the step evaluates it (``doit``) and shows the unevaluated
+        form, so the identity on the page says what was computed. Where ``lhs`` is a value
+        computed beforehand (a reduction's leading coefficient, say), ``name`` says what it is
+        (``"lc(Q)"``) and is shown in its place. A step that would show ``X = X`` (the same
+        expression on both sides, with no computation shown) is a tautology, not a proof step:
+        it is recorded as failed.
+        """
         lhs, rhs = sp.sympify(lhs), sp.sympify(rhs)
+        shown = sp.Symbol(name) if name is not None else lhs
+        if name is None and _same(lhs, rhs):
+            return self._add(Step("exact", text, False, _eq(shown, rhs), _TAUTOLOGY))
         try:
-            ok = _zero(lhs - rhs)
+            value = lhs.doit() if hasattr(lhs, "doit") else lhs
+            ok = _zero(value - rhs)
         except Exception as exc:
             return self._add(Step("exact", text, False, None, f"{type(exc).__name__}: {exc}"))
-        show = sp.Eq(lhs, rhs, evaluate=False) if not isinstance(lhs, sp.MatrixBase) else None
-        return self._add(Step("exact", text, ok, show))
+        return self._add(Step("exact", text, ok, _eq(shown, rhs)))
 
     def sign(self, text: str, expr, sign: str) -> bool:
         """Exact sign argument: sympy decides ``expr`` is positive/negative/nonnegative/nonpositive

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,8 +28,21 @@ class Derivation:
     Q_latex: str | None = None
     degree: Any = None
     leading_coefficient: Any = None
+    powers: Any = None       # exponents of a1 in Q when Q is not a polynomial (degree None)
     note: str = ""
     fixed: Any = None        # fixed_point_summary(system) or None
+
+
+def latex_name(name: str) -> str:
+    """A symbol or invariant name as LaTeX with subscripts: K'2 -> K'_{2}, A2^T -> A_{2}^{T}."""
+    out = re.sub(r"([A-Za-z]'?)(\d+)", r"\1_{\2}", name)
+    return out.replace("^T", "^{T}")
+
+
+def latex(expr) -> str:
+    """sympy's LaTeX, with primed symbols (K'2) subscripted like the unprimed ones (K_{2})."""
+    names = {s: "{" + latex_name(s.name) + "}" for s in expr.free_symbols if "'" in s.name}  # {K'_{2}}^{2}
+    return sp.latex(expr, symbol_names=names)
 
 
 def _positive_int(value, name, cap=None):
@@ -118,7 +132,7 @@ def derive_system(name: str, depth: int = 2, width: int = 2, rule: str = "srbp",
         system = nonlinear_ode(derivative, rs, mu)
         d = Derivation(f"nonlinear A[1, 1, 1], hidden (a1 I)^{mu}, "
                        f"{'with' if derivative else 'without'} f', under {r.name}", system)
-        a1, a2 = system.states
+        a1, a2 = system.states[:2]  # adaptive rules carry c1 as a third state
         if derivative and fixed:
             c1 = system.parameters[-1]
             d.invariants.append(("K", a2 - a1 ** 2 / (2 * c1 * mu)))
@@ -128,11 +142,12 @@ def derive_system(name: str, depth: int = 2, width: int = 2, rule: str = "srbp",
         elif r.name in ("arbp", "asrbp"):
             d.invariants += _adaptive_invariants(system, 2)
         if not derivative:
-            d.note = ("without f' no invariant is known and in general there is no fixed point "
-                      "(it would need a2 a1^mu = alpha/beta = gamma/delta)")
+            d.note = (f"without f' no {'other ' if d.invariants else ''}invariant is known and in "
+                      "general there is no fixed point (it would need a2 a1^mu = alpha/beta = gamma/delta)")
     if name in ("wide", "nonlinear") and "red" in locals():
-        d.Q_text, d.Q_latex = sp.sstr(red.Q), sp.latex(red.Q)
+        d.Q_text, d.Q_latex = sp.sstr(red.Q), latex(red.Q)
         d.degree, d.leading_coefficient = red.degree, red.leading_coefficient
+        d.powers = getattr(red, "powers", None)
     if d.Q_text is None and not d.note:
         why = {"bp": "has no feedback", "arbp": "has adaptive feedback",
                "asrbp": "has adaptive feedback"}.get(r.name, "is not rbp or srbp")

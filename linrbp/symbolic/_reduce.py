@@ -88,6 +88,9 @@ class Reduction:
     substitution: dict
     degree: Any
     leading_coefficient: sp.Expr
+    # When Q is not a polynomial in the variable (a non-integer power mu): the exponents of
+    # the variable in Q's terms, lowest first; ``degree`` is then None.
+    powers: tuple | None = None
 
 
 @dataclass
@@ -364,7 +367,7 @@ def wide_reduction(width: int) -> Reduction:
     b = system.states[width:2 * width]
     c = system.parameters[2:]
     K = [sp.Symbol(f"K{i + 1}", real=True) for i in range(width)]
-    Kp = [sp.Symbol(f"Kp{i + 1}", real=True) for i in range(width)]
+    Kp = [sp.Symbol(f"K'{i + 1}", real=True) for i in range(width)]  # the name derive lists
     inv = {K[i]: b[i] - a[i] ** 2 / (2 * c[i]) for i in range(width)}
     inv.update({Kp[i]: a[i] - c[i] / c[0] * a[0] for i in range(1, width)})
     subst = {}
@@ -387,8 +390,22 @@ def nonlinear_reduction(power=MU) -> Reduction:
     K = sp.Symbol("K", real=True)
     inv = {K: a2 - a1 ** 2 / (2 * c1 * mu)}
     red = _finish(system, a1, {a2: a1 ** 2 / (2 * c1 * mu) + K}, inv)
-    if red.degree is None:  # symbolic mu: Q = c1 mu a1^(mu-1) (alpha - beta a1^mu a2(a1))
+    if red.degree is None and mu.free_symbols:
+        # symbolic mu: Q = c1 mu a1^(mu-1) (alpha - beta a1^mu a2(a1)), top term -beta/2 a1^(2 mu + 1)
         red.Q = sp.factor_terms(sp.powsimp(red.Q, force=True))
         red.degree = sp.expand(2 * mu + 1)
         red.leading_coefficient = -BETA / 2
+    elif red.degree is None:
+        # a numeric non-integer mu (e.g. 1/2): Q has fractional powers of a1, no degree
+        red.powers = _exponents(red.Q, a1)
+        top = red.powers[-1]
+        red.leading_coefficient = sp.factor(sum(
+            (t / a1 ** top for t in sp.Add.make_args(sp.expand(sp.powsimp(red.Q, force=True)))
+             if sp.nsimplify(t.as_powers_dict().get(a1, 0)) == top), sp.Integer(0)))
     return red
+
+
+def _exponents(expr, var) -> tuple:
+    """The exponents of ``var`` in the terms of ``expr`` (expanded), lowest first."""
+    terms = sp.Add.make_args(sp.expand(sp.powsimp(expr, force=True)))
+    return tuple(sorted({sp.nsimplify(t.as_powers_dict().get(var, 0)) for t in terms}, key=float))

@@ -78,8 +78,14 @@ def _find(directory: Path, stem: str) -> Path:
     raise InputError(f"data-dir: {directory} has no {stem}[.gz]")
 
 
-def load_idx_dir(directory, name: str = "idx") -> Dataset:
-    """Any MNIST-format IDX directory (train/t10k images and labels, optionally gzipped)."""
+def load_idx_dir(directory, name: str = "idx", n_classes: int | None = None) -> Dataset:
+    """Any MNIST-format IDX directory (train/t10k images and labels, optionally gzipped).
+
+    Labels must be class indices 0..K-1: K is ``n_classes`` when given (10 for Fashion-MNIST),
+    else inferred as the largest label + 1, and then every class 0..K-1 must occur among the
+    training labels (a stray label such as 200 is refused, not turned into a 201-class task).
+    Neither part may be empty.
+    """
     d = Path(directory)
     if not d.is_dir():
         raise InputError(f"data-dir: {d} is not a directory")
@@ -88,13 +94,30 @@ def load_idx_dir(directory, name: str = "idx") -> Dataset:
         imgs, labs = arrays[f"{part}_images"], arrays[f"{part}_labels"]
         if imgs.ndim < 2 or labs.ndim != 1 or imgs.shape[0] != labs.shape[0]:
             raise InputError(f"data-dir: {part} images {imgs.shape} and labels {labs.shape} do not match")
+        if imgs.shape[0] == 0:
+            raise InputError(f"data-dir: {d / _IDX_FILES[part + '_images']}: holds 0 images")
+        if 0 in imgs.shape[1:]:
+            raise InputError(f"data-dir: {part} images have shape {imgs.shape}: an empty image")
     x_train = arrays["train_images"].reshape(len(arrays["train_labels"]), -1).astype(np.float32) / 255
     x_test = arrays["test_images"].reshape(len(arrays["test_labels"]), -1).astype(np.float32) / 255
     if x_train.shape[1] != x_test.shape[1]:
         raise InputError("data-dir: train and test images differ in size")
     y_train = arrays["train_labels"].astype(np.int64)
     y_test = arrays["test_labels"].astype(np.int64)
-    n_classes = int(max(y_train.max(), y_test.max())) + 1
+    top = int(max(y_train.max(), y_test.max()))
+    if n_classes is not None:
+        if top >= n_classes:
+            where = "train" if y_train.max() == top else "t10k"
+            raise InputError(f"data-dir: {where} labels contain {top}, outside 0..{n_classes - 1} "
+                             f"for the {n_classes} classes of {name}")
+    else:
+        n_classes = top + 1
+        missing = np.setdiff1d(np.arange(n_classes), y_train)
+        if missing.size:
+            raise InputError(f"data-dir: labels go up to {top} but class{'es' if missing.size > 1 else ''} "
+                             f"{', '.join(map(str, missing[:5]))}{' ...' if missing.size > 5 else ''} never "
+                             f"occur{'' if missing.size > 1 else 's'} among the training labels: labels must "
+                             "be class indices 0..K-1")
     return Dataset(name, x_train, y_train, x_test, y_test, n_classes)
 
 
@@ -107,7 +130,7 @@ def load_fashion_mnist(directory=None) -> Dataset:
             f"{FASHION_MNIST_PACKAGE} (apt-get install {FASHION_MNIST_PACKAGE}) or pass "
             "--dataset idx --data-dir DIR"
         )
-    return load_idx_dir(d, "fashion-mnist")
+    return load_idx_dir(d, "fashion-mnist", n_classes=10)
 
 
 def teacher_task(seed: int = 0, n_in: int = 20, n_hidden: int = 30, n_classes: int = 4,

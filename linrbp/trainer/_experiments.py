@@ -19,8 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from ..core._errors import InputError
+from ..core._checks import check_selection
 from ..core._executor import Interrupted, Task, check_workers, resolve_scheduler, run_tasks
-from ..core._io import atomic_open, atomic_write_json, atomic_write_text
+from ..core._io import atomic_open, atomic_write_json, atomic_write_text, check_output_dir, check_output_file
 from ._config import TrainConfig
 from ._data import load_dataset
 from ._family import family_variants
@@ -140,10 +141,45 @@ def _run_one(variant: str, cfg: TrainConfig, progress=False, device=None) -> dic
     return res
 
 
+def estimate_seconds(todo, workers: int, device=None, n_time: int = 1000) -> dict:
+    """How long the runs ``todo`` [(key, config, path)] take: one SGD pass over ``n_time``
+    training images of the first configuration is timed here and scaled to every run's
+    epochs x images (all runs are assumed to cost what the first does per image)."""
+    import time
+
+    from ._train import prepare, run_epoch
+    cfg0 = todo[0][1]
+    ds = _dataset(cfg0)
+    net, data = prepare(cfg0, ds, device)
+    n = min(n_time, len(data["x_train"]))
+    t0 = time.perf_counter()
+    with np.errstate(over="ignore", invalid="ignore"):
+        run_epoch(net, data["x_train"][:n], data["t_train"][:n])
+    per_image = (time.perf_counter() - t0) / n
+    images = sum(cfg.epochs * len(ds.limited(cfg.limit_train).x_train) for _, cfg, _ in todo)
+    parallel = max(1, min(workers, len(todo)))
+    return {"runs": len(todo), "images": images, "images_per_s": 1.0 / per_image,
+            "workers": parallel, "seconds": images * per_image / parallel, "timed_variant": todo[0][0][0]}
+
+
+def format_duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"
+
+
 def run_experiments(name: str, seeds: int = 3, out=None, quick: bool = False, base: dict | None = None,
                     only=None, progress: bool | None = None, workers: int = 1, device: str | None = None,
-                    scheduler: str | None = None, executor=None) -> dict:
+                    scheduler: str | None = None, executor=None, announce=None) -> dict:
     """Run (or resume) the set ``name`` over seeds 0..seeds-1; returns the summary.
+
+    ``announce(plan)``, when given and the preset is the full protocol (not ``quick``), is called
+    before the first run with :func:`estimate_seconds`' plan (runs, images, measured images/s,
+    estimated seconds), so a user sees how long it will take and can Ctrl-C.
 
     ``workers`` > 1 trains that many runs at once in separate processes, ``scheduler`` on a
     Dask cluster, ``executor`` on any :class:`concurrent.futures.Executor` (same results:
@@ -153,7 +189,8 @@ def run_experiments(name: str, seeds: int = 3, out=None, quick: bool = False, ba
     finished run and raise :class:`~linrbp.core._executor.Interrupted`.
     """
     variants = experiment_variants(name, quick)
-    if only:
+    only = check_selection(only, "only")
+    if only is not None:
         missing = [v for v in only if v not in variants]
         if missing:
             raise InputError(f"only: unknown variant(s) {', '.join(missing)} in set {name}")
@@ -161,7 +198,12 @@ def run_experiments(name: str, seeds: int = 3, out=None, quick: bool = False, ba
     if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
         raise InputError(f"seeds: expected a positive integer, got {seeds!r}")
     preset = "quick" if quick else "paper"
-    out = Path(out) if out else Path("experiments") / f"{name}-{preset}"
+    out = Path(out) if out is not None else Path("experiments") / f"{name}-{preset}"
+    # Every output location is checked before the first run trains.
+    check_output_dir(out, "out")
+    check_output_dir(out / "runs", "out")
+    for fname in ("summary.json", "summary.md", "accuracy_curves.png", "accuracy_by_variant.png"):
+        check_output_file(out / fname, "out")
     common = dict(PRESETS[preset], **(base or {}))
     configs = {}
     for vname, over in variants.items():
@@ -178,10 +220,13 @@ def run_experiments(name: str, seeds: int = 3, out=None, quick: bool = False, ba
                 raise InputError(f"out: {path} was made with a different configuration; use another --out")
             results[(vname, s)] = old
         else:
+            check_output_file(path, "out")
             todo.append(((vname, s), cfg, path))
     workers = check_workers(workers)
     if todo:  # a missing dataset fails here, once, before any worker starts
         _dataset(todo[0][1])
+        if announce is not None and not quick:
+            announce(estimate_seconds(todo, workers, device))
     paths = {f"{k[0]}-seed{k[1]}": (k, path) for k, _, path in todo}
 
     def save(task, res):

@@ -18,6 +18,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..core._errors import InputError
+from ..core._resources import check_memory
 from ..core._rules import RULES, backward_signals, get_rule, updates
 from ..core._arrays import NumpyBackend, get_backend, to_host
 from ._align import alignment as _alignment
@@ -63,6 +64,15 @@ def derivative_from_output(name: str, O):
 
 def softmax_columns(S, backend=None):
     return (backend or _NUMPY).softmax_columns_(S)
+
+
+def network_bytes(layers, batch_size: int, itemsize: int, per_synapse: bool = False) -> float:
+    """Estimated peak bytes of a network: weights, feedback and one update each (plus the
+    float64 draw behind each initial matrix), activities and signals of one mini-batch."""
+    params = sum((a + 1) * b for a, b in zip(layers[:-1], layers[1:]))
+    feedback = params * (layers[-1] if per_synapse else 1)
+    units = sum(layers)
+    return float(params * (3 * itemsize + 8) + feedback * itemsize + 6 * batch_size * units * itemsize)
 
 
 class BatchUpdates(NamedTuple):
@@ -160,6 +170,8 @@ class Network:
         if be.name != "numpy" and cfg.per_synapse:
             raise InputError("device: per-synapse feedback runs on the numpy backend only")
         self.layers = (n_in,) + tuple(cfg.hidden) + (n_out,)
+        check_memory(network_bytes(self.layers, cfg.batch_size, self.dtype.itemsize, cfg.per_synapse),
+                     f"a {'-'.join(map(str, self.layers))} network", "hidden")
         self.L = len(self.layers) - 1
         self.rule = trainer_rule(cfg, self.layers)
         init, fb_rng, self.drop_rng, self.shuffle_rng = (

@@ -1,0 +1,311 @@
+"""The bad-input table: every command and the API answer malformed or adversarial input with one
+line naming the problem (exit 2 from the CLI, InputError/ValueError from the API), write nothing,
+and never replace a symlink or a device. The table grows; it never shrinks.
+
+Each CLI row is (argv, text the one-line message must contain); ``{tmp}`` is a directory holding
+the fixtures of :func:`fixtures` (nothing else may appear in it). Each API row is (call, text).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import stat
+
+import numpy as np
+import pytest
+
+import linrbp
+from linrbp.cli import main
+
+INSTANCE = {
+    "layers": [2, 3, 1], "rule": "rbp",
+    "sigma_ii": [[2.0, 0.3], [0.3, 1.0]], "sigma_ti": [[1.0, -0.5]],
+    "feedback": [[[0.5], [-0.2], [0.9]]],
+    "weights": [[[0.1, 0.2], [0.0, -0.3], [0.4, 0.1]], [[0.2, -0.1, 0.3]]],
+}
+
+
+def _write_idx(path, arr):
+    arr = np.asarray(arr, dtype=np.uint8)
+    header = bytes([0, 0, 8, arr.ndim]) + b"".join(int(n).to_bytes(4, "big") for n in arr.shape)
+    with gzip.open(path, "wb") as fh:
+        fh.write(header + arr.tobytes())
+
+
+def _idx_dir(d, n_train=20, train_labels=None):
+    d.mkdir()
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 3, n_train) if train_labels is None else np.asarray(train_labels)
+    if n_train and train_labels is None:
+        labels[:3] = [0, 1, 2]
+    _write_idx(d / "train-images-idx3-ubyte.gz", rng.integers(0, 256, (n_train, 4, 4)))
+    _write_idx(d / "train-labels-idx1-ubyte.gz", labels)
+    _write_idx(d / "t10k-images-idx3-ubyte.gz", rng.integers(0, 256, (6, 4, 4)))
+    _write_idx(d / "t10k-labels-idx1-ubyte.gz", [0, 1, 2, 0, 1, 2])
+
+
+def fixtures(tmp):
+    """Every file the rows refer to."""
+    (tmp / "inst.json").write_text(json.dumps(INSTANCE))
+    (tmp / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    (tmp / "bigint.json").write_text(json.dumps(dict(INSTANCE, layers=[2, 3, 1])).replace(
+        '"layers": [2, 3, 1]', '"layers": [2, ' + "7" * 5000 + ', 1]'))
+    (tmp / "huge.json").write_text(json.dumps(dict(INSTANCE, layers=[1, 1], rule="bp", feedback=[],
+                                                   sigma_ii=[[1e308]], sigma_ti=[[1e308]],
+                                                   weights=[[[1.0]]])))
+    (tmp / "latin1.json").write_bytes(b'{"layers": "\xe9"}')
+    (tmp / "dir").mkdir()
+    # Devices behind links in tmp: a regression replaces the link, never the device itself.
+    os.symlink("/dev/full", tmp / "full")
+    os.symlink("/dev/null", tmp / "null")
+    (tmp / "dir.md").mkdir()
+    (tmp / "file.txt").write_text("x")
+    os.mkfifo(tmp / "fifo")
+    os.mkfifo(tmp / "fifo.md")
+    (tmp / "figs").mkdir()
+    (tmp / "figs" / "arbp.png").mkdir()
+    (tmp / "exp").mkdir()
+    (tmp / "exp" / "summary.json").mkdir()
+    _idx_dir(tmp / "idx0", n_train=0, train_labels=[])
+    _idx_dir(tmp / "idx200", train_labels=[0, 1, 2, 200] * 5)
+
+
+TEACHER = ["--dataset", "teacher", "--hidden", "4", "--epochs", "1", "--no-progress"]
+QUICK = ["--quick", "--dataset", "teacher", "--no-progress"]
+
+CLI_BAD = [
+    # verify
+    (["verify", "--seed", "-1"], "--seed: must be a non-negative integer"),
+    (["verify", "--seed", str(2**63)], "below 2^63"),
+    (["verify", "--only", ""], "--only: empty selection"),
+    (["verify", "--only", ","], "--only: empty selection"),
+    (["verify", "--only", "no-such-claim"], "unknown claim ID no-such-claim"),
+    (["verify", "--samples", "0"], "samples: must be at least 1"),
+    (["verify", "--json", "{tmp}/dir"], "--json {tmp}/dir: is a directory"),
+    (["verify", "--json", "{tmp}/full"], "--json {tmp}/full: is a device"),
+    (["verify", "--json", "{tmp}/fifo"], "is a FIFO"),
+    (["verify", "--json", "{tmp}/file.txt/r.json"], "{tmp}/file.txt is not a directory"),
+    (["verify", "--json", ""], "empty output path"),
+    # simulate
+    (["simulate", "{tmp}/deep.json"], "nested deeper than 64 levels"),
+    (["simulate", "{tmp}/bigint.json"], "5000 digits"),
+    (["simulate", "/dev/zero"], "larger than the 64 MiB cap on input files"),
+    (["simulate", "{tmp}/huge.json"], "overflow"),
+    (["simulate", "{tmp}/latin1.json"], "not UTF-8"),
+    (["simulate", "{tmp}/dir"], "is a directory"),
+    (["simulate", "{tmp}/nope.json"], "no such file"),
+    (["simulate", "{tmp}/inst.json", "--json", "{tmp}/dir"], "--json {tmp}/dir: is a directory"),
+    (["simulate", "{tmp}/inst.json", "--json", "{tmp}/null"], "--json {tmp}/null: is a device"),
+    (["simulate", "{tmp}/inst.json", "--json", ""], "empty output path"),
+    (["simulate", "{tmp}/inst.json", "--json", "{tmp}/dir/"], "is a directory"),
+    (["simulate", "{tmp}/inst.json", "--t-max", "0"], "t_max: must be positive"),
+    (["simulate", "{tmp}/inst.json", "--t-max", "inf"], "t_max: must be positive and finite"),
+    # derive
+    (["derive", "wide", "--depth", "3"], "--depth: applies to chain only, not to wide"),
+    (["derive", "nonlinear", "--depth", "3"], "--depth: applies to chain only"),
+    (["derive", "chain", "--no-fprime"], "--no-fprime: applies to nonlinear only"),
+    (["derive", "chain", "--power", "2"], "--power: applies to nonlinear only"),
+    (["derive", "chain", "--width", "3"], "--width: applies to wide only"),
+    (["derive", "nonlinear", "--width", "3"], "--width: applies to wide only"),
+    (["derive", "wide", "--no-fprime"], "--no-fprime: applies to nonlinear only"),
+    (["derive", "chain", "--depth", "0"], "depth: must be a positive integer"),
+    (["derive", "nonlinear", "--power", "0"], "power: expected a positive number"),
+    (["derive", "nonlinear", "--rule", "xrbp"], "unknown rule 'xrbp'"),
+    # prove
+    (["prove", "--out", "{tmp}/p.txt"], "expected a .md or .tex file name"),
+    (["prove", "--out", "{tmp}/dir.md"], "--out {tmp}/dir.md: is a directory"),
+    (["prove", "--out", "{tmp}/fifo.md"], "is a FIFO"),
+    (["prove", "--out", "{tmp}/nodir/deeper/p.md", "no-such-proof"], "directory {tmp}/nodir/deeper does not exist"),
+    (["simulate", "{tmp}/inst.json", "--json", "{tmp}/nodir/r.json"], "--json {tmp}/nodir/r.json: directory {tmp}/nodir does not exist"),
+    (["prove", "no-such-proof"], "unknown proof no-such-proof"),
+    # probe
+    (["probe", "--seed", "-1"], "--seed: must be a non-negative integer"),
+    (["probe", "--json", "{tmp}/dir"], "--json {tmp}/dir: is a directory"),
+    (["probe", "--out", "{tmp}/file.txt"], "--out {tmp}/file.txt: is a file, not a directory"),
+    (["probe", "--seeds", "0"], "seeds: must be at least 1"),
+    (["probe", "--workers", "0"], "workers: must be at least 1"),
+    (["probe", "--t-max", "-1"], "t_max: must be positive"),
+    # figures
+    (["figures", "--seed", "-1", "--out", "{tmp}/o"], "--seed: must be a non-negative integer"),
+    (["figures", "--only", "", "--out", "{tmp}/o"], "--only: empty selection"),
+    (["figures", "--probe", "{tmp}/deep.json", "--out", "{tmp}/o"], "--probe {tmp}/deep.json: JSON nested deeper"),
+    (["figures", "--probe", "/dev/zero", "--out", "{tmp}/o"], "cap on input files"),
+    (["figures", "--probe", "{tmp}/inst.json", "--out", "{tmp}/o"], "not a linrbp probe summary"),
+    (["figures", "--out", "{tmp}/file.txt"], "--out {tmp}/file.txt: is a file, not a directory"),
+    (["figures", "--out", "{tmp}/figs", "--only", "arbp"], "--out {tmp}/figs/arbp.png: is a directory"),
+    (["figures", "--out", "{tmp}/null"], "--out {tmp}/null: is a device, not a directory"),
+    # train
+    (["train", *TEACHER, "--seed", "-1"], "--seed: must be a non-negative integer"),
+    (["train", *TEACHER, "--json", "{tmp}/dir"], "--json {tmp}/dir: is a directory"),
+    (["train", *TEACHER, "--json", "{tmp}/full"], "--json {tmp}/full: is a device"),
+    (["train", *TEACHER, "--hidden", "10000000,10000000"], "hidden: a 20-10000000-10000000-4 network needs about"),
+    (["train", "--dataset", "idx", "--data-dir", "{tmp}/idx0", "--epochs", "1", "--no-progress"], "holds 0 images"),
+    (["train", "--dataset", "idx", "--data-dir", "{tmp}/idx200", "--epochs", "1", "--no-progress"],
+     "never occur among the training labels"),
+    (["train", *TEACHER, "--batch-size", "0"], "batch"),
+    # experiments
+    (["experiments", "variants", *QUICK, "--only", ""], "--only: empty selection"),
+    (["experiments", "variants", *QUICK, "--only", ","], "--only: empty selection"),
+    (["experiments", "variants", *QUICK, "--only", "nope"], "unknown variant(s) nope"),
+    (["experiments", "variants", *QUICK, "--seeds", "0"], "seeds: expected a positive integer"),
+    (["experiments", "variants", *QUICK, "--out", "{tmp}/file.txt"], "out {tmp}/file.txt: is a file, not a directory"),
+    (["experiments", "variants", *QUICK, "--out", "{tmp}/exp"], "out {tmp}/exp/summary.json: is a directory"),
+    # docs
+    (["docs", "--source", "{tmp}/dir"], "is not a linrbp docs folder (no conf.py)"),
+    (["docs", "--out", "{tmp}/null"], "--out {tmp}/null: is a device, not a directory"),
+    (["docs", "--out", "{tmp}/file.txt"], "--out {tmp}/file.txt: is a file, not a directory"),
+    # bench
+    (["bench", "--seed", "-1"], "--seed: must be a non-negative integer"),
+    (["bench", "--json", "{tmp}/dir"], "--json {tmp}/dir: is a directory"),
+    (["bench", "--json", "{tmp}/full"], "--json {tmp}/full: is a device"),
+    (["bench", "trainer", "--images", "100000000000"], "--images: 100000000000 random 784-pixel images needs about"),
+    (["bench", "all", "--images", "100000000000"], "--images:"),
+    (["bench", "--stacked", "0"], "stacked: must be a positive integer"),
+]
+
+
+def _ids(rows):
+    return [" ".join(r[0])[:70] for r in rows]
+
+
+def _listing(tmp):
+    """Every entry under tmp with its type (a link that became a file shows)."""
+    return sorted((str(p.relative_to(tmp)), stat.S_IFMT(os.lstat(p).st_mode)) for p in tmp.rglob("*"))
+
+
+@pytest.mark.parametrize("argv, message", CLI_BAD, ids=_ids(CLI_BAD))
+def test_cli_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, capsys, monkeypatch, argv, message):
+    fixtures(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    before = _listing(tmp_path)
+    full = os.stat("/dev/full").st_mode
+    tmp = str(tmp_path)
+    try:
+        code = main([a.replace("{tmp}", tmp) for a in argv])
+    except SystemExit as exc:
+        code = exc.code
+    captured = capsys.readouterr()
+    err = captured.err.strip()
+    assert code == 2, (code, err)
+    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+    assert message.replace("{tmp}", tmp) in err, err
+    assert err.startswith(f"linrbp {argv[0]}: error: ")
+    assert _listing(tmp_path) == before  # nothing written, no temporary left behind
+    assert os.stat("/dev/full").st_mode == full and stat.S_ISCHR(full)  # the device is still a device
+    assert len(captured.out.splitlines()) <= 1  # at most the header: failed before any work
+
+
+def test_table_covers_every_command():
+    from linrbp.cli import COMMANDS
+    assert {row[0][0] for row in CLI_BAD} == set(COMMANDS)
+    assert len(CLI_BAD) + len(API_BAD) >= 60
+    assert len({tuple(r[0]) for r in CLI_BAD}) == len(CLI_BAD)  # distinct cases
+
+
+# -- the API ------------------------------------------------------------------------------
+
+def _system():
+    stats = linrbp.DataStats.from_matrices(INSTANCE["sigma_ii"], INSTANCE["sigma_ti"])
+    return linrbp.LinearSystem.create(INSTANCE["layers"], "rbp", stats, INSTANCE["feedback"])
+
+
+def _plain_field(y):
+    return -y[:, :3] if y.ndim == 2 else -y[:3]
+
+
+def _api(name):
+    """Calls by name (built lazily, inside the test)."""
+    from linrbp.claims import get_claims
+    from linrbp.claims._run import verify
+    from linrbp.core._checks import check_seed
+    from linrbp.core._io import atomic_write_json, atomic_write_text, load_json_file
+    from linrbp import integrate, integrate_batch
+    from linrbp.trainer import TrainConfig, load_idx_dir, run_experiments, train
+    s = _system()
+    y0 = s.pack([np.array(w) for w in INSTANCE["weights"]])
+    calls = {
+        "integrate y0 too short": lambda tmp: integrate(s, y0[:-1], 1.0),
+        "integrate y0 too long": lambda tmp: integrate(s, np.append(y0, 1.0), 1.0),
+        "integrate y0 2-d": lambda tmp: integrate(s, y0[None], 1.0),
+        "integrate y0 text": lambda tmp: integrate(s, "abc", 1.0),
+        "integrate rtol=-1": lambda tmp: integrate(s, y0, 1.0, rtol=-1),
+        "integrate bound=0": lambda tmp: integrate(s, y0, 1.0, bound=0),
+        "integrate atol='x'": lambda tmp: integrate(s, y0, 1.0, atol="x"),
+        "integrate plain field width": lambda tmp: integrate(_plain_field, np.ones(5), 1.0),
+        "integrate_batch width": lambda tmp: integrate_batch(s, np.ones((3, y0.size + 2)), 1.0),
+        "integrate_batch plain field width": lambda tmp: integrate_batch(_plain_field, np.ones((3, 5)), 1.0),
+        "integrate_batch rtol=-1": lambda tmp: integrate_batch(s, y0[None], 1.0, rtol=-1),
+        "integrate_batch conv_tol=nan": lambda tmp: integrate_batch(s, y0[None], 1.0, conv_tol=float("nan")),
+        "LinearSystem.create(stats=None)": lambda tmp: linrbp.LinearSystem.create([2, 3, 1], "bp", None),
+        "LinearSystem.create(stats=dict)": lambda tmp: linrbp.LinearSystem.create([2, 3, 1], "bp", {}),
+        "chain111_limit('1', ...)": lambda tmp: linrbp.chain111_limit("1", 1.0, 1.0, 0.5, 0.5),
+        "chain111_limit(c1='x')": lambda tmp: linrbp.chain111_limit(1.0, 1.0, "x", 0.5, 0.5),
+        "chain_limit(weights=[True, 1])": lambda tmp: linrbp.chain_limit(1.0, 1.0, [1.0], [True, 1.0]),
+        "DataStats 1e308": lambda tmp: linrbp.DataStats.from_matrices([[1e308]], [[1e308]]),
+        "verify(seed=-1)": lambda tmp: verify(["chain111"], seed=-1),
+        "get_claims([''])": lambda tmp: get_claims([""]),
+        "check_seed(True)": lambda tmp: check_seed(True),
+        "check_seed(1.5)": lambda tmp: check_seed(1.5),
+        "run_experiments(only=[])": lambda tmp: run_experiments("variants", 1, tmp / "e", True,
+                                                                {"dataset": "teacher"}, []),
+        "load_idx_dir 0 images": lambda tmp: load_idx_dir(tmp / "idx0"),
+        "load_idx_dir label 200": lambda tmp: load_idx_dir(tmp / "idx200"),
+        "load_idx_dir label 200 of 10 classes": lambda tmp: load_idx_dir(tmp / "idx200", n_classes=10),
+        "load_instance deep": lambda tmp: linrbp.load_instance(tmp / "deep.json"),
+        "load_json_file /dev/zero": lambda tmp: load_json_file("/dev/zero"),
+        "atomic_write_text device": lambda tmp: atomic_write_text(tmp / "full", "x"),
+        "atomic_write_json directory": lambda tmp: atomic_write_json(tmp / "dir", {}),
+        "train huge hidden": lambda tmp: train(TrainConfig(hidden=(10**7, 10**7), dataset="teacher",
+                                                           epochs=1), progress=False),
+    }
+    return calls[name]
+
+
+API_BAD = [
+    ("integrate y0 too short", "y0: states of this system have 9 components, got 8"),
+    ("integrate y0 too long", "y0: states of this system have 9 components, got 10"),
+    ("integrate y0 2-d", "y0: expected one state"),
+    ("integrate y0 text", "y0: expected an array of numbers"),
+    ("integrate rtol=-1", "rtol: must be positive and finite, got -1"),
+    ("integrate bound=0", "bound: must be positive and finite, got 0"),
+    ("integrate atol='x'", "atol: must be positive and finite"),
+    ("integrate plain field width", "y0: the field returns shape (3,) for a start of shape (5,)"),
+    ("integrate_batch width", "y0: states of this system have 9 components, got 11"),
+    ("integrate_batch plain field width", "y0: the field returns shape (1, 3) for one start of width 5"),
+    ("integrate_batch rtol=-1", "rtol: must be positive"),
+    ("integrate_batch conv_tol=nan", "conv_tol: must be positive and finite"),
+    ("LinearSystem.create(stats=None)", "stats: expected a DataStats"),
+    ("LinearSystem.create(stats=dict)", "got dict"),
+    ("chain111_limit('1', ...)", "alpha: expected a number, got '1'"),
+    ("chain111_limit(c1='x')", "feedback: expected numbers, got 'x'"),
+    ("chain_limit(weights=[True, 1])", "weights: expected numbers, got True"),
+    ("DataStats 1e308", "overflow"),
+    ("verify(seed=-1)", "seed: must be a non-negative integer"),
+    ("get_claims([''])", "only: empty selection"),
+    ("check_seed(True)", "seed: expected a non-negative integer, got True"),
+    ("check_seed(1.5)", "seed: expected a non-negative integer, got 1.5"),
+    ("run_experiments(only=[])", "only: empty selection"),
+    ("load_idx_dir 0 images", "holds 0 images"),
+    ("load_idx_dir label 200", "never occur among the training labels"),
+    ("load_idx_dir label 200 of 10 classes", "train labels contain 200, outside 0..9"),
+    ("load_instance deep", "nested deeper than 64 levels"),
+    ("load_json_file /dev/zero", "cap on input files"),
+    ("atomic_write_text device", "full: is a device"),
+    ("atomic_write_json directory", "is a directory"),
+    ("train huge hidden", "hidden: a 20-10000000-10000000-4 network needs about"),
+]
+
+
+@pytest.mark.parametrize("name, message", API_BAD, ids=[r[0] for r in API_BAD])
+def test_api_bad_input_raises_input_error_naming_the_argument(tmp_path, name, message):
+    fixtures(tmp_path)
+    before = _listing(tmp_path)
+    call = _api(name)
+    with pytest.raises(linrbp.InputError) as exc:
+        call(tmp_path)
+    assert message in str(exc.value) and "\n" not in str(exc.value)
+    assert isinstance(exc.value, ValueError)
+    assert _listing(tmp_path) == before
+    assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
