@@ -73,16 +73,32 @@ def instance_file(d: dict) -> dict:
     return {k: v for k, v in d.items() if k in keep}
 
 
-def run(instances: list, t_max=None, conv_tol=CONV_TOL, max_steps=MAX_STEPS):
-    """Integrate instance dicts to convergence; [(Instance, status, weights, feedback)]."""
+def run(instances: list, t_max=None, conv_tol=CONV_TOL, max_steps=MAX_STEPS, method: str = "batched"):
+    """Integrate instance dicts to convergence; [(Instance, status, weights, feedback)].
+
+    ``method="batched"``: the batched DOP853 integrator (:func:`integrate_systems`); a
+    :func:`scipy.integrate.solve_ivp` method name (e.g. ``"BDF"``, implicit) runs
+    :func:`linrbp.integration.integrate` on each instance instead, with the same rtol, atol,
+    conv_tol and max_steps.
+    """
     parsed = [parse_instance(instance_file(d)) for d in instances]
     tm = [p.t_max if t_max is None else t_max for p in parsed]
-    res = integrate_systems([p.system for p in parsed], [p.y0 for p in parsed], tm, rtol=RTOL,
-                            atol=ATOL, conv_tol=conv_tol, max_steps=max_steps)
+    if method == "batched":
+        res = integrate_systems([p.system for p in parsed], [p.y0 for p in parsed], tm, rtol=RTOL,
+                                atol=ATOL, conv_tol=conv_tol, max_steps=max_steps)
+        ends = [(str(res.status[k]), res.y[k, :p.system.n_state]) for k, p in enumerate(parsed)]
+    else:
+        from ..integration._integrate import integrate
+
+        ends = []
+        for p, t in zip(parsed, tm):
+            r = integrate(p.system, p.y0, t, rtol=RTOL, atol=ATOL, conv_tol=conv_tol, method=method,
+                          max_steps=max_steps)
+            ends.append((str(r.status[0]), r.y[0, :p.system.n_state]))
     out = []
-    for k, p in enumerate(parsed):
-        w, fb = p.system.unpack(res.y[k, :p.system.n_state])
-        out.append((p, str(res.status[k]), w, fb))
+    for p, (status, y) in zip(parsed, ends):
+        w, fb = p.system.unpack(y)
+        out.append((p, status, w, fb))
     return out
 
 

@@ -31,8 +31,11 @@ def add_parser(sub):
                    help=f"integration time limit (default: the file's t_max, else {DEFAULT_T_MAX:g})")
     p.add_argument("--max-steps", type=int, default=DEFAULT_MAX_STEPS, metavar="N",
                    help=f"stop with status step-limit after N accepted steps (default {DEFAULT_MAX_STEPS})")
-    p.add_argument("--method", choices=["scipy", "batched"], default="scipy",
-                   help="scipy solve_ivp DOP853 with events (default) or linrbp's batched integrator")
+    p.add_argument("--method", choices=["scipy", "bdf", "lsoda", "batched"], default="scipy",
+                   help="scipy solve_ivp DOP853 with events (default); solve_ivp BDF (implicit) or "
+                        "LSODA (stiffness-switching), for runs near a fixed point whose rates span "
+                        "orders of magnitude, where DOP853 can stall until its step limit; or "
+                        "linrbp's batched integrator")
     p.add_argument("--json", metavar="OUT", help="write the result as JSON to OUT")
     from ._rule_files import add_rules_option
     add_rules_option(p)

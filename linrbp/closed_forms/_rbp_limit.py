@@ -27,6 +27,15 @@ the 1e-8 the predictions promise. Between the two the rank is not decided: the c
 ``undetermined`` and no closed form is given (the limit is either a different map, or one
 reached only on a time scale beyond any integration). S_II counts as singular when its smallest
 eigenvalue is at most SII_DEFINITE = 1e-10 times its largest (the cut the other predictors use).
+
+Precision. :func:`limit_case` computes S_II^{+-1/2}, P*, G, B_1 G, the singular values that
+decide the ranks and the projector form in MP_DPS = 40 significant digits (mpmath, from the
+double inputs as given), so the closed form is the exact limit of the instance's ODE to far
+below the 1e-8 the predictions promise whatever the conditioning. In double precision its
+rounding error grows like eps x cond(S_II) / (sigma_k(B_1 G) / sigma_1(B_1 G)) and missed 1e-8
+inside the cuts above (measured against 80 digits: 3.6e-7 with cond(S_II) = 5e9; 1.6e-8 with
+cond(S_II) = 1e4 and sigma_k / sigma_1 = 1.01e-6; 8e-7 with 1e6 and 2e-6). A 6 x 6 case costs
+about 70 ms.
 """
 
 from __future__ import annotations
@@ -42,6 +51,7 @@ __all__ = ["RANK_ZERO", "RANK_NONZERO", "SII_DEFINITE", "LimitCase", "first_laye
 RANK_ZERO = 1e-10
 RANK_NONZERO = 1e-6
 SII_DEFINITE = 1e-10
+MP_DPS = 40
 
 
 class LimitCase(dict):
@@ -55,8 +65,12 @@ def numerical_rank(M) -> tuple[int | None, str]:
     M = np.asarray(M, dtype=float)
     if M.size == 0:
         return 0, ""
-    s = np.linalg.svd(M, compute_uv=False)
-    if s[0] == 0.0:
+    return _rank_from_singular_values(np.linalg.svd(M, compute_uv=False))
+
+
+def _rank_from_singular_values(s) -> tuple[int | None, str]:
+    s = np.asarray(s, dtype=float)
+    if s.size == 0 or s[0] == 0.0:
         return 0, ""
     rel = s / s[0]
     edge = rel[(rel > RANK_ZERO) & (rel < RANK_NONZERO)]
@@ -92,6 +106,20 @@ def _sqrt_and_inverse(sigma_ii):
 def limit_case(layers, rule, sigma_ii, sigma_ti, feedback) -> LimitCase:
     """Which case of `rbp-limit` an RBP/SRBP instance is in, and its limit product if known.
 
+    Never raises for a valid instance: a singular S_II, an undecided rank, or a closed form that
+    a double cannot hold (computed in MP_DPS digits, it overflows float64) gives case
+    ``undetermined`` with the reason.
+    """
+    out = _limit_case(layers, rule, sigma_ii, sigma_ti, feedback)
+    if out["product"] is not None and not np.all(np.isfinite(out["product"])):
+        out.update(case="undetermined", fixed_point=None, product=None,
+                   reason=f"the closed form ({out['case']}) overflows float64 on this instance")
+    return out
+
+
+def _limit_case(layers, rule, sigma_ii, sigma_ti, feedback) -> LimitCase:
+    """Which case of `rbp-limit` an RBP/SRBP instance is in, and its limit product if known.
+
     Never raises for a valid instance: a singular S_II or an undecided rank gives case
     ``undetermined`` with the reason.
     """
@@ -103,15 +131,14 @@ def limit_case(layers, rule, sigma_ii, sigma_ti, feedback) -> LimitCase:
     out = LimitCase(case="undetermined", fixed_point=None, reason="", product=None,
                     rank_G=None, rank_B1G=None, narrowest_hidden=r)
     try:
-        half, inv_half, inv = _sqrt_and_inverse(sigma_ii)
+        _sqrt_and_inverse(sigma_ii)  # the definiteness cut (InputError when singular)
     except InputError as exc:
         out["reason"] = str(exc)
         return out
-    Pstar = np.asarray(sigma_ti, float) @ inv
-    G = Pstar @ half
-    K = B1 @ G
-    g, why_g = numerical_rank(G)
-    k, why_k = numerical_rank(K)
+    hp = _HighPrecision(sigma_ii, sigma_ti, B1)
+    Pstar = hp.to_float(hp.Pstar)
+    g, why_g = _rank_from_singular_values(hp.singular_values(hp.G))
+    k, why_k = _rank_from_singular_values(hp.singular_values(hp.K))
     out["rank_G"], out["rank_B1G"] = g, k
     if g is None or k is None:
         out["reason"] = "rank not decided: " + (why_k or why_g)
@@ -126,7 +153,7 @@ def limit_case(layers, rule, sigma_ii, sigma_ti, feedback) -> LimitCase:
                    reason=f"rank(B_1 G) = rank(G) = {g}: row(B_1 G) = row(G), so P -> P* = S_TI S_II^-1")
         return out
     if k == r:
-        out.update(case="reduced-rank", fixed_point=True, product=rbp_limit_projector_form(G, K, inv_half),
+        out.update(case="reduced-rank", fixed_point=True, product=hp.projector_form(k),
                    reason=f"rank(B_1 G) = {k} = narrowest hidden width < rank(G) = {g}: "
                           "P -> G Pi S_II^-1/2, Pi the projector onto row(B_1 G)")
         return out
@@ -134,6 +161,50 @@ def limit_case(layers, rule, sigma_ii, sigma_ti, feedback) -> LimitCase:
                      f"rank(G) = {g}: the feedback is of lower rank than generic and the limit "
                      "depends on the start")
     return out
+
+
+class _HighPrecision:
+    """S_II^{+-1/2}, P*, G = P* S_II^{1/2} and K = B_1 G in MP_DPS digits (mpmath) from the
+    double inputs, and the projector form G V_k V_k^T S_II^{-1/2} (V_k: K's first k right
+    singular vectors)."""
+
+    def __init__(self, sigma_ii, sigma_ti, B1):
+        import mpmath
+
+        self.mp = mpmath
+        with mpmath.workdps(MP_DPS):
+            S = mpmath.matrix(np.asarray(sigma_ii, float).tolist())
+            S = (S + S.T) / 2
+            w, E = mpmath.eigsy(S)
+            n = S.rows
+            self.inv_half = E * mpmath.diag([1 / mpmath.sqrt(w[i]) for i in range(n)]) * E.T
+            half = E * mpmath.diag([mpmath.sqrt(w[i]) for i in range(n)]) * E.T
+            inv = E * mpmath.diag([1 / w[i] for i in range(n)]) * E.T
+            self.Pstar = mpmath.matrix(np.asarray(sigma_ti, float).tolist()) * inv
+            self.G = self.Pstar * half
+            self.K = mpmath.matrix(np.asarray(B1, float).tolist()) * self.G
+
+    @staticmethod
+    def to_float(M) -> np.ndarray:
+        return np.array(M.tolist(), dtype=float).reshape(M.rows, M.cols)
+
+    def singular_values(self, M) -> np.ndarray:
+        if M.rows == 0 or M.cols == 0:
+            return np.zeros(0)
+        with self.mp.workdps(MP_DPS):
+            s = self.mp.svd_r(M, compute_uv=False)
+        return np.sort(np.array([float(x) for x in s]))[::-1]
+
+    def projector_form(self, k: int) -> np.ndarray:
+        mp = self.mp
+        with mp.workdps(MP_DPS):
+            _, s, V = mp.svd_r(self.K, full_matrices=False)
+            order = sorted(range(len(s)), key=lambda i: -s[i])[:k]
+            Vk = mp.matrix(k, self.K.cols)
+            for a, i in enumerate(order):
+                for j in range(self.K.cols):
+                    Vk[a, j] = V[i, j]
+            return self.to_float(self.G * Vk.T * Vk * self.inv_half)
 
 
 def rbp_limit_projector_form(G, K, inv_half) -> np.ndarray:

@@ -159,6 +159,10 @@ class LinearSystem:
         dA, dC = self.velocity(weights, fb)
         mats = dA + (dC if self.rule.adaptive else [])
         batch = np.shape(y)[:-1]
+        if not batch and all(np.ndim(M) == 2 for M in mats):
+            # one state (scipy's integrate): no broadcasting needed (measured: np.broadcast_to
+            # was a fifth of a DOP853 step's time on A[5,5,3,5,4])
+            return np.concatenate([np.ravel(M) for M in mats])
         return np.concatenate(
             [np.broadcast_to(M, batch + M.shape[-2:]).reshape(batch + (-1,)) for M in mats], axis=-1
         )

@@ -17,6 +17,8 @@ DEFAULT_T_MAX = 1e5
 # grow (srbp-bottleneck: step ~ 1/|A_1|^2) would otherwise run for hours. 20,000 DOP853 steps
 # of a small network take 5-20 s (the claims integrate with the same limit).
 DEFAULT_MAX_STEPS = 20_000
+# simulate's method names for scipy.integrate.solve_ivp methods
+_SCIPY_METHODS = {"scipy": "DOP853", "bdf": "BDF", "lsoda": "LSODA"}
 
 
 def simulate(instance: Instance, t_max: float | None = None, *, method: str = "scipy",
@@ -30,14 +32,22 @@ def simulate(instance: Instance, t_max: float | None = None, *, method: str = "s
     weights, feedback, product, excess_loss, predicted (closed form or None), plus layers, rule,
     parameters (the rule's parameter values), t_max, max_steps, method.
 
-    ``progress`` (scipy method): a bar on stderr with t and max|f| once the integration has run
-    for 2 s (None: when stderr is a terminal). ``interruptible``: Ctrl-C ends it with status
-    ``interrupted`` and the state of the last accepted step (both methods).
+    ``method``: ``"scipy"`` (solve_ivp DOP853), ``"bdf"`` (solve_ivp BDF, implicit), ``"lsoda"``
+    (solve_ivp LSODA, stiffness-switching) or ``"batched"`` (linrbp's DOP853). Near a fixed
+    point whose rates span orders of magnitude (common for the non-isolated limits of deep
+    RBP/SRBP: rates 1e-3 ... 1e3) an explicit method's steps are capped by the fastest rate and
+    the accepted local error leaves max|f| ~ rtol x (fastest rate) x |y|, which can stay above
+    conv_tol (1 + |y|): DOP853 then ends at step-limit with the limit already reached; BDF
+    converges (measured in docs/theory-second-tier.md).
+
+    ``progress`` (the solve_ivp methods): a bar on stderr with t and max|f| once the integration
+    has run for 2 s (None: when stderr is a terminal). ``interruptible``: Ctrl-C ends it with
+    status ``interrupted`` and the state of the last accepted step (every method).
     """
     system = instance.system
     if t_max is None:
         t_max = instance.t_max if instance.t_max is not None else DEFAULT_T_MAX
-    if method == "scipy":
+    if method in _SCIPY_METHODS:
         from ..core._progress import progress_bar
         with progress_bar(None, "simulate", "step", disable=None if progress is None else not progress,
                           delay=2.0) as bar:
@@ -45,14 +55,15 @@ def simulate(instance: Instance, t_max: float | None = None, *, method: str = "s
                 bar.update(1)
                 bar.set_postfix_str(f"t {t:.4g} of {t_max:g}, max|f| {fn:.3g}", refresh=False)
             res = integrate(system, instance.y0, t_max, rtol=rtol, conv_tol=conv_tol, bound=bound,
-                            max_steps=max_steps, on_step=on_step if progress is not False else None,
+                            max_steps=max_steps, method=_SCIPY_METHODS[method],
+                            on_step=on_step if progress is not False else None,
                             interruptible=interruptible)
     elif method == "batched":
         res = integrate_batch(system, instance.y0[None], t_max, rtol=rtol, conv_tol=conv_tol, bound=bound,
                               max_steps=max_steps, interruptible=interruptible)
     else:
         from ..core._errors import InputError
-        raise InputError(f"method: unknown integrator {method!r} (expected scipy or batched)")
+        raise InputError(f"method: unknown integrator {method!r} (expected scipy, bdf, lsoda or batched)")
     y = res.y[0]
     weights, feedback = system.unpack(y)
     product = system.product(weights)
