@@ -32,6 +32,15 @@ def identity_check(name: str, residual: Callable[[], object]) -> Check:
                  samples=1, kind="symbolic", fixed=True)
 
 
+SMALL_LAYERS = ((1, 1, 1), (2, 3, 2), (1, 2, 2, 1))  # one, a wide and a two-hidden-layer network
+
+
+def identity_checks_over_layers(statement: str, residual, layers=SMALL_LAYERS) -> list[Check]:
+    """One :func:`identity_check` per network shape: ``residual(layers)`` must be exactly 0;
+    each check is named ``"{statement}, A[...]"``."""
+    return [identity_check(f"{statement}, A{list(lay)}", lambda lay=lay: residual(lay)) for lay in layers]
+
+
 def _flow(s, M):
     return M.applyfunc(s.along_flow)
 

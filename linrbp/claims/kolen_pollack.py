@@ -169,11 +169,9 @@ def _sym_offset_rate(layers) -> sp.Matrix:
 
 
 def _symbolic_checks():
-    from ._symbolic import identity_check
+    from ._symbolic import identity_checks_over_layers
 
-    return [identity_check(f"symbolic: d(C_h - A_(h+1)^T)/dt = -lambda (C_h - A_(h+1)^T), A{list(lay)}",
-                           lambda lay=lay: _sym_offset_rate(lay))
-            for lay in ((1, 1, 1), (2, 3, 2), (1, 2, 2, 1))]
+    return identity_checks_over_layers("symbolic: d(C_h - A_(h+1)^T)/dt = -lambda (C_h - A_(h+1)^T)", _sym_offset_rate)
 
 
 register(Claim(

@@ -155,11 +155,9 @@ def _sym_halves(layers) -> list:
 
 
 def _symbolic_checks():
-    from ._symbolic import identity_check
+    from ._symbolic import identity_checks_over_layers
 
-    return [identity_check(f"symbolic: dA/dt = RBP field, dC_h/dt = kappa (A_(h+1)^T - C_h), A{list(lay)}",
-                           lambda lay=lay: _sym_halves(lay))
-            for lay in ((1, 1, 1), (2, 3, 2), (1, 2, 2, 1))]
+    return identity_checks_over_layers("symbolic: dA/dt = RBP field, dC_h/dt = kappa (A_(h+1)^T - C_h)", _sym_halves)
 
 
 register(Claim(
