@@ -134,6 +134,28 @@ def test_simulate_runs_the_rule_from_a_rules_file(tmp_path):
     assert not out2.exists()
 
 
+def test_train_runs_the_rule_from_a_rules_file(tmp_path):
+    from linrbp.trainer import TrainConfig, train
+
+    out = tmp_path / "train.json"
+    r = _cli("train", "--rules", HERE, "--rule", "mixed-feedback", "--dataset", "teacher", "--epochs", "1",
+             "--hidden", "8,8", "--seed", "3", "--no-progress", "--json", out)
+    assert r.returncode == 0, r.stderr
+    res = json.loads(out.read_text())
+    assert res["config"]["rule"] == "mixed-feedback"
+    # the CLI's run is the API's run of the same rule (registered here by importing this file)
+    ref = train(TrainConfig(rule="mixed-feedback", dataset="teacher", epochs=1, hidden=(8, 8), seed=3),
+                progress=False)
+    untimed = lambda hist: [{k: v for k, v in h.items() if k != "seconds"} for h in hist]
+    assert res["test_accuracy"] == ref["test_accuracy"]
+    assert untimed(res["history"]) == untimed(json.loads(json.dumps(ref["history"])))
+    # without --rules the name is unknown: one line, exit 2, nothing written
+    out2 = tmp_path / "train2.json"
+    r = _cli("train", "--rule", "mixed-feedback", "--dataset", "teacher", "--json", out2)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "unknown rule 'mixed-feedback'" in r.stderr
+    assert not out2.exists()
+
+
 def test_the_rule_trains():
     from linrbp.trainer import Network, TrainConfig, train
 

@@ -42,10 +42,15 @@ def test_train_bad_input_exits_2(args, tmp_path, capsys):
     assert not out.exists()
 
 
-def test_argparse_errors_exit_2():
+def test_argparse_errors_exit_2(capsys):
     with pytest.raises(SystemExit) as e:
-        main(["train", "--rule", "xx"])
+        main(["train", "--activation", "xx"])
     assert e.value.code == 2
+    capsys.readouterr()
+    # --rule is checked after --rules files load (a rule may be theirs): one line, exit 2
+    assert main(["train", "--rule", "xx"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown rule 'xx'" in err and err.strip().count("\n") == 0
 
 
 def test_missing_fashion_mnist_names_the_package(tmp_path, capsys, monkeypatch):

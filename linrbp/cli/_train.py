@@ -50,8 +50,11 @@ def add_parser(sub):
         "normal init, plain SGD, batch 100, lr 0.1/(1 + 1e-6 t), 100 epochs. Prints the final "
         "accuracies; --json writes accuracies, per-epoch history, alignment angles per layer, the "
         "full configuration and the seed.", 90))
-    p.add_argument("--rule", choices=TRAIN_RULES, default="bp",
-                   help="learning rule; top-only trains the output layer only; the wider family is listed below")
+    p.add_argument("--rule", default="bp", metavar="RULE",
+                   help="learning rule (default bp): " + ", ".join(TRAIN_RULES) + ", or one registered "
+                   "by --rules; top-only trains the output layer only; the wider family is listed below")
+    from ._rule_files import add_rules_option
+    add_rules_option(p)
     p.add_argument("--no-derivative", action="store_true", help="drop f' from the backward signals (no f')")
     add_variant_options(p)
     p.add_argument("--hidden", type=_hidden, default=PAPER["hidden"], help="hidden sizes, e.g. 100,100,100,100")
@@ -114,6 +117,9 @@ def config_from_args(args):
 
 def run(args) -> int:
     from ..trainer import train
+    from ._rule_files import load_rule_files
+
+    load_rule_files(args.rules)  # before the rule name is checked: it may be one of theirs
     check_seed(args.seed, "--seed")
     if args.json is not None:
         check_output_file(args.json, "--json", create_dirs=False)
