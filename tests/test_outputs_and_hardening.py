@@ -222,7 +222,7 @@ def _help(command, capsys):
 
 
 @pytest.mark.parametrize("command, shown", [
-    ("train", ["--rule {", "(default bp)", "passes over the training set (default 100)",
+    ("train", ["--rule RULE learning rule (default bp): bp, rbp, srbp", "--rules FILE.py", "passes over the training set (default 100)",
                "initial learning rate (default 0.1)", "examples per SGD step (default 100)",
                "(default 100,100,100,100)", "dropout) (default 0)", "(default float32)",
                "--no-progress hide the progress bar"]),
