@@ -6,7 +6,7 @@ import math
 
 from ..core._errors import InputError
 from ..core._checks import check_seed
-from ..core._io import atomic_write_json, check_output_file
+from ..core._io import atomic_write_json, check_output_option
 
 DEFAULT_SIZE = 100_000
 QUICK_SIZE = 2_000
@@ -226,8 +226,7 @@ def run(args) -> int:
     images = _positive(args.images, "images") or (200 if args.quick else 2000)
     repeats = _positive(args.repeats, "repeats") or (3 if args.quick else 7)
     check_seed(args.seed, "--seed")
-    if args.json is not None:
-        check_output_file(args.json, "--json", create_dirs=False)
+    check_output_option(args.json, "--json")
     parts = _bench.PARTS if args.part == "all" else (args.part,)
     if "trainer" in parts:
         _bench.check_trainer_images(images)  # before any part runs

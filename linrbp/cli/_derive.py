@@ -10,7 +10,7 @@ import numpy as np
 import sympy as sp
 
 from ..core._errors import InputError
-from ..core._io import atomic_write_json, check_output_file
+from ..core._io import atomic_write_json, check_output_option
 
 
 def add_parser(sub):
@@ -108,8 +108,7 @@ def _tex_text(text: str) -> str:
     """Plain text for LaTeX's text mode: special characters escaped."""
     special = {"\\": "\\textbackslash{}", "&": "\\&", "%": "\\%", "$": "\\$", "#": "\\#", "_": "\\_",
                "{": "\\{", "}": "\\}", "~": "\\textasciitilde{}", "^": "\\textasciicircum{}"}
-    text = "".join(special.get(ch, ch) for ch in text)
-    return text
+    return "".join(special.get(ch, ch) for ch in text)
 
 
 def _degree_line(d, latex: bool) -> str:
@@ -223,8 +222,7 @@ def run(args) -> int:
     load_rule_files(args.rules)
     from ..symbolic._invariants import _check_degree
 
-    if args.json is not None:
-        check_output_file(args.json, "--json", create_dirs=False)
+    check_output_option(args.json, "--json")
     if args.invariants:
         _check_degree(args.degree)
     if args.instance is not None:

@@ -7,7 +7,7 @@ import sys
 from ..core._errors import InputError
 from ..integration._integrate import check_t_max
 from ..core._checks import check_seed
-from ..core._io import atomic_write_json, check_output_dir, check_output_file
+from ..core._io import atomic_write_json, check_output_dir, check_output_option
 from ..sweeps._probe import DEFAULT_SEEDS, DEFAULT_SHAPES, DEFAULT_T_MAX, parse_shapes, probe_sweep
 from ._options import add_executor_options, executor_settings
 
@@ -45,8 +45,7 @@ def run(args) -> int:
     if args.workers < 1:
         raise InputError(f"workers: must be at least 1, got {args.workers}")
     check_seed(args.seed, "--seed")
-    if args.json is not None:
-        check_output_file(args.json, "--json", create_dirs=False)
+    check_output_option(args.json, "--json")
     if args.out is not None:
         check_output_dir(args.out, "--out")
     t_max = check_t_max(args.t_max)

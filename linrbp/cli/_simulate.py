@@ -9,7 +9,7 @@ import numpy as np
 from ..core._errors import InputError
 from ..instances._instance import load_instance
 from ..integration._integrate import check_t_max
-from ..core._io import atomic_write_json, check_output_file
+from ..core._io import atomic_write_json, check_output_option
 from ..instances._simulate import DEFAULT_MAX_STEPS, DEFAULT_T_MAX, simulate
 
 
@@ -50,8 +50,7 @@ def _fmt(M) -> str:
 def run(args) -> int:
     from ._rule_files import load_rule_files
 
-    if args.json is not None:
-        check_output_file(args.json, "--json", create_dirs=False)
+    check_output_option(args.json, "--json")
     load_rule_files(args.rules)
     inst = load_instance(args.file)
     t_max = check_t_max(args.t_max) if args.t_max is not None else None

@@ -6,9 +6,8 @@ import argparse
 import textwrap
 
 from . import RawHelpFormatter
-from ..core._errors import InputError
 from ..core._checks import check_seed
-from ..core._io import atomic_write_json, check_output_file
+from ..core._io import atomic_write_json, check_output_option
 
 
 def _hidden(text: str):
@@ -121,8 +120,7 @@ def run(args) -> int:
 
     load_rule_files(args.rules)  # before the rule name is checked: it may be one of theirs
     check_seed(args.seed, "--seed")
-    if args.json is not None:
-        check_output_file(args.json, "--json", create_dirs=False)
+    check_output_option(args.json, "--json")
     cfg = config_from_args(args)
     print(f"linrbp train: rule {cfg.rule}, seed {cfg.seed}, dataset {cfg.dataset}")
     res = train(cfg, progress=False if args.no_progress else None, device=args.device)

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from ..core._checks import check_seed, check_selection
-from ..core._io import atomic_write_json, check_output_file
+from ..core._io import atomic_write_json, check_output_option
 from ._options import add_executor_options, executor_settings
 
 
@@ -69,19 +69,13 @@ def _previous(path, seed, samples):
     return None
 
 
-def _check_output(option: str, path: str | None) -> None:
-    """Refuse an output location before any work starts (the shared rules of core._io)."""
-    if path is not None:
-        check_output_file(path, option, create_dirs=False)
-
-
 def run(args) -> int:
     from ..claims._run import verify
     from ..claims._user import load_claim_files
 
     check_seed(args.seed, "--seed")
-    _check_output("--json", args.json)
-    _check_output("--html", args.html)
+    check_output_option(args.json, "--json")
+    check_output_option(args.html, "--html")
     ids = None
     if args.only is not None:
         ids = check_selection([i for part in args.only for i in part.split(",")], "--only")

@@ -32,7 +32,7 @@ import numpy as np
 from ._errors import InputError
 
 __all__ = ["atomic_open", "atomic_write_text", "atomic_write_json", "to_jsonable",
-           "check_output_file", "check_output_dir", "load_json_file", "decode_json",
+           "check_output_file", "check_output_option", "check_output_dir", "load_json_file", "decode_json",
            "MAX_INPUT_BYTES", "MAX_JSON_DEPTH", "MAX_INT_DIGITS"]
 
 MAX_INPUT_BYTES = 64 * 2**20  # instance files, probe summaries: 64 MiB
@@ -144,6 +144,14 @@ def check_output_file(path, what: str | None = None, create_dirs: bool = True) -
         raise InputError(f"{label}: names a directory; give a file name")
     _check_directory_writable(target.parent if str(target.parent) else Path("."), label, create_dirs)
     return target
+
+
+def check_output_option(path, option: str) -> None:
+    """A command's file option (``--json OUT`` and the like), checked before any work starts:
+    nothing when the option was not given (None), else :func:`check_output_file` with
+    ``create_dirs=False`` (a mistyped directory is refused, not created)."""
+    if path is not None:
+        check_output_file(path, option, create_dirs=False)
 
 
 def check_output_dir(path, what: str | None = None) -> Path:

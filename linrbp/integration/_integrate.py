@@ -9,8 +9,8 @@ Both return an :class:`IntegrationResult` and stop each trajectory at the first 
 * ``step-limit``: ``max_steps`` accepted steps were taken before any of the above (a run whose
   steps shrink as the weights grow, e.g. `srbp-bottleneck`, ends here in bounded wall time);
   the state reported is the state after the last step.
-* ``interrupted`` (:func:`integrate` with ``interruptible=True`` only): Ctrl-C; the state
-  reported is the last accepted step's.
+* ``interrupted`` (only with ``interruptible=True``): Ctrl-C; the state reported is the last
+  accepted step's (:func:`integrate_batch`: t = 0 and the start for trajectories not yet begun).
 
 :func:`integrate` is the reference path through :func:`scipy.integrate.solve_ivp` (DOP853,
 terminal events, root-found). :func:`integrate_batch` runs Dormand-Prince 8(5,3), the same
@@ -23,9 +23,10 @@ checked after each accepted step (not root-found).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
-import os
 import re
+import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -37,13 +38,13 @@ from scipy.integrate import solve_ivp
 from ..core._errors import InputError
 from ..core._field import LinearSystem
 from ..core._resources import usable_cpus
-from ._dop853 import (_A_ROWS, _B, _CONVERGED, _E53, _NS, _event_codes, _initial_step, _quiet, _rms,
+from ._dop853 import (_A_ROWS, _B, _CONVERGED, _E53, _NS, _event_codes, _initial_step, _quiet,
                       _step_control)
 
 __all__ = ["IntegrationResult", "integrate", "integrate_batch", "STATUSES"]
 
 STATUSES = ("converged", "diverged", "time-limit", "step-limit", "interrupted")
-_INTERRUPTED = 5  # code of STATUSES[4]
+_INTERRUPTED = STATUSES.index("interrupted") + 1  # status codes: 0 running, then STATUSES in order
 
 DEFAULT_RTOL = 1e-12
 DEFAULT_ATOL = 1e-14
@@ -328,27 +329,23 @@ class _Batch:
                 self.progress(self._finished, len(self.code))
 
 
-class _sigint_flag:
-    """While active (``on`` and in the main thread), SIGINT sets ``run.interrupted`` instead of
-    raising KeyboardInterrupt mid-step: the workers finish their sweep, save and stop."""
+@contextlib.contextmanager
+def _sigint_flag(run, on):
+    """While active (``on`` and in the main thread, the only one signal handlers run in), SIGINT
+    sets ``run.interrupted`` instead of raising KeyboardInterrupt mid-step: the workers finish
+    their sweep, save and stop."""
+    if not (on and threading.current_thread() is threading.main_thread()):
+        yield
+        return
 
-    def __init__(self, run, on):
-        self.run, self.on, self.previous = run, on, None
+    def handler(signum, frame):
+        run.interrupted = True
 
-    def __enter__(self):
-        import signal
-
-        if self.on and threading.current_thread() is threading.main_thread():
-            def handler(signum, frame):
-                self.run.interrupted = True
-            self.previous = signal.signal(signal.SIGINT, handler)
-        return self
-
-    def __exit__(self, *exc):
-        if self.previous is not None:
-            import signal
-            signal.signal(signal.SIGINT, self.previous)
-        return False
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _work(run: _Batch) -> None:

@@ -40,22 +40,13 @@ class Step:
 
 
 _TAUTOLOGY = ("tautology: both sides are the same expression, so the step checks nothing; show the "
-              "computation (an unevaluated Limit/Integral/Sum/Derivative) or name the computed side")
-
-
-def _same(lhs, rhs) -> bool:
-    """Structurally identical (no computation between them)."""
-    if isinstance(lhs, sp.MatrixBase) or isinstance(rhs, sp.MatrixBase):
-        return isinstance(lhs, sp.MatrixBase) and isinstance(rhs, sp.MatrixBase) and \
-            lhs.shape == rhs.shape and all(a == b for a, b in zip(lhs, rhs))
-    return lhs == rhs
+              "computation (an unevaluated Limit/Integral/Sum/Derivative/Subs) or name the computed side")
 
 
 def _trivial(show) -> bool:
-    """An ``Eq(X, X)`` (or a list of them) to be shown: a statement of nothing."""
-    if isinstance(show, sp.Equality):
-        return _same(show.lhs, show.rhs)
-    return False
+    """An ``Eq(X, X)`` to be shown: a statement of nothing (``==`` is sympy's structural
+    equality, entrywise with the shape for matrices)."""
+    return isinstance(show, sp.Equality) and show.lhs == show.rhs
 
 
 def _eq(lhs, rhs):
@@ -111,8 +102,7 @@ class Proof:
         """Exact: lhs - rhs simplifies to 0; shows ``lhs = rhs``.
 
         ``lhs`` may be unevaluated (``sp.Limit``, ``sp.Integral``, ``sp.Sum``, ``sp.Derivative``,
-        built with ``evaluate=False``): the step evaluates it (``doit``) and shows the unevaluated
-        form, so the identity on the page says what was computed. Where ``lhs`` is a value
+        ``sp.Subs``): the step evaluates it (``doit``) and shows the unevaluated form, so the identity on the page says what was computed. Where ``lhs`` is a value
         computed beforehand (a reduction's leading coefficient, say), ``name`` says what it is
         (``"lc(Q)"``) and is shown in its place. A step that would show ``X = X`` (the same
         expression on both sides, with no computation shown) is a tautology, not a proof step:
@@ -120,7 +110,7 @@ class Proof:
         """
         lhs, rhs = sp.sympify(lhs), sp.sympify(rhs)
         shown = sp.Symbol(name) if name is not None else lhs
-        if name is None and _same(lhs, rhs):
+        if name is None and lhs == rhs:
             return self._add(Step("exact", text, False, _eq(shown, rhs), _TAUTOLOGY))
         try:
             value = lhs.doit() if hasattr(lhs, "doit") else lhs
