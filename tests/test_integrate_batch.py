@@ -165,3 +165,71 @@ def test_vectorised_chain111_limits_match_the_shared_closed_form():
     for alpha, beta, c1 in [(1.3, 0.8, 0.7), (-0.9, 1.4, -1.1)]:
         ref = np.array([closed.chain111_limit(alpha, beta, c1, a1, a2) for a1, a2 in Y0])
         assert np.abs(chain111_limits(alpha, beta, c1, Y0) - ref).max() <= 1e-12
+
+
+# -- the stopping rule near a stiff limit (damped steps, linrbp.integration._dop853) -----------
+def _stiff_linear(lam, mu):
+    """a' = -lam a, b' = -mu (b - 1): y(t) = (a0 e^{-lam t}, 1 + (b0 - 1) e^{-mu t})."""
+    def field(Y):
+        return np.stack([-lam * Y[:, 0], -mu * (Y[:, 1] - 1.0)], axis=1)
+    return field
+
+
+@pytest.mark.parametrize("lam,mu", [(1000.0, 1.0), (300.0, 0.5), (50.0, 0.05)])
+def test_a_stiff_mode_does_not_stall_the_stopping_rule(lam, mu):
+    """With lam >> mu the step is held at DOP853's stability limit (h lam ~ 6.4) long after the
+    fast mode has died out; there the error control keeps that mode alive at the tolerance's
+    level, |f| at step ends sat at lam (rtol |y| + atol) and the run never converged (measured
+    before the damped steps: (1000, 1) ran 200,000 steps to step-limit at t = 1278, all three
+    starts). The exact solution's |f| = mu |b - 1| crosses the threshold at t* = log(mu |b0 - 1|
+    / thr) / mu (the fast term lam |a| is far below by then): the run must stop within a few
+    steps at the stability limit (each at most 6.4 / lam) of t*, at the closed-form state."""
+    conv_tol = rtol = 1e-10
+    Y0 = np.array([[1.0, 0.0], [0.5, 3.0], [-1.0, 2.0]])
+    res = integrate_batch(_stiff_linear(lam, mu), Y0, 1e4, rtol=rtol, atol=1e-12, conv_tol=conv_tol)
+    assert set(res.status) == {"converged"}, res.counts()
+    thr = conv_tol * 2.0  # conv_tol (1 + |y|_inf), |y|_inf -> 1
+    t_star = np.log(mu * np.abs(Y0[:, 1] - 1.0) / thr) / mu
+    assert np.all(np.abs(res.t_end - t_star) <= 4 * 6.4 / lam), (res.t_end, t_star)
+    exact = np.stack([Y0[:, 0] * np.exp(-lam * res.t_end), 1 + (Y0[:, 1] - 1) * np.exp(-mu * res.t_end)], 1)
+    assert np.abs(res.y - exact).max() <= 1e-10
+
+
+def test_the_damping_constants_follow_from_the_tableau():
+    """_STABILITY_REAL is DOP853's stability boundary on the negative real axis and a halved step
+    there damps a mode: computed here from scipy's tableau, R(z) = 1 + z b^T (I - z A)^-1 1."""
+    from scipy.integrate import DOP853
+    from scipy.optimize import brentq
+
+    from linrbp.integration import _dop853 as core
+    ns = DOP853.n_stages
+    A, b = np.asarray(DOP853.A[:ns, :ns]), np.asarray(DOP853.B)
+
+    def R(z):
+        return 1.0 + z * b @ np.linalg.solve(np.eye(ns) - z * A, np.ones(ns))
+
+    assert all(abs(R(-x)) <= 1.0 for x in np.linspace(0.0, 6.39, 200))
+    boundary = brentq(lambda x: R(-x) + 1.0, 6.0, 6.5)  # R = -1 there, |R| > 1 beyond
+    assert abs(R(-6.45)) > 1.0
+    assert abs(core._STABILITY_REAL - boundary) <= 0.01, boundary
+    assert abs(R(-core._DAMP_FACTOR * boundary)) <= 0.05
+
+
+def test_single_hidden_543_stops_when_an_implicit_reference_does():
+    """A[5,4,3] RBP at the bench's tolerances (rtol = conv_tol = 1e-10): its fixed points are not
+    isolated and its transverse rates stiff, the case where |f| at step ends stalled above the
+    threshold (measured before the damped steps: 10 of these 40 starts ran to t_max = 1000).
+    Each start must stop where scipy's BDF (rtol 1e-12, the rule root-found along its dense
+    output) does: measured t_end / t_ref in [1.003, 1.030] on the first 8 (the batch tests the
+    rule at step ends), final states 5e-10 apart; the products reach S_TI S_II^-1."""
+    from linrbp.benchmarks import _bench
+    case = _bench._single_hidden(np.random.default_rng(5), 40)
+    system, Y0 = case["system"], case["starts"]
+    res = integrate_batch(system, Y0, 1e3, rtol=1e-10, atol=1e-12, conv_tol=1e-10)
+    assert set(res.status) == {"converged"}, res.counts()
+    assert np.max(case["error"](Y0, res.y)) <= 2e-9
+    for i in range(4):
+        ref = integrate(system, Y0[i], 1e3, method="BDF", rtol=1e-12, atol=1e-14, conv_tol=1e-10)
+        assert ref.status[0] == "converged"
+        assert ref.t_end[0] <= res.t_end[i] <= 1.05 * ref.t_end[0], (res.t_end[i], ref.t_end[0])
+        assert np.abs(res.y[i] - ref.y[0]).max() <= 2e-9

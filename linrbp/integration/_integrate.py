@@ -38,8 +38,8 @@ from scipy.integrate import solve_ivp
 from ..core._errors import InputError
 from ..core._field import LinearSystem
 from ..core._resources import usable_cpus
-from ._dop853 import (_A_ROWS, _B, _CONVERGED, _E53, _NS, _event_codes, _initial_step, _quiet,
-                      _step_control)
+from ._dop853 import (_A_ROWS, _B, _CONVERGED, _E53, _NS, _damped_steps, _event_codes, _initial_step,
+                      _quiet, _step_control)
 
 __all__ = ["IntegrationResult", "integrate", "integrate_batch", "STATUSES"]
 
@@ -455,6 +455,7 @@ def _work_loop(run: _Batch, _combine) -> None:
 
         f_norm = np.max(np.abs(K[0]), axis=0)
         code = _event_codes(np, accept, done, t, tmax, h, steps, f_norm, y_norm, conv_tol, bound, run.max_steps)
+        h = _damped_steps(np, h, hh, accept, code, steps, f_norm, y_norm, conv_tol, rtol, atol)
         fin = np.flatnonzero(code)
         if fin.size:
             run.finish(ids[fin], code[fin], t[fin], y[:, fin], steps[fin])

@@ -170,7 +170,8 @@ def generate_source(system, unroll: bool | None = None, inline: bool = False,
         N=n, NS=ns, tableau=tableau, stages=stages, params=params, e5_sum=e5_sum, e3_sum=e3_sum,
         SAFETY=core._SAFETY, MIN_FACTOR=core._MIN_FACTOR, MAX_FACTOR=core._MAX_FACTOR,
         OVERSHOOT=core._OVERSHOOT, EXPONENT=core._EXPONENT, CONVERGED=core._CONVERGED,
-        DIVERGED=core._DIVERGED, TIME_LIMIT=core._TIME_LIMIT, STEP_LIMIT=core._STEP_LIMIT))
+        DIVERGED=core._DIVERGED, TIME_LIMIT=core._TIME_LIMIT, STEP_LIMIT=core._STEP_LIMIT,
+        DAMP_ZONE=core._DAMP_ZONE, STABILITY_REAL=core._STABILITY_REAL, DAMP_FACTOR=core._DAMP_FACTOR))
     return "\n".join(L) + "\n"
 
 
@@ -299,6 +300,10 @@ def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,
                     status = {STEP_LIMIT}
                 elif h <= 1e-14 * max(t, 1.0):
                     status = {DIVERGED}
+            # Damped steps near the stopping rule (as _dop853._damped_steps).
+            if status == 0 and accept and steps % 2 == 0:
+                if f_norm <= {DAMP_ZONE!r} * (conv_tol * (1.0 + y_norm) + {STABILITY_REAL!r} * (rtol * y_norm + atol) / hh):
+                    h = min(h, {DAMP_FACTOR!r} * hh)
         code_out[b] = status
         t_out[b] = t
         steps_out[b] = steps
@@ -440,6 +445,10 @@ def _lanes_source(system, st, lanes: int) -> str:
                 f"{q}if status == 0:",
                 f"{r2}if steps_{l} >= max_steps:", f"{r2}    status = {core._STEP_LIMIT}",
                 f"{r2}elif h_{l} <= 1e-14 * max(t_{l}, 1.0):", f"{r2}    status = {core._DIVERGED}",
+                f"{q}if status == 0 and accept and steps_{l} % 2 == 0:",  # as _dop853._damped_steps
+                f"{r2}if f_norm <= {core._DAMP_ZONE!r} * (conv_tol * (1.0 + y_norm) + "
+                f"{core._STABILITY_REAL!r} * (rtol * y_norm + atol) / hh):",
+                f"{r2}    h_{l} = min(h_{l}, {core._DAMP_FACTOR!r} * hh)",
                 f"{q}if status != 0:",
                 f"{r2}code_out[b_{l}] = status", f"{r2}t_out[b_{l}] = t_{l}", f"{r2}steps_out[b_{l}] = steps_{l}"]
         out += [f"{r2}y_out[b_{l}, {i}] = Z[{S(i)}, {l}]" for i in I]

@@ -103,6 +103,7 @@ def run_torch(system, Y0: np.ndarray, t_max: np.ndarray, rtol, atol, conv_tol, b
         f_norm = torch.amax(torch.abs(K[0]), dim=0)
         code = core._event_codes(torch, accept, done, t, tmax, h, steps, f_norm, y_norm, conv_tol,
                                  bound, max_steps)
+        h = core._damped_steps(torch, h, hh, accept, code, steps, f_norm, y_norm, conv_tol, rtol, atol)
         fin = torch.nonzero(code).flatten()
         if len(fin):
             finish(ids[fin], code[fin], t[fin], y[:, fin], steps[fin])
