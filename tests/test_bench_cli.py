@@ -85,3 +85,37 @@ def test_bench_peers_lists_each_peer_and_never_fails(tmp_path, capsys):
         assert 0 < s["linrbp"]["max_error"] <= 1e-7  # against the closed forms, not a placeholder
         if peers["peers"]["heyoka"] == "installed":
             assert s["heyoka_given_times"]["max_error"] <= 1e-6
+        if peers["peers"]["diffrax"] == "installed" and importlib.util.find_spec("jax") is not None:
+            # the same stopping rule as linrbp's, as a diffrax event: statuses, not a placeholder
+            ev = s["diffrax_events"]
+            assert sum(ev["status"].values()) == ev["n_starts"] and ev["stopped_by_event"] <= ev["n_starts"]
+            assert s["diffrax_given_times"]["max_error"] <= 1e-6
+        if peers["peers"]["torchode"] == "installed" and importlib.util.find_spec("torch") is not None:
+            assert s["torchode_given_times"]["max_error"] <= 1e-6
+
+
+def test_peers_integrate_the_same_field_as_linrbp():
+    """The peers get the field from the system's generated statements (_field_values, evaluated
+    on their own array types); on numpy arrays it equals LinearSystem's field, on the bench's
+    three systems, with per-start parameters for chain111."""
+    import numpy as np
+
+    from linrbp.benchmarks import _bench, _peers
+    rng = np.random.default_rng(11)
+    cases = [_bench._chain4(rng, 5), _bench._single_hidden(rng, 5),
+             _peers.heterogeneous_chain111(rng, 5, _bench.chain111_limits)]
+    for case in cases:
+        system, Y = case["system"], case["starts"]
+        n, n_par = _peers._sizes(system)
+        P = case.get("field_params")
+        if P is None:
+            P = np.tile(np.asarray(system._field_parameters(), dtype=float), (len(Y), 1))
+        got = np.stack([np.broadcast_to(v, len(Y)) for v in _peers._field_values(
+            system, [Y[:, i] for i in range(n)], [P[:, j] for j in range(n_par)])], axis=1)
+        if case.get("field_params") is None:
+            want = system(Y)
+        else:  # chain111 with its own (alpha, beta, c1) per start: one system per start
+            from linrbp import DataStats, LinearSystem
+            want = np.stack([LinearSystem.create([1, 1, 1], "rbp", DataStats.from_matrices([[p[0]]], [[p[1]]]),
+                                                 feedback=[[[p[2]]]])(y[None])[0] for y, p in zip(Y, P)])
+        assert np.allclose(got, want, rtol=1e-13, atol=1e-13), case["name"]

@@ -2,9 +2,18 @@
 packages on the same starts, tolerances and stopping rule, alternating in one run.
 
 Peers run only when installed (never dependencies of linrbp); absent ones are reported as
-"not installed". Implemented: heyoka (Taylor method, LLVM-compiled, SIMD batch mode), once
-with convergence as a terminal event and once told each start's stopping time (the time
-linrbp's run stopped it). diffrax and torchode are detected and reported, not yet measured.
+"not installed". Each integrates the same generated field (the system's straight-line
+statements, evaluated on the peer's own array type), from the same starts and parameters:
+
+* heyoka (Taylor method, LLVM-compiled, SIMD batch mode), once with convergence as a
+  terminal event and once told each start's stopping time (the time linrbp's run stopped it);
+* diffrax (JAX on the CPU in float64, Dopri8 with its PID controller in integral mode, as
+  scipy's), ``jax.vmap`` over chunks of ``DIFFRAX_CHUNK`` starts, jit-compiled once before
+  timing; once with linrbp's rule as a boolean ``diffrax.Event`` (tested at step ends, as
+  linrbp does: the same rule exactly) and once told the stopping times;
+* torchode (PyTorch on the CPU in float64, Dopri5, its best explicit method: it has no
+  8th-order one; per-start step sizes over chunks of ``TORCHODE_CHUNK``), told the stopping
+  times (torchode has no events).
 
 Stopping rule: linrbp stops at |f|_inf <= conv_tol (1 + |y|_inf) after an accepted step.
 heyoka's events must be differentiable and are root-found; its event is
@@ -14,12 +23,14 @@ heyoka's events must be differentiable and are root-found; its event is
 (values ~1e-18) fires spuriously early in heyoka 7.13 (measured on A[5,4,3]: stops at
 |f|_2 4-5 times its threshold, errors ~1e-8 against ~1e-10). Errors are against the closed forms.
 Timing: CPU seconds of this process (``time.process_time``) on one thread (linrbp
-``workers=1``; heyoka's batch integrator is single-threaded), best of ``repeats`` rounds.
+``workers=1``; heyoka's batch integrator is single-threaded; XLA and torch are limited to one
+intra-op thread), best of ``repeats`` rounds.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 import time
 
@@ -51,26 +62,39 @@ def heterogeneous_chain111(rng, B, limits):
                                  feedback=[[[1.0]]])
     params = np.stack([beta, alpha, c1], axis=1)  # (S_II, S_TI, C), _field_parameters' order
 
-    def error(Y0s, Y, idx=slice(None)):
-        return np.max(np.abs(Y - limits(alpha[idx], beta[idx], c1[idx], Y0s)), axis=1)
+    def error(Y0s, Y):  # Y0s: the first len(Y0s) starts (a peer may run a leading subset)
+        k = len(Y0s)
+        return np.max(np.abs(Y - limits(alpha[:k], beta[:k], c1[:k], Y0s)), axis=1)
 
     return {"name": "chain111", "system": system, "starts": Y0, "field_params": params, "error": error,
             "draw": "per-start"}
+
+
+def _field_values(system, ys, ps) -> list:
+    """The system's generated field (its straight-line statements: sums and products) evaluated
+    on ``ys`` (the state's components) and ``ps`` (the parameters), of any type with + and *:
+    heyoka expressions, JAX or torch arrays. Components that are constants come back as numbers."""
+    st = system._compiled_field().statements
+    ns = {f"y{i}": v for i, v in enumerate(ys)}
+    ns.update({f"p{j}": v for j, v in enumerate(ps)})
+    for name, code in st["temps"]:
+        ns[name] = eval(code, {}, ns)  # noqa: S307 - our own generated code
+    return [eval(code, {}, ns) for code in st["outputs"]]  # noqa: S307
+
+
+def _sizes(system):
+    st = system._compiled_field().statements
+    return st["n_state"], st["n_par"]
 
 
 def _heyoka_system(system):
     """heyoka expressions of the system's generated field (the same statements), parameters
     as heyoka runtime parameters."""
     import heyoka as hy
-    st = system._compiled_field().statements
-    ys = hy.make_vars(*[f"y{i}" for i in range(st["n_state"])])
-    ys = [ys] if st["n_state"] == 1 else list(ys)
-    ns = {f"y{i}": v for i, v in enumerate(ys)}
-    ns.update({f"p{j}": hy.par[j] for j in range(st["n_par"])})
-    for name, code in st["temps"]:
-        ns[name] = eval(code, {}, ns)  # noqa: S307 - our own generated code
-    f = [eval(code, {}, ns) for code in st["outputs"]]  # noqa: S307
-    return ys, f, st["n_par"]
+    n, n_par = _sizes(system)
+    ys = hy.make_vars(*[f"y{i}" for i in range(n)])
+    ys = [ys] if n == 1 else list(ys)
+    return ys, _field_values(system, ys, [hy.par[j] for j in range(n_par)]), n_par
 
 
 class _Heyoka:
@@ -151,6 +175,118 @@ class _Heyoka:
         return out
 
 
+def _chunked(run_chunk, Y0, P, t_stop, chunk):
+    """(t_end, Y) of ``run_chunk(Y, P, t)`` over consecutive chunks of ``chunk`` starts, the
+    last padded with copies of its first start so every call has one shape (one compilation)."""
+    B = len(Y0)
+    t_end, Y = np.empty(B), np.empty_like(Y0)
+    for i in range(0, B, chunk):
+        j = min(B, i + chunk)
+        pad = chunk - (j - i) if B > chunk else 0
+        idx = np.concatenate([np.arange(i, j), np.full(pad, i)])
+        t, y = run_chunk(Y0[idx], P[idx], t_stop[idx])
+        t_end[i:j], Y[i:j] = t[: j - i], y[: j - i]
+    return t_end, Y
+
+
+DIFFRAX_CHUNK = 1024
+TORCHODE_CHUNK = 1024
+PEER_SUBSET = 2048  # starts run by the lockstep peers (diffrax, torchode): see bench_peers
+
+
+def _one_thread_xla():
+    """XLA on the CPU in one intra-op thread (read when jax starts: set before its import)."""
+    if "jax" not in sys.modules:
+        flags = os.environ.get("XLA_FLAGS", "")
+        os.environ["XLA_FLAGS"] = (flags + " --xla_cpu_multi_thread_eigen=false "
+                                   "intra_op_parallelism_threads=1").strip()
+
+
+class _Diffrax:
+    """diffrax's Dopri8, vmapped over a chunk, with linrbp's rule as a boolean event (or told
+    the stopping times)."""
+
+    def __init__(self, system, rtol, atol, conv_tol, events, max_steps=200_000):
+        _one_thread_xla()
+        import jax
+        jax.config.update("jax_enable_x64", True)
+        jax.config.update("jax_platforms", "cpu")
+        import diffrax as dfx
+        import jax.numpy as jnp
+        n, n_par = _sizes(system)
+        self.events = events
+
+        def f(t, y, p):
+            vals = _field_values(system, [y[i] for i in range(n)], [p[j] for j in range(n_par)])
+            return jnp.stack([jnp.asarray(v, dtype=jnp.float64) for v in vals])
+
+        def rule(t, y, p, **kwargs):  # linrbp's rule, tested at step ends
+            return jnp.max(jnp.abs(f(t, y, p))) <= conv_tol * (1.0 + jnp.max(jnp.abs(y)))
+
+        def solve(y0, p, t1):
+            sol = dfx.diffeqsolve(dfx.ODETerm(f), dfx.Dopri8(), 0.0, t1, None, y0, p,
+                                  stepsize_controller=dfx.PIDController(rtol=rtol, atol=atol),
+                                  event=dfx.Event(rule) if events else None, max_steps=max_steps,
+                                  saveat=dfx.SaveAt(t1=True), throw=False)
+            return sol.ts[-1], sol.ys[-1], sol.result._value
+
+        self.fn = jax.jit(jax.vmap(solve))
+        self.jax = jax
+        # diffrax's result codes as linrbp's statuses (anything else: "failed").
+        self.statuses = {int(dfx.RESULTS.event_occurred._value): "converged",
+                         int(dfx.RESULTS.successful._value): "time-limit",
+                         int(dfx.RESULTS.max_steps_reached._value): "step-limit"}
+
+    def run(self, Y0, P, t_stop):
+        codes = []
+
+        def chunk(Y, Pc, t):
+            tt, yy, rr = self.jax.block_until_ready(self.fn(Y, Pc, t))
+            codes.append(np.asarray(rr))
+            return np.asarray(tt), np.asarray(yy)
+        self.t_end, Y = _chunked(chunk, Y0, P, np.asarray(t_stop, dtype=float), min(DIFFRAX_CHUNK, len(Y0)))
+        names = np.array([self.statuses.get(int(c), "failed") for c in np.concatenate(codes)[: len(Y0)]])
+        self.status = {k: int(np.sum(names == k)) for k in sorted(set(names))}
+        return Y
+
+
+class _Torchode:
+    """torchode's Dopri5 with per-start step sizes over a chunk, told the stopping times."""
+
+    def __init__(self, system, rtol, atol, max_steps=200_000):
+        import torch
+        import torchode as to
+        torch.set_num_threads(1)
+        n, n_par = _sizes(system)
+        self.torch, self.to = torch, to
+        self.events = False
+        self.params = None
+
+        def f(t, y):
+            p = self.params
+            vals = _field_values(system, [y[:, i] for i in range(n)], [p[:, j] for j in range(n_par)])
+            return torch.stack([v if torch.is_tensor(v) else torch.full_like(y[:, 0], float(v)) for v in vals], dim=1)
+
+        term = to.ODETerm(f)
+        self.solver = to.AutoDiffAdjoint(to.Dopri5(term=term), to.IntegralController(atol=atol, rtol=rtol, term=term),
+                                         max_steps=max_steps)
+
+    def run(self, Y0, P, t_stop):
+        torch, to = self.torch, self.to
+
+        def chunk(Y, Pc, t):
+            f64 = dict(dtype=torch.float64)
+            self.params = torch.as_tensor(Pc, **f64)
+            t1 = torch.as_tensor(np.maximum(t, 1e-12), **f64)  # a start converged at once: t_end 0
+            ivp = to.InitialValueProblem(y0=torch.as_tensor(Y, **f64),
+                                         t_eval=torch.stack([torch.zeros_like(t1), t1], dim=1))
+            with torch.no_grad():
+                sol = self.solver.solve(ivp)
+            return t, sol.ys[:, -1].numpy()
+        self.t_end, Y = _chunked(chunk, Y0, P, np.asarray(t_stop, dtype=float), min(TORCHODE_CHUNK, len(Y0)))
+        return Y
+
+
 def _cpu(fn):
     c0, w0 = time.process_time(), time.perf_counter()
     out = fn()
@@ -158,7 +294,11 @@ def _cpu(fn):
 
 
 def bench_peers(cases, rtol, atol, conv_tols, t_maxs, repeats=2) -> dict:
-    """Each case: linrbp (backend numba, one worker) and heyoka, alternating ``repeats`` times."""
+    """Each case: linrbp (backend numba, one worker) and each installed peer, alternating
+    ``repeats`` times; diffrax and torchode on the first ``PEER_SUBSET`` starts (a vmapped or
+    batched solve steps every start of a chunk until its slowest has stopped, so their time
+    grows with the slowest start: measured 75 diffrax-event trajectories per CPU-second on
+    chain111, where a quarter of its starts never meet the rule, see docs/performance.md)."""
     from ..integration._numba_backend import Unsupported, numba_available, run_numba
     report = {"peers": {p: ("installed" if _installed(p) else "not installed") for p in PEERS},
               "systems": []}
@@ -188,8 +328,20 @@ def bench_peers(cases, rtol, atol, conv_tols, t_maxs, repeats=2) -> dict:
         hey = {}
         if _installed("heyoka"):
             _log(f"bench peers: {name}: compiling heyoka")
-            hey = {"events": _Heyoka(system, rtol, conv_tol, True),
-                   "given_times": _Heyoka(system, rtol, conv_tol, False)}
+            hey.update({"heyoka_events": _Heyoka(system, rtol, conv_tol, True),
+                        "heyoka_given_times": _Heyoka(system, rtol, conv_tol, False)})
+        if _installed("diffrax") and _installed("jax"):
+            _log(f"bench peers: {name}: compiling diffrax (jit)")
+            for key, ev in (("diffrax_events", True), ("diffrax_given_times", False)):
+                hey[key] = _Diffrax(system, rtol, atol, conv_tol, ev)
+                # Compiled for the chunk's shape here, so the timed runs compile nothing.
+                hey[key].run(Y0[:DIFFRAX_CHUNK], P[:DIFFRAX_CHUNK], np.full(min(B, DIFFRAX_CHUNK), 1e-3))
+        if _installed("torchode") and _installed("torch"):
+            hey["torchode_given_times"] = _Torchode(system, rtol, atol)
+        # Peers that step a whole chunk in lockstep (diffrax under vmap, torchode) run the first
+        # PEER_SUBSET starts; linrbp is timed on those too, so each ratio compares the same starts.
+        sizes = {key: min(B, PEER_SUBSET) if isinstance(h, (_Diffrax, _Torchode)) else B for key, h in hey.items()}
+        subsets = sorted({m for m in sizes.values() if m < B})
         best = {}
         results = {}
         for r in range(repeats):
@@ -197,14 +349,19 @@ def bench_peers(cases, rtol, atol, conv_tols, t_maxs, repeats=2) -> dict:
             res, cpu, wall = _cpu(linrbp_run)
             results["linrbp"] = res
             best["linrbp"] = min(best.get("linrbp", (np.inf, np.inf)), (cpu, wall))
+            for m in subsets:
+                _, cpu, wall = _cpu(lambda: run_numba(system, Y0[:m], tm[:m], rtol, atol, conv_tol, 1e8,
+                                                      200_000, None, 1, params=P[:m]))
+                best[f"linrbp_{m}"] = min(best.get(f"linrbp_{m}", (np.inf, np.inf)), (cpu, wall))
             code, t_end = res[0], res[1]
-            for label, h in hey.items():
-                _log(f"bench peers: {name}: round {r + 1}/{repeats}: heyoka ({label.replace('_', ' ')})")
-                stop = tm if label == "events" else t_end
-                Yh, cpu, wall = _cpu(lambda: h.run(Y0, P, stop))
-                results[f"heyoka_{label}"] = Yh
-                results[f"heyoka_{label}_t_end"] = h.t_end.copy()
-                best[f"heyoka_{label}"] = min(best.get(f"heyoka_{label}", (np.inf, np.inf)), (cpu, wall))
+            for key, h in hey.items():
+                m = sizes[key]
+                _log(f"bench peers: {name}: round {r + 1}/{repeats}: {key.replace('_', ' ')}, {m} starts")
+                stop = tm[:m] if h.events else t_end[:m]
+                Yh, cpu, wall = _cpu(lambda: h.run(Y0[:m], P[:m], stop))
+                results[key] = Yh
+                results[f"{key}_t_end"] = np.array(h.t_end, dtype=float)
+                best[key] = min(best.get(key, (np.inf, np.inf)), (cpu, wall))
         code, t_end, Y = results["linrbp"][:3]
         err = case["error"](Y0, Y)
         row["linrbp"] = {"traj_per_s": B / best["linrbp"][1], "traj_per_cpu_s": B / best["linrbp"][0],
@@ -213,16 +370,21 @@ def bench_peers(cases, rtol, atol, conv_tols, t_maxs, repeats=2) -> dict:
                          "status": {s: int(np.sum(code == i + 1)) for i, s in
                                     enumerate(("converged", "diverged", "time-limit", "step-limit"))
                                     if np.any(code == i + 1)}}
-        for label in hey:
-            key = f"heyoka_{label}"
-            e = case["error"](Y0, results[key])
-            row[key] = {"traj_per_s": B / best[key][1], "traj_per_cpu_s": B / best[key][0],
+        for key, h in hey.items():
+            m = sizes[key]
+            e = case["error"](Y0[:m], results[key])
+            lin = best["linrbp"] if m == B else best[f"linrbp_{m}"]
+            row[key] = {"n_starts": m, "traj_per_s": m / best[key][1], "traj_per_cpu_s": m / best[key][0],
                         "max_error": float(np.max(e)),
                         "t_end_median": float(np.median(results[f"{key}_t_end"])),
                         "t_end_max": float(np.max(results[f"{key}_t_end"])),
-                        "linrbp_ratio": (B / best["linrbp"][0]) / (B / best[key][0])}
-            if label == "events":
+                        "linrbp_ratio": best[key][0] / lin[0]}
+            if m < B:
+                row[key]["linrbp_traj_per_cpu_s_same_starts"] = m / lin[0]
+            if h.events:
                 # Stopped by the event before t_max (else it ran to t_max).
-                row[key]["stopped_by_event"] = int(np.sum(results[f"{key}_t_end"] < tm))
+                row[key]["stopped_by_event"] = int(np.sum(results[f"{key}_t_end"] < tm[:m]))
+            if getattr(h, "status", None) is not None:
+                row[key]["status"] = h.status
         report["systems"].append(row)
     return report

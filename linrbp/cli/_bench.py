@@ -122,31 +122,33 @@ def _print_peers(res):
     if "unavailable" in res:
         print(f"  linrbp compiled backend unavailable: {res['unavailable']}")
         return
-    print(f"  {'system':<18} {'draw':<10} {'starts':>7} {'solver':<22} {'traj/s':>10} {'traj/CPU-s':>10} "
+    print(f"  {'system':<18} {'draw':<10} {'starts':>7} {'solver':<28} {'traj/s':>10} {'traj/CPU-s':>10} "
           f"{'linrbp x':>8} {'max error':>10} {'t_end med':>9} {'t_end max':>9}")
     for s in res["systems"]:
         if isinstance(s.get("linrbp"), str):
             print(f"  {s['system']:<18} {s['linrbp']}")
             continue
-        for key in ("linrbp", "heyoka_events", "heyoka_given_times"):
+        for key, label in _PEER_ROWS.items():
             r = s.get(key)
             if r is None:
                 continue
-            label = {"linrbp": "linrbp numba", "heyoka_events": "heyoka, event",
-                     "heyoka_given_times": "heyoka, given t_end"}[key]
-            print(f"  {s['system']:<18} {s['draw']:<10} {s['n_starts']:>7} {label:<22} "
+            print(f"  {s['system']:<18} {s['draw']:<10} {r.get('n_starts', s['n_starts']):>7} {label:<28} "
                   f"{r['traj_per_s']:>10.4g} {r['traj_per_cpu_s']:>10.4g} "
                   f"{_num(r.get('linrbp_ratio'), '8.2f')} {r['max_error']:>10.2e} "
                   f"{_num(r.get('t_end_median'), '9.4g')} {_num(r.get('t_end_max'), '9.4g')}")
         lin = s.get("linrbp", {})
         if isinstance(lin, dict) and "status" in lin:
-            ev = s.get("heyoka_events", {})
-            extra = (f"; heyoka's event stopped {ev['stopped_by_event']} before t_max"
-                     if "stopped_by_event" in ev else "")
+            extra = "".join(f"; {peer}'s event stopped {s[key]['stopped_by_event']} of {s[key]['n_starts']} "
+                            "before t_max" for peer, key in (("heyoka", "heyoka_events"), ("diffrax", "diffrax_events"))
+                            if "stopped_by_event" in s.get(key, {}))
             print(f"  {'':<18} linrbp statuses {lin['status']} (t_max {s['t_max']:g}){extra}")
-    for p, v in res["peers"].items():
-        if p != "heyoka" and v == "installed":
-            print(f"  {p}: installed, not yet measured by this bench")
+
+
+# Rows of the peers table: the report's keys and their labels.
+_PEER_ROWS = {"linrbp": "linrbp numba", "heyoka_events": "heyoka, event",
+              "heyoka_given_times": "heyoka, given t_end", "diffrax_events": "diffrax Dopri8, event",
+              "diffrax_given_times": "diffrax Dopri8, given t_end",
+              "torchode_given_times": "torchode Dopri5, given t_end"}
 
 
 def _print_symbolic(res):
