@@ -298,3 +298,50 @@ def test_lane_form_agrees_on_every_status_and_any_batch_size():
         assert np.all(diff[fixed_time] <= 1e-10 * scale[fixed_time])
         explained = 2 * speed * np.abs(ref.t_end - out.t_end) + 1e-10 * scale
         assert np.all(diff <= explained), float(np.max(diff - explained))
+
+
+def _array_form_module(system, tmp_path):
+    """The array form (one trajectory at a time) of ``system``'s kernel, loaded from a file."""
+    import importlib.util
+
+    from linrbp.integration import _numba_backend as nb
+    path = tmp_path / "array_form_kernel.py"
+    path.write_text(nb.generate_source(system, lanes=False, wide=False))
+    spec = importlib.util.spec_from_file_location("linrbp_test_array_form", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_wide_form_equals_the_array_form_bit_for_bit_on_every_status(tmp_path):
+    """Systems above 8 states run in the wide form (16 trajectories side by side in one buffer,
+    the field vectorised over them). Per trajectory it does the array form's operations, so on
+    a batch of 203 starts (no multiple of the lanes) that converge, leave the bound, reach
+    t_max or run out of steps, on 1 and 3 workers, its statuses, step counts, stopping times
+    and states equal the array form's bit for bit, and its statuses the numpy path's."""
+    needs_numba()
+    from linrbp.integration import _numba_backend as nb
+    rng = np.random.default_rng(12)
+    layers = [3, 2, 3]
+    X = rng.normal(size=(3, 12))
+    stats = DataStats.from_samples(X, rng.normal(size=(3, 12)))
+    system = LinearSystem.create(layers, "rbp", stats, [rng.normal(size=s) for s in feedback_shapes(layers, "rbp")])
+    assert system.n_state > nb.SCALAR_MAX_STATE and "wide form" in nb.generate_source(system).splitlines()[0]
+    Y0 = rng.normal(size=(203, system.n_state)) * rng.choice([0.3, 1.0, 3.0], size=(203, 1))
+    kw = dict(rtol=1e-10, atol=1e-12, conv_tol=1e-3, bound=6.0, max_steps=100)
+    t_max = 30.0
+    ref = integrate_batch(system, Y0, t_max, backend="numpy", **kw)
+    assert set(ref.status) == {"converged", "diverged", "time-limit", "step-limit"}, ref.counts()
+    array = _array_form_module(system, tmp_path)
+    B = len(Y0)
+    want = (np.zeros(B, np.int8), np.zeros(B), Y0.copy(), np.zeros(B, np.int64))
+    P = np.asarray(system._field_parameters(), dtype=np.float64)[None]
+    array.run(Y0, np.full(B, t_max), P, kw["rtol"], kw["atol"], kw["conv_tol"], kw["bound"], kw["max_steps"],
+              0, B, *want, np.zeros(1, np.int64))
+    for workers in (1, 3):
+        out = integrate_batch(system, Y0, t_max, backend="numba", workers=workers, **kw)
+        assert out.info["backend"] == "numba"
+        assert np.array_equal(np.array(("",) + STATUSES)[want[0]], out.status)
+        assert np.array_equal(want[1], out.t_end) and np.array_equal(want[2], out.y)
+        assert np.array_equal(want[3], out.n_steps)
+        assert np.array_equal(ref.status, out.status)

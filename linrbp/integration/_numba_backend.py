@@ -8,7 +8,9 @@ the straight-line statements that :func:`linrbp.core._field._compile_field` deri
 rule, written in scalar form. All of it is fused into one loop per trajectory, so a step
 costs its arithmetic and nothing else: no temporaries, no per-call overhead, no frozen columns.
 Systems of up to ``SCALAR_MAX_STATE`` states run ``LANES`` trajectories side by side in SIMD
-registers (:func:`_lanes_source`); larger ones one at a time (the array form, ``_KERNEL``).
+registers (:func:`_lanes_source`); larger ones ``WIDE_LANES`` side by side in one buffer, the
+field vectorised over them (the wide form, :func:`_wide_source`). The array form (``_KERNEL``,
+one trajectory at a time) is the reference both are tested against.
 
 The kernel is generated as a Python module file under the cache directory
 (``$LINRBP_CACHE_DIR``, else ``$XDG_CACHE_HOME/linrbp``, else ``~/.cache/linrbp``), named by a
@@ -40,8 +42,13 @@ SCALAR_MAX_STATE = 8
 # Trajectories side by side in the lane form: 8 doubles fill an AVX-512 register (two AVX2
 # ones). Measured on chain111 / the depth-4 chain (ns per step attempt, one core): one lane
 # 142 / 216, 4 lanes 65 / 100, 8 lanes 54 / 62. Beyond 8 states the lane form's compile time
-# grows too fast (A[5,4,3], 32 states: minutes), so those systems keep the array form.
+# grows too fast (A[5,4,3], 32 states: minutes), so those systems use the wide form.
 LANES = 8
+# Trajectories side by side in the wide form (_wide_source). Measured on A[5,4,3] (32 states,
+# ns per step attempt, one core of an AMD EPYC with AVX-512, 200 starts; the machine's noise
+# is about 20%): the array form 857-1018; 4 lanes 719, 8 lanes 622-719, 16 lanes 372-445,
+# 24 lanes 466, 32 lanes 457-500.
+WIDE_LANES = 16
 # LLVM flags allowed beyond IEEE: none, or {"contract"} (fused multiply-adds; rounding only).
 FASTMATH = {"contract"}
 # Bump when the generated code changes in a way the hashed sources do not show.
@@ -101,9 +108,11 @@ def _coefficient_sum(coefficients, stages, index) -> str:
 
 
 def generate_source(system, unroll: bool | None = None, inline: bool = False,
-                    lanes: bool | None = None) -> str:
+                    lanes: bool | None = None, wide: bool | None = None) -> str:
     """The kernel module's source for ``system`` (see the module docstring): the lane form
-    (:func:`_lanes_source`) up to ``SCALAR_MAX_STATE`` states, else the array form."""
+    (:func:`_lanes_source`) up to ``SCALAR_MAX_STATE`` states, else the wide form
+    (:func:`_wide_source`); ``wide=False`` (with ``lanes=False``) gives the array form, one
+    trajectory at a time (kept as the reference the other two are tested against)."""
     from . import _dop853 as core
 
     fn = system._compiled_field()
@@ -116,6 +125,10 @@ def generate_source(system, unroll: bool | None = None, inline: bool = False,
         lanes = n <= SCALAR_MAX_STATE
     if lanes:
         return _lanes_source(system, st, LANES)
+    if wide is None:
+        wide = True
+    if wide:
+        return _wide_source(system, st, WIDE_LANES)
     if unroll is None:
         # Unrolled stage sums are up to 1.4x faster (measured on A[5,4,3], 32 states) but
         # compile in time growing with the field; beyond 32 states the loop form.
@@ -168,6 +181,300 @@ def generate_source(system, unroll: bool | None = None, inline: bool = False,
                f"COEF = np.array([{', '.join(repr(c) for c in coefs)}])\n")
     L.append(_KERNEL.format(
         N=n, NS=ns, tableau=tableau, stages=stages, params=params, e5_sum=e5_sum, e3_sum=e3_sum,
+        SAFETY=core._SAFETY, MIN_FACTOR=core._MIN_FACTOR, MAX_FACTOR=core._MAX_FACTOR,
+        OVERSHOOT=core._OVERSHOOT, EXPONENT=core._EXPONENT, CONVERGED=core._CONVERGED,
+        DIVERGED=core._DIVERGED, TIME_LIMIT=core._TIME_LIMIT, STEP_LIMIT=core._STEP_LIMIT,
+        DAMP_ZONE=core._DAMP_ZONE, STABILITY_REAL=core._STABILITY_REAL, DAMP_FACTOR=core._DAMP_FACTOR))
+    return "\n".join(L) + "\n"
+
+
+# The wide form's kernel: W trajectories side by side in one flat buffer Z (row r of lane l at
+# Z[r * W + l], every row offset a constant, so LLVM can prove the lanes' loops free of aliasing
+# and vectorise them), one copy of the field over the lanes, step control per lane; the array
+# form's operations per trajectory.
+_WIDE = '''
+N = {N}
+W = {W}
+NP = {NP}
+
+
+@njit(**_JIT)
+def field_lanes(Z):
+    # The field at the W states in rows YN of Z, parameters in rows PR, into rows FOUT.
+    for l in range(W):
+{lane_field}
+
+
+@njit(**_JIT)
+def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,
+        code_out, t_out, y_out, steps_out, counters):
+    Z = np.zeros({ROWS} * W)
+    h = np.ones(W)
+    t = np.zeros(W)
+    tmax = np.ones(W)
+    steps = np.zeros(W, dtype=np.int64)
+    bidx = np.zeros(W, dtype=np.int64)
+    retry = np.zeros(W, dtype=np.bool_)
+    act = np.zeros(W, dtype=np.bool_)
+    y = np.empty(N)
+    y1 = np.empty(N)
+    p1 = np.empty(NP)
+    k1 = np.empty((2, N))
+    attempts = 0
+    nxt = lo
+    while True:
+        for l in range(W):
+            while not act[l] and nxt < hi:
+                b = nxt
+                nxt += 1
+                p = P[b] if P.shape[0] > 1 else P[0]
+                for j in range(NP):
+                    p1[j] = p[j]
+                for i in range(N):
+                    y[i] = Y0[b, i]
+                tm = tmax_all[b]
+                field(y, p1, k1, 0)
+                if amax_abs(k1[0]) <= conv_tol * (1.0 + amax_abs(y)):
+                    code_out[b] = {CONVERGED}
+                    t_out[b] = 0.0
+                    steps_out[b] = 0
+                    continue
+                # Starting step (Hairer, Norsett & Wanner; scipy's select_initial_step).
+                d0 = 0.0
+                d1 = 0.0
+                for i in range(N):
+                    sc = atol + abs(y[i]) * rtol
+                    d0 += (y[i] / sc) ** 2
+                    d1 += (k1[0, i] / sc) ** 2
+                d0 = math.sqrt(d0 / N)
+                d1 = math.sqrt(d1 / N)
+                if d0 < 1e-5 or d1 < 1e-5:
+                    h0 = 1e-6
+                else:
+                    h0 = 0.01 * d0 / max(d1, 1e-300)
+                h0 = min(h0, tm)
+                for i in range(N):
+                    y1[i] = y[i] + h0 * k1[0, i]
+                field(y1, p1, k1, 1)
+                d2 = 0.0
+                for i in range(N):
+                    sc = atol + abs(y[i]) * rtol
+                    d2 += ((k1[1, i] - k1[0, i]) / sc) ** 2
+                d2 = math.sqrt(d2 / N) / h0
+                dmax = max(d1, d2)
+                if dmax <= 1e-15:
+                    h1 = max(h0 * 1e-3, 1e-6)
+                else:
+                    h1 = (0.01 / max(dmax, 1e-300)) ** (1 / 8)
+                h0 = min(min(100 * h0, h1), tm)
+                if not (math.isfinite(h0) and h0 > 0):
+                    h0 = 1e-6
+                for i in range(N):
+                    Z[({YS} + i) * W + l] = y[i]
+                    Z[i * W + l] = k1[0, i]
+                for j in range(NP):
+                    Z[({PR} + j) * W + l] = p1[j]
+                h[l] = h0
+                t[l] = 0.0
+                tmax[l] = tm
+                steps[l] = 0
+                retry[l] = False
+                act[l] = True
+                bidx[l] = b
+        if not act.any():
+            break
+        for l in range(W):
+            Z[{HH} * W + l] = min(h[l], tmax[l] - t[l])
+        # Stages 1..NS-1, then rows YN = y_new (row NS holds the weights B) and K[NS] = f(y_new).
+{stages}
+        for l in range(W):
+            Z[{E5} * W + l] = 0.0
+            Z[{E3} * W + l] = 0.0
+        for i in range(N):
+            for l in range(W):
+                sc = max(abs(Z[({YS} + i) * W + l]), abs(Z[({YN} + i) * W + l])) * rtol + atol
+                a5 = ({e5_sum}) / sc
+                a3 = ({e3_sum}) / sc
+                Z[{E5} * W + l] += a5 * a5
+                Z[{E3} * W + l] += a3 * a3
+        for l in range(W):
+            Z[{YNORM} * W + l] = 0.0
+        for i in range(N):  # |y_new|_inf per lane, NaN if any component is NaN (as amax_abs)
+            for l in range(W):
+                a = abs(Z[({YN} + i) * W + l])
+                m = Z[{YNORM} * W + l]
+                Z[{YNORM} * W + l] = a if (a > m or a != a) else m
+        for l in range(W):
+            Z[{ACC} * W + l] = 0.0
+            if not act[l]:
+                continue
+            y_norm = Z[{YNORM} * W + l]
+            hl = Z[{HH} * W + l]
+            e5 = Z[{E5} * W + l]
+            e3 = Z[{E3} * W + l]
+            # Step control (scipy's DOP853 rules, as _dop853._step_control).
+            denom = e5 + 0.01 * e3
+            if denom > 0:
+                err_norm = abs(hl) * e5 / math.sqrt(denom * N)
+            else:
+                err_norm = 0.0
+            finite = math.isfinite(err_norm) and math.isfinite(y_norm)
+            overshoot = y_norm > {OVERSHOOT!r} * bound
+            accept = finite and err_norm < 1.0 and not overshoot
+            if err_norm == 0.0:
+                factor = {MAX_FACTOR!r}
+            else:
+                factor = min({SAFETY!r} * err_norm ** {EXPONENT!r}, {MAX_FACTOR!r})
+            if accept:
+                if retry[l]:
+                    factor = min(factor, 1.0)
+            elif finite and not overshoot:
+                factor = min(max(factor, {MIN_FACTOR!r}), 1.0)
+            else:
+                factor = {MIN_FACTOR!r}
+            h[l] = hl * factor
+            retry[l] = not accept
+            attempts += 1
+            if accept:
+                Z[{ACC} * W + l] = 1.0
+                t[l] = t[l] + hl
+                steps[l] += 1
+        for l in range(W):
+            Z[{FNORM} * W + l] = 0.0
+        for i in range(N):  # accepted lanes take y_new and f(y_new); then |f|_inf per lane
+            for l in range(W):
+                acc = Z[{ACC} * W + l] != 0.0
+                Z[({YS} + i) * W + l] = Z[({YN} + i) * W + l] if acc else Z[({YS} + i) * W + l]
+                Z[i * W + l] = Z[({KNS} + i) * W + l] if acc else Z[i * W + l]
+                a = abs(Z[i * W + l])
+                m = Z[{FNORM} * W + l]
+                Z[{FNORM} * W + l] = a if (a > m or a != a) else m
+        for l in range(W):
+            if not act[l]:
+                continue
+            accept = Z[{ACC} * W + l] != 0.0
+            y_norm = Z[{YNORM} * W + l]
+            f_norm = Z[{FNORM} * W + l]
+            hl = Z[{HH} * W + l]
+            hn = h[l]
+            status = 0
+            # Events (as _dop853._event_codes).
+            if accept:
+                if y_norm > bound:
+                    status = {DIVERGED}
+                elif f_norm <= conv_tol * (1.0 + y_norm):
+                    status = {CONVERGED}
+                elif t[l] >= tmax[l] * (1 - 1e-15):
+                    status = {TIME_LIMIT}
+            if status == 0:
+                if steps[l] >= max_steps:
+                    status = {STEP_LIMIT}
+                elif hn <= 1e-14 * max(t[l], 1.0):
+                    status = {DIVERGED}
+            # Damped steps near the stopping rule (as _dop853._damped_steps).
+            if status == 0 and accept and steps[l] % 2 == 0:
+                if f_norm <= {DAMP_ZONE!r} * (conv_tol * (1.0 + y_norm) + {STABILITY_REAL!r} * (rtol * y_norm + atol) / hl):
+                    hn = min(hn, {DAMP_FACTOR!r} * hl)
+            h[l] = hn
+            if status != 0:
+                b = bidx[l]
+                code_out[b] = status
+                t_out[b] = t[l]
+                steps_out[b] = steps[l]
+                for i in range(N):
+                    y_out[b, i] = Z[({YS} + i) * W + l]
+                # The lane computes on harmless values until it takes the next start.
+                act[l] = False
+                for i in range(N):
+                    Z[({YS} + i) * W + l] = 0.0
+                    Z[i * W + l] = 0.0
+                h[l] = 1.0
+                t[l] = 0.0
+                tmax[l] = 1.0
+    counters[0] += attempts
+
+
+@njit(**_JIT)
+def amax_abs(v):
+    # max |v_i|, NaN if any is NaN (as numpy's max).
+    m = 0.0
+    for i in range(N):
+        a = abs(v[i])
+        if a > m or a != a:
+            m = a
+    return m
+'''
+
+
+def _wide_source(system, st, lanes: int) -> str:
+    """The kernel in wide form, for systems above ``SCALAR_MAX_STATE`` states: ``lanes``
+    trajectories side by side in one flat buffer (``_WIDE``).
+
+    The array form's method operation for operation (the same expressions per trajectory, so
+    the same rounding and, measured, the same bits): the stage sums and error sums are loops
+    over the lanes inside loops over components, and the field is one copy of the generated
+    statements inside a loop over the lanes (``field_lanes``), which LLVM compiles to SIMD
+    instructions, one lane per vector element, because every row of the buffer sits at a
+    constant offset (with separate arrays for the states, parameters and outputs LLVM cannot
+    rule out aliasing and leaves the loop scalar: measured). The field writes scratch rows that
+    the stage copies into its own (the copy is 256 doubles; one field copy instead of one per
+    stage keeps the compile time near the array form's). Starting steps, step control and
+    events run per lane in loops over the lanes (not written out per lane as in the lane form,
+    whose compile time grows with the field times the lanes). A lane takes the chunk's next
+    start whenever its own trajectory ends."""
+    from . import _dop853 as core
+
+    n, n_par = st["n_state"], st["n_par"]
+    ns = core._NS
+    NP = max(n_par, 1)
+    rows = [core._A[r, :r] for r in range(1, ns)] + [core._B]
+    YS, YN = (ns + 1) * n, (ns + 2) * n
+    PR = (ns + 3) * n
+    FOUT = PR + NP
+    HH, E5, E3 = FOUT + n, FOUT + n + 1, FOUT + n + 2
+    YNORM, FNORM, ACC = E3 + 1, E3 + 2, E3 + 3
+    n_rows = ACC + 1
+
+    def comb(coefficients):
+        terms = [f"{float(c)!r} * Z[({s * n} + i) * W + l]" for s, c in enumerate(coefficients) if c != 0.0]
+        return " + ".join(terms) if terms else "0.0"
+
+    pad = " " * 8
+    # Each state component and parameter is loaded just before the first statement that uses
+    # it (shorter live ranges: fewer vector registers spilled; measured on A[5,4,3], 16 lanes).
+    loads = {**{f"y{i}": f"Z[{(YN + i) * lanes} + l]" for i in range(n)},
+             **{f"p{j}": f"Z[{(PR + j) * lanes} + l]" for j in range(n_par)}}
+    statements = [(name, code) for name, code in st["temps"]]
+    statements += [(f"Z[{(FOUT + i) * lanes} + l]", code) for i, code in enumerate(st["outputs"])]
+    lane_field = []
+    for target, code in statements:
+        for name in dict.fromkeys(_LANE_NAMES.findall(code)):
+            if name in loads:
+                lane_field.append(f"{pad}{name} = {loads.pop(name)}")
+        lane_field.append(f"{pad}{target} = {code}")
+    stages = []
+    for r, row in enumerate(rows, start=1):
+        stages += ["        for i in range(N):", "            for l in range(W):",
+                   f"                Z[({YN} + i) * W + l] = Z[({YS} + i) * W + l] + Z[{HH} * W + l] * ({comb(row)})",
+                   "        field_lanes(Z)",
+                   f"        for q in range(N * W):",
+                   f"            Z[{r * n} * W + q] = Z[{FOUT} * W + q]"]
+    L = ["# Generated by linrbp.integration._numba_backend (wide form); do not edit (the file name is its key).",
+         f"# System: layers {list(system.layers)}, rule {system.rule.name}; n_state {n}, {n_par} parameters; "
+         f"{lanes} lanes.", "import math", "import numpy as np", "from numba import njit", "",
+         f"FASTMATH = {FASTMATH!r}",
+         "_JIT = dict(cache=True, nogil=True, error_model='numpy', fastmath=FASTMATH)", "", "",
+         "@njit(**_JIT)", "def field(y, p, out, row):",
+         "    # The rule's averaged field at one state, straight-line (from LinearSystem._compiled_field)."]
+    L += [f"    y{i} = y[{i}]" for i in range(n)]
+    L += [f"    p{j} = p[{j}]" for j in range(n_par)]
+    L += [f"    {name} = {code}" for name, code in st["temps"]]
+    L += [f"    out[row, {i}] = {code}" for i, code in enumerate(st["outputs"])]
+    L.append(_WIDE.format(
+        N=n, W=lanes, NP=NP, ROWS=n_rows, YS=YS, YN=YN, PR=PR, HH=HH, E5=E5, E3=E3, KNS=ns * n,
+        YNORM=YNORM, FNORM=FNORM, ACC=ACC,
+        lane_field="\n".join(lane_field), stages="\n".join(stages),
+        e5_sum=comb(core._E5), e3_sum=comb(core._E3),
         SAFETY=core._SAFETY, MIN_FACTOR=core._MIN_FACTOR, MAX_FACTOR=core._MAX_FACTOR,
         OVERSHOOT=core._OVERSHOOT, EXPONENT=core._EXPONENT, CONVERGED=core._CONVERGED,
         DIVERGED=core._DIVERGED, TIME_LIMIT=core._TIME_LIMIT, STEP_LIMIT=core._STEP_LIMIT,
