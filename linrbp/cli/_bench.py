@@ -117,7 +117,8 @@ def _print_integrate(res):
 
 
 def _print_peers(res):
-    print("peers (one thread each, best of 2 alternating rounds; errors against the closed forms)")
+    print("peers (one thread each, best of 2 alternating rounds, a run under 1 s repeated up to 10 times "
+          "in each; errors against the closed forms)")
     print("  " + ", ".join(f"{k}: {v}" for k, v in res["peers"].items()))
     if "unavailable" in res:
         print(f"  linrbp compiled backend unavailable: {res['unavailable']}")
