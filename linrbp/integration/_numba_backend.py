@@ -28,6 +28,7 @@ import importlib.util
 import os
 import re
 import sys
+import textwrap
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -180,11 +181,14 @@ def generate_source(system, unroll: bool | None = None, inline: bool = False,
                f"COL = np.array({cols!r}, dtype=np.int64)\n"
                f"COEF = np.array([{', '.join(repr(c) for c in coefs)}])\n")
     L.append(_KERNEL.format(
+        start_step_8=textwrap.indent(_START_STEP.format(CONVERGED=core._CONVERGED), " " * 8),
+        step_control=textwrap.indent(_step_control("retry"), " " * 12),
         N=n, NS=ns, tableau=tableau, stages=stages, params=params, e5_sum=e5_sum, e3_sum=e3_sum,
         SAFETY=core._SAFETY, MIN_FACTOR=core._MIN_FACTOR, MAX_FACTOR=core._MAX_FACTOR,
         OVERSHOOT=core._OVERSHOOT, EXPONENT=core._EXPONENT, CONVERGED=core._CONVERGED,
         DIVERGED=core._DIVERGED, TIME_LIMIT=core._TIME_LIMIT, STEP_LIMIT=core._STEP_LIMIT,
         DAMP_ZONE=core._DAMP_ZONE, STABILITY_REAL=core._STABILITY_REAL, DAMP_FACTOR=core._DAMP_FACTOR))
+    L.append(_AMAX_ABS)
     return "\n".join(L) + "\n"
 
 
@@ -209,17 +213,16 @@ def field_lanes(Z):
 def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,
         code_out, t_out, y_out, steps_out, counters):
     Z = np.zeros({ROWS} * W)
-    h = np.ones(W)
+    hs = np.ones(W)
     t = np.zeros(W)
-    tmax = np.ones(W)
+    tlim = np.ones(W)
     steps = np.zeros(W, dtype=np.int64)
     bidx = np.zeros(W, dtype=np.int64)
     retry = np.zeros(W, dtype=np.bool_)
     act = np.zeros(W, dtype=np.bool_)
     y = np.empty(N)
-    y1 = np.empty(N)
-    p1 = np.empty(NP)
-    k1 = np.empty((2, N))
+    yn = np.empty(N)
+    K = np.empty((2, N))
     attempts = 0
     nxt = lo
     while True:
@@ -228,55 +231,14 @@ def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,
                 b = nxt
                 nxt += 1
                 p = P[b] if P.shape[0] > 1 else P[0]
-                for j in range(NP):
-                    p1[j] = p[j]
-                for i in range(N):
-                    y[i] = Y0[b, i]
-                tm = tmax_all[b]
-                field(y, p1, k1, 0)
-                if amax_abs(k1[0]) <= conv_tol * (1.0 + amax_abs(y)):
-                    code_out[b] = {CONVERGED}
-                    t_out[b] = 0.0
-                    steps_out[b] = 0
-                    continue
-                # Starting step (Hairer, Norsett & Wanner; scipy's select_initial_step).
-                d0 = 0.0
-                d1 = 0.0
-                for i in range(N):
-                    sc = atol + abs(y[i]) * rtol
-                    d0 += (y[i] / sc) ** 2
-                    d1 += (k1[0, i] / sc) ** 2
-                d0 = math.sqrt(d0 / N)
-                d1 = math.sqrt(d1 / N)
-                if d0 < 1e-5 or d1 < 1e-5:
-                    h0 = 1e-6
-                else:
-                    h0 = 0.01 * d0 / max(d1, 1e-300)
-                h0 = min(h0, tm)
-                for i in range(N):
-                    y1[i] = y[i] + h0 * k1[0, i]
-                field(y1, p1, k1, 1)
-                d2 = 0.0
-                for i in range(N):
-                    sc = atol + abs(y[i]) * rtol
-                    d2 += ((k1[1, i] - k1[0, i]) / sc) ** 2
-                d2 = math.sqrt(d2 / N) / h0
-                dmax = max(d1, d2)
-                if dmax <= 1e-15:
-                    h1 = max(h0 * 1e-3, 1e-6)
-                else:
-                    h1 = (0.01 / max(dmax, 1e-300)) ** (1 / 8)
-                h0 = min(min(100 * h0, h1), tm)
-                if not (math.isfinite(h0) and h0 > 0):
-                    h0 = 1e-6
-                for i in range(N):
+{start_step_16}                for i in range(N):
                     Z[({YS} + i) * W + l] = y[i]
-                    Z[i * W + l] = k1[0, i]
+                    Z[i * W + l] = K[0, i]
                 for j in range(NP):
-                    Z[({PR} + j) * W + l] = p1[j]
-                h[l] = h0
+                    Z[({PR} + j) * W + l] = p[j]
+                hs[l] = h
                 t[l] = 0.0
-                tmax[l] = tm
+                tlim[l] = tmax
                 steps[l] = 0
                 retry[l] = False
                 act[l] = True
@@ -284,7 +246,7 @@ def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,
         if not act.any():
             break
         for l in range(W):
-            Z[{HH} * W + l] = min(h[l], tmax[l] - t[l])
+            Z[{HH} * W + l] = min(hs[l], tlim[l] - t[l])
         # Stages 1..NS-1, then rows YN = y_new (row NS holds the weights B) and K[NS] = f(y_new).
 {stages}
         for l in range(W):
@@ -309,35 +271,15 @@ def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,
             if not act[l]:
                 continue
             y_norm = Z[{YNORM} * W + l]
-            hl = Z[{HH} * W + l]
+            hh = Z[{HH} * W + l]
             e5 = Z[{E5} * W + l]
             e3 = Z[{E3} * W + l]
-            # Step control (scipy's DOP853 rules, as _dop853._step_control).
-            denom = e5 + 0.01 * e3
-            if denom > 0:
-                err_norm = abs(hl) * e5 / math.sqrt(denom * N)
-            else:
-                err_norm = 0.0
-            finite = math.isfinite(err_norm) and math.isfinite(y_norm)
-            overshoot = y_norm > {OVERSHOOT!r} * bound
-            accept = finite and err_norm < 1.0 and not overshoot
-            if err_norm == 0.0:
-                factor = {MAX_FACTOR!r}
-            else:
-                factor = min({SAFETY!r} * err_norm ** {EXPONENT!r}, {MAX_FACTOR!r})
-            if accept:
-                if retry[l]:
-                    factor = min(factor, 1.0)
-            elif finite and not overshoot:
-                factor = min(max(factor, {MIN_FACTOR!r}), 1.0)
-            else:
-                factor = {MIN_FACTOR!r}
-            h[l] = hl * factor
+{step_control}            hs[l] = hh * factor
             retry[l] = not accept
             attempts += 1
             if accept:
                 Z[{ACC} * W + l] = 1.0
-                t[l] = t[l] + hl
+                t[l] = t[l] + hh
                 steps[l] += 1
         for l in range(W):
             Z[{FNORM} * W + l] = 0.0
@@ -355,8 +297,8 @@ def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,
             accept = Z[{ACC} * W + l] != 0.0
             y_norm = Z[{YNORM} * W + l]
             f_norm = Z[{FNORM} * W + l]
-            hl = Z[{HH} * W + l]
-            hn = h[l]
+            hh = Z[{HH} * W + l]
+            hn = hs[l]
             status = 0
             # Events (as _dop853._event_codes).
             if accept:
@@ -364,7 +306,7 @@ def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,
                     status = {DIVERGED}
                 elif f_norm <= conv_tol * (1.0 + y_norm):
                     status = {CONVERGED}
-                elif t[l] >= tmax[l] * (1 - 1e-15):
+                elif t[l] >= tlim[l] * (1 - 1e-15):
                     status = {TIME_LIMIT}
             if status == 0:
                 if steps[l] >= max_steps:
@@ -373,9 +315,9 @@ def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,
                     status = {DIVERGED}
             # Damped steps near the stopping rule (as _dop853._damped_steps).
             if status == 0 and accept and steps[l] % 2 == 0:
-                if f_norm <= {DAMP_ZONE!r} * (conv_tol * (1.0 + y_norm) + {STABILITY_REAL!r} * (rtol * y_norm + atol) / hl):
-                    hn = min(hn, {DAMP_FACTOR!r} * hl)
-            h[l] = hn
+                if f_norm <= {DAMP_ZONE!r} * (conv_tol * (1.0 + y_norm) + {STABILITY_REAL!r} * (rtol * y_norm + atol) / hh):
+                    hn = min(hn, {DAMP_FACTOR!r} * hh)
+            hs[l] = hn
             if status != 0:
                 b = bidx[l]
                 code_out[b] = status
@@ -388,21 +330,11 @@ def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,
                 for i in range(N):
                     Z[({YS} + i) * W + l] = 0.0
                     Z[i * W + l] = 0.0
-                h[l] = 1.0
+                hs[l] = 1.0
                 t[l] = 0.0
-                tmax[l] = 1.0
+                tlim[l] = 1.0
     counters[0] += attempts
 
-
-@njit(**_JIT)
-def amax_abs(v):
-    # max |v_i|, NaN if any is NaN (as numpy's max).
-    m = 0.0
-    for i in range(N):
-        a = abs(v[i])
-        if a > m or a != a:
-            m = a
-    return m
 '''
 
 
@@ -471,6 +403,8 @@ def _wide_source(system, st, lanes: int) -> str:
     L += [f"    {name} = {code}" for name, code in st["temps"]]
     L += [f"    out[row, {i}] = {code}" for i, code in enumerate(st["outputs"])]
     L.append(_WIDE.format(
+        start_step_16=textwrap.indent(_START_STEP.format(CONVERGED=core._CONVERGED), " " * 16),
+        step_control=textwrap.indent(_step_control("retry[l]"), " " * 12),
         N=n, W=lanes, NP=NP, ROWS=n_rows, YS=YS, YN=YN, PR=PR, HH=HH, E5=E5, E3=E3, KNS=ns * n,
         YNORM=YNORM, FNORM=FNORM, ACC=ACC,
         lane_field="\n".join(lane_field), stages="\n".join(stages),
@@ -479,6 +413,7 @@ def _wide_source(system, st, lanes: int) -> str:
         OVERSHOOT=core._OVERSHOOT, EXPONENT=core._EXPONENT, CONVERGED=core._CONVERGED,
         DIVERGED=core._DIVERGED, TIME_LIMIT=core._TIME_LIMIT, STEP_LIMIT=core._STEP_LIMIT,
         DAMP_ZONE=core._DAMP_ZONE, STABILITY_REAL=core._STABILITY_REAL, DAMP_FACTOR=core._DAMP_FACTOR))
+    L.append(_AMAX_ABS)
     return "\n".join(L) + "\n"
 
 
@@ -489,6 +424,99 @@ _STAGE_LOOP = """\
                     for q in range(ROW[s], ROW[s + 1]):
                         acc += COEF[q] * K[COL[q], i]
                     yn[i] = y[i] + hh * acc"""
+
+# |v|_inf for the array and the wide form (appended to both).
+_AMAX_ABS = '''
+
+@njit(**_JIT)
+def amax_abs(v):
+    # max |v_i|, NaN if any is NaN (as numpy's max).
+    m = 0.0
+    for i in range(N):
+        a = abs(v[i])
+        if a > m or a != a:
+            m = a
+    return m
+'''
+
+
+# A trajectory's start, shared by the array and the wide form: start b into y, converged at once
+# (then ``continue``), else the starting step h (Hairer, Norsett & Wanner; scipy's
+# select_initial_step) with f(y) in K[0]; K[1] and yn are scratch.
+_START_STEP = '''\
+for i in range(N):
+    y[i] = Y0[b, i]
+tmax = tmax_all[b]
+field(y, p, K, 0)
+if amax_abs(K[0]) <= conv_tol * (1.0 + amax_abs(y)):
+    code_out[b] = {CONVERGED}
+    t_out[b] = 0.0
+    steps_out[b] = 0
+    continue
+d0 = 0.0
+d1 = 0.0
+for i in range(N):
+    sc = atol + abs(y[i]) * rtol
+    d0 += (y[i] / sc) ** 2
+    d1 += (K[0, i] / sc) ** 2
+d0 = math.sqrt(d0 / N)
+d1 = math.sqrt(d1 / N)
+if d0 < 1e-5 or d1 < 1e-5:
+    h = 1e-6
+else:
+    h = 0.01 * d0 / max(d1, 1e-300)
+h = min(h, tmax)
+for i in range(N):
+    yn[i] = y[i] + h * K[0, i]
+field(yn, p, K, 1)
+d2 = 0.0
+for i in range(N):
+    sc = atol + abs(y[i]) * rtol
+    d2 += ((K[1, i] - K[0, i]) / sc) ** 2
+d2 = math.sqrt(d2 / N) / h
+dmax = max(d1, d2)
+if dmax <= 1e-15:
+    h1 = max(h * 1e-3, 1e-6)
+else:
+    h1 = (0.01 / max(dmax, 1e-300)) ** (1 / 8)
+h = min(min(100 * h, h1), tmax)
+if not (math.isfinite(h) and h > 0):
+    h = 1e-6
+'''
+
+
+# Step control for one trajectory (scipy's DOP853 rules, as _dop853._step_control), shared by
+# the array and the wide form: (hh, e5, e3, y_norm, the last step rejected) -> accept, factor.
+_STEP_CONTROL = '''\
+# Step control (scipy's DOP853 rules, as _dop853._step_control).
+denom = e5 + 0.01 * e3
+if denom > 0:
+    err_norm = abs(hh) * e5 / math.sqrt(denom * N)
+else:
+    err_norm = 0.0
+finite = math.isfinite(err_norm) and math.isfinite(y_norm)
+overshoot = y_norm > {OVERSHOOT!r} * bound
+accept = finite and err_norm < 1.0 and not overshoot
+if err_norm == 0.0:
+    factor = {MAX_FACTOR!r}
+else:
+    factor = min({SAFETY!r} * err_norm ** {EXPONENT!r}, {MAX_FACTOR!r})
+if accept:
+    if {retried}:
+        factor = min(factor, 1.0)
+elif finite and not overshoot:
+    factor = min(max(factor, {MIN_FACTOR!r}), 1.0)
+else:
+    factor = {MIN_FACTOR!r}
+'''
+
+
+def _step_control(retried: str) -> str:
+    """_STEP_CONTROL with _dop853's constants; ``retried``: the expression for "the last step was rejected"."""
+    from . import _dop853 as core
+    return _STEP_CONTROL.format(retried=retried, SAFETY=core._SAFETY, MIN_FACTOR=core._MIN_FACTOR,
+                                MAX_FACTOR=core._MAX_FACTOR, OVERSHOOT=core._OVERSHOOT, EXPONENT=core._EXPONENT)
+
 
 # The per-trajectory loop: a transcription of _integrate._work_loop and _dop853's _initial_step,
 # _step_control and _event_codes for one column, operation for operation.
@@ -508,46 +536,7 @@ def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,
         # One parameter row for the batch, or one per trajectory.
         p = P[b] if P.shape[0] > 1 else P[0]
 {params}
-        for i in range(N):
-            y[i] = Y0[b, i]
-        tmax = tmax_all[b]
-        field(y, p, K, 0)
-        if amax_abs(K[0]) <= conv_tol * (1.0 + amax_abs(y)):
-            code_out[b] = {CONVERGED}
-            t_out[b] = 0.0
-            steps_out[b] = 0
-            continue
-        # Starting step (Hairer, Norsett & Wanner; scipy's select_initial_step).
-        d0 = 0.0
-        d1 = 0.0
-        for i in range(N):
-            sc = atol + abs(y[i]) * rtol
-            d0 += (y[i] / sc) ** 2
-            d1 += (K[0, i] / sc) ** 2
-        d0 = math.sqrt(d0 / N)
-        d1 = math.sqrt(d1 / N)
-        if d0 < 1e-5 or d1 < 1e-5:
-            h = 1e-6
-        else:
-            h = 0.01 * d0 / max(d1, 1e-300)
-        h = min(h, tmax)
-        for i in range(N):
-            yn[i] = y[i] + h * K[0, i]
-        field(yn, p, K, 1)
-        d2 = 0.0
-        for i in range(N):
-            sc = atol + abs(y[i]) * rtol
-            d2 += ((K[1, i] - K[0, i]) / sc) ** 2
-        d2 = math.sqrt(d2 / N) / h
-        dmax = max(d1, d2)
-        if dmax <= 1e-15:
-            h1 = max(h * 1e-3, 1e-6)
-        else:
-            h1 = (0.01 / max(dmax, 1e-300)) ** (1 / 8)
-        h = min(min(100 * h, h1), tmax)
-        if not (math.isfinite(h) and h > 0):
-            h = 1e-6
-        t = 0.0
+{start_step_8}        t = 0.0
         steps = 0
         retry = False
         status = 0
@@ -564,27 +553,7 @@ def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,
                 e5 += a5 * a5
                 e3 += a3 * a3
             y_norm = amax_abs(yn)
-            # Step control (scipy's DOP853 rules, as _dop853._step_control).
-            denom = e5 + 0.01 * e3
-            if denom > 0:
-                err_norm = abs(hh) * e5 / math.sqrt(denom * N)
-            else:
-                err_norm = 0.0
-            finite = math.isfinite(err_norm) and math.isfinite(y_norm)
-            overshoot = y_norm > {OVERSHOOT!r} * bound
-            accept = finite and err_norm < 1.0 and not overshoot
-            if err_norm == 0.0:
-                factor = {MAX_FACTOR!r}
-            else:
-                factor = min({SAFETY!r} * err_norm ** {EXPONENT!r}, {MAX_FACTOR!r})
-            if accept:
-                if retry:
-                    factor = min(factor, 1.0)
-            elif finite and not overshoot:
-                factor = min(max(factor, {MIN_FACTOR!r}), 1.0)
-            else:
-                factor = {MIN_FACTOR!r}
-            h = hh * factor
+{step_control}            h = hh * factor
             retry = not accept
             attempts += 1
             if accept:
@@ -618,16 +587,6 @@ def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,
             y_out[b, i] = y[i]
     counters[0] += attempts
 
-
-@njit(**_JIT)
-def amax_abs(v):
-    # max |v_i|, NaN if any is NaN (as numpy's max).
-    m = 0.0
-    for i in range(N):
-        a = abs(v[i])
-        if a > m or a != a:
-            m = a
-    return m
 '''
 
 
