@@ -38,8 +38,8 @@ from scipy.integrate import solve_ivp
 from ..core._errors import InputError
 from ..core._field import LinearSystem
 from ..core._resources import usable_cpus
-from ._dop853 import (_A_ROWS, _B, _CONVERGED, _E53, _NS, _damped_steps, _event_codes, _initial_step,
-                      _quiet, _step_control)
+from ._dop853 import (_A_ROWS, _B, _CONVERGED, _D_LAST, _E53, _NS, _damped_steps, _event_codes,
+                      _initial_step, _quiet, _step_control)
 
 __all__ = ["IntegrationResult", "integrate", "integrate_batch", "STATUSES"]
 
@@ -445,6 +445,11 @@ def _work_loop(run: _Batch, _combine) -> None:
             e *= e
             e53 = e.sum(axis=1)
             y_norm = np.max(np.abs(ynew), axis=0)
+            # Stiffness estimate (see _dop853._damped_steps), before K[0] takes f(y_new).
+            dd = _combine(_D_LAST, K2[:_NS]).reshape(n, w)
+            st_den = np.einsum("ij,ij->j", dd, dd)
+            dk = K[_NS] - K[_NS - 1]
+            st_num = np.einsum("ij,ij->j", dk, dk)
             accept, h = _step_control(np, hh, e53, n, y_norm, done, retry, bound)
         retry = ~accept
         np.copyto(y, ynew, where=accept)
@@ -455,7 +460,7 @@ def _work_loop(run: _Batch, _combine) -> None:
 
         f_norm = np.max(np.abs(K[0]), axis=0)
         code = _event_codes(np, accept, done, t, tmax, h, steps, f_norm, y_norm, conv_tol, bound, run.max_steps)
-        h = _damped_steps(np, h, hh, accept, code, steps, f_norm, y_norm, conv_tol, rtol, atol)
+        h = _damped_steps(np, h, hh, accept, code, steps, f_norm, y_norm, conv_tol, rtol, atol, st_num, st_den)
         fin = np.flatnonzero(code)
         if fin.size:
             run.finish(ids[fin], code[fin], t[fin], y[:, fin], steps[fin])

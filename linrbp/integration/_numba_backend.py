@@ -182,6 +182,7 @@ def generate_source(system, unroll: bool | None = None, inline: bool = False,
                f"COEF = np.array([{', '.join(repr(c) for c in coefs)}])\n")
     L.append(_KERNEL.format(
         start_step_8=textwrap.indent(_START_STEP.format(CONVERGED=core._CONVERGED), " " * 8),
+        d_sum=_coefficient_sum(core._D_LAST, range(ns), "i"), STIFF_SQ=core._STIFF_SQ,
         step_control=textwrap.indent(_step_control("retry"), " " * 12),
         N=n, NS=ns, tableau=tableau, stages=stages, params=params, e5_sum=e5_sum, e3_sum=e3_sum,
         SAFETY=core._SAFETY, MIN_FACTOR=core._MIN_FACTOR, MAX_FACTOR=core._MAX_FACTOR,
@@ -252,6 +253,8 @@ def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,
         for l in range(W):
             Z[{E5} * W + l] = 0.0
             Z[{E3} * W + l] = 0.0
+            Z[{SNUM} * W + l] = 0.0
+            Z[{SDEN} * W + l] = 0.0
         for i in range(N):
             for l in range(W):
                 sc = max(abs(Z[({YS} + i) * W + l]), abs(Z[({YN} + i) * W + l])) * rtol + atol
@@ -259,6 +262,11 @@ def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,
                 a3 = ({e3_sum}) / sc
                 Z[{E5} * W + l] += a5 * a5
                 Z[{E3} * W + l] += a3 * a3
+                # Stiffness estimate (as _dop853._damped_steps), before K[0] takes f(y_new).
+                dl = {d_sum}
+                dk = Z[({KNS} + i) * W + l] - Z[({KNS} - N + i) * W + l]
+                Z[{SDEN} * W + l] += dl * dl
+                Z[{SNUM} * W + l] += dk * dk
         for l in range(W):
             Z[{YNORM} * W + l] = 0.0
         for i in range(N):  # |y_new|_inf per lane, NaN if any component is NaN (as amax_abs)
@@ -314,7 +322,7 @@ def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,
                 elif hn <= 1e-14 * max(t[l], 1.0):
                     status = {DIVERGED}
             # Damped steps near the stopping rule (as _dop853._damped_steps).
-            if status == 0 and accept and steps[l] % 2 == 0:
+            if status == 0 and accept and steps[l] % 2 == 0 and Z[{SNUM} * W + l] >= {STIFF_SQ!r} * Z[{SDEN} * W + l]:
                 if f_norm <= {DAMP_ZONE!r} * (conv_tol * (1.0 + y_norm) + {STABILITY_REAL!r} * (rtol * y_norm + atol) / hh):
                     hn = min(hn, {DAMP_FACTOR!r} * hh)
             hs[l] = hn
@@ -365,7 +373,8 @@ def _wide_source(system, st, lanes: int) -> str:
     FOUT = PR + NP
     HH, E5, E3 = FOUT + n, FOUT + n + 1, FOUT + n + 2
     YNORM, FNORM, ACC = E3 + 1, E3 + 2, E3 + 3
-    n_rows = ACC + 1
+    SNUM, SDEN = ACC + 1, ACC + 2
+    n_rows = SDEN + 1
 
     def comb(coefficients):
         terms = [f"{float(c)!r} * Z[({s * n} + i) * W + l]" for s, c in enumerate(coefficients) if c != 0.0]
@@ -406,7 +415,8 @@ def _wide_source(system, st, lanes: int) -> str:
         start_step_16=textwrap.indent(_START_STEP.format(CONVERGED=core._CONVERGED), " " * 16),
         step_control=textwrap.indent(_step_control("retry[l]"), " " * 12),
         N=n, W=lanes, NP=NP, ROWS=n_rows, YS=YS, YN=YN, PR=PR, HH=HH, E5=E5, E3=E3, KNS=ns * n,
-        YNORM=YNORM, FNORM=FNORM, ACC=ACC,
+        YNORM=YNORM, FNORM=FNORM, ACC=ACC, SNUM=SNUM, SDEN=SDEN, STIFF_SQ=core._STIFF_SQ,
+        d_sum=comb(core._D_LAST),
         lane_field="\n".join(lane_field), stages="\n".join(stages),
         e5_sum=comb(core._E5), e3_sum=comb(core._E3),
         SAFETY=core._SAFETY, MIN_FACTOR=core._MIN_FACTOR, MAX_FACTOR=core._MAX_FACTOR,
@@ -546,12 +556,19 @@ def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,
 {stages}
             e5 = 0.0
             e3 = 0.0
+            st_num = 0.0
+            st_den = 0.0
             for i in range(N):
                 sc = max(abs(y[i]), abs(yn[i])) * rtol + atol
                 a5 = ({e5_sum}) / sc
                 a3 = ({e3_sum}) / sc
                 e5 += a5 * a5
                 e3 += a3 * a3
+                # Stiffness estimate (as _dop853._damped_steps), before K[0] takes f(y_new).
+                dl = {d_sum}
+                dk = K[{NS}, i] - K[{NS} - 1, i]
+                st_den += dl * dl
+                st_num += dk * dk
             y_norm = amax_abs(yn)
 {step_control}            h = hh * factor
             retry = not accept
@@ -577,7 +594,7 @@ def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,
                 elif h <= 1e-14 * max(t, 1.0):
                     status = {DIVERGED}
             # Damped steps near the stopping rule (as _dop853._damped_steps).
-            if status == 0 and accept and steps % 2 == 0:
+            if status == 0 and accept and steps % 2 == 0 and st_num >= {STIFF_SQ!r} * st_den:
                 if f_norm <= {DAMP_ZONE!r} * (conv_tol * (1.0 + y_norm) + {STABILITY_REAL!r} * (rtol * y_norm + atol) / hh):
                     h = min(h, {DAMP_FACTOR!r} * hh)
         code_out[b] = status
@@ -636,6 +653,7 @@ def _lanes_source(system, st, lanes: int) -> str:
     PR = lambda j: HH + 1 + j  # noqa: E731
     E5, E3, YN = HH + 1 + n_par, HH + 2 + n_par, HH + 3 + n_par
     NROW = YN + 1
+    SNUM, SDEN = NROW + n, NROW + n + 1  # after the rows of y_new
 
     def field_scalar(dest_fmt, pad, l):
         ren = lambda code: _LANE_NAMES.sub(lambda m: f"{m.group(1)}_{l}", code)  # noqa: E731
@@ -711,7 +729,8 @@ def _lanes_source(system, st, lanes: int) -> str:
                 f"{q}if status == 0:",
                 f"{r2}if steps_{l} >= max_steps:", f"{r2}    status = {core._STEP_LIMIT}",
                 f"{r2}elif h_{l} <= 1e-14 * max(t_{l}, 1.0):", f"{r2}    status = {core._DIVERGED}",
-                f"{q}if status == 0 and accept and steps_{l} % 2 == 0:",  # as _dop853._damped_steps
+                f"{q}if status == 0 and accept and steps_{l} % 2 == 0 and "  # as _dop853._damped_steps
+                f"Z[{SNUM}, {l}] >= {core._STIFF_SQ!r} * Z[{SDEN}, {l}]:",
                 f"{r2}if f_norm <= {core._DAMP_ZONE!r} * (conv_tol * (1.0 + y_norm) + "
                 f"{core._STABILITY_REAL!r} * (rtol * y_norm + atol) / hh):",
                 f"{r2}    h_{l} = min(h_{l}, {core._DAMP_FACTOR!r} * hh)",
@@ -731,7 +750,7 @@ def _lanes_source(system, st, lanes: int) -> str:
          "@njit(**_JIT)",
          "def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,",
          "        code_out, t_out, y_out, steps_out, counters):",
-         "    attempts = 0", "    nxt = lo", f"    Z = np.zeros(({NROW + n}, W))"]
+         "    attempts = 0", "    nxt = lo", f"    Z = np.zeros(({NROW + n + 2}, W))"]
     for l in W:
         L += [f"{P4}act_{l} = False", f"{P4}b_{l} = 0", f"{P4}steps_{l} = 0", f"{P4}retry_{l} = False"]
         L += [f"{P4}{v}_{l} = 0.0" for v in ("h", "t", "tmax")]
@@ -748,12 +767,17 @@ def _lanes_source(system, st, lanes: int) -> str:
         L += [f"{P12}Z[{K(r, i)}, l] = {code}" for i, code in enumerate(st["outputs"])]
         if r == ns:
             L += [f"{P12}Z[{YN + 1 + i}, l] = y{i}" for i in I]
-    L += [f"{P8}for l in range(W):", f"{P12}e5 = 0.0", f"{P12}e3 = 0.0", f"{P12}ym = 0.0", f"{P12}bad = 0.0"]
+    L += [f"{P8}for l in range(W):", f"{P12}e5 = 0.0", f"{P12}e3 = 0.0", f"{P12}ym = 0.0", f"{P12}bad = 0.0",
+          f"{P12}sn = 0.0", f"{P12}sd = 0.0"]
     for i in I:
         L += [f"{P12}yi = Z[{YN + 1 + i}, l]", f"{P12}sc = max(abs(Z[{S(i)}, l]), abs(yi)) * rtol + atol",
               f"{P12}a5 = ({comb(core._E5, i)}) / sc", f"{P12}a3 = ({comb(core._E3, i)}) / sc",
-              f"{P12}e5 += a5 * a5", f"{P12}e3 += a3 * a3", f"{P12}bad += yi - yi", f"{P12}ym = max(ym, abs(yi))"]
-    L += [f"{P12}Z[{E5}, l] = e5", f"{P12}Z[{E3}, l] = e3", f"{P12}Z[{YN}, l] = ym + bad"]
+              f"{P12}e5 += a5 * a5", f"{P12}e3 += a3 * a3", f"{P12}bad += yi - yi", f"{P12}ym = max(ym, abs(yi))",
+              # stiffness estimate (as _dop853._damped_steps)
+              f"{P12}dl = {comb(core._D_LAST, i)}", f"{P12}dk = Z[{K(ns, i)}, l] - Z[{K(ns - 1, i)}, l]",
+              f"{P12}sd += dl * dl", f"{P12}sn += dk * dk"]
+    L += [f"{P12}Z[{E5}, l] = e5", f"{P12}Z[{E3}, l] = e3", f"{P12}Z[{YN}, l] = ym + bad",
+          f"{P12}Z[{SNUM}, l] = sn", f"{P12}Z[{SDEN}, l] = sd"]
     for l in W:
         L += control(l, P8)
     L += ["    counters[0] += attempts", ""]

@@ -49,6 +49,7 @@ def run_torch(system, Y0: np.ndarray, t_max: np.ndarray, rtol, atol, conv_tol, b
     field = backend_field(system, be)
     A_rows = [torch.tensor(a, **f64) for a in core._A_ROWS]
     b_w, e53_w = torch.tensor(core._B, **f64), torch.tensor(core._E53, **f64)
+    d_w = torch.tensor(core._D_LAST, **f64)
 
     B, n = Y0.shape
     code_out = np.zeros(B, dtype=np.int8)
@@ -93,6 +94,11 @@ def run_torch(system, Y0: np.ndarray, t_max: np.ndarray, rtol, atol, conv_tol, b
         sc = atol + rtol * torch.maximum(torch.abs(y), torch.abs(ynew))
         e53 = ((torch.tensordot(e53_w, K, dims=1) / sc) ** 2).sum(dim=1)
         y_norm = torch.amax(torch.abs(ynew), dim=0)
+        # Stiffness estimate (see _dop853._damped_steps), before K[0] takes f(y_new).
+        dd = torch.tensordot(d_w, K[:core._NS], dims=1)
+        st_den = (dd * dd).sum(dim=0)
+        dk = K[core._NS] - K[core._NS - 1]
+        st_num = (dk * dk).sum(dim=0)
         accept, h = core._step_control(torch, hh, e53, n, y_norm, done, retry, bound)
         retry = ~accept
         y = torch.where(accept, ynew, y)
@@ -103,7 +109,8 @@ def run_torch(system, Y0: np.ndarray, t_max: np.ndarray, rtol, atol, conv_tol, b
         f_norm = torch.amax(torch.abs(K[0]), dim=0)
         code = core._event_codes(torch, accept, done, t, tmax, h, steps, f_norm, y_norm, conv_tol,
                                  bound, max_steps)
-        h = core._damped_steps(torch, h, hh, accept, code, steps, f_norm, y_norm, conv_tol, rtol, atol)
+        h = core._damped_steps(torch, h, hh, accept, code, steps, f_norm, y_norm, conv_tol, rtol, atol,
+                               st_num, st_den)
         fin = torch.nonzero(code).flatten()
         if len(fin):
             finish(ids[fin], code[fin], t[fin], y[:, fin], steps[fin])
