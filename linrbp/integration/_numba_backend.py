@@ -253,8 +253,6 @@ def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,
         for l in range(W):
             Z[{E5} * W + l] = 0.0
             Z[{E3} * W + l] = 0.0
-            Z[{SNUM} * W + l] = 0.0
-            Z[{SDEN} * W + l] = 0.0
         for i in range(N):
             for l in range(W):
                 sc = max(abs(Z[({YS} + i) * W + l]), abs(Z[({YN} + i) * W + l])) * rtol + atol
@@ -262,11 +260,6 @@ def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,
                 a3 = ({e3_sum}) / sc
                 Z[{E5} * W + l] += a5 * a5
                 Z[{E3} * W + l] += a3 * a3
-                # Stiffness estimate (as _dop853._damped_steps), before K[0] takes f(y_new).
-                dl = {d_sum}
-                dk = Z[({KNS} + i) * W + l] - Z[({KNS} - N + i) * W + l]
-                Z[{SDEN} * W + l] += dl * dl
-                Z[{SNUM} * W + l] += dk * dk
         for l in range(W):
             Z[{YNORM} * W + l] = 0.0
         for i in range(N):  # |y_new|_inf per lane, NaN if any component is NaN (as amax_abs)
@@ -291,14 +284,34 @@ def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,
                 steps[l] += 1
         for l in range(W):
             Z[{FNORM} * W + l] = 0.0
-        for i in range(N):  # accepted lanes take y_new and f(y_new); then |f|_inf per lane
+        for i in range(N):  # |f(y_new)|_inf per lane: an accepted lane's |f| (as amax_abs)
+            for l in range(W):
+                a = abs(Z[({KNS} + i) * W + l])
+                m = Z[{FNORM} * W + l]
+                Z[{FNORM} * W + l] = a if (a > m or a != a) else m
+        # Stiffness estimate (as _dop853._damped_steps), before K[0] takes f(y_new): only in
+        # steps where some lane may be damped (accepted, even step count, |f| in the zone).
+        candidate = False
+        for l in range(W):
+            if act[l] and Z[{ACC} * W + l] != 0.0 and steps[l] % 2 == 0:
+                y_norm = Z[{YNORM} * W + l]
+                if Z[{FNORM} * W + l] <= {DAMP_ZONE!r} * (conv_tol * (1.0 + y_norm) + {STABILITY_REAL!r} * (rtol * y_norm + atol) / Z[{HH} * W + l]):
+                    candidate = True
+        if candidate:
+            for l in range(W):
+                Z[{SNUM} * W + l] = 0.0
+                Z[{SDEN} * W + l] = 0.0
+            for i in range(N):
+                for l in range(W):
+                    dl = {d_sum}
+                    dk = Z[({KNS} + i) * W + l] - Z[({KNS} - N + i) * W + l]
+                    Z[{SDEN} * W + l] += dl * dl
+                    Z[{SNUM} * W + l] += dk * dk
+        for i in range(N):  # accepted lanes take y_new and f(y_new)
             for l in range(W):
                 acc = Z[{ACC} * W + l] != 0.0
                 Z[({YS} + i) * W + l] = Z[({YN} + i) * W + l] if acc else Z[({YS} + i) * W + l]
                 Z[i * W + l] = Z[({KNS} + i) * W + l] if acc else Z[i * W + l]
-                a = abs(Z[i * W + l])
-                m = Z[{FNORM} * W + l]
-                Z[{FNORM} * W + l] = a if (a > m or a != a) else m
         for l in range(W):
             if not act[l]:
                 continue
@@ -322,6 +335,7 @@ def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,
                 elif hn <= 1e-14 * max(t[l], 1.0):
                     status = {DIVERGED}
             # Damped steps near the stopping rule (as _dop853._damped_steps).
+            # (SNUM and SDEN were computed this step wherever the zone test below can pass.)
             if status == 0 and accept and steps[l] % 2 == 0 and Z[{SNUM} * W + l] >= {STIFF_SQ!r} * Z[{SDEN} * W + l]:
                 if f_norm <= {DAMP_ZONE!r} * (conv_tol * (1.0 + y_norm) + {STABILITY_REAL!r} * (rtol * y_norm + atol) / hh):
                     hn = min(hn, {DAMP_FACTOR!r} * hh)
