@@ -81,7 +81,23 @@ def _event_codes(xp, accept, done, t, tmax, h, steps, f_norm, y_norm, conv_tol, 
     return xp.where(running & (h <= 1e-14 * xp.clip(t, 1.0, None)), _DIVERGED, code)
 
 
-def _damped_steps(xp, h, hh, accept, code, steps, f_norm, y_norm, conv_tol, rtol, atol, st_num, st_den):
+def _damp_candidates(xp, accept, steps, f_norm, y_norm, hh, conv_tol, rtol, atol):
+    """Columns whose next step may be damped (:func:`_damped_steps`): accepted, ``steps`` (the
+    accepted count after this step) even, and |f(y_new)| within _DAMP_ZONE times the threshold
+    conv_tol (1 + |y|) plus the stability-limited plateau's level _STABILITY_REAL (rtol |y| +
+    atol) / h."""
+    zone = _DAMP_ZONE * (conv_tol * (1.0 + y_norm) + _STABILITY_REAL * (rtol * y_norm + atol) / hh)
+    return accept & (steps % 2 == 0) & (f_norm <= zone)
+
+
+def _stiffness_sums(xp, d_comb, K):
+    """(st_num, st_den) = (|f(y_new) - f(y_12)|^2, |sum_s D_s K_s|^2) per column, from the stage
+    values ``K`` (rows 0..NS, before K[0] takes f(y_new)) and ``d_comb`` = sum_s D_s K_s."""
+    dk = K[_NS] - K[_NS - 1]
+    return (dk * dk).sum(0), (d_comb * d_comb).sum(0)
+
+
+def _damped_steps(xp, h, hh, candidate, code, st_num, st_den):
     """The next step sizes, halved on every other accepted step near the stopping rule.
 
     Near a set of fixed points that is not isolated (A[5,4,3]'s products converge while the
@@ -91,16 +107,13 @@ def _damped_steps(xp, h, hh, accept, code, steps, f_norm, y_norm, conv_tol, rtol
     while the exact solution's |f| goes on decaying (measured: a plateau at 8.9e-10 against the
     threshold 2.3e-10 from t = 550 to t_max = 1000). A step of half the last one lands inside
     the stability region (R(-3.2) = 0.041) and damps that mode, so the rule sees the slow
-    modes' |f|. The columns damped are running ones whose accepted step count is even, whose
-    last step was held by stability (``st_num`` = |f(y_new) - f(y_12)|^2 >= _STIFF_SQ
-    ``st_den``, ``st_den`` = |sum_s D_s K_s|^2: h |lambda| >= 3.2) and whose |f| is within
-    _DAMP_ZONE times the threshold conv_tol (1 + |y|) plus that plateau's level
-    _STABILITY_REAL (rtol |y| + atol) / h. A halved step leaves h |lambda| >= 1.6, so damping
-    never drives the step size down. Only step sizes change, never the rule: every step is
-    still an accepted DOP853 step within the tolerances.
+    modes' |f|. The columns damped are the ``candidate`` ones (:func:`_damp_candidates`) still
+    running (``code`` 0) whose last step was held by stability (:func:`_stiffness_sums`:
+    st_num >= _STIFF_SQ st_den, h |lambda| >= 3.2). A halved step leaves h |lambda| >= 1.6, so
+    damping never drives the step size down. Only step sizes change, never the rule: every
+    step is still an accepted DOP853 step within the tolerances.
     """
-    zone = _DAMP_ZONE * (conv_tol * (1.0 + y_norm) + _STABILITY_REAL * (rtol * y_norm + atol) / hh)
-    near = accept & (code == 0) & (steps % 2 == 0) & (f_norm <= zone) & (st_num >= _STIFF_SQ * st_den)
+    near = candidate & (code == 0) & (st_num >= _STIFF_SQ * st_den)
     return xp.where(near, xp.minimum(h, _DAMP_FACTOR * hh), h)
 
 

@@ -38,8 +38,8 @@ from scipy.integrate import solve_ivp
 from ..core._errors import InputError
 from ..core._field import LinearSystem
 from ..core._resources import usable_cpus
-from ._dop853 import (_A_ROWS, _B, _CONVERGED, _D_LAST, _E53, _NS, _damped_steps, _event_codes,
-                      _initial_step, _quiet, _step_control)
+from ._dop853 import (_A_ROWS, _B, _CONVERGED, _D_LAST, _E53, _NS, _damp_candidates, _damped_steps,
+                      _event_codes, _initial_step, _quiet, _step_control, _stiffness_sums)
 
 __all__ = ["IntegrationResult", "integrate", "integrate_batch", "STATUSES"]
 
@@ -445,12 +445,13 @@ def _work_loop(run: _Batch, _combine) -> None:
             e *= e
             e53 = e.sum(axis=1)
             y_norm = np.max(np.abs(ynew), axis=0)
-            # Stiffness estimate (see _dop853._damped_steps), before K[0] takes f(y_new).
-            dd = _combine(_D_LAST, K2[:_NS]).reshape(n, w)
-            st_den = np.einsum("ij,ij->j", dd, dd)
-            dk = K[_NS] - K[_NS - 1]
-            st_num = np.einsum("ij,ij->j", dk, dk)
             accept, h = _step_control(np, hh, e53, n, y_norm, done, retry, bound)
+            # |f(y_new)|: an accepted column's |f| (the events read it only there).
+            f_norm = np.max(np.abs(K[_NS]), axis=0)
+            candidate = _damp_candidates(np, accept, steps + accept, f_norm, y_norm, hh, conv_tol, rtol, atol)
+            damp = bool(candidate.any())
+            if damp:  # the stiffness estimate needs K[0] before it takes f(y_new)
+                st_num, st_den = _stiffness_sums(np, _combine(_D_LAST, K2[:_NS]).reshape(n, w), K)
         retry = ~accept
         np.copyto(y, ynew, where=accept)
         np.copyto(K[0], K[_NS], where=accept)
@@ -458,9 +459,9 @@ def _work_loop(run: _Batch, _combine) -> None:
         steps += accept
         run.attempts += w - n_done
 
-        f_norm = np.max(np.abs(K[0]), axis=0)
         code = _event_codes(np, accept, done, t, tmax, h, steps, f_norm, y_norm, conv_tol, bound, run.max_steps)
-        h = _damped_steps(np, h, hh, accept, code, steps, f_norm, y_norm, conv_tol, rtol, atol, st_num, st_den)
+        if damp:
+            h = _damped_steps(np, h, hh, candidate, code, st_num, st_den)
         fin = np.flatnonzero(code)
         if fin.size:
             run.finish(ids[fin], code[fin], t[fin], y[:, fin], steps[fin])

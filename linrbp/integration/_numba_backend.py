@@ -221,6 +221,7 @@ def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,
     bidx = np.zeros(W, dtype=np.int64)
     retry = np.zeros(W, dtype=np.bool_)
     act = np.zeros(W, dtype=np.bool_)
+    cand = np.zeros(W, dtype=np.bool_)
     y = np.empty(N)
     yn = np.empty(N)
     K = np.empty((2, N))
@@ -292,10 +293,12 @@ def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,
         # Stiffness estimate (as _dop853._damped_steps), before K[0] takes f(y_new): only in
         # steps where some lane may be damped (accepted, even step count, |f| in the zone).
         candidate = False
-        for l in range(W):
+        for l in range(W):  # as _dop853._damp_candidates
+            cand[l] = False
             if act[l] and Z[{ACC} * W + l] != 0.0 and steps[l] % 2 == 0:
                 y_norm = Z[{YNORM} * W + l]
                 if Z[{FNORM} * W + l] <= {DAMP_ZONE!r} * (conv_tol * (1.0 + y_norm) + {STABILITY_REAL!r} * (rtol * y_norm + atol) / Z[{HH} * W + l]):
+                    cand[l] = True
                     candidate = True
         if candidate:
             for l in range(W):
@@ -335,10 +338,8 @@ def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,
                 elif hn <= 1e-14 * max(t[l], 1.0):
                     status = {DIVERGED}
             # Damped steps near the stopping rule (as _dop853._damped_steps).
-            # (SNUM and SDEN were computed this step wherever the zone test below can pass.)
-            if status == 0 and accept and steps[l] % 2 == 0 and Z[{SNUM} * W + l] >= {STIFF_SQ!r} * Z[{SDEN} * W + l]:
-                if f_norm <= {DAMP_ZONE!r} * (conv_tol * (1.0 + y_norm) + {STABILITY_REAL!r} * (rtol * y_norm + atol) / hh):
-                    hn = min(hn, {DAMP_FACTOR!r} * hh)
+            if status == 0 and cand[l] and Z[{SNUM} * W + l] >= {STIFF_SQ!r} * Z[{SDEN} * W + l]:
+                hn = min(hn, {DAMP_FACTOR!r} * hh)
             hs[l] = hn
             if status != 0:
                 b = bidx[l]

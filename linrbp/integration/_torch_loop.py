@@ -94,23 +94,23 @@ def run_torch(system, Y0: np.ndarray, t_max: np.ndarray, rtol, atol, conv_tol, b
         sc = atol + rtol * torch.maximum(torch.abs(y), torch.abs(ynew))
         e53 = ((torch.tensordot(e53_w, K, dims=1) / sc) ** 2).sum(dim=1)
         y_norm = torch.amax(torch.abs(ynew), dim=0)
-        # Stiffness estimate (see _dop853._damped_steps), before K[0] takes f(y_new).
-        dd = torch.tensordot(d_w, K[:core._NS], dims=1)
-        st_den = (dd * dd).sum(dim=0)
-        dk = K[core._NS] - K[core._NS - 1]
-        st_num = (dk * dk).sum(dim=0)
         accept, h = core._step_control(torch, hh, e53, n, y_norm, done, retry, bound)
+        # |f(y_new)|: an accepted column's |f| (the events read it only there).
+        f_norm = torch.amax(torch.abs(K[core._NS]), dim=0)
+        candidate = core._damp_candidates(torch, accept, steps + accept, f_norm, y_norm, hh, conv_tol, rtol, atol)
+        damp = bool(candidate.any())
+        if damp:  # the stiffness estimate needs K[0] before it takes f(y_new)
+            st_num, st_den = core._stiffness_sums(torch, torch.tensordot(d_w, K[:core._NS], dims=1), K)
         retry = ~accept
         y = torch.where(accept, ynew, y)
         K[0] = torch.where(accept, K[core._NS], K[0])
         t = t + torch.where(accept, hh, 0.0)
         steps = steps + accept
         attempts += int((~done).sum())
-        f_norm = torch.amax(torch.abs(K[0]), dim=0)
         code = core._event_codes(torch, accept, done, t, tmax, h, steps, f_norm, y_norm, conv_tol,
                                  bound, max_steps)
-        h = core._damped_steps(torch, h, hh, accept, code, steps, f_norm, y_norm, conv_tol, rtol, atol,
-                               st_num, st_den)
+        if damp:
+            h = core._damped_steps(torch, h, hh, candidate, code, st_num, st_den)
         fin = torch.nonzero(code).flatten()
         if len(fin):
             finish(ids[fin], code[fin], t[fin], y[:, fin], steps[fin])
