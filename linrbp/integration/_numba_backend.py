@@ -46,14 +46,18 @@ SCALAR_MAX_STATE = 8
 # grows too fast (A[5,4,3], 32 states: minutes), so those systems use the wide form.
 LANES = 8
 # Trajectories side by side in the wide form (_wide_source). Measured on A[5,4,3] (32 states,
-# ns per step attempt, one core of an AMD EPYC with AVX-512, 200 starts; the machine's noise
-# is about 20%): the array form 857-1018; 4 lanes 719, 8 lanes 622-719, 16 lanes 372-445,
-# 24 lanes 466, 32 lanes 457-500.
-WIDE_LANES = 16
+# ns per step attempt, one core of an AMD EPYC (Zen 4) with AVX-512, 200 starts, all variants
+# alternating in one process; the machine's noise is about 20%), once the stage sums were flat
+# loops over padded blocks: 4 lanes 509, 8 lanes 435-445, 12 lanes 551, 16 lanes 467-479,
+# 32 lanes 637 (the stage sums' loops over components around loops over lanes, before: 16
+# lanes 538-544, 8 lanes 740, because LLVM left their stages scalar).
+WIDE_LANES = 8
+# Padding rows between the wide form's blocks of n rows (see _wide_source).
+WIDE_PAD_ROWS = 1
 # LLVM flags allowed beyond IEEE: none, or {"contract"} (fused multiply-adds; rounding only).
 FASTMATH = {"contract"}
 # Bump when the generated code changes in a way the hashed sources do not show.
-_TEMPLATE_VERSION = 2
+_TEMPLATE_VERSION = 3
 
 
 class Unsupported(Exception):
@@ -249,6 +253,9 @@ def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,
             break
         for l in range(W):
             Z[{HH} * W + l] = min(hs[l], tlim[l] - t[l])
+        for i in range(N):  # the step per lane, in every row of block HB
+            for l in range(W):
+                Z[({HB} + i) * W + l] = Z[{HH} * W + l]
         # Stages 1..NS-1, then rows YN = y_new (row NS holds the weights B) and K[NS] = f(y_new).
 {stages}
         for l in range(W):
@@ -307,7 +314,7 @@ def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,
             for i in range(N):
                 for l in range(W):
                     dl = {d_sum}
-                    dk = Z[({KNS} + i) * W + l] - Z[({KNS} - N + i) * W + l]
+                    dk = Z[({KNS} + i) * W + l] - Z[({KLAST} + i) * W + l]
                     Z[{SDEN} * W + l] += dl * dl
                     Z[{SNUM} * W + l] += dk * dk
         for i in range(N):  # accepted lanes take y_new and f(y_new)
@@ -366,13 +373,15 @@ def _wide_source(system, st, lanes: int) -> str:
     trajectories side by side in one flat buffer (``_WIDE``).
 
     The array form's method operation for operation (the same expressions per trajectory, so
-    the same rounding and, measured, the same bits): the stage sums and error sums are loops
-    over the lanes inside loops over components, and the field is one copy of the generated
+    the same rounding and, measured, the same bits): each stage sum is one flat loop over a
+    block of n rows (every component and lane; the step per lane sits in a block of its own),
+    the error sums are loops over the lanes inside loops over components, blocks are padded
+    (``WIDE_PAD_ROWS``), and the field is one copy of the generated
     statements inside a loop over the lanes (``field_lanes``), which LLVM compiles to SIMD
     instructions, one lane per vector element, because every row of the buffer sits at a
     constant offset (with separate arrays for the states, parameters and outputs LLVM cannot
     rule out aliasing and leaves the loop scalar: measured). The field writes scratch rows that
-    the stage copies into its own (the copy is 256 doubles; one field copy instead of one per
+    the stage copies into its own (n W doubles; one field copy instead of one per
     stage keeps the compile time near the array form's). Starting steps, step control and
     events run per lane in loops over the lanes (not written out per lane as in the lane form,
     whose compile time grows with the field times the lanes). A lane takes the chunk's next
@@ -383,16 +392,26 @@ def _wide_source(system, st, lanes: int) -> str:
     ns = core._NS
     NP = max(n_par, 1)
     rows = [core._A[r, :r] for r in range(1, ns)] + [core._B]
-    YS, YN = (ns + 1) * n, (ns + 2) * n
-    PR = (ns + 3) * n
-    FOUT = PR + NP
+    # Blocks of n rows (K[s], y, y_new, the step) start every S = n + WIDE_PAD_ROWS rows: with
+    # S = n the blocks of A[5,4,3] (32 rows of 16 lanes) sat exactly 4096 bytes apart, all in
+    # the same L1 cache sets, and a stage sum's 13 streams thrashed an 8-way cache (measured
+    # 608 against 559 ns per step attempt with one padding row; at 8 lanes 444 against 436).
+    S = n + WIDE_PAD_ROWS
+    YS, YN = (ns + 1) * S, (ns + 2) * S
+    PR = (ns + 3) * S
+    HB = PR + NP
+    FOUT = HB + S
     HH, E5, E3 = FOUT + n, FOUT + n + 1, FOUT + n + 2
     YNORM, FNORM, ACC = E3 + 1, E3 + 2, E3 + 3
     SNUM, SDEN = ACC + 1, ACC + 2
     n_rows = SDEN + 1
 
     def comb(coefficients):
-        terms = [f"{float(c)!r} * Z[({s * n} + i) * W + l]" for s, c in enumerate(coefficients) if c != 0.0]
+        terms = [f"{float(c)!r} * Z[({s * S} + i) * W + l]" for s, c in enumerate(coefficients) if c != 0.0]
+        return " + ".join(terms) if terms else "0.0"
+
+    def flat(coefficients):
+        terms = [f"{float(c)!r} * Z[{s * S * lanes} + q]" for s, c in enumerate(coefficients) if c != 0.0]
         return " + ".join(terms) if terms else "0.0"
 
     pad = " " * 8
@@ -410,11 +429,14 @@ def _wide_source(system, st, lanes: int) -> str:
         lane_field.append(f"{pad}{target} = {code}")
     stages = []
     for r, row in enumerate(rows, start=1):
-        stages += ["        for i in range(N):", "            for l in range(W):",
-                   f"                Z[({YN} + i) * W + l] = Z[({YS} + i) * W + l] + Z[{HH} * W + l] * ({comb(row)})",
+        # One flat loop over the block (the step from block HB): with a loop over components
+        # around one over lanes, LLVM left the stages with many terms scalar (measured: 6 of 12
+        # stages at 16 lanes, all 12 at 8 lanes).
+        stages += ["        for q in range(N * W):",
+                   f"            Z[{YN} * W + q] = Z[{YS} * W + q] + Z[{HB} * W + q] * ({flat(row)})",
                    "        field_lanes(Z)",
                    f"        for q in range(N * W):",
-                   f"            Z[{r * n} * W + q] = Z[{FOUT} * W + q]"]
+                   f"            Z[{r * S} * W + q] = Z[{FOUT} * W + q]"]
     L = ["# Generated by linrbp.integration._numba_backend (wide form); do not edit (the file name is its key).",
          f"# System: layers {list(system.layers)}, rule {system.rule.name}; n_state {n}, {n_par} parameters; "
          f"{lanes} lanes.", "import math", "import numpy as np", "from numba import njit", "",
@@ -429,7 +451,7 @@ def _wide_source(system, st, lanes: int) -> str:
     L.append(_WIDE.format(
         start_step_16=textwrap.indent(_START_STEP.format(CONVERGED=core._CONVERGED), " " * 16),
         step_control=textwrap.indent(_step_control("retry[l]"), " " * 12),
-        N=n, W=lanes, NP=NP, ROWS=n_rows, YS=YS, YN=YN, PR=PR, HH=HH, E5=E5, E3=E3, KNS=ns * n,
+        N=n, W=lanes, NP=NP, ROWS=n_rows, YS=YS, YN=YN, PR=PR, HH=HH, HB=HB, E5=E5, E3=E3, KNS=ns * S, KLAST=(ns - 1) * S,
         YNORM=YNORM, FNORM=FNORM, ACC=ACC, SNUM=SNUM, SDEN=SDEN, STIFF_SQ=core._STIFF_SQ,
         d_sum=comb(core._D_LAST),
         lane_field="\n".join(lane_field), stages="\n".join(stages),
@@ -525,7 +547,7 @@ accept = finite and err_norm < 1.0 and not overshoot
 if err_norm == 0.0:
     factor = {MAX_FACTOR!r}
 else:
-    factor = min({SAFETY!r} * err_norm ** {EXPONENT!r}, {MAX_FACTOR!r})
+    factor = min({SAFETY!r} / math.sqrt(math.sqrt(math.sqrt(err_norm))), {MAX_FACTOR!r})
 if accept:
     if {retried}:
         factor = min(factor, 1.0)
@@ -537,8 +559,14 @@ else:
 
 
 def _step_control(retried: str) -> str:
-    """_STEP_CONTROL with _dop853's constants; ``retried``: the expression for "the last step was rejected"."""
+    """_STEP_CONTROL with _dop853's constants; ``retried``: the expression for "the last step was
+    rejected". err_norm ** (-1/8) is written 1 / sqrt(sqrt(sqrt(err_norm))), as in the lane
+    form: a libm pow per step and lane was 6% of the wide form's time on A[5,4,3] (measured),
+    and square roots are correctly rounded everywhere (the factor may differ from numpy's
+    power by an ulp)."""
     from . import _dop853 as core
+    if core._EXPONENT != -1.0 / 8.0:
+        raise Unsupported(f"the step control writes err_norm ** (-1/8) with square roots, the exponent is {core._EXPONENT}")
     return _STEP_CONTROL.format(retried=retried, SAFETY=core._SAFETY, MIN_FACTOR=core._MIN_FACTOR,
                                 MAX_FACTOR=core._MAX_FACTOR, OVERSHOOT=core._OVERSHOOT, EXPONENT=core._EXPONENT)
 
