@@ -189,8 +189,7 @@ def generate_source(system, unroll: bool | None = None, inline: bool = False,
         d_sum=_coefficient_sum(core._D_LAST, range(ns), "i"), STIFF_SQ=core._STIFF_SQ,
         step_control=textwrap.indent(_step_control("retry"), " " * 12),
         N=n, NS=ns, tableau=tableau, stages=stages, params=params, e5_sum=e5_sum, e3_sum=e3_sum,
-        SAFETY=core._SAFETY, MIN_FACTOR=core._MIN_FACTOR, MAX_FACTOR=core._MAX_FACTOR,
-        OVERSHOOT=core._OVERSHOOT, EXPONENT=core._EXPONENT, CONVERGED=core._CONVERGED,
+        CONVERGED=core._CONVERGED,
         DIVERGED=core._DIVERGED, TIME_LIMIT=core._TIME_LIMIT, STEP_LIMIT=core._STEP_LIMIT,
         DAMP_ZONE=core._DAMP_ZONE, STABILITY_REAL=core._STABILITY_REAL, DAMP_FACTOR=core._DAMP_FACTOR))
     L.append(_AMAX_ABS)
@@ -406,12 +405,9 @@ def _wide_source(system, st, lanes: int) -> str:
     SNUM, SDEN = ACC + 1, ACC + 2
     n_rows = SDEN + 1
 
-    def comb(coefficients):
-        terms = [f"{float(c)!r} * Z[({s * S} + i) * W + l]" for s, c in enumerate(coefficients) if c != 0.0]
-        return " + ".join(terms) if terms else "0.0"
-
-    def flat(coefficients):
-        terms = [f"{float(c)!r} * Z[{s * S * lanes} + q]" for s, c in enumerate(coefficients) if c != 0.0]
+    def comb(coefficients, at=lambda block: f"({block} + i) * W + l"):
+        """sum_s c_s K_s at index ``at(first row of block K_s)`` (component i, lane l; or ``q``)."""
+        terms = [f"{float(c)!r} * Z[{at(s * S)}]" for s, c in enumerate(coefficients) if c != 0.0]
         return " + ".join(terms) if terms else "0.0"
 
     pad = " " * 8
@@ -433,7 +429,7 @@ def _wide_source(system, st, lanes: int) -> str:
         # around one over lanes, LLVM left the stages with many terms scalar (measured: 6 of 12
         # stages at 16 lanes, all 12 at 8 lanes).
         stages += ["        for q in range(N * W):",
-                   f"            Z[{YN} * W + q] = Z[{YS} * W + q] + Z[{HB} * W + q] * ({flat(row)})",
+                   f"            Z[{YN} * W + q] = Z[{YS} * W + q] + Z[{HB} * W + q] * ({comb(row, lambda block: f'{block * lanes} + q')})",
                    "        field_lanes(Z)",
                    f"        for q in range(N * W):",
                    f"            Z[{r * S} * W + q] = Z[{FOUT} * W + q]"]
@@ -456,8 +452,7 @@ def _wide_source(system, st, lanes: int) -> str:
         d_sum=comb(core._D_LAST),
         lane_field="\n".join(lane_field), stages="\n".join(stages),
         e5_sum=comb(core._E5), e3_sum=comb(core._E3),
-        SAFETY=core._SAFETY, MIN_FACTOR=core._MIN_FACTOR, MAX_FACTOR=core._MAX_FACTOR,
-        OVERSHOOT=core._OVERSHOOT, EXPONENT=core._EXPONENT, CONVERGED=core._CONVERGED,
+        CONVERGED=core._CONVERGED,
         DIVERGED=core._DIVERGED, TIME_LIMIT=core._TIME_LIMIT, STEP_LIMIT=core._STEP_LIMIT,
         DAMP_ZONE=core._DAMP_ZONE, STABILITY_REAL=core._STABILITY_REAL, DAMP_FACTOR=core._DAMP_FACTOR))
     L.append(_AMAX_ABS)
@@ -565,10 +560,17 @@ def _step_control(retried: str) -> str:
     and square roots are correctly rounded everywhere (the factor may differ from numpy's
     power by an ulp)."""
     from . import _dop853 as core
-    if core._EXPONENT != -1.0 / 8.0:
-        raise Unsupported(f"the step control writes err_norm ** (-1/8) with square roots, the exponent is {core._EXPONENT}")
+    _require_eighth_root("the step control")
     return _STEP_CONTROL.format(retried=retried, SAFETY=core._SAFETY, MIN_FACTOR=core._MIN_FACTOR,
-                                MAX_FACTOR=core._MAX_FACTOR, OVERSHOOT=core._OVERSHOOT, EXPONENT=core._EXPONENT)
+                                MAX_FACTOR=core._MAX_FACTOR, OVERSHOOT=core._OVERSHOOT)
+
+
+def _require_eighth_root(form: str) -> None:
+    """Raise :class:`Unsupported` unless _dop853's step-size exponent is -1/8, which ``form``
+    writes as 1 / sqrt(sqrt(sqrt(err_norm)))."""
+    from . import _dop853 as core
+    if core._EXPONENT != -1.0 / 8.0:
+        raise Unsupported(f"{form} writes err_norm ** (-1/8) with square roots, the exponent is {core._EXPONENT}")
 
 
 # The per-trajectory loop: a transcription of _integrate._work_loop and _dop853's _initial_step,
@@ -684,8 +686,7 @@ def _lanes_source(system, st, lanes: int) -> str:
     for name, _ in st["temps"]:
         if not _FIELD_NAMES.match(name):
             raise Unsupported(f"unexpected temporary {name!r} in the generated field")
-    if core._EXPONENT != -1.0 / 8.0:
-        raise Unsupported(f"the lane form writes err_norm ** (-1/8) with square roots, the exponent is {core._EXPONENT}")
+    _require_eighth_root("the lane form")
     ns = core._NS
     rows = [core._A[r, :r] for r in range(1, ns)] + [core._B]
     I = range(n)
