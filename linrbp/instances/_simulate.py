@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._instance import Instance
+from ._instance import Instance, _state_to_dict
 from ..integration._integrate import (DEFAULT_BOUND, DEFAULT_CONV_TOL, DEFAULT_RTOL, integrate,
                          integrate_batch)
 from ._predict import predict
@@ -78,6 +78,7 @@ def simulate(instance: Instance, t_max: float | None = None, *, method: str = "s
         "product": product,
         "excess_loss": excess,
         "predicted": predict(instance, t_end=float(res.t_end[0])),
+        **({"state": _state_to_dict(system, system.unpack_state(y))} if system.rule.state else {}),
         "layers": list(system.layers),
         "rule": system.rule.name,
         "parameters": system.rule.parameter_values,
