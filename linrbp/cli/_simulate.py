@@ -24,7 +24,9 @@ def add_parser(sub):
         "(step-limit: a run whose steps keep shrinking, e.g. skipped feedback with a bottleneck, "
         "which has no fixed point), and print a summary. With --json, write "
         "status, t_end, weights, feedback, product, excess_loss and the closed-form 'predicted' "
-        "limit where one is known.",
+        "limit where one is known; a run that ends at time-limit or step-limit also gets 'growth' "
+        "(each matrix's norm fitted by t^p or e^(rt) over the last quarter of the run, and whether "
+        "P still moves).",
     )
     p.add_argument("file", help="instance file (JSON)")
     p.add_argument("--t-max", type=float, default=None,
@@ -61,6 +63,9 @@ def run(args) -> int:
     print(f"{args.file}: A{out['layers']} under {out['rule']}")
     print(f"  status       {out['status']} at t = {out['t_end']:.6g} after {out['n_steps']} steps "
           f"(t_max {out['t_max']:g}, max steps {out['max_steps']})")
+    if "growth" in out:
+        from ..instances._growth import growth_summary
+        print(f"  growth       {growth_summary(out['growth'])}")
     print(f"  excess loss  {out['excess_loss']:.6g}")
     print(f"  product P    {_fmt(out['product'])}")
     for h, W in enumerate(out["weights"], 1):
