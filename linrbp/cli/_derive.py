@@ -187,6 +187,11 @@ def render_fixed_points(fx, n) -> str:
 def render_instance_fixed_point(r) -> str:
     lines = [f"Fixed point at the integrated limit: status {r['status']} at t = {r['t_end']:.6g}, "
              f"|f| = {r['field_at_limit']:.2e}"]
+    pw = r.get("piecewise")
+    if pw and pw.get("pattern"):
+        signs = ", ".join(f"sign({a}) = {v:+d}" for a, v in zip(pw["arguments"], pw["pattern"]))
+        lines.append(f"  piecewise-polynomial field; at the limit {signs}: the Jacobian below is that "
+                     "orthant's polynomial field's")
     if r.get("limit") is None:
         lines.append(f"  {r.get('note', 'no limit')}")
         return "\n".join(lines)
@@ -253,14 +258,30 @@ def run(args) -> int:
 
 def _report(args, system, ok, instance=None) -> int:
     from ..symbolic._fixed_points import fixed_point_set, instance_fixed_point
-    from ..symbolic._invariants import canonical_names, find_invariants
+    from ..symbolic._invariants import canonical_names, find_invariants, find_invariants_piecewise, sign_arguments
 
     out = {"system": system.name, "rule": system.rule}
     names = canonical_names(system)
     if args.invariants or args.fixed_points:
         print("Variables: " + ", ".join(f"{v} = {k}" if str(k) != str(v) else str(v)
                                       for k, v in names.items()))
-    if args.invariants:
+    if args.invariants and sign_arguments(system):
+        pw = find_invariants_piecewise(instance if instance is not None else system, args.degree, seed=args.seed)
+        out["piecewise"] = {"arguments": pw["arguments"]}
+        if "note" in pw:
+            print(f"Invariants: {pw['note']}")
+            out["piecewise"]["note"] = pw["note"]
+        else:
+            out["piecewise"]["patterns"] = []
+            print(f"Piecewise polynomial field: invariants per sign pattern of {', '.join(pw['arguments'])} "
+                  "(each holds while the flow stays in its orthant)")
+            for item in pw["patterns"]:
+                signs = ", ".join(f"sign({a}) = {v:+d}" for a, v in zip(pw["arguments"], item["pattern"]))
+                print(f"Sign pattern {signs}:")
+                print(render_invariants(item["basis"]))
+                out["piecewise"]["patterns"].append({"pattern": list(item["pattern"]), **item["basis"].to_dict()})
+                ok = ok and item["basis"].verified
+    elif args.invariants:
         res = find_invariants(instance if instance is not None else system, args.degree, seed=args.seed)
         print(render_invariants(res))
         out.update(res.to_dict())
