@@ -38,3 +38,12 @@ LEARNED_GAIN = linrbp.register_rule(linrbp.Rule(
                                 doc="the gain of B_h = g_h C_h"),),
     equations="dA_h/dt = g_h C_h ... E F_{h-1}^T; dg_h/dt = <C_h, F_h E^T (chain)^T> - mu_g g_h"),
     replace_existing=True)
+
+
+def gains(system, y, t):
+    """The observable ``gain``: g_h per hidden layer (one number for one hidden layer)."""
+    g = [float(X[0, 0]) for X in system.unpack_state(y)]
+    return g[0] if len(g) == 1 else g
+
+
+linrbp.register_observable("gain", gains, replace_existing=True)

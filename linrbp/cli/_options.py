@@ -1,4 +1,4 @@
-"""Options shared by the commands that run many tasks: --workers and --scheduler."""
+"""Options shared by commands: --workers and --scheduler (many tasks), --times (trajectory times)."""
 
 from __future__ import annotations
 
@@ -27,3 +27,17 @@ def executor_settings(args, n_tasks: int | None) -> tuple[int, str | None, str]:
         except ImportError:
             raise InputError(DASK_MISSING) from None
     return workers, scheduler, describe_executor(n_tasks, workers, scheduler)
+
+
+def parse_times(text) -> list[float]:
+    """``--times t1,t2,...``: finite times >= 0, strictly increasing; InputError (exit 2) otherwise."""
+    from ..instances._observe import check_times
+
+    if text is None:
+        return None
+    parts = [p.strip() for p in str(text).split(",")]
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        raise InputError(f"times: expected comma-separated numbers such as 0,1,10, got {text!r}") from None
+    return check_times(values)

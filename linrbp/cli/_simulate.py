@@ -38,6 +38,13 @@ def add_parser(sub):
                         "LSODA (stiffness-switching), for runs near a fixed point whose rates span "
                         "orders of magnitude, where DOP853 can stall until its step limit; or "
                         "linrbp's batched integrator")
+    p.add_argument("--times", metavar="T1,T2,...", default=None,
+                   help="also evaluate observables along the trajectory at these times (>= 0, "
+                        "increasing; default: none)")
+    p.add_argument("--observe", metavar="NAME,...", default=None,
+                   help="the observables at --times (default excess_loss): excess_loss, alignment, "
+                        "update_angle, weight_norm, feedback_norm, or one a --rules file registers "
+                        "with linrbp.register_observable")
     p.add_argument("--json", metavar="OUT", help="write the result as JSON to OUT")
     from ._rule_files import add_rules_option
     add_rules_option(p)
@@ -49,6 +56,14 @@ def _fmt(M) -> str:
     return np.array2string(M, precision=10, max_line_width=100, prefix="    ")
 
 
+def _fmt_value(v) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, list):
+        return "[" + " ".join(_fmt_value(x) for x in v) + "]"
+    return f"{v:.6g}"
+
+
 def run(args) -> int:
     from ._rule_files import load_rule_files
 
@@ -58,8 +73,14 @@ def run(args) -> int:
     t_max = check_t_max(args.t_max) if args.t_max is not None else None
     if args.max_steps < 1:
         raise InputError(f"max-steps: must be a positive integer, got {args.max_steps}")
+    from ._options import parse_times
+    from ..instances._observe import check_observables
+    times = parse_times(args.times)
+    if args.observe is not None and times is None:
+        raise InputError("observe: give --times to say when to observe")
+    names = check_observables(args.observe or "excess_loss") if times is not None else None
     out = simulate(inst, t_max, method=args.method, max_steps=args.max_steps,
-                   progress=None, interruptible=True)
+                   progress=None, interruptible=True, times=times, observe=names)
     print(f"{args.file}: A{out['layers']} under {out['rule']}")
     print(f"  status       {out['status']} at t = {out['t_end']:.6g} after {out['n_steps']} steps "
           f"(t_max {out['t_max']:g}, max steps {out['max_steps']})")
@@ -88,6 +109,10 @@ def run(args) -> int:
         fp = pred.get("fixed_point")
         print(f"  case         {pred.get('case', '-')}, fixed point "
               f"{'unknown' if fp is None else ('yes' if fp else 'none')}: {pred['reason']}")
+    if "observables" in out:
+        print(f"  observed at  t = {', '.join(f'{t:g}' for t in out['times'])}")
+        for name, vals in out["observables"].items():
+            print(f"    {name:<15}{', '.join(_fmt_value(v) for v in vals)}")
     if args.json:
         atomic_write_json(args.json, out, "--json")
         print(f"  wrote {args.json}")

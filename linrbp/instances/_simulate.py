@@ -25,7 +25,8 @@ _SCIPY_METHODS = {"scipy": "DOP853", "bdf": "BDF", "lsoda": "LSODA"}
 def simulate(instance: Instance, t_max: float | None = None, *, method: str = "scipy",
              rtol: float = DEFAULT_RTOL, conv_tol: float = DEFAULT_CONV_TOL,
              bound: float = DEFAULT_BOUND, max_steps: int = DEFAULT_MAX_STEPS,
-             progress: bool | None = False, interruptible: bool = False) -> dict:
+             progress: bool | None = False, interruptible: bool = False, times=None,
+             observe=None) -> dict:
     """Integrate ``instance`` until convergence, divergence, t_max or ``max_steps`` accepted
     steps; the `simulate` record.
 
@@ -34,7 +35,9 @@ def simulate(instance: Instance, t_max: float | None = None, *, method: str = "s
     parameters (the rule's parameter values), t_max, max_steps, method; ``state`` (the rule's
     extra state by name) for rules that have one; ``growth`` (:mod:`linrbp.instances._growth`:
     per matrix, |X| ~ t^p or e^{rt} over the last stretch, and whether P still moves) for runs
-    that end at time-limit or step-limit.
+    that end at time-limit or step-limit; ``times``/``observables`` when ``times`` are given
+    (:func:`linrbp.observe`: each name in ``observe``, default excess_loss, one value per time,
+    on the trajectory integrated without a convergence stop).
 
     ``method``: ``"scipy"`` (solve_ivp DOP853), ``"bdf"`` (solve_ivp BDF, implicit), ``"lsoda"``
     (solve_ivp LSODA, stiffness-switching) or ``"batched"`` (linrbp's DOP853). Near a fixed
@@ -49,6 +52,10 @@ def simulate(instance: Instance, t_max: float | None = None, *, method: str = "s
     status ``interrupted`` and the state of the last accepted step (every method).
     """
     system = instance.system
+    if times is not None:  # checked before the work
+        from ._observe import check_observables, check_times
+        times = check_times(times)
+        observe = check_observables(observe if observe is not None else ["excess_loss"])
     if t_max is None:
         t_max = instance.t_max if instance.t_max is not None else DEFAULT_T_MAX
     if method in _SCIPY_METHODS:
@@ -88,7 +95,13 @@ def simulate(instance: Instance, t_max: float | None = None, *, method: str = "s
     product = system.product(weights)
     with np.errstate(over="ignore", invalid="ignore"):
         excess = float(system.stats.excess_loss(product))
+    observed = {}
+    if times is not None:
+        from ._observe import observe as _observe
+        o = _observe(instance, times, observe)
+        observed = {"times": o["times"], "observables": o["observables"]}
     return {
+        **observed,
         "status": status,
         "t_end": float(res.t_end[0]),
         "n_steps": int(res.n_steps[0]),
