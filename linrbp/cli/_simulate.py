@@ -105,6 +105,9 @@ def run(args) -> int:
               + (f" ({pred['case']})" if pred.get("case") else ""))
     else:
         print(f"  predicted    {pred.get('system')}: P = {_fmt(pred.get('product'))}")
+    if pred is not None and pred.get("loss_gap_to_bp") is not None:
+        print(f"  BP's limit   {pred['bp_limit']['case']}: excess loss above it at this limit "
+              f"{pred['loss_gap_to_bp']:.6g} (the loss gap RBP - BP)")
     if pred is not None and pred.get("reason"):
         fp = pred.get("fixed_point")
         print(f"  case         {pred.get('case', '-')}, fixed point "
