@@ -26,7 +26,7 @@ import numpy as np
 from ..core._errors import InputError
 from ..core._rules import averaged_velocity, nearest, transpose
 
-__all__ = ["OBSERVABLES", "register_observable", "observe", "check_observables", "check_times"]
+__all__ = ["OBSERVABLES", "register_observable", "observe", "observe_state", "check_observables", "check_times"]
 
 
 def _hidden_pairs(system, y):
@@ -212,8 +212,6 @@ def observe(instance, times, names=("excess_loss",), *, rtol: float = 1e-10) -> 
     >>> [round(v, 6) for v in out["observables"]["excess_loss"]][0]
     0.28125
     """
-    from ..integration._integrate import integrate
-
     from ._instance import Instance, load_instance, parse_instance
 
     ts = check_times(times)
@@ -222,8 +220,17 @@ def observe(instance, times, names=("excess_loss",), *, rtol: float = 1e-10) -> 
         instance = parse_instance(instance)
     elif not isinstance(instance, Instance):
         instance = load_instance(instance)
-    system = instance.system
-    y0 = instance.y0
+    return observe_state(instance.system, instance.y0, ts, names, rtol=rtol)
+
+
+def observe_state(system, y0, times, names=("excess_loss",), *, rtol: float = 1e-10) -> dict:
+    """:func:`observe` for a :class:`~linrbp.LinearSystem` and a flat start ``y0`` (one start
+    of a sweep, say); the same record."""
+    from ..integration._integrate import integrate
+
+    ts = check_times(times)
+    names = check_observables(names)
+    y0 = np.asarray(y0, float)
     if ts[-1] > 0:
         res = integrate(system, y0, ts[-1], rtol=rtol, conv_tol=0.0, t_eval=np.array(ts))
         status = str(res.status[0])
