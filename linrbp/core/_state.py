@@ -33,7 +33,27 @@ _LAYERS = ("hidden", "all")
 
 
 def inner(X, Y):
-    """<X, Y> = sum_ij X_ij Y_ij: a sympy scalar for sympy matrices, numpy/torch (..., 1, 1)."""
+    """<X, Y> = sum_ij X_ij Y_ij, in the matrix protocol of the rules.
+
+    Parameters
+    ----------
+    X, Y : array or sympy Matrix
+        Of equal shape; numpy (and torch) arrays may carry leading batch axes.
+
+    Returns
+    -------
+    array or sympy expression
+        Shape (..., 1, 1) for arrays (it multiplies a matrix per batch entry), a scalar
+        expression for sympy matrices.
+
+    Examples
+    --------
+    >>> import numpy as np, sympy as sp
+    >>> float(inner(np.eye(2), np.array([[1.0, 2.0], [3.0, 4.0]]))[0, 0])
+    5.0
+    >>> inner(sp.Matrix([[1, 2]]), sp.Matrix([[sp.Symbol("x"), 1]]))
+    x + 2
+    """
     if hasattr(X, "multiply_elementwise"):
         return sum(X.multiply_elementwise(Y))
     Z = X * Y
@@ -62,6 +82,18 @@ class StateVariable:
         Every entry's value where an instance file gives none.
     doc, symbol : str
         One line of meaning; the symbol shown in derivations (default: ``name``).
+
+    Examples
+    --------
+    A learned gain g_h on each feedback matrix, B_h = g_h C_h (docs/examples/learned_gain.py):
+
+    >>> import linrbp
+    >>> g = linrbp.StateVariable("g", learning=lambda h, A, C, p, G: linrbp.inner(C[h], G.feedback(h)),
+    ...                          initial=1.0)
+    >>> rule = linrbp.Rule("gain-doc", "custom", feedback="next", state=(g,),
+    ...                    backward=lambda h, A, C, p: C[h] * p["g"][h])
+    >>> linrbp.check_rule(rule, [2, 3, 2]).state[0].name
+    'g'
     """
 
     name: str

@@ -238,10 +238,36 @@ def find_invariants_piecewise(system, degree: int = 2, seed: int = 0) -> dict:
     """Polynomial first integrals per sign pattern of a piecewise-polynomial field.
 
     ``system``: as :func:`find_invariants` (an instance's data and fixed feedback are substituted
-    exactly). Returns ``{"arguments": [...], "patterns": [{"pattern": (+1, ...), "basis":
-    InvariantBasis}, ...]}``, or ``{"arguments": [...], "note": one line}`` when there are more
-    than MAX_SIGN_PATTERNS patterns. Each pattern's invariants hold while the flow stays in that
-    orthant (their drift is checked on that orthant's polynomial field).
+    exactly). Each pattern's invariants hold while the flow stays in that orthant (their drift
+    is checked on that orthant's polynomial field).
+
+    Parameters
+    ----------
+    system : OdeSystem, Instance or path
+        As :func:`find_invariants`.
+    degree : int, default 2
+        Largest total degree, 1..4.
+    seed : int, default 0
+        Seed of the drift checks' draws.
+
+    Returns
+    -------
+    dict
+        ``{"arguments": [...], "patterns": [{"pattern": (+1, ...), "basis": InvariantBasis}, ...]}``,
+        or ``{"arguments": [...], "note": one line}`` when there are more than
+        MAX_SIGN_PATTERNS (16) patterns.
+
+    Raises
+    ------
+    InputError
+        As :func:`find_invariants`.
+
+    Examples
+    --------
+    >>> from linrbp.symbolic import scalar_chain_ode, find_invariants_piecewise
+    >>> pw = find_invariants_piecewise(scalar_chain_ode(2, "sign-symmetry"), 2)
+    >>> pw["arguments"], [p["pattern"] for p in pw["patterns"]]
+    (['A2_0_0'], [(1,), (-1,)])
     """
     from ..instances._instance import Instance, load_instance
 
