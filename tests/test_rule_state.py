@@ -167,3 +167,19 @@ def test_rules_file_through_simulate_derive_and_train(tmp_path):
     assert t.returncode == 0, t.stderr
     tr = json.loads(out3.read_text())
     assert len(tr["state"]["g"]) == 1 and tr["state"]["g"][0] != 1.0
+
+
+def test_torch_trainer_runs_the_extra_state_as_numpy_does():
+    pytest.importorskip("torch")
+    from linrbp.trainer import Network, TrainConfig
+
+    cfg = TrainConfig(rule="learned-gain", hidden=(4,), activation="tanh", output="linear", bias=True,
+                      dtype="float64", lr=0.05, lr_decay=0.0, seed=0, dataset="teacher")
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(3, 20)), rng.normal(size=(2, 20))
+    a, b = Network(cfg, 3, 2), Network(cfg, 3, 2, device="cpu")
+    for _ in range(3):
+        a.step(X, Y)
+        b.step(X, Y)
+    assert abs(float(a.state[0][0, 0]) - float(b.state[0][0, 0])) < 1e-12
+    assert float(a.state[0][0, 0]) != 1.0
