@@ -76,3 +76,21 @@ def test_components_are_irredundant():
     # a parametrised component inside another: {a1 = 2 a3, a2 = 0} lies in {a2 = 0}
     assert irredundant([{a1: 2 * a3, a2: 0}, {a2: 0}], [a1, a2, a3]) == [{a2: 0}]
     assert irredundant([{a1: 2 * a3, a2: 0}, {a1: a3}], [a1, a2, a3]) == [{a1: 2 * a3, a2: 0}, {a1: a3}]
+
+
+def test_symbolic_fixed_point_set_per_sign_pattern():
+    from linrbp.symbolic import fixed_point_set, scalar_chain_ode
+
+    fx = fixed_point_set(scalar_chain_ode(2, "sign-symmetry"))
+    pw = fx["piecewise"]
+    assert pw["arguments"] == ["A2_0_0"] and [p["pattern"] for p in pw["patterns"]] == [(1,), (-1,)]
+    a1, a2 = sp.symbols("A1_0_0 A2_0_0", real=True)
+    al, be = sp.symbols("alpha beta", real=True)
+    for p in pw["patterns"]:
+        # a1' = e sign(a2), a2' = a1 e: in an orthant sign(a2) = +-1 never vanishes, so e = 0
+        # (P = alpha/beta) is the whole set
+        assert p["components"] == [] and len(p["hypersurfaces"]) == 1
+        assert sp.simplify(p["hypersurfaces"][0].lhs / (be * a1 * a2 - al)) in (1, -1)
+        # the Jacobian's nonzero eigenvalue there, by hand: -beta (a1^2 + s a2)
+        ev = p["summary"]["eigenvalues"][-1]
+        assert sp.simplify(ev + be * (a1 ** 2 + p["pattern"][0] * a2)) == 0

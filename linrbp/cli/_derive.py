@@ -145,7 +145,13 @@ def render_invariants(res) -> str:
 
 def fixed_points_json(fx) -> dict:
     comps = fx["components"]
-    return {
+    pw = fx.get("piecewise")
+    extra = {}
+    if pw is not None:
+        extra["piecewise"] = {"arguments": pw["arguments"], **({"note": pw["note"]} if "note" in pw else {}),
+                              **({"patterns": [{"pattern": list(p["pattern"]), **fixed_points_json(p)}
+                                               for p in pw["patterns"]]} if "patterns" in pw else {})}
+    return {**extra,
         "hypersurfaces": [_sstr(h.lhs) + " = 0" for h in fx["hypersurfaces"]],
         "common_factors": [[_sstr(b), _sstr(e)] for b, e in fx["common"]],
         "residual": [_sstr(r) for r in fx["residual"]],
@@ -170,7 +176,18 @@ def render_fixed_points(fx, n) -> str:
         lines.append(f"  hypersurface {h}  (dimension {n - 1}; a factor of every component)")
     for e in j["excluded_by_assumptions"]:
         lines.append(f"  ({e} is a common factor too, excluded by the symbols' assumptions)")
-    if j["components"] is None:
+    pw = fx.get("piecewise")
+    if pw is not None:
+        if "note" in pw:
+            lines.append(f"  {pw['note']}")
+        else:
+            lines.append(f"  piecewise polynomial: per sign pattern of {', '.join(pw['arguments'])} (the zero set "
+                         "of that orthant's polynomial field; a point counts where its signs match)")
+            for piece in pw["patterns"]:
+                signs = ", ".join(f"sign({a}) = {v:+d}" for a, v in zip(pw["arguments"], piece["pattern"]))
+                lines.append(f"  {signs}:")
+                lines += ["  " + ln for ln in render_fixed_points(piece, n).splitlines()[1:]]
+    elif j["components"] is None:
         lines.append(f"  plus the zero set of {j['residual']} (too many states to solve exactly)")
     else:
         for c in j["components"]:

@@ -59,8 +59,32 @@ def fixed_point_set(system) -> dict:
     "residual": [f_i / common], "components": [...], "assumed_nonzero": [...],
     "summary": fixed_point_summary or None}``; ``components`` lists the solutions of the
     residual system as {state: value} (the states not named are free), each with its
-    ``dimension``, or None when the system is too large to solve (more than 10 states).
+    ``dimension``, or None when the system is too large to solve (more than 10 states) or not
+    polynomial. A piecewise-polynomial field (``sign`` of the state) adds ``piecewise``: its sign
+    arguments and, per sign pattern (up to 16), the fixed-point set of that orthant's polynomial
+    field (a point counts where its signs match the pattern), or a one-line ``note``.
     """
+    from ._analysis import fixed_point_summary
+    from ._invariants import canonical_names, orthant_system, piecewise_note, sign_arguments, sign_patterns
+
+    piecewise = None
+    args = sign_arguments(system)
+    if args:  # a piecewise-polynomial field: each orthant of the sign arguments is a polynomial system
+        names = canonical_names(system)
+        piecewise = {"arguments": [str(sp.sympify(a).xreplace(names)) for a in args]}
+        patterns = sign_patterns(system)
+        if patterns:
+            piecewise["patterns"] = [{"pattern": pat, **fixed_point_set(orthant_system(system, pat))}
+                                     for pat in patterns]
+        else:
+            piecewise["note"] = piecewise_note(system, "the fixed-point set per sign pattern:")
+    out = _fixed_point_set(system)
+    if piecewise is not None:
+        out["piecewise"] = piecewise
+    return out
+
+
+def _fixed_point_set(system) -> dict:
     from ._analysis import fixed_point_summary
 
     states = list(system.states)
