@@ -469,6 +469,7 @@ for _r in (
 ):
     register_rule(_r)
 del _r
+BUILTIN_RULES = tuple(RULES)  # the names above; a researcher's rules are registered later
 
 
 def get_rule(rule: str | Rule) -> Rule:
