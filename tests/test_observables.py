@@ -117,3 +117,28 @@ def test_the_observable_claims_of_the_docs():
     o = linrbp.observe(rises[0], ts, ["excess_loss", "update_angle"])["observables"]
     k = int(np.argmax(np.diff(o["excess_loss"])))
     assert max(o["update_angle"][k], o["update_angle"][k + 1]) > 90
+
+
+def test_sweep_records_observables_per_start(tmp_path):
+    from linrbp.sweeps._sweep import sweep, sweep_start
+
+    inst = parse_instance(_inst())
+    rep = sweep(inst, 3, 0.3, 2, t_max=50.0, progress=False, times=[0, 2, 5], observe=["excess_loss", "alignment"])
+    for r in rep["records"]:
+        ref = linrbp.observe(sweep_start(inst, 2, 0.3, r["index"]), [0, 2, 5], ["excess_loss", "alignment"])
+        for name in ("excess_loss", "alignment"):
+            assert np.allclose(r["observables"][name], ref["observables"][name], rtol=1e-12, atol=0)
+    # the learned-gain rule from its rules file, its own observable, on two worker processes
+    f = tmp_path / "g.json"
+    d = _inst()
+    d["rule"] = "learned-gain"
+    f.write_text(json.dumps(d))
+    out = tmp_path / "sw.json"
+    r = subprocess.run([sys.executable, "-m", "linrbp", "sweep", f, "--rules", GAIN_FILE, "--starts", "4",
+                        "--scale", "0.3", "--seed", "1", "--chunk", "2", "--workers", "2", "--t-max", "50",
+                        "--times", "0,3", "--observe", "gain", "--json", out],
+                       capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert r.returncode == 0, r.stderr
+    recs = json.loads(out.read_text())["records"]
+    assert len(recs) == 4 and all(rec["observables"]["gain"][0] == 1.0 != rec["observables"]["gain"][1]
+                                  for rec in recs)

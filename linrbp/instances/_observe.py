@@ -223,13 +223,15 @@ def observe(instance, times, names=("excess_loss",), *, rtol: float = 1e-10) -> 
     return observe_state(instance.system, instance.y0, ts, names, rtol=rtol)
 
 
-def observe_state(system, y0, times, names=("excess_loss",), *, rtol: float = 1e-10) -> dict:
+def observe_state(system, y0, times, names=("excess_loss",), *, rtol: float = 1e-10, functions=None) -> dict:
     """:func:`observe` for a :class:`~linrbp.LinearSystem` and a flat start ``y0`` (one start
-    of a sweep, say); the same record."""
+    of a sweep, say); the same record. ``functions`` ({name: fn}) evaluates those names with
+    the functions given (shipped to a worker process that has not registered them)."""
     from ..integration._integrate import integrate
 
     ts = check_times(times)
-    names = check_observables(names)
+    table = {**OBSERVABLES, **(functions or {})}
+    names = list(names) if functions and all(n in table for n in names) else check_observables(names)
     y0 = np.asarray(y0, float)
     if ts[-1] > 0:
         res = integrate(system, y0, ts[-1], rtol=rtol, conv_tol=0.0, t_eval=np.array(ts))
@@ -247,7 +249,7 @@ def observe_state(system, y0, times, names=("excess_loss",), *, rtol: float = 1e
                 continue
             try:
                 with np.errstate(all="ignore"):
-                    v = OBSERVABLES[n](system, y, t)
+                    v = table[n](system, y, t)
             except InputError:
                 raise
             except Exception as exc:  # a user's observable failing is bad input, named
