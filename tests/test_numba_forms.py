@@ -107,3 +107,19 @@ def test_lane_form_damped_steps_agree_with_numpy():
     assert np.array_equal(ref.status, out.status)
     assert np.all(np.abs(out.n_steps - ref.n_steps) <= 0.02 * ref.n_steps)
     assert np.all(np.abs(out.t_end - ref.t_end) <= 0.02 * ref.t_end)
+
+
+def test_a_rule_edited_under_the_same_name_gets_its_own_kernel():
+    """The kernel cache is keyed by the generated field, not the rule's name: a researcher who
+    changes a rule's drift and keeps its name (same shapes, same cache directory) gets the new
+    rule's machine code (before the fix the second run returned the first rule's states)."""
+    needs_numba()
+    Y0 = np.array([[0.5, 0.5]] * 3)
+    for k in (0.1, 2.0):
+        rule = Rule("test-edited-decay", channel="transpose",
+                    weight_drift=lambda h, A, C, p, k=k: A[h] * (-k))
+        system = LinearSystem.create([1, 1, 1], rule, DataStats.from_matrices([[1.0]], [[1.0]]))
+        ref = integrate_batch(system, Y0, 3.0, backend="numpy", conv_tol=1e-300)
+        out = integrate_batch(system, Y0, 3.0, backend="numba", conv_tol=1e-300)
+        assert out.info["backend"] == "numba"
+        np.testing.assert_allclose(out.y, ref.y, rtol=1e-12)
