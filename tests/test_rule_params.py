@@ -8,21 +8,10 @@ import json
 
 import pytest
 
-from linrbp.cli import main as _main
-from linrbp.core._rules import RULES
 from _sweeps_common import strip
-from test_sweep import RULES_FILE
+from test_sweep import RULES_FILE, main
 
 TEACHER = ["--dataset", "teacher", "--hidden", "8", "--epochs", "2", "--no-progress"]
-
-
-def main(argv):
-    before = dict(RULES)
-    try:
-        return _main([str(a) for a in argv])
-    finally:
-        RULES.clear()
-        RULES.update(before)
 
 
 @pytest.fixture
