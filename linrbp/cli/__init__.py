@@ -24,6 +24,7 @@ COMMANDS = {
     "derive": "linrbp.cli._derive",
     "prove": "linrbp.cli._prove",
     "probe": "linrbp.cli._probe",
+    "sweep": "linrbp.cli._sweep",
     "figures": "linrbp.cli._figures",
     "train": "linrbp.cli._train",
     "experiments": "linrbp.cli._experiments",
@@ -36,6 +37,7 @@ HELP = {
     "derive": "derive a system's ODE, invariants and Q(a1) symbolically",
     "prove": "run the machine-checked proof of each claim",
     "probe": "sweep random single-hidden-layer instances: do A1, A2 converge individually?",
+    "sweep": "integrate many random starts of an instance's system and group their limits",
     "figures": "draw the phase portraits, basin maps and convergence plots",
     "train": "train a non-linear network with BP, RBP, SRBP, ARBP, ASRBP, top-only or a rule of the "
              "wider family",
