@@ -12,7 +12,8 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
 import linrbp
-from linrbp.plots import _plots as plots
+from linrbp import plots
+from linrbp.plots import _common, _matrix, _poly1d
 from linrbp.cli import main
 
 
@@ -76,7 +77,7 @@ def test_bp_rbp_portraits_draw_streams_fixed_points_and_trajectories():
     # unstable one nowhere); RBP with c1 > 0 has an unstable arc.
     def unstable_points(ax):
         return sum(np.ma.count(l.get_ydata()) for l in ax.lines
-                   if l.get_color() == plots.UNSTABLE and l.get_linestyle() == "--")
+                   if l.get_color() == _common.UNSTABLE and l.get_linestyle() == "--")
     assert unstable_points(axes[0]) == 0
     assert unstable_points(axes[1]) > 0
     assert fig.legends and fig._suptitle.get_text()
@@ -126,7 +127,7 @@ def test_single_hidden_runs_its_own_probe_sweep(monkeypatch):
         from linrbp.sweeps._probe import probe_sweep
         calls.append(seed)
         return probe_sweep([(2, 2, 2)], 1, base_seed=seed, workers=1)
-    monkeypatch.setattr(plots, "_probe_sweep", small_sweep)
+    monkeypatch.setattr(_matrix, "_probe_sweep", small_sweep)
     fig = plots.single_hidden_convergence((2, 3, 2), seed=3, t_max=50.0)
     assert calls == [3]
     assert [p.get_height() for p in fig.axes[2].patches][:1] == [1]
@@ -284,8 +285,8 @@ def test_cli_out_must_be_a_directory(tmp_path, capsys):
 
 
 def test_public_module_reexports():
-    from linrbp import plots as public
-    assert public.FIGURES is plots.FIGURES and public.basin_map is plots.basin_map
+    from linrbp.plots import _chain111, _registry
+    assert plots.FIGURES is _registry.FIGURES and plots.chain111_basins is _chain111.chain111_basins
 
 
 @needs_scalar
@@ -302,7 +303,7 @@ def test_linearisation_colouring_agrees_with_chain111_stable():
         a2 = alpha / (beta * a1)
         if abs(a1 ** 2 + c1 * a2) < 1e-3:
             continue  # the degenerate point itself: neither test is meaningful there
-        lam = plots._nonzero_eigenvalues(system, np.array([[a1, a2]]))[0]
+        lam = _common._nonzero_eigenvalues(system, np.array([[a1, a2]]))[0]
         assert (lam < 0) == bool(stable(alpha, beta, c1, a1, a2))
 
 
@@ -327,7 +328,7 @@ def test_cli_names_a_missing_closed_form_and_draws_the_rest(tmp_path, capsys, mo
             raise plots.MissingClosedForm("needs the closed form linrbp.poly1d_limit (from the "
                                           "'scalar' work), which this build of linrbp does not provide")
         return real(name)
-    monkeypatch.setattr(plots, "closed_form", lacking_poly1d)
+    monkeypatch.setattr(_poly1d, "closed_form", lacking_poly1d)
     assert main(["figures", "--out", str(tmp_path), "--only", "poly1d,autoencoder"]) == 1
     err = capsys.readouterr().err
     assert "poly1d: needs the closed form linrbp.poly1d_limit" in err

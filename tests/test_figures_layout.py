@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from linrbp.plots import _plots
+from linrbp import plots as _plots
+from linrbp.plots import _matrix
 
 
 def _extent(artist, fig):
@@ -46,7 +47,7 @@ def test_probe_panel_shows_a_zero_count():
     rows = [{"shape": [3, 2, 4], "instances": 2, "converged": 2, "individual": 2, "jacobian_full_rank": 0,
              "jacobian_nullity": {"1": 2}},
             {"shape": [2, 2, 2], "instances": 2, "converged": 2, "individual": 1, "jacobian_full_rank": 1}]
-    _plots._probe_panel(ax, {"per_shape": rows})
+    _matrix._probe_panel(ax, {"per_shape": rows})
     zeros = [t for t in ax.texts if t.get_text() == "0"]
     assert len(zeros) == 1  # the one zero, labelled
     outlined = [p for p in ax.patches if p.get_height() > 0 and not p.get_fill()]
