@@ -386,17 +386,9 @@ def portrait(system: LinearSystem, state, *, axes, range=None, starts=None, n_st
         p = predict(y0) if predict is not None else None
         pred.append(None if p is None else np.asarray(p, float))
     # the view: the box, widened to hold the limits (within twice the box)
-    wx, wy = xr[1] - xr[0], yr[1] - yr[0]
     marks = [e[list(index)] for e, s in zip(ends, status) if s == "converged"]
     marks += [p[list(index)] for p in pred if p is not None]
-    vx, vy = list(xr), list(yr)
-    for mx, my in marks:
-        if xr[0] - wx / 2 <= mx <= xr[1] + wx / 2 and yr[0] - wy / 2 <= my <= yr[1] + wy / 2:
-            vx = [min(vx[0], mx), max(vx[1], mx)]
-            vy = [min(vy[0], my), max(vy[1], my)]
-    padx, pady = 0.04 * (vx[1] - vx[0]), 0.04 * (vy[1] - vy[0])
-    view = ((vx[0] - padx * (vx[0] < xr[0]), vx[1] + padx * (vx[1] > xr[1])),
-            (vy[0] - pady * (vy[0] < yr[0]), vy[1] + pady * (vy[1] > yr[1])))
+    view = _view(xr, yr, marks)
     own = ax is None
     if own:
         fig, axs = _figure(1, 1, 7.6, 8.0)
@@ -447,13 +439,25 @@ def portrait(system: LinearSystem, state, *, axes, range=None, starts=None, n_st
         where = (f"the other {others} coordinates at the given state" if others
                  else "the whole state plane")
         note = "" if "skipped" not in curves else f"; no symbolic curves: {curves['skipped']}"
-        fig.suptitle(title or (f"A{list(system.layers)} under {system.rule.name}"
+        fig.suptitle(title or (f"A[{','.join(map(str, system.layers))}] under {system.rule.name}"
                                + _params(system) + f": {names[0]} against {names[1]}"), fontsize=12)
         ax.set_title(f"{where}; starts seed {seed}, t ≤ {t_max:g}"
                      + (f"; {n_out} limit(s) outside the view" if n_out else "") + note,
                      fontsize=9, wrap=True)
     fig.portrait = info
     return fig
+
+
+def _view(xr, yr, marks, margin=0.035):
+    """The box, widened so that every mark within twice the box lies at least ``margin`` of the
+    box's size inside the view (a marker of 11 points is whole at the figures' sizes)."""
+    wx, wy = xr[1] - xr[0], yr[1] - yr[0]
+    vx, vy = list(xr), list(yr)
+    for mx, my in marks:
+        if xr[0] - wx / 2 <= mx <= xr[1] + wx / 2 and yr[0] - wy / 2 <= my <= yr[1] + wy / 2:
+            vx = [min(vx[0], mx - margin * wx), max(vx[1], mx + margin * wx)]
+            vy = [min(vy[0], my - margin * wy), max(vy[1], my + margin * wy)]
+    return tuple(vx), tuple(vy)
 
 
 def _params(system):
