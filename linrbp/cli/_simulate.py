@@ -7,7 +7,6 @@ import sys
 import numpy as np
 
 from ..core._errors import InputError
-from ..instances._instance import load_instance
 from ..integration._integrate import check_t_max
 from ..core._io import atomic_write_json, check_output_option
 from ..instances._simulate import DEFAULT_MAX_STEPS, DEFAULT_T_MAX, simulate
@@ -37,8 +36,8 @@ def add_parser(sub):
                         "orders of magnitude, where DOP853 can stall until its step limit; or "
                         "linrbp's batched integrator")
     p.add_argument("--json", metavar="OUT", help="write the result as JSON to OUT")
-    from ._rule_files import add_rules_option
-    add_rules_option(p)
+    from ._rule_files import add_rule_options
+    add_rule_options(p)
     p.set_defaults(func=run)
 
 
@@ -48,17 +47,19 @@ def _fmt(M) -> str:
 
 
 def run(args) -> int:
-    from ._rule_files import load_rule_files
+    from ._rule_files import load_instance_with_options, load_rule_files
 
     check_output_option(args.json, "--json")
     load_rule_files(args.rules)
-    inst = load_instance(args.file)
+    inst = load_instance_with_options(args.file, args)
     t_max = check_t_max(args.t_max) if args.t_max is not None else None
     if args.max_steps < 1:
         raise InputError(f"max-steps: must be a positive integer, got {args.max_steps}")
     out = simulate(inst, t_max, method=args.method, max_steps=args.max_steps,
                    progress=None, interruptible=True)
     print(f"{args.file}: A{out['layers']} under {out['rule']}")
+    if out["parameters"]:
+        print("  parameters   " + ", ".join(f"{k} = {v:g}" for k, v in out["parameters"].items()))
     print(f"  status       {out['status']} at t = {out['t_end']:.6g} after {out['n_steps']} steps "
           f"(t_max {out['t_max']:g}, max steps {out['max_steps']})")
     print(f"  excess loss  {out['excess_loss']:.6g}")
