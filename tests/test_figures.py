@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 
 import linrbp
 from linrbp import plots
-from linrbp.plots import _common, _matrix, _poly1d
+from linrbp.plots import _common, _matrix, _plane, _poly1d
 from linrbp.cli import main
 
 
@@ -172,7 +172,7 @@ def test_basin_map_agrees_with_integration_on_a_small_grid():
     assert data.disagreements == 0 and data.n_unconverged == 0
     # both basins appear on this grid
     assert np.any(data.predicted > 0) and np.any(data.predicted < 0)
-    fig = plots.basin_map(data=data)
+    fig = plots.chain111_basin_map(data=data)
     assert "0 disagreements" in fig._suptitle.get_text()
     assert len(fig.axes) == 2 and all(ax.images for ax in fig.axes)
 
@@ -196,7 +196,10 @@ def test_chain111_portrait_panels():
     for ax in fig.axes:
         _labelled(ax)
         assert any(isinstance(c, LineCollection) for c in ax.collections)
-    assert len(fig.legends[0].get_texts()) == 8
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    for want in ("flow in the slice (streamlines)", "stable fixed points", "unstable fixed points",
+                 "critical parabola", "parabola meets hyperbola", "integrated limit", "closed-form limit"):
+        assert any(want in label for label in labels), (want, labels)
 
 
 @needs_scalar
@@ -303,8 +306,8 @@ def test_linearisation_colouring_agrees_with_chain111_stable():
         a2 = alpha / (beta * a1)
         if abs(a1 ** 2 + c1 * a2) < 1e-3:
             continue  # the degenerate point itself: neither test is meaningful there
-        lam = _common._nonzero_eigenvalues(system, np.array([[a1, a2]]))[0]
-        assert (lam < 0) == bool(stable(alpha, beta, c1, a1, a2))
+        sign = _plane._stability(system, np.array([[a1, a2]]))[0]
+        assert (sign > 0) == bool(stable(alpha, beta, c1, a1, a2))
 
 
 def test_cli_rejects_a_file_that_is_not_a_probe_summary(tmp_path, capsys):

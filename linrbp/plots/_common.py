@@ -18,7 +18,6 @@ from ..integration._integrate import integrate
 __all__ = ["MissingClosedForm", "closed_form", "jacobian", "chain111_system", "chain_system"]
 
 STABLE, UNSTABLE = "tab:green", "tab:red"
-HYPERBOLA_STYLE = dict(color="0.15", lw=1.0)
 PARABOLA_STYLE = dict(color="tab:blue", lw=1.6, ls=":")
 STREAM_COLOR = "0.72"
 
@@ -119,34 +118,6 @@ def _streams(ax, fun, lim, density=1.1, n=60):
     ax.streamplot(X, Y, U, W, color=STREAM_COLOR, density=density, linewidth=0.7, arrowsize=0.8)
 
 
-def _hyperbola(alpha, beta, lim, n=800):
-    """Both branches of a1 a2 = alpha/beta inside the box [-lim, lim]^2 (a1 values per branch)."""
-    r = alpha / beta
-    lo = min(abs(r) / lim, lim)
-    out = []
-    for sign in (-1.0, 1.0):
-        a1 = sign * np.geomspace(lo, lim, n)
-        out.append(np.sort(a1))
-    return out
-
-
-def _draw_fixed_points(ax, system, alpha, beta, lim):
-    """The hyperbola a1 a2 = alpha/beta, coloured by the sign of the non-zero eigenvalue."""
-    for a1 in _hyperbola(alpha, beta, lim, n=300):
-        a2 = alpha / (beta * a1)
-        lam = _nonzero_eigenvalues(system, np.column_stack([a1, a2]))
-        stable = np.ma.masked_where(lam >= 0, a2)
-        unstable = np.ma.masked_where(lam < 0, a2)
-        ax.plot(a1, stable, color=STABLE, lw=3.0, solid_capstyle="butt", zorder=3)
-        ax.plot(a1, unstable, color=UNSTABLE, lw=3.0, ls="--", zorder=3)
-
-
-def _nonzero_eigenvalues(system, Y):
-    """At fixed points of a 2-d field with a line of fixed points: the eigenvalue that is not 0."""
-    ev = np.real(np.linalg.eigvals(jacobian(system, Y)))
-    return ev[np.arange(len(ev)), np.argmax(np.abs(ev), axis=1)]
-
-
 def _legend_below(ax, ncol: int = 2, **kw):
     """A legend under the axes, outside them: it never covers a curve (constrained layout
     makes room for it)."""
@@ -164,18 +135,6 @@ def _vline_label(ax, x, text, color, **kw):
                        xytext=(4 if right else -4, 0), textcoords="offset points",
                        ha="left" if right else "right", va="top", color=color, annotation_clip=False,
                        **dict({"fontsize": 8}, **kw))
-
-
-def _box(ax, lim, xlabel="$a_1$ (lower weight)", ylabel="$a_2$ (upper weight)", pad=0.0):
-    """Square axes [-lim - pad, lim + pad]^2 (``pad``: half a grid cell keeps markers on the
-    edge points inside the axes)."""
-    ax.set_xlim(-lim - pad, lim + pad)
-    ax.set_ylim(-lim - pad, lim + pad)
-    ax.set_aspect("equal")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.axhline(0, color="0.85", lw=0.6, zorder=0)
-    ax.axvline(0, color="0.85", lw=0.6, zorder=0)
 
 
 def _mark_limit(ax, point, lim_x, lim_y, color="k"):
@@ -208,3 +167,46 @@ def _random_stats(rng, n_in, n_out):
     S_ii = X @ X.T / X.shape[1] + 0.1 * np.eye(n_in)
     S_ti = rng.normal(size=(n_out, n_in))
     return DataStats.from_matrices(S_ii, S_ti, definite=True)
+
+
+def _overlaps(fig) -> list[str]:
+    """Pairs of texts that overlap on the canvas: the figure title against each panel's title,
+    the figure legends against each panel's axis labels and tick labels (drawn first)."""
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    out = []
+    titles = [t for t in (getattr(fig, "_suptitle", None),) if t is not None and t.get_text()]
+    legends = list(fig.legends)
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        heads = [ax.title, ax._left_title, ax._right_title]
+        feet = [ax.xaxis.label] + [t for t in ax.get_xticklabels() if t.get_text()]
+        for t in titles:
+            bt = t.get_window_extent(r)
+            out += [f"figure title over {h.get_text()!r}" for h in heads
+                    if h.get_text() and bt.overlaps(h.get_window_extent(r))]
+        for lg in legends:
+            bl = lg.get_window_extent(r)
+            out += [f"legend over {f.get_text()!r}" for f in feet
+                    if f.get_text() and bl.overlaps(f.get_window_extent(r))]
+    return out
+
+
+def _settle(fig, tries: int = 8):
+    """Make room until no text overlaps (constrained layout with a legend outside the axes and a
+    figure title can come out short by a few points): the figure grows 6% taller per try."""
+    for _ in range(tries):
+        if not _overlaps(fig):
+            return fig
+        fig.set_figheight(fig.get_figheight() * 1.06)
+    return fig
+
+
+def _shared_view(axes, views):
+    """The same limits on every panel: the union of the views."""
+    x0, x1 = min(v[0][0] for v in views), max(v[0][1] for v in views)
+    y0, y1 = min(v[1][0] for v in views), max(v[1][1] for v in views)
+    for ax in axes:
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(y0, y1)

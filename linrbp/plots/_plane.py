@@ -31,7 +31,7 @@ from matplotlib.lines import Line2D
 
 from ..core._errors import InputError
 from ..core._field import LinearSystem
-from ._common import STABLE, STREAM_COLOR, UNSTABLE, _figure, _path, _rng, jacobian
+from ._common import STABLE, STREAM_COLOR, UNSTABLE, _figure, _path, _rng, _settle, jacobian
 
 __all__ = ["coordinate_names", "check_axes", "check_range", "plane_curves", "portrait",
            "closed_form_predictor", "SYMBOLIC_MAX_STATES"]
@@ -243,8 +243,9 @@ def _draw_curves(ax, system, state, index, curves, xr, yr):
                 ax.plot(seg[:, 0], seg[:, 1], color=color, lw=1.3, ls=ls, zorder=2)
                 drawn = True
         if drawn:
+            name = coordinate_names(system)[index[k]]
             handles.append(Line2D([], [], color=color, lw=1.3, ls=ls,
-                                  label=f"nullcline {'xy'[k]}' = 0 (not fixed)"))
+                                  label=f"nullcline {name}' = 0 (off the fixed points)"))
     stable = unstable = False
     for g in curves["fixed_curves"]:
         for seg in _zero_curve(g, x, y, xr, yr):
@@ -445,7 +446,7 @@ def portrait(system: LinearSystem, state, *, axes, range=None, starts=None, n_st
                      + (f"; {n_out} limit(s) outside the view" if n_out else "") + note,
                      fontsize=9, wrap=True)
     fig.portrait = info
-    return fig
+    return _settle(fig) if own else fig
 
 
 def _view(xr, yr, marks, margin=0.035):

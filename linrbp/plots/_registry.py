@@ -7,7 +7,7 @@ from typing import Callable
 
 from matplotlib.figure import Figure
 
-from ._chain111 import basin_map, bp_rbp_portraits, chain111_portrait
+from ._chain111 import bp_rbp_portraits, chain111_basin_map, chain111_portrait
 from ._chains import chain_depths, wide_trajectories
 from ._matrix import autoencoder_convergence, single_hidden_convergence
 from ._nonlinear import arbp_symmetry, nonlinear_portraits
@@ -40,7 +40,7 @@ FIGURES: dict[str, FigureSpec] = {
         FigureSpec("chain111-portrait", "chain111 phase portraits, c1 > 0 and c1 < 0",
                    chain111_portrait, True, ("chain111_limit",)),
         FigureSpec("bp-rbp", "BP and RBP phase portraits side by side", bp_rbp_portraits, True, ()),
-        FigureSpec("basin-map", "chain111 basin map, closed form vs integrated", basin_map, False,
+        FigureSpec("basin-map", "chain111 basin map, closed form vs integrated", chain111_basin_map, False,
                    ("chain111_limit",)),
         FigureSpec("poly1d", "poly1d: Q(x), flow, a convergent and a blow-up case", poly1d_flow,
                    False, ("poly1d_limit",)),
