@@ -25,6 +25,8 @@ COMMANDS = {
     "prove": "linrbp.cli._prove",
     "probe": "linrbp.cli._probe",
     "figures": "linrbp.cli._figures",
+    "portrait": "linrbp.cli._portrait",
+    "basins": "linrbp.cli._basins",
     "train": "linrbp.cli._train",
     "experiments": "linrbp.cli._experiments",
     "bench": "linrbp.cli._bench",
@@ -37,6 +39,8 @@ HELP = {
     "prove": "run the machine-checked proof of each claim",
     "probe": "sweep random single-hidden-layer instances: do A1, A2 converge individually?",
     "figures": "draw the phase portraits, basin maps and convergence plots",
+    "portrait": "phase portrait of an instance's system in the plane of two state coordinates",
+    "basins": "basin map of an instance's system in the plane of two state coordinates",
     "train": "train a non-linear network with BP, RBP, SRBP, ARBP, ASRBP, top-only or a rule of the "
              "wider family",
     "experiments": "run a named set of trainer variants over seeds (resumable)",

@@ -188,6 +188,8 @@ def _overlaps(fig) -> list[str]:
                     if h.get_text() and bt.overlaps(h.get_window_extent(r))]
         for lg in legends:
             bl = lg.get_window_extent(r)
+            if bl.x0 < 0 or bl.x1 > fig.bbox.x1:
+                out.append("legend wider than the figure")
             out += [f"legend over {f.get_text()!r}" for f in feet
                     if f.get_text() and bl.overlaps(f.get_window_extent(r))]
     return out
@@ -197,9 +199,13 @@ def _settle(fig, tries: int = 8):
     """Make room until no text overlaps (constrained layout with a legend outside the axes and a
     figure title can come out short by a few points): the figure grows 6% taller per try."""
     for _ in range(tries):
-        if not _overlaps(fig):
+        found = _overlaps(fig)
+        if not found:
             return fig
-        fig.set_figheight(fig.get_figheight() * 1.06)
+        if "legend wider than the figure" in found:
+            fig.set_figwidth(fig.get_figwidth() * 1.08)
+        else:
+            fig.set_figheight(fig.get_figheight() * 1.06)
     return fig
 
 

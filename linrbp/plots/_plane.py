@@ -422,8 +422,9 @@ def portrait(system: LinearSystem, state, *, axes, range=None, starts=None, n_st
                 ax.plot(*point, ls="", zorder=7, **style)
             else:
                 n_out += 1
-    handles += [Line2D([], [], color="C0", lw=1.6, marker="o", ms=4, label="trajectory (dot = start)"),
-                Line2D([], [], ls="", marker="o", mfc="none", mec="k", ms=10, label="integrated limit")]
+    handles.append(Line2D([], [], color="C0", lw=1.6, marker="o", ms=4, label="trajectory (dot = start)"))
+    if "converged" in status:
+        handles.append(Line2D([], [], ls="", marker="o", mfc="none", mec="k", ms=10, label="integrated limit"))
     if any(p is not None for p in pred):
         handles.append(Line2D([], [], ls="", marker="x", color="k", mew=2, label="closed-form limit"))
     ax.set_xlim(*view[0])
@@ -435,9 +436,9 @@ def portrait(system: LinearSystem, state, *, axes, range=None, starts=None, n_st
     info = {"axes": names, "index": index, "starts": pts, "ends": np.array(ends), "status": status,
             "predicted": pred, "curves": curves, "view": view, "outside_view": n_out, "handles": handles}
     if own:
-        fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=9, frameon=False)
+        fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=9, frameon=False)
         others = system.n_state - 2
-        where = (f"the other {others} coordinates at the given state" if others
+        where = (f"the other {others} coordinate{'s' if others > 1 else ''} at the given state" if others
                  else "the whole state plane")
         note = "" if "skipped" not in curves else f"; no symbolic curves: {curves['skipped']}"
         fig.suptitle(title or (f"A[{','.join(map(str, system.layers))}] under {system.rule.name}"
