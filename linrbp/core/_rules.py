@@ -47,7 +47,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Callable, Sequence
 
 from ._errors import InputError
@@ -247,6 +247,42 @@ class Rule:
 
     def __str__(self) -> str:
         return self.name
+
+    def __reduce__(self):
+        # A rule travels to worker processes and Dask workers inside a LinearSystem. Functions
+        # of an importable module (the built-in rules') travel by reference; lambdas, closures
+        # and the functions of a researcher's rule file (which a worker has not imported) by
+        # value, serialised with cloudpickle.
+        state = {f.name: getattr(self, f.name) for f in fields(self)}
+        fns = [state[k] for k in ("backward", "weight_drift", "feedback_drift") if state[k] is not None]
+        if all(_by_reference(f) for f in fns):
+            return (_rebuild_rule, (state,))
+        import cloudpickle
+        return (_rule_from_bytes, (cloudpickle.dumps(state),))
+
+
+def _by_reference(fn) -> bool:
+    """Whether plain pickle can send ``fn`` to any worker: a function of a linrbp module that
+    is reachable there under its own name."""
+    import sys
+
+    mod = getattr(fn, "__module__", None) or ""
+    if not (mod == "linrbp" or mod.startswith("linrbp.")):
+        return False
+    obj = sys.modules.get(mod)
+    for part in getattr(fn, "__qualname__", "<lambda>").split("."):
+        obj = getattr(obj, part, None)
+    return obj is fn
+
+
+def _rebuild_rule(state: dict) -> "Rule":
+    return Rule(**state)
+
+
+def _rule_from_bytes(data: bytes) -> "Rule":
+    import pickle
+
+    return Rule(**pickle.loads(data))
 
 
 def _check_statement(rule: Rule) -> Rule:
