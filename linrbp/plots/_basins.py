@@ -319,14 +319,18 @@ def basin_map(system: LinearSystem | None = None, state=None, *, axes=None, data
         hs = [Line2D([], [], ls="", marker="s", ms=10, color=colors[g["label"] + 1], alpha=0.6,
                      label=_group_text(b, g)) for g in b.groups]
         hs += handles
-        hs.append(Line2D([], [], ls="", marker="x", color="k", mew=1.8, label="disagreement"))
-        hs.append(Line2D([], [], ls="", marker="s", mfc="none", mec="k",
-                         label=f"not converged by t = {b.t_max:g}"))
+        if b.disagreements:
+            hs.append(Line2D([], [], ls="", marker="x", color="k", mew=1.8, label="disagreement"))
+        if b.n_unconverged:
+            hs.append(Line2D([], [], ls="", marker="s", mfc="none", mec="k",
+                             label=f"not converged by t = {b.t_max:g}"))
         fig.legend(handles=hs, loc="outside lower center", ncol=3 if two else 2, fontsize=9, frameon=False)
     s = b.system
-    fig.suptitle(title or (f"Basins of A[{','.join(map(str, s.layers))}] under {s.rule.name}{_params(s)} "
-                           f"over {b.size} starts: {ngroups} limit group(s)"
-                           + (f", {b.disagreements} disagreement(s) (> {b.tol:g}(1 + |limit|))" if two else "")
-                           + f", {b.n_unconverged} not converged by t = {b.t_max:g}"), fontsize=11)
+    counts = (f"{b.size} starts, {ngroups} limit group(s)"
+              + (f", {b.disagreements} disagreement(s) (> {b.tol:g}(1 + |limit|))" if two else "")
+              + f", {b.n_unconverged} not converged by t = {b.t_max:g}")
+    fig.suptitle(title if title is not None else
+                 f"Basins of A[{','.join(map(str, s.layers))}] under {s.rule.name}{_params(s)}\n{counts}",
+                 fontsize=11)
     fig.basins = b
     return _settle(fig)

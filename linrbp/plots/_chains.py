@@ -87,8 +87,8 @@ def wide_trajectories(N=4, alpha=1.0, beta=1.0, *, seed=0, t_max=1e4) -> Figure:
         ax.set_title(name + ("; dashed = closed-form limit" if "P" not in name else ""))
         ax.legend(fontsize=9)
     err = max(np.max(np.abs(ys[-1, :N] - pa)), np.max(np.abs(ys[-1, N:] - pb)))
-    fig.suptitle(f"A[1,{N},1] under RBP (= SRBP with one hidden layer), feedback $c_i$ = "
-                 f"{np.array2string(c, precision=2)}, seed {seed}; integrated end "
+    fig.suptitle(f"A[1,{N},1] under RBP (= SRBP with one hidden layer), feedback "
+                 f"$c$ = ({', '.join(f'{v:.2f}' for v in c)}), seed {seed}\nintegrated end "
                  f"({res.status[0]}, t = {res.t_end[0]:.3g}) vs closed form: max error {err:.1e}",
                  fontsize=12)
     return fig

@@ -184,6 +184,8 @@ def _overlaps(fig) -> list[str]:
         feet = [ax.xaxis.label] + [t for t in ax.get_xticklabels() if t.get_text()]
         for t in titles:
             bt = t.get_window_extent(r)
+            if bt.x0 < 0 or bt.x1 > fig.bbox.x1:
+                out.append("figure title wider than the figure")
             out += [f"figure title over {h.get_text()!r}" for h in heads
                     if h.get_text() and bt.overlaps(h.get_window_extent(r))]
         for lg in legends:
@@ -202,7 +204,7 @@ def _settle(fig, tries: int = 8):
         found = _overlaps(fig)
         if not found:
             return fig
-        if "legend wider than the figure" in found:
+        if any("wider than the figure" in f for f in found):
             fig.set_figwidth(fig.get_figwidth() * 1.08)
         else:
             fig.set_figheight(fig.get_figheight() * 1.06)

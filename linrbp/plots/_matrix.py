@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from ..core._errors import InputError
 from ..core._field import LinearSystem
 from ..core._stats import DataStats
-from ._common import (_figure, _path, _random_stats, _rng, closed_form)
+from ._common import (_figure, _legend_below, _path, _random_stats, _rng, closed_form)
 
 __all__ = ["autoencoder_convergence", "single_hidden_convergence", "PROBE_SEEDS", "PROBE_BARS"]
 
@@ -50,7 +50,9 @@ def autoencoder_convergence(N=4, *, seed=0, scale=0.3, t_max=1e4) -> Figure:
                label=rf"root of $\frac{{|C|^2}}{{2}}\lambda^3 + K\lambda - 1$: {float(lam):.5f}")
     ax.set_ylabel(r"$\lambda(t)$")
     ax.set_title(r"$\lambda(t)$ converges to the cubic's positive root")
-    ax.legend(fontsize=9)
+    # lambda(t) rises from its start to the root (the dashed line at the top) across the whole
+    # panel: the legend goes under the axes, clear of both
+    _legend_below(ax, ncol=1, fontsize=9)
     ax = axes[0, 2]
     ax.plot(t[keep], gap[keep], color="C2", lw=1.6)
     ax.set_yscale("log")
