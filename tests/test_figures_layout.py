@@ -84,6 +84,10 @@ def _text_overlaps(fig):
         heads += _boxes(fig, [ax.title])
         feet += _boxes(fig, [ax.xaxis.label] + list(ax.get_xticklabels()))
     fb = fig.bbox
+    for ax in fig.axes:
+        for t, b in _boxes(fig, [ax.title]):
+            if b.x0 < fb.x0 or b.x1 > fb.x1 or b.y1 > fb.y1:
+                out.append((t, "outside the figure"))
     if sup is not None and sup.get_text():
         b = sup.get_window_extent(r)
         out += [("suptitle", t) for t, hb in heads if b.overlaps(hb)]
@@ -203,5 +207,5 @@ def test_sgd_ode_writes_eta_one_way_and_states_the_ratio(monkeypatch):
     texts += [t.get_text() for ax in fig.axes for t in ax.get_legend().get_texts()]
     assert not any("eta" in t.replace(r"\eta", "") for t in texts), texts
     right = fig.axes[1].get_title()
-    assert r"\|P_{ODE}(T)\|_F" in right and "= 10" in right and r"\sqrt{10}" in right
+    assert r"\|P_{ODE}(T)\|_F" in right and "ratio 10 gives distance ratio" in right and r"\sqrt{10}" in right
     assert _text_overlaps(fig) == []

@@ -116,9 +116,8 @@ def sgd_ode_figure(*, seed=0, etas=(1e-3, 1e-4), rule="bp", T=0.32) -> Figure:
     axes[0, 1].set_ylabel(r"$\|P_{SGD}(t) - P_{ODE}(t)\|_F \,/\, \|P_{ODE}(T)\|_F$")
     axes[0, 1].set_yscale("log")
     (e1, d1), (e2, d2) = ((e, float(np.mean(ends[e]))) for e in etas[:2])
-    axes[0, 1].set_title("distance to the ODE path, relative to $\\|P_{ODE}(T)\\|_F$ (with replacement, "
-                         f"3 seeds)\nat $t = T$: $\\eta$ {e1:g} / {e2:g} = {e1 / e2:g} gives distances "
-                         f"{d1:.3g} / {d2:.3g} = {d1 / d2:.2f} ($\\sqrt{{{e1 / e2:g}}}$ = {np.sqrt(e1 / e2):.2f})",
-                         fontsize=10)
+    axes[0, 1].set_title("distance to the ODE path relative to $\\|P_{ODE}(T)\\|_F$ (3 seeds)\n"
+                         f"at $t = T$: $\\eta$ ratio {e1 / e2:g} gives distance ratio {d1:.3g} / {d2:.3g} = "
+                         f"{d1 / d2:.2f} ($\\sqrt{{{e1 / e2:g}}}$ = {np.sqrt(e1 / e2):.2f})", fontsize=10)
     axes[0, 1].legend(fontsize=8)
     return fig
