@@ -8,8 +8,8 @@ not depend on what runs them, so neither does a bit of the map). Each start is c
 limit it reaches: the products P = A_L ... A_1 of the converged runs are grouped by
 :func:`linrbp.sweeps.cluster_limits` (the groups of ``linrbp sweep``), and a group whose limits
 form separate pieces of the fixed-point set (A[1,1,1]: the two branches of a1 a2 = alpha/beta,
-one product) is split into those pieces (single linkage of the limit states, pieces at least
-``gap`` apart). Where the toolkit knows a closed form, its limits are grouped the same way and
+one product) is split into those pieces (single linkage of asinh of the limit states, pieces
+more than ``gap`` apart). Where the toolkit knows a closed form, its limits are grouped the same way and
 drawn beside, and every converged start whose two answers differ by more than ``tol`` is
 counted and marked.
 """
@@ -33,6 +33,7 @@ from ._plane import (_check_state, _draw_curves, _in_slice, _label, _params, _pr
 __all__ = ["BasinMap", "basins", "basin_map", "TILE_ROWS", "NO_LIMIT"]
 
 TILE_ROWS = 4       # grid rows per task
+GAP = 0.75          # default distance (asinh of the states) between separate pieces of limits
 NO_LIMIT = "0.93"   # the colour of starts without a limit (not converged, diverged)
 GROUP_COLORS = ("tab:purple", "tab:orange", "tab:cyan", "tab:olive", "tab:pink", "tab:brown",
                 "tab:blue", "tab:green", "tab:red", "tab:gray")
@@ -119,7 +120,9 @@ def _basin_tile(system, Y0, t_max):
 
 def _group(system, states, ok, cluster_tol, gap, index):
     """Labels (-1: no limit) and groups of end states: by product (cluster_limits), each product
-    group split into pieces at least ``gap`` apart (single linkage of the states)."""
+    group split into pieces at least ``gap`` apart (single linkage of asinh of the states: near
+    the origin the plain distance, far out a relative one, so a branch sampled sparsely along an
+    asymptote stays one piece)."""
     from scipy.cluster.hierarchy import fcluster, linkage
 
     from ..sweeps._cluster import cluster_limits
@@ -132,7 +135,7 @@ def _group(system, states, ok, cluster_tol, gap, index):
     for g in pgroups:
         members = np.flatnonzero(plabels == g["label"])
         if len(members) > 1:
-            pieces = fcluster(linkage(states[members], "single"), t=gap, criterion="distance")
+            pieces = fcluster(linkage(np.arcsinh(states[members]), "single"), t=gap, criterion="distance")
         else:
             pieces = np.ones(1, int)
         order = list(dict.fromkeys(pieces))            # pieces in order of first member
@@ -172,9 +175,10 @@ def basins(system: LinearSystem, state, *, axes, range=None, n=41, t_max=2000.0,
         As in :func:`linrbp.plots.portrait`.
     cluster_tol : float, optional
         Tolerance of :func:`linrbp.sweeps.cluster_limits` (default its ``CLUSTER_TOL``).
-    gap : float, optional
-        Pieces of one product group further apart than this (state distance) are separate
-        limits (default: a quarter of the box's smaller side).
+    gap : float, default 0.75
+        Pieces of one product group further apart than this are separate limits (distance of
+        asinh of the limit states: about the plain distance below 1, relative beyond; A[1,1,1]'s
+        branches are 1.76 apart at alpha = beta = 1).
     workers, scheduler, executor
         What runs the tiles (serial by default; :func:`linrbp.core._executor.run_tasks`).
 
@@ -199,7 +203,9 @@ def basins(system: LinearSystem, state, *, axes, range=None, n=41, t_max=2000.0,
     if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not (np.isfinite(tol) and tol > 0):
         raise InputError(f"tol: expected a positive number, got {tol!r}")
     cluster_tol = CLUSTER_TOL if cluster_tol is None else cluster_tol
-    gap = 0.25 * min(xr[1] - xr[0], yr[1] - yr[0]) if gap is None else float(gap)
+    gap = GAP if gap is None else float(gap)
+    if not (np.isfinite(gap) and gap > 0):
+        raise InputError(f"gap: expected a positive number, got {gap!r}")
     predict = _predictor(system, predict)
     n = int(n)
     gx, gy = np.linspace(*xr, n), np.linspace(*yr, n)
