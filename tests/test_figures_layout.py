@@ -198,8 +198,8 @@ def test_sgd_ode_writes_eta_one_way_and_states_the_ratio(monkeypatch):
     from linrbp.plots._second_tier import sgd_ode_figure
 
     rng = np.random.default_rng(1)   # a small stand-in for Fashion-MNIST (the layout, not the claim)
-    X = rng.uniform(0, 1, size=(200, 784))
-    Y = np.eye(10)[rng.integers(0, 10, size=200)]
+    X = rng.uniform(0, 1, size=(40, 16))  # 16 pixels: the ODE integrates in a second
+    Y = np.eye(10)[rng.integers(0, 10, size=40)]
     monkeypatch.setattr(S, "fashion_data", lambda *a, **k: (X, Y))
     fig = sgd_ode_figure(seed=0, etas=(1e-3, 1e-4), T=0.064)
     fig.canvas.draw()
