@@ -13,7 +13,6 @@ import sympy as sp
 import linrbp
 from linrbp import plots
 from linrbp.cli import main
-from linrbp.plots import _plane
 
 RULE_FILE = '''
 import linrbp
