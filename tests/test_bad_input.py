@@ -188,6 +188,10 @@ CLI_BAD = [
     (["simulate", "{tmp}/inst.json", "--param", "weight_decay=-1"], "weight_decay: rule rbp expects a finite number >= 0"),
     (["simulate", "{tmp}/inst.json", "--param", "weight_decay"], "param: expected NAME=VALUE"),
     (["derive", "chain", "--rule", "rbp", "--param", "mirror_rate=1"], "mirror_rate: rule rbp has no parameter"),
+    (["train", *TEACHER, "--rule", "rbp", "--param", "weight_decay=x"], "weight_decay: rule rbp expects a number, got 'x'"),
+    (["experiments", "rules", *QUICK, "--only", "bp,rbp", "--param", "mirror_rate=1"],
+     "mirror_rate: no rule of this set has a parameter"),
+    (["experiments", "rules", *QUICK], "the set rules needs --only"),
     # docs
     (["docs", "--source", "{tmp}/dir"], "is not a linrbp docs folder (no conf.py)"),
     (["docs", "--out", "{tmp}/null"], "--out {tmp}/null: is a device, not a directory"),

@@ -102,6 +102,13 @@ def run(args) -> int:
             print(f"  {c['label']:>5} {c['count']:>7} {c['first']:>6} {c['spread']:>9.2e}  {_fmt(c['product'])}")
         if len(lim["clusters"]) > 20:
             print(f"  ... {len(lim['clusters']) - 20} more in --json")
+    un = s["unconverged_end_products"]
+    if un["clusters"]:
+        n = sum(c["count"] for c in un["clusters"])
+        print(f"{n} start(s) stopped without converging; their products at t_end form {un['count']} "
+              "group(s) (same distance; not limits):")
+        for c in un["clusters"][:5]:
+            print(f"  {c['count']:>7} starts (first {c['first']}, spread {c['spread']:.2e})  {_fmt(c['product'])}")
     pr = s["prediction"]
     if pr["starts_with_prediction"]:
         print(f"prediction ({', '.join(pr['by'])}): worst max|P - P_predicted| = {pr['worst_error']:.3g} "

@@ -88,7 +88,7 @@ def run(args) -> int:
     catalogue = [c for c in claims if c.id not in user_ids]
     mine = [c for c in claims if c.id in user_ids]
     n_checks = sum(len(c.checks) for c in claims)
-    workers, scheduler, where = executor_settings(args, max(1, sum(len(c.checks) for c in catalogue)))
+    workers, scheduler, where = executor_settings(args, max(1, n_checks))
     previous = _previous(args.json, args.seed, args.samples) if args.json else None
     print(f"linrbp verify: {len(claims)} claims{f' ({len(user)} from --claims)' if user else ''}, "
           f"{n_checks} checks, seed {args.seed}"
@@ -101,22 +101,9 @@ def run(args) -> int:
             return f"; they are kept in {args.json} and the same command resumes"
         return "; nothing was kept (with --json OUT the same command resumes)"
 
-    if catalogue:
-        report = verify([c.id for c in catalogue], args.samples, args.seed, workers=workers,
-                        scheduler=scheduler, previous=previous, on_interrupt=keep)
-    else:
-        report = {"claims": [], "passed": True, "seed": args.seed, "samples": args.samples,
-                  "seconds": 0.0, "complete": True}
-    if mine:
-        # A researcher's claims are not in the catalogue that worker processes look IDs up in:
-        # they run here, with the same seeds (check_rng(seed, claim ID, check name)).
-        import time
-
-        from ..catalogue._catalogue import run_claim
-
-        start = time.perf_counter()
-        report["claims"] += [run_claim(c, args.samples, args.seed) for c in mine]
-        report["seconds"] += time.perf_counter() - start
+    # a researcher's claims are tasks like the catalogue's, shipped to the workers by value
+    report = verify([c.id for c in catalogue], args.samples, args.seed, workers=workers,
+                    scheduler=scheduler, previous=previous, on_interrupt=keep, user_claims=mine)
     report["passed"] = bool(report["claims"]) and all(r["status"] == "pass" for r in report["claims"])
     width = max([5] + [len(r["id"]) for r in report["claims"]])
     head = f"{'claim':<{width}} {'reference':<26} {'inst':>6} {'worst error':>12} {'tolerance':>10} {'status':>6} {'s':>7}"

@@ -85,7 +85,7 @@ def sweep_start(instance, seed: int, scale: float, index: int):
     >>> inst = linrbp.parse_instance({"layers": [1, 1, 1], "rule": "rbp", "sigma_ii": [[1.0]],
     ...     "sigma_ti": [[1.0]], "feedback": [[[1.0]]], "weights": [[[0.1]], [[0.1]]]})
     >>> a = sweep_start(inst, 0, 1.0, 3); b = sweep_start(inst, 0, 1.0, 3)
-    >>> bool(a.weights[0][0, 0] == b.weights[0][0, 0]), a.feedback[0][0, 0]
+    >>> bool(a.weights[0][0, 0] == b.weights[0][0, 0]), float(a.feedback[0][0, 0])
     (True, 1.0)
     """
     s = instance.system
@@ -127,8 +127,10 @@ def _run_chunk(instance, seed, scale, lo, hi, t_max, method, max_steps):
     starts = [sweep_start(instance, seed, scale, i) for i in range(lo, hi)]
     if method == "batched":
         Y = np.array([st.y0 for st in starts])
+        # one thread per task (the executor supplies the parallelism), as integrate_batch's own
+        # chunks do: a chunk's arithmetic is then the same in every process
         res = integrate_batch(instance.system, Y, t_max, rtol=DEFAULT_RTOL, conv_tol=DEFAULT_CONV_TOL,
-                              bound=DEFAULT_BOUND, max_steps=max_steps)
+                              bound=DEFAULT_BOUND, max_steps=max_steps, workers=1)
         return [start_record(st, lo + k, res.status[k], res.t_end[k], res.n_steps[k], res.y[k])
                 for k, st in enumerate(starts)]
     out = []
@@ -295,6 +297,12 @@ def summarize(records, starts: int, cluster_tol: float = CLUSTER_TOL) -> dict:
     labels, clusters = cluster_limits(products, cluster_tol)
     for c in clusters:
         c["first"] = records[c["first"]]["index"]
+    # the other runs' products at t_end (time-limit, step-limit): not limits, but where they were
+    others = [r["product"] if r["status"] not in ("converged", "diverged", "failed") else None
+              for r in records]
+    _, end_groups = cluster_limits(others, cluster_tol)
+    for c in end_groups:
+        c["first"] = records[c["first"]]["index"]
     errs = [(r["prediction_error"], r["index"]) for r in records if r.get("prediction_error") is not None]
     worst = max(errs) if errs else None
     by = sorted({r["predicted_by"] for r in records if r.get("predicted_by")})
@@ -304,6 +312,10 @@ def summarize(records, starts: int, cluster_tol: float = CLUSTER_TOL) -> dict:
                    "distance": "max|P - Q| <= cluster_tol (1 + max(max|P|, max|Q|)), converged starts only",
                    "count": len(clusters), "clusters": clusters,
                    "labels": labels},
+        "unconverged_end_products": {"count": len(end_groups), "clusters": end_groups,
+                                     "note": "products at t_end of the starts that stopped without "
+                                             "converging or diverging (time-limit, step-limit, "
+                                             "interrupted), grouped like the limits"},
         "prediction": {"starts_with_prediction": len(errs), "by": by,
                        "worst_error": None if worst is None else worst[0],
                        "worst_index": None if worst is None else worst[1],
