@@ -232,7 +232,7 @@ def _stability(system, states):
     return np.where(worst < 0, 1, -1)
 
 
-def _draw_curves(ax, system, state, index, curves, xr, yr):
+def _draw_curves(ax, system, state, index, curves, xr, yr, view=None):
     """Nullclines and the fixed-point trace; returns the legend handles of what was drawn."""
     handles = []
     x, y = curves["x"], curves["y"]
@@ -256,7 +256,10 @@ def _draw_curves(ax, system, state, index, curves, xr, yr):
             ax.plot(seg[:, 0], ys_unstable, color=UNSTABLE, lw=3.0, ls="--", zorder=3)
             stable |= bool(np.any(s > 0))
             unstable |= bool(np.any(s < 0))
-    pts = [(px, py) for px, py in curves["fixed_points"] if xr[0] <= px <= xr[1] and yr[0] <= py <= yr[1]]
+    (vx0, vx1), (vy0, vy1) = view if view is not None else (xr, yr)   # whole markers only
+    mx, my = 0.03 * (vx1 - vx0), 0.03 * (vy1 - vy0)
+    pts = [(px, py) for px, py in curves["fixed_points"]
+           if vx0 + mx <= px <= vx1 - mx and vy0 + my <= py <= vy1 - my]
     if pts:
         s = _stability(system, _in_slice(state, index, *np.array(pts).T))
         for (px, py), sk in zip(pts, s):
@@ -396,17 +399,20 @@ def portrait(system: LinearSystem, state, *, axes, range=None, starts=None, n_st
         ax = axs[0, 0]
     else:
         fig = ax.figure
-    g = np.linspace(*view[0], 60), np.linspace(*view[1], 60)
+    # streamlines and curves cover 10% more than the view: a figure that widens a panel to
+    # its neighbour's view (the catalogue's side-by-side portraits) shows no blank strip
+    grown = tuple((lo - 0.1 * (hi - lo), hi + 0.1 * (hi - lo)) for lo, hi in view)
+    g = np.linspace(*grown[0], 66), np.linspace(*grown[1], 66)
     X, Yg = np.meshgrid(*g)
     with np.errstate(all="ignore"):
         V = system(_in_slice(state, index, X.ravel(), Yg.ravel()))
     U, W = V[:, index[0]].reshape(X.shape), V[:, index[1]].reshape(X.shape)
     if np.all(np.isfinite(U)) and np.all(np.isfinite(W)) and np.any(U ** 2 + W ** 2 > 0):
-        ax.streamplot(X, Yg, U, W, color=STREAM_COLOR, density=density, linewidth=0.7, arrowsize=0.8)
+        ax.streamplot(X, Yg, U, W, color=STREAM_COLOR, density=1.2 * density, linewidth=0.7, arrowsize=0.8)
     handles = [Line2D([], [], color=STREAM_COLOR, lw=1, label="flow in the slice (streamlines)")]
     curves = plane_curves(system, state, index) if symbolic else {"skipped": "symbolic=False"}
     if "skipped" not in curves:
-        handles += _draw_curves(ax, system, state, index, curves, *view)
+        handles += _draw_curves(ax, system, state, index, curves, *grown, view=view)
     n_out = 0
     for k, (p0, path, end, st, pr) in enumerate(zip(pts, paths, ends, status, pred)):
         color = f"C{k % 10}"
