@@ -162,6 +162,8 @@ def test_basin_map_against_the_closed_form():
     assert b.predicted_labels is not None and b.disagreements == 0 and b.n_unconverged == 0
     conv = ~b.unconverged
     assert np.array_equal(b.labels[conv], b.predicted_labels[conv])
+    assert sum(g["count"] for g in b.groups) == b.size - b.n_unconverged
+    assert sum(g["predicted_count"] for g in b.groups) == b.size   # a closed form for every start
     # the closed form chain111_limit, called here directly, is what was predicted
     lim = linrbp.chain111_limit
     for (i, j) in [(0, 0), (4, 7), (8, 2)]:

@@ -148,7 +148,8 @@ def run_basins(args) -> int:
     b = fig.basins
     for g in b.groups:
         P = g["product"]
-        print(f"  limit {g['label']}: {g['count']} start(s){' (closed form only)' if g['predicted_only'] else ''}, "
+        pc = "" if g["predicted_count"] is None else f" (closed form: {g['predicted_count']})"
+        print(f"  limit {g['label']}: {g['count']} start(s){pc}, "
               f"P = {P if len(P) > 1 or len(P[0]) > 1 else f'{P[0][0]:.6g}'}, "
               f"{b.axes[0]} in [{g['range'][0][0]:.4g}, {g['range'][0][1]:.4g}], "
               f"{b.axes[1]} in [{g['range'][1][0]:.4g}, {g['range'][1][1]:.4g}]")

@@ -45,8 +45,10 @@ class BasinMap:
 
     ``x``, ``y``: the grid's coordinate values (rows of the arrays follow ``y``); ``status``,
     ``ends`` (n, n, n_state): each integration's status and end state; ``labels`` (n, n): the
-    limit group reached (-1: no limit); ``groups``: per group ``label``, ``count``,
-    ``product`` (the representative's), ``first`` (its grid index, row-major), ``predicted_only``;
+    limit group reached (-1: no limit); ``groups``: per group ``label``, ``count`` (integrated starts
+    reaching it), ``predicted_count`` (starts the closed form sends there, or None), ``product``
+    (the representative's), ``range`` (of the two coordinates over its limits), ``first`` (its
+    grid index, row-major), ``predicted_only``;
     ``predicted_ends``/``predicted_labels``: the closed form's (None where none is known);
     ``disagree``: converged starts whose two limits differ by more than
     ``tol (1 + max |predicted|)`` in some coordinate; ``unconverged``: no convergence by
@@ -233,9 +235,11 @@ def basins(system: LinearSystem, state, *, axes, range=None, n=41, t_max=2000.0,
     ok = np.concatenate([conv, np.all(np.isfinite(pred), axis=1)]) if pred is not None else conv
     labels, groups = _group(system, states, ok, float(cluster_tol), gap, list(index))
     N = len(Y0)
-    for g in groups:
+    for g in groups:   # counts per map: the integrated starts, and the closed form's
         g["predicted_only"] = g["first"] >= N
         g["first"] = g["first"] % N
+        g["count"] = int(np.sum(labels[:N] == g["label"]))
+        g["predicted_count"] = int(np.sum(labels[N:] == g["label"])) if pred is not None else None
     if pred is not None:
         scale = 1 + np.max(np.abs(np.nan_to_num(pred)), axis=1)
         bad = conv & (~np.isfinite(pred).all(axis=1) | (np.max(np.abs(pred - ends), axis=1) > tol * scale))
