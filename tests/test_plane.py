@@ -191,3 +191,14 @@ def test_bad_axes(axes, message):
         plots.portrait(system, [0.1, 0.1], axes=axes)
     with pytest.raises(linrbp.InputError, match="X0 < X1"):
         plots.basins(system, [0.1, 0.1], axes=("A1[0,0]", "A2[0,0]"), range=(1, 0, 0, 1))
+
+
+def test_basins_of_a_lambda_rule_are_the_same_bits_on_two_processes(user_rule):
+    # the rule's functions are lambdas from a file the worker processes never imported
+    system = _system(0.25)
+    state = system.pack([[[0.5]], [[0.5]]], [[[0.5]]])
+    kw = dict(axes=("A1[0,0]", "A2[0,0]"), n=5, t_max=300.0, predict=None)
+    serial = plots.basins(system, state, workers=1, **kw)
+    pool = plots.basins(system, state, workers=2, **kw)
+    assert np.array_equal(serial.ends, pool.ends) and np.array_equal(serial.status, pool.status)
+    assert np.array_equal(serial.labels, pool.labels)
