@@ -182,18 +182,13 @@ def _overlaps(fig) -> list[str]:
             continue
         heads = [ax.title, ax._left_title, ax._right_title]
         feet = [ax.xaxis.label] + [t for t in ax.get_xticklabels() if t.get_text()]
-        for t in titles:
-            bt = t.get_window_extent(r)
-            if bt.x0 < 0 or bt.x1 > fig.bbox.x1:
-                out.append("figure title wider than the figure")
-            out += [f"figure title over {h.get_text()!r}" for h in heads
-                    if h.get_text() and bt.overlaps(h.get_window_extent(r))]
-        for lg in legends:
-            bl = lg.get_window_extent(r)
-            if bl.x0 < 0 or bl.x1 > fig.bbox.x1:
-                out.append("legend wider than the figure")
-            out += [f"legend over {f.get_text()!r}" for f in feet
-                    if f.get_text() and bl.overlaps(f.get_window_extent(r))]
+        for what, artists, others in (("figure title", titles, heads), ("legend", legends, feet)):
+            for a in artists:
+                box = a.get_window_extent(r)
+                if box.x0 < 0 or box.x1 > fig.bbox.x1:
+                    out.append(f"{what} wider than the figure")
+                out += [f"{what} over {o.get_text()!r}" for o in others
+                        if o.get_text() and box.overlaps(o.get_window_extent(r))]
     return out
 
 

@@ -43,8 +43,26 @@ NULL_X, NULL_Y = "tab:brown", "tab:purple"
 
 # -- coordinates and the slice -----------------------------------------------------------------
 def coordinate_names(system: LinearSystem) -> list[str]:
-    """The names of the flat state's coordinates, in order: ``A1[0,0]``, ..., then ``C1[0,0]``,
-    ... for a rule that learns its feedback."""
+    """The names of the flat state's coordinates, in the order of ``system.pack``.
+
+    Parameters
+    ----------
+    system : LinearSystem
+
+    Returns
+    -------
+    list of str
+        ``A1[0,0]``, ``A1[0,1]``, ... (row-major per matrix, layers from 1, indices from 0),
+        then ``C1[0,0]``, ... for a rule that learns its feedback.
+
+    Examples
+    --------
+    >>> import linrbp
+    >>> from linrbp import plots
+    >>> s = linrbp.LinearSystem.create([1, 2, 1], "arbp", linrbp.DataStats.from_matrices([[1.0]], [[1.0]]))
+    >>> plots.coordinate_names(s)
+    ['A1[0,0]', 'A1[1,0]', 'A2[0,0]', 'A2[0,1]', 'C1[0,0]', 'C1[1,0]']
+    """
     names = []
     for h, (r, c) in enumerate(system.weight_shapes, 1):
         names += [f"A{h}[{i},{j}]" for i in range(r) for j in range(c)]
