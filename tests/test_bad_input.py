@@ -191,7 +191,7 @@ CLI_BAD = [
     (["train", *TEACHER, "--rule", "rbp", "--param", "weight_decay=x"], "weight_decay: rule rbp expects a number, got 'x'"),
     (["experiments", "rules", *QUICK, "--only", "bp,rbp", "--param", "mirror_rate=1"],
      "mirror_rate: no rule of this set has a parameter"),
-    (["experiments", "rules", *QUICK], "the set rules needs --only"),
+    (["experiments", "rules", *QUICK, "--only", "bp,nope"], "unknown rule(s) nope"),
     # docs
     (["docs", "--source", "{tmp}/dir"], "is not a linrbp docs folder (no conf.py)"),
     (["docs", "--out", "{tmp}/null"], "--out {tmp}/null: is a device, not a directory"),

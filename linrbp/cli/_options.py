@@ -27,3 +27,22 @@ def executor_settings(args, n_tasks: int | None) -> tuple[int, str | None, str]:
         except ImportError:
             raise InputError(DASK_MISSING) from None
     return workers, scheduler, describe_executor(n_tasks, workers, scheduler)
+
+
+def finish_sweep(command: str, summary: dict, json_path, out) -> int:
+    """The end of a sweep command: its failed tasks, the --json file, the exit status (1 when a
+    task failed, with what a rerun does on stderr)."""
+    import sys
+
+    from ..core._io import atomic_write_json
+
+    for f in summary["failed_tasks"]:
+        print(f"  FAILED task {f['task']} ({f['instance']}): {f['error']}")
+    if json_path:
+        atomic_write_json(json_path, summary, "--json")
+        print(f"wrote {json_path}")
+    if summary["failed_tasks"]:
+        print(f"linrbp {command}: {len(summary['failed_tasks'])} task(s) failed"
+              + ("; a rerun with the same --out retries them" if out else ""), file=sys.stderr)
+        return 1
+    return 0

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-
 from ..core._errors import InputError
 from ..integration._integrate import check_t_max
 from ..core._checks import check_seed
-from ..core._io import atomic_write_json, check_output_dir, check_output_option
+from ..core._io import check_output_dir, check_output_option
 from ..sweeps._probe import DEFAULT_SEEDS, DEFAULT_SHAPES, DEFAULT_T_MAX, parse_shapes, probe_sweep
-from ._options import add_executor_options, executor_settings
+from ._options import add_executor_options, executor_settings, finish_sweep
 
 
 def add_parser(sub):
@@ -74,13 +72,4 @@ def run(args) -> int:
         print(f"  NOT individually converged: {'x'.join(map(str, f['shape']))} seed {f['seed']} "
               f"status {f['status']} t_end {f['t_end']:.4g}"
               + (f" instance {f['instance_file']}" if f["instance_file"] else ""))
-    for f in summary["failed_tasks"]:
-        print(f"  FAILED task {f['task']} ({f['instance']}): {f['error']}")
-    if args.json:
-        atomic_write_json(args.json, summary, "--json")
-        print(f"wrote {args.json}")
-    if summary["failed_tasks"]:
-        print(f"linrbp probe: {len(summary['failed_tasks'])} task(s) failed; a rerun with the same "
-              "--out retries them", file=sys.stderr)
-        return 1
-    return 0
+    return finish_sweep("probe", summary, args.json, True)

@@ -21,7 +21,8 @@ __all__ = ["add_rules_option", "load_rule_files", "add_rule_options", "parse_par
 def add_rules_option(p) -> None:
     p.add_argument("--rules", action="append", default=[], metavar="FILE.py",
                    help="import a Python file (or module) that registers rules with "
-                   "linrbp.register_rule before the command runs (repeatable; docs/rules.md)")
+                   "linrbp.register_rule before the command runs (repeatable; default: none; "
+                   "docs/rules.md)")
 
 
 def load_rule_files(paths) -> list[str]:

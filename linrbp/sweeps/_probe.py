@@ -34,7 +34,7 @@ import numpy as np
 
 from ..closed_forms._autoencoder import single_hidden_invariant, single_hidden_target
 from ..core._errors import InputError
-from ..core._executor import Interrupted, Task, check_workers, run_tasks
+from ..core._executor import Interrupted, Task, check_workers, run_tasks, stopped_message
 from ..instances._instance import parse_instance
 from ..integration._integrate import check_t_max, integrate
 from ..core._io import atomic_write_json, to_jsonable
@@ -212,11 +212,7 @@ def probe_sweep(shapes, seeds, *, base_seed: int = 0, workers: int = 2, out: str
                        desc="probe", unit="instance", initial=resumed, total=len(jobs),
                        progress=False if progress is False else None)
     if report.interrupted:
-        kept = (f"{len(records)} of {len(jobs)} instance records are in {out_dir}; rerun the same "
-                "command to resume" if out_dir is not None else
-                f"{len(records)} of {len(jobs)} instances were done but not saved (use --out DIR "
-                "to make a sweep resumable)")
-        raise Interrupted(f"stopped after {report.seconds:.1f} s; {kept}")
+        raise Interrupted(stopped_message(report, len(records), len(jobs), "instance", out_dir))
     ordered = [records[_key(s, k)] for s, k in jobs if _key(s, k) in records]
     summary = summarize(ordered, config, shapes, int(seeds), resumed, time.perf_counter() - start,
                         out_dir)
