@@ -83,7 +83,7 @@ def _num(x) -> str:
 
 def claim_thumbnails(ids, seed: int = 0) -> dict[str, str]:
     """Base64 PNG thumbnails of the figures of the given claims (those that have one)."""
-    from ..plots._plots import FIGURES
+    from ..plots import FIGURES
 
     out = {}
     for cid in ids:
