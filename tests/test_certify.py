@@ -193,3 +193,19 @@ def test_checker_imports_only_the_standard_library():
             assert node.level == 0, "relative import in the checker"
             names.add(node.module.split(".")[0])
     assert names <= set(sys.stdlib_module_names) | {"__future__"}, names
+
+
+def test_verify_certify_marks_certified_checks(tmp_path, capsys):
+    js, page = tmp_path / "r.json", tmp_path / "r.html"
+    assert main(["verify", "--only", "chain111", "--samples", "3", "--certify", "--json", str(js),
+                 "--html", str(page)]) == 0
+    out = capsys.readouterr().out
+    assert "certified: chain111/limit-on-hyperbola-and-stable: 3/3 instances, 3 re-checked exactly" in out
+    assert "stayed numerical: chain111/invariant-drift" in out
+    rep = json.loads(js.read_text())
+    checks = {c["check"]: c for c in rep["claims"][0]["checks"]}
+    assert checks["limit-vs-integration"]["certified"]["checker_holds"] == 3
+    assert "certified" not in checks["symmetries"]
+    assert rep["certification"]["certified_checks"] == ["chain111/limit-vs-integration",
+                                                        "chain111/limit-on-hyperbola-and-stable"]
+    assert page.read_text().count('class="certified"') == 2
