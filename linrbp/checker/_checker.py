@@ -384,7 +384,7 @@ def main(paths) -> int:
     for f, _, what in bad:
         print(f"{f}: DOES NOT HOLD: {what}")
     print(f"{len(results) - len(bad)}/{len(results)} certificates hold (exact rational arithmetic "
-          "and Sturm sequences)")
+          "and Sturm sequences or Descartes' rule)")
     return 0 if results and not bad else 1
 
 

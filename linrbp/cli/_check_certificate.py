@@ -38,5 +38,5 @@ def run(args) -> int:
     for f, _, what in bad:
         print(f"{f}: DOES NOT HOLD: {what}")
     print(f"check-certificate: {len(results) - len(bad)} of {len(results)} certificates hold (exact "
-          "rational arithmetic and Sturm sequences)")
+          "rational arithmetic; Sturm sequences or Descartes' rule of signs)")
     return 0 if not bad else 1
