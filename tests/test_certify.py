@@ -209,3 +209,14 @@ def test_verify_certify_marks_certified_checks(tmp_path, capsys):
     assert rep["certification"]["certified_checks"] == ["chain111/limit-vs-integration",
                                                         "chain111/limit-on-hyperbola-and-stable"]
     assert page.read_text().count('class="certified"') == 2
+
+
+def test_checker_names_malformed_certificates(tmp_path, capsys):
+    (tmp_path / "a.json").write_text("{not json")
+    (tmp_path / "b.json").write_text(json.dumps({"claim": "chain", "status": "certified",
+                                                 "inputs": {"alpha": "1", "beta": "1", "rule": "srbp",
+                                                            "feedback": "x", "weights": []}}))
+    (tmp_path / "c.json").write_text("[" * 100000 + "]" * 100000)
+    assert main(["check-certificate", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert out.count("check 'format' failed") == 3 and "0 of 3 certificates hold" in out

@@ -262,10 +262,13 @@ def _inputs(cert):
         raise CertificateError("format", "inputs: missing")
     alpha, beta = _q(inp.get("alpha"), "inputs.alpha"), _q(inp.get("beta"), "inputs.beta")
     rule = inp.get("rule")
-    fb = [_q(v, "inputs.feedback") for v in inp.get("feedback", [])]
-    a0 = [_q(v, "inputs.weights") for v in inp.get("weights", [])]
+    fb, a0 = inp.get("feedback"), inp.get("weights")
+    if not isinstance(fb, list) or not isinstance(a0, list):
+        raise CertificateError("format", "inputs: feedback and weights must be lists")
+    fb = [_q(v, "inputs.feedback") for v in fb]
+    a0 = [_q(v, "inputs.weights") for v in a0]
     L = len(a0)
-    if L < 2 or len(fb) != L - 1:
+    if not 2 <= L <= 8 or len(fb) != L - 1:
         raise CertificateError("format", f"inputs: {L} weights and {len(fb)} feedback values")
     if rule == "srbp":
         c = fb
@@ -295,8 +298,8 @@ def check_certificate(cert) -> list[str]:
     L = len(a0)
     Q, polys = chain_polynomials(alpha, beta, c, a0)
     poly = cert.get("polynomial", {})
-    coeffs = [_q(v, "polynomial.coefficients") for v in poly.get("coefficients", [])] \
-        if isinstance(poly, dict) else []
+    raw = poly.get("coefficients") if isinstance(poly, dict) else None
+    coeffs = [_q(v, "polynomial.coefficients") for v in raw] if isinstance(raw, list) else []
     if coeffs != Q:
         raise CertificateError("polynomial", "the certificate's Q differs from Q recomputed from the inputs")
     done.append("polynomial")
@@ -372,8 +375,8 @@ def check_paths(paths) -> list[tuple[str, bool, str]]:
             out.append((str(f), True, ", ".join(names)))
         except CertificateError as exc:
             out.append((str(f), False, f"check {exc.check!r} failed: {exc}"))
-        except (OSError, ValueError) as exc:
-            out.append((str(f), False, f"check 'format' failed: unreadable ({exc})"))
+        except (OSError, ValueError, RecursionError) as exc:
+            out.append((str(f), False, f"check 'format' failed: unreadable ({type(exc).__name__})"))
     return out
 
 
