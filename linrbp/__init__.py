@@ -45,6 +45,7 @@ _PUBLIC = {
         "nonlinear_limit", "nonlinear_moments", "wide_limit", "chain_invariants", "chain_field",
         "chain_jacobian", "wide_invariants")},
     "DataStats": "core._stats",
+    "certify_instance": "certify", "certify_claim": "certify", "check_certificate": "checker._checker",
 }
 _SUBPACKAGES = ("trainer",)  # the non-linear trainer: linrbp.trainer.train, TrainConfig, ...
 
@@ -60,6 +61,7 @@ __all__ = [
     "chain111_limit", "chain111_stable", "chain_limit", "wide_limit", "nonlinear_limit",
     "nonlinear_field", "nonlinear_jacobian", "nonlinear_moments", "chain_invariants",
     "chain_field", "chain_jacobian", "wide_invariants",
+    "certify_instance", "certify_claim", "check_certificate",
 ]
 
 

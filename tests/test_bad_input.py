@@ -56,6 +56,8 @@ def fixtures(tmp):
                                                    sigma_ii=[[1e308]], sigma_ti=[[1e308]],
                                                    weights=[[[1.0]]])))
     (tmp / "latin1.json").write_bytes(b'{"layers": "\xe9"}')
+    (tmp / "chain-bad.json").write_text(json.dumps({"alpha": 1.0, "beta": "-1/2", "rule": "rbp",
+                                                    "feedback": [1.0], "weights": [0.5, 0.5]}))
     (tmp / "dir").mkdir()
     # Devices behind links in tmp: a regression replaces the link, never the device itself.
     os.symlink("/dev/full", tmp / "full")
@@ -203,6 +205,17 @@ CLI_BAD = [
     (["bench", "trainer", "--images", "100000000000"], "--images: 100000000000 random 784-pixel images needs about"),
     (["bench", "all", "--images", "100000000000"], "--images:"),
     (["bench", "--stacked", "0"], "stacked: must be a positive integer"),
+    # certify, check-certificate
+    (["certify", "chain", "--depth", "9", "--out", "{tmp}/o"], "depth: must be 2..7"),
+    (["certify", "chain111", "--depth", "3", "--out", "{tmp}/o"], "depth: only for claim chain"),
+    (["certify", "--out", "{tmp}/o"], "claim: name chain111 or chain"),
+    (["certify", "chain111", "--samples", "0", "--out", "{tmp}/o"], "samples: must be at least 1"),
+    (["certify", "chain111", "--out", "{tmp}/file.txt"], "--out {tmp}/file.txt: is a file, not a directory"),
+    (["certify", "--instance", "{tmp}/inst.json", "--out", "{tmp}/o"], "instance: claim chain needs alpha, beta"),
+    (["certify", "--instance", "{tmp}/chain-bad.json", "--out", "{tmp}/o"], "beta: must be positive"),
+    (["certify", "--instance", "{tmp}/deep.json", "--out", "{tmp}/o"], "JSON nested deeper"),
+    (["check-certificate", "{tmp}/nope.json"], "{tmp}/nope.json: no such file or directory"),
+    (["check-certificate", "{tmp}/dir"], "no certificate files in {tmp}/dir"),
 ]
 
 

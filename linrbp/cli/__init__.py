@@ -32,6 +32,8 @@ COMMANDS = {
     "experiments": "linrbp.cli._experiments",
     "bench": "linrbp.cli._bench",
     "docs": "linrbp.cli._docs",
+    "certify": "linrbp.cli._certify",
+    "check-certificate": "linrbp.cli._check_certificate",
 }
 HELP = {
     "simulate": "integrate an instance file until convergence, divergence or t_max",
@@ -48,6 +50,9 @@ HELP = {
     "experiments": "run a named set of trainer variants over seeds (resumable)",
     "bench": "benchmark the batched integrator (and the symbolic and trainer parts)",
     "docs": "build the documentation site (needs a source checkout and linrbp[docs])",
+    "certify": "certify the limits of chain111 and chain instances in ball arithmetic (exact inputs)",
+    "check-certificate": "re-check certificates with exact rational arithmetic and Sturm sequences "
+                         "(independent)",
 }
 
 

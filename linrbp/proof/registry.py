@@ -13,6 +13,7 @@ from ..core._errors import InputError
 from ..proofs import (arbp_offset, autoencoder, autoencoder_general, bp_balance, chain, chain111, lillicrap,
                kolen_pollack, nonlinear, poly1d, rbp_limit, rbp_modes, saxe, sgd_ode, single_hidden,
                srbp_bottleneck, structure, weight_mirror, wide1N1)
+from ..proofs import identity_exponential, single_hidden_lyapunov
 
 from ._proof import Proof
 
@@ -28,6 +29,7 @@ PROOFS = {
     "rbp-limit": rbp_limit.proof, "srbp-bottleneck": srbp_bottleneck.proof,
     "rbp-modes": rbp_modes.proof, "kolen-pollack": kolen_pollack.proof,
     "weight-mirror": weight_mirror.proof, "sgd-ode": sgd_ode.proof,
+    "single-hidden-lyapunov": single_hidden_lyapunov.proof, "identity-exponential": identity_exponential.proof,
 }
 
 
