@@ -7,7 +7,6 @@ import sys
 import numpy as np
 
 from ..core._errors import InputError
-from ..instances._instance import load_instance
 from ..integration._integrate import check_t_max
 from ..core._io import atomic_write_json, check_output_option
 from ..instances._simulate import DEFAULT_MAX_STEPS, DEFAULT_T_MAX, simulate
@@ -37,6 +36,14 @@ def add_parser(sub):
                         "orders of magnitude, where DOP853 can stall until its step limit; or "
                         "linrbp's batched integrator")
     p.add_argument("--json", metavar="OUT", help="write the result as JSON to OUT")
+    p.add_argument("--times", metavar="T1,T2,...", default=None,
+                   help="teacher-student files: record eps_g, Q, R, v (and b) at these times, t = SGD "
+                        "steps / N (default: 51 times from 0 to the file's t_max)")
+    p.add_argument("--sgd", metavar="N", type=int, default=None,
+                   help="teacher-student files: run finite-N online SGD at input dimension N instead "
+                        "of the ODE (default: the ODE)")
+    p.add_argument("--seed", metavar="S1,S2,...", default="0",
+                   help="with --sgd: the seeds, one run each (default 0)")
     from ._rule_files import add_rules_option
     add_rules_option(p)
     p.set_defaults(func=run)
@@ -52,7 +59,16 @@ def run(args) -> int:
 
     check_output_option(args.json, "--json")
     load_rule_files(args.rules)
-    inst = load_instance(args.file)
+    from ..core._io import load_json_file
+    from ..teacher_student import is_teacher_student
+    data = load_json_file(args.file)
+    if is_teacher_student(data):
+        from ._teacher_student import run_simulate
+        return run_simulate(args, data)
+    if args.times is not None or args.sgd is not None:
+        raise InputError("--times/--sgd: only for teacher-student instance files (\"model\": \"teacher-student\")")
+    from ..instances._instance import parse_instance
+    inst = parse_instance(data)
     t_max = check_t_max(args.t_max) if args.t_max is not None else None
     if args.max_steps < 1:
         raise InputError(f"max-steps: must be a positive integer, got {args.max_steps}")
