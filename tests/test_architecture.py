@@ -28,6 +28,7 @@ LAYERS = [
     ["integration"],
     ["closed_forms"],
     ["instances", "symbolic", "strategies"],
+    ["teacher_student"],  # two-layer non-linear networks: core (rules) and instances' helpers
     ["catalogue"],
     ["trainer"],  # imports only core; the claims check it against the averaged field
     ["claims"],

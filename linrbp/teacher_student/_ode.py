@@ -101,23 +101,32 @@ def integrate_ts(inst: TSInstance, times=None, *, rtol: float = ODE_RTOL, atol: 
     ys, status = [], "time-limit"
     ev = lambda t_, y_: BOUND - np.max(np.abs(y_))  # noqa: E731
     ev.terminal = True
+    chunks = np.array_split(np.arange(len(times)), min(len(times), 16))
     try:
         with progress_bar(len(times), "ode", "time", disable=None if progress is None else not progress,
                           delay=1.0) as bar:
-            for tk in times:
-                if tk > t:
+            for idx in chunks:
+                tc = times[idx]
+                if tc[-1] > t:
                     with np.errstate(all="ignore"):
-                        sol = solve_ivp(m.field, (t, tk), y, method="DOP853", rtol=rtol, atol=atol,
-                                        events=ev)
-                    if sol.status == 1 or not np.all(np.isfinite(sol.y[:, -1])):
+                        sol = solve_ivp(m.field, (t, tc[-1]), y, method="DOP853", rtol=rtol, atol=atol,
+                                        events=ev, t_eval=tc[tc >= t])
+                    got = [sol.y[:, j].copy() for j in range(sol.y.shape[1])]
+                    if tc[0] <= t:  # the start (t = 0) itself
+                        got = [y.copy()] * int(np.sum(tc < t)) + got
+                    ok = [g for g in got if np.all(np.isfinite(g))]
+                    ys.extend(ok)
+                    bar.update(len(ok))
+                    if sol.status == 1 or len(ok) < len(got):
                         status, t = "diverged", float(sol.t[-1])
                         break
                     if sol.status != 0:
                         status, t = "failed", float(sol.t[-1])
                         break
-                    y, t = sol.y[:, -1].copy(), float(tk)
-                ys.append(y.copy())
-                bar.update(1)
+                    y, t = sol.y[:, -1].copy(), float(tc[-1])
+                else:
+                    ys.extend([y.copy()] * len(tc))
+                    bar.update(len(tc))
     except KeyboardInterrupt:
         if not interruptible:
             raise
