@@ -9,6 +9,8 @@ import numpy as np
 
 from ..catalogue._catalogue import Check, Claim, register
 from ..teacher_student import integrate_ts, simulate_sgd
+from . import ts_symbolic as S
+from ._symbolic import identity_check as I
 from .ts_exact import REF, _ts_from
 
 # ts-ode-vs-sgd: 16 seeds per N, eps_g gaps at t = 0.5, 1, 2, 5; N = 250 and 2000 (the ends of
@@ -127,17 +129,21 @@ register(Claim(
     statement="Online SGD of the two-layer erf network (eta = 1) follows the ODEs: over 16 seeds the RMS "
               "of eps_g(SGD) - eps_g(ODE) at t = 0.5, 1, 2, 5 is <= 1.5/sqrt(N) at N = 250 and 2000, "
               "and shrinks by >= 1.5x from N = 250 to 2000 (a draw: K = 2 or 4, M = 2, BP or FA).",
-    checks=[Check("rms-gap-scaled", 1.0, sgd_instance, error=sgd_error, samples=1, kind="statistical")],
+    checks=[I("symbolic: g linear, N = 3: mean SGD step = ODE rates / N, eta^2 term's a^T C a x (1 + 2/N)",
+              S.sgd_mean_increment),
+            Check("rms-gap-scaled", 1.0, sgd_instance, error=sgd_error, samples=1)],
 ))
 register(Claim(
     id="ts-i3-index", title="teacher-student: I3's second index is the linear factor", reference=REF,
     statement="With students of norm 2 (N = 2000, t <= 10, BP and FA, 3 seeds each) the ODE as stated tracks SGD's Q at "
               "least 5x closer than the reading with I3's second and third indices swapped.",
-    checks=[Check("stated-over-swapped-gap", 0.2, i3_instance, error=i3_ratio, samples=1, kind="statistical")],
+    checks=[I("symbolic: Stein's lemma, C_ab = 0: I3(a,b,c) = C_bc J2(a,c) (b the linear factor)", S.stein_i3),
+            Check("stated-over-swapped-gap", 0.2, i3_instance, error=i3_ratio, samples=1)],
 ))
 register(Claim(
     id="ts-align-then-memorise", title="teacher-student FA: align, then memorise", reference=REF,
     statement="Under FA with small v0 (erf, K = M = 2, eta = 1), cos(v, b) >= 0.9 is reached while "
               "eps_g >= 0.95 eps_g(0), before eps_g halves (ODE).",
-    checks=[Check("align-before-learn", 1.0, align_instance, error=align_error, samples=6)],
+    checks=[I("symbolic: at v = 0 the first layer is still under BP (f = v), any C", S.bp_first_layer_still_at_zero_v),
+            Check("align-before-learn", 1.0, align_instance, error=align_error, samples=6)],
 ))
