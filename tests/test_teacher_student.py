@@ -154,3 +154,16 @@ def test_simulate_cli_writes_the_record(tmp_path):
     assert main(["simulate", str(f), "--times", "0,1", "--sgd", "40", "--seed", "0-2", "--json", str(out)]) == 0
     rec = json.loads(out.read_text())
     assert rec["seeds"] == [0, 1, 2] and np.array(rec["eps_g"]).shape == (3, 2)
+
+
+@pytest.mark.slow
+def test_ode_vs_sgd_check_fails_when_i3_indices_are_swapped():
+    """ts-ode-vs-sgd's check on its seed-0 draw (16 SGD runs at N = 250 and 2000): passes with the
+    ODE as stated, fails with I3's 2nd and 3rd indices exchanged (the Q gap stops shrinking)."""
+    from linrbp.catalogue._catalogue import check_rng
+    from linrbp.claims import ts_sgd
+
+    inst = ts_sgd.sgd_instance(check_rng(0, "ts-ode-vs-sgd", "rms-gap-scaled"))
+    gaps = ts_sgd.gap_table(inst, ("theory", "swapped"))
+    assert ts_sgd.error_from_gaps(gaps["theory"]) <= 1.0
+    assert ts_sgd.error_from_gaps(gaps["swapped"]) > 1.0

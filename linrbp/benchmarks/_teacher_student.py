@@ -32,7 +32,7 @@ def _instance(seed: int, K=4, M=2):
                               "b": rng.normal(size=K).tolist(), "t_max": 1000.0})
 
 
-def bench_teacher_student(steps: int = 20_000, t_euler: float = 10.0, seed: int = 0, progress=None) -> dict:
+def bench_teacher_student(steps: int = 20_000, t_euler: float = 10.0, seed: int = 0, t_end: float = 1000.0) -> dict:
     from scipy.integrate import solve_ivp
 
     from ..teacher_student import integrate_ts, simulate_sgd
@@ -64,11 +64,11 @@ def bench_teacher_student(steps: int = 20_000, t_euler: float = 10.0, seed: int 
         out["sgd_same_result"] = abs(rows["numba"]["eps_g"] - rows["numpy"]["eps_g"]) <= 1e-10
     # -- ODE ----------------------------------------------------------------------------------
     m = inst.model
-    ref = solve_ivp(m.field, (0, 1000.0), inst.y0, method="DOP853", rtol=1e-13, atol=1e-15,
-                    t_eval=[t_euler, 1000.0])
+    ref = solve_ivp(m.field, (0, t_end), inst.y0, method="DOP853", rtol=1e-13, atol=1e-15,
+                    t_eval=[t_euler, t_end])
     eps_ref = [m.eps_g(ref.y[:, 0]), m.eps_g(ref.y[:, 1])]
     t0 = time.perf_counter()
-    ode = integrate_ts(inst, [t_euler, 1000.0])
+    ode = integrate_ts(inst, [t_euler, t_end])
     t_ode = time.perf_counter() - t0
     err_ode = [abs(ode["eps_g"][k] - eps_ref[k]) / abs(eps_ref[k]) for k in range(2)]
     n_euler = int(round(t_euler * N))
@@ -79,8 +79,8 @@ def bench_teacher_student(steps: int = 20_000, t_euler: float = 10.0, seed: int 
         y = y + h * m.field(0.0, y)
     t_eul = time.perf_counter() - t0
     err_euler = abs(m.eps_g(y) - eps_ref[0]) / abs(eps_ref[0])
-    eul_1000 = t_eul * (1000.0 / t_euler)
-    out["ode"] = {"t_end": 1000.0, "t_euler": t_euler, "dop853_seconds": t_ode,
+    eul_1000 = t_eul * (t_end / t_euler)
+    out["ode"] = {"t_end": t_end, "t_euler": t_euler, "dop853_seconds": t_ode,
                   "dop853_rel_error_eps_g": {"t_euler": err_ode[0], "t_end": err_ode[1]},
                   "euler_seconds_measured": t_eul, "euler_steps_measured": n_euler,
                   "euler_seconds_to_t_end_scaled": eul_1000, "euler_rel_error_eps_g_at_t_euler": err_euler,

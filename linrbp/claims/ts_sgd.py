@@ -47,22 +47,35 @@ def _instance(inst, t_max, i3_order="theory"):
     return ts
 
 
-def rms_gaps(inst, i3_order="theory") -> dict:
-    """{N: RMS over seeds and times of eps_g(SGD) - eps_g(ODE)}; the ODE from the same start."""
-    ts = _instance(inst, SGD_TIMES[-1], i3_order)
-    ode = np.array(integrate_ts(ts, SGD_TIMES)["eps_g"])
-    out = {}
+KEYS = ("eps_g", "Q", "R", "v")
+
+
+def gap_table(inst, orders=("theory",)) -> dict:
+    """{order: {N: {key: RMS over seeds, times and entries of SGD - ODE}}} for eps_g, Q, R, v;
+    the SGD runs are shared by the ODE variants (``"swapped"``: I3's 2nd and 3rd indices exchanged)."""
+    odes = {o: integrate_ts(_instance(inst, SGD_TIMES[-1], o), SGD_TIMES) for o in orders}
+    out = {o: {} for o in orders}
     for N in SGD_N:
-        sgd = np.array(simulate_sgd(_instance(inst, SGD_TIMES[-1]), N, inst["seeds"], SGD_TIMES)["eps_g"])
-        out[N] = float(np.sqrt(np.mean((sgd - ode[None, :]) ** 2)))
+        sgd = simulate_sgd(_instance(inst, SGD_TIMES[-1]), N, inst["seeds"], SGD_TIMES)
+        for o, ode in odes.items():
+            out[o][N] = {k: float(np.sqrt(np.mean((np.array(sgd[k]) - np.array(ode[k])[None]) ** 2))) for k in KEYS}
     return out
 
 
-def sgd_error(inst, i3_order="theory") -> float:
-    """max(max_N sqrt(N) RMS_N / 1.5, 1.5 RMS(2000) / RMS(250)): <= 1 iff both statements hold."""
-    r = rms_gaps(inst, i3_order)
+def error_from_gaps(g: dict) -> float:
+    """max(max_N sqrt(N) RMS_N(eps_g) / 1.5, max over eps_g, Q, R, v of 1.5 RMS(2000) / RMS(250)):
+    <= 1 iff eps_g's gap is within 1.5/sqrt(N) and every gap shrinks >= 1.5x from N = 250 to 2000.
+    A wrong term of the ODE leaves an O(1) bias that does not shrink: with I3's indices swapped
+    the Q gap shrinks only 1.2-1.3x (measured on the draws of seeds 0-2), the correct ODE's 3-4x."""
     lo, hi = SGD_N
-    return max(max(math.sqrt(N) * r[N] / RMS_SCALE for N in r), RATIO * r[hi] / r[lo])
+    bound = max(math.sqrt(N) * g[N]["eps_g"] / RMS_SCALE for N in SGD_N)
+    shrink = max(RATIO * g[hi][k] / g[lo][k] for k in KEYS)
+    return max(bound, shrink)
+
+
+def sgd_error(inst, i3_order="theory") -> float:
+    """The check's error for one draw (see :func:`error_from_gaps`)."""
+    return error_from_gaps(gap_table(inst, (i3_order,))[i3_order])
 
 
 # ts-i3-index: students of norm 2 (Q = 4 Id), T = Id, R = 0 up to the draw, N = 2000, t <= 10.
@@ -128,7 +141,8 @@ register(Claim(
     reference=REF,
     statement="Online SGD of the two-layer erf network (eta = 1) follows the ODEs: over 16 seeds the RMS "
               "of eps_g(SGD) - eps_g(ODE) at t = 0.5, 1, 2, 5 is <= 1.5/sqrt(N) at N = 250 and 2000, "
-              "and shrinks by >= 1.5x from N = 250 to 2000 (a draw: K = 2 or 4, M = 2, BP or FA).",
+              "and the RMS gaps of eps_g, Q, R and v shrink by >= 1.5x from N = 250 to 2000 (a draw: "
+              "K = 2 or 4, M = 2, BP or FA; error = the larger of the two ratios to their bounds).",
     checks=[I("symbolic: g linear, N = 3: mean SGD step = ODE rates / N, eta^2 term's a^T C a x (1 + 2/N)",
               S.sgd_mean_increment),
             Check("rms-gap-scaled", 1.0, sgd_instance, error=sgd_error, samples=1)],
