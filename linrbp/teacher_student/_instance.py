@@ -17,7 +17,8 @@ import numpy as np
 
 from ..core._errors import InputError
 from ..core._io import load_json_file, to_jsonable
-from ..core._rules import RULES, get_rule, nearest
+from ..core._rules import get_rule, nearest
+from ..instances._instance import _check_keys
 from ..core._stats import as_matrix
 from ._integrals import ACTIVATIONS
 from ._model import TSModel
@@ -124,16 +125,7 @@ def parse_ts_instance(data: Any) -> TSInstance:
     rule = None
     if isinstance(named, str):
         rule = get_rule(named)
-    others = sorted({n for r in RULES.values() for n in r.parameter_names})
-    known = KEYS + META_KEYS + (rule.parameter_names if rule is not None else tuple(others))
-    for key in data:
-        if key in known:
-            continue
-        if rule is not None and key in others:
-            raise InputError(f"{key}: rule {rule.name} has no parameter {key!r} "
-                             f"(its parameters: {', '.join(rule.parameter_names) or 'none'})")
-        raise InputError(f"{key}: unknown teacher-student instance key{nearest(key, known)} "
-                         f"(known: {', '.join(known)})")
+    _check_keys(data, rule, KEYS + META_KEYS, "teacher-student instance key")
     for key in ("activation", "rule", "eta", "sigma", "Q", "R", "T", "v", "A", "t_max"):
         if key not in data:
             raise InputError(f"{key}: missing")
