@@ -23,7 +23,10 @@ def add_parser(sub):
         "(step-limit: a run whose steps keep shrinking, e.g. skipped feedback with a bottleneck, "
         "which has no fixed point), and print a summary. With --json, write "
         "status, t_end, weights, feedback, product, excess_loss and the closed-form 'predicted' "
-        "limit where one is known.",
+        "limit where one is known. A file with \"model\": \"teacher-student\" (activation, rule, eta, "
+        "sigma, Q, R, T, v, A, b, t_max; docs/teacher-student.md) integrates the order-parameter ODEs "
+        "of a two-layer erf or linear network, or with --sgd N runs finite-N online SGD, and writes "
+        "times, eps_g, Q, R, v (and b where it evolves), status and t_end.",
     )
     p.add_argument("file", help="instance file (JSON)")
     p.add_argument("--t-max", type=float, default=None,

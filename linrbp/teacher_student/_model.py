@@ -119,7 +119,8 @@ class TSModel:
         """(dQ, dR, dv, db) at one state; db is None unless the feedback evolves."""
         K, eta = self.K, self.eta
         Q = 0.5 * (Q + Q.T)
-        C = np.block([[Q, R], [R.T, self.T]])
+        C = np.empty((K + self.M, K + self.M))
+        C[:K, :K], C[:K, K:], C[K:, :K], C[K:, K:] = Q, R, R.T, self.T
         I2, J2, I3, I4 = moments(C, K, self.activation)
         a = np.concatenate([-v, self.A])
         if b is None:
@@ -133,7 +134,7 @@ class TSModel:
         first = eta * f[:, None] * G[:, :K]
         dQ = first + first.T
         if self.second_order:
-            D2 = np.einsum("ikcd,c,d->ik", I4, a, a) + self.sigma ** 2 * J2
+            D2 = (I4 @ a) @ a + self.sigma ** 2 * J2
             dQ = dQ + eta ** 2 * np.outer(f, f) * D2
         top, fb = self.rule.error_terms(I2[:K], a)
         dv = eta * top
