@@ -14,7 +14,7 @@ from ..teacher_student._integrals import activation, derivative
 from . import ts_symbolic as S
 from ._symbolic import identity_check as I
 
-REF = "the theory page, section 11 (teacher-student limit)"
+REF = "theory page, section 11"
 Z_TOL = 4.5          # standard errors: P(|z| > 4.5) = 7e-6 per entry, ~1e-3 over 184 entries
 MC_SAMPLES = 1_000_000
 

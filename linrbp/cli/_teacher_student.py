@@ -38,6 +38,11 @@ def parse_seeds(text: str) -> list[int]:
 def run_simulate(args, data) -> int:
     from ..teacher_student import integrate_ts, parse_ts_instance, simulate_sgd
 
+    from ..instances._simulate import DEFAULT_MAX_STEPS
+
+    if args.method != "scipy" or args.max_steps != DEFAULT_MAX_STEPS:
+        raise InputError("--method/--max-steps: not for teacher-student files (their ODE runs DOP853 at "
+                         "rtol 1e-11 to the last time)")
     if getattr(args, "t_max", None) is not None and args.times is not None:
         raise InputError("--t-max: give either --t-max or --times for a teacher-student file")
     inst = parse_ts_instance(data)
