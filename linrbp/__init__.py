@@ -47,14 +47,15 @@ _PUBLIC = {
     "DataStats": "core._stats",
     "certify_instance": "certify", "certify_claim": "certify", "check_certificate": "checker._checker",
 }
-_SUBPACKAGES = ("trainer",)  # the non-linear trainer: linrbp.trainer.train, TrainConfig, ...
+_SUBPACKAGES = ("trainer",  # the non-linear trainer: linrbp.trainer.train, TrainConfig, ...
+                "teacher_student")  # two-layer networks in the teacher-student limit (docs/teacher-student.md)
 
 __all__ = [
     "CLAIMS", "Check", "Claim", "DataStats", "Evidence", "InputError", "Instance",
     "IntegrationResult", "LinearSystem", "RULES", "Rule", "backward_signals", "feedback_shapes",
     "forward_products", "get_claims", "get_rule", "integrate", "integrate_batch",
     "load_instance", "parse_instance", "predict", "register", "register_predictor",
-    "run_claim", "simulate", "trainer", "updates",
+    "run_claim", "simulate", "trainer", "updates", "teacher_student",
     "Parameter", "register_rule", "check_rule", "drifts", "averaged_velocity", "transpose", "sign", "sweep",
     "autoencoder_limit", "autoencoder_product", "single_hidden_target",
     "Poly1dLimit", "poly1d_limit", "real_roots", "real_roots_multiplicity", "blowup_time",

@@ -28,6 +28,7 @@ LAYERS = [
     ["integration"],
     ["closed_forms"],
     ["instances", "symbolic", "strategies"],
+    ["teacher_student"],  # two-layer non-linear networks: core (rules) and instances' helpers
     ["catalogue"],
     ["certify"],  # ball-arithmetic certificates (python-flint); draws as the catalogue's checks
     ["trainer"],  # imports only core; the claims check it against the averaged field

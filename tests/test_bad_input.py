@@ -59,6 +59,16 @@ def fixtures(tmp):
     (tmp / "chain-bad.json").write_text(json.dumps({"alpha": 1.0, "beta": "-1/2", "rule": "rbp",
                                                     "feedback": [1.0], "weights": [0.5, 0.5]}))
     (tmp / "dir").mkdir()
+    ts = {"model": "teacher-student", "activation": "erf", "rule": "rbp", "eta": 1.0, "sigma": 0.0,
+          "Q": [[1.0, 0.0], [0.0, 1.0]], "R": [[0.1], [0.0]], "T": [[1.0]], "v": [0.1, 0.2], "A": [1.0],
+          "b": [1.0, -1.0], "t_max": 1.0}
+    (tmp / "ts.json").write_text(json.dumps(ts))
+    (tmp / "ts_q.json").write_text(json.dumps(dict(ts, Q=[[1.0, 2.0], [2.0, 1.0]])))
+    (tmp / "ts_c.json").write_text(json.dumps(dict(ts, R=[[1.5], [0.0]])))
+    (tmp / "ts_act.json").write_text(json.dumps(dict(ts, activation="relu")))
+    (tmp / "ts_b.json").write_text(json.dumps({k: v for k, v in ts.items() if k != "b"}))
+    (tmp / "ts_shape.json").write_text(json.dumps(dict(ts, R=[[0.1, 0.0], [0.0, 0.0]])))
+    (tmp / "ts_key.json").write_text(json.dumps(dict(ts, etaa=1.0)))
     # Devices behind links in tmp: a regression replaces the link, never the device itself.
     os.symlink("/dev/full", tmp / "full")
     os.symlink("/dev/null", tmp / "null")
@@ -92,6 +102,19 @@ CLI_BAD = [
     (["verify", "--json", ""], "empty output path"),
     # simulate
     (["simulate", "{tmp}/deep.json"], "nested deeper than 64 levels"),
+    (["simulate", "{tmp}/ts_q.json"], "Q: must be positive semi-definite"),
+    (["simulate", "{tmp}/ts_c.json"], "R: the joint covariance"),
+    (["simulate", "{tmp}/ts_act.json"], "activation: expected one of erf, linear"),
+    (["simulate", "{tmp}/ts_b.json"], "b: missing"),
+    (["simulate", "{tmp}/ts_shape.json"], "R: shape 2x2 does not match the expected 2x1"),
+    (["simulate", "{tmp}/ts_key.json"], "etaa: unknown teacher-student instance key"),
+    (["simulate", "{tmp}/ts.json", "--times", "1,0.5"], "--times: times must be strictly increasing"),
+    (["simulate", "{tmp}/ts.json", "--times", "0,x"], "--times: 'x' is not a number"),
+    (["simulate", "{tmp}/ts.json", "--sgd", "2"], "--sgd: N must be >= K + M = 3"),
+    (["simulate", "{tmp}/ts.json", "--sgd", "10", "--seed", "a"], "--seed: expected seeds"),
+    (["simulate", "{tmp}/ts.json", "--json", "{tmp}/dir"], "--json {tmp}/dir: is a directory"),
+    (["simulate", "{tmp}/inst.json", "--sgd", "10"], "--times/--sgd: only for teacher-student"),
+    (["simulate", "{tmp}/ts.json", "--method", "bdf"], "--method/--max-steps: not for teacher-student"),
     (["simulate", "{tmp}/bigint.json"], "5000 digits"),
     (["simulate", "/dev/zero"], "larger than the 64 MiB cap on input files"),
     (["simulate", "{tmp}/huge.json"], "overflow"),

@@ -38,7 +38,7 @@ def _has_closed_forms(*names):
 
 
 def test_registry_names_and_needs():
-    assert len(plots.FIGURES) == 12
+    assert len(plots.FIGURES) == 14
     for name, spec in plots.FIGURES.items():
         assert spec.name == name and spec.title
         for need in spec.needs:

@@ -23,7 +23,10 @@ def add_parser(sub):
         "(step-limit: a run whose steps keep shrinking, e.g. skipped feedback with a bottleneck, "
         "which has no fixed point), and print a summary. With --json, write "
         "status, t_end, weights, feedback, product, excess_loss and the closed-form 'predicted' "
-        "limit where one is known.",
+        "limit where one is known. A file with \"model\": \"teacher-student\" (activation, rule, eta, "
+        "sigma, Q, R, T, v, A, b, t_max; docs/teacher-student.md) integrates the order-parameter ODEs "
+        "of a two-layer erf or linear network, or with --sgd N runs finite-N online SGD, and writes "
+        "times, eps_g, Q, R, v (and b where it evolves), status and t_end.",
     )
     p.add_argument("file", help="instance file (JSON)")
     p.add_argument("--t-max", type=float, default=None,
@@ -36,6 +39,14 @@ def add_parser(sub):
                         "orders of magnitude, where DOP853 can stall until its step limit; or "
                         "linrbp's batched integrator")
     p.add_argument("--json", metavar="OUT", help="write the result as JSON to OUT")
+    p.add_argument("--times", metavar="T1,T2,...", default=None,
+                   help="teacher-student files: record eps_g, Q, R, v (and b) at these times, t = SGD "
+                        "steps / N (default: 51 times from 0 to the file's t_max)")
+    p.add_argument("--sgd", metavar="N", type=int, default=None,
+                   help="teacher-student files: run finite-N online SGD at input dimension N instead "
+                        "of the ODE (default: the ODE)")
+    p.add_argument("--seed", metavar="S1,S2,...", default="0",
+                   help="with --sgd: the seeds, one run each (default 0)")
     from ._rule_files import add_rule_options
     add_rule_options(p)
     p.set_defaults(func=run)
@@ -51,7 +62,16 @@ def run(args) -> int:
 
     check_output_option(args.json, "--json")
     load_rule_files(args.rules)
-    inst = load_instance_with_options(args.file, args)
+    from ..core._io import load_json_file
+    from ..teacher_student import is_teacher_student
+    data = load_json_file(args.file)
+    if is_teacher_student(data):
+        from ._rule_files import apply_rule_options
+        from ._teacher_student import run_simulate
+        return run_simulate(args, apply_rule_options(data, args))
+    if args.times is not None or args.sgd is not None:
+        raise InputError("--times/--sgd: only for teacher-student instance files (\"model\": \"teacher-student\")")
+    inst = load_instance_with_options(args.file, args, data)
     t_max = check_t_max(args.t_max) if args.t_max is not None else None
     if args.max_steps < 1:
         raise InputError(f"max-steps: must be a positive integer, got {args.max_steps}")

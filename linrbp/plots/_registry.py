@@ -17,11 +17,12 @@ __all__ = ["FIGURES", "FigureSpec"]
 
 
 # -- registry ----------------------------------------------------------------------------------
-def _lazy(name):
-    """A figure of :mod:`._second_tier` (imported when drawn: it reads the claim modules)."""
+def _lazy(name, module="_second_tier"):
+    """A figure of :mod:`._second_tier` (or ``module``; imported when drawn: it reads the claim
+    modules or runs simulations)."""
     def make(**kwargs):
-        from . import _second_tier
-        return getattr(_second_tier, name)(**kwargs)
+        import importlib
+        return getattr(importlib.import_module(f".{module}", __package__), name)(**kwargs)
     make.__name__ = name
     return make
 
@@ -60,5 +61,9 @@ FIGURES: dict[str, FigureSpec] = {
                    _lazy("rbp_modes_figure"), True, ("chain111_limit",)),
         FigureSpec("sgd-ode", "SGD on Fashion-MNIST against the averaged ODE, two step sizes",
                    _lazy("sgd_ode_figure"), True, ()),
+        FigureSpec("ts-ode-vs-sgd", "teacher-student: eps_g of the ODE over SGD runs at N = 100, 500, 2000",
+                   _lazy("ts_ode_vs_sgd_figure", "_teacher_student"), True, ()),
+        FigureSpec("ts-align", "teacher-student FA: cos(v, b) and eps_g against log t (align, then memorise)",
+                   _lazy("ts_align_figure", "_teacher_student"), True, ()),
     )
 }
