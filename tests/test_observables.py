@@ -91,7 +91,7 @@ def test_simulate_times_observe_cli_and_a_rules_files_observable(tmp_path):
     assert res["times"] == [0, 1, 3] and set(res["observables"]) == {"gain", "excess_loss"}
     assert res["observables"]["gain"][0] == 0.5 and res["observables"]["gain"][2] != 0.5
     for args, msg in ((["--observe", "gain"], "observe: give --times"),
-                      (["--times", "3,1"], "times: must increase"),
+                      (["--times", "3,1"], "times must be strictly increasing"),
                       (["--times", "1", "--observe", "excess_los"], "did you mean 'excess_loss'")):
         r = subprocess.run([sys.executable, "-m", "linrbp", "simulate", f, "--rules", GAIN_FILE, *args],
                            capture_output=True, text=True, cwd=ROOT, timeout=300)

@@ -234,6 +234,15 @@ def test_sweep_records_are_the_same_on_a_dask_scheduler_with_two_workers(files):
                          "--json", files / f"{name}.json", *opts]) == 0
             rep = strip(json.loads((files / f"{name}.json").read_text()))
             got[name] = records(files / name / "records"), rep.pop("executor"), rep
+        # a researcher's claim file on the same two Dask workers: its two checks run at once
+        from test_user_claims_parallel import CLAIM_FILE
+        marks = files / "marks"
+        marks.mkdir()
+        (files / "overlap.py").write_text(CLAIM_FILE.format(marks=str(marks)))
+        assert main(["verify", "--claims", files / "overlap.py", "--scheduler", cluster.address,
+                     "--json", files / "v.json"]) == 0
+        assert json.loads((files / "v.json").read_text())["passed"]
+        assert len({(marks / n).read_text() for n in ("a", "b")}) == 2  # two worker processes
     finally:
         cluster.stop()
     assert got["dask"][1] == f"the Dask scheduler at {cluster.address}"

@@ -21,7 +21,8 @@ __all__ = ["add_rules_option", "load_rule_files", "add_rule_options", "parse_par
 def add_rules_option(p) -> None:
     p.add_argument("--rules", action="append", default=[], metavar="FILE.py",
                    help="import a Python file (or module) that registers rules with "
-                   "linrbp.register_rule before the command runs (repeatable; docs/rules.md)")
+                   "linrbp.register_rule before the command runs (repeatable; default: none; "
+                   "docs/rules.md)")
 
 
 def load_rule_files(paths) -> list[str]:
@@ -141,25 +142,34 @@ def resolve_rule(args, instance=None, default: str | None = None, exact: bool = 
     return rule.with_parameters(**params) if params else rule
 
 
-def load_instance_with_options(path, args):
-    """The instance file at ``path`` with ``--rule`` and ``--param`` applied (the command line
-    wins over the file; the Instance's rule carries the values used). InputError as
-    :func:`linrbp.parse_instance` and :func:`resolve_rule`."""
-    from ..core._io import load_json_file
-    from ..instances._instance import parse_instance
-
-    data = load_json_file(path)
-    if not isinstance(data, dict):
-        return parse_instance(data)  # its own message
+def apply_rule_options(data, args):
+    """The instance data ``data`` (a dict, changed in place and returned) with ``--rule`` and
+    ``--param`` applied: the command line wins over the file. Teacher-student files and linear
+    instance files take the same options."""
     name = getattr(args, "rule", None)
     params = parse_params(getattr(args, "param", None))
     if name is not None:
         data["rule"] = name
-    if params:
+    if params and isinstance(data.get("rule"), str):
         from ..core._rules import get_rule
 
-        if not isinstance(data.get("rule"), str):
-            return parse_instance(data)  # the file's own problem first
         get_rule(data["rule"]).with_parameters(**params)  # the rule's message for a bad name/value
         data.update(params)
-    return parse_instance(data)
+    return data
+
+
+def load_instance_with_options(path, args, data=None):
+    """The instance file at ``path`` (or its already loaded ``data``) with ``--rule`` and
+    ``--param`` applied (the command line wins over the file; the Instance's rule carries the
+    values used). InputError as :func:`linrbp.parse_instance` and :func:`resolve_rule`."""
+    from ..core._io import load_json_file
+    from ..instances._instance import parse_instance
+
+    if data is None:
+        data = load_json_file(path)
+    if not isinstance(data, dict):
+        return parse_instance(data)  # its own message
+    if parse_params(getattr(args, "param", None)) and not isinstance(
+            data.get("rule") if getattr(args, "rule", None) is None else args.rule, str):
+        return parse_instance(data)  # the file's own problem first
+    return parse_instance(apply_rule_options(data, args))

@@ -25,7 +25,11 @@ def add_parser(sub):
         "status, t_end, weights, feedback, product, excess_loss and the closed-form 'predicted' "
         "limit where one is known; a run that ends at time-limit or step-limit also gets 'growth' "
         "(each matrix's norm fitted by t^p or e^(rt) over the last quarter of the run, and whether "
-        "P still moves).",
+        "P still moves); --times/--observe add 'observables' along the path. A file with "
+        "\"model\": \"teacher-student\" (activation, rule, eta, "
+        "sigma, Q, R, T, v, A, b, t_max; docs/teacher-student.md) integrates the order-parameter ODEs "
+        "of a two-layer erf or linear network, or with --sgd N runs finite-N online SGD, and writes "
+        "times, eps_g, Q, R, v (and b where it evolves), status and t_end.",
     )
     p.add_argument("file", help="instance file (JSON)")
     p.add_argument("--t-max", type=float, default=None,
@@ -37,14 +41,20 @@ def add_parser(sub):
                         "LSODA (stiffness-switching), for runs near a fixed point whose rates span "
                         "orders of magnitude, where DOP853 can stall until its step limit; or "
                         "linrbp's batched integrator")
-    p.add_argument("--times", metavar="T1,T2,...", default=None,
-                   help="also evaluate observables along the trajectory at these times (>= 0, "
-                        "increasing; default: none)")
     p.add_argument("--observe", metavar="NAME,...", default=None,
                    help="the observables at --times (default excess_loss): excess_loss, alignment, "
                         "update_angle, weight_norm, feedback_norm, or one a --rules file registers "
                         "with linrbp.register_observable")
     p.add_argument("--json", metavar="OUT", help="write the result as JSON to OUT")
+    p.add_argument("--times", metavar="T1,T2,...", default=None,
+                   help="linear instance files: evaluate --observe at these times along the trajectory "
+                        "(default: none); teacher-student files: record eps_g, Q, R, v (and b) at these "
+                        "times, t = SGD steps / N (default: 51 times from 0 to the file's t_max)")
+    p.add_argument("--sgd", metavar="N", type=int, default=None,
+                   help="teacher-student files: run finite-N online SGD at input dimension N instead "
+                        "of the ODE (default: the ODE)")
+    p.add_argument("--seed", metavar="S1,S2,...", default="0",
+                   help="with --sgd: the seeds, one run each (default 0)")
     from ._rule_files import add_rule_options
     add_rule_options(p)
     p.set_defaults(func=run)
@@ -68,7 +78,19 @@ def run(args) -> int:
 
     check_output_option(args.json, "--json")
     load_rule_files(args.rules)
-    inst = load_instance_with_options(args.file, args)
+    from ..core._io import load_json_file
+    from ..teacher_student import is_teacher_student
+    data = load_json_file(args.file)
+    if is_teacher_student(data):
+        if args.observe is not None:
+            raise InputError("--observe: only for linear instance files (a teacher-student file records "
+                             "eps_g, Q, R, v at --times)")
+        from ._rule_files import apply_rule_options
+        from ._teacher_student import run_simulate
+        return run_simulate(args, apply_rule_options(data, args))
+    if args.sgd is not None:
+        raise InputError("--sgd: only for teacher-student instance files (\"model\": \"teacher-student\")")
+    inst = load_instance_with_options(args.file, args, data)
     t_max = check_t_max(args.t_max) if args.t_max is not None else None
     if args.max_steps < 1:
         raise InputError(f"max-steps: must be a positive integer, got {args.max_steps}")

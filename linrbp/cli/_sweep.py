@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 
-from ..core._io import atomic_write_json, check_output_dir, check_output_option
+from ..core._io import check_output_dir, check_output_option
 from ..integration._integrate import check_t_max
-from ._options import add_executor_options, executor_settings
+from ._options import add_executor_options, executor_settings, finish_sweep
 
 
 def add_parser(sub):
@@ -137,13 +135,4 @@ def run(args) -> int:
                 col = [v[k] for v in vals if isinstance(v[k], (int, float))]
                 cols.append(f"{np.mean(col):.6g}" if col else "-")
             print(f"  {name:<15}{', '.join(cols)}")
-    for f in rep["failed_tasks"]:
-        print(f"  FAILED task {f['task']} ({f['instance']}): {f['error']}")
-    if args.json:
-        atomic_write_json(args.json, rep, "--json")
-        print(f"wrote {args.json}")
-    if rep["failed_tasks"]:
-        print(f"linrbp sweep: {len(rep['failed_tasks'])} task(s) failed"
-              + ("; a rerun with the same --out retries them" if args.out else ""), file=sys.stderr)
-        return 1
-    return 0
+    return finish_sweep("sweep", rep, args.json, args.out)

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core._errors import InputError
-from ..core._executor import Interrupted, Task, check_workers, run_tasks
+from ..core._executor import Interrupted, Task, check_workers, run_tasks, stopped_message
 from ..core._io import atomic_write_json, load_json_file, to_jsonable
 from ..instances._predict import predict
 from ..instances._simulate import (DEFAULT_BOUND, DEFAULT_CONV_TOL, DEFAULT_MAX_STEPS, DEFAULT_RTOL,
@@ -287,11 +287,7 @@ def sweep(instance, starts: int, scale: float, seed: int, *, t_max: float | None
                        desc="sweep", unit="chunk", initial=len(bounds) - len(pending), total=len(bounds),
                        progress=progress)
     if report.interrupted:
-        kept = (f"{len(records)} of {starts} start records are in {out}; rerun the same command "
-                "to resume" if out is not None else
-                f"{len(records)} of {starts} starts were done but not saved (use --out DIR to make "
-                "a sweep resumable)")
-        raise Interrupted(f"stopped after {report.seconds:.1f} s; {kept}")
+        raise Interrupted(stopped_message(report, len(records), starts, "start", out))
     ordered = [records[i] for i in sorted(records)]
     return to_jsonable({**config, "records": ordered, "summary": summarize(ordered, starts, cluster_tol),
                         "resumed": resumed, "failed_tasks": [f.to_dict() for f in report.failed],

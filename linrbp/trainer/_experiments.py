@@ -99,16 +99,15 @@ EXPERIMENTS = {
     "family": "the wider family (sign-symmetry, uSF, brSF, frSF, Kolen-Pollack, weight mirrors, "
               "DTP, SDTP, AO-SDTP) next to BP, RBP, SRBP and top-only",
     "rules": "the rules named by --only R1,R2,... (built in, of the wider family, or registered by "
-             "--rules FILE.py), each trained with the preset",
+             "--rules FILE.py; default bp, rbp, srbp, arbp, asrbp), each trained with the preset",
 }
 
 
 def experiment_variants(name: str, quick: bool = False, only=None) -> dict:
     """variant name -> config overrides of one named set (``rules``: one per rule in ``only``)."""
     if name == "rules":
-        if not only:
-            raise InputError("only: the set rules needs --only R1,R2,... (rule names: built in, of the "
-                             "wider family, or registered by --rules)")
+        if not only:  # the rules of [BSL]
+            return {r: {"rule": r} for r in _RULES}
         from ..core._rules import RULES
         from ._config import TRAIN_RULES
         bad = [r for r in only if r not in RULES and r not in TRAIN_RULES]
