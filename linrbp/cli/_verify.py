@@ -35,7 +35,7 @@ def add_parser(sub):
     p.add_argument("--html", metavar="REPORT", help="write a self-contained HTML report to REPORT "
                    "(statements, worst errors against tolerances, worst instances, figures)")
     p.add_argument("--verbose", "-v", action="store_true", help="also list every check of every claim")
-    add_executor_options(p, 1, "checks")
+    add_executor_options(p, None, "checks")
     p.set_defaults(func=run)
 
 

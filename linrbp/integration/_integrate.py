@@ -38,6 +38,7 @@ from scipy.integrate import solve_ivp
 from ..core._errors import InputError
 from ..core._field import LinearSystem
 from ..core._resources import usable_cpus
+from ._bdf import solver_for
 from ._dop853 import (_A_ROWS, _B, _CONVERGED, _D_LAST, _E53, _NS, _damp_candidates, _damped_steps,
                       _event_codes, _initial_step, _quiet, _step_control, _stiffness_sums)
 
@@ -204,7 +205,7 @@ def integrate(
 
     try:
         with np.errstate(over="ignore", invalid="ignore"):
-            sol = solve_ivp(rhs, (0.0, t_max), y0, method=method, rtol=rtol, atol=atol,
+            sol = solve_ivp(rhs, (0.0, t_max), y0, method=solver_for(method), rtol=rtol, atol=atol,
                             events=[ev_converged, ev_diverged, ev_steps], dense_output=False, t_eval=t_eval)
     except KeyboardInterrupt:
         if not interruptible:
