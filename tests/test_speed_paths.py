@@ -112,3 +112,17 @@ def test_bench_verify_times_each_claim_and_the_whole_run(tmp_path, capsys):
     assert res["meets_targets"] == {"cpu_seconds": None, "wall_seconds_2_cores": None}
     text = capsys.readouterr().out
     assert "chain111" in text and "whole run on 2 local processes" in text and "not judged" in text
+
+
+@pytest.mark.parametrize("rule", list(linrbp.RULES))
+def test_traced_ensemble_field_is_the_generic_one_bit_for_bit(rule):
+    import pickle
+
+    from linrbp.integration._ensemble import Ensemble
+
+    for layers in [(3, 4, 2), (4, 2, 5, 3)]:
+        ens = Ensemble(layers, linrbp.get_rule(rule))
+        assert ens._traced is not None
+        Z = np.random.default_rng(len(rule)).normal(size=(7, ens.n_state + ens.n_param))
+        assert np.array_equal(ens(Z), ens.generic_call(Z))
+        assert np.array_equal(pickle.loads(pickle.dumps(ens))(Z), ens.generic_call(Z))

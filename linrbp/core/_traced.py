@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["trace_field"]
+__all__ = ["trace_field", "trace_ensemble"]
 
 
 class _Untraceable(Exception):
@@ -117,6 +117,40 @@ class _Node:
         raise _Untraceable("a branch on a traced value")
 
 
+def _velocity_code(system, tape, weights, feedback, stats=None):
+    """Run ``system.velocity`` on traced matrices (``stats``: traced moments in place of the
+    system's); the output references in state order, or None when the rule cannot be traced."""
+    import types
+
+    from ._field import LinearSystem
+
+    try:
+        with np.errstate(all="ignore"):
+            if stats is None:
+                dA, dC = system.velocity(weights, feedback)
+            else:  # the system's own method, on a stand-in carrying traced moments
+                twin = types.SimpleNamespace(layers=system.layers, rule=system.rule, feedback=(),
+                                             stats=types.SimpleNamespace(sigma_ii=stats[0], sigma_ti=stats[1]))
+                twin.stats.error = types.MethodType(type(system.stats).error, twin.stats)
+                dA, dC = LinearSystem.velocity(twin, weights, feedback)
+        outs = list(dA) + (list(dC) if system.rule.adaptive else [])
+        refs = []
+        for M, shape in zip(outs, system.state_shapes):
+            ref, s = tape.name(M)
+            if tuple(s) != tuple(shape):
+                raise _Untraceable(f"an output of shape {s}, expected {shape}")
+            refs.append(ref)
+        return refs
+    except (_Untraceable, AttributeError, TypeError, ValueError):
+        return None
+
+
+def _build(src: str, tape, name: str):
+    scope = {"_k": tuple(tape.consts), "_sign": np.sign, "_concat": np.concatenate, "np": np}
+    exec(compile(src, f"<linrbp traced field {name}>", "exec"), scope)
+    return scope["_traced"]
+
+
 def trace_field(system, rng_seed: int = 12345):
     """``f(y) -> dy`` for one flat state of ``system`` (1-d float array), the rule's own numpy
     operations in a row; None when the rule cannot be traced or the trace differs from
@@ -127,26 +161,44 @@ def trace_field(system, rng_seed: int = 12345):
         mats.append(tape.emit(f"y[{i}:{i + a * b}].reshape({a}, {b})", (a, b)))
         i += a * b
     L = system.depth
-    weights = mats[:L]
     feedback = mats[L:] if system.rule.adaptive else [np.asarray(C, dtype=float) for C in system.feedback]
-    try:
-        with np.errstate(all="ignore"):
-            dA, dC = system.velocity(weights, feedback)
-        outs = list(dA) + (list(dC) if system.rule.adaptive else [])
-        parts = []
-        for M, shape in zip(outs, system.state_shapes):
-            ref, s = tape.name(M)
-            if tuple(s) != tuple(shape):
-                raise _Untraceable(f"an output of shape {s}, expected {shape}")
-            parts.append(f"{ref}.ravel()")
-    except (_Untraceable, AttributeError, TypeError, ValueError):
+    refs = _velocity_code(system, tape, mats[:L], feedback)
+    if refs is None:
         return None
     src = ("def _traced(y, _k=_k, _sign=_sign):\n" + "\n".join(tape.lines)
-           + f"\n    return _concat(({', '.join(parts)},))\n")
-    scope = {"_k": tuple(tape.consts), "_sign": np.sign, "_concat": np.concatenate, "np": np}
-    exec(compile(src, f"<linrbp traced field {system.layers} {system.rule.name}>", "exec"), scope)
-    fn = scope["_traced"]
+           + f"\n    return _concat(({', '.join(f'{r}.ravel()' for r in refs)},))\n")
+    fn = _build(src, tape, f"{system.layers} {system.rule.name}")
     y = np.random.default_rng(rng_seed).normal(size=system.n_state)
     with np.errstate(all="ignore"):
         same = np.array_equal(fn(y), system.generic_call(y), equal_nan=True)
+    return fn if same else None
+
+
+def trace_ensemble(ens, rng_seed: int = 12345):
+    """``f(Z) -> dZ`` on (B, n_state + n_param) augmented states of an
+    :class:`~linrbp.integration._ensemble.Ensemble` (moments and fixed feedback read from each
+    row): :meth:`Ensemble.generic_call`'s operations in a row, checked equal to it on random
+    states; None when the rule cannot be traced."""
+    system = ens.template
+    tape = _Tape()
+    mats, i = [], 0
+    for a, b in list(system.state_shapes) + list(ens.param_shapes):
+        mats.append(tape.emit(f"Z[:, {i}:{i + a * b}].reshape(-1, {a}, {b})", (a, b)))
+        i += a * b
+    L, n = system.depth, len(system.state_shapes)
+    state, params = mats[:n], mats[n:]
+    feedback = state[L:] if system.rule.adaptive else params[2:]
+    refs = _velocity_code(system, tape, state[:L], feedback, stats=(params[0], params[1]))
+    if refs is None:
+        return None
+    lines = ["    out = np.zeros_like(Z)", "    _B = len(Z)"]
+    i = 0
+    for ref, (a, b) in zip(refs, system.state_shapes):
+        lines.append(f"    out[:, {i}:{i + a * b}] = {ref}.reshape(_B, {a * b})")
+        i += a * b
+    src = ("def _traced(Z, _k=_k, _sign=_sign):\n" + "\n".join(tape.lines + lines) + "\n    return out\n")
+    fn = _build(src, tape, f"ensemble {system.layers} {system.rule.name}")
+    Z = np.random.default_rng(rng_seed).normal(size=(3, ens.n_state + ens.n_param))
+    with np.errstate(all="ignore"):
+        same = np.array_equal(fn(Z), ens.generic_call(Z), equal_nan=True)
     return fn if same else None
