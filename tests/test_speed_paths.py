@@ -126,3 +126,19 @@ def test_traced_ensemble_field_is_the_generic_one_bit_for_bit(rule):
         Z = np.random.default_rng(len(rule)).normal(size=(7, ens.n_state + ens.n_param))
         assert np.array_equal(ens(Z), ens.generic_call(Z))
         assert np.array_equal(pickle.loads(pickle.dumps(ens))(Z), ens.generic_call(Z))
+
+
+def test_one_blas_thread_sets_one_thread_and_restores_the_count():
+    from linrbp.core._resources import blas_thread_setters, one_blas_thread
+
+    setters = blas_thread_setters()
+    if not setters:
+        pytest.skip("no OpenBLAS per-thread setter in this process")
+    original = [fn(3) for fn in setters]  # 3 threads for this thread, remembering the original
+    try:
+        with one_blas_thread():
+            assert [fn(1) for fn in setters] == [1] * len(setters)
+        assert [fn(3) for fn in setters] == [3] * len(setters)  # restored to 3
+    finally:
+        for fn, n in zip(setters, original):
+            fn(n)
