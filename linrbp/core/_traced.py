@@ -122,8 +122,6 @@ def _velocity_code(system, tape, weights, feedback, stats=None):
     system's); the output references in state order, or None when the rule cannot be traced."""
     import types
 
-    from ._field import LinearSystem
-
     try:
         with np.errstate(all="ignore"):
             if stats is None:
@@ -132,7 +130,7 @@ def _velocity_code(system, tape, weights, feedback, stats=None):
                 twin = types.SimpleNamespace(layers=system.layers, rule=system.rule, feedback=(),
                                              stats=types.SimpleNamespace(sigma_ii=stats[0], sigma_ti=stats[1]))
                 twin.stats.error = types.MethodType(type(system.stats).error, twin.stats)
-                dA, dC = LinearSystem.velocity(twin, weights, feedback)
+                dA, dC = type(system).velocity(twin, weights, feedback)
         outs = list(dA) + (list(dC) if system.rule.adaptive else [])
         refs = []
         for M, shape in zip(outs, system.state_shapes):
