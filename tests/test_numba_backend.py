@@ -22,16 +22,9 @@ from linrbp.integration._integrate import STATUSES
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def kernel_cache(tmp_path_factory):
-    """Kernels of this module compile into one temporary cache (shared by its tests)."""
-    old = os.environ.get("LINRBP_CACHE_DIR")
-    os.environ["LINRBP_CACHE_DIR"] = str(tmp_path_factory.mktemp("linrbp_cache"))
-    yield
-    if old is None:
-        os.environ.pop("LINRBP_CACHE_DIR")
-    else:
-        os.environ["LINRBP_CACHE_DIR"] = old
+# Kernels compile into the test run's cache (tests/conftest.py: one temporary directory per
+# run, shared with every other test that integrates the same system); the cache tests below
+# use fresh directories of their own.
 
 
 def needs_numba():
@@ -345,3 +338,16 @@ def test_wide_form_equals_the_array_form_bit_for_bit_on_every_status(tmp_path):
         assert np.array_equal(want[1], out.t_end) and np.array_equal(want[2], out.y)
         assert np.array_equal(want[3], out.n_steps)
         assert np.array_equal(ref.status, out.status)
+
+
+def test_a_kernel_file_another_process_wrote_meanwhile_is_kept(tmp_path):
+    """Two processes that generate one kernel at once (xdist workers, pool workers on a fresh
+    cache): the second keeps the first's file, so its mtime, recorded in numba's cache index,
+    stays valid and the saved machine code is not compiled again; no temporary file is left."""
+    from linrbp.integration._numba_backend import _write_atomic
+    path = tmp_path / "linrbp_kernel_x.py"
+    _write_atomic(path, "first")
+    inode = path.stat().st_ino
+    _write_atomic(path, "first")
+    assert path.stat().st_ino == inode and path.read_text() == "first"
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]

@@ -17,7 +17,7 @@ from linrbp import DataStats, LinearSystem, Rule, integrate_batch
 from linrbp.core._rules import transpose
 from linrbp.integration._integrate import STATUSES
 
-from test_numba_backend import _array_form_module, kernel_cache, needs_numba  # noqa: F401 (fixture)
+from test_numba_backend import _array_form_module, needs_numba
 
 
 def _cubic_growth(h, A, C, p):

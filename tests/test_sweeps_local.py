@@ -74,6 +74,7 @@ def test_scheduler_without_dask_exits_2_with_one_line():
                                 "with pip install 'linrbp[dask]' (or pip install 'dask[distributed]')")
 
 
+@pytest.mark.exclusive  # it measures the time to stop: no other test may load the cores meanwhile
 def test_sigint_stops_a_two_worker_sweep_within_5_s_and_a_rerun_resumes(tmp_path, serial_probe):
     out = tmp_path / "rec"
     p = cli(*PROBE, "--workers", "2", "--out", out)

@@ -839,9 +839,20 @@ _MODULES: dict = {}
 
 
 def _write_atomic(path: Path, text: str) -> None:
+    """Write ``path`` whole, unless another process wrote it meanwhile: then its file stays.
+    (Two processes that generate one kernel at once write the same text; replacing the first
+    file would change its mtime, which numba's cache index records, so the machine code the
+    first process saved would be found stale and compiled again.)"""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.write_text(text)
-    os.replace(tmp, path)
+    try:
+        os.link(tmp, path)  # fails when path exists: the first writer wins
+    except FileExistsError:
+        pass
+    except OSError:  # a file system without hard links
+        os.replace(tmp, path)
+        return
+    tmp.unlink()
 
 
 def kernel_for(system):
