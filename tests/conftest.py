@@ -59,6 +59,7 @@ def _module_fixtures(item) -> bool:
     return False
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups into node ids
 def pytest_collection_modifyitems(config, items):
     # group the modules whose tests share a module-scoped fixture
     grouped = {item.module.__name__ for item in items if hasattr(item, "module") and _module_fixtures(item)}

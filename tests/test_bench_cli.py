@@ -12,6 +12,7 @@ KEYS = ("batched_traj_per_s", "loop_traj_per_s", "stacked_traj_per_s", "ratio_vs
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("bench-systems")  # one worker: the second test loads the first's kernels
 def test_bench_all_tiny(tmp_path, capsys):
     out = tmp_path / "bench.json"
     rc = main(["bench", "all", "--quick", "--size", "60", "--loop", "2", "--images", "50", "--json", str(out)])
@@ -65,6 +66,7 @@ def test_bench_unknown_part_is_a_usage_error(capsys):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("bench-systems")
 def test_bench_peers_lists_each_peer_and_never_fails(tmp_path, capsys):
     """Peers that are absent are listed as not installed; installed ones report figures."""
     import importlib.util
