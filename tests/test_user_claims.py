@@ -107,8 +107,11 @@ def test_two_files_reusing_an_id(tmp_path, capsys):
 
 
 def _pytest(args, cwd, python=sys.executable, env=None):
+    # a run of its own, not an xdist worker: without PYTEST_XDIST_* (under `-n 2` plugins such as
+    # pytest-benchmark read PYTEST_XDIST_WORKER and warn, which -W error turns into exit 3)
+    env = {k: v for k, v in (env or _env()).items() if not k.startswith("PYTEST_XDIST_")}
     return subprocess.run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args], cwd=cwd,
-                          env=env or _env(), capture_output=True, text=True, timeout=600)
+                          env=env, capture_output=True, text=True, timeout=600)
 
 
 def test_plugin_collects_one_test_per_check(tmp_path):
