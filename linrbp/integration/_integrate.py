@@ -39,7 +39,7 @@ from ..core._errors import InputError
 from ..core._field import LinearSystem
 from ..core._resources import blas_thread_setters, usable_cpus
 from ._bdf import solver_for
-from ._dop853 import (_A_ROWS, _B, _CONVERGED, _D_LAST, _E53, _NS, _damp_candidates, _damped_steps,
+from ._dop853 import (_A_ROWS, _B, _CONVERGED, _D_LAST, _DIVERGED, _E53, _NS, _damp_candidates, _damped_steps,
                       _event_codes, _initial_step, _quiet, _step_control, _stiffness_sums)
 
 __all__ = ["IntegrationResult", "integrate", "integrate_batch", "STATUSES"]
@@ -373,11 +373,14 @@ def _work_loop(run: _Batch, _combine) -> None:
                 yn0 = np.ascontiguousarray(run.Y0[i:j].T)
                 with np.errstate(over="ignore", invalid="ignore"):
                     fn0 = field(yn0, np.empty_like(yn0))
-                conv = np.max(np.abs(fn0), axis=0) <= conv_tol * (1.0 + np.max(np.abs(yn0), axis=0))
-                if conv.any():
-                    m = int(conv.sum())
-                    run.finish(new_ids[conv], _CONVERGED, np.zeros(m), yn0[:, conv], np.zeros(m, np.int64))
-                go = ~conv
+                y_norm0 = np.max(np.abs(yn0), axis=0)
+                out = y_norm0 > bound  # diverged before converged, at the start as at every step
+                conv = (np.max(np.abs(fn0), axis=0) <= conv_tol * (1.0 + y_norm0)) & ~out
+                for mask, code in ((out, _DIVERGED), (conv, _CONVERGED)):
+                    if mask.any():
+                        m = int(mask.sum())
+                        run.finish(new_ids[mask], code, np.zeros(m), yn0[:, mask], np.zeros(m, np.int64))
+                go = ~conv & ~out
                 new_ids, yn0, fn0 = new_ids[go], yn0[:, go], fn0[:, go]
                 tm = run.t_max[new_ids]
                 parts.append((new_ids, yn0, fn0, np.zeros(len(new_ids)),
@@ -512,20 +515,6 @@ def integrate_batch(
         raise InputError(f"max_steps: must be a positive integer, got {max_steps!r}")
     if backend not in ("numpy", "torch", "numba"):
         raise InputError(f"backend: expected 'numpy', 'numba' or 'torch', got {backend!r}")
-    outside = np.max(np.abs(Y), axis=1) > bound if B and n else np.zeros(B, bool)
-    if outside.any():
-        # Starts already past ``bound`` have diverged at t = 0, whatever their field: the status
-        # priority (diverged before converged) holds at the start as at every step, on every
-        # backend. The others run as a batch of their own.
-        kw = dict(rtol=rtol, atol=atol, conv_tol=conv_tol, bound=bound, max_steps=max_steps,
-                  progress=progress, workers=workers, backend=backend, interruptible=interruptible,
-                  device=device, executor=executor, chunk=chunk)
-        inner = integrate_batch(fun, Y[~outside], t_max[~outside], **kw)
-        status = np.full(B, "diverged", dtype=np.array(STATUSES).dtype)
-        t_end, y, steps = np.zeros(B), Y.copy(), np.zeros(B, dtype=np.asarray(inner.n_steps).dtype)
-        status[~outside], t_end[~outside], y[~outside], steps[~outside] = (
-            inner.status, inner.t_end, inner.y, inner.n_steps)
-        return IntegrationResult(status, t_end, y, steps, info=dict(inner.info or {}))
     if executor is not None:
         from ._chunks import integrate_chunked
         return integrate_chunked(integrate_batch, IntegrationResult, fun, Y, t_max, executor, chunk,
