@@ -1,10 +1,13 @@
-"""The documentation site: `linrbp docs` builds it with warnings as errors, and the generated
-pages contain every claim ID, every CLI option and every public name."""
+"""The documentation site: `linrbp docs` builds it with warnings as errors (nitpicky: a reference
+that does not resolve is an error), and the generated pages contain every claim ID, every CLI
+option and every public name, rendered as Sphinx objects. One build (the module fixture `site`)
+serves every test that reads the HTML."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import os
 import subprocess
 import sys
@@ -63,6 +66,75 @@ def test_site_has_every_claim_option_and_public_name(site):
         assert f"_images/{name}.png" in gallery and (site / "_images" / f"{name}.png").exists(), name
     for nb in (ROOT / "notebooks").glob("*.ipynb"):
         assert (site / "generated" / "notebooks" / (nb.stem + ".html")).exists(), nb.name
+
+
+_LEAKS = ("```{", ".. py:", ".. auto", ":class:`", ":func:`", ":meth:`", ":data:`", ":mod:`",
+          ":math:`", "{py:", "{math}`", "`~linrbp")
+
+
+@pytest.mark.slow
+def test_api_reference_is_objects_and_references_resolve(site):
+    """The API entries are Python objects (in the HTML and in objects.inv), every public name of
+    every public module has its anchor, the narrative pages' {py:func} links point at them, and
+    no directive or role leaked into a page as text."""
+    from sphinx.util.inventory import InventoryFile
+
+    with open(site / "objects.inv", "rb") as f:
+        inv = InventoryFile.load(f, "", lambda base, uri: uri)
+    funcs, classes = inv["py:function"], inv["py:class"]
+    assert "linrbp.integrate_batch" in funcs and "linrbp.LinearSystem" in classes
+    for modname in linrbp_docs.PUBLIC_MODULES:
+        mod = importlib.import_module(modname)
+        page = _text(site / "generated" / "api" / f"{modname}.html")
+        for name in mod.__all__:
+            obj = getattr(mod, name)
+            if inspect.ismodule(obj):
+                continue
+            assert f'id="{modname}.{name}"' in page, f"{modname}.{name} is not an object on its page"
+            assert any(f"{modname}.{name}" in inv[k] for k in inv if k.startswith("py:")), name
+    api = _text(site / "generated" / "api" / "linrbp.html")
+    assert api.count('<dl class="py function">') >= 20 and '<dl class="py class">' in api
+    # integrate_batch's parameters are described (napoleon turned "Parameters" into a field list)
+    entry = api[api.index('id="linrbp.integrate_batch"'):]
+    entry = entry[:entry.index("</dl>\n</dd></dl>") if "</dl>\n</dd></dl>" in entry else 20000]
+    for param in ("rtol", "atol", "conv_tol", "bound", "workers", "backend", "executor"):
+        assert f"<strong>{param}</strong>" in entry, f"integrate_batch: {param} is not described"
+    rules = _text(site / "rules.html")
+    assert 'href="generated/api/linrbp.html#linrbp.Rule"' in rules
+    for html in site.rglob("*.html"):
+        text = _text(html)
+        for leak in _LEAKS:
+            assert leak not in text, f"{html.relative_to(site)}: {leak!r} leaked into the page"
+    assert "–-" not in _text(site / "generated" / "cli.html")  # options as typed
+
+
+def test_an_unresolved_reference_fails_the_build(tmp_path):
+    """The docs' nitpicky settings, on a one-page project: a reference to a linrbp name that
+    does not exist is an error (the ignore list covers only other packages' names)."""
+    import runpy
+
+    conf = runpy.run_path(str(ROOT / "docs" / "conf.py"))
+    assert conf["nitpicky"] is True
+    (tmp_path / "conf.py").write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "extensions = ['sphinx.ext.autodoc', 'sphinx.ext.napoleon']\n"
+        "nitpicky = True\n"
+        f"nitpick_ignore_regex = {conf['nitpick_ignore_regex']!r}\n")
+    page = tmp_path / "index.rst"
+    ok = ("Title\n=====\n\n.. autoclass:: linrbp.IntegrationResult\n\n"
+          ".. autofunction:: linrbp.integrate\n\nSee :func:`linrbp.integrate`.\n")
+    page.write_text(ok)
+
+    def build():
+        return subprocess.run([sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html", str(tmp_path),
+                               str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
+
+    r = build()
+    assert r.returncode == 0, r.stderr[-2000:]
+    page.write_text(ok + "And :func:`linrbp.no_such_function`.\n")
+    r = build()
+    assert r.returncode != 0 and "linrbp.no_such_function" in r.stderr
 
 
 def test_a_public_name_without_docstring_is_a_warning(monkeypatch):

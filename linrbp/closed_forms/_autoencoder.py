@@ -75,11 +75,11 @@ def autoencoder_lambda(c2: float, K: float) -> float:
 
 
 def autoencoder_limit(C, A, B):
-    """(A_inf, B_inf, lambda) for A[N,1,N] with whitened data, from the start (A, B) and C.
+    r"""(A_inf, B_inf, lambda) for A[N,1,N] with whitened data, from the start (A, B) and C.
 
-    A is 1 x N, B is N x 1, C is 1 x N (nonzero). A_inf = lambda C,
-    B_inf = C^T / (lambda |C|^2), lambda the positive root of (|C|^2/2) l^3 + K l - 1 = 0
-    with K = C B - |A|^2/2.
+    A is 1 x N, B is N x 1, C is 1 x N (nonzero). :math:`A_\infty = \lambda C`,
+    :math:`B_\infty = C^T / (\lambda \|C\|^2)`, :math:`\lambda` the positive root of
+    :math:`(\|C\|^2/2)\, l^3 + K l - 1 = 0` with :math:`K = C B - \|A\|^2/2`.
     """
     C = as_matrix(C, "C")
     if C.shape[0] != 1:

@@ -39,9 +39,9 @@ _REAL_TOL = 1e-3
 class Poly1dLimit:
     """Where x' = Q(x) goes from x(0).
 
-    ``kind``: "fixed" (converges, possibly x(0) itself) or "blow-up" (|x| -> inf).
+    ``kind``: "fixed" (converges, possibly x(0) itself) or "blow-up" (:math:`|x| \to \infty`).
     ``limit``: the root reached, or +-inf. ``blowup_time``: T* (inf when it converges, and when
-    deg Q <= 1, where |x| grows without bound but only as t -> inf). ``root_index``: index of
+    deg Q <= 1, where :math:`|x|` grows without bound but only as t -> inf). ``root_index``: index of
     the limit in :func:`real_roots` (None for a blow-up, or when Q vanishes identically).
     """
 
@@ -319,7 +319,7 @@ def blowup_time(coeffs, x0) -> float:
     Assumes Q has no root between x0 and s*inf (callers check). Substituting x = x0 + s*y, the
     range [0, Y] is integrated directly (with the real parts of nearby complex roots as break
     points) and the tail [Y, inf) through u = 1/y, where the integrand
-    u^(n-2) / |sum_k q_k (u x0 + s)^k u^(n-k)| is smooth.
+    ``u^(n-2) / |sum_k q_k (u x0 + s)^k u^(n-k)|`` is smooth.
     """
     c = _coeffs(coeffs)
     n = c.size - 1

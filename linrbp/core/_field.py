@@ -171,10 +171,10 @@ class LinearSystem:
         """The same field on component-major states: ``yt`` (n_state, b) -> (n_state, b).
 
         The batched integrator's hot path. For small systems (n_state <= 64) it runs
-        straight-line numpy code generated once per system by running :meth:`velocity` on
+        straight-line numpy code generated once per system by running ``velocity`` on
         sympy matrices (so still the rule of ``linrbp.core._rules``, with S_II, S_TI and fixed
         feedback as parameters), one vectorised operation per common subexpression; larger
-        systems go through :meth:`__call__`.
+        systems go through ``__call__``.
         """
         yt = np.asarray(yt, dtype=float)
         if out is None:

@@ -158,12 +158,12 @@ class Rule:
     default: ``source`` for ``channel="feedback"``, else None.
     ``trains_hidden``: False freezes A_1..A_{L-1} (top-only): their dA_h/dt is 0.
     ``parameters``: :class:`Parameter` s; ``values``: ((name, value), ...) set by
-    :meth:`with_parameters` (defaults otherwise).
+    :meth:`Rule.with_parameters` (defaults otherwise).
 
     The functions receive (h, A, C, p): the hidden layer h = 1..L-1 (``weight_drift``:
     h = 1..L), 1-based lists A = [None, A_1, ..., A_L] and C = [None, C_1, ..., C_{L-1}]
     (THEORY.md indices), and the parameter values p (a dict). They use the matrix protocol
-    (``@``, ``+``, scalars, :func:`transpose`, :func:`sign`) and return a matrix:
+    (``@``, ``+``, scalars, ``transpose``, ``sign``) and return a matrix:
     ``backward`` B_h (N_h x N_{h+1} or N_h x N_L), ``weight_drift`` W_h (shape of A_h) and
     ``feedback_drift`` D_h (shape of C_h); a drift may return None for "no term".
     """
@@ -208,7 +208,7 @@ class Rule:
 
     @property
     def parameter_values(self) -> dict:
-        """{name: value} for every parameter (the default where none was set)."""
+        """The value of every parameter, ``{name: value}`` (the default where none was set)."""
         out = {p.name: p.default for p in self.parameters}
         out.update(dict(self.values))
         return out

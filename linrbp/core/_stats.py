@@ -56,7 +56,7 @@ def as_matrix(value, field: str, shape: tuple[int, int] | None = None) -> np.nda
 class DataStats:
     """Second moments of the data: ``sigma_ii`` (N0 x N0, symmetric PSD), ``sigma_ti`` (NL x N0).
 
-    Construct with :meth:`from_matrices` (validated) or :meth:`from_samples`.
+    Construct with :meth:`DataStats.from_matrices` (validated) or :meth:`DataStats.from_samples`.
     """
 
     sigma_ii: np.ndarray

@@ -128,6 +128,6 @@ def _check_keys(data: dict, rule) -> None:
 
 
 def load_instance(path) -> Instance:
-    """Read and validate an instance file (at most :data:`~linrbp.core._io.MAX_INPUT_BYTES`,
-    nested at most :data:`~linrbp.core._io.MAX_JSON_DEPTH` levels)."""
+    """Read and validate an instance file (at most ``MAX_INPUT_BYTES`` = 64 MiB,
+    nested at most ``MAX_JSON_DEPTH`` levels)."""
     return parse_instance(load_json_file(path))

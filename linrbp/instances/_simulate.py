@@ -25,7 +25,7 @@ def simulate(instance: Instance, t_max: float | None = None, *, method: str = "s
              rtol: float = DEFAULT_RTOL, conv_tol: float = DEFAULT_CONV_TOL,
              bound: float = DEFAULT_BOUND, max_steps: int = DEFAULT_MAX_STEPS,
              progress: bool | None = False, interruptible: bool = False) -> dict:
-    """Integrate ``instance`` until convergence, divergence, t_max or ``max_steps`` accepted
+    r"""Integrate ``instance`` until convergence, divergence, t_max or ``max_steps`` accepted
     steps; the `simulate` record.
 
     Keys: status (converged, diverged, time-limit, step-limit or interrupted), t_end, n_steps,
@@ -36,8 +36,8 @@ def simulate(instance: Instance, t_max: float | None = None, *, method: str = "s
     (solve_ivp LSODA, stiffness-switching) or ``"batched"`` (linrbp's DOP853). Near a fixed
     point whose rates span orders of magnitude (common for the non-isolated limits of deep
     RBP/SRBP: rates 1e-3 ... 1e3) an explicit method's steps are capped by the fastest rate and
-    the accepted local error leaves max|f| ~ rtol x (fastest rate) x |y|, which can stay above
-    conv_tol (1 + |y|): DOP853 then ends at step-limit with the limit already reached; BDF
+    the accepted local error leaves :math:`\max|f| \approx` rtol x (fastest rate) x :math:`|y|`, which can stay above
+    :math:`\mathrm{conv\_tol}\,(1 + |y|)`: DOP853 then ends at step-limit with the limit already reached; BDF
     converges (measured in docs/theory-second-tier.md).
 
     ``progress`` (the solve_ivp methods): a bar on stderr with t and max|f| once the integration

@@ -56,7 +56,7 @@ DEFAULT_BOUND = 1e8
 class IntegrationResult:
     """Final states of one or more trajectories.
 
-    ``status`` (B,) strings from :data:`STATUSES`, ``t_end`` (B,), ``y`` (B, n) final states,
+    ``status`` (B,) strings from ``STATUSES``, ``t_end`` (B,), ``y`` (B, n) final states,
     ``n_steps`` (B,) accepted steps. ``t``/``ys`` hold the dense path of a single trajectory
     when asked for (reference integrator only).
     """
@@ -507,7 +507,7 @@ def integrate_batch(
     so results do not depend on the batch size or the number of workers beyond rounding.
 
     ``backend="numba"`` (optional; numba installed, ``pip install 'linrbp[jit]'``) runs the same
-    method compiled, one trajectory at a time (:mod:`linrbp.integration._numba_backend`), on
+    method compiled, one trajectory at a time (``linrbp.integration._numba_backend``), on
     ``workers`` threads; where it cannot (numba missing, no generated field) it says so in one
     line on stderr, runs the numpy path and records why in ``info["fallback"]``.
 

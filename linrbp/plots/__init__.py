@@ -4,7 +4,7 @@
     fig = plots.chain111_portrait(alpha=1, beta=1, c1s=(1, -1), seed=0)
     fig.savefig("portrait.png")
 
-See :mod:`linrbp.plots._plots` for the figures and :data:`FIGURES` for the names ``linrbp figures``
+See the functions below for the figures and :data:`FIGURES` for the names ``linrbp figures``
 uses.
 """
 

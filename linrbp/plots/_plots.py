@@ -306,7 +306,7 @@ class BasinMap:
 
     ``predicted`` and ``integrated`` hold a1(inf) per start (shape ``(n, n)``, rows = a2);
     ``disagree`` marks converged starts whose two answers differ by more than ``tol``
-    (relative to 1 + |a1|); ``unconverged`` marks starts whose integration did not converge
+    (relative to :math:`1 + |a_1|`); ``unconverged`` marks starts whose integration did not converge
     by ``t_max`` (e.g. a start on the trajectory into the degenerate fixed point, where the
     approach is algebraic, not exponential).
     """
@@ -351,7 +351,7 @@ def chain111_basins(alpha=1.0, beta=1.0, c1=1.0, *, lim=3.0, n=41, t_max=2000.0,
                     executor=None) -> BasinMap:
     """a1(inf) over an n x n grid of starts in [-lim, lim]^2, by closed form and integrate_batch.
 
-    The grid is integrated in tiles of :data:`TILE_ROWS` rows, one task each (serial with
+    The grid is integrated in tiles of ``TILE_ROWS`` rows, one task each (serial with
     ``workers=1``, else a local pool of ``workers`` processes, a Dask cluster with
     ``scheduler``, or any ``executor``); the tiles do not depend on what runs them, so neither
     does a single bit of the map.
@@ -637,10 +637,11 @@ def wide_trajectories(N=4, alpha=1.0, beta=1.0, *, seed=0, t_max=1e4) -> Figure:
 
 # -- 7. autoencoder ----------------------------------------------------------------------------
 def autoencoder_convergence(N=4, *, seed=0, scale=0.3, t_max=1e4) -> Figure:
-    """A[N,1,N] with whitened data (THEORY.md section 5): A -> lambda C, B A -> C^T C/|C|^2.
+    r"""A[N,1,N] with whitened data (THEORY.md section 5): :math:`A \to \lambda C`, :math:`B A \to C^T C/\|C\|^2`.
 
-    Panels: 1 - |cos(A(t), C)| (direction), lambda(t) = A C^T/|C|^2 against the cubic's root
-    (autoencoder_limit), and |B A(t) - projection|_F (autoencoder_product).
+    Panels: :math:`1 - |\cos(A(t), C)|` (direction), :math:`\lambda(t) = A C^T/\|C\|^2` against
+    the cubic's root (autoencoder_limit), and :math:`\|B A(t) - P\|_F` to the projection
+    (autoencoder_product).
     """
     limit, product = closed_form("autoencoder_limit"), closed_form("autoencoder_product")
     rng = _rng(seed)
@@ -697,10 +698,10 @@ PROBE_SEEDS = 2  # instances per shape in the figure's own small probe sweep
 
 
 def single_hidden_convergence(layers=(3, 4, 2), *, seed=0, t_max=1e4, probe="sweep") -> Figure:
-    """A[N0,N1,N2] (THEORY.md section 6) with seeded data, feedback C1 and starts.
+    r"""A[N0,N1,N2] (THEORY.md section 6) with seeded data, feedback C1 and starts.
 
-    Panels: |C1 A2 A1 - C1 S_TI S_II^-1|_F (Theorem 8) and |A2 A1 - S_TI S_II^-1|_F when C1 has
-    full column rank; the relative drift of the conserved C1 A2 + (C1 A2)^T - A1 A1^T (rounding
+    Panels: :math:`\|C_1 A_2 A_1 - C_1 \Sigma_{TI} \Sigma_{II}^{-1}\|_F` (Theorem 8) and
+    :math:`\|A_2 A_1 - \Sigma_{TI} \Sigma_{II}^{-1}\|_F` when C1 has full column rank; the relative drift of the conserved C1 A2 + (C1 A2)^T - A1 A1^T (rounding
     level); and a probe summary (``linrbp probe``): ``probe="sweep"`` runs a small sweep
     (its default shapes, PROBE_SEEDS seeds each, base seed ``seed``), a dict is a saved summary
     (``linrbp probe --json``), None leaves the panel out.
@@ -862,10 +863,10 @@ def nonlinear_portraits(mu=2.0, c1=1.0, *, seed=0, lim=2.5, n_traj=5, t_max=20.0
 
 # -- 10. ARBP ----------------------------------------------------------------------------------
 def arbp_symmetry(alpha=1.0, beta=1.0, *, layers=(4, 5, 3), seed=0, t_max=1e3) -> Figure:
-    """Adaptive RBP (THEORY.md section 8): C_h - A_{h+1}^T is conserved.
+    r"""Adaptive RBP (THEORY.md section 8): :math:`C_h - A_{h+1}^T` is conserved.
 
     Left: A[1,1,1], c1(t), a2(t) and c1 - a2 (constant). Right: A[N0,N1,N2] from small starts,
-    the relative asymmetry |C_1 - A_2^T|_F / |A_2|_F falling as A_2 grows.
+    the relative asymmetry :math:`\|C_1 - A_2^T\|_F / \|A_2\|_F` falling as A_2 grows.
     """
     alpha, beta = float(alpha), _positive(beta, "beta")
     rng = _rng(seed)

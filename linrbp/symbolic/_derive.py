@@ -62,7 +62,7 @@ class OdeSystem:
         return sp.Matrix(self.field).jacobian(self.states)
 
     def lambdify(self):
-        """f(state, *parameters) -> numpy vector field (numeric evaluation of the derivation)."""
+        """``f(state, *parameters)``, the numpy vector field (numeric evaluation of the derivation)."""
         return sp.lambdify([self.states] + list(self.parameters), self.field, "numpy")
 
 
