@@ -34,6 +34,7 @@ _PUBLIC = {
     "feedback_shapes": "core._rules", "get_rule": "core._rules", "updates": "core._rules",
     "Parameter": "core._rules", "register_rule": "core._rules", "check_rule": "core._rules",
     "drifts": "core._rules", "averaged_velocity": "core._rules",
+    "transpose": "core._rules", "sign": "core._rules",  # the matrix protocol of a rule's functions
     "simulate": "instances._simulate",
     "Poly1dLimit": "closed_forms._poly1d", "poly1d_limit": "closed_forms._poly1d",
     "real_roots": "closed_forms._poly1d", "real_roots_multiplicity": "closed_forms._poly1d",
@@ -58,6 +59,7 @@ __all__ = [
     "chain111_limit", "chain111_stable", "chain_limit", "wide_limit", "nonlinear_limit",
     "nonlinear_field", "nonlinear_jacobian", "nonlinear_moments", "chain_invariants",
     "chain_field", "chain_jacobian", "wide_invariants",
+    "transpose", "sign",
 ]
 
 

@@ -296,7 +296,42 @@ def chain_limit(alpha, beta, feedback, weights, rule="srbp") -> np.ndarray:
 
 
 def chain111_limit(alpha, beta, c1, a1, a2) -> tuple[float, float]:
-    """(a1_inf, a2_inf) for A[1,1,1] (THEORY.md section 2), trivial cases included."""
+    r"""The limit :math:`(a_1(\infty), a_2(\infty))` of the chain :math:`A[1,1,1]` in closed form.
+
+    The theory page, section 2: along a trajectory :math:`K = a_2 - a_1^2/(2 c_1)` is
+    conserved, and :math:`a_1(\infty)` is the root of
+    :math:`a_1^3 + 2 c_1 K a_1 - 2 c_1 \alpha/\beta = 0` that the one-dimensional
+    classification (:func:`poly1d_limit`) selects; the trivial cases :math:`\beta = 0`
+    (nothing moves) and :math:`c_1 = 0` (:math:`a_1` frozen) included.
+
+    Parameters
+    ----------
+    alpha : float
+        :math:`\alpha = \mathbb{E}[T I]`, the input-target moment.
+    beta : float
+        :math:`\beta = \mathbb{E}[I^2] \ge 0`, the input moment.
+    c1 : float
+        The fixed feedback weight.
+    a1, a2 : float
+        The start: lower and upper weight.
+
+    Returns
+    -------
+    tuple of float
+        :math:`(a_1(\infty), a_2(\infty))`.
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for non-finite numbers or a negative ``beta``.
+
+    Examples
+    --------
+    >>> import linrbp
+    >>> a1, a2 = linrbp.chain111_limit(alpha=1.5, beta=2.0, c1=0.7, a1=0.3, a2=-0.5)
+    >>> round(a1, 6), round(a2, 6), round(a1 * a2, 12)
+    (1.271213, 0.589988, 0.75)
+    """
     a = chain_limit(alpha, beta, [c1], [a1, a2], "srbp")
     return float(a[0]), float(a[1])
 

@@ -62,8 +62,50 @@ class LinearSystem:
 
     @classmethod
     def create(cls, layers, rule, stats: DataStats, feedback=(), parameters=None) -> "LinearSystem":
-        """A checked system: ``rule`` a registered name or a :class:`~linrbp.Rule`,
-        ``parameters`` a dict of the rule's parameter values (e.g. ``{"weight_decay": 0.1}``)."""
+        """The averaged dynamics of :math:`A[N_0, \\dots, N_L]` under a rule, checked.
+
+        Parameters
+        ----------
+        layers : sequence of int
+            :math:`[N_0, \\dots, N_L]`, positive widths, at least two.
+        rule : str or Rule
+            A registered rule name (``"bp"``, ``"rbp"``, ...) or a :class:`~linrbp.Rule`.
+        stats : DataStats
+            The data moments; their sizes must match ``layers[0]`` and ``layers[-1]``.
+        feedback : sequence of array_like, optional
+            The fixed feedback matrices :math:`C_1, \\dots, C_{L-1}` of a rule with fixed
+            feedback, shapes as :func:`feedback_shapes` gives (default: none). A rule that
+            learns its feedback carries it in the state instead.
+        parameters : dict, optional
+            The rule's parameter values, e.g. ``{"weight_decay": 0.1}`` (default: the rule's
+            defaults).
+
+        Returns
+        -------
+        LinearSystem
+            A callable vector field on flat states (see :meth:`pack`, :meth:`unpack`).
+
+        Raises
+        ------
+        InputError
+            (a ValueError) naming the problem: an unknown rule or parameter, a data size that
+            does not match the layers, a wrong number or shape of feedback matrices.
+
+        Examples
+        --------
+        :math:`A[2,3,1]` under RBP with a fixed feedback :math:`C_1` (3 x 1); the state is
+        :math:`A_1` (3 x 2) then :math:`A_2` (1 x 3), flattened:
+
+        >>> import linrbp
+        >>> stats = linrbp.DataStats.from_matrices([[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.5]])
+        >>> system = linrbp.LinearSystem.create([2, 3, 1], "rbp", stats, [[[0.1], [0.2], [0.3]]])
+        >>> system.n_state, system.state_shapes
+        (9, [(3, 2), (1, 3)])
+        >>> linrbp.LinearSystem.create([2, 3, 1], "rbp", stats)
+        Traceback (most recent call last):
+        ...
+        linrbp.core._errors.InputError: feedback: rule rbp needs 1 feedback matrices, got 0
+        """
         layers = check_layers(layers)
         r = get_rule(rule)
         if not isinstance(stats, DataStats):

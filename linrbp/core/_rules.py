@@ -59,7 +59,27 @@ __all__ = ["Rule", "Parameter", "RULES", "BSL_RULES", "get_rule", "register_rule
 
 # -- the matrix protocol --------------------------------------------------------------------
 def transpose(x):
-    """x^T of a numpy array (last two axes; leading batch axes kept) or a sympy matrix."""
+    """The transpose :math:`x^T` in the matrix protocol of a rule's functions.
+
+    Parameters
+    ----------
+    x : numpy.ndarray or sympy.Matrix or torch.Tensor
+        A matrix, or a numpy array / tensor with leading batch axes (the last two are swapped).
+
+    Returns
+    -------
+    The same kind of object, transposed.
+
+    Examples
+    --------
+    >>> import numpy as np, sympy, linrbp
+    >>> linrbp.transpose(np.zeros((5, 2, 3))).shape
+    (5, 3, 2)
+    >>> linrbp.transpose(sympy.Matrix([[1, 2]]))
+    Matrix([
+    [1],
+    [2]])
+    """
     return x.swapaxes(-1, -2) if hasattr(x, "swapaxes") else x.T
 
 
@@ -67,7 +87,22 @@ _transpose = transpose
 
 
 def sign(x):
-    """Entrywise sign (-1, 0, 1) of a numpy array or a sympy matrix."""
+    """The entrywise sign (-1, 0 or 1) in the matrix protocol of a rule's functions.
+
+    Parameters
+    ----------
+    x : numpy.ndarray or sympy.Matrix or torch.Tensor
+
+    Returns
+    -------
+    The same kind of object, of signs.
+
+    Examples
+    --------
+    >>> import numpy as np, linrbp
+    >>> linrbp.sign(np.array([[-2.0, 0.0, 3.5]]))
+    array([[-1.,  0.,  1.]])
+    """
     if hasattr(x, "applyfunc"):
         import sympy
         return x.applyfunc(sympy.sign)
@@ -335,11 +370,47 @@ BSL_RULES = ("bp", "rbp", "srbp", "arbp", "asrbp")  # the five rules of [BSL] (T
 
 
 def register_rule(rule: Rule, *, replace_existing: bool = False) -> Rule:
-    """Make ``rule`` known by its name everywhere rules are read; returns it.
+    """Make ``rule`` known by its name everywhere rules are read.
 
-    The statement is checked first (InputError for a malformed one); a name already
-    registered is an error unless ``replace_existing``. Registered rules are what instance
-    files (``"rule": NAME``), ``linrbp derive --rule`` and the trainer's ``--rule`` accept.
+    Registered rules are what instance files (``"rule": NAME``), :meth:`LinearSystem.create`,
+    ``linrbp derive --rule`` and the trainer's ``--rule`` accept (docs: the rules page).
+
+    Parameters
+    ----------
+    rule : Rule
+        The statement of the rule; checked first.
+    replace_existing : bool, optional
+        Replace a rule registered under the same name (default False: that is an error).
+
+    Returns
+    -------
+    Rule
+        ``rule`` itself.
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for a malformed statement or a name already taken.
+
+    Examples
+    --------
+    A rule whose hidden layers receive the output error through :math:`-C_h` (the negated
+    feedback), registered and then used by name:
+
+    >>> import linrbp
+    >>> neg = linrbp.Rule("neg-rbp", channel="custom", source="next", feedback="next",
+    ...                   title="feedback -C_h", backward=lambda h, A, C, p: C[h] * -1.0)
+    >>> linrbp.register_rule(neg, replace_existing=True).name
+    'neg-rbp'
+    >>> linrbp.get_rule("neg-rbp").title
+    'feedback -C_h'
+
+    A different rule under a name already taken is refused:
+
+    >>> linrbp.register_rule(linrbp.Rule("rbp", channel="transpose", source="next"))
+    Traceback (most recent call last):
+    ...
+    linrbp.core._errors.InputError: rule: 'rbp' is already registered (pass replace_existing=True)
     """
     if not isinstance(rule, Rule):
         raise InputError(f"rule: expected a linrbp.Rule, got {type(rule).__name__}")
