@@ -9,6 +9,7 @@ import argparse
 import importlib
 import inspect
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -64,6 +65,12 @@ def test_site_has_every_claim_option_and_public_name(site):
     for name in FIGURES:
         # Sphinx copies each image into _images/ and points the page there
         assert f"_images/{name}.png" in gallery and (site / "_images" / f"{name}.png").exists(), name
+        # linked to the full-size image, drawn at 150 dpi or more
+        assert f'href="../_images/{name}.png"' in gallery, name
+        from PIL import Image
+        with Image.open(site / "_images" / f"{name}.png") as im:
+            assert im.info.get("dpi", (0,))[0] >= 149, (name, im.info.get("dpi"))
+    assert gallery.count('<details class="gallery-source">') == len(FIGURES)
     for nb in (ROOT / "notebooks").glob("*.ipynb"):
         assert (site / "generated" / "notebooks" / (nb.stem + ".html")).exists(), nb.name
 
@@ -153,3 +160,28 @@ def test_docs_command_needs_a_docs_folder(tmp_path):
     r = subprocess.run([sys.executable, "-m", "linrbp", "docs", "--source", str(tmp_path)],
                        capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "conf.py" in r.stderr
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (.ci/run installs it)")
+def test_theory_page_maths_renders_offline_in_chromium(site):
+    """Headless Chromium opens the theory page from disk, MathJax (served from _static) typesets
+    it, and the rendered DOM holds the formulas as MathJax output; no request leaves the site."""
+    page = site / "theory.html"
+    source = _text(page)
+    assert "_static/mathjax/tex-chtml.js" in source and "://" not in source.split("<body")[0].replace(
+        "http://www.w3.org", "")
+    n_source = source.count('class="math notranslate nohighlight"')
+    assert n_source >= 150  # inline and display formulas written in TeX
+    r = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                        "--disable-extensions", "--virtual-time-budget=20000", "--dump-dom",
+                        page.as_uri()], capture_output=True, text=True, timeout=120)
+    dom = r.stdout
+    rendered = dom.count("<mjx-container")
+    assert rendered >= n_source, (rendered, n_source, r.stderr[-2000:])
+    assert "merror" not in dom  # no formula that MathJax could not parse
+    notebook = _text(site / "generated" / "notebooks" / "02_chain.html")
+    assert "tiles done" not in notebook  # the basin map's progress line is not an output

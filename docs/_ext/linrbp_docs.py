@@ -29,6 +29,7 @@ LOG = logging.getLogger(__name__)
 PUBLIC_MODULES = ("linrbp", "linrbp.symbolic", "linrbp.trainer", "linrbp.strategies", "linrbp.plots")
 # Per-figure keyword overrides for the build (none: the gallery shows what the command draws).
 GALLERY_KWARGS: dict[str, dict] = {}
+GALLERY_DPI = 150  # labels stay legible at full size
 
 
 def _write(path: Path, text: str) -> None:
@@ -193,25 +194,32 @@ def gallery_page(outdir: Path) -> str:
     import matplotlib
 
     matplotlib.use("Agg")
+    import matplotlib.pyplot
     from linrbp.plots import FIGURES
 
     imgdir = outdir / "gallery"
     imgdir.mkdir(parents=True, exist_ok=True)
     out = ["# Gallery", "",
            "Every figure of `linrbp figures`, drawn while these pages were built, at the "
-           "command's own settings (seed 0). Under each figure: the command that draws it and "
+           "command's own settings (seed 0), at 150 dpi: click a figure for the full-size "
+           "image. Under each figure: the command that draws it and, folded, the source of "
            "the function that draws it.", ""]
     for name, spec in FIGURES.items():
         kwargs = dict(GALLERY_KWARGS.get(name, {}))
         if spec.seeded:
             kwargs["seed"] = 0
         fig = spec.make(**kwargs)
-        fig.savefig(imgdir / f"{name}.png", dpi=80)
+        fig.savefig(imgdir / f"{name}.png", dpi=GALLERY_DPI)
+        matplotlib.pyplot.close(fig)
         src = inspect.getsource(spec.make)
         mod = inspect.getmodule(spec.make).__name__
-        out += [f"## `{name}`: {spec.title}", "", f"![{name}](gallery/{name}.png)", "",
-                f"`linrbp figures --only {name}` — drawn by `{mod}.{spec.make.__name__}`:", "",
-                "```{code-block} python", ":class: gallery-source", "", src.rstrip(), "```", ""]
+        # :width: makes Sphinx wrap the image in a link to the full-size file
+        out += [f"## `{name}`: {spec.title}", "",
+                f"```{{image}} gallery/{name}.png", f":alt: {name}", ":width: 100%", "```", "",
+                f"`linrbp figures --only {name}`, drawn by `{mod}.{spec.make.__name__}`.", "",
+                "```{raw} html", '<details class="gallery-source"><summary>Source</summary>', "```", "",
+                "```{code-block} python", "", src.rstrip(), "```", "",
+                "```{raw} html", "</details>", "```", ""]
     return "\n".join(out)
 
 
