@@ -277,7 +277,29 @@ def _multiplicity(c: np.ndarray, r: float) -> int:
 
 
 def real_roots(coeffs) -> np.ndarray:
-    """Distinct real roots of Q, ascending (multiple roots once; see real_roots_multiplicity)."""
+    """The distinct real roots of a polynomial Q, ascending.
+
+    Parameters
+    ----------
+    coeffs : array_like of float
+        Q's coefficients, highest degree first (as :class:`numpy.poly1d`).
+
+    Returns
+    -------
+    numpy.ndarray
+        Each real root once (their multiplicities: :func:`real_roots_multiplicity`).
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for empty or non-finite coefficients.
+
+    Examples
+    --------
+    >>> import linrbp
+    >>> linrbp.real_roots([1.0, 0.0, -1.0])   # x^2 - 1
+    array([-1.,  1.])
+    """
     return real_roots_multiplicity(coeffs)[0]
 
 

@@ -463,7 +463,30 @@ del _r
 
 
 def get_rule(rule: str | Rule) -> Rule:
-    """A registered rule by name (e.g. ``bp``, ``kolen-pollack``), or ``rule`` itself if a Rule."""
+    """A registered rule by name, or ``rule`` itself if it is a :class:`Rule`.
+
+    Parameters
+    ----------
+    rule : str or Rule
+        A registered name (``"bp"``, ``"rbp"``, ``"kolen-pollack"``, ...; :data:`RULES` lists
+        them) or a Rule.
+
+    Returns
+    -------
+    Rule
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for a name that no rule has, naming the registered ones.
+
+    Examples
+    --------
+    >>> import linrbp
+    >>> rule = linrbp.get_rule("rbp")
+    >>> rule.channel, rule.source, rule.adaptive
+    ('feedback', 'next', False)
+    """
     if isinstance(rule, Rule):
         return rule
     key = str(rule).lower()
