@@ -56,7 +56,10 @@ _BUILTINS = (r"(int|float|complex|bool|str|bytes|dict|list|tuple|set|frozenset|o
              r"ndarray|array_like|array-like|optional|Path|PathLike|Generator|ValueError|TypeError|"
              r"KeyError|RuntimeError|OSError|KeyboardInterrupt|Exception|Executor|Figure|Axes|"
              r"Expr|Matrix|Symbol|Rational|Poly|Tensor|SeedSequence|Generator|default|shape|of)")
-nitpick_ignore_regex = [(r"py:.*", _EXTERNAL), (r"py:.*", _BUILTINS)]
+# numpydoc type descriptions ("array_like, shape (B, n)", "sequence of int") are read as
+# words, not names: a token with a space, parenthesis or comma is never a Python name.
+_DESCRIPTIVE = r"(.*[\s(),].*|sequence|iterable|array_like|scalar|optional|function|object)"
+nitpick_ignore_regex = [(r"py:.*", _EXTERNAL), (r"py:.*", _BUILTINS), (r"py:class", _DESCRIPTIVE)]
 
 html_theme = "furo"
 html_title = f"linrbp {release}"

@@ -68,7 +68,8 @@ def transpose(x):
 
     Returns
     -------
-    The same kind of object, transposed.
+    object
+        The same kind of object as ``x``, transposed.
 
     Examples
     --------
@@ -95,7 +96,8 @@ def sign(x):
 
     Returns
     -------
-    The same kind of object, of signs.
+    object
+        The same kind of object as ``x``, of signs.
 
     Examples
     --------
