@@ -270,10 +270,44 @@ def chain_reduction(alpha, beta, feedback, weights, rule="srbp") -> ChainReducti
 
 
 def chain_limit(alpha, beta, feedback, weights, rule="srbp") -> np.ndarray:
-    """Limits of a_1..a_L of the chain A[1,...,1] (THEORY.md section 3).
+    r"""The limits of :math:`a_1, \dots, a_L` of the chain :math:`A[1,\dots,1]` in closed form.
 
-    ``feedback``: c_1..c_{L-1} (srbp) or r_1..r_{L-1} (rbp); ``weights``: a_1..a_L at t = 0.
-    Entries are +-inf where a weight grows without bound (only possible with zero feedback).
+    The theory page, section 3: the conserved :math:`K_h` make :math:`\dot a_1 = Q(a_1)` a
+    polynomial ODE, whose limit the one-dimensional classification (:func:`poly1d_limit`)
+    gives; the other weights follow from the :math:`K_h`.
+
+    Parameters
+    ----------
+    alpha : float
+        :math:`\alpha = \mathbb{E}[T I]`.
+    beta : float
+        :math:`\beta = \mathbb{E}[I^2] \ge 0`.
+    feedback : sequence of float
+        :math:`c_1, \dots, c_{L-1}` (``rule="srbp"``) or the backward weights
+        :math:`r_1, \dots, r_{L-1}` (``rule="rbp"``).
+    weights : sequence of float
+        The start :math:`a_1, \dots, a_L`.
+    rule : {"srbp", "rbp"}, optional
+        How ``feedback`` is read (default ``"srbp"``).
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`a_1(\infty), \dots, a_L(\infty)`; an entry is :math:`\pm\infty` where a weight
+        grows without bound (only possible with zero feedback).
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for non-finite numbers, a negative ``beta`` or lengths that do not match.
+
+    Examples
+    --------
+    Depth 2 is :func:`chain111_limit`:
+
+    >>> import linrbp
+    >>> linrbp.chain_limit(1.5, 2.0, [0.7], [0.3, -0.5]).round(6)
+    array([1.271213, 0.589988])
     """
     red = chain_reduction(alpha, beta, feedback, weights, rule)
     alpha, beta = red.alpha, red.beta  # validated numbers
@@ -337,7 +371,31 @@ def chain111_limit(alpha, beta, c1, a1, a2) -> tuple[float, float]:
 
 
 def chain111_stable(alpha, beta, c1, a1, a2) -> bool:
-    """Whether the fixed point (a1, a2) is an attractor: a1^2 + c1 a2 > 0."""
+    r"""Whether the fixed point :math:`(a_1, a_2)` of :math:`A[1,1,1]` attracts: :math:`a_1^2 + c_1 a_2 > 0`.
+
+    At a point of the hyperbola :math:`a_1 a_2 = \alpha/\beta` the linearisation has the
+    eigenvalues 0 (along the hyperbola) and :math:`-\beta(a_1^2 + c_1 a_2)` (the theory page,
+    section 2).
+
+    Parameters
+    ----------
+    alpha, beta : float
+        The data moments :math:`\alpha = \mathbb{E}[T I]`, :math:`\beta = \mathbb{E}[I^2]`.
+    c1 : float
+        The feedback weight.
+    a1, a2 : float
+        The fixed point.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> import linrbp
+    >>> linrbp.chain111_stable(1.5, 2.0, 0.7, *linrbp.chain111_limit(1.5, 2.0, 0.7, 0.3, -0.5))
+    True
+    """
     return bool(a1 * a1 + c1 * a2 > 0)
 
 

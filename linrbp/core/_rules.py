@@ -498,7 +498,34 @@ def get_rule(rule: str | Rule) -> Rule:
 
 
 def feedback_shapes(layers: Sequence[int], rule: str | Rule) -> list[tuple[int, int]]:
-    """Shapes of C_1..C_{L-1}: N_h x N_{h+1} (``feedback="next"``) or N_h x N_L (``"top"``)."""
+    """The shapes of the feedback matrices :math:`C_1, \\dots, C_{L-1}` a rule needs.
+
+    Parameters
+    ----------
+    layers : sequence of int
+        :math:`[N_0, \\dots, N_L]`.
+    rule : str or Rule
+        A registered rule name or a Rule.
+
+    Returns
+    -------
+    list of tuple of int
+        :math:`N_h \\times N_{h+1}` for ``feedback="next"`` (RBP), :math:`N_h \\times N_L` for
+        ``"top"`` (SRBP); empty for a rule without feedback matrices.
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for an unknown rule or bad layer sizes.
+
+    Examples
+    --------
+    >>> import linrbp
+    >>> linrbp.feedback_shapes([2, 3, 4, 1], "rbp"), linrbp.feedback_shapes([2, 3, 4, 1], "srbp")
+    ([(3, 4), (4, 1)], [(3, 1), (4, 1)])
+    >>> linrbp.feedback_shapes([2, 3, 1], "bp")
+    []
+    """
     r = get_rule(rule)
     L = len(layers) - 1
     if r.feedback == "next":
