@@ -491,7 +491,39 @@ def wide_reduction(alpha, beta, c, a, b):
 
 
 def wide_limit(alpha, beta, c, a, b) -> tuple[np.ndarray, np.ndarray]:
-    """(a_inf, b_inf) for A[1,N,1] (THEORY.md section 4) with feedback c (rbp = srbp here)."""
+    r"""The limit :math:`(a(\infty), b(\infty))` of :math:`A[1,N,1]` in closed form.
+
+    The theory page, section 4: with the conserved :math:`K_i` and :math:`K'_i`,
+    :math:`\dot a_1 = Q(a_1)` is a cubic with a negative leading coefficient, whose limit
+    :func:`poly1d_limit` picks; the product converges to :math:`\alpha/\beta`. RBP and SRBP
+    coincide here.
+
+    Parameters
+    ----------
+    alpha, beta : float
+        :math:`\alpha = \mathbb{E}[T I]`, :math:`\beta = \mathbb{E}[I^2] \ge 0`.
+    c : array_like of float, shape (N,)
+        The feedback weights :math:`c_i`.
+    a, b : array_like of float, shape (N,)
+        The start: lower weights :math:`a_i` and upper weights :math:`b_i`.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        :math:`a(\infty)` and :math:`b(\infty)`, each of shape (N,).
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for non-finite numbers, a negative ``beta`` or lengths that differ.
+
+    Examples
+    --------
+    >>> import linrbp
+    >>> a, b = linrbp.wide_limit(1.0, 1.0, [1.0, 0.5], [0.1, 0.2], [0.0, 0.1])
+    >>> round(float(a @ b), 12)   # the product P = sum_i a_i b_i reaches alpha / beta
+    1.0
+    """
     alpha, beta = _check_data(alpha, beta)
     a = _vec(a, "a")
     N = a.size

@@ -33,7 +33,28 @@ __all__ = ["LinearSystem", "forward_products"]
 
 
 def forward_products(weights: Sequence[np.ndarray], n_in: int) -> list:
-    """F_0 = Id, F_h = A_h ... A_1 (leading batch axes broadcast; sympy matrices too)."""
+    """The forward products :math:`F_0 = \\mathrm{Id}`, :math:`F_h = A_h \\cdots A_1`.
+
+    Parameters
+    ----------
+    weights : sequence of array_like
+        :math:`A_1, \\dots, A_L` (numpy arrays, with leading batch axes broadcast, or sympy
+        matrices).
+    n_in : int
+        :math:`N_0`, the size of the identity :math:`F_0`.
+
+    Returns
+    -------
+    list
+        :math:`[F_0, F_1, \\dots, F_L]`.
+
+    Examples
+    --------
+    >>> import numpy as np, linrbp
+    >>> F = linrbp.forward_products([2 * np.eye(2), np.ones((1, 2))], 2)
+    >>> [f.tolist() for f in F]
+    [[[1.0, 0.0], [0.0, 1.0]], [[2.0, 0.0], [0.0, 2.0]], [[2.0, 2.0]]]
+    """
     first = weights[0]
     if hasattr(first, "multiply_elementwise"):
         import sympy
