@@ -143,7 +143,7 @@ def test_integrate_batch_in_chunks_on_a_process_pool_gives_the_serial_bits():
 
     from linrbp.core._executor import SerialExecutor
     from linrbp.integration._integrate import integrate_batch
-    from linrbp.plots._plots import chain111_system
+    from linrbp.plots import chain111_system
 
     system = chain111_system(1.0, 1.0, -1.0)
     Y0 = np.random.default_rng(5).uniform(-3, 3, (700, 2))

@@ -37,6 +37,7 @@ def _import(spec_text: str):
         sys.modules[name] = module
         try:
             spec.loader.exec_module(module)
+            _ship_by_value(module)
         except SyntaxError as exc:
             sys.modules.pop(name, None)
             raise InputError(f"claims: {path}: syntax error at line {exc.lineno}: {exc.msg}") from None
@@ -63,6 +64,14 @@ def _import(spec_text: str):
     except Exception as exc:   # noqa: BLE001
         raise InputError(f"claims: {spec_text}: raised {type(exc).__name__} on import: "
                          f"{' '.join(str(exc).split())}") from None
+
+
+def _ship_by_value(module) -> None:
+    """A claim's checks run on worker processes and Dask workers that have not imported the
+    file: its functions are serialised by value (cloudpickle), not by a module name."""
+    import cloudpickle
+
+    cloudpickle.register_pickle_by_value(module)
 
 
 def load_claim_file(spec_text: str, taken: dict | None = None) -> list[Claim]:

@@ -39,17 +39,17 @@ def add_parser(sub):
                    help="write what --invariants/--fixed-points found as JSON to OUT")
     p.add_argument("--depth", type=int, default=None, metavar="L", help="chain depth (default 2, at most 7)")
     p.add_argument("--width", type=int, default=None, metavar="N", help="hidden width of wide (default 2)")
-    p.add_argument("--rule", default="srbp",
-                   help="any registered rule: bp, rbp, srbp, arbp, asrbp, kolen-pollack, weight-mirror, "
-                   "sign-symmetry, usf, top-only, or one from --rules (default srbp); nonzero "
-                   "parameters appear as symbols (lambda, kappa)")
+
     p.add_argument("--power", default=None, metavar="MU",
                    help="nonlinear: the power mu (default: a symbol)")
     p.add_argument("--no-fprime", action="store_true",
                    help="nonlinear: omit the derivative f' from the backward signal")
     p.add_argument("--latex", action="store_true", help="print LaTeX instead of text")
-    from ._rule_files import add_rules_option
-    add_rules_option(p)
+    from ._rule_files import add_rule_options
+    add_rule_options(p, rule_help="any registered rule: bp, rbp, srbp, arbp, asrbp, kolen-pollack, "
+                     "weight-mirror, sign-symmetry, usf, top-only, or one from --rules (default srbp; "
+                     "with --instance, the file's rule); nonzero parameters appear as symbols "
+                     "(lambda, kappa) unless set by --param")
     p.set_defaults(func=run)
 
 
@@ -243,8 +243,11 @@ def run(args) -> int:
             raise InputError(f"{opt}: applies to {' and '.join(systems)} only, not to {args.system}")
     if args.json and not (args.invariants or args.fixed_points):
         raise InputError("json: give --invariants and/or --fixed-points to say what to write")
+    from ._rule_files import resolve_rule
+
+    rule = resolve_rule(args, default="srbp", exact=True)
     d = derive_system(args.system, depth=2 if args.depth is None else args.depth,
-                      width=2 if args.width is None else args.width, rule=args.rule,
+                      width=2 if args.width is None else args.width, rule=rule,
                       power=args.power, derivative=not args.no_fprime)
     print(render(d, args.latex))
     ok = all(ok for _, _, ok in d.invariants)
@@ -283,10 +286,10 @@ def _report(args, system, ok, instance=None) -> int:
 
 
 def _run_instance(args) -> int:
-    from ..instances._instance import load_instance
     from ..symbolic._invariants import instance_system
+    from ._rule_files import load_instance_with_options
 
-    inst = load_instance(args.instance)
+    inst = load_instance_with_options(args.instance, args)
     system, _ = instance_system(inst)
     print(f"{args.instance}: {system.name} under {system.rule}, {len(system.states)} state entries "
           "(ODE derived from the per-example rule; data and feedback as exact rationals)")

@@ -27,3 +27,44 @@ def executor_settings(args, n_tasks: int | None) -> tuple[int, str | None, str]:
         except ImportError:
             raise InputError(DASK_MISSING) from None
     return workers, scheduler, describe_executor(n_tasks, workers, scheduler)
+
+
+def finish_sweep(command: str, summary: dict, json_path, out) -> int:
+    """The end of a sweep command: its failed tasks, the --json file, the exit status (1 when a
+    task failed, with what a rerun does on stderr)."""
+    import sys
+
+    from ..core._io import atomic_write_json
+
+    for f in summary["failed_tasks"]:
+        print(f"  FAILED task {f['task']} ({f['instance']}): {f['error']}")
+    if json_path:
+        atomic_write_json(json_path, summary, "--json")
+        print(f"wrote {json_path}")
+    if summary["failed_tasks"]:
+        print(f"linrbp {command}: {len(summary['failed_tasks'])} task(s) failed"
+              + ("; a rerun with the same --out retries them" if out else ""), file=sys.stderr)
+        return 1
+    return 0
+def parse_times(text: str | None, option: str = "--times") -> list[float] | None:
+    """'t1,t2,...' as a list of floats (None when not given); InputError naming ``option`` for an
+    empty item, a non-number, a negative or non-finite time or times that do not increase."""
+    import math
+
+    if text is None:
+        return None
+    items = [s.strip() for s in str(text).split(",")]
+    if not items or any(not s for s in items):
+        raise InputError(f"{option}: expected comma-separated times, e.g. 0,1,10, got {text!r}")
+    out = []
+    for s in items:
+        try:
+            t = float(s)
+        except ValueError:
+            raise InputError(f"{option}: {s!r} is not a number") from None
+        if not math.isfinite(t) or t < 0:
+            raise InputError(f"{option}: times must be finite and >= 0, got {s}")
+        out.append(t)
+    if any(b <= a for a, b in zip(out, out[1:])):
+        raise InputError(f"{option}: times must be strictly increasing, got {text}")
+    return out

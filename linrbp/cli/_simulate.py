@@ -7,7 +7,6 @@ import sys
 import numpy as np
 
 from ..core._errors import InputError
-from ..instances._instance import load_instance
 from ..integration._integrate import check_t_max
 from ..core._io import atomic_write_json, check_output_option
 from ..instances._simulate import DEFAULT_MAX_STEPS, DEFAULT_T_MAX, simulate
@@ -24,7 +23,10 @@ def add_parser(sub):
         "(step-limit: a run whose steps keep shrinking, e.g. skipped feedback with a bottleneck, "
         "which has no fixed point), and print a summary. With --json, write "
         "status, t_end, weights, feedback, product, excess_loss and the closed-form 'predicted' "
-        "limit where one is known.",
+        "limit where one is known. A file with \"model\": \"teacher-student\" (activation, rule, eta, "
+        "sigma, Q, R, T, v, A, b, t_max; docs/teacher-student.md) integrates the order-parameter ODEs "
+        "of a two-layer erf or linear network, or with --sgd N runs finite-N online SGD, and writes "
+        "times, eps_g, Q, R, v (and b where it evolves), status and t_end.",
     )
     p.add_argument("file", help="instance file (JSON)")
     p.add_argument("--t-max", type=float, default=None,
@@ -37,8 +39,16 @@ def add_parser(sub):
                         "orders of magnitude, where DOP853 can stall until its step limit; or "
                         "linrbp's batched integrator")
     p.add_argument("--json", metavar="OUT", help="write the result as JSON to OUT")
-    from ._rule_files import add_rules_option
-    add_rules_option(p)
+    p.add_argument("--times", metavar="T1,T2,...", default=None,
+                   help="teacher-student files: record eps_g, Q, R, v (and b) at these times, t = SGD "
+                        "steps / N (default: 51 times from 0 to the file's t_max)")
+    p.add_argument("--sgd", metavar="N", type=int, default=None,
+                   help="teacher-student files: run finite-N online SGD at input dimension N instead "
+                        "of the ODE (default: the ODE)")
+    p.add_argument("--seed", metavar="S1,S2,...", default="0",
+                   help="with --sgd: the seeds, one run each (default 0)")
+    from ._rule_files import add_rule_options
+    add_rule_options(p)
     p.set_defaults(func=run)
 
 
@@ -48,17 +58,28 @@ def _fmt(M) -> str:
 
 
 def run(args) -> int:
-    from ._rule_files import load_rule_files
+    from ._rule_files import load_instance_with_options, load_rule_files
 
     check_output_option(args.json, "--json")
     load_rule_files(args.rules)
-    inst = load_instance(args.file)
+    from ..core._io import load_json_file
+    from ..teacher_student import is_teacher_student
+    data = load_json_file(args.file)
+    if is_teacher_student(data):
+        from ._rule_files import apply_rule_options
+        from ._teacher_student import run_simulate
+        return run_simulate(args, apply_rule_options(data, args))
+    if args.times is not None or args.sgd is not None:
+        raise InputError("--times/--sgd: only for teacher-student instance files (\"model\": \"teacher-student\")")
+    inst = load_instance_with_options(args.file, args, data)
     t_max = check_t_max(args.t_max) if args.t_max is not None else None
     if args.max_steps < 1:
         raise InputError(f"max-steps: must be a positive integer, got {args.max_steps}")
     out = simulate(inst, t_max, method=args.method, max_steps=args.max_steps,
                    progress=None, interruptible=True)
     print(f"{args.file}: A{out['layers']} under {out['rule']}")
+    if out["parameters"]:
+        print("  parameters   " + ", ".join(f"{k} = {v:g}" for k, v in out["parameters"].items()))
     print(f"  status       {out['status']} at t = {out['t_end']:.6g} after {out['n_steps']} steps "
           f"(t_max {out['t_max']:g}, max steps {out['max_steps']})")
     print(f"  excess loss  {out['excess_loss']:.6g}")

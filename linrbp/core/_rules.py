@@ -47,7 +47,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Callable, Sequence
 
 from ._errors import InputError
@@ -59,17 +59,21 @@ __all__ = ["Rule", "Parameter", "RULES", "BSL_RULES", "get_rule", "register_rule
 
 # -- the matrix protocol --------------------------------------------------------------------
 def transpose(x):
-    """The transpose :math:`x^T` in the matrix protocol of a rule's functions.
+    """x^T of a numpy array (last two axes; leading batch axes kept) or a sympy matrix.
+
+    A rule's functions (:class:`Rule` ``backward``, ``weight_drift``, ``feedback_drift``) use
+    this instead of ``.T``, so one statement runs on batches of numpy matrices (the averaged
+    ODE), on sympy matrices (the derivation) and on torch tensors (the trainer).
 
     Parameters
     ----------
-    x : numpy.ndarray or sympy.Matrix or torch.Tensor
-        A matrix, or a numpy array / tensor with leading batch axes (the last two are swapped).
+    x : numpy.ndarray, sympy.Matrix or torch.Tensor
+        A matrix, or a stack of matrices (numpy/torch: the last two axes).
 
     Returns
     -------
     object
-        The same kind of object as ``x``, transposed.
+        The transpose, of the same kind as ``x``.
 
     Examples
     --------
@@ -88,22 +92,27 @@ _transpose = transpose
 
 
 def sign(x):
-    """The entrywise sign (-1, 0 or 1) in the matrix protocol of a rule's functions.
+    """Entrywise sign (-1, 0, 1) of a numpy array, a sympy matrix or a torch tensor.
+
+    For a rule's functions (sign-symmetry's :math:`B_h = \\operatorname{sign}(A_{h+1}^T)`), in
+    place of ``np.sign``, which a sympy matrix does not take.
 
     Parameters
     ----------
-    x : numpy.ndarray or sympy.Matrix or torch.Tensor
+    x : numpy.ndarray, sympy.Matrix or torch.Tensor
 
     Returns
     -------
     object
-        The same kind of object as ``x``, of signs.
+        The entrywise sign, of the same kind as ``x``.
 
     Examples
     --------
-    >>> import numpy as np, linrbp
-    >>> linrbp.sign(np.array([[-2.0, 0.0, 3.5]]))
+    >>> import numpy as np, sympy, linrbp
+    >>> linrbp.sign(np.array([[-2.0, 0.0, 3.0]]))
     array([[-1.,  0.,  1.]])
+    >>> linrbp.sign(sympy.Matrix([[-2, 5]]))
+    Matrix([[-1, 1]])
     """
     if hasattr(x, "applyfunc"):
         import sympy
@@ -285,6 +294,42 @@ class Rule:
     def __str__(self) -> str:
         return self.name
 
+    def __reduce__(self):
+        # A rule travels to worker processes and Dask workers inside a LinearSystem. Functions
+        # of an importable module (the built-in rules') travel by reference; lambdas, closures
+        # and the functions of a researcher's rule file (which a worker has not imported) by
+        # value, serialised with cloudpickle.
+        state = {f.name: getattr(self, f.name) for f in fields(self)}
+        fns = [state[k] for k in ("backward", "weight_drift", "feedback_drift") if state[k] is not None]
+        if all(_by_reference(f) for f in fns):
+            return (_rebuild_rule, (state,))
+        import cloudpickle
+        return (_rule_from_bytes, (cloudpickle.dumps(state),))
+
+
+def _by_reference(fn) -> bool:
+    """Whether plain pickle can send ``fn`` to any worker: a function of a linrbp module that
+    is reachable there under its own name."""
+    import sys
+
+    mod = getattr(fn, "__module__", None) or ""
+    if not (mod == "linrbp" or mod.startswith("linrbp.")):
+        return False
+    obj = sys.modules.get(mod)
+    for part in getattr(fn, "__qualname__", "<lambda>").split("."):
+        obj = getattr(obj, part, None)
+    return obj is fn
+
+
+def _rebuild_rule(state: dict) -> "Rule":
+    return Rule(**state)
+
+
+def _rule_from_bytes(data: bytes) -> "Rule":
+    import pickle
+
+    return Rule(**pickle.loads(data))
+
 
 def _check_statement(rule: Rule) -> Rule:
     """InputError when the statement itself is malformed (independent of any layer shapes)."""
@@ -462,6 +507,7 @@ for _r in (
 ):
     register_rule(_r)
 del _r
+BUILTIN_RULES = tuple(RULES)  # the names above; a researcher's rules are registered later
 
 
 def get_rule(rule: str | Rule) -> Rule:

@@ -145,18 +145,18 @@ def parse_instance(data: Any) -> Instance:
     return Instance(system, weights, feedback, t_max, extra)
 
 
-def _check_keys(data: dict, rule) -> None:
-    """InputError for a key that is neither an instance key, metadata, nor the rule's parameter
-    (``rule`` None: the rule is not known yet, so any rule's parameter passes here)."""
+def _check_keys(data: dict, rule, keys: tuple = KEYS + META_KEYS, what: str = "instance key") -> None:
+    """InputError for a key that is neither one of ``keys`` (instance keys and metadata) nor the
+    rule's parameter (``rule`` None: the rule is not known yet, so any rule's parameter passes here)."""
     others = sorted({n for r in RULES.values() for n in r.parameter_names})
-    known = KEYS + META_KEYS + (rule.parameter_names if rule is not None else tuple(others))
+    known = tuple(keys) + (rule.parameter_names if rule is not None else tuple(others))
     for key in data:
         if key in known:
             continue
         if rule is not None and key in others:
             have = ", ".join(rule.parameter_names) or "none"
             raise InputError(f"{key}: rule {rule.name} has no parameter {key!r} (its parameters: {have})")
-        raise InputError(f"{key}: unknown instance key{nearest(key, known)} "
+        raise InputError(f"{key}: unknown {what}{nearest(key, known)} "
                          f"(known: {', '.join(known)})")
 
 

@@ -194,10 +194,19 @@ def register_predictor(fn: Callable, *, first: bool = False) -> Callable:
     return fn
 
 
+# the closed forms of RBP/SRBP above are for the rules of [BSL]: no weight decay
+_PLAIN_ONLY = (predict_modes, predict_chain, predict_wide, predict_whitened, predict_product,
+               predict_general, predict_bottleneck, predict_limit)
+
+
 def predict(instance, t_end: float | None = None) -> dict | None:
     """The closed-form limit of ``instance`` if the toolkit knows one, else None; predictors of
-    finite-time closed forms (a keyword ``t_end``) get the time the integration ended."""
+    finite-time closed forms (a keyword ``t_end``) get the time the integration ended. The
+    built-in RBP/SRBP closed forms answer only when every rule parameter is 0 (no weight decay)."""
+    plain = all(v == 0 for v in instance.system.rule.parameter_values.values())
     for fn in PREDICTORS:
+        if fn in _PLAIN_ONLY and not plain:
+            continue
         takes_t = "t_end" in inspect.signature(fn).parameters
         try:
             # A closed form that overflows float64 on this instance (weights of 1e200, say)

@@ -239,6 +239,10 @@ def integrate(
     _check_width(fun, y0.size)
     with np.errstate(over="ignore", invalid="ignore"):
         f0 = _check_field_value(fun(y0), y0)
+    if y0.size and np.max(np.abs(y0)) > bound:  # diverged before converged, at the start too
+        return IntegrationResult(np.array(["diverged"]), np.zeros(1), y0[None].copy(),
+                                 np.zeros(1, int), np.zeros(1) if dense or t_eval is not None else None,
+                                 y0[None].copy() if dense or t_eval is not None else None)
     if _converged(f0, y0, conv_tol):
         return IntegrationResult(np.array(["converged"]), np.zeros(1), y0[None].copy(),
                                  np.zeros(1, int), np.zeros(1) if dense or t_eval is not None else None,
@@ -681,6 +685,20 @@ def integrate_batch(
         raise InputError(f"max_steps: must be a positive integer, got {max_steps!r}")
     if backend not in ("numpy", "torch", "numba"):
         raise InputError(f"backend: expected 'numpy', 'numba' or 'torch', got {backend!r}")
+    outside = np.max(np.abs(Y), axis=1) > bound if B and n else np.zeros(B, bool)
+    if outside.any():
+        # Starts already past ``bound`` have diverged at t = 0, whatever their field: the status
+        # priority (diverged before converged) holds at the start as at every step, on every
+        # backend. The others run as a batch of their own.
+        kw = dict(rtol=rtol, atol=atol, conv_tol=conv_tol, bound=bound, max_steps=max_steps,
+                  progress=progress, workers=workers, backend=backend, interruptible=interruptible,
+                  device=device, executor=executor, chunk=chunk)
+        inner = integrate_batch(fun, Y[~outside], t_max[~outside], **kw)
+        status = np.full(B, "diverged", dtype=np.array(STATUSES).dtype)
+        t_end, y, steps = np.zeros(B), Y.copy(), np.zeros(B, dtype=np.asarray(inner.n_steps).dtype)
+        status[~outside], t_end[~outside], y[~outside], steps[~outside] = (
+            inner.status, inner.t_end, inner.y, inner.n_steps)
+        return IntegrationResult(status, t_end, y, steps, info=dict(inner.info or {}))
     if executor is not None:
         from ._chunks import integrate_chunked
         return integrate_chunked(integrate_batch, IntegrationResult, fun, Y, t_max, executor, chunk,

@@ -77,6 +77,8 @@ pre{max-height:none;white-space:pre-wrap}
 a{color:inherit;text-decoration:none}
 img.thumb{max-width:45%}
 }
+.certified{background:#e3f4e8;color:#0a6b2a;border:1px solid #3a9d5d;border-radius:3px;padding:0 .3em;font-size:.85em;white-space:nowrap}
+.certified.partly{background:#fff6e0;color:#8a5a00;border-color:#d19a00}
 """
 
 # What a check's error is, by kind (each check's own description, where it has one, is shown
@@ -113,7 +115,7 @@ def _num(x) -> str:
 
 def claim_thumbnails(ids, seed: int = 0) -> dict[str, str]:
     """Base64 PNG thumbnails of the figures of the given claims (those that have one)."""
-    from ..plots._plots import FIGURES
+    from ..plots import FIGURES
 
     import matplotlib.pyplot as plt
 
@@ -264,7 +266,7 @@ def render_report(report: dict, statements: dict[str, str], thumbnails: dict[str
                  '<th>status</th></tr></thead><tbody>')
         for k in c["checks"]:
             st = "pass" if k["passed"] else "fail"
-            h.append(f'<tr><td>{esc(k["check"])}</td><td>{esc(k["kind"])}</td>'
+            h.append(f'<tr><td>{esc(k["check"])}</td><td>{esc(k["kind"])}{_certified(k)}</td>'
                      f'<td class="num">{_num(k["max_error"])}</td><td class="num">{_num(k["tolerance"])}</td>'
                      f'<td>{_bar(k["max_error"], k["tolerance"])}</td><td class="num">{k["instances"]}</td>'
                      f'<td class="num">{k["seconds"]:.2f}</td><td class="{st}">{st}</td></tr>')
@@ -280,6 +282,18 @@ def render_report(report: dict, statements: dict[str, str], thumbnails: dict[str
         h.append('</section>')
     h.append('</body></html>')
     return "\n".join(h) + "\n"
+
+
+def _certified(check: dict) -> str:
+    """The mark of a check certified by ``verify --certify`` (empty for the others)."""
+    ce = check.get("certified")
+    if not ce:
+        return ""
+    ok = ce["certified"] == ce["checker_holds"] == ce["instances"]
+    title = html.escape(f"certified in ball arithmetic and re-checked exactly: {ce['covers']}; "
+                        f"{len(ce['refused'])} refused, {len(ce['rejected'])} rejected")
+    return (f' <span class="certified{"" if ok else " partly"}" title="{title}">certified '
+            f'{ce["checker_holds"]}/{ce["instances"]}</span>')
 
 
 def _worst_check(claim: dict):
