@@ -53,7 +53,7 @@ _EXTERNAL = (r"(builtins|collections|concurrent|typing|pathlib|os|io|argparse|da
              r"matplotlib|mpl|dask|distributed|hypothesis|flint)(\..*)?")
 _BUILTINS = (r"(int|float|complex|bool|str|bytes|dict|list|tuple|set|frozenset|object|type|None|"
              r"callable|Callable|Iterable|Iterator|Sequence|Mapping|Any|Optional|Union|Literal|"
-             r"ndarray|array_like|array-like|optional|Path|PathLike|Generator|ValueError|TypeError|"
+             r"True|False|ndarray|array_like|array-like|optional|Path|PathLike|Generator|ValueError|TypeError|"
              r"KeyError|RuntimeError|OSError|KeyboardInterrupt|Exception|Executor|Figure|Axes|"
              r"Expr|Matrix|Symbol|Rational|Poly|Tensor|SeedSequence|Generator|default|shape|of)")
 # numpydoc type descriptions ("array_like, shape (B, n)", "sequence of int") are read as

@@ -77,7 +77,7 @@ def integrate_ts(inst: TSInstance, times=None, *, rtol: float = ODE_RTOL, atol: 
     -------
     dict
         ``times``, ``eps_g`` (one per time), ``Q``, ``R``, ``v`` (and ``b`` when it evolves) at
-        those times, ``status`` (``time-limit``: every time reached; ``diverged``: |state|
+        those times, ``status`` (``time-limit``: every time reached; ``diverged``: :math:`|\mathrm{state}|`
         passed 1e8; ``failed``: the integrator stopped; ``interrupted``) and ``t_end``.
 
     Examples
