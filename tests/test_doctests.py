@@ -24,7 +24,9 @@ def _tests():
             obj = getattr(mod, name)
             if inspect.ismodule(obj) or not (inspect.isclass(obj) or callable(obj)):
                 continue
-            for test in finder.find(obj, f"{modname}.{name}", module=False, globs={}):
+            home = inspect.getmodule(obj)  # the examples see their module's names, as in testmod
+            globs = dict(vars(home)) if home is not None else {}
+            for test in finder.find(obj, f"{modname}.{name}", module=False, globs=globs):
                 key = (test.filename or "", test.lineno or 0)
                 if test.examples and key not in seen:
                     seen.add(key)

@@ -58,7 +58,7 @@ def _record(inst: TSInstance, times, ys, status: str, t_end: float, method: str)
 
 def integrate_ts(inst: TSInstance, times=None, *, rtol: float = ODE_RTOL, atol: float = ODE_ATOL,
                  progress: bool | None = False, interruptible: bool = False) -> dict:
-    """Integrate ``inst`` (scipy DOP853, rtol 1e-11) and record the state at ``times``.
+    r"""Integrate ``inst`` (scipy DOP853, rtol 1e-11) and record the state at ``times``.
 
     Parameters
     ----------
