@@ -134,7 +134,8 @@ def test_an_unresolved_reference_fails_the_build(tmp_path):
         + "".join(f"{k} = {v!r}\n" for k, v in conf.items()
                   if k.startswith(("napoleon_", "autodoc_", "nitpick_ignore"))))
     page = tmp_path / "index.rst"
-    ok = ("Title\n=====\n\n.. autofunction:: linrbp.transpose\n\n"
+    ok = ("Title\n=====\n\n.. py:class:: linrbp.Rule\n\n   (a target for the docstrings' links)\n\n"
+          ".. autofunction:: linrbp.transpose\n\n"
           ".. autofunction:: linrbp.sign\n\nSee :func:`linrbp.transpose`.\n")
     page.write_text(ok)
 
