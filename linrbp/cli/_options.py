@@ -1,4 +1,4 @@
-"""Options shared by the commands that run many tasks: --workers and --scheduler."""
+"""Options shared by commands: --workers and --scheduler (many tasks), --times (trajectory times)."""
 
 from __future__ import annotations
 
@@ -46,6 +46,8 @@ def finish_sweep(command: str, summary: dict, json_path, out) -> int:
               + ("; a rerun with the same --out retries them" if out else ""), file=sys.stderr)
         return 1
     return 0
+
+
 def parse_times(text: str | None, option: str = "--times") -> list[float] | None:
     """'t1,t2,...' as a list of floats (None when not given); InputError naming ``option`` for an
     empty item, a non-number, a negative or non-finite time or times that do not increase."""

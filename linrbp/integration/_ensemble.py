@@ -76,10 +76,14 @@ class Ensemble:
         Z = np.atleast_2d(Z)
         out = np.zeros_like(Z)
         system = self.system(Z)
-        weights, fb = system.unpack(Z[:, :self.n_state])
-        dA, dC = system.velocity(weights, fb)
+        Y = Z[:, :self.n_state]
+        weights, fb = system.unpack(Y)
+        if self.rule.state:  # a rule's extra state (linrbp.StateVariable) comes last
+            dA, dC, dX = system.velocity(weights, fb, system.unpack_state(Y))
+        else:
+            (dA, dC), dX = system.velocity(weights, fb), []
         i = 0
-        for M in dA + (dC if self.rule.adaptive else []):
+        for M in dA + (dC if self.rule.adaptive else []) + list(dX):
             k = M.shape[-2] * M.shape[-1]
             out[:, i:i + k] = M.reshape(len(Z), k)
             i += k
