@@ -43,6 +43,9 @@ napoleon_numpy_docstring = True
 napoleon_use_rtype = False
 napoleon_use_param = True
 napoleon_preprocess_types = True
+# A docstring anywhere may name a public class by its short name ("Instance", "Rule").
+napoleon_type_aliases = {name: f"linrbp.{name}" for name in linrbp.__all__ if name[:1].isupper()
+                         and isinstance(getattr(linrbp, name), type)}
 
 # A reference that does not resolve is an error (``linrbp docs`` builds with -W). The one
 # exception: names of Python, numpy, scipy, sympy, torch and matplotlib, whose inventories
@@ -58,7 +61,8 @@ _BUILTINS = (r"(int|float|complex|bool|str|bytes|dict|list|tuple|set|frozenset|o
              r"Expr|Matrix|Symbol|Rational|Poly|Tensor|SeedSequence|Generator|default|shape|of)")
 # numpydoc type descriptions ("array_like, shape (B, n)", "sequence of int") are read as
 # words, not names: a token with a space, parenthesis or comma is never a Python name.
-_DESCRIPTIVE = r"(.*[\s(),].*|sequence|iterable|array_like|scalar|optional|function|object)"
+_DESCRIPTIVE = (r"(.*[\s(),].*|sequence|iterable|array_like|array|scalar|optional|function|object|"
+                r"path|file|matrix|expression|instance)")
 nitpick_ignore_regex = [(r"py:.*", _EXTERNAL), (r"py:.*", _BUILTINS), (r"py:class", _DESCRIPTIVE)]
 
 html_theme = "furo"
