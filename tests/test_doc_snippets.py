@@ -31,8 +31,22 @@ def test_the_pattern_finds_every_block():
         assert len(_blocks(page)) == page.read_text().count("```python"), page.name
 
 
+@pytest.fixture
+def registries():
+    """The rules and claims a page registers are forgotten after it (other tests register the
+    same examples from their files)."""
+    import linrbp
+
+    rules, claims = dict(linrbp.RULES), dict(linrbp.get_claims() and linrbp.CLAIMS)
+    yield
+    linrbp.RULES.clear()
+    linrbp.RULES.update(rules)
+    linrbp.CLAIMS.clear()
+    linrbp.CLAIMS.update(claims)
+
+
 @pytest.mark.parametrize("page", PAGES, ids=[p.stem for p in PAGES])
-def test_page_snippets_run(page, tmp_path, monkeypatch):
+def test_page_snippets_run(page, tmp_path, monkeypatch, registries):
     import matplotlib
 
     matplotlib.use("Agg")
