@@ -237,6 +237,7 @@ CLI_BAD = [
     (["bench", "--json", "{tmp}/full"], "--json {tmp}/full: is a device"),
     (["bench", "trainer", "--images", "100000000000"], "--images: 100000000000 random 784-pixel images needs about"),
     (["bench", "all", "--images", "100000000000"], "--images:"),
+    (["bench", "verify", "--workers", "0"], "workers: expected a positive integer, got 0"),
     (["bench", "--stacked", "0"], "stacked: must be a positive integer"),
     # certify, check-certificate
     (["certify", "chain", "--depth", "9", "--out", "{tmp}/o"], "depth: must be 2..7"),

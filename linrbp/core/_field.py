@@ -62,7 +62,8 @@ def forward_products(weights: Sequence[np.ndarray], n_in: int) -> list:
         F = [sympy.eye(n_in)]
     else:
         F = [np.eye(n_in)]
-        first = np.asarray(first)
+        if not hasattr(first, "__matmul__"):  # nested lists; arrays and traced matrices as they are
+            first = np.asarray(first)
     F.append(first)  # A_1 Id = A_1, skipped: one batched product fewer on the hot path
     for A in weights[1:]:
         F.append(A @ F[-1])
@@ -247,10 +248,29 @@ class LinearSystem:
     def __getstate__(self):
         # The compiled field (generated code) is rebuilt where the system is unpickled, so a
         # system travels to worker processes (integrate_batch(..., executor=...)).
-        return {k: v for k, v in self.__dict__.items() if k not in ("_compiled", "_parameters")}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_compiled", "_parameters", "_traced")}
 
     def __call__(self, y: np.ndarray) -> np.ndarray:
         """The vector field on flat state(s): shape (n_state,) or (batch, n_state)."""
+        if type(y) is np.ndarray and y.ndim == 1 and y.dtype == np.float64:
+            # one state (scipy's integrators): the rule's operations traced once into
+            # straight-line numpy (linrbp.core._traced), the same values bit for bit
+            fn, n = self._single_state_field()
+            if fn is not None and y.size == n:
+                return fn(y)
+        return self.generic_call(y)
+
+    def _single_state_field(self):
+        cached = self.__dict__.get("_traced")
+        if cached is None:
+            from ._traced import trace_field
+
+            cached = (trace_field(self), self.n_state)
+            object.__setattr__(self, "_traced", cached)
+        return cached
+
+    def generic_call(self, y: np.ndarray) -> np.ndarray:
+        """:meth:`__call__` through :meth:`velocity`, without the traced one-state path."""
         weights, fb = self.unpack(y)
         if self.rule.state:
             dA, dC, dX = self.velocity(weights, fb, self.unpack_state(y))
