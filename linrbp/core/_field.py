@@ -270,7 +270,7 @@ class LinearSystem:
         return cached
 
     def generic_call(self, y: np.ndarray) -> np.ndarray:
-        """:meth:`__call__` through :meth:`velocity`, without the traced one-state path."""
+        """The field (``__call__``) through :meth:`velocity`, without the traced one-state path."""
         weights, fb = self.unpack(y)
         if self.rule.state:
             dA, dC, dX = self.velocity(weights, fb, self.unpack_state(y))
