@@ -35,7 +35,7 @@ def magnitudes(lo: float, hi: float):
 
 
 def signed_floats(lo: float, hi: float):
-    """Floats with |x| in [lo, hi] (log scale) and either sign."""
+    """Floats with :math:`|x|` in [lo, hi] (log scale) and either sign."""
     return st.tuples(st.sampled_from([-1.0, 1.0]), magnitudes(lo, hi)).map(lambda t: t[0] * t[1])
 
 

@@ -58,14 +58,49 @@ class Evidence:
 
 @dataclass
 class Check:
-    """One checkable consequence of a claim.
+    """One checkable consequence of a claim: random instances and an error to compare with a
+    tolerance.
 
-    ``sample(rng)`` returns one instance (anything the check understands; JSON-able values
-    make the worst instance reproducible from the report). ``error(instance)`` returns a
-    non-negative error; ``errors(list)`` may replace it with a vectorised version.
-    ``samples`` is the default number of instances; ``fixed=True`` marks checks whose count
-    does not scale with ``--samples`` (exact symbolic identities are checked once).
-    ``strategy()`` may return a hypothesis strategy of instances for property tests.
+    Parameters
+    ----------
+    name : str
+        Unique within its claim; with the claim's ID it seeds the check's draws
+        (``SeedSequence([seed, crc32(claim id), crc32(name)])``).
+    tolerance : float
+        The largest error that passes (in the units of the error; 0 for exact identities).
+    sample : callable
+        ``sample(rng)`` returns one instance from a :class:`numpy.random.Generator`
+        (anything the check understands; JSON-able values make the worst instance
+        reproducible from the report).
+    error : callable, optional
+        ``error(instance)``, a non-negative error, best computed by a route independent of
+        the claim's (closed form against integration, symbolic against numeric).
+    errors : callable, optional
+        A vectorised replacement: ``errors(list of instances)`` returns their errors.
+    samples : int, optional
+        The default number of instances (default 20; ``--samples`` changes it).
+    kind : {"numeric", "symbolic"}, optional
+        What the error measures (default ``"numeric"``; symbolic: 0 when an identity
+        simplifies to zero).
+    fixed : bool, optional
+        True for checks whose count does not scale with ``--samples`` (exact symbolic
+        identities are checked once). Default False.
+    strategy : callable, optional
+        ``strategy()`` returns a hypothesis strategy of instances for property tests.
+
+    Examples
+    --------
+    A check and a claim of one's own, run without adding it to the catalogue
+    (:func:`register` would add it):
+
+    >>> import linrbp
+    >>> chk = linrbp.Check("square-vs-product", tolerance=1e-12,
+    ...                    sample=lambda rng: {"x": float(rng.normal())},
+    ...                    error=lambda inst: abs(inst["x"] ** 2 - inst["x"] * inst["x"]), samples=5)
+    >>> claim = linrbp.Claim("demo-square", "x^2 = x x", "none", "For every real x, x^2 = x x.", [chk])
+    >>> record = linrbp.run_claim(claim, seed=0)
+    >>> record["status"], record["instances"], record["max_error"]
+    ('pass', 5, 0.0)
     """
 
     name: str
@@ -178,10 +213,33 @@ def evidence_from_dict(d: dict) -> Evidence:
 
 def run_claim(claim: Claim, samples: int | None = None, seed: int = 0,
               on_check: Callable[[Evidence], None] | None = None) -> dict:
-    """Run every check of ``claim``; the ``verify`` JSON record of the claim.
+    """Run every check of a claim; the claim's record in ``linrbp verify --json``.
 
-    ``max_error``/``tolerance`` are those of the check with the worst error/tolerance ratio;
-    ``checks`` lists every check's evidence. A check that raises makes the status "error".
+    Parameters
+    ----------
+    claim : Claim
+    samples : int, optional
+        Instances per numeric check (default: each check's own ``samples``).
+    seed : int, optional
+        The base seed of every draw (default 0); each check draws from
+        ``SeedSequence([seed, crc32(claim id), crc32(check name)])``.
+    on_check : callable, optional
+        ``on_check(evidence)`` after each check (progress).
+
+    Returns
+    -------
+    dict
+        ``id``, ``title``, ``reference``, ``status`` ("pass", "fail" or "error": a check that
+        raises), ``instances``, ``max_error`` and ``tolerance`` (of the check with the worst
+        error / tolerance ratio), ``seconds``, ``message`` and ``checks`` (every check's
+        evidence, with its worst instance).
+
+    Examples
+    --------
+    >>> import linrbp
+    >>> record = linrbp.run_claim(linrbp.get_claims(["arbp-offset"])[0], samples=2)
+    >>> record["id"], record["status"]
+    ('arbp-offset', 'pass')
     """
     start = time.perf_counter()
     evidence: list[Evidence] = []

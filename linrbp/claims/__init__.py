@@ -37,7 +37,28 @@ for _cid, _checks in SYMBOLIC_CHECKS.items():
 
 
 def get_claims(ids: Iterable[str] | None = None) -> list[Claim]:
-    """Claims by ID in catalogue order (all when ``ids`` is None); InputError for unknown IDs."""
+    """Claims of the catalogue by ID, in catalogue order.
+
+    Parameters
+    ----------
+    ids : iterable of str, optional
+        Claim IDs (the theory page's, e.g. ``"chain111"``); default: every claim.
+
+    Returns
+    -------
+    list of Claim
+
+    Raises
+    ------
+    InputError
+        (a ValueError) naming an unknown ID.
+
+    Examples
+    --------
+    >>> import linrbp
+    >>> [c.id for c in linrbp.get_claims(["chain111", "poly1d"])]
+    ['poly1d', 'chain111']
+    """
     if ids is None:
         return list(CLAIMS.values())
     ids = check_selection(list(ids), "only")  # an empty selection is an error

@@ -74,14 +74,15 @@ def transpose(x):
 
     Returns
     -------
-    The transpose, of the same kind.
+    object
+        The transpose, of the same kind as ``x``.
 
     Examples
     --------
-    >>> import numpy as np, sympy
-    >>> transpose(np.zeros((5, 2, 3))).shape
+    >>> import numpy as np, sympy, linrbp
+    >>> linrbp.transpose(np.zeros((5, 2, 3))).shape
     (5, 3, 2)
-    >>> transpose(sympy.Matrix([[1, 2]]))
+    >>> linrbp.transpose(sympy.Matrix([[1, 2]]))
     Matrix([
     [1],
     [2]])
@@ -95,8 +96,8 @@ _transpose = transpose
 def sign(x):
     """Entrywise sign (-1, 0, 1) of a numpy array, a sympy matrix or a torch tensor.
 
-    For a rule's functions (sign-symmetry's B_h = sign(A_{h+1}^T)), in place of ``np.sign``,
-    which a sympy matrix does not take.
+    For a rule's functions (sign-symmetry's :math:`B_h = \\operatorname{sign}(A_{h+1}^T)`), in
+    place of ``np.sign``, which a sympy matrix does not take.
 
     Parameters
     ----------
@@ -104,14 +105,15 @@ def sign(x):
 
     Returns
     -------
-    The entrywise sign, of the same kind.
+    object
+        The entrywise sign, of the same kind as ``x``.
 
     Examples
     --------
-    >>> import numpy as np, sympy
-    >>> sign(np.array([[-2.0, 0.0, 3.0]]))
+    >>> import numpy as np, sympy, linrbp
+    >>> linrbp.sign(np.array([[-2.0, 0.0, 3.0]]))
     array([[-1.,  0.,  1.]])
-    >>> sign(sympy.Matrix([[-2, 5]]))
+    >>> linrbp.sign(sympy.Matrix([[-2, 5]]))
     Matrix([[-1, 1]])
     """
     if hasattr(x, "applyfunc"):
@@ -204,12 +206,12 @@ class Rule:
     default: ``source`` for ``channel="feedback"``, else None.
     ``trains_hidden``: False freezes A_1..A_{L-1} (top-only): their dA_h/dt is 0.
     ``parameters``: :class:`Parameter` s; ``values``: ((name, value), ...) set by
-    :meth:`with_parameters` (defaults otherwise).
+    :meth:`Rule.with_parameters` (defaults otherwise).
 
     The functions receive (h, A, C, p): the hidden layer h = 1..L-1 (``weight_drift``:
     h = 1..L), 1-based lists A = [None, A_1, ..., A_L] and C = [None, C_1, ..., C_{L-1}]
     (THEORY.md indices), and the parameter values p (a dict). They use the matrix protocol
-    (``@``, ``+``, scalars, :func:`transpose`, :func:`sign`) and return a matrix:
+    (``@``, ``+``, scalars, ``transpose``, ``sign``) and return a matrix:
     ``backward`` B_h (N_h x N_{h+1} or N_h x N_L), ``weight_drift`` W_h (shape of A_h) and
     ``feedback_drift`` D_h (shape of C_h); a drift may return None for "no term".
     ``state``: :class:`StateVariable` s, the rule's further state (a learned gain g_h, ...):
@@ -258,7 +260,7 @@ class Rule:
 
     @property
     def parameter_values(self) -> dict:
-        """{name: value} for every parameter (the default where none was set)."""
+        """The value of every parameter, ``{name: value}`` (the default where none was set)."""
         out = {p.name: p.default for p in self.parameters}
         out.update(dict(self.values))
         return out
@@ -422,11 +424,47 @@ BSL_RULES = ("bp", "rbp", "srbp", "arbp", "asrbp")  # the five rules of [BSL] (T
 
 
 def register_rule(rule: Rule, *, replace_existing: bool = False) -> Rule:
-    """Make ``rule`` known by its name everywhere rules are read; returns it.
+    """Make ``rule`` known by its name everywhere rules are read.
 
-    The statement is checked first (InputError for a malformed one); a name already
-    registered is an error unless ``replace_existing``. Registered rules are what instance
-    files (``"rule": NAME``), ``linrbp derive --rule`` and the trainer's ``--rule`` accept.
+    Registered rules are what instance files (``"rule": NAME``), :meth:`LinearSystem.create`,
+    ``linrbp derive --rule`` and the trainer's ``--rule`` accept (docs: the rules page).
+
+    Parameters
+    ----------
+    rule : Rule
+        The statement of the rule; checked first.
+    replace_existing : bool, optional
+        Replace a rule registered under the same name (default False: that is an error).
+
+    Returns
+    -------
+    Rule
+        ``rule`` itself.
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for a malformed statement or a name already taken.
+
+    Examples
+    --------
+    A rule whose hidden layers receive the output error through :math:`-C_h` (the negated
+    feedback), registered and then used by name:
+
+    >>> import linrbp
+    >>> neg = linrbp.Rule("neg-rbp", channel="custom", source="next", feedback="next",
+    ...                   title="feedback -C_h", backward=lambda h, A, C, p: C[h] * -1.0)
+    >>> linrbp.register_rule(neg, replace_existing=True).name
+    'neg-rbp'
+    >>> linrbp.get_rule("neg-rbp").title
+    'feedback -C_h'
+
+    A different rule under a name already taken is refused:
+
+    >>> linrbp.register_rule(linrbp.Rule("rbp", channel="transpose", source="next"))
+    Traceback (most recent call last):
+    ...
+    linrbp.core._errors.InputError: rule: 'rbp' is already registered (pass replace_existing=True)
     """
     if not isinstance(rule, Rule):
         raise InputError(f"rule: expected a linrbp.Rule, got {type(rule).__name__}")
@@ -480,7 +518,30 @@ BUILTIN_RULES = tuple(RULES)  # the names above; a researcher's rules are regist
 
 
 def get_rule(rule: str | Rule) -> Rule:
-    """A registered rule by name (e.g. ``bp``, ``kolen-pollack``), or ``rule`` itself if a Rule."""
+    """A registered rule by name, or ``rule`` itself if it is a :class:`Rule`.
+
+    Parameters
+    ----------
+    rule : str or Rule
+        A registered name (``"bp"``, ``"rbp"``, ``"kolen-pollack"``, ...; :data:`RULES` lists
+        them) or a Rule.
+
+    Returns
+    -------
+    Rule
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for a name that no rule has, naming the registered ones.
+
+    Examples
+    --------
+    >>> import linrbp
+    >>> rule = linrbp.get_rule("rbp")
+    >>> rule.channel, rule.source, rule.adaptive
+    ('feedback', 'next', False)
+    """
     if isinstance(rule, Rule):
         return rule
     key = str(rule).lower()
@@ -490,7 +551,34 @@ def get_rule(rule: str | Rule) -> Rule:
 
 
 def feedback_shapes(layers: Sequence[int], rule: str | Rule) -> list[tuple[int, int]]:
-    """Shapes of C_1..C_{L-1}: N_h x N_{h+1} (``feedback="next"``) or N_h x N_L (``"top"``)."""
+    """The shapes of the feedback matrices :math:`C_1, \\dots, C_{L-1}` a rule needs.
+
+    Parameters
+    ----------
+    layers : sequence of int
+        :math:`[N_0, \\dots, N_L]`.
+    rule : str or Rule
+        A registered rule name or a Rule.
+
+    Returns
+    -------
+    list of tuple of int
+        :math:`N_h \\times N_{h+1}` for ``feedback="next"`` (RBP), :math:`N_h \\times N_L` for
+        ``"top"`` (SRBP); empty for a rule without feedback matrices.
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for an unknown rule or bad layer sizes.
+
+    Examples
+    --------
+    >>> import linrbp
+    >>> linrbp.feedback_shapes([2, 3, 4, 1], "rbp"), linrbp.feedback_shapes([2, 3, 4, 1], "srbp")
+    ([(3, 4), (4, 1)], [(3, 1), (4, 1)])
+    >>> linrbp.feedback_shapes([2, 3, 1], "bp")
+    []
+    """
     r = get_rule(rule)
     L = len(layers) - 1
     if r.feedback == "next":

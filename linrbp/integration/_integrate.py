@@ -55,11 +55,23 @@ DEFAULT_BOUND = 1e8
 
 @dataclass
 class IntegrationResult:
-    """Final states of one or more trajectories.
+    """Final states of one or more trajectories (what :func:`integrate` and
+    :func:`integrate_batch` return).
 
-    ``status`` (B,) strings from :data:`STATUSES`, ``t_end`` (B,), ``y`` (B, n) final states,
-    ``n_steps`` (B,) accepted steps. ``t``/``ys`` hold the dense path of a single trajectory
-    when asked for (reference integrator only).
+    Attributes
+    ----------
+    status : numpy.ndarray of str, shape (B,)
+        ``converged``, ``diverged``, ``time-limit``, ``step-limit`` or ``interrupted``.
+    t_end : numpy.ndarray, shape (B,)
+        The time each trajectory stopped at.
+    y : numpy.ndarray, shape (B, n)
+        The final states.
+    n_steps : numpy.ndarray of int, shape (B,)
+        Accepted steps.
+    t, ys : numpy.ndarray or None
+        The dense path of a single trajectory when asked for (reference integrator only).
+    info : dict
+        What ran: backend, device, fallback reason, scipy's message.
     """
 
     status: np.ndarray
@@ -143,13 +155,79 @@ def integrate(
     on_step: Callable[[float, np.ndarray, float], None] | None = None,
     interruptible: bool = False,
 ) -> IntegrationResult:
-    """Reference integration of one trajectory with :func:`scipy.integrate.solve_ivp`.
+    r"""Integrate one trajectory with :func:`scipy.integrate.solve_ivp` until it stops.
 
-    ``dense=True`` keeps every accepted step in ``t``/``ys``; ``t_eval`` samples the path at
-    given times instead. ``max_steps`` (default: no limit) ends the run with status
-    ``step-limit`` after that many accepted steps. ``on_step(t, y, max|f(y)|)`` is called after
-    every accepted step (progress). With ``interruptible=True`` a KeyboardInterrupt (Ctrl-C) ends
-    the integration with status ``interrupted`` at the last accepted step instead of propagating.
+    The reference integrator: one start, scipy's adaptive DOP853 (or another ``method``), and
+    three terminal events tested at every accepted step: convergence, divergence and the step
+    limit. The batched integrator :func:`integrate_batch` is tested against it.
+
+    Parameters
+    ----------
+    fun : callable
+        The vector field, ``fun(y) -> dy/dt`` for a state ``y`` of shape (n,) (autonomous: no
+        time argument). A :class:`LinearSystem` is such a callable.
+    y0 : array_like, shape (n,)
+        The start. Finite numbers.
+    t_max : float
+        The time limit (time units of the ODE, > 0). Reaching it gives status ``time-limit``.
+    rtol, atol : float, optional
+        Relative and absolute tolerances of the step-size control (dimensionless, and in the
+        units of ``y``): each step's local error estimate must stay below
+        ``atol + rtol * |y|`` componentwise. Defaults 1e-12 and 1e-14.
+    conv_tol : float, optional
+        The convergence test (default 1e-12): the run stops with status ``converged`` at the
+        first accepted step where :math:`\max_i |f_i(y)| \le \mathrm{conv\_tol}\,(1 + \max_i |y_i|)`,
+        i.e. the field is negligible relative to the state. 0 runs to ``t_max``.
+    bound : float, optional
+        The divergence test (default 1e8, units of ``y``): status ``diverged`` when
+        :math:`\max_i |y_i| > \mathrm{bound}`.
+    method : str, optional
+        A :func:`scipy.integrate.solve_ivp` method, default ``"DOP853"``; ``"BDF"`` or
+        ``"LSODA"`` for stiff runs.
+    dense : bool, optional
+        Keep every accepted step in ``t`` and ``ys`` (default False).
+    t_eval : array_like, optional
+        Times at which to sample the path instead (into ``t`` and ``ys``).
+    max_steps : int, optional
+        End with status ``step-limit`` after that many accepted steps (default: no limit).
+    on_step : callable, optional
+        ``on_step(t, y, max|f(y)|)`` after every accepted step (for progress).
+    interruptible : bool, optional
+        When True a KeyboardInterrupt (Ctrl-C) ends the run with status ``interrupted`` at the
+        last accepted step instead of propagating (default False).
+
+    Returns
+    -------
+    IntegrationResult
+        One trajectory: ``status`` (1,), ``t_end`` (1,), ``y`` (1, n), ``n_steps`` (1,), and
+        ``t``/``ys`` when ``dense`` or ``t_eval`` was given.
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for a bad ``y0``, ``t_max``, tolerance or ``max_steps``, or a field that
+        returns the wrong shape or non-finite values at the start; raised before integrating.
+
+    See Also
+    --------
+    integrate_batch : many starts at once, with the same stopping rules.
+
+    Examples
+    --------
+    The chain :math:`A[1,1,1]` under RBP converges to the hyperbola :math:`a_1 a_2 = \alpha/\beta`:
+
+    >>> import numpy as np, linrbp
+    >>> stats = linrbp.DataStats.from_matrices([[2.0]], [[1.5]])
+    >>> system = linrbp.LinearSystem.create([1, 1, 1], "rbp", stats, feedback=[[[0.7]]])
+    >>> res = linrbp.integrate(system, [0.3, -0.5], t_max=1e4)
+    >>> str(res.status[0]), round(float(res.y[0, 0] * res.y[0, 1]), 9)
+    ('converged', 0.75)
+
+    A field that grows without bound stops at ``bound``:
+
+    >>> res = linrbp.integrate(lambda y: y ** 2, [1.0], t_max=10.0, bound=1e6)
+    >>> str(res.status[0]), bool(res.t_end[0] < 1.0)
+    ('diverged', True)
     """
     t_max = check_t_max(t_max)
     y0 = _check_start(y0)
@@ -468,36 +546,102 @@ def integrate_batch(
     executor=None,
     chunk: int | None = None,
 ) -> IntegrationResult:
-    """Integrate many starts ``y0`` (B, n) at once; ``fun`` maps (b, n) to (b, n).
+    r"""Integrate many starts at once, each with its own adaptive step and its own stop.
 
-    Each trajectory has its own adaptive step (scipy's DOP853 tableau, error norm and step
-    control) and stops on its own event. ``t_max`` is a number or one per trajectory.
-    ``progress(done, total)`` is called as trajectories finish.
+    The batched integrator: scipy's DOP853 tableau, error norm and step control, applied to a
+    batch of B trajectories in lockstep arrays; each trajectory stops on its own event, with the
+    same stopping rules as :func:`integrate`. Each trajectory's arithmetic does not depend on
+    the others, so results do not depend on the batch size, the number of workers or the
+    executor beyond rounding.
 
-    ``interruptible=True`` (numpy backend, called from the main thread): Ctrl-C (SIGINT) ends
-    the run between steps; trajectories still running get status ``interrupted`` with their
-    last accepted step's time and state, those not yet started ``interrupted`` at t = 0.
+    Parameters
+    ----------
+    fun : callable
+        The vector field on a batch: ``fun(Y)`` maps states of shape (b, n) to their
+        derivatives (b, n). A :class:`LinearSystem` is such a callable; when ``fun`` has a
+        ``transposed_kernel()`` method (a :class:`LinearSystem` does) its generated code on
+        component-major (n, b) states is used instead.
+    y0 : array_like, shape (B, n)
+        The starts, one per row. Finite numbers.
+    t_max : float or array_like of shape (B,)
+        The time limit, one for all or one per trajectory (time units of the ODE, > 0).
+    rtol, atol : float, optional
+        Relative and absolute tolerances of each trajectory's step-size control
+        (dimensionless, and in the units of ``y``): the local error estimate of a step must stay
+        below ``atol + rtol * |y|`` componentwise, else the step is rejected and shrunk.
+        Defaults 1e-12 and 1e-14.
+    conv_tol : float, optional
+        The convergence test (default 1e-12, dimensionless): a trajectory stops with status
+        ``converged`` at the first accepted step where
+        :math:`\max_i |f_i(y)| \le \mathrm{conv\_tol}\,(1 + \max_i |y_i|)`.
+    bound : float, optional
+        The divergence test (default 1e8, units of ``y``): status ``diverged`` when
+        :math:`\max_i |y_i| > \mathrm{bound}` (a finite-time blow-up passes any bound).
+    max_steps : int, optional
+        Status ``step-limit`` after that many accepted steps (default 200000).
+    progress : callable, optional
+        ``progress(done, total)``, called as trajectories finish.
+    workers : int, optional
+        Threads the batch is split over (default: the CPUs this process may run on when
+        ``fun`` has a generated kernel, else 1). With ``executor``: threads per chunk
+        (default 1).
+    backend : {"numpy", "numba", "torch"}, optional
+        ``"numpy"`` (default); ``"numba"`` runs the same method compiled, one trajectory at a
+        time, on ``workers`` threads (``pip install 'linrbp[jit]'``; where it cannot run it
+        says so in one line on stderr, runs the numpy path and records why in
+        ``info["fallback"]``); ``"torch"`` runs it on ``device`` (``fun`` a
+        :class:`LinearSystem`).
+    interruptible : bool, optional
+        When True (numpy backend, main thread), Ctrl-C ends the run between steps: running
+        trajectories get status ``interrupted`` at their last accepted step, those not yet
+        started ``interrupted`` at t = 0 (default False).
+    device : str, optional
+        The torch device (default: the GPU if torch sees one, else the CPU); torch only.
+    executor : concurrent.futures.Executor, optional
+        A process pool, or a Dask cluster's ``Client.get_executor()``: the batch is integrated
+        as consecutive chunks of ``chunk`` starts, one task each. ``fun`` must pickle (a
+        :class:`LinearSystem` does). The chunking does not depend on the executor, so every
+        executor gives the same bits.
+    chunk : int, optional
+        Starts per task with an ``executor`` (default 8192).
 
-    When ``fun`` has a ``transposed_kernel()`` method giving ``kernel(yt, out)`` on component-major (n, b) states
-    (as :class:`~linrbp.LinearSystem` does) that is used instead, and the batch is split
-    over ``workers`` threads (default: the CPUs this process may run on); a plain callable runs in one thread
-    unless ``workers`` is given. Each trajectory's arithmetic does not depend on the others,
-    so results do not depend on the batch size or the number of workers beyond rounding.
+    Returns
+    -------
+    IntegrationResult
+        ``status`` (B,) (``converged``, ``diverged``, ``time-limit``, ``step-limit`` or
+        ``interrupted``), ``t_end`` (B,), ``y`` (B, n) final states, ``n_steps`` (B,) accepted
+        steps, and ``info`` (backend, device, fallback).
 
-    ``backend="numba"`` (optional; numba installed, ``pip install 'linrbp[jit]'``) runs the same
-    method compiled, one trajectory at a time (:mod:`linrbp.integration._numba_backend`), on
-    ``workers`` threads; where it cannot (numba missing, no generated field) it says so in one
-    line on stderr, runs the numpy path and records why in ``info["fallback"]``.
+    Raises
+    ------
+    InputError
+        (a ValueError) for starts that are not a finite (B, n) array, a bad ``t_max``,
+        tolerance, ``max_steps``, ``backend``, a ``chunk`` without executor, a ``device``
+        without torch, or a field of the wrong width; raised before integrating.
 
-    ``backend="torch"`` (optional; torch installed, ``fun`` a :class:`~linrbp.LinearSystem`
-    with a generated field) runs the same method on ``device`` (default: the GPU if torch
-    sees one, else the CPU); ``info["device"]`` says where it ran.
+    See Also
+    --------
+    integrate : one trajectory with scipy's solve_ivp (the reference).
 
-    ``executor`` (any :class:`concurrent.futures.Executor`: a process pool, or a Dask
-    cluster's ``Client.get_executor()``) integrates the batch as consecutive chunks of
-    ``chunk`` starts (default 8192), one task each, with ``workers`` threads per chunk
-    (default 1); ``fun`` must pickle (a :class:`~linrbp.LinearSystem` does). The chunking does
-    not depend on the executor, so every executor gives the same bits.
+    Examples
+    --------
+    Three starts of the chain :math:`A[1,1,1]` under RBP, each stopping on its own:
+
+    >>> import numpy as np, linrbp
+    >>> stats = linrbp.DataStats.from_matrices([[2.0]], [[1.5]])
+    >>> system = linrbp.LinearSystem.create([1, 1, 1], "rbp", stats, feedback=[[[0.7]]])
+    >>> starts = np.array([[0.3, -0.5], [1.0, 1.0], [-0.2, 0.1]])
+    >>> res = linrbp.integrate_batch(system, starts, t_max=1e4, workers=1)
+    >>> res.status.tolist()
+    ['converged', 'converged', 'converged']
+    >>> np.round(res.y[:, 0] * res.y[:, 1], 9)
+    array([0.75, 0.75, 0.75])
+
+    The same first start agrees with the reference integrator:
+
+    >>> ref = linrbp.integrate(system, starts[0], t_max=1e4)
+    >>> bool(np.allclose(res.y[0], ref.y[0], rtol=1e-8))
+    True
     """
     Y = _check_start(y0, "y0")
     if Y.ndim != 2:

@@ -70,10 +70,10 @@ def nonlinear_portraits(mu=2.0, c1=1.0, *, seed=0, lim=2.5, n_traj=5, t_max=20.0
 
 # -- 10. ARBP ----------------------------------------------------------------------------------
 def arbp_symmetry(alpha=1.0, beta=1.0, *, layers=(4, 5, 3), seed=0, t_max=1e3) -> Figure:
-    """Adaptive RBP (THEORY.md section 8): C_h - A_{h+1}^T is conserved.
+    r"""Adaptive RBP (THEORY.md section 8): C_h - A_{h+1}^T is conserved.
 
     Left: A[1,1,1], c1(t), a2(t) and c1 - a2 (constant). Right: A[N0,N1,N2] from small starts,
-    the relative asymmetry |C_1 - A_2^T|_F / |A_2|_F falling as A_2 grows.
+    the relative asymmetry :math:`\|C_1 - A_2^T\|_F / \|A_2\|_F` falling as A_2 grows.
     """
     alpha, beta = float(alpha), _positive(beta, "beta")
     rng = _rng(seed)

@@ -67,7 +67,7 @@ class OdeSystem:
         return sp.Matrix(self.field).jacobian(self.states)
 
     def lambdify(self):
-        """f(state, *parameters) -> numpy vector field (numeric evaluation of the derivation)."""
+        """``f(state, *parameters)``, the numpy vector field (numeric evaluation of the derivation)."""
         return sp.lambdify([self.states] + list(self.parameters), self.field, "numpy")
 
 
@@ -146,6 +146,36 @@ def _derive_ode(layers: Sequence[int], rule: str = "srbp") -> OdeSystem:
     Input I = (i_1..i_N0), target T = (t_1..t_NL); moments S_II[j,k] = E[i_j i_k] (symmetric
     symbols sII_jk, j <= k) and S_TI[j,k] = E[t_j i_k] (sTI_jk). Weights A_h have entries
     a{h}_ij, feedback C_h entries c{h}_ij (scalars drop the index).
+
+    Parameters
+    ----------
+    layers : sequence of int
+        :math:`[N_0, \\dots, N_L]`.
+    rule : str or linrbp.Rule, optional
+        The learning rule (default ``"srbp"``).
+
+    Returns
+    -------
+    OdeSystem
+        ``states`` (the weight symbols, then learned feedback), ``parameters`` (moments and
+        fixed feedback), ``field`` (the right-hand sides, sympy), ``dA``, ``dC``.
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for an unknown rule or bad layer sizes.
+
+    Examples
+    --------
+    The chain :math:`A[1,1,1]` under RBP, :math:`\\dot a_1 = c_1 e`, :math:`\\dot a_2 = a_1 e`
+    with :math:`e = s_{TI} - a_1 a_2 s_{II}`:
+
+    >>> import linrbp.symbolic
+    >>> ode = linrbp.symbolic.derive_ode([1, 1, 1], "rbp")
+    >>> ode.states, ode.parameters
+    ([a1, a2], [sII_11, sTI_11, c1])
+    >>> [f.factor() for f in ode.field]
+    [-c1*(a1*a2*sII_11 - sTI_11), -a1*(a1*a2*sII_11 - sTI_11)]
     """
     layers, r = _check_rule_and_layers(layers, rule)
     L = len(layers) - 1

@@ -114,7 +114,8 @@ class ChainReduction:
 
     @cached_property
     def monomials(self) -> list[tuple[int, Any, dict]]:
-        """Q as [(k, rational or float, {symbol: exponent})]: terms coefficient * prod * a1^k."""
+        """The terms of Q, a list of ``(k, coefficient, {symbol: exponent})`` (coefficient a rational
+        or a float): Q is the sum of coefficient * prod(symbol^exponent) * a1^k."""
         out = []
         for outer, poly in self.ring_terms:
             out.extend(_terms(self._convert, _powers(outer), poly.terms()))
@@ -123,7 +124,7 @@ class ChainReduction:
 
     @cached_property
     def coefficients(self) -> dict[int, sp.Expr]:
-        """{k: coefficient of a1^k in Q} (sympy; slow to build beyond depth 6)."""
+        """The coefficients of Q, ``{k: coefficient of a1^k}`` (sympy; slow to build beyond depth 6)."""
         out: dict[int, list] = {}
         for k, const, pows in self.monomials:
             out.setdefault(k, []).append(sp.sympify(const) * sp.Mul(*[s ** p for s, p in pows.items()]))
@@ -131,7 +132,7 @@ class ChainReduction:
 
     @cached_property
     def Q(self) -> sp.Expr:
-        """Q(a1) as a sympy expression (built lazily: seconds at depth 6, minutes at 7)."""
+        """The sympy expression Q(a1), built lazily (seconds at depth 6, minutes at 7)."""
         return sp.Add(*[c * self.variable ** k for k, c in self.coefficients.items()])
 
     @property
