@@ -148,7 +148,8 @@ def _generic_steps(tsrule, W, Ws, v, b, X, xi, A, eta, sigma, act):
 
 
 def simulate_sgd(inst: TSInstance, N: int, seeds, times=None, *, backend: str = "auto",
-                 progress: bool | None = False, interruptible: bool = False) -> dict:
+                 method: str = "network", progress: bool | None = False,
+                 interruptible: bool = False) -> dict:
     """Run online SGD of ``inst``'s network at input dimension N, one run per seed.
 
     Parameters
@@ -166,7 +167,14 @@ def simulate_sgd(inst: TSInstance, N: int, seeds, times=None, *, backend: str = 
         ``numba``: the compiled kernel; ``numpy``: the same step as a numpy loop, one step at a
         time (the benchmark's baseline); ``rule``: the rule's statement evaluated at every step
         (any rule, slowest); ``auto`` (default): numba when installed and the rule's pieces are
-        affine, else numpy, else rule.
+        affine, else numpy, else rule. With ``method="order-parameters"``: ``numba`` or ``numpy``
+        (the same kernel run by the interpreter), ``auto`` picks numba when installed.
+    method : {"network", "order-parameters"}, optional
+        ``network`` (default): the N-dimensional weights, one N-dimensional input per step.
+        ``order-parameters``: the same Markov chain on (Q, R, v, b), exact in law at this N, at
+        O((K+M)^3) per step instead of O(N (K+M)) (see ``linrbp.teacher_student._sgd_op``); its
+        runs are other draws than the network's runs of the same seeds (the same process, not
+        the same path). Rules whose pieces are affine in (v, b) only.
     progress, interruptible : bool, optional
         A bar on stderr (None: when a terminal); Ctrl-C keeps the times done (status interrupted).
 
@@ -203,6 +211,11 @@ def simulate_sgd(inst: TSInstance, N: int, seeds, times=None, *, backend: str = 
     if np.any(np.diff(steps) <= 0):
         raise InputError(f"times: two times round to the same SGD step at N = {N} (steps are 1/N apart)")
     pieces = rule_pieces(m.rule)
+    if method == "order-parameters":
+        from ._sgd_op import simulate_op
+        return simulate_op(inst, N, seeds, times, steps, pieces, backend, progress, interruptible)
+    if method != "network":
+        raise InputError(f"method: expected network or order-parameters, got {method!r}")
     if backend == "auto":
         backend = "rule" if pieces is None else ("numba" if compiled_run_steps() is not None else "numpy")
     if backend not in ("numba", "numpy", "rule"):
@@ -261,8 +274,17 @@ def simulate_sgd(inst: TSInstance, N: int, seeds, times=None, *, backend: str = 
         if not interruptible:
             raise
         status = "interrupted"
+    return _output(inst, N, seeds, steps, runs, status, backend, "network")
+
+
+def _output(inst, N, seeds, steps, runs, status, backend, method) -> dict:
+    """The result dict from the per-seed records (eps_g, Q, R, v, b) of either method."""
+    m = inst.model
+    K, M, T = m.K, m.M, m.T
+    evolve = m.rule.evolves_feedback
     n_done = min(len(r["rec"]) for r in runs)
-    out = {"model": "teacher-student", "method": "sgd", "backend": backend, "N": N, "seeds": seeds,
+    out = {"model": "teacher-student", "method": "sgd", "sgd_method": method, "backend": backend,
+           "N": N, "seeds": seeds,
            "activation": m.activation, "rule": m.rule.name, "parameters": m.rule.rule.parameter_values,
            "eta": m.eta, "sigma": m.sigma, "K": K, "M": M, "T": T, "A": m.A,
            "times": [float(t) for t in steps[:n_done] / N],
