@@ -114,6 +114,8 @@ CLI_BAD = [
     (["simulate", "{tmp}/ts.json", "--sgd", "10", "--seed", "a"], "--seed: expected seeds"),
     (["simulate", "{tmp}/ts.json", "--json", "{tmp}/dir"], "--json {tmp}/dir: is a directory"),
     (["simulate", "{tmp}/inst.json", "--sgd", "10"], "--times/--sgd: only for teacher-student"),
+    (["simulate", "{tmp}/ts.json", "--sgd-method", "order-parameters"], "--sgd-method: only with --sgd"),
+    (["simulate", "{tmp}/ts.json", "--sgd", "10", "--sgd-method", "op"], "--sgd-method: invalid choice"),
     (["simulate", "{tmp}/ts.json", "--method", "bdf"], "--method/--max-steps: not for teacher-student"),
     (["simulate", "{tmp}/bigint.json"], "5000 digits"),
     (["simulate", "/dev/zero"], "larger than the 64 MiB cap on input files"),
