@@ -28,6 +28,7 @@ from ._instance import TSInstance
 from ._kernel import compiled_run_steps
 from ._model import generalisation_error
 from ._ode import check_times
+from ._sgd_op import _output, simulate_op
 
 __all__ = ["simulate_sgd", "draw_network", "rule_pieces", "BLOCK"]
 
@@ -212,7 +213,6 @@ def simulate_sgd(inst: TSInstance, N: int, seeds, times=None, *, backend: str = 
         raise InputError(f"times: two times round to the same SGD step at N = {N} (steps are 1/N apart)")
     pieces = rule_pieces(m.rule)
     if method == "order-parameters":
-        from ._sgd_op import simulate_op
         return simulate_op(inst, N, seeds, times, steps, pieces, backend, progress, interruptible)
     if method != "network":
         raise InputError(f"method: expected network or order-parameters, got {method!r}")
@@ -276,26 +276,3 @@ def simulate_sgd(inst: TSInstance, N: int, seeds, times=None, *, backend: str = 
         status = "interrupted"
     return _output(inst, N, seeds, steps, runs, status, backend, "network")
 
-
-def _output(inst, N, seeds, steps, runs, status, backend, method) -> dict:
-    """The result dict from the per-seed records (eps_g, Q, R, v, b) of either method."""
-    m = inst.model
-    K, M, T = m.K, m.M, m.T
-    evolve = m.rule.evolves_feedback
-    n_done = min(len(r["rec"]) for r in runs)
-    out = {"model": "teacher-student", "method": "sgd", "sgd_method": method, "backend": backend,
-           "N": N, "seeds": seeds,
-           "activation": m.activation, "rule": m.rule.name, "parameters": m.rule.rule.parameter_values,
-           "eta": m.eta, "sigma": m.sigma, "K": K, "M": M, "T": T, "A": m.A,
-           "times": [float(t) for t in steps[:n_done] / N],
-           "eps_g": [[rec[0] for rec in r["rec"][:n_done]] for r in runs],
-           "Q": [[rec[1] for rec in r["rec"][:n_done]] for r in runs],
-           "R": [[rec[2] for rec in r["rec"][:n_done]] for r in runs],
-           "v": [[rec[3] for rec in r["rec"][:n_done]] for r in runs]}
-    if evolve:
-        out["b"] = [[rec[4] for rec in r["rec"][:n_done]] for r in runs]
-    elif inst.b is not None:
-        out["feedback"] = inst.b
-    out["status"] = status
-    out["t_end"] = float(steps[n_done - 1] / N) if n_done else 0.0
-    return out

@@ -48,7 +48,6 @@ def start_factor(inst) -> np.ndarray:
 def simulate_op(inst, N, seeds, times, steps, pieces, backend, progress, interruptible) -> dict:
     """``simulate_sgd(..., method="order-parameters")`` (arguments already checked there)."""
     from ..core._progress import progress_bar
-    from ._sgd import _output
 
     m = inst.model
     K, M = m.K, m.M
@@ -105,3 +104,27 @@ def simulate_op(inst, N, seeds, times, steps, pieces, backend, progress, interru
             raise
         status = "interrupted"
     return _output(inst, N, seeds, steps, runs, status, backend, "order-parameters")
+
+
+def _output(inst, N, seeds, steps, runs, status, backend, method) -> dict:
+    """The result dict from the per-seed records (eps_g, Q, R, v, b) of either method."""
+    m = inst.model
+    K, M, T = m.K, m.M, m.T
+    evolve = m.rule.evolves_feedback
+    n_done = min(len(r["rec"]) for r in runs)
+    out = {"model": "teacher-student", "method": "sgd", "sgd_method": method, "backend": backend,
+           "N": N, "seeds": seeds,
+           "activation": m.activation, "rule": m.rule.name, "parameters": m.rule.rule.parameter_values,
+           "eta": m.eta, "sigma": m.sigma, "K": K, "M": M, "T": T, "A": m.A,
+           "times": [float(t) for t in steps[:n_done] / N],
+           "eps_g": [[rec[0] for rec in r["rec"][:n_done]] for r in runs],
+           "Q": [[rec[1] for rec in r["rec"][:n_done]] for r in runs],
+           "R": [[rec[2] for rec in r["rec"][:n_done]] for r in runs],
+           "v": [[rec[3] for rec in r["rec"][:n_done]] for r in runs]}
+    if evolve:
+        out["b"] = [[rec[4] for rec in r["rec"][:n_done]] for r in runs]
+    elif inst.b is not None:
+        out["feedback"] = inst.b
+    out["status"] = status
+    out["t_end"] = float(steps[n_done - 1] / N) if n_done else 0.0
+    return out
