@@ -195,6 +195,9 @@ def simulate_sgd(inst: TSInstance, N: int, seeds, times=None, *, backend: str = 
     >>> out = simulate_sgd(inst, 50, [0, 1], [0.0, 1.0], backend="numpy")
     >>> len(out["eps_g"]), len(out["eps_g"][0]), out["status"]
     (2, 2, 'time-limit')
+    >>> fast = simulate_sgd(inst, 50, [0, 1], [0.0, 1.0], method="order-parameters", backend="numpy")
+    >>> fast["sgd_method"], abs(fast["eps_g"][0][0] - out["eps_g"][0][0]) < 1e-12  # the same start
+    ('order-parameters', True)
     """
     from ..core._checks import check_seed
     from ..core._progress import progress_bar
