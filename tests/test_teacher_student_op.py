@@ -69,12 +69,17 @@ def _z(a, b_or_exact):
     return float(np.max(np.abs(a.mean(axis=0) - ref)[keep] / np.sqrt(se2[keep])))
 
 
-def test_one_step_mean_is_the_exact_network_mean_for_g_linear():
+SINGULAR = {"Q": [[1.0, 0.3], [0.3, 1.1]], "R": [[1.0, 0.3], [0.3, 1.1]], "T": [[1.0, 0.3], [0.3, 1.1]]}
+
+
+@pytest.mark.parametrize("start", [{}, SINGULAR], ids=["regular", "student-equals-teacher"])
+def test_one_step_mean_is_the_exact_network_mean_for_g_linear(start):
     """g linear: E[one network step] = (eta/N) first-order rates + (eta/N)^2 f f^T
     ((N + 2) a^T C a + N sigma^2) for dQ (E[(c.x)^2 |x|^2] = (N + 2)|c|^2, section 11's derivation
-    and ts-ode-vs-sgd's symbolic check); the chain's sample mean must match it entry by entry."""
+    and ts-ode-vs-sgd's symbolic check); the chain's sample mean must match it entry by entry,
+    also from a singular C (students on the teachers: rank 2 of 4)."""
     N = 40
-    inst = _inst("rbp", "linear", 0.5)
+    inst = _inst("rbp", "linear", 0.5, **start)
     m = inst.model
     Q, R, T, v, A, f = inst.Q, inst.R, m.T, inst.v, m.A, np.asarray(inst.b)
     eta, sigma = m.eta, m.sigma
