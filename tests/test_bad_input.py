@@ -113,9 +113,10 @@ CLI_BAD = [
     (["simulate", "{tmp}/ts.json", "--sgd", "2"], "--sgd: N must be >= K + M = 3"),
     (["simulate", "{tmp}/ts.json", "--sgd", "10", "--seed", "a"], "--seed: expected seeds"),
     (["simulate", "{tmp}/ts.json", "--json", "{tmp}/dir"], "--json {tmp}/dir: is a directory"),
-    (["simulate", "{tmp}/inst.json", "--sgd", "10"], "--times/--sgd: only for teacher-student"),
+    (["simulate", "{tmp}/inst.json", "--sgd", "10"], "--sgd: only for teacher-student"),
     (["simulate", "{tmp}/ts.json", "--sgd-method", "order-parameters"], "--sgd-method: only with --sgd"),
     (["simulate", "{tmp}/ts.json", "--sgd", "10", "--sgd-method", "op"], "--sgd-method: invalid choice"),
+    (["simulate", "{tmp}/inst.json", "--sgd-method", "order-parameters"], "--sgd-method: only for teacher-student"),
     (["simulate", "{tmp}/ts.json", "--method", "bdf"], "--method/--max-steps: not for teacher-student"),
     (["simulate", "{tmp}/bigint.json"], "5000 digits"),
     (["simulate", "/dev/zero"], "larger than the 64 MiB cap on input files"),
@@ -129,6 +130,16 @@ CLI_BAD = [
     (["simulate", "{tmp}/inst.json", "--json", "{tmp}/dir/"], "is a directory"),
     (["simulate", "{tmp}/inst.json", "--t-max", "0"], "t_max: must be positive"),
     (["simulate", "{tmp}/inst.json", "--t-max", "inf"], "t_max: must be positive and finite"),
+    (["simulate", "{tmp}/inst.json", "--observe", "alignment"], "observe: give --times"),
+    (["sweep", "{tmp}/inst.json", "--starts", "2", "--scale", "1", "--seed", "0", "--observe", "alignment"],
+     "observe: give --times"),
+    (["sweep", "{tmp}/inst.json", "--starts", "2", "--scale", "1", "--seed", "0", "--times", "1,1"],
+     "--times: times must be strictly increasing"),
+    (["simulate", "{tmp}/inst.json", "--times", "1,x"], "--times: 'x' is not a number"),
+    (["simulate", "{tmp}/inst.json", "--times", "2,1"], "--times: times must be strictly increasing"),
+    (["simulate", "{tmp}/inst.json", "--times", "-1"], "--times: times must be finite and >= 0"),
+    (["simulate", "{tmp}/inst.json", "--times", "1", "--observe", "alignmnt"], "did you mean 'alignment'"),
+    (["simulate", "{tmp}/inst.json", "--times", "1", "--observe", "alignment,alignment"], "a name repeats"),
     # derive
     (["derive", "wide", "--depth", "3"], "--depth: applies to chain only, not to wide"),
     (["derive", "nonlinear", "--depth", "3"], "--depth: applies to chain only"),
@@ -229,6 +240,7 @@ CLI_BAD = [
     (["bench", "--json", "{tmp}/full"], "--json {tmp}/full: is a device"),
     (["bench", "trainer", "--images", "100000000000"], "--images: 100000000000 random 784-pixel images needs about"),
     (["bench", "all", "--images", "100000000000"], "--images:"),
+    (["bench", "verify", "--workers", "0"], "workers: expected a positive integer, got 0"),
     (["bench", "--stacked", "0"], "stacked: must be a positive integer"),
     # certify, check-certificate
     (["certify", "chain", "--depth", "9", "--out", "{tmp}/o"], "depth: must be 2..7"),
@@ -303,7 +315,20 @@ def _api(name):
     from linrbp.trainer import TrainConfig, load_idx_dir, run_experiments, train
     s = _system()
     y0 = s.pack([np.array(w) for w in INSTANCE["weights"]])
+    state_rule = lambda **kw: linrbp.register_rule(linrbp.Rule("state-bad", **kw))  # noqa: E731
+    gain = linrbp.StateVariable("g", drift=lambda h, A, C, p: p["g"][h] * 0)
     calls = {
+        "observe times not increasing": lambda tmp: linrbp.observe(INSTANCE, [2, 1]),
+        "observe unknown name": lambda tmp: linrbp.observe(INSTANCE, [1], ["loss"]),
+        "register_observable built-in": lambda tmp: linrbp.register_observable("alignment", len),
+        "Rule state not a StateVariable": lambda tmp: state_rule(state=("g",)),
+        "Rule state bad shape": lambda tmp: state_rule(state=(linrbp.StateVariable("g", shape="cube"),)),
+        "Rule state name of a parameter": lambda tmp: state_rule(
+            parameters=(linrbp.Parameter("g", 0.0, "a gain"),), state=(gain,)),
+        "instance state for a rule without": lambda tmp: linrbp.parse_instance({**INSTANCE, "state": {"g": [1]}}),
+        "velocity without the state": lambda tmp: linrbp.LinearSystem.create(
+            [2, 3, 1], linrbp.Rule("state-ok", state=(gain,)), s.stats, s.feedback).velocity(
+            [np.array(w) for w in INSTANCE["weights"]]),
         "integrate y0 too short": lambda tmp: integrate(s, y0[:-1], 1.0),
         "integrate y0 too long": lambda tmp: integrate(s, np.append(y0, 1.0), 1.0),
         "integrate y0 2-d": lambda tmp: integrate(s, y0[None], 1.0),
@@ -373,6 +398,14 @@ API_BAD = [
     ("atomic_write_text device", "full: is a device"),
     ("atomic_write_json directory", "is a directory"),
     ("train huge hidden", "hidden: a 20-10000000-10000000-4 network needs about"),
+    ("observe times not increasing", "times: must increase strictly"),
+    ("observe unknown name", "unknown observable 'loss'"),
+    ("register_observable built-in", "'alignment' is already registered"),
+    ("Rule state not a StateVariable", "state must be linrbp.StateVariable objects"),
+    ("Rule state bad shape", "shape must be one of scalar, weights, feedback, backward"),
+    ("Rule state name of a parameter", "repeats a parameter or state name"),
+    ("instance state for a rule without", "state: rule rbp has no state variables"),
+    ("velocity without the state", "it has state variables (g); pass their values"),
 ]
 
 

@@ -20,9 +20,14 @@ __all__ = ["verify", "run_check_by_name", "run_shipped_check"]
 
 
 def run_check_by_name(claim_id: str, check: str, samples: int | None = None, seed: int = 0) -> Evidence:
-    """One check by IDs (a task any worker process can run: only strings travel)."""
+    """One check by IDs (a task any worker process can run: only strings travel), its BLAS
+    calls on one thread (:func:`linrbp.core._resources.one_blas_thread`): the checks' matrices
+    are small, and the executor already runs one check per CPU."""
+    from ..core._resources import one_blas_thread
+
     claim = get_claims([claim_id])[0]
-    return run_check(claim, claim.check(check), samples, seed)
+    with one_blas_thread():
+        return run_check(claim, claim.check(check), samples, seed)
 
 
 def ship_check(claim, check: str) -> bytes:

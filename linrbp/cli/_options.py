@@ -1,14 +1,18 @@
-"""Options shared by the commands that run many tasks: --workers and --scheduler."""
+"""Options shared by commands: --workers and --scheduler (many tasks), --times (trajectory times)."""
 
 from __future__ import annotations
 
 from ..core._errors import InputError
+from ..core._resources import usable_cpus
 from ..core._executor import DASK_MISSING, check_workers, describe_executor, resolve_scheduler
 
 
-def add_executor_options(p, default_workers: int, what: str = "tasks") -> None:
+def add_executor_options(p, default_workers: int | None, what: str = "tasks") -> None:
+    """--workers (``default_workers`` None: every CPU this process may run on) and --scheduler."""
+    default = (f"every CPU this process may use, here {usable_cpus()}" if default_workers is None
+               else str(default_workers))
     p.add_argument("--workers", type=int, default=default_workers, metavar="N",
-                   help=f"local processes running the {what} (default {default_workers}; 1 runs them "
+                   help=f"local processes running the {what} (default {default}; 1 runs them "
                    "in this process; never more than there are tasks; results do not depend on it)")
     p.add_argument("--scheduler", metavar="ADDRESS", default=None,
                    help="run the tasks on the Dask scheduler at ADDRESS (e.g. tcp://HOST:8786), or "
@@ -19,7 +23,7 @@ def add_executor_options(p, default_workers: int, what: str = "tasks") -> None:
 def executor_settings(args, n_tasks: int | None) -> tuple[int, str | None, str]:
     """(workers, scheduler, a description for the header) from parsed options; InputError
     (exit 2) for a bad count or a --scheduler without Dask installed."""
-    workers = check_workers(args.workers)
+    workers = check_workers(usable_cpus() if args.workers is None else args.workers)
     scheduler = resolve_scheduler(args.scheduler)
     if scheduler is not None:
         try:
@@ -46,6 +50,8 @@ def finish_sweep(command: str, summary: dict, json_path, out) -> int:
               + ("; a rerun with the same --out retries them" if out else ""), file=sys.stderr)
         return 1
     return 0
+
+
 def parse_times(text: str | None, option: str = "--times") -> list[float] | None:
     """'t1,t2,...' as a list of floats (None when not given); InputError naming ``option`` for an
     empty item, a non-number, a negative or non-finite time or times that do not increase."""

@@ -46,6 +46,11 @@ def add_parser(sub):
     add_rule_options(p)
     add_executor_options(p, 1, "chunks of starts")
     p.add_argument("--out", metavar="DIR", help="save the records here as they finish (resumable)")
+    p.add_argument("--times", metavar="T1,T2,...", default=None,
+                   help="also record observables along each start's path at these times (>= 0, "
+                        "increasing; default: none)")
+    p.add_argument("--observe", metavar="NAME,...", default=None,
+                   help="the observables at --times (default excess_loss; as linrbp simulate --observe)")
     p.add_argument("--json", metavar="OUT", help="write the sweep (settings, records, summary) as JSON to OUT")
     p.set_defaults(func=run)
 
@@ -71,7 +76,13 @@ def run(args) -> int:
     if args.chunk < 1:
         raise InputError(f"chunk: expected a positive integer, got {args.chunk}")
     _check_scale(args.scale)
-    load_rule_files(args.rules)
+    from ._options import parse_times
+    from ..instances._observe import check_observables
+    times = parse_times(args.times)
+    if args.observe is not None and times is None:
+        raise InputError("observe: give --times to say when to observe")
+    load_rule_files(args.rules)  # a rules file may register observables
+    names = check_observables(args.observe or "excess_loss") if times is not None else None
     inst = load_instance_with_options(args.file, args)
     t_max = check_t_max(args.t_max) if args.t_max is not None else None
     chunks = -(-args.starts // max(1, args.chunk))
@@ -84,7 +95,7 @@ def run(args) -> int:
           + (f", records in {args.out}" if args.out else ""), flush=True)
     rep = sweep(inst, args.starts, args.scale, args.seed, t_max=t_max, method=args.method,
                 max_steps=args.max_steps, chunk=args.chunk, workers=workers, scheduler=scheduler,
-                out=args.out, cluster_tol=args.cluster_tol)
+                out=args.out, cluster_tol=args.cluster_tol, times=times, observe=names)
     s = rep["summary"]
     print(f"t_max {rep['t_max']:g}; {s['done']} of {s['starts']} starts ({rep['resumed']} resumed from "
           f"--out), {rep['seconds']:.1f} s")
@@ -113,4 +124,15 @@ def run(args) -> int:
               f"(start {pr['worst_index']}) over {pr['starts_with_prediction']} starts with a closed form")
     else:
         print("prediction: no closed form known for these starts")
+    if times is not None:
+        recs = rep["records"]
+        print(f"observables at t = {', '.join(f'{t:g}' for t in times)} (mean over {len(recs)} starts; "
+              "every start's values in --json):")
+        for name in names:
+            vals = [r["observables"][name] for r in recs]
+            cols = []
+            for k in range(len(times)):
+                col = [v[k] for v in vals if isinstance(v[k], (int, float))]
+                cols.append(f"{np.mean(col):.6g}" if col else "-")
+            print(f"  {name:<15}{', '.join(cols)}")
     return finish_sweep("sweep", rep, args.json, args.out)

@@ -39,7 +39,7 @@ def add_parser(sub):
                    help="also certify the instances of the certifiable checks (chain111, chain: limits and "
                    "stability) in ball arithmetic, re-check each certificate exactly, and say which checks "
                    "stayed numerical (needs python-flint, the certify extra)")
-    add_executor_options(p, 1, "checks")
+    add_executor_options(p, None, "checks")
     p.set_defaults(func=run)
 
 

@@ -37,7 +37,8 @@ from scipy.integrate import solve_ivp
 
 from ..core._errors import InputError
 from ..core._field import LinearSystem
-from ..core._resources import usable_cpus
+from ..core._resources import blas_thread_setters, usable_cpus
+from ._bdf import solver_for
 from ._dop853 import (_A_ROWS, _B, _CONVERGED, _D_LAST, _E53, _NS, _damp_candidates, _damped_steps,
                       _event_codes, _initial_step, _quiet, _step_control, _stiffness_sums)
 
@@ -208,7 +209,7 @@ def integrate(
 
     try:
         with np.errstate(over="ignore", invalid="ignore"):
-            sol = solve_ivp(rhs, (0.0, t_max), y0, method=method, rtol=rtol, atol=atol,
+            sol = solve_ivp(rhs, (0.0, t_max), y0, method=solver_for(method), rtol=rtol, atol=atol,
                             events=[ev_converged, ev_diverged, ev_steps], dense_output=False, t_eval=t_eval)
     except KeyboardInterrupt:
         if not interruptible:
@@ -250,39 +251,9 @@ def _combine_einsum(coefficients, K):
     return np.einsum("...s,sn->...n", coefficients, K)
 
 
-def _blas_thread_setters() -> list:
-    """OpenBLAS's per-thread ``openblas_set_num_threads_local`` in each loaded OpenBLAS.
-
-    The stage sums sum_s c_s K_s are fastest through BLAS in one thread, but a threaded BLAS
-    inside each worker thread oversubscribes the cores (measured: several times slower), so
-    each worker limits its own BLAS calls to one thread; without that hook it uses einsum.
-    """
-    try:
-        with open("/proc/self/maps") as fh:
-            paths = sorted(set(re.findall(r"(/\S*openblas\S*\.so[\w.]*)", fh.read())))
-    except OSError:
-        return []
-    setters = []
-    for path in paths:
-        try:
-            fn = getattr(ctypes.CDLL(path), "openblas_set_num_threads_local", None)
-        except OSError:
-            continue
-        if fn is not None:
-            fn.argtypes, fn.restype = [ctypes.c_int], ctypes.c_int
-            setters.append(fn)
-    return setters
-
-
-_BLAS_SETTERS: list | None = None
-
-
 def _single_thread_blas():
     """(enter, leave) callables limiting the calling thread's BLAS to one thread, or None."""
-    global _BLAS_SETTERS
-    if _BLAS_SETTERS is None:
-        _BLAS_SETTERS = _blas_thread_setters()
-    return _BLAS_SETTERS or None
+    return blas_thread_setters() or None
 
 
 def _column_field(fun, batch):

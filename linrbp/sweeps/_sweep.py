@@ -103,9 +103,10 @@ def sweep_start(instance, seed: int, scale: float, index: int):
     return replace(instance, weights=weights, feedback=feedback)
 
 
-def start_record(start, index: int, status: str, t_end: float, n_steps: int, y) -> dict:
+def start_record(start, index: int, status: str, t_end: float, n_steps: int, y, observed=None) -> dict:
     """The JSON record of one start (``start``: its instance, :func:`sweep_start`) that ended
-    with ``status`` at ``t_end`` after ``n_steps`` steps in state ``y``."""
+    with ``status`` at ``t_end`` after ``n_steps`` steps in state ``y``; ``observed`` (times,
+    names): its ``observables`` along the path (:func:`linrbp.observe`)."""
     s = start.system
     weights, _ = s.unpack(np.asarray(y, dtype=float))
     product = s.product(weights)
@@ -116,13 +117,18 @@ def start_record(start, index: int, status: str, t_end: float, n_steps: int, y) 
     err = None
     if pp is not None and np.all(np.isfinite(product)):
         err = float(np.abs(product - pp).max())
+    obs = {}
+    if observed is not None:
+        from ..instances._observe import observe_state
+        times, names, fns = observed
+        obs = {"observables": observe_state(s, start.y0, times, names, functions=fns)["observables"]}
     return to_jsonable({"index": int(index), "status": str(status), "t_end": float(t_end),
                         "n_steps": int(n_steps), "product": product, "excess_loss": excess,
                         "predicted": pp, "prediction_error": err,
-                        "predicted_by": None if pp is None else pred.get("system")})
+                        "predicted_by": None if pp is None else pred.get("system"), **obs})
 
 
-def _run_chunk(instance, seed, scale, lo, hi, t_max, method, max_steps):
+def _run_chunk(instance, seed, scale, lo, hi, t_max, method, max_steps, observed=None):
     """Integrate starts lo..hi-1; their records (a task: runs in any process)."""
     starts = [sweep_start(instance, seed, scale, i) for i in range(lo, hi)]
     if method == "batched":
@@ -131,13 +137,14 @@ def _run_chunk(instance, seed, scale, lo, hi, t_max, method, max_steps):
         # chunks do: a chunk's arithmetic is then the same in every process
         res = integrate_batch(instance.system, Y, t_max, rtol=DEFAULT_RTOL, conv_tol=DEFAULT_CONV_TOL,
                               bound=DEFAULT_BOUND, max_steps=max_steps, workers=1)
-        return [start_record(st, lo + k, res.status[k], res.t_end[k], res.n_steps[k], res.y[k])
+        return [start_record(st, lo + k, res.status[k], res.t_end[k], res.n_steps[k], res.y[k], observed)
                 for k, st in enumerate(starts)]
+    from ..instances._instance import _parse_state
     out = []
     for k, st in enumerate(starts):
         r = simulate(st, t_max, method=method, max_steps=max_steps)
-        y = st.system.pack(r["weights"], r["feedback"])
-        out.append(start_record(st, lo + k, r["status"], r["t_end"], r["n_steps"], y))
+        y = st.system.pack(r["weights"], r["feedback"], _parse_state(r.get("state"), st.system) or None)
+        out.append(start_record(st, lo + k, r["status"], r["t_end"], r["n_steps"], y, observed))
     return out
 
 
@@ -148,7 +155,8 @@ def _chunk_name(lo: int, hi: int) -> str:
 def sweep(instance, starts: int, scale: float, seed: int, *, t_max: float | None = None,
           method: str = "batched", max_steps: int = DEFAULT_MAX_STEPS, chunk: int = DEFAULT_CHUNK,
           workers: int = 1, scheduler: str | None = None, executor=None, out=None,
-          cluster_tol: float = CLUSTER_TOL, progress: bool | None = None) -> dict:
+          cluster_tol: float = CLUSTER_TOL, progress: bool | None = None, times=None,
+          observe=None) -> dict:
     """Integrate ``starts`` random starts of ``instance``'s system; the sweep's JSON report.
 
     Parameters
@@ -181,6 +189,11 @@ def sweep(instance, starts: int, scale: float, seed: int, *, t_max: float | None
         Tolerance of :func:`linrbp.sweeps._cluster.cluster_limits` for the distinct limits.
     progress : bool, optional
         Progress on stderr (None: as :func:`run_tasks` decides; False: quiet).
+    times : sequence of float, optional
+        Times (>= 0, increasing) at which each start's record gets ``observables``
+        (:func:`linrbp.observe` along its path; default None: none).
+    observe : sequence of str, optional
+        The observables at ``times`` (default ``["excess_loss"]``).
 
     Returns
     -------
@@ -220,10 +233,18 @@ def sweep(instance, starts: int, scale: float, seed: int, *, t_max: float | None
     t_max = check_t_max(t_max)
     if executor is None and scheduler is None:
         check_workers(workers)
+    observed = None
+    if times is not None:  # observables along each start's path (linrbp.observe), checked first
+        from ..instances._observe import check_observables, check_times
+        from ..instances._observe import OBSERVABLES
+        names = check_observables(observe if observe is not None else ["excess_loss"])
+        # the functions travel with the tasks (a worker need not have loaded the rules file)
+        observed = (check_times(times), names, {n: OBSERVABLES[n] for n in names})
     rule = instance.system.rule
     config = to_jsonable({"instance": instance.to_dict(), "rule": rule.name, "params": rule.parameter_values,
                           "seed": seed, "starts": starts, "scale": scale, "t_max": t_max, "method": method,
-                          "max_steps": max_steps, "chunk": chunk})
+                          "max_steps": max_steps, "chunk": chunk,
+                          **({"times": observed[0], "observe": observed[1]} if observed else {})})
     bounds = [(lo, min(lo + chunk, starts)) for lo in range(0, starts, chunk)]
     records: dict[int, dict] = {}
     rec_dir = None
@@ -258,7 +279,8 @@ def sweep(instance, starts: int, scale: float, seed: int, *, t_max: float | None
             atomic_write_json(rec_dir / _chunk_name(*task.args[3:5]), recs, "out")
         records.update((r["index"], r) for r in recs)
 
-    tasks = [Task(f"starts {lo}..{hi - 1}", _run_chunk, (instance, seed, scale, lo, hi, t_max, method, max_steps),
+    tasks = [Task(f"starts {lo}..{hi - 1}", _run_chunk, (instance, seed, scale, lo, hi, t_max, method, max_steps,
+                                                        observed),
                   f"starts {lo}..{hi - 1} of seed {seed}") for lo, hi in pending]
     start = time.perf_counter()
     report = run_tasks(tasks, finish, workers=workers, scheduler=scheduler, executor=executor,

@@ -27,9 +27,10 @@ def trainer_rule(cfg, layers):
     return check_rule(r, layers)
 
 
-def add_drifts(rule, dA, dC, weights, feedback, trained):
-    """Batch-mean updates plus the rule's drifts (per unit learning rate); None -> 0 for C."""
-    W, D = drifts(rule, weights, feedback)
+def add_drifts(rule, dA, dC, weights, feedback, trained, state=None):
+    """Batch-mean updates plus the rule's drifts (per unit learning rate); None -> 0 for C.
+    ``state``: the rule's extra state (flat), which its drifts may read."""
+    W, D = drifts(rule, weights, feedback, state)
     dA = [a if (w is None or h not in trained) else (w if a is None else a + w)
           for h, (a, w) in enumerate(zip(dA, W))]
     out_C = []
