@@ -9,22 +9,17 @@ import math
 import numpy as np
 import pytest
 
-from linrbp.teacher_student import draw_network, parse_ts_instance, simulate_sgd, ts_rule
+from linrbp.teacher_student import draw_network, simulate_sgd
 from linrbp.teacher_student import _sgd_op
-from linrbp.teacher_student._kernel import run_op_steps
 from linrbp.teacher_student._sgd import rule_pieces
+from test_teacher_student import _small
 
 Z_TOL = 4.5  # standard errors, as the catalogue's Monte-Carlo checks
 
 
 def _inst(rule, act, sigma, **kw):
-    d = {"model": "teacher-student", "activation": act, "rule": rule, "eta": 0.8, "sigma": sigma,
-         "Q": [[1.0, 0.2], [0.2, 0.7]], "R": [[0.3, -0.1], [0.0, 0.4]], "T": [[1.0, 0.1], [0.1, 1.2]],
-         "v": [0.4, -0.3], "A": [1.0, 0.6], "t_max": 5.0}
-    if ts_rule(rule, 2).has_feedback:
-        d["b"] = [0.9, -0.5]
-    d.update(kw)
-    return parse_ts_instance(d)
+    """test_teacher_student's small instance (K = M = 2, eta 0.8) to t = 5."""
+    return _small(rule, act, sigma, **{"t_max": 5.0, **kw})
 
 
 def _kernel():

@@ -76,18 +76,21 @@ try:  # pragma: no cover - depends on the environment
 except ImportError:  # pragma: no cover
     HAVE_NUMBA = False
 
-_COMPILED = None
+_COMPILED = {}
+
+
+def _compiled(fn):
+    """``fn`` compiled by numba (once, cached on disk), or None without numba."""
+    if not HAVE_NUMBA:
+        return None
+    if fn.__name__ not in _COMPILED:
+        _COMPILED[fn.__name__] = numba.njit(cache=True, nogil=True)(fn)
+    return _COMPILED[fn.__name__]
 
 
 def compiled_run_steps():
     """The numba-compiled :func:`run_steps` (compiled once, cached on disk), or None without numba."""
-    global _COMPILED
-    if not HAVE_NUMBA:
-        return None
-    if _COMPILED is None:
-        _COMPILED = numba.njit(cache=True, nogil=True)(run_steps)
-    return _COMPILED
-
+    return _compiled(run_steps)
 
 def run_op_steps(S, v, b, K, Z, chi2, xi, A, eta, sigma, N, act, fkind, cfv, cfb, M0, has_m,
                  cwv, cwb, cdv, cdb, learn, evolve_b):
@@ -178,14 +181,6 @@ def run_op_steps(S, v, b, K, Z, chi2, xi, A, eta, sigma, N, act, fkind, cfv, cfb
             v[k] += dv
 
 
-_COMPILED_OP = None
-
-
 def compiled_run_op_steps():
     """The numba-compiled :func:`run_op_steps`, or None without numba."""
-    global _COMPILED_OP
-    if not HAVE_NUMBA:
-        return None
-    if _COMPILED_OP is None:
-        _COMPILED_OP = numba.njit(cache=True, nogil=True)(run_op_steps)
-    return _COMPILED_OP
+    return _compiled(run_op_steps)

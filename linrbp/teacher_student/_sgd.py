@@ -28,11 +28,10 @@ from ._instance import TSInstance
 from ._kernel import compiled_run_steps
 from ._model import generalisation_error
 from ._ode import check_times
-from ._sgd_op import _output, simulate_op
+from ._sgd_op import BLOCK, _output, run_blocks, simulate_op
 
 __all__ = ["simulate_sgd", "draw_network", "rule_pieces", "BLOCK"]
 
-BLOCK = 256
 _PROBE_TOL = 1e-12
 
 
@@ -200,7 +199,6 @@ def simulate_sgd(inst: TSInstance, N: int, seeds, times=None, *, backend: str = 
     ('order-parameters', True)
     """
     from ..core._checks import check_seed
-    from ..core._progress import progress_bar
 
     m = inst.model
     K, M = m.K, m.M
@@ -238,44 +236,29 @@ def simulate_sgd(inst: TSInstance, N: int, seeds, times=None, *, backend: str = 
         b0 = inst.b if inst.b is not None else np.zeros(K)
         runs.append({"rng": rng, "W": W, "Ws": Ws, "v": inst.v.astype(float).copy(),
                      "b": np.asarray(b0, float).copy(), "step": 0, "rec": [], "X": None, "xi": None})
-    status = "time-limit"
-    total = int(steps[-1])
-
     def record(r):
         W, Ws = r["W"], r["Ws"]
         Q, R, Tsim = W @ W.T / N, W @ Ws.T / N, Ws @ Ws.T / N
         r["rec"].append((generalisation_error(Q, R, Tsim, r["v"], m.A, m.activation), Q, R,
                          r["v"].copy(), r["b"].copy()))
 
-    try:
-        with progress_bar(total * len(seeds), "sgd", "step", disable=None if progress is None else not progress,
-                          delay=1.0) as bar:
-            for r in runs:
-                for target in steps:
-                    while r["step"] < target:
-                        j = r["step"] % BLOCK
-                        if j == 0:
-                            r["X"] = r["rng"].standard_normal((BLOCK, N))
-                            r["xi"] = r["rng"].standard_normal(BLOCK)
-                        n = int(min(BLOCK - j, target - r["step"]))
-                        X, xi = r["X"][j:j + n], r["xi"][j:j + n]
-                        if backend == "rule":
-                            _generic_steps(m.rule, r["W"], r["Ws"], r["v"], r["b"], X, xi, m.A, m.eta,
-                                           m.sigma, m.activation)
-                        elif backend == "numpy":
-                            _numpy_steps(r["W"], r["Ws"], r["v"], r["b"], X, xi, m.A, m.eta, m.sigma,
-                                         m.activation, pieces, evolve)
-                        else:
-                            p = pieces
-                            kernel(r["W"], r["Ws"], r["v"], r["b"], X, xi, m.A, m.eta, m.sigma, act,
-                                   p["fkind"], p["cfv"], p["cfb"], p["M0"], p["has_m"], p["cwv"], p["cwb"],
-                                   p["cdv"], p["cdb"], p["learn"], evolve)
-                        r["step"] += n
-                        bar.update(n)
-                    record(r)
-    except KeyboardInterrupt:
-        if not interruptible:
-            raise
-        status = "interrupted"
+    def draw(r):
+        r["X"] = r["rng"].standard_normal((BLOCK, N))
+        r["xi"] = r["rng"].standard_normal(BLOCK)
+
+    def advance(r, j, n):
+        X, xi = r["X"][j:j + n], r["xi"][j:j + n]
+        if backend == "rule":
+            _generic_steps(m.rule, r["W"], r["Ws"], r["v"], r["b"], X, xi, m.A, m.eta, m.sigma, m.activation)
+        elif backend == "numpy":
+            _numpy_steps(r["W"], r["Ws"], r["v"], r["b"], X, xi, m.A, m.eta, m.sigma, m.activation, pieces,
+                         evolve)
+        else:
+            p = pieces
+            kernel(r["W"], r["Ws"], r["v"], r["b"], X, xi, m.A, m.eta, m.sigma, act,
+                   p["fkind"], p["cfv"], p["cfb"], p["M0"], p["has_m"], p["cwv"], p["cwb"],
+                   p["cdv"], p["cdb"], p["learn"], evolve)
+
+    status = run_blocks(runs, steps, progress, interruptible, draw, advance, record)
     return _output(inst, N, seeds, steps, runs, status, backend, "network")
 

@@ -32,9 +32,36 @@ from ..core._errors import InputError
 from ._kernel import compiled_run_op_steps, run_op_steps
 from ._model import generalisation_error
 
-__all__ = ["simulate_op", "start_factor"]
+__all__ = ["simulate_op", "start_factor", "run_blocks", "BLOCK"]
 
 BLOCK = 256
+
+
+def run_blocks(runs, steps, progress, interruptible, draw, advance, record) -> str:
+    """Run every seed's steps to each recorded step count in blocks of BLOCK draws (either
+    method): ``draw(r)`` draws a block, ``advance(r, j, k)`` runs its steps j..j+k-1,
+    ``record(r)`` stores the state. Returns the status (``time-limit`` or ``interrupted``)."""
+    from ..core._progress import progress_bar
+
+    try:
+        with progress_bar(int(steps[-1]) * len(runs), "sgd", "step",
+                          disable=None if progress is None else not progress, delay=1.0) as bar:
+            for r in runs:
+                for target in steps:
+                    while r["step"] < target:
+                        j = r["step"] % BLOCK
+                        if j == 0:
+                            draw(r)
+                        k = int(min(BLOCK - j, target - r["step"]))
+                        advance(r, j, k)
+                        r["step"] += k
+                        bar.update(k)
+                    record(r)
+    except KeyboardInterrupt:
+        if not interruptible:
+            raise
+        return "interrupted"
+    return "time-limit"
 
 
 def start_factor(inst) -> np.ndarray:
@@ -47,8 +74,6 @@ def start_factor(inst) -> np.ndarray:
 
 def simulate_op(inst, N, seeds, times, steps, pieces, backend, progress, interruptible) -> dict:
     """``simulate_sgd(..., method="order-parameters")`` (arguments already checked there)."""
-    from ..core._progress import progress_bar
-
     m = inst.model
     K, M = m.K, m.M
     n = K + M
@@ -78,31 +103,18 @@ def simulate_op(inst, N, seeds, times, steps, pieces, backend, progress, interru
         r["rec"].append((generalisation_error(Q, R, Tsim, r["v"], m.A, m.activation), Q.copy(), R.copy(),
                          r["v"].copy(), r["b"].copy()))
 
-    status = "time-limit"
-    total = int(steps[-1])
-    try:
-        with progress_bar(total * len(seeds), "sgd", "step", disable=None if progress is None else not progress,
-                          delay=1.0) as bar:
-            for r in runs:
-                for target in steps:
-                    while r["step"] < target:
-                        j = r["step"] % BLOCK
-                        if j == 0:
-                            rng = r["rng"]
-                            r["Z"] = rng.standard_normal((BLOCK, n))
-                            r["chi2"] = rng.chisquare(N - n, BLOCK) if N > n else np.zeros(BLOCK)
-                            r["xi"] = rng.standard_normal(BLOCK)
-                        k = int(min(BLOCK - j, target - r["step"]))
-                        kernel(r["S"], r["v"], r["b"], K, r["Z"][j:j + k], r["chi2"][j:j + k], r["xi"][j:j + k],
-                               m.A, m.eta, m.sigma, float(N), act, p["fkind"], p["cfv"], p["cfb"], p["M0"],
-                               p["has_m"], p["cwv"], p["cwb"], p["cdv"], p["cdb"], p["learn"], evolve)
-                        r["step"] += k
-                        bar.update(k)
-                    record(r)
-    except KeyboardInterrupt:
-        if not interruptible:
-            raise
-        status = "interrupted"
+    def draw(r):
+        rng = r["rng"]
+        r["Z"] = rng.standard_normal((BLOCK, n))
+        r["chi2"] = rng.chisquare(N - n, BLOCK) if N > n else np.zeros(BLOCK)
+        r["xi"] = rng.standard_normal(BLOCK)
+
+    def advance(r, j, k):
+        kernel(r["S"], r["v"], r["b"], K, r["Z"][j:j + k], r["chi2"][j:j + k], r["xi"][j:j + k],
+               m.A, m.eta, m.sigma, float(N), act, p["fkind"], p["cfv"], p["cfb"], p["M0"],
+               p["has_m"], p["cwv"], p["cwb"], p["cdv"], p["cdb"], p["learn"], evolve)
+
+    status = run_blocks(runs, steps, progress, interruptible, draw, advance, record)
     return _output(inst, N, seeds, steps, runs, status, backend, "order-parameters")
 
 
