@@ -55,6 +55,10 @@ def add_parser(sub):
                         "of the ODE (default: the ODE)")
     p.add_argument("--seed", metavar="S1,S2,...", default="0",
                    help="with --sgd: the seeds, one run each (default 0)")
+    p.add_argument("--sgd-method", choices=("network", "order-parameters"), default="network",
+                   help="with --sgd: 'network' simulates the N-dimensional weights; 'order-parameters' "
+                        "runs the same process, exact in law at this N, on (Q, R, v) from the local "
+                        "fields and the input's norm (other draws, O((K+M)^3) a step; default network)")
     from ._rule_files import add_rule_options
     add_rule_options(p)
     p.set_defaults(func=run)
@@ -90,6 +94,8 @@ def run(args) -> int:
         return run_simulate(args, apply_rule_options(data, args))
     if args.sgd is not None:
         raise InputError("--sgd: only for teacher-student instance files (\"model\": \"teacher-student\")")
+    if args.sgd_method != "network":
+        raise InputError("--sgd-method: only for teacher-student instance files with --sgd N")
     inst = load_instance_with_options(args.file, args, data)
     t_max = check_t_max(args.t_max) if args.t_max is not None else None
     if args.max_steps < 1:
