@@ -130,9 +130,10 @@ def run(args) -> int:
                 mark = "ok" if c["passed"] else "FAIL"
                 err = c["max_error"]
                 err = f"{err:.3g}" if isinstance(err, float) else str(err)
-                print(f"    {mark:<4} {c['check']:<54} {err:>10} <= {c['tolerance']:.1e}  (n={c['instances']})")
+                holds = "<=" if c["passed"] else ">"  # the comparison that holds
+                print(f"    {mark:<4} {c['check']:<54} {err:>10} {holds:>2} {c['tolerance']:.1e}  (n={c['instances']})")
         if r["message"]:
-            print(f"    error: {r['message']}")
+            print(f"    {'error' if r['status'] == 'error' else 'why'}: {r['message']}")
     n_pass = sum(r["status"] == "pass" for r in report["claims"])
     print(f"{n_pass}/{len(report['claims'])} claims pass in {report['seconds']:.1f} s (seed {args.seed})")
     if args.json:
