@@ -86,6 +86,9 @@ def run(args) -> int:
     if args.json:
         atomic_write_json(args.json, out, "--json")
         print(f"  wrote {args.json}")
+    if out["status"] == "non-finite":
+        print(f"linrbp simulate: {out['message']}", file=sys.stderr)
+        return 1
     if out["status"] == "interrupted":
         print(f"linrbp simulate: interrupted at t = {out['t_end']:.6g}; the state above is the last "
               "accepted step", file=sys.stderr)

@@ -28,7 +28,8 @@ def simulate(instance: Instance, t_max: float | None = None, *, method: str = "s
     """Integrate ``instance`` until convergence, divergence, t_max or ``max_steps`` accepted
     steps; the `simulate` record.
 
-    Keys: status (converged, diverged, time-limit, step-limit or interrupted), t_end, n_steps,
+    Keys: status (converged, diverged, time-limit, step-limit, interrupted or non-finite, with a
+    ``message`` naming the rule whose field is NaN or inf), t_end, n_steps,
     weights, feedback, product, excess_loss, predicted (closed form or None), plus layers, rule,
     parameters (the rule's parameter values), t_max, max_steps, method.
 
@@ -84,4 +85,5 @@ def simulate(instance: Instance, t_max: float | None = None, *, method: str = "s
         "t_max": float(t_max),
         "max_steps": int(max_steps),
         "method": method,
+        **({"message": res.info["message"]} if res.status[0] == "non-finite" else {}),
     }

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import math
 import re
 import signal
 import threading
@@ -38,12 +39,14 @@ from scipy.integrate import solve_ivp
 from ..core._errors import InputError
 from ..core._field import LinearSystem
 from ..core._resources import usable_cpus
-from ._dop853 import (_A_ROWS, _B, _CONVERGED, _D_LAST, _E53, _NS, _damp_candidates, _damped_steps,
+from ._dop853 import (_A_ROWS, _B, _CONVERGED, _D_LAST, _DIVERGED, _E53, _NS, _damp_candidates, _damped_steps,
                       _event_codes, _initial_step, _quiet, _step_control, _stiffness_sums)
 
 __all__ = ["IntegrationResult", "integrate", "integrate_batch", "STATUSES"]
 
-STATUSES = ("converged", "diverged", "time-limit", "step-limit", "interrupted")
+# "non-finite": the field returned NaN or inf at a finite state within the bound (a rule's
+# function that computes NaN): the run ends there, info["message"] names the rule.
+STATUSES = ("converged", "diverged", "time-limit", "step-limit", "interrupted", "non-finite")
 _INTERRUPTED = STATUSES.index("interrupted") + 1  # status codes: 0 running, then STATUSES in order
 
 DEFAULT_RTOL = 1e-12
@@ -122,6 +125,47 @@ def _check_field_value(f, y0, name: str = "y0") -> np.ndarray:
     return f
 
 
+class _NonFinite(Exception):
+    def __init__(self, t, y, f):
+        super().__init__()
+        self.t, self.y, self.f = t, y, f
+
+
+def _non_finite_message(fun, t: float, f) -> str:
+    """What a non-finite field value was, naming the rule of a LinearSystem."""
+    f = np.asarray(f)
+    what = "NaN" if np.isnan(f).any() else "inf"
+    who = f"rule {fun.rule.name}" if isinstance(fun, LinearSystem) else "the function"
+    return (f"the field is {what} at t = {t:.6g} at a finite state: {who} computes a non-finite "
+            "value there (check its functions)")
+
+
+def _non_finite_rows(fun, Y, bound) -> np.ndarray:
+    """Rows of the finite starts ``Y`` (B, n) where ``fun`` is not finite (and |y| <= bound)."""
+    bad = np.zeros(len(Y), dtype=bool)
+    step = 1 << 16
+    with np.errstate(all="ignore"):
+        for i in range(0, len(Y), step):
+            F = np.asarray(fun(Y[i:i + step].copy()), dtype=float)
+            bad[i:i + step] = ~np.isfinite(F).all(axis=-1)
+    return bad & (np.max(np.abs(Y), axis=-1, initial=0.0) <= bound)
+
+
+_NON_FINITE = STATUSES.index("non-finite") + 1
+
+
+def _mark_non_finite(code, accept, K, y, y_norm, bound) -> None:
+    """Columns whose step collapsed (code diverged without passing the bound) because the field
+    gave NaN or inf at a stage: status non-finite. At a collapse h is ~1e-14 t, so the stages lie
+    next to the last accepted state ``y`` (within the bound, its field K[0] finite): a
+    non-finite stage value there is the field's, not an overflow of a blow-up."""
+    cols = np.flatnonzero((code == _DIVERGED) & ~(accept & (y_norm > bound)))
+    if cols.size:
+        bad = ~np.isfinite(K[1:, :, cols]).all(axis=(0, 1)) & np.isfinite(K[0][:, cols]).all(0) \
+            & (np.max(np.abs(y[:, cols]), axis=0) <= bound)
+        code[cols[bad]] = _NON_FINITE
+
+
 def _converged(f, y, conv_tol):
     return np.max(np.abs(f), axis=-1) <= conv_tol * (1.0 + np.max(np.abs(y), axis=-1))
 
@@ -161,13 +205,21 @@ def integrate(
     _check_width(fun, y0.size)
     with np.errstate(over="ignore", invalid="ignore"):
         f0 = _check_field_value(fun(y0), y0)
+    if not np.isfinite(f0).all() and np.max(np.abs(y0), initial=0.0) <= bound:
+        return IntegrationResult(np.array(["non-finite"]), np.zeros(1), y0[None].copy(), np.zeros(1, int),
+                                 info={"message": _non_finite_message(fun, 0.0, f0)})
     if _converged(f0, y0, conv_tol):
         return IntegrationResult(np.array(["converged"]), np.zeros(1), y0[None].copy(),
                                  np.zeros(1, int), np.zeros(1) if dense or t_eval is not None else None,
                                  y0[None].copy() if dense or t_eval is not None else None)
 
     def rhs(t, y):
-        return fun(y)
+        f = fun(y)
+        # NaN at a finite state within the bound would shrink the step forever: end the run.
+        if not math.isfinite(float(np.sum(f))) and not np.isfinite(f).all() \
+                and np.max(np.abs(y)) <= bound:
+            raise _NonFinite(t, y, f)
+        return f
 
     last = [0.0, y0]  # the last accepted step (events are evaluated on accepted steps)
 
@@ -206,6 +258,11 @@ def integrate(
         with np.errstate(over="ignore", invalid="ignore"):
             sol = solve_ivp(rhs, (0.0, t_max), y0, method=method, rtol=rtol, atol=atol,
                             events=[ev_converged, ev_diverged, ev_steps], dense_output=False, t_eval=t_eval)
+    except _NonFinite as exc:
+        return IntegrationResult(np.array(["non-finite"]), np.array([float(last[0])]),
+                                 np.array(last[1], dtype=float)[None].copy(),
+                                 np.array([max(steps["n"], 0)], int),
+                                 info={"message": _non_finite_message(fun, exc.t, exc.f)})
     except KeyboardInterrupt:
         if not interruptible:
             raise
@@ -460,6 +517,8 @@ def _work_loop(run: _Batch, _combine) -> None:
         run.attempts += w - n_done
 
         code = _event_codes(np, accept, done, t, tmax, h, steps, f_norm, y_norm, conv_tol, bound, run.max_steps)
+        if (code == _DIVERGED).any():  # a step that collapsed on a NaN field, not a blow-up?
+            _mark_non_finite(code, accept, K, y, y_norm, bound)
         if damp:
             h = _damped_steps(np, h, hh, candidate, code, st_num, st_den)
         fin = np.flatnonzero(code)
@@ -545,13 +604,33 @@ def integrate_batch(
             workers=1 if workers is None else workers, backend=backend, device=device))
     if chunk is not None:
         raise InputError("chunk: only used with an executor")
+    if device is not None and backend != "torch":
+        raise InputError("device: only the torch backend runs on a device")
+    # A field that is NaN or inf at a start would shrink that start's step until it "diverges":
+    # such starts end at once with status non-finite, whatever the backend.
+    bad = _non_finite_rows(fun, Y, bound) if B else np.zeros(0, bool)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        with np.errstate(all="ignore"):
+            message = _non_finite_message(fun, 0.0, np.asarray(fun(Y[first:first + 1].copy())))
+        code = np.where(bad, STATUSES.index("non-finite") + 1, 0)
+        t_end, y, steps = np.zeros(B), Y.copy(), np.zeros(B, np.int64)
+        info = {"message": message, "non_finite_starts": int(bad.sum())}
+        if not bad.all():
+            rest = integrate_batch(fun, Y[~bad], t_max[~bad], rtol=rtol, atol=atol, conv_tol=conv_tol,
+                                   bound=bound, max_steps=max_steps, progress=progress, workers=workers,
+                                   backend=backend, interruptible=interruptible, device=device)
+            status = np.array(("",) + STATUSES)[code].astype(object)
+            status[~bad] = rest.status
+            t_end[~bad], y[~bad], steps[~bad] = rest.t_end, rest.y, rest.n_steps
+            info = {**rest.info, **info}
+            return IntegrationResult(status.astype(str), t_end, y, steps, info=info)
+        return IntegrationResult(np.array(("",) + STATUSES)[code], t_end, y, steps, info=info)
     if backend == "torch":
         from ._torch_loop import run_torch
         code, t_end, y, steps, info = run_torch(fun, Y, t_max, rtol, atol, conv_tol, bound, int(max_steps),
                                                 progress, device)
         return IntegrationResult(np.array(("",) + STATUSES)[code], t_end, y, steps, info=info)
-    if device is not None:
-        raise InputError("device: only the torch backend runs on a device")
     fallback = None
     if backend == "numba":
         from ._numba_backend import numba_or_fallback
@@ -583,6 +662,12 @@ def integrate_batch(
         run.code[run.code == 0] = _INTERRUPTED  # never started: the start, at t = 0
     status = np.array(("",) + STATUSES)[run.code]
     info = {"workers": workers, "width": width, "fast_field": fast, "step_attempts": run.attempts}
+    if (run.code == _NON_FINITE).any():
+        i = int(np.flatnonzero(run.code == _NON_FINITE)[0])
+        who = f"rule {fun.rule.name}" if isinstance(fun, LinearSystem) else "the function"
+        info["message"] = (f"the field is NaN or inf next to the state at t = {run.t_end[i]:.6g} "
+                           f"({int((run.code == _NON_FINITE).sum())} of {B} runs): {who} computes a "
+                           "non-finite value there (check its functions)")
     if fallback is not None:
         info["fallback"] = fallback
     return IntegrationResult(status, run.t_end, run.y, run.steps, info=info)
