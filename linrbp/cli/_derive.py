@@ -28,7 +28,7 @@ def add_parser(sub):
                    help="an instance file of 'linrbp simulate' (JSON) instead of SYSTEM")
     p.add_argument("--invariants", action="store_true",
                    help="find every polynomial first integral of degree <= D (exact, each verified)")
-    p.add_argument("--degree", type=int, default=2, metavar="D",
+    p.add_argument("--degree", type=int, default=None, metavar="D",
                    help="largest total degree searched by --invariants, 1 to 4 (default 2)")
     p.add_argument("--fixed-points", action="store_true",
                    help="the exact fixed-point set (SYSTEM), or at the integrated limit of --instance "
@@ -223,6 +223,10 @@ def run(args) -> int:
     from ..symbolic._invariants import _check_degree
 
     check_output_option(args.json, "--json")
+    if args.degree is not None and not args.invariants:
+        raise InputError("--degree: applies to --invariants only (the largest degree it searches)")
+    if args.degree is None:
+        args.degree = 2
     if args.invariants:
         _check_degree(args.degree)
     if args.instance is not None:

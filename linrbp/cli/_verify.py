@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from ..core._checks import check_seed, check_selection
-from ..core._io import atomic_write_json, check_output_option
+from ..core._io import atomic_write_json, check_outputs
 from ._options import add_executor_options, executor_settings
 
 
@@ -74,8 +74,7 @@ def run(args) -> int:
     from ..claims._user import load_claim_files
 
     check_seed(args.seed, "--seed")
-    check_output_option(args.json, "--json")
-    check_output_option(args.html, "--html")
+    check_outputs(("--json", args.json), ("--html", args.html))
     ids = None
     if args.only is not None:
         ids = check_selection([i for part in args.only for i in part.split(",")], "--only")

@@ -67,8 +67,8 @@ def simulate(instance: Instance, t_max: float | None = None, *, method: str = "s
         raise InputError(f"method: unknown integrator {method!r} (expected scipy, bdf, lsoda or batched)")
     y = res.y[0]
     weights, feedback = system.unpack(y)
-    product = system.product(weights)
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverged state may overflow: inf, no warning
+        product = system.product(weights)
         excess = float(system.stats.excess_loss(product))
     return {
         "status": str(res.status[0]),

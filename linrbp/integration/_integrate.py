@@ -125,6 +125,12 @@ def _check_field_value(f, y0, name: str = "y0") -> np.ndarray:
     return f
 
 
+def _check_fun(fun) -> None:
+    if not callable(fun):
+        raise InputError(f"fun: expected a LinearSystem or a function y -> dy/dt, got "
+                         f"{type(fun).__name__} {fun!r:.40}")
+
+
 class _NonFinite(Exception):
     def __init__(self, t, y, f):
         super().__init__()
@@ -194,6 +200,7 @@ def integrate(
     every accepted step (progress). With ``interruptible=True`` a KeyboardInterrupt (Ctrl-C) ends
     the integration with status ``interrupted`` at the last accepted step instead of propagating.
     """
+    _check_fun(fun)
     t_max = check_t_max(t_max)
     y0 = _check_start(y0)
     if y0.ndim != 1:
@@ -203,6 +210,9 @@ def integrate(
                                   or max_steps < 1):
         raise InputError(f"max_steps: must be a positive integer, got {max_steps!r}")
     _check_width(fun, y0.size)
+    if np.max(np.abs(y0), initial=0.0) > bound:  # a start past the bound has diverged already
+        return IntegrationResult(np.array(["diverged"]), np.zeros(1), y0[None].copy(), np.zeros(1, int),
+                                 info={"message": f"the start is past the bound {bound:g}"})
     with np.errstate(over="ignore", invalid="ignore"):
         f0 = _check_field_value(fun(y0), y0)
     if not np.isfinite(f0).all() and np.max(np.abs(y0), initial=0.0) <= bound:
@@ -580,6 +590,10 @@ def integrate_batch(
     (default 1); ``fun`` must pickle (a :class:`~linrbp.LinearSystem` does). The chunking does
     not depend on the executor, so every executor gives the same bits.
     """
+    _check_fun(fun)
+    if executor is not None and not callable(getattr(executor, "submit", None)):
+        raise InputError(f"executor: expected a concurrent.futures.Executor (with submit), got "
+                         f"{type(executor).__name__} {executor!r:.40}")
     Y = _check_start(y0, "y0")
     if Y.ndim != 2:
         raise InputError(f"y0: expected a (batch, n) array, got shape {Y.shape}")
@@ -607,15 +621,22 @@ def integrate_batch(
     if device is not None and backend != "torch":
         raise InputError("device: only the torch backend runs on a device")
     # A field that is NaN or inf at a start would shrink that start's step until it "diverges":
-    # such starts end at once with status non-finite, whatever the backend.
-    bad = _non_finite_rows(fun, Y, bound) if B else np.zeros(0, bool)
+    # such starts end at once with status non-finite, whatever the backend; a start past the
+    # bound has diverged already (its field may overflow: never evaluated).
+    past = np.max(np.abs(Y), axis=-1, initial=0.0) > bound if B else np.zeros(0, bool)
+    nonfinite = np.zeros(B, bool)
+    if B and not past.all():
+        nonfinite[~past] = _non_finite_rows(fun, Y[~past], bound)
+    bad = past | nonfinite
     if bad.any():
-        first = int(np.flatnonzero(bad)[0])
-        with np.errstate(all="ignore"):
-            message = _non_finite_message(fun, 0.0, np.asarray(fun(Y[first:first + 1].copy())))
-        code = np.where(bad, STATUSES.index("non-finite") + 1, 0)
+        code = np.where(nonfinite, STATUSES.index("non-finite") + 1, np.where(past, _DIVERGED, 0))
         t_end, y, steps = np.zeros(B), Y.copy(), np.zeros(B, np.int64)
-        info = {"message": message, "non_finite_starts": int(bad.sum())}
+        info = {"starts_past_bound": int(past.sum())}
+        if nonfinite.any():
+            first = int(np.flatnonzero(nonfinite)[0])
+            with np.errstate(all="ignore"):
+                message = _non_finite_message(fun, 0.0, np.asarray(fun(Y[first:first + 1].copy())))
+            info.update(message=message, non_finite_starts=int(nonfinite.sum()))
         if not bad.all():
             rest = integrate_batch(fun, Y[~bad], t_max[~bad], rtol=rtol, atol=atol, conv_tol=conv_tol,
                                    bound=bound, max_steps=max_steps, progress=progress, workers=workers,
