@@ -94,6 +94,8 @@ def import_user_file(spec_text, what: str, prefix: str = "linrbp_user") -> objec
     module = importlib.util.module_from_spec(spec)
     if is_file:
         sys.modules[spec.name] = module
+    quiet = sys.dont_write_bytecode
+    sys.dont_write_bytecode = True  # no __pycache__ left beside the user's file
     try:
         spec.loader.exec_module(module)
     except KeyboardInterrupt:
@@ -113,4 +115,6 @@ def import_user_file(spec_text, what: str, prefix: str = "linrbp_user") -> objec
         if isinstance(exc, ModuleNotFoundError):
             raise InputError(f"{label}: cannot import ({_one_line(exc)})") from None
         raise InputError(f"{label}: raised {type(exc).__name__} on import: {_one_line(exc)}") from None
+    finally:
+        sys.dont_write_bytecode = quiet
     return module
