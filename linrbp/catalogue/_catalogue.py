@@ -77,7 +77,7 @@ def _error_value(value) -> tuple[float, str]:
     if isinstance(v, np.ndarray) and v.ndim == 0:
         v = v[()]
     if isinstance(v, (bool, np.bool_)):
-        return math.inf, f"returned the boolean {v!r}, not a number"
+        return math.inf, f"returned the boolean {bool(v)}, not a number"
     if isinstance(v, (complex, np.complexfloating)) or not isinstance(v, (numbers.Real, np.integer, np.floating)):
         if hasattr(v, "is_real") and hasattr(v, "is_number") and v.is_number and v.is_real:
             return _error_value(float(v))  # a sympy number
