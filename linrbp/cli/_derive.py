@@ -7,7 +7,6 @@ local dimension of the fixed-point set at the integrated limit (``--instance FIL
 from __future__ import annotations
 
 import numpy as np
-import sympy as sp
 
 from ..core._errors import InputError
 from ..core._io import atomic_write_json, check_output_option
@@ -55,6 +54,8 @@ def add_parser(sub):
 
 def render(d, latex: bool = False) -> str:
     """The derivation as text or LaTeX."""
+    import sympy as sp
+
     lines = []
     sysm = d.system
     if latex:
@@ -112,6 +113,8 @@ def _tex_text(text: str) -> str:
 
 
 def _degree_line(d, latex: bool) -> str:
+    import sympy as sp
+
     from ..symbolic._describe import latex as tex
     fmt = (lambda e: f"${tex(sp.sympify(e))}$") if latex else str
     if d.degree is None and d.powers:
@@ -127,6 +130,8 @@ def _latex_name(n: str) -> str:
 
 
 def _sstr(x):
+    import sympy as sp
+
     return sp.sstr(x)
 
 
@@ -216,37 +221,38 @@ def _c(z):
 
 
 def run(args) -> int:
-    from ..symbolic._describe import derive_system
     from ._rule_files import load_rule_files
-
-    load_rule_files(args.rules)
-    from ..symbolic._invariants import _check_degree
 
     check_output_option(args.json, "--json")
     if args.degree is not None and not args.invariants:
         raise InputError("--degree: applies to --invariants only (the largest degree it searches)")
     if args.degree is None:
         args.degree = 2
+    if args.instance is not None and args.system is not None:
+        raise InputError("system: give SYSTEM or --instance FILE, not both")
+    if args.instance is None:
+        if args.system is None:
+            raise InputError("system: missing (chain, wide or nonlinear, or --instance FILE)")
+        if args.system not in ("chain", "wide", "nonlinear"):
+            raise InputError(f"system: unknown system {args.system!r} (expected chain, wide or nonlinear)")
+        # Options that do not apply to the chosen system are refused, not ignored.
+        applies = {"--depth": ("chain",), "--width": ("wide",), "--power": ("nonlinear",),
+                   "--no-fprime": ("nonlinear",)}
+        given = {"--depth": args.depth is not None, "--width": args.width is not None,
+                 "--power": args.power is not None, "--no-fprime": args.no_fprime}
+        for opt, systems in applies.items():
+            if given[opt] and args.system not in systems:
+                raise InputError(f"{opt}: applies to {' and '.join(systems)} only, not to {args.system}")
+        if args.json and not (args.invariants or args.fixed_points):
+            raise InputError("json: give --invariants and/or --fixed-points to say what to write")
+    load_rule_files(args.rules)
+    from ..symbolic._describe import derive_system  # sympy: after the options' checks
+    from ..symbolic._invariants import _check_degree
+
     if args.invariants:
         _check_degree(args.degree)
     if args.instance is not None:
-        if args.system is not None:
-            raise InputError("system: give SYSTEM or --instance FILE, not both")
         return _run_instance(args)
-    if args.system is None:
-        raise InputError("system: missing (chain, wide or nonlinear, or --instance FILE)")
-    if args.system not in ("chain", "wide", "nonlinear"):
-        raise InputError(f"system: unknown system {args.system!r} (expected chain, wide or nonlinear)")
-    # Options that do not apply to the chosen system are refused, not ignored.
-    applies = {"--depth": ("chain",), "--width": ("wide",), "--power": ("nonlinear",),
-               "--no-fprime": ("nonlinear",)}
-    given = {"--depth": args.depth is not None, "--width": args.width is not None,
-             "--power": args.power is not None, "--no-fprime": args.no_fprime}
-    for opt, systems in applies.items():
-        if given[opt] and args.system not in systems:
-            raise InputError(f"{opt}: applies to {' and '.join(systems)} only, not to {args.system}")
-    if args.json and not (args.invariants or args.fixed_points):
-        raise InputError("json: give --invariants and/or --fixed-points to say what to write")
     d = derive_system(args.system, depth=2 if args.depth is None else args.depth,
                       width=2 if args.width is None else args.width, rule=args.rule,
                       power=args.power, derivative=not args.no_fprime)
@@ -287,6 +293,8 @@ def _report(args, system, ok, instance=None) -> int:
 
 
 def _run_instance(args) -> int:
+    import sympy as sp
+
     from ..instances._instance import load_instance
     from ..symbolic._invariants import instance_system
 

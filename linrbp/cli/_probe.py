@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from ..core._errors import InputError
-from ..integration._integrate import check_t_max
+from ..core._checks import check_t_max
 from ..core._checks import check_seed
 from ..core._io import atomic_write_json, check_output_dir, check_output_option
 from ..sweeps._probe import DEFAULT_SEEDS, DEFAULT_SHAPES, DEFAULT_T_MAX, parse_shapes, probe_sweep

@@ -8,9 +8,9 @@ import numpy as np
 
 from ..core._errors import InputError
 from ..instances._instance import load_instance
-from ..integration._integrate import check_t_max
+from ..core._checks import check_t_max
 from ..core._io import atomic_write_json, check_output_option
-from ..instances._simulate import DEFAULT_MAX_STEPS, DEFAULT_T_MAX, simulate
+from ..instances._instance import DEFAULT_MAX_STEPS, DEFAULT_T_MAX
 
 
 def add_parser(sub):
@@ -56,6 +56,8 @@ def run(args) -> int:
     t_max = check_t_max(args.t_max) if args.t_max is not None else None
     if args.max_steps < 1:
         raise InputError(f"max-steps: must be a positive integer, got {args.max_steps}")
+    from ..instances._simulate import simulate  # the integrators (scipy): after every check
+
     out = simulate(inst, t_max, method=args.method, max_steps=args.max_steps,
                    progress=None, interruptible=True)
     print(f"{args.file}: A{out['layers']} under {out['rule']}")

@@ -70,9 +70,6 @@ def _previous(path, seed, samples):
 
 
 def run(args) -> int:
-    from ..claims._run import verify
-    from ..claims._user import load_claim_files
-
     check_seed(args.seed, "--seed")
     check_outputs(("--json", args.json), ("--html", args.html))
     ids = None
@@ -81,6 +78,10 @@ def run(args) -> int:
     if args.samples is not None and args.samples < 1:
         from ..core._errors import InputError
         raise InputError(f"samples: must be at least 1, got {args.samples}")
+    executor_settings(args, None)  # --workers and --scheduler, checked before the claims load
+    from ..claims._run import verify  # the catalogue (sympy, scipy): after the options' checks
+    from ..claims._user import load_claim_files
+
     user = load_claim_files(args.claims) if args.claims else []
     claims = select_claims(ids, user)
     user_ids = {c.id for c in user}

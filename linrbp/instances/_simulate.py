@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._instance import Instance
+from ._instance import DEFAULT_MAX_STEPS, DEFAULT_T_MAX, Instance
 from ..integration._integrate import (DEFAULT_BOUND, DEFAULT_CONV_TOL, DEFAULT_RTOL, integrate,
                          integrate_batch)
 from ._predict import predict
 
 __all__ = ["simulate", "DEFAULT_T_MAX", "DEFAULT_MAX_STEPS"]
 
-DEFAULT_T_MAX = 1e5
-# Accepted steps before a run ends with status step-limit. A converging instance of the sizes
-# the claims draw needs a few thousand steps to t = 1e5; a run whose steps shrink as its weights
-# grow (srbp-bottleneck: step ~ 1/|A_1|^2) would otherwise run for hours. 20,000 DOP853 steps
-# of a small network take 5-20 s (the claims integrate with the same limit).
-DEFAULT_MAX_STEPS = 20_000
 # simulate's method names for scipy.integrate.solve_ivp methods
 _SCIPY_METHODS = {"scipy": "DOP853", "bdf": "BDF", "lsoda": "LSODA"}
 

@@ -36,6 +36,7 @@ from typing import Callable
 import numpy as np
 from scipy.integrate import solve_ivp
 
+from ..core._checks import check_t_max  # noqa: F401 - used below, and imported from here by others
 from ..core._errors import InputError
 from ..core._field import LinearSystem
 from ..core._resources import usable_cpus
@@ -77,15 +78,6 @@ class IntegrationResult:
 
     def counts(self) -> dict[str, int]:
         return {s: int(np.sum(self.status == s)) for s in STATUSES if np.any(self.status == s)}
-
-
-def check_t_max(t_max) -> float:
-    if isinstance(t_max, bool) or not isinstance(t_max, (int, float, np.integer, np.floating)):
-        raise InputError(f"t_max: expected a positive number, got {t_max!r}")
-    t_max = float(t_max)
-    if not np.isfinite(t_max) or t_max <= 0:
-        raise InputError(f"t_max: must be positive and finite, got {t_max!r}")
-    return t_max
 
 
 def _check_start(y0, name="y0") -> np.ndarray:
