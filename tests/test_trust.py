@@ -217,3 +217,59 @@ def test_a_rule_using_dot_t_is_refused_before_it_runs_on_a_batch():
     rule = linrbp.Rule("my-dot-t", channel="weights", backward=lambda h, A, C, p: A[h + 1].T)
     with pytest.raises(linrbp.InputError, match="does not act state by state"):
         linrbp.check_rule(rule, [2, 3, 1])
+
+
+# -- train: interrupted, it keeps the epochs done and resumes -------------------------------
+
+def _interrupt_at(monkeypatch, call):
+    """run_epoch raising KeyboardInterrupt (Ctrl-C) on its ``call``-th call, once."""
+    import linrbp.trainer._train as tr
+
+    real, n = tr.run_epoch, {"calls": 0}
+
+    def run_epoch(*a, **k):
+        n["calls"] += 1
+        if n["calls"] == call:
+            raise KeyboardInterrupt
+        return real(*a, **k)
+
+    monkeypatch.setattr(tr, "run_epoch", run_epoch)
+    return lambda: monkeypatch.setattr(tr, "run_epoch", real)
+
+
+def _epochs(history):
+    return [{k: v for k, v in h.items() if k != "seconds"} for h in history]
+
+
+def test_train_interrupted_resumes_to_the_uninterrupted_run(tmp_path, monkeypatch):
+    from linrbp.trainer import TrainConfig, train
+
+    cfg = TrainConfig(dataset="teacher", hidden=(6,), epochs=4, seed=3)
+    full = train(cfg, progress=False)
+    ckpt = tmp_path / ".r.json.checkpoint"
+    restore = _interrupt_at(monkeypatch, 3)
+    part = train(cfg, progress=False, checkpoint=ckpt, interruptible=True)
+    restore()
+    assert part["status"] == "interrupted" and not part["complete"] and len(part["history"]) == 2
+    assert _epochs(part["history"]) == _epochs(full["history"][:2]) and ckpt.exists()
+    again = train(cfg, progress=False, checkpoint=ckpt)
+    assert again["resumed_from_epoch"] == 2 and again["complete"] and not ckpt.exists()
+    # the same run as the one never interrupted: every epoch's accuracies, lr and alignment
+    assert _epochs(again["history"]) == _epochs(full["history"]) and again["updates"] == full["updates"]
+
+
+def test_train_cli_keeps_the_json_so_far_and_the_same_command_resumes(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "r.json"
+    argv = ["train", "--dataset", "teacher", "--hidden", "6", "--epochs", "3", "--no-progress",
+            "--json", str(out)]
+    restore = _interrupt_at(monkeypatch, 2)
+    assert main(argv) == 130
+    restore()
+    err = capsys.readouterr().err
+    assert "stopped after 1 of 3 epochs" in err and "the same command resumes" in err
+    rec = json.loads(out.read_text())
+    assert rec["complete"] is False and len(rec["history"]) == 1
+    assert main(argv) == 0
+    rec = json.loads(out.read_text())
+    assert rec["complete"] and rec["resumed_from_epoch"] == 1 and len(rec["history"]) == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json"]  # the checkpoint is gone
