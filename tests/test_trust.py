@@ -273,3 +273,13 @@ def test_train_cli_keeps_the_json_so_far_and_the_same_command_resumes(tmp_path, 
     rec = json.loads(out.read_text())
     assert rec["complete"] and rec["resumed_from_epoch"] == 1 and len(rec["history"]) == 3
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json"]  # the checkpoint is gone
+
+
+def test_pytest_plugin_refuses_a_file_that_exits_on_import(tmp_path):
+    f = tmp_path / "exits.py"
+    f.write_text("import sys\nsys.exit(0)\n")
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "linrbp_pytest",
+                        f"--linrbp-claims={f}"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 4 and "calls sys.exit(0) on import" in r.stderr, r.stdout + r.stderr
