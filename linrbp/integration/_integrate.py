@@ -141,7 +141,7 @@ def _non_finite_message(fun, t: float, f) -> str:
 def _non_finite_rows(fun, Y, bound) -> np.ndarray:
     """Rows of the finite starts ``Y`` (B, n) where ``fun`` is not finite (and |y| <= bound)."""
     bad = np.zeros(len(Y), dtype=bool)
-    step = 1 << 16
+    step = max(1, (1 << 22) // max(Y.shape[-1], 1))  # about 32 MiB of states at a time
     with np.errstate(all="ignore"):
         for i in range(0, len(Y), step):
             F = np.asarray(fun(Y[i:i + step].copy()), dtype=float)
