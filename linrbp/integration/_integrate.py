@@ -139,14 +139,14 @@ def _non_finite_message(fun, t: float, f) -> str:
 
 
 def _non_finite_rows(fun, Y, bound) -> np.ndarray:
-    """Rows of the finite starts ``Y`` (B, n) where ``fun`` is not finite (and |y| <= bound)."""
+    """Rows of the finite starts ``Y`` (B, n) where ``fun`` is not finite."""
     bad = np.zeros(len(Y), dtype=bool)
     step = max(1, (1 << 22) // max(Y.shape[-1], 1))  # about 32 MiB of states at a time
     with np.errstate(all="ignore"):
         for i in range(0, len(Y), step):
             F = np.asarray(fun(Y[i:i + step].copy()), dtype=float)
             bad[i:i + step] = ~np.isfinite(F).all(axis=-1)
-    return bad & (np.max(np.abs(Y), axis=-1, initial=0.0) <= bound)
+    return bad
 
 
 _NON_FINITE = STATUSES.index("non-finite") + 1
@@ -202,12 +202,12 @@ def integrate(
                                   or max_steps < 1):
         raise InputError(f"max_steps: must be a positive integer, got {max_steps!r}")
     _check_width(fun, y0.size)
-    if np.max(np.abs(y0), initial=0.0) > bound:  # a start past the bound has diverged already
-        return IntegrationResult(np.array(["diverged"]), np.zeros(1), y0[None].copy(), np.zeros(1, int),
-                                 info={"message": f"the start is past the bound {bound:g}"})
     with np.errstate(over="ignore", invalid="ignore"):
         f0 = _check_field_value(fun(y0), y0)
-    if not np.isfinite(f0).all() and np.max(np.abs(y0), initial=0.0) <= bound:
+    if not np.isfinite(f0).all():
+        if np.max(np.abs(y0), initial=0.0) > bound:  # past the bound, the field overflows: diverged
+            return IntegrationResult(np.array(["diverged"]), np.zeros(1), y0[None].copy(), np.zeros(1, int),
+                                     info={"message": f"the start is past the bound {bound:g}"})
         return IntegrationResult(np.array(["non-finite"]), np.zeros(1), y0[None].copy(), np.zeros(1, int),
                                  info={"message": _non_finite_message(fun, 0.0, f0)})
     if _converged(f0, y0, conv_tol):
@@ -614,12 +614,12 @@ def integrate_batch(
         raise InputError("device: only the torch backend runs on a device")
     # A field that is NaN or inf at a start would shrink that start's step until it "diverges":
     # such starts end at once with status non-finite, whatever the backend; a start past the
-    # bound has diverged already (its field may overflow: never evaluated).
-    past = np.max(np.abs(Y), axis=-1, initial=0.0) > bound if B else np.zeros(0, bool)
-    nonfinite = np.zeros(B, bool)
-    if B and not past.all():
-        nonfinite[~past] = _non_finite_rows(fun, Y[~past], bound)
-    bad = past | nonfinite
+    # bound has diverged already where its field overflows (a start past the bound with a
+    # finite field takes its one step, as always).
+    bad_f = _non_finite_rows(fun, Y, bound) if B else np.zeros(0, bool)
+    beyond = np.max(np.abs(Y), axis=-1, initial=0.0) > bound if B else np.zeros(0, bool)
+    past, nonfinite = bad_f & beyond, bad_f & ~beyond
+    bad = bad_f
     if bad.any():
         code = np.where(nonfinite, STATUSES.index("non-finite") + 1, np.where(past, _DIVERGED, 0))
         t_end, y, steps = np.zeros(B), Y.copy(), np.zeros(B, np.int64)
