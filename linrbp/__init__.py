@@ -34,6 +34,11 @@ _PUBLIC = {
     "feedback_shapes": "core._rules", "get_rule": "core._rules", "updates": "core._rules",
     "Parameter": "core._rules", "register_rule": "core._rules", "check_rule": "core._rules",
     "drifts": "core._rules", "averaged_velocity": "core._rules",
+    "StateVariable": "core._state", "inner": "core._state",
+    "observe": "instances._observe", "register_observable": "instances._observe",
+    "OBSERVABLES": "instances._observe",
+    "transpose": "core._rules", "sign": "core._rules",
+    "sweep": "sweeps._sweep",
     "simulate": "instances._simulate",
     "Poly1dLimit": "closed_forms._poly1d", "poly1d_limit": "closed_forms._poly1d",
     "real_roots": "closed_forms._poly1d", "real_roots_multiplicity": "closed_forms._poly1d",
@@ -43,21 +48,25 @@ _PUBLIC = {
         "nonlinear_limit", "nonlinear_moments", "wide_limit", "chain_invariants", "chain_field",
         "chain_jacobian", "wide_invariants")},
     "DataStats": "core._stats",
+    "certify_instance": "certify", "certify_claim": "certify", "check_certificate": "checker._checker",
 }
-_SUBPACKAGES = ("trainer",)  # the non-linear trainer: linrbp.trainer.train, TrainConfig, ...
+_SUBPACKAGES = ("trainer",  # the non-linear trainer: linrbp.trainer.train, TrainConfig, ...
+                "teacher_student")  # two-layer networks in the teacher-student limit (docs/teacher-student.md)
 
 __all__ = [
     "CLAIMS", "Check", "Claim", "DataStats", "Evidence", "InputError", "Instance",
     "IntegrationResult", "LinearSystem", "RULES", "Rule", "backward_signals", "feedback_shapes",
     "forward_products", "get_claims", "get_rule", "integrate", "integrate_batch",
     "load_instance", "parse_instance", "predict", "register", "register_predictor",
-    "run_claim", "simulate", "trainer", "updates",
-    "Parameter", "register_rule", "check_rule", "drifts", "averaged_velocity",
+    "run_claim", "simulate", "trainer", "updates", "teacher_student",
+    "Parameter", "register_rule", "check_rule", "drifts", "averaged_velocity", "transpose", "sign", "sweep",
+    "StateVariable", "inner", "observe", "register_observable", "OBSERVABLES",
     "autoencoder_limit", "autoencoder_product", "single_hidden_target",
     "Poly1dLimit", "poly1d_limit", "real_roots", "real_roots_multiplicity", "blowup_time",
     "chain111_limit", "chain111_stable", "chain_limit", "wide_limit", "nonlinear_limit",
     "nonlinear_field", "nonlinear_jacobian", "nonlinear_moments", "chain_invariants",
     "chain_field", "chain_jacobian", "wide_invariants",
+    "certify_instance", "certify_claim", "check_certificate",
 ]
 
 

@@ -24,11 +24,13 @@ PACKAGE = ROOT / "linrbp"
 
 # Lowest first; a module may import its own layer and those below, never one above.
 LAYERS = [
-    ["core"],
+    ["core", "checker"],  # checker: the certificates' independent checker (standard library only)
     ["integration"],
     ["closed_forms"],
     ["instances", "symbolic", "strategies"],
+    ["teacher_student"],  # two-layer non-linear networks: core (rules) and instances' helpers
     ["catalogue"],
+    ["certify"],  # ball-arithmetic certificates (python-flint); draws as the catalogue's checks
     ["trainer"],  # imports only core; the claims check it against the averaged field
     ["claims"],
     ["proof", "proofs"],  # linrbp.proofs: the proofs/<id>.py scripts

@@ -68,7 +68,19 @@ def fixtures(tmp):
                                                    sigma_ii=[[1e308]], sigma_ti=[[1e308]],
                                                    weights=[[[1.0]]])))
     (tmp / "latin1.json").write_bytes(b'{"layers": "\xe9"}')
+    (tmp / "chain-bad.json").write_text(json.dumps({"alpha": 1.0, "beta": "-1/2", "rule": "rbp",
+                                                    "feedback": [1.0], "weights": [0.5, 0.5]}))
     (tmp / "dir").mkdir()
+    ts = {"model": "teacher-student", "activation": "erf", "rule": "rbp", "eta": 1.0, "sigma": 0.0,
+          "Q": [[1.0, 0.0], [0.0, 1.0]], "R": [[0.1], [0.0]], "T": [[1.0]], "v": [0.1, 0.2], "A": [1.0],
+          "b": [1.0, -1.0], "t_max": 1.0}
+    (tmp / "ts.json").write_text(json.dumps(ts))
+    (tmp / "ts_q.json").write_text(json.dumps(dict(ts, Q=[[1.0, 2.0], [2.0, 1.0]])))
+    (tmp / "ts_c.json").write_text(json.dumps(dict(ts, R=[[1.5], [0.0]])))
+    (tmp / "ts_act.json").write_text(json.dumps(dict(ts, activation="relu")))
+    (tmp / "ts_b.json").write_text(json.dumps({k: v for k, v in ts.items() if k != "b"}))
+    (tmp / "ts_shape.json").write_text(json.dumps(dict(ts, R=[[0.1, 0.0], [0.0, 0.0]])))
+    (tmp / "ts_key.json").write_text(json.dumps(dict(ts, etaa=1.0)))
     # Devices behind links in tmp: a regression replaces the link, never the device itself.
     os.symlink("/dev/full", tmp / "full")
     os.symlink("/dev/null", tmp / "null")
@@ -155,6 +167,19 @@ CLI_BAD = [
     (["verify", "--claims", "{tmp}/claim_sample_none.py"], "sample must be a function"),
     # simulate
     (["simulate", "{tmp}/deep.json"], "nested deeper than 64 levels"),
+    (["simulate", "{tmp}/ts_q.json"], "Q: must be positive semi-definite"),
+    (["simulate", "{tmp}/ts_c.json"], "R: the joint covariance"),
+    (["simulate", "{tmp}/ts_act.json"], "activation: expected one of erf, linear"),
+    (["simulate", "{tmp}/ts_b.json"], "b: missing"),
+    (["simulate", "{tmp}/ts_shape.json"], "R: shape 2x2 does not match the expected 2x1"),
+    (["simulate", "{tmp}/ts_key.json"], "etaa: unknown teacher-student instance key"),
+    (["simulate", "{tmp}/ts.json", "--times", "1,0.5"], "--times: times must be strictly increasing"),
+    (["simulate", "{tmp}/ts.json", "--times", "0,x"], "--times: 'x' is not a number"),
+    (["simulate", "{tmp}/ts.json", "--sgd", "2"], "--sgd: N must be >= K + M = 3"),
+    (["simulate", "{tmp}/ts.json", "--sgd", "10", "--seed", "a"], "--seed: expected seeds"),
+    (["simulate", "{tmp}/ts.json", "--json", "{tmp}/dir"], "--json {tmp}/dir: is a directory"),
+    (["simulate", "{tmp}/inst.json", "--sgd", "10"], "--sgd: only for teacher-student"),
+    (["simulate", "{tmp}/ts.json", "--method", "bdf"], "--method/--max-steps: not for teacher-student"),
     (["simulate", "{tmp}/bigint.json"], "5000 digits"),
     (["simulate", "/dev/zero"], "larger than the 64 MiB cap on input files"),
     (["simulate", "{tmp}/huge.json"], "overflow"),
@@ -175,6 +200,16 @@ CLI_BAD = [
      "rule my-none: the backward matrix B_h of layer 1 returned None"),
     (["simulate", "{tmp}/inst-my-t.json", "--rules", "{tmp}/rule_dot_t.py"],
      "rule my-t: the backward matrix B_h of layer 1 does not act state by state"),
+    (["simulate", "{tmp}/inst.json", "--observe", "alignment"], "observe: give --times"),
+    (["sweep", "{tmp}/inst.json", "--starts", "2", "--scale", "1", "--seed", "0", "--observe", "alignment"],
+     "observe: give --times"),
+    (["sweep", "{tmp}/inst.json", "--starts", "2", "--scale", "1", "--seed", "0", "--times", "1,1"],
+     "--times: times must be strictly increasing"),
+    (["simulate", "{tmp}/inst.json", "--times", "1,x"], "--times: 'x' is not a number"),
+    (["simulate", "{tmp}/inst.json", "--times", "2,1"], "--times: times must be strictly increasing"),
+    (["simulate", "{tmp}/inst.json", "--times", "-1"], "--times: times must be finite and >= 0"),
+    (["simulate", "{tmp}/inst.json", "--times", "1", "--observe", "alignmnt"], "did you mean 'alignment'"),
+    (["simulate", "{tmp}/inst.json", "--times", "1", "--observe", "alignment,alignment"], "a name repeats"),
     # derive
     (["derive", "wide", "--depth", "3"], "--depth: applies to chain only, not to wide"),
     (["derive", "nonlinear", "--depth", "3"], "--depth: applies to chain only"),
@@ -218,6 +253,25 @@ CLI_BAD = [
     (["figures", "--out", "{tmp}/file.txt"], "--out {tmp}/file.txt: is a file, not a directory"),
     (["figures", "--out", "{tmp}/figs", "--only", "arbp"], "--out {tmp}/figs/arbp.png: is a directory"),
     (["figures", "--out", "{tmp}/null"], "--out {tmp}/null: is a device, not a directory"),
+    # portrait, basins
+    (["portrait", "{tmp}/inst.json", "--axes", "A1[0,0]", "A9[0,0]", "--out", "{tmp}/p.png"],
+     "axes: unknown state coordinate 'A9[0,0]'"),
+    (["portrait", "{tmp}/inst.json", "--axes", "A1[0,0]", "A1[0, 0]", "--out", "{tmp}/p.png"],
+     "axes: the same coordinate A1[0,0] twice"),
+    (["portrait", "{tmp}/inst.json", "--axes", "A1[0,0]", "A2[0,1]", "--range", "1", "-1", "0", "1",
+      "--out", "{tmp}/p.png"], "--range: expected X0 < X1 and Y0 < Y1"),
+    (["portrait", "{tmp}/inst.json", "--axes", "A1[0,0]", "A2[0,1]", "--out", "{tmp}/p.txt"],
+     "--out: expected a .png, .pdf or .svg file name"),
+    (["portrait", "{tmp}/inst.json", "--axes", "A1[0,0]", "A2[0,1]", "--param", "mix=2", "--out",
+      "{tmp}/p.png"], "rule rbp has no parameter 'mix'"),
+    (["basins", "{tmp}/inst.json", "--axes", "A1[0,0]", "C1[0,0]", "--out", "{tmp}/b.png"],
+     "axes: unknown state coordinate 'C1[0,0]'"),
+    (["basins", "{tmp}/inst.json", "--axes", "A1[0,0]", "A2[0,1]", "--grid", "1", "--out", "{tmp}/b.png"],
+     "--grid: expected at least 2"),
+    (["basins", "{tmp}/inst.json", "--axes", "A1[0,0]", "A2[0,1]", "--out", "{tmp}/dir"],
+     "--out: expected a .png"),
+    (["basins", "{tmp}/inst.json", "--axes", "A1[0,0]", "A2[0,1]", "--out", "{tmp}/b.png",
+      "--json", "{tmp}/dir"], "--json {tmp}/dir: is a directory"),
     # train
     (["train", *TEACHER, "--seed", "-1"], "--seed: must be a non-negative integer"),
     (["train", *TEACHER, "--json", "{tmp}/dir"], "--json {tmp}/dir: is a directory"),
@@ -237,6 +291,27 @@ CLI_BAD = [
     (["experiments", "variants", *QUICK, "--seeds", "0"], "seeds: expected a positive integer"),
     (["experiments", "variants", *QUICK, "--out", "{tmp}/file.txt"], "out {tmp}/file.txt: is a file, not a directory"),
     (["experiments", "variants", *QUICK, "--out", "{tmp}/exp"], "out {tmp}/exp/summary.json: is a directory"),
+    # sweep, and --param wherever a rule is chosen
+    (["sweep", "{tmp}/inst.json", "--starts", "0", "--scale", "1", "--seed", "0"], "starts: expected a positive integer"),
+    (["sweep", "{tmp}/inst.json", "--starts", "2", "--scale", "-1", "--seed", "0"], "scale: expected a finite positive number"),
+    (["sweep", "{tmp}/inst.json", "--starts", "2", "--scale", "1", "--seed", "-1"], "--seed: "),
+    (["sweep", "{tmp}/inst.json", "--starts", "2", "--scale", "1", "--seed", "0", "--cluster-tol", "0"],
+     "tol: expected a finite positive number"),
+    (["sweep", "{tmp}/inst.json", "--starts", "2", "--scale", "1", "--seed", "0", "--out", "{tmp}/file.txt"],
+     "--out {tmp}/file.txt: is a file, not a directory"),
+    (["sweep", "{tmp}/inst.json", "--starts", "2", "--scale", "1", "--seed", "0", "--param", "weight_decay=abc"],
+     "weight_decay: rule rbp expects a number, got 'abc'"),
+    (["sweep", "{tmp}/inst.json", "--starts", "2", "--scale", "1", "--seed", "0", "--param", "kappa=1"],
+     "kappa: rule rbp has no parameter 'kappa'"),
+    (["sweep", "{tmp}/inst.json", "--starts", "2", "--scale", "1", "--seed", "0", "--rule", "nope"],
+     "rule: unknown rule 'nope'"),
+    (["simulate", "{tmp}/inst.json", "--param", "weight_decay=-1"], "weight_decay: rule rbp expects a finite number >= 0"),
+    (["simulate", "{tmp}/inst.json", "--param", "weight_decay"], "param: expected NAME=VALUE"),
+    (["derive", "chain", "--rule", "rbp", "--param", "mirror_rate=1"], "mirror_rate: rule rbp has no parameter"),
+    (["train", *TEACHER, "--rule", "rbp", "--param", "weight_decay=x"], "weight_decay: rule rbp expects a number, got 'x'"),
+    (["experiments", "rules", *QUICK, "--only", "bp,rbp", "--param", "mirror_rate=1"],
+     "mirror_rate: no rule of this set has a parameter"),
+    (["experiments", "rules", *QUICK, "--only", "bp,nope"], "unknown rule(s) nope"),
     # docs
     (["docs", "--source", "{tmp}/dir"], "is not a linrbp docs folder (no conf.py)"),
     (["docs", "--out", "{tmp}/null"], "--out {tmp}/null: is a device, not a directory"),
@@ -248,7 +323,19 @@ CLI_BAD = [
     (["bench", "--json", "{tmp}/full"], "--json {tmp}/full: is a device"),
     (["bench", "trainer", "--images", "100000000000"], "--images: 100000000000 random 784-pixel images needs about"),
     (["bench", "all", "--images", "100000000000"], "--images:"),
+    (["bench", "verify", "--workers", "0"], "workers: expected a positive integer, got 0"),
     (["bench", "--stacked", "0"], "stacked: must be a positive integer"),
+    # certify, check-certificate
+    (["certify", "chain", "--depth", "9", "--out", "{tmp}/o"], "depth: must be 2..7"),
+    (["certify", "chain111", "--depth", "3", "--out", "{tmp}/o"], "depth: only for claim chain"),
+    (["certify", "--out", "{tmp}/o"], "claim: name chain111 or chain"),
+    (["certify", "chain111", "--samples", "0", "--out", "{tmp}/o"], "samples: must be at least 1"),
+    (["certify", "chain111", "--out", "{tmp}/file.txt"], "--out {tmp}/file.txt: is a file, not a directory"),
+    (["certify", "--instance", "{tmp}/inst.json", "--out", "{tmp}/o"], "instance: claim chain needs alpha, beta"),
+    (["certify", "--instance", "{tmp}/chain-bad.json", "--out", "{tmp}/o"], "beta: must be positive"),
+    (["certify", "--instance", "{tmp}/deep.json", "--out", "{tmp}/o"], "JSON nested deeper"),
+    (["check-certificate", "{tmp}/nope.json"], "{tmp}/nope.json: no such file or directory"),
+    (["check-certificate", "{tmp}/dir"], "no certificate files in {tmp}/dir"),
 ]
 
 
@@ -311,7 +398,20 @@ def _api(name):
     from linrbp.trainer import TrainConfig, load_idx_dir, run_experiments, train
     s = _system()
     y0 = s.pack([np.array(w) for w in INSTANCE["weights"]])
+    state_rule = lambda **kw: linrbp.register_rule(linrbp.Rule("state-bad", **kw))  # noqa: E731
+    gain = linrbp.StateVariable("g", drift=lambda h, A, C, p: p["g"][h] * 0)
     calls = {
+        "observe times not increasing": lambda tmp: linrbp.observe(INSTANCE, [2, 1]),
+        "observe unknown name": lambda tmp: linrbp.observe(INSTANCE, [1], ["loss"]),
+        "register_observable built-in": lambda tmp: linrbp.register_observable("alignment", len),
+        "Rule state not a StateVariable": lambda tmp: state_rule(state=("g",)),
+        "Rule state bad shape": lambda tmp: state_rule(state=(linrbp.StateVariable("g", shape="cube"),)),
+        "Rule state name of a parameter": lambda tmp: state_rule(
+            parameters=(linrbp.Parameter("g", 0.0, "a gain"),), state=(gain,)),
+        "instance state for a rule without": lambda tmp: linrbp.parse_instance({**INSTANCE, "state": {"g": [1]}}),
+        "velocity without the state": lambda tmp: linrbp.LinearSystem.create(
+            [2, 3, 1], linrbp.Rule("state-ok", state=(gain,)), s.stats, s.feedback).velocity(
+            [np.array(w) for w in INSTANCE["weights"]]),
         "integrate y0 too short": lambda tmp: integrate(s, y0[:-1], 1.0),
         "integrate y0 too long": lambda tmp: integrate(s, np.append(y0, 1.0), 1.0),
         "integrate y0 2-d": lambda tmp: integrate(s, y0[None], 1.0),
@@ -411,6 +511,14 @@ API_BAD = [
     ("Claim(checks=Check)", "Claim my-c: checks must be a non-empty list of linrbp.Check"),
     ("Claim(id=5)", "Claim id: letters, digits"),
     ("scheduler not Dask", "is not a Dask scheduler"),
+    ("observe times not increasing", "times: must increase strictly"),
+    ("observe unknown name", "unknown observable 'loss'"),
+    ("register_observable built-in", "'alignment' is already registered"),
+    ("Rule state not a StateVariable", "state must be linrbp.StateVariable objects"),
+    ("Rule state bad shape", "shape must be one of scalar, weights, feedback, backward"),
+    ("Rule state name of a parameter", "repeats a parameter or state name"),
+    ("instance state for a rule without", "state: rule rbp has no state variables"),
+    ("velocity without the state", "it has state variables (g); pass their values"),
 ]
 
 

@@ -37,6 +37,9 @@ def test_bench_all_tiny(tmp_path, capsys):
         assert r["identical"], part  # the same report whatever ran it
         assert r["speedup"] == pytest.approx(r["serial_seconds"] / r["workers_seconds"])
     assert sweeps["verify"]["claims"] == ["chain111", "wide1N1"] and sweeps["verify"]["passed"]
+    ts = data["teacher-student"]  # ratios measured in this run, errors against a tight reference
+    assert ts["ode"]["dop853_rel_error_eps_g"]["t_end"] < 1e-8 < ts["ode"]["euler_rel_error_eps_g_at_t_euler"]
+    assert ts["ode"]["ratio_euler_over_dop853"] > 0 and ts["sgd"]["numpy"]["steps_per_s"] > 0
     text = capsys.readouterr().out
     assert "chain111" in text and "targets (chain111)" in text
     assert "speed-up" in text

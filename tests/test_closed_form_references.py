@@ -46,13 +46,18 @@ def test_cli_simulate_fills_predicted(tmp_path):
     assert np.max(np.abs(_flat(rec["weights"]) - ref)) <= 1e-8 * np.max(np.abs(ref))
 
 
-def test_no_prediction_for_bp_chain():
+def test_bp_chain_prediction_is_the_product_only():
+    # issue 26: BP's generic limit is P* when no hidden layer is narrower than rank(P*) (a chain:
+    # alpha/beta); the weights themselves have no closed form here
     d = json.loads((DATA / "chain3_srbp.json").read_text())
     d["rule"] = "bp"
     d["feedback"] = []
     from linrbp import parse_instance, predict
 
-    assert predict(parse_instance(d)) is None
+    p = predict(parse_instance(d))
+    assert p["system"] == "bp-limit" and p["case"] == "full-rank" and p["weights"] is None
+    alpha, beta = d["sigma_ti"][0][0], d["sigma_ii"][0][0]
+    assert abs(p["product"][0][0] - alpha / beta) < 1e-14 * abs(alpha / beta)
 
 
 def test_references_are_the_independent_scripts_output():

@@ -12,7 +12,8 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
 import linrbp
-from linrbp.plots import _plots as plots
+from linrbp import plots
+from linrbp.plots import _common, _matrix, _plane, _poly1d
 from linrbp.cli import main
 
 
@@ -37,7 +38,7 @@ def _has_closed_forms(*names):
 
 
 def test_registry_names_and_needs():
-    assert len(plots.FIGURES) == 12
+    assert len(plots.FIGURES) == 14
     for name, spec in plots.FIGURES.items():
         assert spec.name == name and spec.title
         for need in spec.needs:
@@ -76,7 +77,7 @@ def test_bp_rbp_portraits_draw_streams_fixed_points_and_trajectories():
     # unstable one nowhere); RBP with c1 > 0 has an unstable arc.
     def unstable_points(ax):
         return sum(np.ma.count(l.get_ydata()) for l in ax.lines
-                   if l.get_color() == plots.UNSTABLE and l.get_linestyle() == "--")
+                   if l.get_color() == _common.UNSTABLE and l.get_linestyle() == "--")
     assert unstable_points(axes[0]) == 0
     assert unstable_points(axes[1]) > 0
     assert fig.legends and fig._suptitle.get_text()
@@ -85,8 +86,9 @@ def test_bp_rbp_portraits_draw_streams_fixed_points_and_trajectories():
 def test_bp_rbp_is_deterministic_and_seeded():
     def ends(seed):
         fig = plots.bp_rbp_portraits(n_traj=2, seed=seed, t_max=20.0, density=0.2)
-        return [l.get_xydata().copy() for l in fig.axes[1].lines[4:]]
+        return [l.get_xydata().copy() for l in fig.axes[1].lines if l.get_linewidth() == 1.6]  # trajectories
     a, b, c = ends(3), ends(3), ends(4)
+    assert len(a) == 2
     assert all(np.array_equal(x, y) for x, y in zip(a, b))
     assert not all(np.array_equal(x, y) for x, y in zip(a, c))
 
@@ -126,7 +128,7 @@ def test_single_hidden_runs_its_own_probe_sweep(monkeypatch):
         from linrbp.sweeps._probe import probe_sweep
         calls.append(seed)
         return probe_sweep([(2, 2, 2)], 1, base_seed=seed, workers=1)
-    monkeypatch.setattr(plots, "_probe_sweep", small_sweep)
+    monkeypatch.setattr(_matrix, "_probe_sweep", small_sweep)
     fig = plots.single_hidden_convergence((2, 3, 2), seed=3, t_max=50.0)
     assert calls == [3]
     assert [p.get_height() for p in fig.axes[2].patches][:1] == [1]
@@ -171,7 +173,7 @@ def test_basin_map_agrees_with_integration_on_a_small_grid():
     assert data.disagreements == 0 and data.n_unconverged == 0
     # both basins appear on this grid
     assert np.any(data.predicted > 0) and np.any(data.predicted < 0)
-    fig = plots.basin_map(data=data)
+    fig = plots.chain111_basin_map(data=data)
     assert "0 disagreements" in fig._suptitle.get_text()
     assert len(fig.axes) == 2 and all(ax.images for ax in fig.axes)
 
@@ -195,7 +197,10 @@ def test_chain111_portrait_panels():
     for ax in fig.axes:
         _labelled(ax)
         assert any(isinstance(c, LineCollection) for c in ax.collections)
-    assert len(fig.legends[0].get_texts()) == 8
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    for want in ("flow in the slice (streamlines)", "stable fixed points", "unstable fixed points",
+                 "critical parabola", "parabola meets hyperbola", "integrated limit", "closed-form limit"):
+        assert any(want in label for label in labels), (want, labels)
 
 
 @needs_scalar
@@ -284,8 +289,8 @@ def test_cli_out_must_be_a_directory(tmp_path, capsys):
 
 
 def test_public_module_reexports():
-    from linrbp import plots as public
-    assert public.FIGURES is plots.FIGURES and public.basin_map is plots.basin_map
+    from linrbp.plots import _chain111, _registry
+    assert plots.FIGURES is _registry.FIGURES and plots.chain111_basins is _chain111.chain111_basins
 
 
 @needs_scalar
@@ -302,8 +307,8 @@ def test_linearisation_colouring_agrees_with_chain111_stable():
         a2 = alpha / (beta * a1)
         if abs(a1 ** 2 + c1 * a2) < 1e-3:
             continue  # the degenerate point itself: neither test is meaningful there
-        lam = plots._nonzero_eigenvalues(system, np.array([[a1, a2]]))[0]
-        assert (lam < 0) == bool(stable(alpha, beta, c1, a1, a2))
+        sign = _plane._stability(system, np.array([[a1, a2]]))[0]
+        assert (sign > 0) == bool(stable(alpha, beta, c1, a1, a2))
 
 
 def test_cli_rejects_a_file_that_is_not_a_probe_summary(tmp_path, capsys):
@@ -327,7 +332,7 @@ def test_cli_names_a_missing_closed_form_and_draws_the_rest(tmp_path, capsys, mo
             raise plots.MissingClosedForm("needs the closed form linrbp.poly1d_limit (from the "
                                           "'scalar' work), which this build of linrbp does not provide")
         return real(name)
-    monkeypatch.setattr(plots, "closed_form", lacking_poly1d)
+    monkeypatch.setattr(_poly1d, "closed_form", lacking_poly1d)
     assert main(["figures", "--out", str(tmp_path), "--only", "poly1d,autoencoder"]) == 1
     err = capsys.readouterr().err
     assert "poly1d: needs the closed form linrbp.poly1d_limit" in err

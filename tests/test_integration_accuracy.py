@@ -69,10 +69,11 @@ def test_batched_error_at_finite_time_scales_with_rtol(name):
         res = integrate_batch(batch_fun, Y0, T, rtol=rtol, atol=ATOL, conv_tol=NO_CONVERGENCE)
         assert set(res.status) == {"time-limit"}
         err = _rel_err(res.y, exact)
-        assert err <= 20 * rtol, f"rtol {rtol:g}: error {err:.3g} > 20 rtol"
+        assert err <= 3 * rtol, f"rtol {rtol:g}: error {err:.3g} > 3 rtol"  # observed <= 0.75 rtol
         errs.append(err)
-    # the error falls with rtol: at least 100x over the 1e6 range (observed about 1e4-1e5)
-    assert errs[0] / max(errs[-1], 1e-300) >= 1e2, errs
+    # the error falls with rtol: at least 2e4x over the 1e6 range (observed 8.3e4 cubic-decay,
+    # 2.3e5 linear-expm; below 1e6 because atol = 1e-14 floors the smallest rtol's steps)
+    assert errs[0] / max(errs[-1], 1e-300) >= 2e4, errs
     assert all(a > b for a, b in zip(errs, errs[1:])), errs
 
 
@@ -86,9 +87,9 @@ def test_scipy_reference_error_at_finite_time_scales_with_rtol(name):
             res = integrate(fun, Y0[i], T, rtol=rtol, atol=ATOL, conv_tol=NO_CONVERGENCE)
             assert res.status[0] == "time-limit"
             e = max(e, _rel_err(res.y[0], exact[i]))
-        assert e <= 20 * rtol, f"rtol {rtol:g}: error {e:.3g}"
+        assert e <= 3 * rtol, f"rtol {rtol:g}: error {e:.3g}"  # observed <= 0.04 rtol
         errs.append(e)
-    assert errs[0] / max(errs[-1], 1e-300) >= 1e2, errs
+    assert errs[0] / max(errs[-1], 1e-300) >= 2e4, errs  # observed 8.4e4 and 1.9e5
 
 
 @pytest.mark.parametrize("name", PROBLEMS)
@@ -123,9 +124,9 @@ def test_generated_field_saxe_sigmoid_at_several_rtol(backend):
         res = integrate_batch(system, Y0, T, rtol=rtol, atol=ATOL, conv_tol=NO_CONVERGENCE, **kw)
         assert set(res.status) == {"time-limit"}
         err = float(np.max(np.abs(res.y[:, 0] * res.y[:, 1] / exact - 1)))
-        assert err <= 20 * rtol, f"{backend} rtol {rtol:g}: {err:.3g}"
+        assert err <= 10 * rtol, f"{backend} rtol {rtol:g}: {err:.3g}"  # observed <= 3.5 rtol
         errs.append(err)
-    assert errs[0] / errs[-1] >= 1e2, errs
+    assert errs[0] / errs[-1] >= 1e4, errs  # over the 1e4 range of rtol; observed 3.8e4
 
 
 def test_batched_matches_scipy_at_finite_time_to_1e_11():

@@ -38,7 +38,7 @@ def test_at_least_three_notebooks_in_step_with_the_generator():
 
 
 def _missing(name):
-    from linrbp.plots import _plots
+    from linrbp import plots as _plots
     missing = []
     for fn in GEN.NEEDS.get(name, ()):
         try:

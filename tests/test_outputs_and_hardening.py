@@ -74,17 +74,73 @@ def test_figures_check_every_file_before_drawing(tmp_path, capsys):
     assert "poly1d.png: is a directory" in capsys.readouterr().err
 
 
-def test_write_errors_name_the_users_path(tmp_path):
+@pytest.fixture
+def read_only_dir(tmp_path):
+    """A directory nobody may write in: permissions for an ordinary user, a read-only tmpfs
+    mount for root (who ignores permissions; CI runs as root)."""
     d = tmp_path / "ro"
     d.mkdir()
-    os.chmod(d, 0o500)
-    try:
-        if os.access(d, os.W_OK):  # root ignores permissions
-            pytest.skip("running as root: permissions are not enforced")
-        with pytest.raises(linrbp.InputError, match=f"--json {d}/x.json: directory {d} is not writable"):
-            check_output_file(d / "x.json", "--json")
-    finally:
+    if os.geteuid() != 0:
+        os.chmod(d, 0o500)
+        yield d
         os.chmod(d, 0o700)
+        return
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(d)],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        pytest.skip(f"root without a read-only mount (mount said: {r.stderr.strip()})")
+    try:
+        yield d
+    finally:
+        subprocess.run(["umount", str(d)], capture_output=True)
+
+
+def test_write_errors_name_the_users_path(read_only_dir):
+    d = read_only_dir
+    assert not os.access(d, os.W_OK)
+    with pytest.raises(linrbp.InputError, match=f"--json {d}/x.json: directory {d} is not writable"):
+        check_output_file(d / "x.json", "--json")
+
+
+# A write that fails part-way: the file-size limit (RLIMIT_FSIZE) makes the kernel refuse the
+# write past 4 KiB with EFBIG, for root too. The old file must survive whole, and no partial or
+# temporary file may remain.
+_FAIL_PART_WAY = """
+import os, resource, signal, sys
+from linrbp.core._io import atomic_write_text
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+try:
+    atomic_write_text(sys.argv[1], "x" * 100000, "--json")
+except OSError as exc:
+    print("OSError", exc.errno, exc.filename)
+else:
+    print("written")
+"""
+
+
+def test_a_write_failing_part_way_keeps_the_old_file_and_leaves_nothing_behind(tmp_path):
+    target = tmp_path / "out.json"
+    target.write_text("old contents")
+    r = subprocess.run([sys.executable, "-c", _FAIL_PART_WAY, str(target)], capture_output=True,
+                       text=True, env=ENV, timeout=60)
+    import errno
+    assert r.stdout.split() == ["OSError", str(errno.EFBIG), str(target)], r.stdout + r.stderr
+    assert target.read_text() == "old contents"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
+
+
+def test_an_exception_while_writing_keeps_the_old_file_and_leaves_nothing_behind(tmp_path):
+    from linrbp.core._io import atomic_open
+    target = tmp_path / "out.json"
+    target.write_text("old contents")
+    with pytest.raises(RuntimeError, match="stop here"):
+        with atomic_open(target, "w", "--json") as fh:
+            fh.write("half of the new")
+            fh.flush()
+            raise RuntimeError("stop here")
+    assert target.read_text() == "old contents"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
 
 
 def test_a_closed_pipe_ends_quietly():

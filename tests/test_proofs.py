@@ -125,3 +125,9 @@ def test_proof_steps_state_what_they_compute(claim):
     assert pf.ok, [s.text for s in pf.failures]
     shown = [s.expr for s in pf.steps if isinstance(s.expr, sp.Equality)]
     assert shown and all(e.lhs != e.rhs for e in shown)
+
+
+def test_teacher_student_proofs_fail_with_a_changed_premise():
+    from linrbp.proof.registry import PROOFS
+    assert not PROOFS["ts-linear-drift"](sizes=((2, 1),), noise_factor=2).ok
+    assert not PROOFS["ts-linear-bridge"](sizes=((2, 1, 1),), rules=("rbp",), factor={"rbp": "v"}).ok

@@ -7,9 +7,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import linrbp
+from linrbp.core._rules import BUILTIN_RULES  # the rules linrbp registers itself (test modules register others)
 from linrbp import DataStats, LinearSystem, backward_signals, drifts, feedback_shapes, updates
+from _manual_rules import BSL, mean_updates as manual_mean
 
-RULE_NAMES = list(linrbp.RULES)
+RULE_NAMES = list(BUILTIN_RULES)
 
 
 @st.composite
@@ -32,8 +34,12 @@ def random_problem(layers, rule, seed, m=7):
 
 
 def per_example_mean(rule, X, Y, weights, feedback):
-    """Mean over examples of the per-example updates, one example at a time, plus the rule's
-    data-independent drifts (weight decay, weight mirrors), which average to themselves."""
+    """Mean over examples of linrbp's own per-example updates, one example at a time, plus the
+    rule's data-independent drifts (weight decay, weight mirrors), which average to themselves.
+
+    This runs the same rule code as the field (``backward_signals``, ``updates``, ``drifts``), so
+    comparing the two is a CONSISTENCY check of the averaging, not an independent route; the
+    independent route is tests/_manual_rules.py (the five [BSL] rules written out by hand)."""
     m = X.shape[1]
     dA_sum = [np.zeros_like(W) for W in weights]
     dC_sum = [np.zeros_like(C) for C in feedback]
@@ -53,7 +59,7 @@ def per_example_mean(rule, X, Y, weights, feedback):
 
 @settings(max_examples=60, deadline=None)
 @given(networks())
-def test_averaged_field_is_the_mean_of_per_example_updates(net):
+def test_consistency_averaged_field_is_the_mean_of_the_rules_per_example_updates(net):
     layers, rule, seed = net
     X, Y, weights, feedback = random_problem(layers, rule, seed)
     stats = DataStats.from_samples(X, Y)
@@ -66,6 +72,40 @@ def test_averaged_field_is_the_mean_of_per_example_updates(net):
         assert len(dC) == len(feedback) > 0 or len(layers) == 2
         for a, b in zip(dC, mC):
             np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+@settings(max_examples=80, deadline=None)
+@given(networks(rules=list(BSL)))
+def test_averaged_field_equals_the_hand_written_per_example_rules(net):
+    """Independent route: the field against the five rules written out by hand (no linrbp code)."""
+    layers, rule, seed = net
+    X, Y, weights, feedback = random_problem(layers, rule, seed)
+    adaptive = rule in ("arbp", "asrbp")
+    system = LinearSystem.create(layers, rule, DataStats.from_samples(X, Y), [] if adaptive else feedback)
+    dA, dC = system.velocity(weights, feedback)
+    mA, mC = manual_mean(rule, X, Y, weights, feedback)
+    assert len(dA) == len(mA) and len(dC if adaptive else []) == len(mC)
+    for a, b in zip(dA + (dC if adaptive else []), mA + mC):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("rule", ["srbp", "asrbp", "rbp", "arbp"])
+def test_depth_three_fields_at_equal_widths_against_hand_written_rules(rule):
+    """A[2,3,3,3]: at equal widths a rule reading delta_{h+1} where it should read delta_L (or
+    the reverse) has the right shapes, so only the values can tell (dC_1 of ASRBP differs by
+    O(1) there)."""
+    layers = [2, 3, 3, 3]
+    X, Y, weights, feedback = random_problem(layers, rule, 2024, m=9)
+    adaptive = rule.startswith("a")
+    system = LinearSystem.create(layers, rule, DataStats.from_samples(X, Y), [] if adaptive else feedback)
+    dA, dC = system.velocity(weights, feedback)
+    mA, mC = manual_mean(rule, X, Y, weights, feedback)
+    for a, b in zip(dA + (dC if adaptive else []), mA + mC):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    # the two readings really differ on this instance (so the comparison has power)
+    other = {"srbp": "rbp", "rbp": "srbp", "asrbp": "arbp", "arbp": "asrbp"}[rule]
+    oA, oC = manual_mean(other, X, Y, weights, feedback)
+    assert max(np.abs(a - b).max() for a, b in zip(mA[:1] + mC[:1], oA[:1] + oC[:1])) > 1e-2
 
 
 def loss(weights, X, Y):

@@ -22,7 +22,7 @@ import sweep_tasks  # noqa: E402
 
 from linrbp.cli import main  # noqa: E402
 from linrbp.core._executor import Task, run_tasks  # noqa: E402
-from linrbp.plots import _plots as plots  # noqa: E402
+from linrbp import plots  # noqa: E402
 
 
 @pytest.fixture(scope="module")

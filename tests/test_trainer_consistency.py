@@ -1,10 +1,13 @@
-"""The trainer against independent routes: the averaged ODE field (linear nets) and finite differences."""
+"""The trainer against independent routes: the five rules written out by hand (tests/_manual_rules.py,
+no linrbp code), the averaged ODE field (linear nets; a consistency check, since the field and the
+trainer read the same rule statement) and finite differences."""
 
 import numpy as np
 import pytest
 
 from linrbp import DataStats, LinearSystem
 from linrbp.trainer import Network, TrainConfig
+from _manual_rules import mean_updates as manual_mean
 
 RULES = ["bp", "rbp", "srbp", "arbp", "asrbp"]
 
@@ -35,6 +38,11 @@ def test_mean_update_equals_averaged_field(rule):
         vA, vC = system.velocity(net.weights, net.feedback)
         assert len(dC) == len(vC) == (len(net.weights) - 1 if rule.startswith("a") else 0)
         worst = max(np.abs(a - b).max() / np.abs(b).max() for a, b in zip(dA + dC, vA + vC))
+        assert worst < 1e-12, worst
+        # the independent route: the rule written out by hand, one example at a time
+        mA, mC = manual_mean(rule, X, Y, net.weights, net.feedback)
+        assert len(mA) == len(dA) and len(mC) == len(dC)
+        worst = max(np.abs(a - b).max() / np.abs(b).max() for a, b in zip(dA + dC, mA + mC))
         assert worst < 1e-12, worst
         net.step(X, Y)
 

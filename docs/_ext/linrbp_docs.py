@@ -25,7 +25,8 @@ from sphinx.util import logging
 
 LOG = logging.getLogger(__name__)
 
-PUBLIC_MODULES = ("linrbp", "linrbp.symbolic", "linrbp.trainer", "linrbp.strategies", "linrbp.plots")
+PUBLIC_MODULES = ("linrbp", "linrbp.symbolic", "linrbp.trainer", "linrbp.strategies", "linrbp.plots",
+                  "linrbp.teacher_student")
 # Per-figure keyword overrides for the build (none: the gallery shows what the command draws).
 GALLERY_KWARGS: dict[str, dict] = {}
 

@@ -27,7 +27,7 @@ from ..core._stats import DataStats
 
 __all__ = ["bench_integrate", "bench_invariants", "bench_symbolic", "bench_trainer", "chain_limits", "PARTS", "TARGETS"]
 
-PARTS = ("integrate", "symbolic", "trainer", "sweeps", "startup")
+PARTS = ("integrate", "symbolic", "trainer", "sweeps", "startup", "teacher-student", "verify")
 
 # The integrator's targets (issue 8), on 2 cores.
 TARGET_SIZE = 100_000  # chain111 starts at which the speed targets apply

@@ -18,12 +18,16 @@ from . import poly1d, chain111, chain, wide1N1, autoencoder, single_hidden, nonl
 from . import structure, autoencoder_general, arbp_offset, bp_balance, saxe, lillicrap  # noqa: E401,F401
 from . import rbp_limit, srbp_bottleneck, rbp_modes  # noqa: E401,F401
 from . import kolen_pollack, weight_mirror, sgd_ode  # noqa: E401,F401
+from . import lyapunov  # noqa: F401  (section 12: single-hidden-lyapunov, identity-exponential)
+from . import ts_exact, ts_sgd  # noqa: E401,F401
 from ._symbolic import SYMBOLIC_CHECKS
 
 MODULES = [
     "poly1d", "chain111", "chain", "wide1N1", "autoencoder", "single_hidden", "nonlinear",
     "structure", "autoencoder_general", "arbp_offset", "bp_balance", "saxe", "lillicrap",
     "rbp_limit", "srbp_bottleneck", "rbp_modes", "kolen_pollack", "weight_mirror", "sgd_ode",
+    "lyapunov",
+    "ts_exact", "ts_sgd",
 ]
 
 # Exact symbolic checks (linrbp/claims/_symbolic.py) run first in each claim they belong to.

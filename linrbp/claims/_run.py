@@ -16,18 +16,40 @@ from ..catalogue._catalogue import Evidence, claim_record, evidence_from_dict, r
 from ..core._executor import Interrupted, Task, run_tasks
 from . import get_claims
 
-__all__ = ["verify", "run_check_by_name"]
+__all__ = ["verify", "run_check_by_name", "run_shipped_check"]
 
 
 def run_check_by_name(claim_id: str, check: str, samples: int | None = None, seed: int = 0) -> Evidence:
-    """One check by IDs (a task any worker process can run: only strings travel)."""
+    """One check by IDs (a task any worker process can run: only strings travel), its BLAS
+    calls on one thread (:func:`linrbp.core._resources.one_blas_thread`): the checks' matrices
+    are small, and the executor already runs one check per CPU."""
+    from ..core._resources import one_blas_thread
+
     claim = get_claims([claim_id])[0]
+    with one_blas_thread():
+        return run_check(claim, claim.check(check), samples, seed)
+
+
+def ship_check(claim, check: str) -> bytes:
+    """A researcher's claim (not in the catalogue a worker looks IDs up in) and one check's
+    name, serialised by value with cloudpickle: its functions, lambdas and the module-level
+    functions of its file travel with it, so any worker process or Dask worker can run it."""
+    import cloudpickle
+
+    return cloudpickle.dumps((claim, check))
+
+
+def run_shipped_check(blob: bytes, samples: int | None = None, seed: int = 0) -> Evidence:
+    """Run the check of :func:`ship_check` (a task any worker can run)."""
+    import pickle
+
+    claim, check = pickle.loads(blob)
     return run_check(claim, claim.check(check), samples, seed)
 
 
 def verify(ids=None, samples=None, seed=0, progress=None, *, workers: int = 1,
            scheduler: str | None = None, executor=None, previous: dict | None = None,
-           on_interrupt=None) -> dict:
+           on_interrupt=None, user_claims=()) -> dict:
     """Run the selected claims; the ``verify`` JSON report.
 
     Every check is a task of :func:`linrbp.core._executor.run_tasks` (``workers``,
@@ -37,13 +59,18 @@ def verify(ids=None, samples=None, seed=0, progress=None, *, workers: int = 1,
     is called as checks finish. ``previous``: a report interrupted earlier (``complete`` false)
     with the same seed and samples; its finished checks are reused. On SIGINT/SIGTERM
     ``on_interrupt(partial_report)`` is called before :class:`Interrupted` is raised.
+    ``user_claims``: a researcher's :class:`~linrbp.Claim` objects (``linrbp verify --claims``),
+    run after the catalogue's ``ids`` (an empty ``ids`` selects none of the catalogue), each
+    check a task like the catalogue's, shipped by value (:func:`ship_check`).
     """
     from ..core._errors import InputError
 
     if samples is not None and (isinstance(samples, bool) or samples < 1):
         raise InputError(f"samples: must be at least 1, got {samples}")
     seed = check_seed(seed)  # a bad seed is bad input, never a failing check
-    claims = get_claims(ids)
+    user_claims = list(user_claims)
+    claims = (get_claims(ids) if ids is None or len(ids) or not user_claims else []) + user_claims
+    mine = {c.id for c in user_claims}
     start = time.perf_counter()
     found: dict[tuple[str, str], Evidence] = {}
     if previous is not None:
@@ -53,10 +80,12 @@ def verify(ids=None, samples=None, seed=0, progress=None, *, workers: int = 1,
                     found[(rec["id"], c["check"])] = evidence_from_dict(c)
     pairs = [(c, chk) for c in claims for chk in c.checks]
     reused = sum((c.id, chk.name) in found for c, chk in pairs)
-    tasks = [Task(f"{c.id}/{chk.name}", run_check_by_name, (c.id, chk.name, samples, seed),
+    tasks = [Task(f"{c.id}/{chk.name}",
+                  *((run_shipped_check, (ship_check(c, chk.name), samples, seed)) if c.id in mine else
+                    (run_check_by_name, (c.id, chk.name, samples, seed))),
                   f"claim {c.id}, check {chk.name!r}, seed {seed}" + (f", {samples} samples" if samples else ""))
              for c, chk in pairs if (c.id, chk.name) not in found]
-    names = {t.key: (t.args[0], t.args[1]) for t in tasks}
+    names = {f"{c.id}/{chk.name}": (c.id, chk.name) for c, chk in pairs}
 
     def got(task, ev):
         found[names[task.key]] = ev

@@ -18,7 +18,17 @@ __all__ = ["load_claim_files", "load_claim_file"]
 
 
 def _import(spec_text: str):
-    return import_user_file(spec_text, "claims", "linrbp_user_claims")
+    module = import_user_file(spec_text, "claims", "linrbp_user_claims")
+    _ship_by_value(module)
+    return module
+
+
+def _ship_by_value(module) -> None:
+    """A claim's checks run on worker processes and Dask workers that have not imported the
+    file: its functions are serialised by value (cloudpickle), not by a module name."""
+    import cloudpickle
+
+    cloudpickle.register_pickle_by_value(module)
 
 
 def load_claim_file(spec_text: str, taken: dict | None = None) -> list[Claim]:

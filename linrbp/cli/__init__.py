@@ -24,11 +24,16 @@ COMMANDS = {
     "derive": "linrbp.cli._derive",
     "prove": "linrbp.cli._prove",
     "probe": "linrbp.cli._probe",
+    "sweep": "linrbp.cli._sweep",
     "figures": "linrbp.cli._figures",
+    "portrait": "linrbp.cli._portrait",
+    "basins": "linrbp.cli._basins",
     "train": "linrbp.cli._train",
     "experiments": "linrbp.cli._experiments",
     "bench": "linrbp.cli._bench",
     "docs": "linrbp.cli._docs",
+    "certify": "linrbp.cli._certify",
+    "check-certificate": "linrbp.cli._check_certificate",
 }
 HELP = {
     "simulate": "integrate an instance file until convergence, divergence or t_max",
@@ -36,12 +41,18 @@ HELP = {
     "derive": "derive a system's ODE, invariants and Q(a1) symbolically",
     "prove": "run the machine-checked proof of each claim",
     "probe": "sweep random single-hidden-layer instances: do A1, A2 converge individually?",
+    "sweep": "integrate many random starts of an instance's system and group their limits",
     "figures": "draw the phase portraits, basin maps and convergence plots",
+    "portrait": "phase portrait of an instance's system in the plane of two state coordinates",
+    "basins": "basin map of an instance's system in the plane of two state coordinates",
     "train": "train a non-linear network with BP, RBP, SRBP, ARBP, ASRBP, top-only or a rule of the "
              "wider family",
     "experiments": "run a named set of trainer variants over seeds (resumable)",
     "bench": "benchmark the batched integrator (and the symbolic and trainer parts)",
     "docs": "build the documentation site (needs a source checkout and linrbp[docs])",
+    "certify": "certify the limits of chain111 and chain instances in ball arithmetic (exact inputs)",
+    "check-certificate": "re-check certificates with exact rational arithmetic and Sturm sequences "
+                         "(independent)",
 }
 
 

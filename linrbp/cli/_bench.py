@@ -26,10 +26,16 @@ def add_parser(sub):
         "and probe (6 shapes x 4 seeds; --quick: 2 x 2) serially and on --workers local processes, "
         "the speed-up, and whether the two reports are identical. startup: 'linrbp --help' and "
         "'linrbp train' up to its first batch, each against 'python -c \"import numpy\"', in fresh "
-        "interpreters run alternately, medians over the repeats. Progress goes to stderr.",
+        "interpreters run alternately, medians over the repeats. teacher-student: finite-N SGD steps per "
+        "second (N = 1000, K = 4) compiled against a plain numpy per-step loop, and the ODE's cost to "
+        "t = 1000 (DOP853) against forward Euler with dt = 1/N, errors against a tight reference "
+        "(--quick: 2,000 SGD steps, the ODE to t = 20, Euler to t = 1). verify: CPU and wall seconds of each "
+        "claim run alone (serially), then of the whole catalogue on --workers local processes (as "
+        "'linrbp verify' runs it; default every usable CPU), the reports compared; targets: 30 "
+        "CPU-s for the catalogue, 20 s wall on 2 cores. Progress goes to stderr.",
     )
     p.add_argument("part", nargs="?", default="integrate",
-                   choices=["integrate", "symbolic", "trainer", "sweeps", "startup", "all"],
+                   choices=["integrate", "symbolic", "trainer", "sweeps", "startup", "teacher-student", "verify", "all"],
                    help="what to time (default integrate)")
     p.add_argument("--json", metavar="OUT", help="write the results as JSON to OUT")
     p.add_argument("--size", type=int, default=None,
@@ -46,8 +52,9 @@ def add_parser(sub):
     p.add_argument("--draw", choices=["per-start", "per-system"], default="per-start",
                    help="peers' chain111 starts: (alpha, beta, c1) drawn per start (default) or once, "
                    "as the main table")
-    p.add_argument("--workers", type=int, default=2,
-                   help="local processes for the sweeps part (default 2)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="local processes for the sweeps part (default 2) and the verify part "
+                   "(default every usable CPU)")
     p.add_argument("--images", type=int, default=None, help="images per trainer epoch (default 2000; quick 200)")
     p.add_argument("--repeats", type=int, default=None,
                    help="fresh interpreters per start timed by startup (default 7; quick 3)")
@@ -220,6 +227,27 @@ def _print_sweeps(res):
           f"{'identical' if p['identical'] else 'DIFFER'}")
 
 
+def _print_verify(res):
+    print(f"verify: each claim alone, serially (seed {res['seed']}; load {res['load_before']} before, "
+          f"{res['load_after']} after; {res['usable_cpus']} usable CPUs)")
+    print(f"  {'claim':<22} {'checks':>6} {'CPU-s':>7} {'wall s':>7} {'status':>7} {'worst error':>12} {'tolerance':>10}")
+    for c in res["claims"]:
+        print(f"  {c['id']:<22} {c['checks']:>6} {c['cpu_seconds']:>7.2f} {c['wall_seconds']:>7.2f} "
+              f"{c['status']:>7} {c['max_error']:>12.3g} {c['tolerance']:>10.1e}")
+    print(f"  serial: {res['serial_cpu_seconds']:.1f} CPU-s, {res['serial_wall_seconds']:.1f} s wall"
+          + (f" ({res['target_claims_cpu_seconds']:.1f} CPU-s for the catalogue the targets were set on; "
+             f"newer claims: {', '.join(res['other_claims'])})" if res["other_claims"] else ""))
+    print(f"  whole run on {res['workers']} local processes: {res['run_wall_seconds']:.1f} s wall, "
+          f"{res['run_cpu_seconds']:.1f} CPU-s (this process and its workers), "
+          f"{'all pass' if res['run_passed'] else 'NOT ALL PASS'}; reports "
+          f"{'identical' if res['identical'] else 'DIFFER'}")
+    t, ok = res["targets"], res["meets_targets"]
+    word = {None: "not judged (needs the full catalogue at default samples{})", True: "met", False: "MISSED"}
+    print(f"  targets: <= {t['cpu_seconds']:g} CPU-s: {word[ok['cpu_seconds']].format('')}; <= "
+          f"{t['wall_seconds_2_cores']:g} s wall on 2 cores: "
+          f"{word[ok['wall_seconds_2_cores']].format(' and --workers 2')}")
+
+
 def run(args) -> int:
     from ..benchmarks import _bench
 
@@ -247,8 +275,19 @@ def run(args) -> int:
             _print_symbolic(out[part])
         elif part == "sweeps":
             from ..benchmarks._sweeps import bench_sweeps
-            out[part] = bench_sweeps(args.workers, args.quick, args.seed)
+            out[part] = bench_sweeps(2 if args.workers is None else args.workers, args.quick, args.seed)
             _print_sweeps(out[part])
+        elif part == "teacher-student":
+            from ..benchmarks._teacher_student import bench_teacher_student, print_teacher_student
+
+            out[part] = bench_teacher_student(2_000 if args.quick else 20_000, 1.0 if args.quick else 10.0,
+                                              args.seed, 20.0 if args.quick else 1000.0)
+            print_teacher_student(out[part])
+        elif part == "verify":
+            from ..benchmarks._verify_bench import bench_verify
+
+            out[part] = bench_verify(args.workers, seed=args.seed, quick=args.quick)
+            _print_verify(out[part])
         elif part == "startup":
             from ..benchmarks._startup import bench_startup
 

@@ -38,17 +38,17 @@ def add_parser(sub):
                    help="write what --invariants/--fixed-points found as JSON to OUT")
     p.add_argument("--depth", type=int, default=None, metavar="L", help="chain depth (default 2, at most 7)")
     p.add_argument("--width", type=int, default=None, metavar="N", help="hidden width of wide (default 2)")
-    p.add_argument("--rule", default="srbp",
-                   help="any registered rule: bp, rbp, srbp, arbp, asrbp, kolen-pollack, weight-mirror, "
-                   "sign-symmetry, usf, top-only, or one from --rules (default srbp); nonzero "
-                   "parameters appear as symbols (lambda, kappa)")
+
     p.add_argument("--power", default=None, metavar="MU",
                    help="nonlinear: the power mu (default: a symbol)")
     p.add_argument("--no-fprime", action="store_true",
                    help="nonlinear: omit the derivative f' from the backward signal")
     p.add_argument("--latex", action="store_true", help="print LaTeX instead of text")
-    from ._rule_files import add_rules_option
-    add_rules_option(p)
+    from ._rule_files import add_rule_options
+    add_rule_options(p, rule_help="any registered rule: bp, rbp, srbp, arbp, asrbp, kolen-pollack, "
+                     "weight-mirror, sign-symmetry, usf, top-only, or one from --rules (default srbp; "
+                     "with --instance, the file's rule); nonzero parameters appear as symbols "
+                     "(lambda, kappa) unless set by --param")
     p.set_defaults(func=run)
 
 
@@ -150,7 +150,13 @@ def render_invariants(res) -> str:
 
 def fixed_points_json(fx) -> dict:
     comps = fx["components"]
-    return {
+    pw = fx.get("piecewise")
+    extra = {}
+    if pw is not None:
+        extra["piecewise"] = {"arguments": pw["arguments"], **({"note": pw["note"]} if "note" in pw else {}),
+                              **({"patterns": [{"pattern": list(p["pattern"]), **fixed_points_json(p)}
+                                               for p in pw["patterns"]]} if "patterns" in pw else {})}
+    return {**extra,
         "hypersurfaces": [_sstr(h.lhs) + " = 0" for h in fx["hypersurfaces"]],
         "common_factors": [[_sstr(b), _sstr(e)] for b, e in fx["common"]],
         "residual": [_sstr(r) for r in fx["residual"]],
@@ -175,7 +181,18 @@ def render_fixed_points(fx, n) -> str:
         lines.append(f"  hypersurface {h}  (dimension {n - 1}; a factor of every component)")
     for e in j["excluded_by_assumptions"]:
         lines.append(f"  ({e} is a common factor too, excluded by the symbols' assumptions)")
-    if j["components"] is None:
+    pw = fx.get("piecewise")
+    if pw is not None:
+        if "note" in pw:
+            lines.append(f"  {pw['note']}")
+        else:
+            lines.append(f"  piecewise polynomial: per sign pattern of {', '.join(pw['arguments'])} (the zero set "
+                         "of that orthant's polynomial field; a point counts where its signs match)")
+            for piece in pw["patterns"]:
+                signs = ", ".join(f"sign({a}) = {v:+d}" for a, v in zip(pw["arguments"], piece["pattern"]))
+                lines.append(f"  {signs}:")
+                lines += ["  " + ln for ln in render_fixed_points(piece, n).splitlines()[1:]]
+    elif j["components"] is None:
         lines.append(f"  plus the zero set of {j['residual']} (too many states to solve exactly)")
     else:
         for c in j["components"]:
@@ -192,6 +209,11 @@ def render_fixed_points(fx, n) -> str:
 def render_instance_fixed_point(r) -> str:
     lines = [f"Fixed point at the integrated limit: status {r['status']} at t = {r['t_end']:.6g}, "
              f"|f| = {r['field_at_limit']:.2e}"]
+    pw = r.get("piecewise")
+    if pw and pw.get("pattern"):
+        signs = ", ".join(f"sign({a}) = {v:+d}" for a, v in zip(pw["arguments"], pw["pattern"]))
+        lines.append(f"  piecewise-polynomial field; at the limit {signs}: the Jacobian below is that "
+                     "orthant's polynomial field's")
     if r.get("limit") is None:
         lines.append(f"  {r.get('note', 'no limit')}")
         return "\n".join(lines)
@@ -253,8 +275,11 @@ def run(args) -> int:
         _check_degree(args.degree)
     if args.instance is not None:
         return _run_instance(args)
+    from ._rule_files import resolve_rule
+
+    rule = resolve_rule(args, default="srbp", exact=True)
     d = derive_system(args.system, depth=2 if args.depth is None else args.depth,
-                      width=2 if args.width is None else args.width, rule=args.rule,
+                      width=2 if args.width is None else args.width, rule=rule,
                       power=args.power, derivative=not args.no_fprime)
     print(render(d, args.latex))
     ok = all(ok for _, _, ok in d.invariants)
@@ -263,14 +288,30 @@ def run(args) -> int:
 
 def _report(args, system, ok, instance=None) -> int:
     from ..symbolic._fixed_points import fixed_point_set, instance_fixed_point
-    from ..symbolic._invariants import canonical_names, find_invariants
+    from ..symbolic._invariants import canonical_names, find_invariants, find_invariants_piecewise, sign_arguments
 
     out = {"system": system.name, "rule": system.rule}
     names = canonical_names(system)
     if args.invariants or args.fixed_points:
         print("Variables: " + ", ".join(f"{v} = {k}" if str(k) != str(v) else str(v)
                                       for k, v in names.items()))
-    if args.invariants:
+    if args.invariants and sign_arguments(system):
+        pw = find_invariants_piecewise(instance if instance is not None else system, args.degree, seed=args.seed)
+        out["piecewise"] = {"arguments": pw["arguments"]}
+        if "note" in pw:
+            print(f"Invariants: {pw['note']}")
+            out["piecewise"]["note"] = pw["note"]
+        else:
+            out["piecewise"]["patterns"] = []
+            print(f"Piecewise polynomial field: invariants per sign pattern of {', '.join(pw['arguments'])} "
+                  "(each holds while the flow stays in its orthant)")
+            for item in pw["patterns"]:
+                signs = ", ".join(f"sign({a}) = {v:+d}" for a, v in zip(pw["arguments"], item["pattern"]))
+                print(f"Sign pattern {signs}:")
+                print(render_invariants(item["basis"]))
+                out["piecewise"]["patterns"].append({"pattern": list(item["pattern"]), **item["basis"].to_dict()})
+                ok = ok and item["basis"].verified
+    elif args.invariants:
         res = find_invariants(instance if instance is not None else system, args.degree, seed=args.seed)
         print(render_invariants(res))
         out.update(res.to_dict())
@@ -295,10 +336,10 @@ def _report(args, system, ok, instance=None) -> int:
 def _run_instance(args) -> int:
     import sympy as sp
 
-    from ..instances._instance import load_instance
     from ..symbolic._invariants import instance_system
+    from ._rule_files import load_instance_with_options
 
-    inst = load_instance(args.instance)
+    inst = load_instance_with_options(args.instance, args)
     system, _ = instance_system(inst)
     print(f"{args.instance}: {system.name} under {system.rule}, {len(system.states)} state entries "
           "(ODE derived from the per-example rule; data and feedback as exact rationals)")

@@ -31,7 +31,10 @@ def add_parser(sub):
     p.add_argument("--limit-train", type=int, metavar="N",
                    help="override the preset's training subset (default: all; quick "
                         f"{PRESETS['quick']['limit_train']})")
-    p.add_argument("--only", metavar="V1,V2", help="run only these variants of the set (default: all)")
+    p.add_argument("--only", metavar="V1,V2", help="run only these variants of the set (default: all); "
+                   "for the set rules: the rules to compare, e.g. bp,rbp,my-rule")
+    from ._rule_files import add_rule_options
+    add_rule_options(p, rule=False)
     add_executor_options(p, 1, "training runs")
     add_variant_options(p)
     p.add_argument("--no-progress", action="store_true",
@@ -54,6 +57,9 @@ def run(args) -> int:
     from ..core._checks import check_selection
     from ..trainer import run_experiments
     from ..trainer._experiments import summary_table
+    from ._rule_files import load_rule_files, parse_params
+    load_rule_files(args.rules)  # before --only names them
+    params = parse_params(args.param)
     base = {"dataset": args.dataset, "data_dir": args.data_dir, "dtype": args.dtype}
     if args.epochs is not None:
         base["epochs"] = args.epochs
@@ -64,7 +70,7 @@ def run(args) -> int:
     print(f"linrbp experiments {args.name}: {args.seeds} seed(s), executor: {where}", flush=True)
     summary = run_experiments(args.name, args.seeds, args.out, args.quick, base, only,
                               progress=False if args.no_progress else None, workers=workers,
-                              device=args.device, scheduler=scheduler, announce=_announce)
+                              device=args.device, scheduler=scheduler, announce=_announce, params=params)
     if summary["failed_tasks"]:
         for f in summary["failed_tasks"]:
             print(f"FAILED run {f['task']} ({f['instance']}): {f['error']}")

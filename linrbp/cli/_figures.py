@@ -9,7 +9,7 @@ from ..core._version import __version__
 from ..core._errors import InputError
 from ..core._checks import check_seed, check_selection
 from ..core._io import atomic_open, check_output_dir, check_output_file, load_json_file
-from ..plots._plots import FIGURES, MissingClosedForm
+from ..plots import FIGURES, MissingClosedForm
 from ..core._progress import progress_bar
 from ._options import add_executor_options, executor_settings
 

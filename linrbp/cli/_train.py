@@ -52,8 +52,8 @@ def add_parser(sub):
     p.add_argument("--rule", default="bp", metavar="RULE",
                    help="learning rule (default bp): " + ", ".join(TRAIN_RULES) + ", or one registered "
                    "by --rules; top-only trains the output layer only; the wider family is listed below")
-    from ._rule_files import add_rules_option
-    add_rules_option(p)
+    from ._rule_files import add_rule_options
+    add_rule_options(p, rule=False)
     p.add_argument("--no-derivative", action="store_true", help="drop f' from the backward signals (no f')")
     add_variant_options(p)
     p.add_argument("--hidden", type=_hidden, default=PAPER["hidden"], help="hidden sizes, e.g. 100,100,100,100")
@@ -102,7 +102,8 @@ def add_parser(sub):
 
 def config_from_args(args):
     from ..trainer import TrainConfig
-    return TrainConfig(
+    from ._rule_files import parse_params
+    return TrainConfig(params=parse_params(getattr(args, "param", None)),
         rule=args.rule, derivative=not args.no_derivative, dataset=args.dataset, data_dir=args.data_dir,
         hidden=args.hidden, activation=args.activation, output=args.output, bias=not args.no_bias,
         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, lr_decay=args.lr_decay,
@@ -122,7 +123,9 @@ def run(args) -> int:
     check_seed(args.seed, "--seed")
     check_output_option(args.json, "--json")
     cfg = config_from_args(args)
-    print(f"linrbp train: rule {cfg.rule}, seed {cfg.seed}, dataset {cfg.dataset}")
+    print(f"linrbp train: rule {cfg.rule}"
+          + (" (" + ", ".join(f"{k} = {v:g}" for k, v in cfg.params) + ")" if cfg.params else "")
+          + f", seed {cfg.seed}, dataset {cfg.dataset}")
     from ..trainer._checkpoint import checkpoint_path
 
     ckpt = checkpoint_path(args.json) if args.json else None

@@ -35,7 +35,11 @@ def add_parser(sub):
     p.add_argument("--html", metavar="REPORT", help="write a self-contained HTML report to REPORT "
                    "(statements, worst errors against tolerances, worst instances, figures)")
     p.add_argument("--verbose", "-v", action="store_true", help="also list every check of every claim")
-    add_executor_options(p, 1, "checks")
+    p.add_argument("--certify", action="store_true",
+                   help="also certify the instances of the certifiable checks (chain111, chain: limits and "
+                   "stability) in ball arithmetic, re-check each certificate exactly, and say which checks "
+                   "stayed numerical (needs python-flint, the certify extra)")
+    add_executor_options(p, None, "checks")
     p.set_defaults(func=run)
 
 
@@ -82,13 +86,16 @@ def run(args) -> int:
     from ..claims._run import verify  # the catalogue (sympy, scipy): after the options' checks
     from ..claims._user import load_claim_files
 
+    if args.certify:
+        from ..certify import require_flint
+        require_flint()  # a missing extra is said before any work
     user = load_claim_files(args.claims) if args.claims else []
     claims = select_claims(ids, user)
     user_ids = {c.id for c in user}
     catalogue = [c for c in claims if c.id not in user_ids]
     mine = [c for c in claims if c.id in user_ids]
     n_checks = sum(len(c.checks) for c in claims)
-    workers, scheduler, where = executor_settings(args, max(1, sum(len(c.checks) for c in catalogue)))
+    workers, scheduler, where = executor_settings(args, max(1, n_checks))
     previous = _previous(args.json, args.seed, args.samples) if args.json else None
     print(f"linrbp verify: {len(claims)} claims{f' ({len(user)} from --claims)' if user else ''}, "
           f"{n_checks} checks, seed {args.seed}"
@@ -101,23 +108,17 @@ def run(args) -> int:
             return f"; they are kept in {args.json} and the same command resumes"
         return "; nothing was kept (with --json OUT the same command resumes)"
 
-    if catalogue:
-        report = verify([c.id for c in catalogue], args.samples, args.seed, workers=workers,
-                        scheduler=scheduler, previous=previous, on_interrupt=keep)
-    else:
-        report = {"claims": [], "passed": True, "seed": args.seed, "samples": args.samples,
-                  "seconds": 0.0, "complete": True}
-    if mine:
-        # A researcher's claims are not in the catalogue that worker processes look IDs up in:
-        # they run here, with the same seeds (check_rng(seed, claim ID, check name)).
-        import time
-
-        from ..catalogue._catalogue import run_claim
-
-        start = time.perf_counter()
-        report["claims"] += [run_claim(c, args.samples, args.seed) for c in mine]
-        report["seconds"] += time.perf_counter() - start
+    # a researcher's claims are tasks like the catalogue's, shipped to the workers by value
+    report = verify([c.id for c in catalogue], args.samples, args.seed, workers=workers,
+                    scheduler=scheduler, previous=previous, on_interrupt=keep, user_claims=mine)
     report["passed"] = bool(report["claims"]) and all(r["status"] == "pass" for r in report["claims"])
+    if args.certify:
+        from ..certify._verify import certify_report
+
+        cert = certify_report(report, claims, args.seed, args.samples)
+        report["certification"] = cert
+        if cert["rejected"]:
+            report["passed"] = False  # a certificate the independent checker rejects
     width = max([5] + [len(r["id"]) for r in report["claims"]])
     head = f"{'claim':<{width}} {'reference':<26} {'inst':>6} {'worst error':>12} {'tolerance':>10} {'status':>6} {'s':>7}"
     print(head)
@@ -134,6 +135,8 @@ def run(args) -> int:
                 print(f"    {mark:<4} {c['check']:<54} {err:>10} {holds:>2} {c['tolerance']:.1e}  (n={c['instances']})")
         if r["message"]:
             print(f"    {'error' if r['status'] == 'error' else 'why'}: {r['message']}")
+    if args.certify:
+        _print_certification(report)
     n_pass = sum(r["status"] == "pass" for r in report["claims"])
     print(f"{n_pass}/{len(report['claims'])} claims pass in {report['seconds']:.1f} s (seed {args.seed})")
     if args.json:
@@ -143,6 +146,23 @@ def run(args) -> int:
         write_html_report(args.html, report, claims)
         print(f"wrote {args.html}")
     return 0 if report["passed"] else 1
+
+
+def _print_certification(report) -> None:
+    cert = report["certification"]
+    for r in report["claims"]:
+        for c in r["checks"]:
+            ce = c.get("certified")
+            if ce:
+                extra = (f", {len(ce['refused'])} refused ({'; '.join(sorted({x['reason'].split(':')[0] for x in ce['refused']}))})"
+                         if ce["refused"] else "")
+                bad = f", {len(ce['rejected'])} REJECTED by the checker" if ce["rejected"] else ""
+                print(f"certified: {r['id']}/{c['check']}: {ce['certified']}/{ce['instances']} instances, "
+                      f"{ce['checker_holds']} re-checked exactly{extra}{bad}; float closed form at most "
+                      f"{ce['float_closed_form_outside_balls']:.2g} outside the balls ({ce['covers']})")
+    num = cert["numerical_checks"]
+    print(f"certify: {len(cert['certified_checks'])} checks certified, {cert['symbolic_checks']} exact "
+          f"(symbolic), {len(num)} stayed numerical" + (f": {', '.join(num)}" if num else ""))
 
 
 def write_html_report(path: str, report: dict, claims) -> None:

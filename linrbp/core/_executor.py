@@ -44,7 +44,7 @@ from ._errors import InputError
 
 __all__ = ["Task", "TaskFailure", "RunReport", "Interrupted", "run_tasks", "check_workers",
            "resolve_scheduler", "check_scheduler", "open_executor", "SerialExecutor", "max_local_workers",
-           "DASK_MISSING", "GRACE_S"]
+           "DASK_MISSING", "GRACE_S", "stopped_message"]
 
 GRACE_S = 3.0         # how long an interrupt waits for running tasks
 MAX_ATTEMPTS = 3      # a task whose worker died this many times counts as failed
@@ -59,6 +59,15 @@ class Interrupted(KeyboardInterrupt):
 
     def __str__(self):
         return str(self.args[0]) if self.args else "interrupted"
+
+
+def stopped_message(report, done: int, total: int, what: str, out) -> str:
+    """What an interrupted sweep says (the text of its :class:`Interrupted`): how many of the
+    ``total`` ``what`` records are kept in ``out`` and how to resume, or that none were saved."""
+    kept = (f"{done} of {total} {what} records are in {out}; rerun the same command to resume"
+            if out is not None else
+            f"{done} of {total} {what}s were done but not saved (use --out DIR to make a sweep resumable)")
+    return f"stopped after {report.seconds:.1f} s; {kept}"
 
 
 class _Terminate(KeyboardInterrupt):

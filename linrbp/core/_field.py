@@ -27,6 +27,7 @@ import numpy as np
 
 from ._errors import InputError
 from ._rules import Rule, averaged_velocity, check_rule, feedback_shapes, get_rule
+from ._state import state_labels, state_layers, state_shapes
 from ._stats import DataStats, as_matrix
 
 __all__ = ["LinearSystem", "forward_products"]
@@ -40,7 +41,8 @@ def forward_products(weights: Sequence[np.ndarray], n_in: int) -> list:
         F = [sympy.eye(n_in)]
     else:
         F = [np.eye(n_in)]
-        first = np.asarray(first)
+        if not hasattr(first, "__matmul__"):  # nested lists; arrays and traced matrices as they are
+            first = np.asarray(first)
     F.append(first)  # A_1 Id = A_1, skipped: one batched product fewer on the hot path
     for A in weights[1:]:
         F.append(A @ F[-1])
@@ -112,17 +114,37 @@ class LinearSystem:
         return feedback_shapes(self.layers, self.rule)
 
     @property
+    def extra_shapes(self) -> list[tuple[int, int]]:
+        """Shapes of the rule's extra state (:class:`~linrbp.StateVariable`), flat order."""
+        return state_shapes(self.rule, self.layers)
+
+    @property
     def state_shapes(self) -> list[tuple[int, int]]:
-        return self.weight_shapes + (self.feedback_shapes if self.rule.adaptive else [])
+        return self.weight_shapes + (self.feedback_shapes if self.rule.adaptive else []) + self.extra_shapes
+
+    def state_names(self) -> list[str]:
+        """A1.., then C1.. (adaptive), then the extra state (g1, ...): one name per matrix."""
+        L = self.depth
+        return ([f"A{h}" for h in range(1, L + 1)]
+                + ([f"C{h}" for h in range(1, L)] if self.rule.adaptive else [])
+                + state_labels(self.rule, L))
+
+    def initial_state(self) -> list[np.ndarray]:
+        """The extra state's default values (each variable's ``initial``), flat order."""
+        vals = [float(v.initial) for v in self.rule.state for _ in state_layers(v, self.depth)]
+        return [np.full(s, x) for s, x in zip(self.extra_shapes, vals)]
 
     @property
     def n_state(self) -> int:
         return sum(a * b for a, b in self.state_shapes)
 
-    def pack(self, weights, feedback=None) -> np.ndarray:
-        """Flat state(s) from matrices (each may carry one leading batch axis)."""
+    def pack(self, weights, feedback=None, state=None) -> np.ndarray:
+        """Flat state(s) from matrices (each may carry one leading batch axis); ``state``: the
+        rule's extra state, flat (default: its initial values)."""
         mats = list(weights) + (list(feedback if feedback is not None else self.feedback)
                                 if self.rule.adaptive else [])
+        if self.rule.state:
+            mats += list(state) if state is not None else self.initial_state()
         mats = [np.asarray(M, dtype=float) for M in mats]
         batch = mats[0].shape[:-2]
         return np.concatenate([M.reshape(batch + (-1,)) for M in mats], axis=-1)
@@ -137,30 +159,64 @@ class LinearSystem:
             i += a * b
         L = self.depth
         if self.rule.adaptive:
-            return mats[:L], mats[L:]
-        return mats, list(self.feedback)
+            return mats[:L], mats[L:2 * L - 1]
+        return mats[:L], list(self.feedback)
+
+    def unpack_state(self, y: np.ndarray) -> list[np.ndarray]:
+        """The extra state's matrices (flat order) of flat state(s) ``y``; [] for rules without."""
+        y = np.asarray(y, dtype=float)
+        batch = y.shape[:-1]
+        n = sum(a * b for a, b in self.extra_shapes)
+        mats, i = [], y.shape[-1] - n
+        for a, b in self.extra_shapes:
+            mats.append(y[..., i:i + a * b].reshape(batch + (a, b)))
+            i += a * b
+        return mats
 
     # -- dynamics -------------------------------------------------------------
     def product(self, weights) -> np.ndarray:
         return forward_products(weights, self.layers[0])[-1]
 
-    def velocity(self, weights, feedback=None):
-        """(dA/dt, dC/dt) at one state or a batch of states (leading axes)."""
+    def velocity(self, weights, feedback=None, state=None):
+        """(dA/dt, dC/dt) at one state or a batch of states (leading axes); a rule with extra
+        state takes its values ``state`` (flat) and gives (dA/dt, dC/dt, dX/dt)."""
         fb = list(feedback) if feedback is not None else list(self.feedback)
         F = forward_products(weights, self.layers[0])
         E = self.stats.error(F[-1])
-        return averaged_velocity(self.rule, weights, fb, E, F)
+        return averaged_velocity(self.rule, weights, fb, E, F, state)
 
     def __getstate__(self):
         # The compiled field (generated code) is rebuilt where the system is unpickled, so a
         # system travels to worker processes (integrate_batch(..., executor=...)).
-        return {k: v for k, v in self.__dict__.items() if k not in ("_compiled", "_parameters")}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_compiled", "_parameters", "_traced")}
 
     def __call__(self, y: np.ndarray) -> np.ndarray:
         """The vector field on flat state(s): shape (n_state,) or (batch, n_state)."""
+        if type(y) is np.ndarray and y.ndim == 1 and y.dtype == np.float64:
+            # one state (scipy's integrators): the rule's operations traced once into
+            # straight-line numpy (linrbp.core._traced), the same values bit for bit
+            fn, n = self._single_state_field()
+            if fn is not None and y.size == n:
+                return fn(y)
+        return self.generic_call(y)
+
+    def _single_state_field(self):
+        cached = self.__dict__.get("_traced")
+        if cached is None:
+            from ._traced import trace_field
+
+            cached = (trace_field(self), self.n_state)
+            object.__setattr__(self, "_traced", cached)
+        return cached
+
+    def generic_call(self, y: np.ndarray) -> np.ndarray:
+        """:meth:`__call__` through :meth:`velocity`, without the traced one-state path."""
         weights, fb = self.unpack(y)
-        dA, dC = self.velocity(weights, fb)
-        mats = dA + (dC if self.rule.adaptive else [])
+        if self.rule.state:
+            dA, dC, dX = self.velocity(weights, fb, self.unpack_state(y))
+        else:
+            (dA, dC), dX = self.velocity(weights, fb), []
+        mats = dA + (dC if self.rule.adaptive else []) + dX
         batch = np.shape(y)[:-1]
         if not batch and all(np.ndim(M) == 2 for M in mats):
             # one state (scipy's integrate): no broadcasting needed (measured: np.broadcast_to
@@ -248,15 +304,16 @@ def _compile_field(system: "LinearSystem"):
     (sii, sti, *fb_fixed), n_par = symbol_matrices("p", [(n0, n0), (nL, n0)] + fixed_fb)
     L = system.depth
     weights = state[:L]
-    feedback = state[L:] if system.rule.adaptive else fb_fixed
+    feedback = state[L:2 * L - 1] if system.rule.adaptive else fb_fixed
+    extra = state[len(state) - len(system.extra_shapes):] if system.rule.state else None
     # the rule's numeric parameters (lambda, kappa, ...) are parameters p_j too, not constants
     names = _numeric_parameter_names(system.rule)
     rule = system.rule.with_parameters(**{n: sympy.Symbol(f"p{n_par + k}") for k, n in enumerate(names)}) \
         if names else system.rule
     n_par += len(names)
     twin = dataclasses.replace(system, rule=rule, stats=DataStats(sii, sti), feedback=tuple(fb_fixed))
-    dA, dC = twin.velocity(weights, feedback)
-    exprs = [e for M in list(dA) + list(dC) for e in M]
+    dA, dC, *dX = twin.velocity(weights, feedback, extra)
+    exprs = [e for M in list(dA) + list(dC) + [M for X in dX for M in X] for e in M]
     temps, reduced = sympy.cse(exprs, symbols=sympy.numbered_symbols("t"))
     code = _field_printer().doprint
     # The same statements in scalar form, one trajectory at a time (for compiled backends).

@@ -211,10 +211,12 @@ def check_output_dir(path, what: str | None = None) -> Path:
 
 
 @contextlib.contextmanager
-def atomic_open(path: str | os.PathLike, mode: str = "w", what: str | None = None):
+def atomic_open(path: str | os.PathLike, mode: str = "w", what: str | None = None, fsync: bool = True):
     """Open a temporary file beside the target of ``path``; on success rename it onto the target.
 
-    Readers never see a half-written file, and a failure leaves no file behind. A symlink is
+    Readers never see a half-written file, and a failure leaves no file behind. ``fsync=False``
+    skips flushing the file to the disk before the rename (for many small files a rerun
+    recomputes: after a crash one may be empty, never half-written under its name while running). A symlink is
     written through (the link stays); a directory, device, FIFO or socket is refused
     (:func:`check_output_file`). Errors name ``path``, never the temporary file.
     """
@@ -242,7 +244,8 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", what: str | None = Non
             yield fh
             try:
                 fh.flush()
-                os.fsync(fh.fileno())
+                if fsync:
+                    os.fsync(fh.fileno())
             except OSError as exc:
                 raise OSError(exc.errno, exc.strerror, str(user)) from None
         try:
@@ -260,17 +263,19 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", what: str | None = Non
         raise
 
 
-def atomic_write_text(path: str | os.PathLike, text: str, what: str | None = None) -> None:
+def atomic_write_text(path: str | os.PathLike, text: str, what: str | None = None,
+                      fsync: bool = True) -> None:
     """Write ``text`` to ``path`` so that readers never see a half-written file."""
-    with atomic_open(path, "w", what) as fh:
+    with atomic_open(path, "w", what, fsync) as fh:
         try:
             fh.write(text)
         except OSError as exc:
             raise OSError(exc.errno, exc.strerror, str(path)) from None
 
 
-def atomic_write_json(path: str | os.PathLike, data: Any, what: str | None = None) -> None:
-    atomic_write_text(path, json.dumps(to_jsonable(data), indent=2) + "\n", what)
+def atomic_write_json(path: str | os.PathLike, data: Any, what: str | None = None,
+                      fsync: bool = True) -> None:
+    atomic_write_text(path, json.dumps(to_jsonable(data), indent=2) + "\n", what, fsync)
 
 
 # -- input ------------------------------------------------------------------------------

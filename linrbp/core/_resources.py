@@ -3,11 +3,14 @@ line naming the size), and the CPUs this process may run on."""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
+import re
 
 from ._errors import InputError
 
-__all__ = ["available_bytes", "check_memory", "format_bytes", "usable_cpus"]
+__all__ = ["available_bytes", "check_memory", "format_bytes", "usable_cpus", "blas_thread_setters", "one_blas_thread"]
 
 
 def usable_cpus() -> int:
@@ -46,3 +49,56 @@ def check_memory(n_bytes: float, what: str, option: str) -> None:
     if n_bytes > avail:
         raise InputError(f"{option}: {what} needs about {format_bytes(n_bytes)}, more than the "
                          f"{format_bytes(avail)} of memory available")
+
+
+def _find_blas_thread_setters() -> list:
+    """OpenBLAS's per-thread ``openblas_set_num_threads_local`` in each loaded OpenBLAS.
+
+    The stage sums sum_s c_s K_s are fastest through BLAS in one thread, but a threaded BLAS
+    inside each worker thread oversubscribes the cores (measured: several times slower), so
+    each worker limits its own BLAS calls to one thread; without that hook it uses einsum.
+    """
+    try:
+        with open("/proc/self/maps") as fh:
+            paths = sorted(set(re.findall(r"(/\S*openblas\S*\.so[\w.]*)", fh.read())))
+    except OSError:
+        return []
+    setters = []
+    for path in paths:
+        try:
+            fn = getattr(ctypes.CDLL(path), "openblas_set_num_threads_local", None)
+        except OSError:
+            continue
+        if fn is not None:
+            fn.argtypes, fn.restype = [ctypes.c_int], ctypes.c_int
+            setters.append(fn)
+    return setters
+
+
+_BLAS_SETTERS: list | None = None
+
+
+def blas_thread_setters() -> list:
+    """:func:`_find_blas_thread_setters`, looked up once per process."""
+    global _BLAS_SETTERS
+    if _BLAS_SETTERS is None:
+        _BLAS_SETTERS = _find_blas_thread_setters()
+    return _BLAS_SETTERS
+
+
+@contextlib.contextmanager
+def one_blas_thread():
+    """The calling thread's OpenBLAS calls on one thread inside the block (restored after).
+
+    The claim checks' matrices are small or thin: a threaded BLAS spends its time waking its
+    threads, and on a loaded machine spinning for them (measured on the sgd-ode claim's field,
+    784 inputs, load 11 on 2 cores: 21.7 ms of CPU per call with OpenBLAS's threads, 2.1 ms on
+    one). A no-op where OpenBLAS's per-thread setter is not found.
+    """
+    setters = blas_thread_setters()
+    old = [fn(1) for fn in setters]
+    try:
+        yield
+    finally:
+        for fn, n in zip(setters, old):
+            fn(n)

@@ -47,19 +47,45 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Callable, Sequence
 
 from ._errors import InputError
+from ._state import (DataTerms, StateVariable, check_state_statement, inner, state_layers, state_shapes,
+                     state_values, state_velocity)
 
 __all__ = ["Rule", "Parameter", "RULES", "BSL_RULES", "get_rule", "register_rule", "feedback_shapes",
            "backward_signals", "updates", "drifts", "averaged_velocity", "check_rule", "transpose", "sign",
-           "nearest"]
+           "nearest", "StateVariable", "inner", "state_shapes"]
 
 
 # -- the matrix protocol --------------------------------------------------------------------
 def transpose(x):
-    """x^T of a numpy array (last two axes; leading batch axes kept) or a sympy matrix."""
+    """x^T of a numpy array (last two axes; leading batch axes kept) or a sympy matrix.
+
+    A rule's functions (:class:`Rule` ``backward``, ``weight_drift``, ``feedback_drift``) use
+    this instead of ``.T``, so one statement runs on batches of numpy matrices (the averaged
+    ODE), on sympy matrices (the derivation) and on torch tensors (the trainer).
+
+    Parameters
+    ----------
+    x : numpy.ndarray, sympy.Matrix or torch.Tensor
+        A matrix, or a stack of matrices (numpy/torch: the last two axes).
+
+    Returns
+    -------
+    The transpose, of the same kind.
+
+    Examples
+    --------
+    >>> import numpy as np, sympy
+    >>> transpose(np.zeros((5, 2, 3))).shape
+    (5, 3, 2)
+    >>> transpose(sympy.Matrix([[1, 2]]))
+    Matrix([
+    [1],
+    [2]])
+    """
     return x.swapaxes(-1, -2) if hasattr(x, "swapaxes") else x.T
 
 
@@ -67,7 +93,27 @@ _transpose = transpose
 
 
 def sign(x):
-    """Entrywise sign (-1, 0, 1) of a numpy array or a sympy matrix."""
+    """Entrywise sign (-1, 0, 1) of a numpy array, a sympy matrix or a torch tensor.
+
+    For a rule's functions (sign-symmetry's B_h = sign(A_{h+1}^T)), in place of ``np.sign``,
+    which a sympy matrix does not take.
+
+    Parameters
+    ----------
+    x : numpy.ndarray, sympy.Matrix or torch.Tensor
+
+    Returns
+    -------
+    The entrywise sign, of the same kind.
+
+    Examples
+    --------
+    >>> import numpy as np, sympy
+    >>> sign(np.array([[-2.0, 0.0, 3.0]]))
+    array([[-1.,  0.,  1.]])
+    >>> sign(sympy.Matrix([[-2, 5]]))
+    Matrix([[-1, 1]])
+    """
     if hasattr(x, "applyfunc"):
         import sympy
         return x.applyfunc(sympy.sign)
@@ -166,6 +212,8 @@ class Rule:
     (``@``, ``+``, scalars, :func:`transpose`, :func:`sign`) and return a matrix:
     ``backward`` B_h (N_h x N_{h+1} or N_h x N_L), ``weight_drift`` W_h (shape of A_h) and
     ``feedback_drift`` D_h (shape of C_h); a drift may return None for "no term".
+    ``state``: :class:`StateVariable` s, the rule's further state (a learned gain g_h, ...):
+    each has its own update and the functions above read its values as ``p[name][h]``.
     """
 
     name: str
@@ -183,6 +231,7 @@ class Rule:
     weight_drift: Callable | None = None
     feedback_drift: Callable | None = None
     equations: str = ""
+    state: tuple = ()
 
     def __post_init__(self):
         if self.learning is None:
@@ -191,6 +240,7 @@ class Rule:
             object.__setattr__(self, "feedback", self.source if self.channel == "feedback" else None)
         object.__setattr__(self, "parameters", tuple(self.parameters))
         object.__setattr__(self, "values", tuple(self.values))
+        object.__setattr__(self, "state", tuple(self.state))
 
     # -- derived facts ---------------------------------------------------------------------
     @property
@@ -247,6 +297,42 @@ class Rule:
 
     def __str__(self) -> str:
         return self.name
+
+    def __reduce__(self):
+        # A rule travels to worker processes and Dask workers inside a LinearSystem. Functions
+        # of an importable module (the built-in rules') travel by reference; lambdas, closures
+        # and the functions of a researcher's rule file (which a worker has not imported) by
+        # value, serialised with cloudpickle.
+        state = {f.name: getattr(self, f.name) for f in fields(self)}
+        fns = [state[k] for k in ("backward", "weight_drift", "feedback_drift") if state[k] is not None]
+        if all(_by_reference(f) for f in fns):
+            return (_rebuild_rule, (state,))
+        import cloudpickle
+        return (_rule_from_bytes, (cloudpickle.dumps(state),))
+
+
+def _by_reference(fn) -> bool:
+    """Whether plain pickle can send ``fn`` to any worker: a function of a linrbp module that
+    is reachable there under its own name."""
+    import sys
+
+    mod = getattr(fn, "__module__", None) or ""
+    if not (mod == "linrbp" or mod.startswith("linrbp.")):
+        return False
+    obj = sys.modules.get(mod)
+    for part in getattr(fn, "__qualname__", "<lambda>").split("."):
+        obj = getattr(obj, part, None)
+    return obj is fn
+
+
+def _rebuild_rule(state: dict) -> "Rule":
+    return Rule(**state)
+
+
+def _rule_from_bytes(data: bytes) -> "Rule":
+    import pickle
+
+    return Rule(**pickle.loads(data))
 
 
 _PROTOCOL = ("a rule's functions use the matrix protocol: @, +, -, scalars and "
@@ -309,6 +395,7 @@ def _check_statement(rule: Rule) -> Rule:
             raise InputError(f"rule {n}: parameter name {p.name!r} must be a lowercase identifier "
                              "that is not an instance-file key")
         p.check(p.default, n)
+    check_state_statement(rule)
     bad = set(dict(rule.values)) - set(names)
     if bad:
         raise InputError(f"rule {n}: values for unknown parameters {', '.join(sorted(bad))}")
@@ -412,6 +499,7 @@ for _r in (
 ):
     register_rule(_r)
 del _r
+BUILTIN_RULES = tuple(RULES)  # the names above; a researcher's rules are registered later
 
 
 def get_rule(rule: str | Rule) -> Rule:
@@ -448,7 +536,9 @@ def check_rule(rule: str | Rule, layers: Sequence[int]) -> Rule:
     L = len(layers) - 1
     A = [None] + [np.zeros((layers[h], layers[h - 1])) for h in range(1, L + 1)]
     C = [None] + [np.zeros(s) for s in feedback_shapes(layers, r)]
-    p = r.parameter_values
+    X = [np.full(s, float(v.initial)) for v, s in zip([v for v in r.state for _ in state_layers(v, L)],
+                                                      state_shapes(r, layers))]
+    p = _with_state(r, X, L)
 
     # A batch of two states (leading axis), to see each function act state by state (.T on a
     # batch transposes the batch axis too: silently wrong, or a shape error deep in a run).
@@ -474,7 +564,7 @@ def check_rule(rule: str | Rule, layers: Sequence[int]) -> Rule:
             raise InputError(f"rule {r.name}: {what} of layer {h} does not act state by state on a batch "
                              f"of states of A{layers} ({_PROTOCOL})")
 
-    def run(what, fn, h, expect):
+    def run(what, fn, h, expect, scalar=False):
         try:
             M = fn(h, A, C, p)
         except InputError:
@@ -488,6 +578,8 @@ def check_rule(rule: str | Rule, layers: Sequence[int]) -> Rule:
                                  "must return a matrix (only a drift may return None for no term)")
             return
         shape = tuple(np.shape(M))
+        if scalar and shape in ((), (1, 1)):
+            return
         if shape != tuple(expect):
             raise InputError(f"rule {r.name}: {what} of layer {h} is {'x'.join(map(str, shape)) or 'a scalar'} "
                              f"on A{layers}, expected {expect[0]}x{expect[1]}")
@@ -507,6 +599,19 @@ def check_rule(rule: str | Rule, layers: Sequence[int]) -> Rule:
         for h in range(1, L + 1):
             if h == L or r.trains_hidden:
                 run("the weight drift W_h", r.weight_drift, h, A[h].shape)
+    if r.state:
+        acts = [np.zeros((n, 1)) for n in layers]
+        terms = DataTerms(r, [np.zeros((n, 1)) for n in layers[1:]], acts)
+        i = 0
+        for v in r.state:
+            for h in state_layers(v, L):
+                expect = X[i].shape
+                i += 1
+                if v.learning is not None:
+                    run(f"the learning term of state {v.name}", lambda h, A, C, p: v.learning(h, A, C, p, terms),
+                        h, expect, scalar=v.scalar)
+                if v.drift is not None:
+                    run(f"the drift of state {v.name}", v.drift, h, expect, scalar=v.scalar)
     return r
 
 
@@ -518,6 +623,7 @@ def backward_signals(
     delta_top,
     derivatives: Sequence | None = None,
     transform: Callable | None = None,
+    state: Sequence | None = None,
 ) -> list:
     """delta_1..delta_L (0-based list) for one rule.
 
@@ -528,6 +634,7 @@ def backward_signals(
     ``transform(h, signal)``, when given, is applied to the signal arriving at each hidden
     layer, before the derivative and before it is used or sent further down (the trainer's
     hook for quantised error signals and learning-channel dropout).
+    ``state``: the rule's extra state, flat (:class:`StateVariable`; needed when it has one).
     Rules with frozen hidden layers (``trains_hidden=False``) send nothing down: None.
     """
     r = get_rule(rule)
@@ -536,7 +643,7 @@ def backward_signals(
     deltas[L - 1] = delta_top
     if not r.trains_hidden:
         return deltas
-    A, C, p = [None] + list(weights), [None] + list(feedback), r.parameter_values
+    A, C, p = [None] + list(weights), [None] + list(feedback), _with_state(r, state, L)
     for h in range(L - 2, -1, -1):
         src = deltas[h + 1] if r.source == "next" else delta_top
         d = r.backward_matrix(h + 1, A, C, p) @ src
@@ -572,14 +679,15 @@ def updates(rule: str | Rule, deltas: Sequence, activities: Sequence):
     return dA, dC
 
 
-def drifts(rule: str | Rule, weights: Sequence, feedback: Sequence):
+def drifts(rule: str | Rule, weights: Sequence, feedback: Sequence, state: Sequence | None = None):
     """The data-independent terms (W_1..W_L, D_1..D_{L-1}); None where a rule has none.
 
-    D is ``[]`` for non-adaptive rules; frozen hidden layers get no W_h.
+    D is ``[]`` for non-adaptive rules; frozen hidden layers get no W_h. ``state``: the
+    rule's extra state, flat, when it has one.
     """
     r = get_rule(rule)
     L = len(weights)
-    A, C, p = [None] + list(weights), [None] + list(feedback), r.parameter_values
+    A, C, p = [None] + list(weights), [None] + list(feedback), _with_state(r, state, L)
     W = [None] * L
     if r.weight_drift is not None:
         for h in range(1, L + 1):
@@ -606,12 +714,41 @@ def add_terms(data_terms: list, drift_terms: list, like: Sequence) -> list:
     return out
 
 
-def averaged_velocity(rule: str | Rule, weights: Sequence, feedback: Sequence, error, products: Sequence):
+def averaged_velocity(rule: str | Rule, weights: Sequence, feedback: Sequence, error, products: Sequence,
+                      state: Sequence | None = None):
     """(dA/dt, dC/dt) of the averaged linear dynamics: the rule's backward pass on the error
     moment E(P) = S_TI - P S_II with the forward products F_h = A_h...A_1 as activities, plus
-    its drifts (THEORY.md section 0). Numpy (batch axes) or sympy matrices."""
+    its drifts (THEORY.md section 0). Numpy (batch axes) or sympy matrices.
+
+    A rule with extra state (:class:`StateVariable`) takes its values ``state`` (flat) and
+    returns (dA/dt, dC/dt, dX/dt): its learning terms read the same averaged data terms."""
     r = get_rule(rule)
-    deltas = backward_signals(r, weights, feedback, error)
+    deltas = backward_signals(r, weights, feedback, error, state=state)
     dA, dC = updates(r, deltas, products)
-    W, D = drifts(r, weights, feedback)
-    return add_terms(dA, W, weights), add_terms(dC, D, feedback)
+    W, D = drifts(r, weights, feedback, state)
+    out = add_terms(dA, W, weights), add_terms(dC, D, feedback)
+    if not r.state:
+        return out
+    return out + (state_updates(r, weights, feedback, state, deltas, products),)
+
+
+def state_updates(rule: str | Rule, weights: Sequence, feedback: Sequence, state: Sequence, deltas: Sequence,
+                  activities: Sequence, data_scale=1.0) -> list:
+    """d(state): each extra state variable's learning term on the data terms of ``deltas`` and
+    ``activities`` (times ``data_scale``, e.g. 1/B for a batch mean) plus its drift; flat."""
+    r = get_rule(rule)
+    L = len(weights)
+    p = _with_state(r, state, L)
+    return state_velocity(r, weights, feedback, state, p, DataTerms(r, deltas, activities), data_scale)
+
+
+def _with_state(r: Rule, state, L: int) -> dict:
+    """The parameter values, plus the extra state's values by name for rules that have one."""
+    p = r.parameter_values
+    if not r.state:
+        return p
+    if state is None:
+        raise InputError(f"rule {r.name}: it has state variables ({', '.join(v.name for v in r.state)}); "
+                         "pass their values (state=...)")
+    p.update(state_values(r, state, L))
+    return p

@@ -2,7 +2,9 @@
 
 ``{"layers": [N0, ..., NL], "rule": NAME, "sigma_ii": N0 x N0, "sigma_ti": NL x N0,
    "feedback": [C_1, ..., C_{L-1}], "weights": [A_1, ..., A_L], "t_max": optional number,
-   <the rule's parameters>: numbers, "name"/"reference"/"note": optional text}``
+   <the rule's parameters>: numbers, "state": optional {NAME: [X_1, ...]} (a rule's extra
+   state variables, one value per layer: a number or a matrix; default: the variable's
+   ``initial``), "name"/"reference"/"note": optional text}``
 
 NAME is any registered rule (:func:`linrbp.register_rule`; built in: bp, rbp, srbp, arbp,
 asrbp, kolen-pollack, weight-mirror, sign-symmetry, usf, top-only); its parameters are keys
@@ -26,6 +28,7 @@ from ..core._field import LinearSystem, check_layers
 from ..core._checks import check_t_max
 from ..core._io import atomic_write_json, load_json_file, to_jsonable
 from ..core._rules import RULES, feedback_shapes, get_rule, nearest
+from ..core._state import state_layers
 from ..core._stats import DataStats, as_matrix
 
 # simulate's defaults (linrbp.instances._simulate), here so commands show and check them before
@@ -39,7 +42,7 @@ DEFAULT_MAX_STEPS = 20_000
 
 __all__ = ["Instance", "load_instance", "parse_instance"]
 
-KEYS = ("layers", "rule", "sigma_ii", "sigma_ti", "feedback", "weights", "t_max")
+KEYS = ("layers", "rule", "sigma_ii", "sigma_ti", "feedback", "weights", "t_max", "state")
 META_KEYS = ("name", "reference", "note", "probe")  # free text (probe: linrbp probe's provenance), kept
 
 
@@ -52,10 +55,11 @@ class Instance:
     feedback: list[np.ndarray]
     t_max: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    state: list = field(default_factory=list)
 
     @property
     def y0(self) -> np.ndarray:
-        return self.system.pack(self.weights, self.feedback)
+        return self.system.pack(self.weights, self.feedback, self.state or None)
 
     def to_dict(self) -> dict:
         s = self.system
@@ -68,6 +72,8 @@ class Instance:
             "weights": self.weights,
         }
         d.update(dict(s.rule.values))
+        if s.rule.state:
+            d["state"] = _state_to_dict(s, self.state or s.initial_state())
         if self.t_max is not None:
             d["t_max"] = self.t_max
         d.update(self.extra)
@@ -118,21 +124,66 @@ def parse_instance(data: Any) -> Instance:
         t_max = check_t_max(t_max)
     system = LinearSystem.create(layers, rule, stats, () if rule.adaptive else feedback)
     extra = {k: v for k, v in data.items() if k in META_KEYS}
-    return Instance(system, weights, feedback, t_max, extra)
+    state = _parse_state(data.get("state"), system)
+    return Instance(system, weights, feedback, t_max, extra, state)
 
 
-def _check_keys(data: dict, rule) -> None:
-    """InputError for a key that is neither an instance key, metadata, nor the rule's parameter
-    (``rule`` None: the rule is not known yet, so any rule's parameter passes here)."""
+def _parse_state(value, system) -> list:
+    """The extra state's initial values: ``{"g": [1.0, 0.5]}`` (numbers for scalars, matrices
+    otherwise), missing variables at their ``initial``; [] for rules without extra state."""
+    rule = system.rule
+    if value is None:
+        return system.initial_state() if rule.state else []
+    if not rule.state:
+        raise InputError(f"state: rule {rule.name} has no state variables")
+    if not isinstance(value, dict):
+        raise InputError(f"state: expected an object {{name: [one value per layer]}}, got {type(value).__name__}")
+    names = [v.name for v in rule.state]
+    for k in value:
+        if k not in names:
+            raise InputError(f"state: rule {rule.name} has no state variable {k!r}{nearest(k, names)} "
+                             f"(its state: {', '.join(names)})")
+    out, shapes, i = [], system.extra_shapes, 0
+    defaults = system.initial_state()
+    for v in rule.state:
+        n = len(state_layers(v, system.depth))
+        mine, defs = shapes[i:i + n], defaults[i:i + n]
+        i += n
+        if v.name not in value:
+            out += defs
+            continue
+        vals = value[v.name]
+        if not isinstance(vals, list) or len(vals) != n:
+            raise InputError(f"state.{v.name}: expected a list of {n} values (one per layer)")
+        for k, (x, shape) in enumerate(zip(vals, mine)):
+            if v.scalar and not isinstance(x, list):
+                x = [[x]]
+            out.append(as_matrix(x, f"state.{v.name}[{k}]", shape))
+    return out
+
+
+def _state_to_dict(system, state) -> dict:
+    out, i = {}, 0
+    for v in system.rule.state:
+        n = len(state_layers(v, system.depth))
+        mats = state[i:i + n]
+        i += n
+        out[v.name] = [float(np.asarray(M).ravel()[0]) if v.scalar else np.asarray(M) for M in mats]
+    return out
+
+
+def _check_keys(data: dict, rule, keys: tuple = KEYS + META_KEYS, what: str = "instance key") -> None:
+    """InputError for a key that is neither one of ``keys`` (instance keys and metadata) nor the
+    rule's parameter (``rule`` None: the rule is not known yet, so any rule's parameter passes here)."""
     others = sorted({n for r in RULES.values() for n in r.parameter_names})
-    known = KEYS + META_KEYS + (rule.parameter_names if rule is not None else tuple(others))
+    known = tuple(keys) + (rule.parameter_names if rule is not None else tuple(others))
     for key in data:
         if key in known:
             continue
         if rule is not None and key in others:
             have = ", ".join(rule.parameter_names) or "none"
             raise InputError(f"{key}: rule {rule.name} has no parameter {key!r} (its parameters: {have})")
-        raise InputError(f"{key}: unknown instance key{nearest(key, known)} "
+        raise InputError(f"{key}: unknown {what}{nearest(key, known)} "
                          f"(known: {', '.join(known)})")
 
 

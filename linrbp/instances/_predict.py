@@ -21,11 +21,12 @@ from ..closed_forms._autoencoder import (autoencoder_invariant, autoencoder_limi
                                          full_column_rank, single_hidden_target)
 from ..closed_forms._closed_forms import chain_limit, wide_limit
 from ..closed_forms._modes import ALIGN_TOL, aligned_modes, modes_limit
+from ..closed_forms._bp_limit import bp_limit
 from ..closed_forms._rbp_limit import limit_case, speed_bound
 
 __all__ = ["predict", "register_predictor", "PREDICTORS", "predict_chain", "predict_wide", "predict_whitened",
            "predict_product", "predict_general", "predict_kolen_pollack", "predict_modes",
-           "predict_bottleneck", "predict_limit"]
+           "predict_bottleneck", "predict_limit", "predict_bp"]
 
 
 def predict_chain(instance):
@@ -179,8 +180,36 @@ def predict_limit(instance):
             "rank_G": c["rank_G"], "rank_B1G": c["rank_B1G"], "narrowest_hidden": c["narrowest_hidden"]}
 
 
+def predict_bp(instance):
+    """BP (no weight decay) with a hidden layer: the best rank-r approximation of P* in the S_II
+    metric (r the narrowest hidden width; P* itself when r is wide enough)."""
+    s = instance.system
+    if s.rule.name != "bp" or len(s.layers) < 3 or s.rule.parameter_values.get("weight_decay", 0) != 0:
+        return None
+    c = bp_limit(s.layers, s.stats.sigma_ii, s.stats.sigma_ti)
+    return {"system": "bp-limit", "weights": None, "product": c["product"], "case": c["case"],
+            "fixed_point": c["fixed_point"], "reason": c["reason"], "narrowest_hidden": c["narrowest_hidden"]}
+
+
+def _with_bp_gap(instance, out: dict) -> dict:
+    """RBP/SRBP predictions with a limit product get BP's limit on the same data and layers and
+    the loss gap between them (RBP's excess loss minus BP's, >= 0)."""
+    s = instance.system
+    if (out.get("product") is None or s.rule.name not in ("rbp", "srbp") or len(s.layers) < 3
+            or s.rule.parameter_values.get("weight_decay", 0) != 0):
+        return out
+    c = bp_limit(s.layers, s.stats.sigma_ii, s.stats.sigma_ti)
+    if c["product"] is None:
+        return out
+    with np.errstate(all="ignore"):
+        gap = float(s.stats.excess_loss(np.asarray(out["product"], float)) - s.stats.excess_loss(c["product"]))
+    return {**out, "bp_limit": {"product": c["product"], "case": c["case"], "reason": c["reason"]},
+            "loss_gap_to_bp": gap}
+
+
 PREDICTORS: list[Callable] = [predict_modes, predict_chain, predict_wide, predict_whitened, predict_product,
-                              predict_general, predict_kolen_pollack, predict_bottleneck, predict_limit]
+                              predict_general, predict_kolen_pollack, predict_bottleneck, predict_limit,
+                              predict_bp]
 
 
 def register_predictor(fn: Callable, *, first: bool = False) -> Callable:
@@ -194,10 +223,19 @@ def register_predictor(fn: Callable, *, first: bool = False) -> Callable:
     return fn
 
 
+# the closed forms of RBP/SRBP above are for the rules of [BSL]: no weight decay
+_PLAIN_ONLY = (predict_modes, predict_chain, predict_wide, predict_whitened, predict_product,
+               predict_general, predict_bottleneck, predict_limit)
+
+
 def predict(instance, t_end: float | None = None) -> dict | None:
     """The closed-form limit of ``instance`` if the toolkit knows one, else None; predictors of
-    finite-time closed forms (a keyword ``t_end``) get the time the integration ended."""
+    finite-time closed forms (a keyword ``t_end``) get the time the integration ended. The
+    built-in RBP/SRBP closed forms answer only when every rule parameter is 0 (no weight decay)."""
+    plain = all(v == 0 for v in instance.system.rule.parameter_values.values())
     for fn in PREDICTORS:
+        if fn in _PLAIN_ONLY and not plain:
+            continue
         takes_t = "t_end" in inspect.signature(fn).parameters
         try:
             # A closed form that overflows float64 on this instance (weights of 1e200, say)
@@ -208,7 +246,7 @@ def predict(instance, t_end: float | None = None) -> dict | None:
         except FloatingPointError:
             continue
         if out is not None:
-            return _with_case(instance, out)
+            return _with_bp_gap(instance, _with_case(instance, out))
     return None
 
 

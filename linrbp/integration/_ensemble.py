@@ -70,16 +70,38 @@ class Ensemble:
             i += a * b
         return LinearSystem(self.layers, self.rule, DataStats(mats[0], mats[1]), tuple(mats[2:]))
 
+    def __getstate__(self):
+        # the traced field (generated code) is rebuilt where the ensemble is unpickled
+        return {k: v for k, v in self.__dict__.items() if k != "_traced"}
+
+    @cached_property
+    def _traced(self):
+        from ..core._traced import trace_ensemble
+        return trace_ensemble(self)
+
     def __call__(self, Z: np.ndarray) -> np.ndarray:
+        if type(Z) is np.ndarray and Z.ndim == 2 and Z.dtype == np.float64 \
+                and Z.shape[1] == self.n_state + self.n_param and self._traced is not None:
+            # the rule's operations traced once into straight-line numpy (linrbp.core._traced):
+            # the same values bit for bit, without the generic path's per-call overhead
+            return self._traced(Z)
+        return self.generic_call(Z)
+
+    def generic_call(self, Z: np.ndarray) -> np.ndarray:
+        """:meth:`__call__` through :meth:`LinearSystem.velocity` on batched moments."""
         Z = np.asarray(Z, dtype=float)
         single = Z.ndim == 1
         Z = np.atleast_2d(Z)
         out = np.zeros_like(Z)
         system = self.system(Z)
-        weights, fb = system.unpack(Z[:, :self.n_state])
-        dA, dC = system.velocity(weights, fb)
+        Y = Z[:, :self.n_state]
+        weights, fb = system.unpack(Y)
+        if self.rule.state:  # a rule's extra state (linrbp.StateVariable) comes last
+            dA, dC, dX = system.velocity(weights, fb, system.unpack_state(Y))
+        else:
+            (dA, dC), dX = system.velocity(weights, fb), []
         i = 0
-        for M in dA + (dC if self.rule.adaptive else []):
+        for M in dA + (dC if self.rule.adaptive else []) + list(dX):
             k = M.shape[-2] * M.shape[-1]
             out[:, i:i + k] = M.reshape(len(Z), k)
             i += k

@@ -39,7 +39,8 @@ from scipy.integrate import solve_ivp
 from ..core._checks import check_t_max  # noqa: F401 - used below, and imported from here by others
 from ..core._errors import InputError
 from ..core._field import LinearSystem
-from ..core._resources import usable_cpus
+from ..core._resources import blas_thread_setters, usable_cpus
+from ._bdf import solver_for
 from ._dop853 import (_A_ROWS, _B, _CONVERGED, _D_LAST, _DIVERGED, _E53, _NS, _damp_candidates, _damped_steps,
                       _event_codes, _initial_step, _quiet, _step_control, _stiffness_sums)
 
@@ -204,10 +205,11 @@ def integrate(
     _check_width(fun, y0.size)
     with np.errstate(over="ignore", invalid="ignore"):
         f0 = _check_field_value(fun(y0), y0)
+    if y0.size and np.max(np.abs(y0)) > bound:  # diverged before converged, at the start too
+        return IntegrationResult(np.array(["diverged"]), np.zeros(1), y0[None].copy(),
+                                 np.zeros(1, int), np.zeros(1) if dense or t_eval is not None else None,
+                                 y0[None].copy() if dense or t_eval is not None else None)
     if not np.isfinite(f0).all():
-        if np.max(np.abs(y0), initial=0.0) > bound:  # past the bound, the field overflows: diverged
-            return IntegrationResult(np.array(["diverged"]), np.zeros(1), y0[None].copy(), np.zeros(1, int),
-                                     info={"message": f"the start is past the bound {bound:g}"})
         return IntegrationResult(np.array(["non-finite"]), np.zeros(1), y0[None].copy(), np.zeros(1, int),
                                  info={"message": _non_finite_message(fun, 0.0, f0)})
     if _converged(f0, y0, conv_tol):
@@ -258,7 +260,7 @@ def integrate(
 
     try:
         with np.errstate(over="ignore", invalid="ignore"):
-            sol = solve_ivp(rhs, (0.0, t_max), y0, method=method, rtol=rtol, atol=atol,
+            sol = solve_ivp(rhs, (0.0, t_max), y0, method=solver_for(method), rtol=rtol, atol=atol,
                             events=[ev_converged, ev_diverged, ev_steps], dense_output=False, t_eval=t_eval)
     except _NonFinite as exc:
         return IntegrationResult(np.array(["non-finite"]), np.array([float(last[0])]),
@@ -305,39 +307,9 @@ def _combine_einsum(coefficients, K):
     return np.einsum("...s,sn->...n", coefficients, K)
 
 
-def _blas_thread_setters() -> list:
-    """OpenBLAS's per-thread ``openblas_set_num_threads_local`` in each loaded OpenBLAS.
-
-    The stage sums sum_s c_s K_s are fastest through BLAS in one thread, but a threaded BLAS
-    inside each worker thread oversubscribes the cores (measured: several times slower), so
-    each worker limits its own BLAS calls to one thread; without that hook it uses einsum.
-    """
-    try:
-        with open("/proc/self/maps") as fh:
-            paths = sorted(set(re.findall(r"(/\S*openblas\S*\.so[\w.]*)", fh.read())))
-    except OSError:
-        return []
-    setters = []
-    for path in paths:
-        try:
-            fn = getattr(ctypes.CDLL(path), "openblas_set_num_threads_local", None)
-        except OSError:
-            continue
-        if fn is not None:
-            fn.argtypes, fn.restype = [ctypes.c_int], ctypes.c_int
-            setters.append(fn)
-    return setters
-
-
-_BLAS_SETTERS: list | None = None
-
-
 def _single_thread_blas():
     """(enter, leave) callables limiting the calling thread's BLAS to one thread, or None."""
-    global _BLAS_SETTERS
-    if _BLAS_SETTERS is None:
-        _BLAS_SETTERS = _blas_thread_setters()
-    return _BLAS_SETTERS or None
+    return blas_thread_setters() or None
 
 
 def _column_field(fun, batch):
@@ -602,6 +574,20 @@ def integrate_batch(
         raise InputError(f"max_steps: must be a positive integer, got {max_steps!r}")
     if backend not in ("numpy", "torch", "numba"):
         raise InputError(f"backend: expected 'numpy', 'numba' or 'torch', got {backend!r}")
+    outside = np.max(np.abs(Y), axis=1) > bound if B and n else np.zeros(B, bool)
+    if outside.any():
+        # Starts already past ``bound`` have diverged at t = 0, whatever their field: the status
+        # priority (diverged before converged) holds at the start as at every step, on every
+        # backend. The others run as a batch of their own.
+        kw = dict(rtol=rtol, atol=atol, conv_tol=conv_tol, bound=bound, max_steps=max_steps,
+                  progress=progress, workers=workers, backend=backend, interruptible=interruptible,
+                  device=device, executor=executor, chunk=chunk)
+        inner = integrate_batch(fun, Y[~outside], t_max[~outside], **kw)
+        status = np.full(B, "diverged", dtype=np.array(STATUSES).dtype)
+        t_end, y, steps = np.zeros(B), Y.copy(), np.zeros(B, dtype=np.asarray(inner.n_steps).dtype)
+        status[~outside], t_end[~outside], y[~outside], steps[~outside] = (
+            inner.status, inner.t_end, inner.y, inner.n_steps)
+        return IntegrationResult(status, t_end, y, steps, info=dict(inner.info or {}))
     if executor is not None:
         from ._chunks import integrate_chunked
         return integrate_chunked(integrate_batch, IntegrationResult, fun, Y, t_max, executor, chunk,

@@ -101,8 +101,14 @@ def _key(system) -> str:
     if _SOURCE_HASH is None:
         _SOURCE_HASH = _source_hash()
     r = system.rule
+    # The generated field's own text is part of the key: a rule is known by its statement, not
+    # its name (a researcher who edits a rule's drift and keeps its name must not be handed the
+    # old rule's machine code from the disk cache).
+    fn = system._compiled_field()
+    field_text = getattr(fn, "source", None) if fn is not None else None
     ident = repr((tuple(system.layers), r.name, r.channel, r.source, r.adaptive,
-                  tuple(np.shape(C) for C in system.feedback), _SOURCE_HASH))
+                  tuple(np.shape(C) for C in system.feedback), _SOURCE_HASH,
+                  hashlib.sha256((field_text or "").encode()).hexdigest()))
     return hashlib.sha256(ident.encode()).hexdigest()[:24]
 
 

@@ -56,16 +56,24 @@ def rbp_modes_figure(*, n=4, seed=0, t_max=8.0) -> Figure:
             label = "chain111 per mode"
             modes = aligned_modes(d["sigma_ii"], d["sigma_ti"], d["feedback"][0], *d["weights"])
             _, _, a_inf, b_inf = modes_limit(modes)
+        if rule == "bp":
+            limits = s                      # Saxe: a_i b_i -> s_i
+            limit_label = "limit $s_i$ (dotted)"
+        else:
+            limits = a_inf * b_inf          # chain111_limit per mode
+            limit_label = "chain111_limit's $a_i b_i$ (dotted)"
         for i in range(len(s)):
             ax.plot(res.t, strengths[:, i], color=f"C{i}", lw=1.8,
                     label=f"mode {i + 1}: $s_{i + 1}$ = {s[i]:.2f}" + (f", $c_{i + 1}$ = {inst['c'][i]:+.2f}" if rule != "bp" else ""))
-            ax.plot(res.t, ref[:, i], color="k", lw=0.9, ls="--", label=label if i == 0 else None)
-            if rule != "bp":
-                ax.axhline(a_inf[i] * b_inf[i], color=f"C{i}", lw=0.8, ls=":")
+        for i in range(len(s)):
+            ax.plot(res.t, ref[:, i], color="k", lw=0.9, ls="--", label=f"{label} (dashed)" if i == 0 else None)
+        for i in range(len(s)):
+            ax.axhline(limits[i], color=f"C{i}", lw=1.0, ls=":", label=limit_label if i == 0 else None)
         ax.set_xlabel("$t$")
         ax.set_ylabel("$a_i b_i$ (mode strength)")
         ax.set_title(f"A[{len(s)},{len(s)},{len(s)}] under {rule.upper()}, same data and start")
-        ax.legend(fontsize=8)
+        # modes first, then the references (the legend lists handles in drawing order)
+        ax.legend(fontsize=8, loc="lower right")
     return fig
 
 
@@ -86,6 +94,7 @@ def sgd_ode_figure(*, seed=0, etas=(1e-3, 1e-4), rule="bp", T=0.32) -> Figure:
     scale = np.linalg.norm(ode[-1])
     idx = np.unravel_index(np.argsort(np.abs(ode[-1]).ravel())[::-1][:2], ode[-1].shape)
     fig, axes = _figure(1, 2, 13.0, 5.0)
+    ends = {}
     for k, (i, j) in enumerate(zip(*idx)):
         axes[0, 0].plot(times, ode[:, i, j], color="k", lw=2.2, label="ODE" if k == 0 else None)
     for c, eta in enumerate(etas):
@@ -94,16 +103,21 @@ def sgd_ode_figure(*, seed=0, etas=(1e-3, 1e-4), rule="bp", T=0.32) -> Figure:
             P = S.sgd_products(X, Y, rule, A1, A2, C1, eta, every * n, every, 1000 * int(seed) + s)
             for k, (i, j) in enumerate(zip(*idx)):
                 axes[0, 0].plot(times, P[:, i, j], color=f"C{c}", lw=0.9, alpha=0.8,
-                                label=f"SGD, eta = {eta:g}" if (s == 0 and k == 0) else None)
-            axes[0, 1].plot(times, np.linalg.norm(P - ode, axis=(1, 2)) / scale, color=f"C{c}", lw=1.0,
-                            label=f"eta = {eta:g}" if s == 0 else None)
-    axes[0, 0].set_xlabel("$t = \\eta \\times$ steps")
+                                label=rf"SGD, $\eta$ = {eta:g}" if (s == 0 and k == 0) else None)
+            dist = np.linalg.norm(P - ode, axis=(1, 2)) / scale
+            ends.setdefault(eta, []).append(dist[-1])
+            axes[0, 1].plot(times, dist, color=f"C{c}", lw=1.0,
+                            label=rf"$\eta$ = {eta:g}" if s == 0 else None)
+    axes[0, 0].set_xlabel(r"$t = \eta \times$ steps")
     axes[0, 0].set_ylabel("entries of $P = A_2 A_1$")
     axes[0, 0].set_title(f"A[784,{S.HIDDEN},10] under {rule.upper()}, Fashion-MNIST (2000 images)")
     axes[0, 0].legend(fontsize=8)
     axes[0, 1].set_xlabel("$t$")
-    axes[0, 1].set_ylabel("$|P_{SGD} - P_{ODE}|_F / |P_{ODE}(T)|_F$")
+    axes[0, 1].set_ylabel(r"$\|P_{SGD}(t) - P_{ODE}(t)\|_F \,/\, \|P_{ODE}(T)\|_F$")
     axes[0, 1].set_yscale("log")
-    axes[0, 1].set_title("distance to the ODE path (with replacement, 3 seeds)")
+    (e1, d1), (e2, d2) = ((e, float(np.mean(ends[e]))) for e in etas[:2])
+    axes[0, 1].set_title("distance to the ODE path relative to $\\|P_{ODE}(T)\\|_F$ (3 seeds)\n"
+                         f"at $t = T$: $\\eta$ ratio {e1 / e2:g} gives distance ratio {d1:.3g} / {d2:.3g} = "
+                         f"{d1 / d2:.2f} ($\\sqrt{{{e1 / e2:g}}}$ = {np.sqrt(e1 / e2):.2f})", fontsize=10)
     axes[0, 1].legend(fontsize=8)
     return fig

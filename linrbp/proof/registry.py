@@ -13,6 +13,9 @@ from ..core._errors import InputError
 from ..proofs import (arbp_offset, autoencoder, autoencoder_general, bp_balance, chain, chain111, lillicrap,
                kolen_pollack, nonlinear, poly1d, rbp_limit, rbp_modes, saxe, sgd_ode, single_hidden,
                srbp_bottleneck, structure, weight_mirror, wide1N1)
+from ..proofs import identity_exponential, single_hidden_lyapunov
+from ..proofs import (ts_align_then_memorise, ts_arbp_offset, ts_eps_g, ts_i3_index, ts_integrals,
+                      ts_linear_bridge, ts_linear_drift, ts_ode_vs_sgd)
 
 from ._proof import Proof
 
@@ -28,6 +31,11 @@ PROOFS = {
     "rbp-limit": rbp_limit.proof, "srbp-bottleneck": srbp_bottleneck.proof,
     "rbp-modes": rbp_modes.proof, "kolen-pollack": kolen_pollack.proof,
     "weight-mirror": weight_mirror.proof, "sgd-ode": sgd_ode.proof,
+    "single-hidden-lyapunov": single_hidden_lyapunov.proof, "identity-exponential": identity_exponential.proof,
+    "ts-integrals": ts_integrals.proof, "ts-eps-g": ts_eps_g.proof, "ts-ode-vs-sgd": ts_ode_vs_sgd.proof,
+    "ts-i3-index": ts_i3_index.proof, "ts-linear-bridge": ts_linear_bridge.proof,
+    "ts-linear-drift": ts_linear_drift.proof, "ts-align-then-memorise": ts_align_then_memorise.proof,
+    "ts-arbp-offset": ts_arbp_offset.proof,
 }
 
 

@@ -58,6 +58,8 @@ section.claim h2{font-size:1.15em;margin:.2em 0}
 pre{background:#f7f7f7;border:1px solid #e3e3e3;padding:.5em;overflow-x:auto;font-size:.85em;max-height:18em}
 img.thumb{float:right;max-width:300px;margin:0 0 .5em 1em;border:1px solid #ddd}
 .meta td{border:none;padding:.1em .6em .1em 0}
+.certified{background:#e3f4e8;color:#0a6b2a;border:1px solid #3a9d5d;border-radius:3px;padding:0 .3em;font-size:.85em;white-space:nowrap}
+.certified.partly{background:#fff6e0;color:#8a5a00;border-color:#d19a00}
 """
 
 
@@ -83,7 +85,7 @@ def _num(x) -> str:
 
 def claim_thumbnails(ids, seed: int = 0) -> dict[str, str]:
     """Base64 PNG thumbnails of the figures of the given claims (those that have one)."""
-    from ..plots._plots import FIGURES
+    from ..plots import FIGURES
 
     out = {}
     for cid in ids:
@@ -160,7 +162,7 @@ def render_report(report: dict, statements: dict[str, str], thumbnails: dict[str
                  '<th>status</th></tr></thead><tbody>')
         for k in c["checks"]:
             st = "pass" if k["passed"] else "fail"
-            h.append(f'<tr><td>{esc(k["check"])}</td><td>{esc(k["kind"])}</td>'
+            h.append(f'<tr><td>{esc(k["check"])}</td><td>{esc(k["kind"])}{_certified(k)}</td>'
                      f'<td class="num">{_num(k["max_error"])}</td><td class="num">{_num(k["tolerance"])}</td>'
                      f'<td>{_bar(k["max_error"], k["tolerance"])}</td><td class="num">{k["instances"]}</td>'
                      f'<td class="num">{k["seconds"]:.2f}</td><td class="{st}">{st}</td></tr>')
@@ -173,6 +175,18 @@ def render_report(report: dict, statements: dict[str, str], thumbnails: dict[str
         h.append('</section>')
     h.append('</body></html>')
     return "\n".join(h) + "\n"
+
+
+def _certified(check: dict) -> str:
+    """The mark of a check certified by ``verify --certify`` (empty for the others)."""
+    ce = check.get("certified")
+    if not ce:
+        return ""
+    ok = ce["certified"] == ce["checker_holds"] == ce["instances"]
+    title = html.escape(f"certified in ball arithmetic and re-checked exactly: {ce['covers']}; "
+                        f"{len(ce['refused'])} refused, {len(ce['rejected'])} rejected")
+    return (f' <span class="certified{"" if ok else " partly"}" title="{title}">certified '
+            f'{ce["checker_holds"]}/{ce["instances"]}</span>')
 
 
 def _worst_check(claim: dict):

@@ -15,6 +15,9 @@ negligible, and records:
 * the rank of the Jacobian of the limit relations R = [field, triu(Q - Q(0))] at the limit
   (see :mod:`linrbp.closed_forms._limits`): rank = number of unknowns is numerical evidence that the limit
   is isolated; nullity k > 0 means the relations leave (to first order) a k-dimensional set;
+* section 12's relations (P = W*, the conserved matrix, the frozen projections N^T A1 and
+  V = V_inf; :mod:`._relations`): their count and whether their Jacobian is non-singular on a
+  box around the limit (ball arithmetic with python-flint, else the float SVD rank);
 * for every instance, the instance file that reproduces it (``linrbp simulate FILE``).
 
 Records are written atomically, one file per (shape, seed), so a rerun continues a sweep.
@@ -34,11 +37,12 @@ import numpy as np
 
 from ..closed_forms._autoencoder import single_hidden_invariant, single_hidden_target
 from ..core._errors import InputError
-from ..core._executor import Interrupted, Task, check_workers, run_tasks
+from ..core._executor import Interrupted, Task, check_workers, run_tasks, stopped_message
 from ..instances._instance import parse_instance
 from ..integration._integrate import check_t_max, integrate
 from ..core._io import atomic_write_json, to_jsonable
 from ..closed_forms._limits import JACOBIAN_RANK_RTOL, late_window_change, relations_jacobian
+from ._relations import lyapunov_relations, relation_counts
 
 __all__ = ["DEFAULT_SHAPES", "parse_shapes", "probe_instance", "probe_one", "probe_sweep"]
 
@@ -121,6 +125,7 @@ def probe_one(shape, seed: int, base_seed: int = 0, t_max: float = DEFAULT_T_MAX
                            "rank": rank, "nullity": n - rank, "rank_rtol": JACOBIAN_RANK_RTOL,
                            "dimension_count": dimension_count(shape) if target["full_column_rank"] else None,
                            "singular_values": sv / sv[0] if sv[0] > 0 else sv}
+        rec["lyapunov_relations"] = lyapunov_relations(s, y) if status == "converged" else None
         rec["weights"] = [A1, A2]
     rec["instance"] = inst
     rec["seconds"] = time.perf_counter() - start
@@ -212,16 +217,28 @@ def probe_sweep(shapes, seeds, *, base_seed: int = 0, workers: int = 2, out: str
                        desc="probe", unit="instance", initial=resumed, total=len(jobs),
                        progress=False if progress is False else None)
     if report.interrupted:
-        kept = (f"{len(records)} of {len(jobs)} instance records are in {out_dir}; rerun the same "
-                "command to resume" if out_dir is not None else
-                f"{len(records)} of {len(jobs)} instances were done but not saved (use --out DIR "
-                "to make a sweep resumable)")
-        raise Interrupted(f"stopped after {report.seconds:.1f} s; {kept}")
+        raise Interrupted(stopped_message(report, len(records), len(jobs), "instance", out_dir))
     ordered = [records[_key(s, k)] for s, k in jobs if _key(s, k) in records]
     summary = summarize(ordered, config, shapes, int(seeds), resumed, time.perf_counter() - start,
                         out_dir)
     summary["failed_tasks"] = [f.to_dict() for f in report.failed]
     return summary
+
+
+def _lyapunov_summary(shape, rs):
+    """Per shape: section 12's relation count and how many limits have a non-singular relations
+    Jacobian (ball arithmetic where python-flint is installed); None when C1 cannot have full
+    column rank (N1 < N2)."""
+    if shape[1] < shape[2]:
+        return None
+    eq, unk = relation_counts(shape)
+    lr = [r.get("lyapunov_relations") for r in rs]
+    done = [x for x in lr if x]
+    methods = sorted({x["method"] for x in done})
+    return {"equations": eq, "unknowns": unk, "limits": len(done),
+            "nonsingular": sum(bool(x["nonsingular"]) for x in done),
+            "full_column_rank": sum(bool(x["full_column_rank"]) for x in done),
+            "method": ", ".join(methods) if methods else None}
 
 
 def summarize(records, config, shapes, seeds, resumed, seconds, out_dir) -> dict:
@@ -244,6 +261,7 @@ def summarize(records, config, shapes, seeds, resumed, seconds, out_dir) -> dict
             "jacobian_nullity": {str(n): nullities.count(n) for n in sorted(set(nullities))},
             # meaningful when C1 (N1 x N2) has full column rank, which random C1 has iff N1 >= N2
             "dimension_count": dimension_count(s) if s[1] >= s[2] else None,
+            "lyapunov_relations": _lyapunov_summary(s, rs),
         })
     failures = []
     for r in records:
@@ -264,5 +282,6 @@ def summarize(records, config, shapes, seeds, resumed, seconds, out_dir) -> dict
         "converged": sum(r["status"] == "converged" for r in records),
         "individual": sum(bool(r.get("individual")) for r in records),
         "jacobian_full_rank": sum(p["jacobian_full_rank"] for p in per_shape),
+        "lyapunov_nonsingular": sum((p["lyapunov_relations"] or {}).get("nonsingular", 0) for p in per_shape),
         "per_shape": per_shape, "not_individually_converged": failures,
     })

@@ -15,7 +15,7 @@ from ._analysis import (chain_invariants, critical_factor, error_factor, fixed_p
 from ._derive import (ALPHA, BETA, DELTA, GAMMA, MU, OdeSystem, derive_ode, nonlinear_ode,
                       scalar_chain_ode, wide_ode)
 from ._fixed_points import fixed_point_set, instance_fixed_point
-from ._invariants import Invariant, InvariantBasis, find_invariants
+from ._invariants import Invariant, InvariantBasis, find_invariants, find_invariants_piecewise
 from ._moments import expectation
 from ._reduce import (ChainReduction, Reduction, chain_feedback, chain_reduction, format_polynomial,
                       nonlinear_reduction, wide_reduction)
@@ -23,7 +23,7 @@ from ._reduce import (ChainReduction, Reduction, chain_feedback, chain_reduction
 __all__ = [
     "ALPHA", "BETA", "DELTA", "GAMMA", "MU", "ChainReduction", "OdeSystem", "Reduction",
     "chain_feedback", "chain_invariants", "chain_reduction", "critical_factor", "derive_ode",
-    "error_factor", "expectation", "find_invariants", "Invariant", "InvariantBasis", "fixed_point_set", "instance_fixed_point", "fixed_point_jacobian", "fixed_point_summary", "flow_derivative",
+    "error_factor", "expectation", "find_invariants", "find_invariants_piecewise", "Invariant", "InvariantBasis", "fixed_point_set", "instance_fixed_point", "fixed_point_jacobian", "fixed_point_summary", "flow_derivative",
     "format_polynomial",
     "is_conserved", "is_zero", "network_product", "nonlinear_ode", "nonlinear_reduction",
     "scalar_chain_ode", "wide_invariants", "wide_ode", "wide_reduction",

@@ -9,6 +9,7 @@ Nothing below restates a learning rule.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Sequence
@@ -16,7 +17,9 @@ from typing import Sequence
 import sympy as sp
 
 from ..core._errors import InputError
-from ..core._rules import backward_signals, check_rule, drifts, feedback_shapes, get_rule, updates
+from ..core._rules import (backward_signals, check_rule, drifts, feedback_shapes, get_rule, state_updates,
+                           updates)
+from ..core._state import state_labels, state_shapes
 from ._moments import expectation
 
 __all__ = ["OdeSystem", "derive_ode", "scalar_chain_ode", "wide_ode", "nonlinear_ode",
@@ -31,8 +34,8 @@ class OdeSystem:
     """An averaged ODE d(state)/dt = field, derived from a rule.
 
     ``states``/``field``: flat, in :class:`linrbp.LinearSystem`'s order (A_1..A_L row-major,
-    then C_1..C_{L-1} for adaptive rules). ``weights``/``feedback``: the symbolic matrices;
-    ``dA``/``dC``: the derived matrix fields; ``parameters``: moment symbols and fixed
+    then C_1..C_{L-1} for adaptive rules, then the rule's extra state). ``weights``/``feedback``/
+    ``extra``: the symbolic matrices; ``dA``/``dC``/``dX``: the derived matrix fields; ``parameters``: moment symbols and fixed
     feedback; ``product``: the symbolic network product P (a sympy Matrix).
     """
 
@@ -47,6 +50,8 @@ class OdeSystem:
     parameters: list
     product: sp.Matrix
     moments: dict = field(default_factory=dict)
+    extra: list = field(default_factory=list)
+    dX: list = field(default_factory=list)
 
     @property
     def rhs(self) -> dict:
@@ -86,9 +91,18 @@ def exact_rule(r):
     return r.with_parameters(**vals) if vals else r
 
 
+def _state_symbols(r, layers) -> list:
+    """Symbol matrices of the rule's extra state: g1 (a scalar), or g1_11, ... (matrices)."""
+    L = len(layers) - 1
+    return [_matrix_symbols(label, a, b, real=True)
+            for label, (a, b) in zip(state_labels(r, L), state_shapes(r, layers))]
+
+
 def _finish(name, r, weights, feedback, activities, delta_top, data, moment, derivatives=None,
             moments=None, params=()):
-    deltas = backward_signals(r, weights, feedback, delta_top, derivatives)
+    layers = [activities[0].shape[0]] + [W.shape[0] for W in weights]
+    state = _state_symbols(r, layers) if r.state else None
+    deltas = backward_signals(r, weights, feedback, delta_top, derivatives, state=state)
     dA_ex, dC_ex = updates(r, deltas, activities)
 
     def average(M, like):
@@ -97,16 +111,29 @@ def _finish(name, r, weights, feedback, activities, delta_top, data, moment, der
     dA = [average(M, W) for M, W in zip(dA_ex, weights)]
     dC = [average(M, C) for M, C in zip(dC_ex, feedback)]
     # the rule's data-independent terms (weight decay, weight mirrors): E[W_h] = W_h
-    W, D = drifts(r, weights, feedback)
+    W, D = drifts(r, weights, feedback, state)
     dA = [M if w is None else (M + w).applyfunc(sp.expand) for M, w in zip(dA, W)]
     dC = [M if d is None else (M + d).applyfunc(sp.expand) for M, d in zip(dC, D)]
     states = [s for W in weights for s in W] + ([s for C in feedback for s in C] if r.adaptive else [])
     fld = [x for M in dA for x in M] + ([x for M in dC for x in M] if r.adaptive else [])
+    if state:
+        # learning terms are linear in the data terms: their expectation is termwise
+        def only(part):
+            keep = [dataclasses.replace(v, **{k: None for k in ("learning", "drift") if k != part})
+                    for v in r.state]
+            return state_updates(dataclasses.replace(r, state=tuple(keep)), weights, feedback, state,
+                                 deltas, activities)
+
+        dX = [(average(M, X) + Dr).applyfunc(sp.expand)
+              for M, Dr, X in zip(only("learning"), only("drift"), state)]
+        states += [x for X in state for x in X]
+        fld += [x for M in dX for x in M]
     fixed_fb = [] if r.adaptive else [s for C in feedback for s in C]
     rule_params = sorted({s for v in r.parameter_values.values() for s in getattr(v, "free_symbols", ())},
                          key=str)
     return OdeSystem(name, r.name, states, fld, list(weights), list(feedback), dA, dC,
-                     list(params) + fixed_fb + rule_params, activities[-1], moments or {})
+                     list(params) + fixed_fb + rule_params, activities[-1], moments or {},
+                     list(state or []), dX if state else [])
 
 
 def _derive_ode(layers: Sequence[int], rule: str = "srbp") -> OdeSystem:

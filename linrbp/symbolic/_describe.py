@@ -81,8 +81,10 @@ def _adaptive_invariants(system, L):
 
 def _derivation_rule(r):
     """The rule with its nonzero parameters as symbols (lambda, kappa, ...): a derivation shows
-    them by name; parameters at 0 (bp's weight decay) stay 0, so [BSL]'s rules are unchanged."""
-    names = [n for n, v in r.parameter_values.items() if v != 0]
+    them by name; parameters at 0 (bp's weight decay) stay 0, so [BSL]'s rules are unchanged.
+    A value set explicitly (``derive --param``, :meth:`Rule.with_parameters`) stays a number."""
+    given = dict(r.values)
+    names = [n for n, v in r.parameter_values.items() if v != 0 and n not in given]
     if not names:
         return r
     sym = {n: v for n, v in r.symbolic().parameter_values.items() if n in names}
@@ -96,7 +98,9 @@ def derive_system(name: str, depth: int = 2, width: int = 2, rule: str = "srbp",
     if name not in SYSTEMS:
         raise InputError(f"system: unknown system {name!r} (expected one of {', '.join(SYSTEMS)})")
     r = get_rule(rule)
-    fixed = r.name in ("srbp", "rbp")
+    # the named rules' invariants and reductions below hold for their parameters at 0 only
+    plain = all(not sp.sympify(v).free_symbols and v == 0 for v in r.parameter_values.values())
+    fixed = r.name in ("srbp", "rbp") and plain
     rs = _derivation_rule(r)
     if name == "chain":
         L = _positive_int(depth, "depth", 7)
@@ -106,9 +110,9 @@ def derive_system(name: str, depth: int = 2, width: int = 2, rule: str = "srbp",
         if fixed and L > 1:
             for h, K in enumerate(chain_invariants(system, chain_feedback(L, r.name)), start=1):
                 d.invariants.append((f"K{h}", K))
-        elif r.name == "bp":
+        elif r.name == "bp" and plain:
             d.invariants += [(f"a{h + 1}^2 - a{h + 2}^2", a[h] ** 2 - a[h + 1] ** 2) for h in range(L - 1)]
-        elif r.name in ("arbp", "asrbp") and L > 1:
+        elif r.name in ("arbp", "asrbp") and L > 1 and plain:
             d.invariants += _adaptive_invariants(system, L)
         if fixed:
             red = chain_reduction(L, r.name)
@@ -123,9 +127,9 @@ def derive_system(name: str, depth: int = 2, width: int = 2, rule: str = "srbp",
             names = [f"K{i + 1}" for i in range(N)] + [f"K'{i + 1}" for i in range(1, N)]
             d.invariants += list(zip(names, wide_invariants(system, N)))
             red = wide_reduction(N)
-        elif r.name == "bp":
+        elif r.name == "bp" and plain:
             d.invariants += [(f"a{i + 1}^2 - b{i + 1}^2", a[i] ** 2 - b[i] ** 2) for i in range(N)]
-        elif r.name in ("arbp", "asrbp"):
+        elif r.name in ("arbp", "asrbp") and plain:
             d.invariants += _adaptive_invariants(system, 2)
     else:
         mu = _power(power)
@@ -137,9 +141,9 @@ def derive_system(name: str, depth: int = 2, width: int = 2, rule: str = "srbp",
             c1 = system.parameters[-1]
             d.invariants.append(("K", a2 - a1 ** 2 / (2 * c1 * mu)))
             red = nonlinear_reduction(mu)
-        elif derivative and r.name == "bp":
+        elif derivative and r.name == "bp" and plain:
             d.invariants.append(("a2^2 - a1^2/mu", a2 ** 2 - a1 ** 2 / mu))
-        elif r.name in ("arbp", "asrbp"):
+        elif r.name in ("arbp", "asrbp") and plain:
             d.invariants += _adaptive_invariants(system, 2)
         if not derivative:
             d.note = (f"without f' no {'other ' if d.invariants else ''}invariant is known and in "
@@ -151,6 +155,9 @@ def derive_system(name: str, depth: int = 2, width: int = 2, rule: str = "srbp",
     if d.Q_text is None and not d.note:
         why = {"bp": "has no feedback", "arbp": "has adaptive feedback",
                "asrbp": "has adaptive feedback"}.get(r.name, "is not rbp or srbp")
+        if not plain and r.name in ("rbp", "srbp"):
+            why = "has nonzero parameters (" + ", ".join(
+                f"{k} = {v}" for k, v in r.parameter_values.items() if v != 0) + ")"
         d.note = f"no reduction to Q(a1): rule {r.name} {why}"
     d.invariants = [(n, e, is_conserved(system, e)) for n, e in d.invariants]
     d.fixed = fixed_point_summary(system)

@@ -1,7 +1,7 @@
 """Fixed points found, not given.
 
 - :func:`fixed_point_set` (scalar or any small symbolic system, any registered rule): the exact
-  zero set of the derived field, factorised. Every component f_i is factored; the factors common
+  zero set of the derived field, factorised, as irredundant components (none inside another). Every component f_i is factored; the factors common
   to all components (with their smallest multiplicity) give hypersurfaces of fixed points (for
   the linear chains the error factor e = alpha - beta P, i.e. P = alpha/beta); the remaining
   system f_i / common = 0 is solved exactly for the lower-dimensional components. Constant
@@ -59,8 +59,32 @@ def fixed_point_set(system) -> dict:
     "residual": [f_i / common], "components": [...], "assumed_nonzero": [...],
     "summary": fixed_point_summary or None}``; ``components`` lists the solutions of the
     residual system as {state: value} (the states not named are free), each with its
-    ``dimension``, or None when the system is too large to solve (more than 10 states).
+    ``dimension``, or None when the system is too large to solve (more than 10 states) or not
+    polynomial. A piecewise-polynomial field (``sign`` of the state) adds ``piecewise``: its sign
+    arguments and, per sign pattern (up to 16), the fixed-point set of that orthant's polynomial
+    field (a point counts where its signs match the pattern), or a one-line ``note``.
     """
+    from ._analysis import fixed_point_summary
+    from ._invariants import canonical_names, orthant_system, piecewise_note, sign_arguments, sign_patterns
+
+    piecewise = None
+    args = sign_arguments(system)
+    if args:  # a piecewise-polynomial field: each orthant of the sign arguments is a polynomial system
+        names = canonical_names(system)
+        piecewise = {"arguments": [str(sp.sympify(a).xreplace(names)) for a in args]}
+        patterns = sign_patterns(system)
+        if patterns:
+            piecewise["patterns"] = [{"pattern": pat, **fixed_point_set(orthant_system(system, pat))}
+                                     for pat in patterns]
+        else:
+            piecewise["note"] = piecewise_note(system, "the fixed-point set per sign pattern:")
+    out = _fixed_point_set(system)
+    if piecewise is not None:
+        out["piecewise"] = piecewise
+    return out
+
+
+def _fixed_point_set(system) -> dict:
     from ._analysis import fixed_point_summary
 
     states = list(system.states)
@@ -100,6 +124,7 @@ def fixed_point_set(system) -> dict:
             except NotImplementedError:
                 sols = None
             if sols is not None:
+                sols = irredundant(sols, states)
                 components = [{"point": {str(k): v for k, v in s.items()},
                                "dimension": len(states) - len(s)} for s in sols]
     from ._invariants import canonical_names
@@ -123,6 +148,35 @@ def fixed_point_set(system) -> dict:
             "residual": residual, "components": components,
             "assumed_nonzero": sorted(consts, key=str),
             "summary": summary, "everything": False}
+
+
+def contained(inner: dict, outer: dict, states) -> bool:
+    """Whether the component ``inner`` ({state: value}, the others free) lies inside ``outer``:
+    every equation state = value of ``outer`` holds identically on ``inner``'s parametrisation."""
+    for k, v in outer.items():
+        lhs = inner.get(k, k)
+        rhs = sp.sympify(v).xreplace(inner)
+        if sp.simplify(lhs - rhs) != 0:
+            return False
+    return True
+
+
+def irredundant(components: list[dict], states) -> list[dict]:
+    """The components none of which lies inside another (the first of equal ones kept), in the
+    order given: e.g. {a1 = a2 = a3 = r2 = 0} is dropped next to {a2 = a3 = r2 = 0}."""
+    keep = []
+    for i, c in enumerate(components):
+        inside = False
+        for j, d in enumerate(components):
+            if i == j or not contained(c, d, states):
+                continue
+            # equal components: keep the first; a strictly smaller one goes
+            if not contained(d, c, states) or j < i:
+                inside = True
+                break
+        if not inside:
+            keep.append(c)
+    return keep
 
 
 def _rename_key(name, ren):
@@ -191,10 +245,39 @@ def instance_fixed_point(instance, t_max=None, seed: int = 0) -> dict:
     t0 = time.perf_counter()
     if isinstance(instance, str):
         instance = load_instance(instance)
+    from ..instances._instance import _parse_state
+    from ._invariants import sign_arguments, orthant_system
+
     out = simulate(instance, t_max)
-    y = instance.system.pack(out["weights"], out["feedback"] if instance.system.rule.adaptive else None)
+    y = instance.system.pack(out["weights"], out["feedback"] if instance.system.rule.adaptive else None,
+                             _parse_state(out.get("state"), instance.system) or None)
     system, vals = instance_system(instance)
     n = len(system.states)
+    piecewise = None
+    args = sign_arguments(system)
+    if args and out["status"] == "converged":
+        # a piecewise-polynomial field (sign): the polynomial system of the limit's orthant
+        names = canonical_names(system)
+        at = sp.lambdify([system.states], [a.subs({k: float(v) for k, v in vals.items()}) for a in args])(y)
+        at = [float(v) for v in at]
+        scale = 1e-9 * max(1.0, float(np.max(np.abs(y))))
+        piecewise = {"arguments": [str(sp.sympify(a).xreplace(names)) for a in args], "values": at}
+        if any(abs(v) <= scale for v in at):
+            piecewise["note"] = ("the limit lies on the boundary of a sign pattern (an argument of sign is "
+                                 "zero there): the field is not differentiable there, so no Jacobian, rank "
+                                 "or local dimension")
+            res = {"system": system.name, "rule": system.rule, "status": out["status"], "t_end": out["t_end"],
+                   "n_state": n, "field_at_limit": float(np.max(np.abs(instance.system(y)))),
+                   "limit": None, "rank": None, "local_dimension": None, "eigenvalues": None,
+                   "piecewise": piecewise, "note": piecewise["note"],
+                   "seconds": time.perf_counter() - t0}
+            return res
+        piecewise["pattern"] = [1 if v > 0 else -1 for v in at]
+        piecewise["note"] = ("piecewise-polynomial field: the Jacobian and the fixed-point set are those of "
+                             "the polynomial field of the limit's sign pattern")
+        system = orthant_system(system, piecewise["pattern"])
+    elif args:
+        piecewise = {"arguments": [str(sp.sympify(a).xreplace(canonical_names(system))) for a in args]}
     fterms = _field_terms(system, vals)
     if any(not isinstance(e, int) and not getattr(e, "is_Integer", False) for ft in fterms for k in ft for e in k):
         raise InputError("fixed points: the field is not polynomial in the state")
@@ -203,6 +286,8 @@ def instance_fixed_point(instance, t_max=None, seed: int = 0) -> dict:
     names = [str(canonical_names(system)[s]) for s in system.states]
     res = {"system": system.name, "rule": system.rule, "status": out["status"], "t_end": out["t_end"],
            "variables": names, "n_state": n}
+    if piecewise is not None:
+        res["piecewise"] = piecewise
     f_end = float(np.max(np.abs(instance.system(y))))
     res["field_at_limit"] = f_end
     if out["status"] != "converged":

@@ -44,7 +44,8 @@ from sympy.polys.matrices import DomainMatrix
 from ..core._errors import InputError
 
 __all__ = ["find_invariants", "Invariant", "InvariantBasis", "MAX_DEGREE", "DRIFT_TOL",
-           "canonical_names", "instance_system"]
+           "canonical_names", "instance_system", "find_invariants_piecewise", "sign_arguments",
+           "orthant_system", "sign_patterns", "MAX_SIGN_PATTERNS"]
 
 MAX_DEGREE = 4
 DRIFT_TOL = 1e-9
@@ -189,6 +190,107 @@ def instance_system(instance):
 
 
 # ---------------------------------------------------------------------------------------------
+# Piecewise-polynomial fields (rules built on sign): one polynomial system per sign pattern
+
+MAX_SIGN_PATTERNS = 16
+
+
+def sign_arguments(system) -> list:
+    """The distinct arguments x of sign(x) in a derived field (sorted by name); [] if none."""
+    args = {a.args[0] for f in system.field for a in sp.sympify(f).atoms(sp.sign)}
+    return sorted(args, key=sp.default_sort_key)
+
+
+def orthant_system(system, pattern):
+    """A copy of ``system`` whose field has sign(x_k) replaced by ``pattern[k]`` (+1 or -1): the
+    polynomial system of one orthant of the sign arguments."""
+    import copy
+
+    args = sign_arguments(system)
+    sub = {sp.sign(a): sp.Integer(v) for a, v in zip(args, pattern)}
+    out = copy.copy(system)
+    out.field = [sp.expand(sp.sympify(f).xreplace(sub)) for f in system.field]
+    return out
+
+
+def sign_patterns(system) -> list[tuple[int, ...]]:
+    """Every sign pattern of the arguments ((+1, ..., +1) first); [] when there are more than
+    MAX_SIGN_PATTERNS of them."""
+    import itertools
+
+    k = len(sign_arguments(system))
+    if 2 ** k > MAX_SIGN_PATTERNS:
+        return []
+    return list(itertools.product((1, -1), repeat=k))
+
+
+def piecewise_note(system, what: str) -> str:
+    """One line: the field is piecewise polynomial and ``what`` was not done."""
+    args = sign_arguments(system)
+    names = canonical_names(system)
+    shown = ", ".join(f"sign({sp.sympify(a).xreplace(names)})" for a in args[:4]) + (", ..." if len(args) > 4 else "")
+    return (f"the field of {system.name} under {system.rule} is piecewise polynomial ({len(args)} sign "
+            f"arguments: {shown}; {2 ** len(args)} sign patterns, more than {MAX_SIGN_PATTERNS}): "
+            f"{what} not done")
+
+
+def find_invariants_piecewise(system, degree: int = 2, seed: int = 0) -> dict:
+    """Polynomial first integrals per sign pattern of a piecewise-polynomial field.
+
+    ``system``: as :func:`find_invariants` (an instance's data and fixed feedback are substituted
+    exactly). Each pattern's invariants hold while the flow stays in that orthant (their drift
+    is checked on that orthant's polynomial field).
+
+    Parameters
+    ----------
+    system : OdeSystem, Instance or path
+        As :func:`find_invariants`.
+    degree : int, default 2
+        Largest total degree, 1..4.
+    seed : int, default 0
+        Seed of the drift checks' draws.
+
+    Returns
+    -------
+    dict
+        ``{"arguments": [...], "patterns": [{"pattern": (+1, ...), "basis": InvariantBasis}, ...]}``,
+        or ``{"arguments": [...], "note": one line}`` when there are more than
+        MAX_SIGN_PATTERNS (16) patterns.
+
+    Raises
+    ------
+    InputError
+        As :func:`find_invariants`.
+
+    Examples
+    --------
+    >>> from linrbp.symbolic import scalar_chain_ode, find_invariants_piecewise
+    >>> pw = find_invariants_piecewise(scalar_chain_ode(2, "sign-symmetry"), 2)
+    >>> pw["arguments"], [p["pattern"] for p in pw["patterns"]]
+    (['A2_0_0'], [(1,), (-1,)])
+    """
+    from ..instances._instance import Instance, load_instance
+
+    if isinstance(system, (str, os.PathLike)):
+        system = load_instance(system)
+    vals = {}
+    if isinstance(system, Instance):
+        system, vals = instance_system(system)
+    args = sign_arguments(system)
+    names = canonical_names(system)
+    out = {"arguments": [str(sp.sympify(a).xreplace(names)) for a in args]}
+    patterns = sign_patterns(system)
+    if not patterns:
+        out["note"] = piecewise_note(system, "polynomial first integrals per sign pattern:")
+        return out
+    values = {str(k): v for k, v in vals.items()}
+    out["patterns"] = [{"pattern": pat, "basis": find_invariants(orthant_system(system, pat), degree,
+                                                                  values=values, seed=seed)}
+                       for pat in patterns]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
 # The field as sparse (generalised) polynomials
 
 
@@ -240,6 +342,11 @@ def _field_terms(system, values):
                 try:
                     exps, num, sym = _split_term(t, index, values)
                 except _NotPolynomial:
+                    if sign_arguments(system):
+                        raise InputError(
+                            f"{system.name} under {system.rule}: the field is piecewise polynomial "
+                            f"(sign of the state): use find_invariants_piecewise, or the orthant_system "
+                            f"of one sign pattern") from None
                     raise InputError(
                         f"find_invariants: the field of {system.name} under {system.rule} is not "
                         f"polynomial in the state (component {system.states[k]}' contains "

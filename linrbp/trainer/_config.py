@@ -78,9 +78,12 @@ class TrainConfig:
     # kolen-pollack: "after" W <- (1 - lr wd)(W + lr dW); "before" W <- W + lr dW - lr wd W
     # (Akrout et al. 2019's order); they differ by lr^2 wd dW per step
     weight_decay_order: str = "after"
+    # the rule's parameters (linrbp.core._rules), e.g. (("weight_decay", 0.1),); `--param NAME=VALUE`
+    params: tuple = ()
 
     def __post_init__(self):
         object.__setattr__(self, "hidden", tuple(int(n) for n in self.hidden))
+        object.__setattr__(self, "params", _pairs(self.params))
         self.validate()
 
     @property
@@ -136,6 +139,7 @@ class TrainConfig:
         need(self.error_scale in ERROR_SCALES,
              f"error-scale: expected one of {', '.join(ERROR_SCALES)}, got {self.error_scale!r}")
         validate_family(self)
+        _validate_params(self)
         direct = self.rule in RULES and self.rule not in FAMILY and self.rule != "top-only"
         uses_fb = direct and RULES[self.rule].uses_feedback
         fb_opts = (self.feedback != "gaussian" or self.feedback_mean != 0 or self.feedback_sparsity is not None
@@ -157,6 +161,7 @@ class TrainConfig:
     def to_dict(self) -> dict:
         d = asdict(self)
         d["hidden"] = list(self.hidden)
+        d["params"] = dict(self.params)
         return d
 
     @classmethod
@@ -169,3 +174,40 @@ class TrainConfig:
 
     def with_(self, **kw) -> "TrainConfig":
         return replace(self, **kw)
+
+
+def _pairs(params) -> tuple:
+    """A dict or pairs -> sorted ((name, value), ...); InputError for anything else."""
+    if isinstance(params, dict):
+        items = list(params.items())
+    else:
+        try:
+            items = [tuple(p) for p in params]
+        except TypeError:
+            raise InputError(f"params: expected NAME=VALUE pairs, got {params!r}") from None
+        if any(len(p) != 2 for p in items):
+            raise InputError(f"params: expected NAME=VALUE pairs, got {params!r}")
+    return tuple(sorted((str(k), v) for k, v in items))
+
+
+def _validate_params(cfg) -> None:
+    """``params`` of a registered rule: its own check (one line naming the parameter); a rule
+    of the trainer's family takes the parameters of its defaults (weight_decay)."""
+    from ._family import FAMILY, _check_decay
+
+    params = dict(cfg.params)
+    if not params:
+        return
+    if cfg.weight_decay is not None and "weight_decay" in params:
+        raise InputError("param: give --weight-decay or --param weight_decay, not both")
+    if cfg.rule == "top-only":
+        raise InputError("param: rule top-only (the trainer's output-layer-only run) takes no parameters")
+    fam = FAMILY.get(cfg.rule)
+    if fam is None:
+        RULES[cfg.rule].with_parameters(**params)
+        return
+    for name, v in params.items():
+        if name not in fam.defaults:
+            known = ", ".join(fam.defaults) or "none"
+            raise InputError(f"{name}: rule {cfg.rule} has no parameter {name!r} (its parameters: {known})")
+        _check_decay(v)

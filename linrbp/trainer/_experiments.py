@@ -98,11 +98,24 @@ EXPERIMENTS = {
     "activations": "variant 10: tanh, logistic, ReLU, linear hidden units under BP/RBP/SRBP/top-only",
     "family": "the wider family (sign-symmetry, uSF, brSF, frSF, Kolen-Pollack, weight mirrors, "
               "DTP, SDTP, AO-SDTP) next to BP, RBP, SRBP and top-only",
+    "rules": "the rules named by --only R1,R2,... (built in, of the wider family, or registered by "
+             "--rules FILE.py; default bp, rbp, srbp, arbp, asrbp), each trained with the preset",
 }
 
 
-def experiment_variants(name: str, quick: bool = False) -> dict:
-    """variant name -> config overrides of one named set."""
+def experiment_variants(name: str, quick: bool = False, only=None) -> dict:
+    """variant name -> config overrides of one named set (``rules``: one per rule in ``only``)."""
+    if name == "rules":
+        if not only:  # the rules of [BSL]
+            return {r: {"rule": r} for r in _RULES}
+        from ..core._rules import RULES
+        from ._config import TRAIN_RULES
+        bad = [r for r in only if r not in RULES and r not in TRAIN_RULES]
+        if bad:
+            known = ", ".join(dict.fromkeys(TRAIN_RULES + tuple(RULES)))
+            raise InputError(f"only: unknown rule(s) {', '.join(bad)} (known: {known}; a rule of "
+                             "your own needs --rules FILE.py)")
+        return {r: {"rule": r} for r in only}
     if name == "variants":
         return _variants()
     if name == "bits":
@@ -134,8 +147,42 @@ def _dataset(cfg: TrainConfig):
     return _DATASETS[key]
 
 
-def _run_one(variant: str, cfg: TrainConfig, progress=False, device=None) -> dict:
-    """Train one configuration; its result (the caller writes it)."""
+def _shipped_rule(cfg: TrainConfig):
+    """The researcher's registered rule a run needs (None for the built-in rules): it travels
+    with the task (by value, see :class:`linrbp.Rule`), since a Dask worker never imported
+    the --rules file."""
+    from ..core._rules import BUILTIN_RULES, RULES
+
+    r = RULES.get(cfg.rule)
+    return None if r is None or cfg.rule in BUILTIN_RULES else r
+
+
+def _split_params(variants: dict, params: dict) -> dict:
+    """variant -> the ``params`` its rule has; InputError for a name no rule of the set has."""
+    from ..core._rules import RULES
+    from ._family import FAMILY
+
+    def names(rule):
+        if rule in FAMILY:
+            return tuple(FAMILY[rule].defaults)
+        return () if rule == "top-only" or rule not in RULES else RULES[rule].parameter_names
+
+    out = {v: {k: x for k, x in params.items() if k in names(over.get("rule", "bp"))}
+           for v, over in variants.items()}
+    for k in params:
+        if not any(k in got for got in out.values()):
+            rules = list(dict.fromkeys(over.get("rule", "bp") for over in variants.values()))
+            raise InputError(f"{k}: no rule of this set has a parameter {k!r} (rules: {', '.join(rules)})")
+    return out
+
+
+def _run_one(variant: str, cfg: TrainConfig, progress=False, device=None, rule=None) -> dict:
+    """Train one configuration; its result (the caller writes it). ``rule``: a researcher's
+    rule to register here first (a worker process that never loaded their file)."""
+    if rule is not None:
+        from ..core._rules import RULES, register_rule
+        if RULES.get(rule.name) is not rule:
+            register_rule(rule, replace_existing=True)
     res = train(cfg, _dataset(cfg), progress=progress, device=device)
     res["variant"] = variant
     return res
@@ -174,8 +221,13 @@ def format_duration(seconds: float) -> str:
 
 def run_experiments(name: str, seeds: int = 3, out=None, quick: bool = False, base: dict | None = None,
                     only=None, progress: bool | None = None, workers: int = 1, device: str | None = None,
-                    scheduler: str | None = None, executor=None, announce=None) -> dict:
+                    scheduler: str | None = None, executor=None, announce=None, params=None) -> dict:
     """Run (or resume) the set ``name`` over seeds 0..seeds-1; returns the summary.
+
+    ``name="rules"``: one variant per rule named in ``only`` (built in or registered with
+    :func:`linrbp.register_rule`; a registered rule travels to the workers with each run).
+    ``params`` ({name: value}, ``--param``): set on every variant whose rule has that
+    parameter (recorded in each run's config); a name no rule of the set has is an error.
 
     ``announce(plan)``, when given and the preset is the full protocol (not ``quick``), is called
     before the first run with :func:`estimate_seconds`' plan (runs, images, measured images/s,
@@ -188,9 +240,9 @@ def run_experiments(name: str, seeds: int = 3, out=None, quick: bool = False, ba
     others go on; no summary is written until every run exists); SIGINT/SIGTERM keep every
     finished run and raise :class:`~linrbp.core._executor.Interrupted`.
     """
-    variants = experiment_variants(name, quick)
     only = check_selection(only, "only")
-    if only is not None:
+    variants = experiment_variants(name, quick, only)
+    if only is not None and name != "rules":
         missing = [v for v in only if v not in variants]
         if missing:
             raise InputError(f"only: unknown variant(s) {', '.join(missing)} in set {name}")
@@ -205,10 +257,12 @@ def run_experiments(name: str, seeds: int = 3, out=None, quick: bool = False, ba
     for fname in ("summary.json", "summary.md", "accuracy_curves.png", "accuracy_by_variant.png"):
         check_output_file(out / fname, "out")
     common = dict(PRESETS[preset], **(base or {}))
+    per_variant = _split_params(variants, params or {})
     configs = {}
     for vname, over in variants.items():
         for s in range(seeds):
-            configs[(vname, s)] = TrainConfig(**dict(common, **over, seed=s))  # validates everything first
+            configs[(vname, s)] = TrainConfig(**dict(common, **over, seed=s,  # validates everything first
+                                                      **({"params": per_variant[vname]} if per_variant[vname] else {})))
     runs_dir = out / "runs"
     results = {}
     todo = []
@@ -237,7 +291,7 @@ def run_experiments(name: str, seeds: int = 3, out=None, quick: bool = False, ba
     scheduler = resolve_scheduler(scheduler)
     serial = workers == 1 and scheduler is None and executor is None
     inner = (progress if progress is not None else None) if serial else False
-    tasks = [Task(f"{k[0]}-seed{k[1]}", _run_one, (k[0], cfg, inner, device),
+    tasks = [Task(f"{k[0]}-seed{k[1]}", _run_one, (k[0], cfg, inner, device, _shipped_rule(cfg)),
                   f"variant {k[0]} seed {k[1]} of set {name} ({preset})") for k, cfg, _ in todo]
     report = run_tasks(tasks, save, workers=workers, scheduler=scheduler, executor=executor,
                        desc=f"{name} ({preset})", unit="run", initial=len(configs) - len(todo),

@@ -149,5 +149,8 @@ def weight_decay(cfg) -> float:
     """The configured decay, else the rule's default (0 for rules without one)."""
     if cfg.weight_decay is not None:
         return float(cfg.weight_decay)
+    given = dict(getattr(cfg, "params", ()) or ())
+    if "weight_decay" in given:
+        return float(given["weight_decay"])
     r = FAMILY.get(cfg.rule)
     return float(r.defaults.get("weight_decay", 0.0)) if r else 0.0

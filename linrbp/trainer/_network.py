@@ -19,7 +19,7 @@ import numpy as np
 
 from ..core._errors import InputError
 from ..core._resources import check_memory
-from ..core._rules import RULES, backward_signals, get_rule, updates
+from ..core._rules import RULES, backward_signals, get_rule, state_updates, updates
 from ..core._arrays import NumpyBackend, get_backend, to_host
 from ._align import alignment as _alignment
 from ._feedback import FeedbackProvider
@@ -80,13 +80,15 @@ class BatchUpdates(NamedTuple):
 
     ``dA[h]`` is added to A_{h+1}, ``db[h]`` to b_{h+1}, ``dC[h]`` to C_{h+1} (0-based lists;
     ``None`` for an untrained layer, ``db`` all ``None`` without biases, ``dC`` empty for rules
-    whose feedback does not learn). The learning rate is included:
+    whose feedback does not learn), ``dX[i]`` to the rule's i-th extra state matrix (flat
+    order; empty for rules without). The learning rate is included:
     dA_h = lr * (1/B) sum_n delta_h^(n) O_{h-1}^(n)T.
     """
 
     dA: list
     db: list
     dC: list
+    dX: tuple | list = ()
 
 
 def _host_copy(name, a, shape, dtype):
@@ -160,7 +162,7 @@ class Network:
 
     def __init__(self, config, n_in: int, n_out: int, device: str | None = None, *,
                  weights=None, biases=None, feedback=None, magnitudes=None, mirror_noise=None,
-                 family_rng=None):
+                 family_rng=None, state=None):
         self.config = cfg = config
         for name, v in (("magnitudes", magnitudes), ("mirror_noise", mirror_noise), ("family_rng", family_rng)):
             if v is not None:
@@ -206,7 +208,28 @@ class Network:
         self.feedback = [be.asarray(C) for C in self.provider.initial(self.host_weights())]
         if feedback is not None:
             self._inject_feedback(feedback)
+        self.state = self._initial_state(state)
         self.t = 0  # number of updates so far
+
+    def _initial_state(self, state) -> list:
+        """The rule's extra state (flat; :class:`linrbp.StateVariable`): given, or its initial values."""
+        from ..core._state import state_layers, state_shapes
+
+        r, cfg = self.rule, self.config
+        if not r.state:
+            if state is not None:
+                raise InputError(f"state: rule {cfg.rule} has no state variables")
+            return []
+        if cfg.per_synapse or cfg.update_bits is not None or cfg.rule == "top-only":
+            raise InputError(f"rule {cfg.rule}: a rule with extra state trains without per_synapse and "
+                             "update_bits")
+        shapes = state_shapes(r, self.layers)
+        if state is None:
+            vals = [float(v.initial) for v in r.state for _ in state_layers(v, self.L)]
+            return [self.backend.asarray(np.full(s, x, self.dtype)) for s, x in zip(shapes, vals)]
+        xs = _sequence("state", state, len(shapes))
+        return [self.backend.asarray(_host_copy(f"state[{i}]", X, s, self.dtype))
+                for i, (X, s) in enumerate(zip(xs, shapes))]
 
     def _inject_feedback(self, feedback) -> None:
         cfg = self.config
@@ -311,7 +334,7 @@ class Network:
         derivs = ([derivative_from_output(cfg.activation, O[h + 1]) for h in range(self.L - 1)]
                   if cfg.derivative else None)
         return backward_signals(self.rule, self.weights, self.feedback, delta_top, derivs,
-                                self._transform(dropout))
+                                self._transform(dropout), state=self.state or None)
 
     # -- updates ----------------------------------------------------------------
     def _target_rows(self) -> tuple:
@@ -349,12 +372,15 @@ class Network:
         O = self.forward(X)
         deltas = self.backward(O, T)
         dA, db, dC = self._mean_updates(O, deltas, lr)
+        dX = (state_updates(self.rule, self.weights, self.feedback, self.state, deltas, O, 1.0 / O[0].shape[1])
+              if self.state else [])
         scale = float(1.0 if self.config.update_bits is not None else lr)
         if scale != 1:
             dA = [None if U is None else U * scale for U in dA]
             db = [None if U is None else U * scale for U in db]
             dC = [U * scale for U in dC]
-        return BatchUpdates(dA, db, dC)
+            dX = [U * scale for U in dX]
+        return BatchUpdates(dA, db, dC, dX)
 
     def _mean_updates(self, O, deltas, lr=None):
         """Mean updates over the batch: (dA, db, dC), per unit learning rate.
@@ -402,7 +428,8 @@ class Network:
             As, dC = updates(rule, deltas, O)
             dA = [a * inv if h in trained else None for h, a in enumerate(As)]
             dC = [c * inv if c is not None else None for c in dC]
-            dA, dC = add_drifts(rule, dA, dC, self.weights, self.feedback, trained)  # W_h, D_h
+            dA, dC = add_drifts(rule, dA, dC, self.weights, self.feedback, trained,
+                                self.state or None)  # W_h, D_h
         if self.biases is not None:
             for h in trained:
                 if deltas[h].ndim == 2:
@@ -432,6 +459,8 @@ class Network:
                 self.biases[h] += u.db[h]
         for h, U in enumerate(u.dC):
             self.feedback[h] += U
+        for i, U in enumerate(u.dX):
+            self.state[i] += U
 
     def step(self, X: np.ndarray, T: np.ndarray) -> None:
         """One SGD update on a mini-batch (columns are examples): adds ``batch_updates(X, T)``.

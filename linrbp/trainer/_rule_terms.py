@@ -15,19 +15,22 @@ __all__ = ["trainer_rule", "add_drifts"]
 
 
 def trainer_rule(cfg, layers):
-    """The Rule of ``cfg.base_rule`` checked on ``layers``, with ``cfg.weight_decay`` set
-    when the run names a registered rule directly."""
+    """The Rule of ``cfg.base_rule`` checked on ``layers``, with ``cfg.weight_decay`` and
+    ``cfg.params`` set when the run names a registered rule directly."""
     from ._family import FAMILY
 
     r = get_rule(cfg.base_rule)
     if cfg.rule not in FAMILY and cfg.rule != "top-only" and getattr(cfg, "weight_decay", None) is not None:
         r = r.with_parameters(weight_decay=cfg.weight_decay)
+    if cfg.rule not in FAMILY and cfg.rule != "top-only" and getattr(cfg, "params", ()):
+        r = r.with_parameters(**dict(cfg.params))  # --param NAME=VALUE
     return check_rule(r, layers)
 
 
-def add_drifts(rule, dA, dC, weights, feedback, trained):
-    """Batch-mean updates plus the rule's drifts (per unit learning rate); None -> 0 for C."""
-    W, D = drifts(rule, weights, feedback)
+def add_drifts(rule, dA, dC, weights, feedback, trained, state=None):
+    """Batch-mean updates plus the rule's drifts (per unit learning rate); None -> 0 for C.
+    ``state``: the rule's extra state (flat), which its drifts may read."""
+    W, D = drifts(rule, weights, feedback, state)
     dA = [a if (w is None or h not in trained) else (w if a is None else a + w)
           for h, (a, w) in enumerate(zip(dA, W))]
     out_C = []

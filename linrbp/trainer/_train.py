@@ -52,6 +52,22 @@ def prepare(config: TrainConfig, dataset: Dataset | None = None, device: str | N
     return net, data
 
 
+def _state_record(net) -> dict:
+    """The rule's extra state at the end, {name: [one value per layer]} (numbers for scalars)."""
+    from ..core._state import state_layers
+    from ..core._arrays import to_host
+
+    out, i = {}, 0
+    for v in net.rule.state:
+        vals = []
+        for _ in state_layers(v, net.L):
+            X = np.asarray(to_host(net.state[i]), dtype=np.float64)
+            vals.append(float(X.ravel()[0]) if v.scalar else X.tolist())
+            i += 1
+        out[v.name] = vals
+    return out
+
+
 def _finite(net) -> bool:
     return net.backend.all_finite(net.weights)
 
@@ -140,6 +156,7 @@ def train(config: TrainConfig, dataset: Dataset | None = None, progress: bool | 
         "test_accuracy": last["test_accuracy"],
         "train_accuracy": last["train_accuracy"],
         "alignment": last["alignment"],
+        **({"state": _state_record(net)} if net.state else {}),
         "history": history,
         "seconds": before + time.perf_counter() - t0,
         **({"resumed_from_epoch": resumed} if resumed else {}),

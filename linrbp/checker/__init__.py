@@ -1,0 +1,5 @@
+"""The independent certificate checker (standard library only; see :mod:`._checker`)."""
+
+from ._checker import CertificateError, check_certificate, check_paths, roots_in
+
+__all__ = ["CertificateError", "check_certificate", "check_paths", "roots_in"]

@@ -1,0 +1,82 @@
+"""``linrbp simulate`` for teacher-student instance files: the ODE, or finite-N SGD (--sgd)."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+from ..core._errors import InputError
+from ..core._io import atomic_write_json
+from ._options import parse_times
+
+
+def parse_seeds(text: str) -> list[int]:
+    """'0,1,2' or '0-3' (inclusive range) as a list of seeds; InputError naming --seed."""
+    from ..core._checks import check_seed
+
+    out = []
+    for item in str(text).split(","):
+        item = item.strip()
+        try:
+            if "-" in item[1:]:
+                lo, hi = item.split("-", 1)
+                lo, hi = int(lo), int(hi)
+                if hi < lo or hi - lo > 10_000:
+                    raise ValueError
+                out.extend(range(lo, hi + 1))
+            else:
+                out.append(int(item))
+        except ValueError:
+            raise InputError(f"--seed: expected seeds like 0,1,2 or 0-15, got {text!r}") from None
+    out = [check_seed(s, "--seed") for s in out]
+    if len(set(out)) != len(out):
+        raise InputError(f"--seed: seeds repeat in {text!r}")
+    return out
+
+
+def run_simulate(args, data) -> int:
+    from ..teacher_student import integrate_ts, parse_ts_instance, simulate_sgd
+
+    from ..instances._simulate import DEFAULT_MAX_STEPS
+
+    if args.method != "scipy" or args.max_steps != DEFAULT_MAX_STEPS:
+        raise InputError("--method/--max-steps: not for teacher-student files (their ODE runs DOP853 at "
+                         "rtol 1e-11 to the last time)")
+    if getattr(args, "t_max", None) is not None and args.times is not None:
+        raise InputError("--t-max: give either --t-max or --times for a teacher-student file")
+    inst = parse_ts_instance(data)
+    times = parse_times(args.times)
+    if times is None and args.t_max is not None:
+        from ..integration._integrate import check_t_max
+        inst.t_max = check_t_max(args.t_max)
+    m = inst.model
+    if args.sgd is not None:
+        seeds = parse_seeds(args.seed)
+        if args.sgd < m.K + m.M:
+            raise InputError(f"--sgd: N must be >= K + M = {m.K + m.M}, got {args.sgd}")
+        out = simulate_sgd(inst, args.sgd, seeds, times, progress=None, interruptible=True)
+        eps = np.asarray(out["eps_g"])
+        print(f"{args.file}: teacher-student K = {m.K}, M = {m.M}, {m.activation}, rule {m.rule.name}, "
+              f"eta {m.eta:g}, sigma {m.sigma:g}: SGD at N = {out['N']}, seeds {', '.join(map(str, seeds))} "
+              f"({out['backend']})")
+        print(f"  status  {out['status']} at t = {out['t_end']:.6g}")
+        print("  t            eps_g (mean over seeds)   spread (sd)")
+        for k, t in enumerate(out["times"]):
+            print(f"  {t:<12.6g} {eps[:, k].mean():<25.10g} {eps[:, k].std():.3g}")
+    else:
+        out = integrate_ts(inst, times, progress=None, interruptible=True)
+        print(f"{args.file}: teacher-student K = {m.K}, M = {m.M}, {m.activation}, rule {m.rule.name}, "
+              f"eta {m.eta:g}, sigma {m.sigma:g}: ODE (DOP853, rtol 1e-11)")
+        print(f"  status  {out['status']} at t = {out['t_end']:.6g}")
+        print("  t            eps_g")
+        for t, e in zip(out["times"], out["eps_g"]):
+            print(f"  {t:<12.6g} {e:.12g}")
+    if args.json:
+        atomic_write_json(args.json, out, "--json")
+        print(f"  wrote {args.json}")
+    if out["status"] == "interrupted":
+        print(f"linrbp simulate: interrupted at t = {out['t_end']:.6g}; the times above are done",
+              file=sys.stderr)
+        return 130
+    return 0

@@ -1,0 +1,160 @@
+"""The teacher-student order-parameter ODEs of a two-layer network (the theory page, section 11).
+
+State: Q (K x K), R (K x M), v (K) and, for rules whose feedback learns, b (K). With the signed
+output weights a = (-v, A), Delta = sum_c a_c g(u_c) + sigma xi and f the rule's backward factor
+(f = v for bp, f = b for rbp/srbp/arbp, ...):
+
+    dR_in/dt = eta f_i sum_c a_c I3(i, K+n, c)
+    dQ_ik/dt = eta [f_i sum_c a_c I3(i, k, c) + f_k sum_c a_c I3(k, i, c)]
+               + eta^2 f_i f_k [sum_{c,d} a_c a_d I4(i, k, c, d) + sigma^2 J2(i, k)]
+    dv_i/dt  = eta sum_c a_c I2(i, c)                 (the rule's delta_2 O_1^T, averaged)
+    db_i/dt  = eta sum_c a_c I2(i, c)                 (rules whose feedback learns from the error)
+
+plus the rule's drifts: eta (M Q + Q M^T), eta M R, eta W_2, eta D_1. Time t = steps / N.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._integrals import moments
+from ._rule import TSRule
+
+__all__ = ["TSModel", "generalisation_error"]
+
+
+def generalisation_error(Q, R, T, v, A, activation: str = "erf") -> float:
+    """eps_g = 1/2 E (phi(x) - phi*(x))^2 = 1/2 a^T I2 a, a = (-v, A), exact at any N.
+
+    Parameters
+    ----------
+    Q, R, T : array_like
+        Overlaps K x K, K x M, M x M.
+    v, A : array_like
+        Output weights of the student (K) and the teacher (M).
+    activation : str, optional
+        ``"erf"`` (g(z) = erf(z / sqrt 2), default) or ``"linear"``.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> generalisation_error([[1.0]], [[1.0]], [[1.0]], [1.0], [1.0], "linear")
+    0.0
+    >>> round(generalisation_error([[1.0]], [[0.0]], [[1.0]], [0.0], [1.0], "linear"), 12)
+    0.5
+    """
+    Q, R, T = (np.atleast_2d(np.asarray(x, float)) for x in (Q, R, T))
+    v, A = np.asarray(v, float).ravel(), np.asarray(A, float).ravel()
+    C = np.block([[Q, R], [R.T, T]])
+    a = np.concatenate([-v, A])
+    if activation == "linear":
+        I2 = C
+    else:
+        d = 1 + np.diag(C)
+        I2 = (2 / np.pi) * np.arcsin(np.clip(C / np.sqrt(np.outer(d, d)), -1, 1))
+    return float(0.5 * a @ I2 @ a)
+
+
+@dataclass
+class TSModel:
+    """The ODE of one teacher-student setting: activation, rule, eta, sigma, teacher (T, A).
+
+    ``second_order=False`` drops the eta^2 terms (the first-order flow of the linear bridge);
+    ``i3_order="swapped"`` exchanges I3's 2nd and 3rd indices (a deliberately wrong reading,
+    for the `ts-i3-index` check only).
+    """
+
+    activation: str
+    rule: TSRule
+    eta: float
+    sigma: float
+    T: np.ndarray
+    A: np.ndarray
+    feedback: np.ndarray | None = None
+    second_order: bool = True
+    i3_order: str = "theory"
+    K: int = field(init=False)
+    M: int = field(init=False)
+
+    def __post_init__(self):
+        self.T = np.asarray(self.T, float)
+        self.A = np.asarray(self.A, float).ravel()
+        self.K = self.rule.K
+        self.M = len(self.A)
+        if self.feedback is not None:
+            self.feedback = np.asarray(self.feedback, float).ravel()
+
+    # -- state ---------------------------------------------------------------------------------
+    @property
+    def size(self) -> int:
+        K, M = self.K, self.M
+        return K * K + K * M + K + (K if self.rule.evolves_feedback else 0)
+
+    def pack(self, Q, R, v, b=None) -> np.ndarray:
+        parts = [np.asarray(Q, float).ravel(), np.asarray(R, float).ravel(), np.asarray(v, float).ravel()]
+        if self.rule.evolves_feedback:
+            parts.append(np.asarray(b, float).ravel())
+        return np.concatenate(parts)
+
+    def unpack(self, y):
+        K, M = self.K, self.M
+        y = np.asarray(y, float)
+        Q = y[:K * K].reshape(K, K)
+        R = y[K * K:K * K + K * M].reshape(K, M)
+        v = y[K * K + K * M:K * K + K * M + K]
+        b = y[K * K + K * M + K:] if self.rule.evolves_feedback else None
+        return Q, R, v, b
+
+    def eps_g(self, y, b=None) -> float:
+        Q, R, v, _ = self.unpack(y)
+        return generalisation_error(Q, R, self.T, v, self.A, self.activation)
+
+    # -- the vector field ------------------------------------------------------------------------
+    def rates(self, Q, R, v, b=None):
+        """(dQ, dR, dv, db) at one state; db is None unless the feedback evolves."""
+        K, eta = self.K, self.eta
+        Q = 0.5 * (Q + Q.T)
+        C = np.empty((K + self.M, K + self.M))
+        C[:K, :K], C[:K, K:], C[K:, :K], C[K:, K:] = Q, R, R.T, self.T
+        I2, J2, I3, I4 = moments(C, K, self.activation)
+        a = np.concatenate([-v, self.A])
+        if b is None:
+            b = self.feedback
+        f = self.rule.backward_factor(v, b)
+        if self.i3_order == "swapped":
+            G = np.einsum("ipc,p->ic", I3, a)
+        else:
+            G = I3 @ a                                   # G[i, p] = sum_c a_c I3(i, p, c)
+        dR = eta * f[:, None] * G[:, K:]
+        first = eta * f[:, None] * G[:, :K]
+        dQ = first + first.T
+        if self.second_order:
+            D2 = (I4 @ a) @ a + self.sigma ** 2 * J2
+            dQ = dQ + eta ** 2 * np.outer(f, f) * D2
+        top, fb = self.rule.error_terms(I2[:K], a)
+        dv = eta * top
+        db = None
+        if self.rule.evolves_feedback:
+            db = eta * fb if fb is not None else np.zeros(K)
+        Mw, w2, d1 = self.rule.drift_pieces(v, b)
+        if Mw is not None:
+            dQ = dQ + eta * (Mw @ Q + Q @ Mw.T)
+            dR = dR + eta * Mw @ R
+        if w2 is not None:
+            dv = dv + eta * w2
+        if d1 is not None and db is not None:
+            db = db + eta * d1
+        return dQ, dR, dv, db
+
+    def field(self, t, y):
+        """dy/dt at the packed state y (the feedback fixed at ``feedback`` unless it evolves)."""
+        Q, R, v, b = self.unpack(y)
+        if b is None:
+            b = self.feedback
+        dQ, dR, dv, db = self.rates(Q, R, v, b)
+        return self.pack(dQ, dR, dv, db)

@@ -1,0 +1,145 @@
+"""The fast paths of issue #28 change no number: the traced one-state field and the direct-LAPACK
+BDF are the generic paths bit for bit; verify runs on every usable CPU by default; bench verify
+times each claim and the whole run."""
+
+import json
+
+import numpy as np
+import pytest
+from scipy.integrate import BDF, solve_ivp
+
+import linrbp
+from linrbp.core._rules import BUILTIN_RULES  # the rules linrbp registers itself (test modules register others)
+from linrbp import DataStats, LinearSystem, feedback_shapes
+from linrbp.core._traced import trace_field
+from linrbp.integration._bdf import FastBDF
+
+SHAPES = [[1, 1, 1], [2, 3, 2], [5, 4, 3], [3, 2, 2, 2], [4, 5, 1, 4, 3]]
+
+
+def random_system(layers, rule, seed, **params):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(layers[0], 3 * layers[0] + 2))
+    Y = rng.normal(size=(layers[-1], X.shape[1]))
+    r = linrbp.get_rule(rule)
+    if params:
+        r = r.with_parameters(**params)
+    fb = [] if r.adaptive else [rng.normal(size=s) for s in feedback_shapes(layers, r)]
+    return LinearSystem.create(layers, r, DataStats.from_samples(X, Y), fb), rng
+
+
+@pytest.mark.parametrize("rule", list(BUILTIN_RULES))
+@pytest.mark.parametrize("layers", SHAPES, ids=lambda l: "x".join(map(str, l)))
+def test_traced_one_state_field_is_the_generic_field_bit_for_bit(layers, rule):
+    system, rng = random_system(layers, rule, seed=len(layers) * 7 + len(rule))
+    fn = trace_field(system)
+    assert fn is not None, f"{rule} on A{layers} could not be traced"
+    for _ in range(3):
+        y = rng.normal(size=system.n_state) * 2.0
+        assert np.array_equal(fn(y), system.generic_call(y))
+        assert np.array_equal(system(y), system.generic_call(y))
+    # batches keep the generic path, and agree with it row by row
+    Y = rng.normal(size=(4, system.n_state))
+    assert np.array_equal(system(Y)[2], system.generic_call(Y[2]))
+
+
+def test_rule_parameters_are_traced_as_values():
+    system, rng = random_system([3, 2, 4, 2], "kolen-pollack", 3, weight_decay=0.125)
+    y = rng.normal(size=system.n_state)
+    assert trace_field(system) is not None
+    assert np.array_equal(system(y), system.generic_call(y))
+
+
+def test_a_rule_the_tracer_cannot_follow_keeps_the_generic_path():
+    # a rule whose backward matrix goes through numpy.linalg: not a recorded operation
+    rule = linrbp.Rule("pinv-feedback", channel="custom", feedback="next",
+                       backward=lambda h, A, C, p: np.linalg.pinv(A[h + 1]))
+    rng = np.random.default_rng(0)
+    layers = [3, 2, 2]
+    X = rng.normal(size=(3, 9))
+    system = LinearSystem.create(layers, rule, DataStats.from_samples(X, rng.normal(size=(2, 9))),
+                                 [rng.normal(size=s) for s in feedback_shapes(layers, rule)])
+    assert trace_field(system) is None
+    y = rng.normal(size=system.n_state)
+    assert np.array_equal(system(y), system.generic_call(y))
+
+
+def test_fast_bdf_takes_the_stock_solvers_steps_bit_for_bit():
+    system, rng = random_system([3, 2, 3], "rbp", 5)
+    y0 = rng.normal(size=system.n_state) * 0.5
+    runs = [solve_ivp(lambda t, y: system(y), (0.0, 40.0), y0, method=m, rtol=1e-11, atol=1e-13)
+            for m in (BDF, FastBDF)]
+    assert runs[0].t.size > 50  # a real run, many LU solves
+    assert np.array_equal(runs[0].t, runs[1].t) and np.array_equal(runs[0].y, runs[1].y)
+    assert runs[0].nfev == runs[1].nfev and runs[0].nlu == runs[1].nlu
+
+
+def test_fast_bdf_refuses_a_non_finite_right_hand_side_like_scipy():
+    from scipy.linalg import lu_factor
+
+    from linrbp.integration._bdf import _solve
+
+    LU = lu_factor(np.eye(2) * 3.0)
+    assert np.array_equal(_solve(LU, np.array([3.0, 6.0])), [1.0, 2.0])
+    with pytest.raises(ValueError, match="infs or NaNs"):
+        _solve(LU, np.array([np.nan, 1.0]))
+
+
+def test_verify_runs_on_every_usable_cpu_by_default(monkeypatch):
+    from linrbp.cli import build_parser
+    from linrbp.cli._options import executor_settings
+    import linrbp.cli._options as options
+
+    args = build_parser().parse_args(["verify"])
+    assert args.workers is None
+    monkeypatch.setattr(options, "usable_cpus", lambda: 3)
+    workers, scheduler, where = executor_settings(args, 128)
+    assert (workers, scheduler, where) == (3, None, "3 local processes")
+    args = build_parser().parse_args(["verify", "--workers", "1"])
+    assert executor_settings(args, 128)[0] == 1
+
+
+@pytest.mark.slow
+def test_bench_verify_times_each_claim_and_the_whole_run(tmp_path, capsys):
+    from linrbp.cli import main
+
+    out = tmp_path / "bench.json"
+    assert main(["bench", "verify", "--quick", "--workers", "2", "--json", str(out)]) == 0
+    res = json.loads(out.read_text())["verify"]
+    assert [c["id"] for c in res["claims"]] == ["chain111", "wide1N1"]
+    for c in res["claims"]:
+        assert c["cpu_seconds"] > 0 and c["wall_seconds"] > 0 and c["status"] == "pass"
+    assert res["run_passed"] and res["identical"] and res["workers"] == 2
+    assert res["meets_targets"] == {"cpu_seconds": None, "wall_seconds_2_cores": None}
+    text = capsys.readouterr().out
+    assert "chain111" in text and "whole run on 2 local processes" in text and "not judged" in text
+
+
+@pytest.mark.parametrize("rule", list(BUILTIN_RULES))
+def test_traced_ensemble_field_is_the_generic_one_bit_for_bit(rule):
+    import pickle
+
+    from linrbp.integration._ensemble import Ensemble
+
+    for layers in [(3, 4, 2), (4, 2, 5, 3)]:
+        ens = Ensemble(layers, linrbp.get_rule(rule))
+        assert ens._traced is not None
+        Z = np.random.default_rng(len(rule)).normal(size=(7, ens.n_state + ens.n_param))
+        assert np.array_equal(ens(Z), ens.generic_call(Z))
+        assert np.array_equal(pickle.loads(pickle.dumps(ens))(Z), ens.generic_call(Z))
+
+
+def test_one_blas_thread_sets_one_thread_and_restores_the_count():
+    from linrbp.core._resources import blas_thread_setters, one_blas_thread
+
+    setters = blas_thread_setters()
+    if not setters:
+        pytest.skip("no OpenBLAS per-thread setter in this process")
+    original = [fn(3) for fn in setters]  # 3 threads for this thread, remembering the original
+    try:
+        with one_blas_thread():
+            assert [fn(1) for fn in setters] == [1] * len(setters)
+        assert [fn(3) for fn in setters] == [3] * len(setters)  # restored to 3
+    finally:
+        for fn, n in zip(setters, original):
+            fn(n)
