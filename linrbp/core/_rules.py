@@ -545,8 +545,13 @@ def check_rule(rule: str | Rule, layers: Sequence[int]) -> Rule:
     A2 = [None] + [np.sin(np.arange(2 * a.size).reshape(2, *a.shape) + 1.0) for a in A[1:]]
     C2 = [None] + [np.cos(np.arange(2 * c.size).reshape(2, *c.shape) + 1.0) for c in C[1:]]
 
-    symbolic = any(_is_symbolic(v) for v in p.values())  # a derivation's parameters: skip
-    pn = p if symbolic else {k: float(v) for k, v in p.items()}
+    # Skipped for a derivation's symbolic parameters and for rules with state variables (their
+    # values in p are per-state matrices, not numbers).
+    symbolic = any(_is_symbolic(v) for v in p.values())
+    try:
+        pn = p if symbolic else {k: float(v) for k, v in p.items()}
+    except (TypeError, ValueError):
+        symbolic = True
 
     def per_state(what, fn, h, expect):
         if symbolic:
