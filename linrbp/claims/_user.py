@@ -12,14 +12,15 @@ from __future__ import annotations
 
 from ..catalogue._catalogue import CLAIMS, Claim
 from ..core._errors import InputError
-from ..core._userfiles import import_user_file
+from ..core._userfiles import import_user_file, looks_like_file
 
 __all__ = ["load_claim_files", "load_claim_file"]
 
 
 def _import(spec_text: str):
     module = import_user_file(spec_text, "claims", "linrbp_user_claims")
-    _ship_by_value(module)
+    if looks_like_file(str(spec_text)):  # a module name is importable by workers as it is
+        _ship_by_value(module)
     return module
 
 
