@@ -12,6 +12,8 @@ so neither selecting claims with ``--only`` nor adding checks changes any check'
 from __future__ import annotations
 
 import math
+import numbers
+import re
 import time
 import traceback
 import zlib
@@ -54,6 +56,67 @@ class Evidence:
             "instances": self.instances, "seconds": self.seconds,
             "worst_instance": self.worst_instance, "message": self.message,
         })
+
+
+# The form of rule names (linrbp.core._rules), capitals allowed (the catalogue has wide1N1).
+_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
+
+
+def _short(value) -> str:
+    text = " ".join(repr(value).split())
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _error_value(value) -> tuple[float, str]:
+    """(float, "") for a valid error (a finite non-negative real number), else (inf, why).
+
+    An error is a distance: a negative, NaN, infinite, complex, boolean or non-numeric value
+    can never make a check pass; ``why`` says what the check returned.
+    """
+    v = value
+    if isinstance(v, np.ndarray) and v.ndim == 0:
+        v = v[()]
+    if isinstance(v, (bool, np.bool_)):
+        return math.inf, f"returned the boolean {bool(v)}, not a number"
+    if isinstance(v, (complex, np.complexfloating)) or not isinstance(v, (numbers.Real, np.integer, np.floating)):
+        if hasattr(v, "is_real") and hasattr(v, "is_number") and v.is_number and v.is_real:
+            return _error_value(float(v))  # a sympy number
+        return math.inf, f"returned {_short(value)} ({type(value).__name__}), not a real number"
+    try:
+        x = float(v)
+    except (TypeError, ValueError, OverflowError):
+        return math.inf, f"returned {_short(value)}, not a real number"
+    if math.isnan(x):
+        return math.inf, "returned NaN"
+    if math.isinf(x):
+        return math.inf, f"returned {x}"
+    if x < 0:
+        return math.inf, f"returned the negative number {x:.6g}"
+    return x, ""
+
+
+def _error_values(values, n: int, name: str) -> tuple[np.ndarray, list[str]]:
+    """The errors of ``n`` instances as floats (inf where invalid) and why each invalid one is."""
+    arr = None
+    if not isinstance(values, (str, bytes)):
+        try:
+            arr = np.asarray(values)
+        except Exception:  # noqa: BLE001 - a ragged or odd sequence: judged one by one below
+            arr = None
+    if arr is not None and arr.dtype.kind in "fiu" and arr.shape == (n,):
+        errs = arr.astype(float)
+        bad = ~np.isfinite(errs) | (errs < 0)
+        if not bad.any():
+            return errs, [""] * n
+    try:
+        items = list(values)
+    except TypeError:
+        raise RuntimeError(f"check {name!r}: errors(instances) returned {_short(values)}, "
+                           "not a sequence of numbers") from None
+    if len(items) != n:
+        raise RuntimeError(f"check {name!r} returned {len(items)} errors for {n} instances")
+    pairs = [_error_value(v) for v in items]
+    return np.array([x for x, _ in pairs], dtype=float), [w for _, w in pairs]
 
 
 @dataclass
@@ -113,23 +176,56 @@ class Check:
     fixed: bool = False
     strategy: Callable[[], Any] | None = None
 
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise InputError(f"Check name: expected a non-empty string, got {_short(self.name)}")
+        label = f"Check {self.name!r}"
+        tol = self.tolerance
+        if isinstance(tol, (bool, np.bool_)) or not isinstance(tol, (numbers.Real, np.integer, np.floating)) \
+                or not math.isfinite(float(tol)) or float(tol) < 0:
+            raise InputError(f"{label}: tolerance must be a finite non-negative number, got {_short(tol)}")
+        self.tolerance = float(tol)
+        n = self.samples
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise InputError(f"{label}: samples must be a positive integer, got {_short(n)}")
+        self.samples = int(n)
+        if not callable(self.sample):
+            raise InputError(f"{label}: sample must be a function rng -> instance, got {_short(self.sample)}")
+        if self.error is None and self.errors is None:
+            raise InputError(f"{label}: give error (a function instance -> error) or errors")
+        for arg in ("error", "errors", "strategy"):
+            f = getattr(self, arg)
+            if f is not None and not callable(f):
+                raise InputError(f"{label}: {arg} must be a function, got {_short(f)}")
+        if not isinstance(self.kind, str):
+            raise InputError(f"{label}: kind must be a string, got {_short(self.kind)}")
+
     def run(self, rng: np.random.Generator, samples: int | None = None) -> Evidence:
+        """Draw the instances from ``rng`` and measure them; the evidence (worst error first).
+
+        A value of ``error``/``errors`` that is not a finite non-negative real number fails the
+        check (``max_error`` inf), its ``message`` saying what the check returned.
+        """
         n = self.samples if (samples is None or self.fixed) else samples
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise InputError(f"samples: must be a positive integer, got {_short(n)}")
         start = time.perf_counter()
         instances = [self.sample(rng) for _ in range(n)]
         if self.errors is not None:
-            errs = np.asarray(self.errors(instances), dtype=float)
+            errs, why = _error_values(self.errors(instances), n, self.name)
         else:
-            errs = np.array([float(self.error(inst)) for inst in instances])
-        if errs.shape != (n,):
-            raise RuntimeError(f"check {self.name!r} returned {errs.shape} errors for {n} instances")
-        # NaN counts as the worst possible error.
-        worst = int(np.argmax(np.where(np.isnan(errs), np.inf, errs))) if n else 0
-        max_err = float(errs[worst]) if n else 0.0
-        if n and np.isnan(errs[worst]):
-            max_err = math.inf
-        return Evidence(self.name, max_err, self.tolerance, n, time.perf_counter() - start,
-                        self.kind, instances[worst] if n else None)
+            pairs = [_error_value(self.error(inst)) for inst in instances]
+            errs, why = np.array([x for x, _ in pairs], dtype=float), [w for _, w in pairs]
+        bad = [i for i, w in enumerate(why) if w]
+        worst = bad[0] if bad else int(np.argmax(errs))
+        message = ""
+        if bad:
+            fn = "errors" if self.errors is not None else "error"
+            message = (f"{fn} {why[worst]} for instance {worst + 1} of {n}"
+                       + (f" ({len(bad)} invalid values)" if len(bad) > 1 else "")
+                       + "; an error must be a finite non-negative real number")
+        return Evidence(self.name, float(errs[worst]), self.tolerance, n, time.perf_counter() - start,
+                        self.kind, instances[worst], message)
 
 
 @dataclass
@@ -142,6 +238,23 @@ class Claim:
     statement: str
     checks: list[Check] = field(default_factory=list)
 
+    def __post_init__(self):
+        if not isinstance(self.id, str) or not _ID.match(self.id):
+            raise InputError("Claim id: letters, digits, '-', '_' or '.', starting with a "
+                             f"letter (the form of rule names), got {_short(self.id)}")
+        for arg in ("title", "reference", "statement"):
+            if not isinstance(getattr(self, arg), str):
+                raise InputError(f"Claim {self.id}: {arg} must be a string, got {_short(getattr(self, arg))}")
+        checks = self.checks
+        if isinstance(checks, (str, bytes, Check)) or not isinstance(checks, (list, tuple)) or not checks:
+            raise InputError(f"Claim {self.id}: checks must be a non-empty list of linrbp.Check, "
+                             f"got {_short(checks)}")
+        for c in checks:
+            if not isinstance(c, Check):
+                raise InputError(f"Claim {self.id}: checks must hold linrbp.Check objects, got "
+                                 f"{type(c).__name__} {_short(c)}")
+        self.checks = list(checks)
+
     def check(self, name: str) -> Check:
         for c in self.checks:
             if c.name == name:
@@ -153,7 +266,9 @@ CLAIMS: dict[str, Claim] = {}
 
 
 def register(claim: Claim) -> Claim:
-    """Add (or replace) a claim in the catalogue."""
+    """Add (or replace) a claim in the catalogue; InputError when ``claim`` is not a :class:`Claim`."""
+    if not isinstance(claim, Claim):
+        raise InputError(f"register: expects a linrbp.Claim, got {type(claim).__name__} {_short(claim)}")
     CLAIMS[claim.id] = claim
     return claim
 
@@ -185,6 +300,8 @@ def claim_record(claim: Claim, evidence: Sequence[Evidence], seconds: float) -> 
             message = f"{ev.check}: {ev.error}"
         if status == "pass" and not ev.passed:
             status = "fail"
+            if ev.message and not message:  # what an invalid error value was
+                message = f"{ev.check}: {ev.message}"
 
     def ratio(ev):
         return ev.max_error / ev.tolerance if ev.tolerance > 0 else (0.0 if ev.max_error == 0 else math.inf)

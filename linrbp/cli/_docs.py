@@ -45,7 +45,9 @@ def docs_source(source: str | None) -> Path:
 
 def run(args) -> int:
     src = docs_source(args.source)
-    out = Path(args.out) if args.out else src / "_build" / "html"
+    out = Path(args.out) if args.out is not None else src / "_build" / "html"
+    if args.out is not None and not args.out.strip():
+        raise InputError("--out: empty output directory")
     check_output_dir(out, "--out")  # the shared output rules: checked before the build
     import importlib.util
 

@@ -7,9 +7,9 @@ import sys
 import numpy as np
 
 from ..core._errors import InputError
-from ..integration._integrate import check_t_max
+from ..core._checks import check_t_max
 from ..core._io import atomic_write_json, check_output_option
-from ..instances._simulate import DEFAULT_MAX_STEPS, DEFAULT_T_MAX, simulate
+from ..instances._instance import DEFAULT_MAX_STEPS, DEFAULT_T_MAX
 
 
 def add_parser(sub):
@@ -106,6 +106,8 @@ def run(args) -> int:
     if args.observe is not None and times is None:
         raise InputError("observe: give --times to say when to observe")
     names = check_observables(args.observe or "excess_loss") if times is not None else None
+    from ..instances._simulate import simulate  # the integrators (scipy): after every check
+
     out = simulate(inst, t_max, method=args.method, max_steps=args.max_steps,
                    progress=None, interruptible=True, times=times, observe=names)
     print(f"{args.file}: A{out['layers']} under {out['rule']}")
@@ -148,6 +150,9 @@ def run(args) -> int:
     if args.json:
         atomic_write_json(args.json, out, "--json")
         print(f"  wrote {args.json}")
+    if out["status"] == "non-finite":
+        print(f"linrbp simulate: {out['message']}", file=sys.stderr)
+        return 1
     if out["status"] == "interrupted":
         print(f"linrbp simulate: interrupted at t = {out['t_end']:.6g}; the state above is the last "
               "accepted step", file=sys.stderr)

@@ -146,6 +146,9 @@ class LinearSystem:
             )
         # Adaptive rules carry their feedback in the state, not in the system.
         shapes = [] if r.adaptive else feedback_shapes(layers, r)
+        if isinstance(feedback, (str, bytes, dict)) or not hasattr(feedback, "__iter__") and feedback is not None:
+            raise InputError(f"feedback: expected a list of feedback matrices C_1..C_{{L-1}}, got "
+                             f"{type(feedback).__name__} {feedback!r:.40}")
         feedback = list(feedback if feedback is not None else [])
         if r.adaptive and feedback:
             raise InputError(

@@ -292,7 +292,7 @@ class Rule:
         """B_h: the matrix that carries the source signal to hidden layer h (1-based)."""
         p = self.parameter_values if p is None else p
         if self.backward is not None:
-            return self.backward(h, A, C, p)
+            return _call(self, "the backward matrix B_h", self.backward, h, A, C, p, False)
         if self.channel == "transpose":
             return transpose(A[h + 1])
         return C[h]
@@ -335,6 +335,29 @@ def _rule_from_bytes(data: bytes) -> "Rule":
     import pickle
 
     return Rule(**pickle.loads(data))
+
+
+_PROTOCOL = ("a rule's functions use the matrix protocol: @, +, -, scalars and "
+             "linrbp.core._rules.transpose / sign, which work on numpy arrays (with batch axes) and "
+             "sympy matrices; not .T, np.sign or other numpy functions")
+
+
+def _call(rule: Rule, what: str, fn, h: int, A, C, p, may_be_none: bool):
+    """``fn(h, A, C, p)``, a function of a rule statement: InputError naming the rule, the
+    function and the layer when it raises, or returns None where a matrix is needed."""
+    try:
+        M = fn(h, A, C, p)
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a rule's own code failing is its author's input
+        symbolic = any(hasattr(m, "applyfunc") for m in list(A) + list(C) if m is not None)
+        hint = f" ({_PROTOCOL})" if symbolic or isinstance(exc, (TypeError, AttributeError)) else ""
+        raise InputError(f"rule {rule.name}: {what} of layer {h} raised {type(exc).__name__}: "
+                         f"{' '.join(str(exc).split())}{hint}") from None
+    if M is None and not may_be_none:
+        raise InputError(f"rule {rule.name}: {what} of layer {h} returned None; it must return a "
+                         "matrix (only a drift may return None for no term)")
+    return M
 
 
 def _check_statement(rule: Rule) -> Rule:
@@ -605,13 +628,47 @@ def check_rule(rule: str | Rule, layers: Sequence[int]) -> Rule:
                                                       state_shapes(r, layers))]
     p = _with_state(r, X, L)
 
+    # A batch of two states (leading axis), to see each function act state by state (.T on a
+    # batch transposes the batch axis too: silently wrong, or a shape error deep in a run).
+    A2 = [None] + [np.sin(np.arange(2 * a.size).reshape(2, *a.shape) + 1.0) for a in A[1:]]
+    C2 = [None] + [np.cos(np.arange(2 * c.size).reshape(2, *c.shape) + 1.0) for c in C[1:]]
+
+    # Skipped for a derivation's symbolic parameters and for rules with state variables (their
+    # values in p are per-state matrices, not numbers).
+    symbolic = any(_is_symbolic(v) for v in p.values())
+    try:
+        pn = p if symbolic else {k: float(v) for k, v in p.items()}
+    except (TypeError, ValueError):
+        symbolic = True
+
+    def per_state(what, fn, h, expect):
+        if symbolic:
+            return
+        try:
+            M2 = fn(h, A2, C2, pn)
+            ok = M2 is None or (np.shape(M2) == (2, *expect) and all(
+                np.allclose(M2[i], fn(h, [None] + [a[i] for a in A2[1:]], [None] + [c[i] for c in C2[1:]], pn),
+                            rtol=1e-12, atol=1e-12, equal_nan=True) for i in range(2)))
+        except InputError:
+            raise
+        except Exception:  # noqa: BLE001 - reported below, as not acting state by state
+            ok = False
+        if not ok:
+            raise InputError(f"rule {r.name}: {what} of layer {h} does not act state by state on a batch "
+                             f"of states of A{layers} ({_PROTOCOL})")
+
     def run(what, fn, h, expect, scalar=False):
         try:
             M = fn(h, A, C, p)
+        except InputError:
+            raise
         except Exception as exc:  # a user's statement failing on these shapes is bad input
             raise InputError(f"rule {r.name}: {what} of layer {h} fails on A{layers}: "
                              f"{type(exc).__name__}: {exc}") from None
         if M is None:
+            if what.startswith("the backward"):
+                raise InputError(f"rule {r.name}: {what} of layer {h} returned None on A{layers}; it "
+                                 "must return a matrix (only a drift may return None for no term)")
             return
         shape = tuple(np.shape(M))
         if scalar and shape in ((), (1, 1)):
@@ -619,6 +676,7 @@ def check_rule(rule: str | Rule, layers: Sequence[int]) -> Rule:
         if shape != tuple(expect):
             raise InputError(f"rule {r.name}: {what} of layer {h} is {'x'.join(map(str, shape)) or 'a scalar'} "
                              f"on A{layers}, expected {expect[0]}x{expect[1]}")
+        per_state(what, fn, h, expect)
 
     for h in range(1, L):
         src = layers[h + 1] if r.source == "next" else layers[L]
@@ -727,11 +785,11 @@ def drifts(rule: str | Rule, weights: Sequence, feedback: Sequence, state: Seque
     if r.weight_drift is not None:
         for h in range(1, L + 1):
             if h == L or r.trains_hidden:
-                W[h - 1] = r.weight_drift(h, A, C, p)
+                W[h - 1] = _call(r, "the weight drift W_h", r.weight_drift, h, A, C, p, True)
     D = []
     if r.adaptive:
-        D = [r.feedback_drift(h, A, C, p) if r.feedback_drift is not None else None
-             for h in range(1, L)]
+        D = [_call(r, "the feedback drift D_h", r.feedback_drift, h, A, C, p, True)
+             if r.feedback_drift is not None else None for h in range(1, L)]
     return W, D
 
 

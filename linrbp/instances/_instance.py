@@ -25,11 +25,20 @@ import numpy as np
 
 from ..core._errors import InputError
 from ..core._field import LinearSystem, check_layers
-from ..integration._integrate import check_t_max
+from ..core._checks import check_t_max
 from ..core._io import atomic_write_json, load_json_file, to_jsonable
 from ..core._rules import RULES, feedback_shapes, get_rule, nearest
 from ..core._state import state_layers
 from ..core._stats import DataStats, as_matrix
+
+# simulate's defaults (linrbp.instances._simulate), here so commands show and check them before
+# importing the integrators.
+DEFAULT_T_MAX = 1e5
+# Accepted steps before a run ends with status step-limit. A converging instance of the sizes
+# the claims draw needs a few thousand steps to t = 1e5; a run whose steps shrink as its weights
+# grow (srbp-bottleneck: step ~ 1/|A_1|^2) would otherwise run for hours. 20,000 DOP853 steps
+# of a small network take 5-20 s (the claims integrate with the same limit).
+DEFAULT_MAX_STEPS = 20_000
 
 __all__ = ["Instance", "load_instance", "parse_instance"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._instance import Instance, _state_to_dict
+from ._instance import DEFAULT_MAX_STEPS, DEFAULT_T_MAX, Instance, _state_to_dict
 from ..integration._integrate import (DEFAULT_BOUND, DEFAULT_CONV_TOL, DEFAULT_RTOL, integrate,
                          integrate_batch)
 from ._growth import STRETCH, growth_report
@@ -12,12 +12,6 @@ from ._predict import predict
 
 __all__ = ["simulate", "DEFAULT_T_MAX", "DEFAULT_MAX_STEPS"]
 
-DEFAULT_T_MAX = 1e5
-# Accepted steps before a run ends with status step-limit. A converging instance of the sizes
-# the claims draw needs a few thousand steps to t = 1e5; a run whose steps shrink as its weights
-# grow (srbp-bottleneck: step ~ 1/|A_1|^2) would otherwise run for hours. 20,000 DOP853 steps
-# of a small network take 5-20 s (the claims integrate with the same limit).
-DEFAULT_MAX_STEPS = 20_000
 # simulate's method names for scipy.integrate.solve_ivp methods
 _SCIPY_METHODS = {"scipy": "DOP853", "bdf": "BDF", "lsoda": "LSODA"}
 
@@ -62,7 +56,8 @@ def simulate(instance: Instance, t_max: float | None = None, *, method: str = "s
     Returns
     -------
     dict
-        ``status`` (converged, diverged, time-limit, step-limit or interrupted), ``t_end``,
+        ``status`` (converged, diverged, time-limit, step-limit, interrupted or non-finite,
+        with a ``message`` naming the rule whose field is NaN or inf), ``t_end``,
         ``n_steps``, ``weights``, ``feedback``, ``product``, ``excess_loss`` (loss above its
         minimum), ``predicted`` (the closed-form limit, or None), plus ``layers``, ``rule``,
         ``parameters``, ``t_max``, ``max_steps``, ``method``; ``state`` (the rule's extra
@@ -139,8 +134,8 @@ def simulate(instance: Instance, t_max: float | None = None, *, method: str = "s
         else:
             growth = {"note": "not measured: method batched records no path (use scipy, bdf or lsoda)"}
     weights, feedback = system.unpack(y)
-    product = system.product(weights)
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverged state may overflow: inf, no warning
+        product = system.product(weights)
         excess = float(system.stats.excess_loss(product))
     observed = {}
     if times is not None:
@@ -165,6 +160,7 @@ def simulate(instance: Instance, t_max: float | None = None, *, method: str = "s
         "t_max": float(t_max),
         "max_steps": int(max_steps),
         "method": method,
+        **({"message": res.info["message"]} if res.status[0] == "non-finite" else {}),
     }
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import math
 import re
 import signal
 import threading
@@ -35,6 +36,7 @@ from typing import Callable
 import numpy as np
 from scipy.integrate import solve_ivp
 
+from ..core._checks import check_t_max  # noqa: F401 - used below, and imported from here by others
 from ..core._errors import InputError
 from ..core._field import LinearSystem
 from ..core._resources import blas_thread_setters, usable_cpus
@@ -44,7 +46,9 @@ from ._dop853 import (_A_ROWS, _B, _CONVERGED, _D_LAST, _DIVERGED, _E53, _NS, _d
 
 __all__ = ["IntegrationResult", "integrate", "integrate_batch", "STATUSES"]
 
-STATUSES = ("converged", "diverged", "time-limit", "step-limit", "interrupted")
+# "non-finite": the field returned NaN or inf at a finite state within the bound (a rule's
+# function that computes NaN): the run ends there, info["message"] names the rule.
+STATUSES = ("converged", "diverged", "time-limit", "step-limit", "interrupted", "non-finite")
 _INTERRUPTED = STATUSES.index("interrupted") + 1  # status codes: 0 running, then STATUSES in order
 
 DEFAULT_RTOL = 1e-12
@@ -89,15 +93,6 @@ class IntegrationResult:
         return {s: int(np.sum(self.status == s)) for s in STATUSES if np.any(self.status == s)}
 
 
-def check_t_max(t_max) -> float:
-    if isinstance(t_max, bool) or not isinstance(t_max, (int, float, np.integer, np.floating)):
-        raise InputError(f"t_max: expected a positive number, got {t_max!r}")
-    t_max = float(t_max)
-    if not np.isfinite(t_max) or t_max <= 0:
-        raise InputError(f"t_max: must be positive and finite, got {t_max!r}")
-    return t_max
-
-
 def _check_start(y0, name="y0") -> np.ndarray:
     try:
         y0 = np.asarray(y0, dtype=float)
@@ -133,6 +128,53 @@ def _check_field_value(f, y0, name: str = "y0") -> np.ndarray:
     if f.shape != y0.shape:
         raise InputError(f"{name}: the field returns shape {f.shape} for a start of shape {y0.shape}")
     return f
+
+
+def _check_fun(fun) -> None:
+    if not callable(fun):
+        raise InputError(f"fun: expected a LinearSystem or a function y -> dy/dt, got "
+                         f"{type(fun).__name__} {fun!r:.40}")
+
+
+class _NonFinite(Exception):
+    def __init__(self, t, y, f):
+        super().__init__()
+        self.t, self.y, self.f = t, y, f
+
+
+def _non_finite_message(fun, t: float, f) -> str:
+    """What a non-finite field value was, naming the rule of a LinearSystem."""
+    f = np.asarray(f)
+    what = "NaN" if np.isnan(f).any() else "inf"
+    who = f"rule {fun.rule.name}" if isinstance(fun, LinearSystem) else "the function"
+    return (f"the field is {what} at t = {t:.6g} at a finite state: {who} computes a non-finite "
+            "value there (check its functions)")
+
+
+def _non_finite_rows(fun, Y, bound) -> np.ndarray:
+    """Rows of the finite starts ``Y`` (B, n) where ``fun`` is not finite."""
+    bad = np.zeros(len(Y), dtype=bool)
+    step = max(1, (1 << 22) // max(Y.shape[-1], 1))  # about 32 MiB of states at a time
+    with np.errstate(all="ignore"):
+        for i in range(0, len(Y), step):
+            F = np.asarray(fun(Y[i:i + step].copy()), dtype=float)
+            bad[i:i + step] = ~np.isfinite(F).all(axis=-1)
+    return bad
+
+
+_NON_FINITE = STATUSES.index("non-finite") + 1
+
+
+def _mark_non_finite(code, accept, K, y, y_norm, bound) -> None:
+    """Columns whose step collapsed (code diverged without passing the bound) because the field
+    gave NaN or inf at a stage: status non-finite. At a collapse h is ~1e-14 t, so the stages lie
+    next to the last accepted state ``y`` (within the bound, its field K[0] finite): a
+    non-finite stage value there is the field's, not an overflow of a blow-up."""
+    cols = np.flatnonzero((code == _DIVERGED) & ~(accept & (y_norm > bound)))
+    if cols.size:
+        bad = ~np.isfinite(K[1:, :, cols]).all(axis=(0, 1)) & np.isfinite(K[0][:, cols]).all(0) \
+            & (np.max(np.abs(y[:, cols]), axis=0) <= bound)
+        code[cols[bad]] = _NON_FINITE
 
 
 def _converged(f, y, conv_tol):
@@ -229,6 +271,7 @@ def integrate(
     >>> str(res.status[0]), bool(res.t_end[0] < 1.0)
     ('diverged', True)
     """
+    _check_fun(fun)
     t_max = check_t_max(t_max)
     y0 = _check_start(y0)
     if y0.ndim != 1:
@@ -244,13 +287,21 @@ def integrate(
         return IntegrationResult(np.array(["diverged"]), np.zeros(1), y0[None].copy(),
                                  np.zeros(1, int), np.zeros(1) if dense or t_eval is not None else None,
                                  y0[None].copy() if dense or t_eval is not None else None)
+    if not np.isfinite(f0).all():
+        return IntegrationResult(np.array(["non-finite"]), np.zeros(1), y0[None].copy(), np.zeros(1, int),
+                                 info={"message": _non_finite_message(fun, 0.0, f0)})
     if _converged(f0, y0, conv_tol):
         return IntegrationResult(np.array(["converged"]), np.zeros(1), y0[None].copy(),
                                  np.zeros(1, int), np.zeros(1) if dense or t_eval is not None else None,
                                  y0[None].copy() if dense or t_eval is not None else None)
 
     def rhs(t, y):
-        return fun(y)
+        f = fun(y)
+        # NaN at a finite state within the bound would shrink the step forever: end the run.
+        if not math.isfinite(float(np.sum(f))) and not np.isfinite(f).all() \
+                and np.max(np.abs(y)) <= bound:
+            raise _NonFinite(t, y, f)
+        return f
 
     last = [0.0, y0]  # the last accepted step (events are evaluated on accepted steps)
 
@@ -289,6 +340,11 @@ def integrate(
         with np.errstate(over="ignore", invalid="ignore"):
             sol = solve_ivp(rhs, (0.0, t_max), y0, method=solver_for(method), rtol=rtol, atol=atol,
                             events=[ev_converged, ev_diverged, ev_steps], dense_output=False, t_eval=t_eval)
+    except _NonFinite as exc:
+        return IntegrationResult(np.array(["non-finite"]), np.array([float(last[0])]),
+                                 np.array(last[1], dtype=float)[None].copy(),
+                                 np.array([max(steps["n"], 0)], int),
+                                 info={"message": _non_finite_message(fun, exc.t, exc.f)})
     except KeyboardInterrupt:
         if not interruptible:
             raise
@@ -516,6 +572,8 @@ def _work_loop(run: _Batch, _combine) -> None:
         run.attempts += w - n_done
 
         code = _event_codes(np, accept, done, t, tmax, h, steps, f_norm, y_norm, conv_tol, bound, run.max_steps)
+        if (code == _DIVERGED).any():  # a step that collapsed on a NaN field, not a blow-up?
+            _mark_non_finite(code, accept, K, y, y_norm, bound)
         if damp:
             h = _damped_steps(np, h, hh, candidate, code, st_num, st_den)
         fin = np.flatnonzero(code)
@@ -643,6 +701,10 @@ def integrate_batch(
     >>> bool(np.allclose(res.y[0], ref.y[0], rtol=1e-8))
     True
     """
+    _check_fun(fun)
+    if executor is not None and not callable(getattr(executor, "submit", None)):
+        raise InputError(f"executor: expected a concurrent.futures.Executor (with submit), got "
+                         f"{type(executor).__name__} {executor!r:.40}")
     Y = _check_start(y0, "y0")
     if Y.ndim != 2:
         raise InputError(f"y0: expected a (batch, n) array, got shape {Y.shape}")
@@ -667,13 +729,40 @@ def integrate_batch(
             workers=1 if workers is None else workers, backend=backend, device=device))
     if chunk is not None:
         raise InputError("chunk: only used with an executor")
+    if device is not None and backend != "torch":
+        raise InputError("device: only the torch backend runs on a device")
+    # A field that is NaN or inf at a start would shrink that start's step until it "diverges":
+    # such starts end at once with status non-finite, whatever the backend; a start past the
+    # bound has diverged already where its field overflows (a start past the bound with a
+    # finite field takes its one step, as always).
+    bad_f = _non_finite_rows(fun, Y, bound) if B else np.zeros(0, bool)
+    beyond = np.max(np.abs(Y), axis=-1, initial=0.0) > bound if B else np.zeros(0, bool)
+    past, nonfinite = bad_f & beyond, bad_f & ~beyond
+    bad = bad_f
+    if bad.any():
+        code = np.where(nonfinite, STATUSES.index("non-finite") + 1, np.where(past, _DIVERGED, 0))
+        t_end, y, steps = np.zeros(B), Y.copy(), np.zeros(B, np.int64)
+        info = {"starts_past_bound": int(past.sum())}
+        if nonfinite.any():
+            first = int(np.flatnonzero(nonfinite)[0])
+            with np.errstate(all="ignore"):
+                message = _non_finite_message(fun, 0.0, np.asarray(fun(Y[first:first + 1].copy())))
+            info.update(message=message, non_finite_starts=int(nonfinite.sum()))
+        if not bad.all():
+            rest = integrate_batch(fun, Y[~bad], t_max[~bad], rtol=rtol, atol=atol, conv_tol=conv_tol,
+                                   bound=bound, max_steps=max_steps, progress=progress, workers=workers,
+                                   backend=backend, interruptible=interruptible, device=device)
+            status = np.array(("",) + STATUSES)[code].astype(object)
+            status[~bad] = rest.status
+            t_end[~bad], y[~bad], steps[~bad] = rest.t_end, rest.y, rest.n_steps
+            info = {**rest.info, **info}
+            return IntegrationResult(status.astype(str), t_end, y, steps, info=info)
+        return IntegrationResult(np.array(("",) + STATUSES)[code], t_end, y, steps, info=info)
     if backend == "torch":
         from ._torch_loop import run_torch
         code, t_end, y, steps, info = run_torch(fun, Y, t_max, rtol, atol, conv_tol, bound, int(max_steps),
                                                 progress, device)
         return IntegrationResult(np.array(("",) + STATUSES)[code], t_end, y, steps, info=info)
-    if device is not None:
-        raise InputError("device: only the torch backend runs on a device")
     fallback = None
     if backend == "numba":
         from ._numba_backend import numba_or_fallback
@@ -705,6 +794,12 @@ def integrate_batch(
         run.code[run.code == 0] = _INTERRUPTED  # never started: the start, at t = 0
     status = np.array(("",) + STATUSES)[run.code]
     info = {"workers": workers, "width": width, "fast_field": fast, "step_attempts": run.attempts}
+    if (run.code == _NON_FINITE).any():
+        i = int(np.flatnonzero(run.code == _NON_FINITE)[0])
+        who = f"rule {fun.rule.name}" if isinstance(fun, LinearSystem) else "the function"
+        info["message"] = (f"the field is NaN or inf next to the state at t = {run.t_end[i]:.6g} "
+                           f"({int((run.code == _NON_FINITE).sum())} of {B} runs): {who} computes a "
+                           "non-finite value there (check its functions)")
     if fallback is not None:
         info["fallback"] = fallback
     return IntegrationResult(status, run.t_end, run.y, run.steps, info=info)
