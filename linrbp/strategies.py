@@ -1,4 +1,4 @@
-"""Hypothesis strategies for instances of the scalar systems (THEORY.md sections 1-4 and 7).
+"""Hypothesis strategies for instances of the scalar systems (docs/theory.md sections 1-4 and 7).
 
 Each strategy draws JSON-able dicts in the same format as the claims' checks (and their worst
 instances in ``linrbp verify --json``), so a property test can feed them straight to the closed

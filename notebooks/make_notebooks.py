@@ -32,7 +32,7 @@ NOTEBOOKS = {
 
 linrbp makes the theory of random backpropagation in linear networks (Baldi, Sadowski & Lu
 2018, "[BSL]") executable: the learning rules, the averaged learning dynamics, integrators,
-closed-form limits and the figures. Notation follows `THEORY.md`."""),
+closed-form limits and the figures. Notation follows `docs/theory.md`."""),
         ("code", SETUP),
         ("md", """\
 ## The learning rules

@@ -95,7 +95,7 @@ def test_adaptive_feedback_moves_and_is_reported():
     out = simulate(parse_instance(data))
     C0 = np.array(BASE["feedback"][0])
     A2_0 = np.array(BASE["weights"][1])
-    # ARBP conserves C_1 - A_2^T (THEORY.md section 8).
+    # ARBP conserves C_1 - A_2^T (docs/theory.md section 8).
     np.testing.assert_allclose(out["feedback"][0] - out["weights"][1].T, C0 - A2_0.T, atol=1e-10)
     assert not np.allclose(out["feedback"][0], C0)
 

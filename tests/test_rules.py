@@ -1,4 +1,4 @@
-"""The learning rules of THEORY.md section 0 and the averaged vector field built from them."""
+"""The learning rules of docs/theory.md section 0 and the averaged vector field built from them."""
 
 import numpy as np
 import pytest
@@ -197,7 +197,7 @@ def test_feedback_shapes_follow_theory():
 
 
 def test_adaptive_feedback_moves_as_the_transposed_layer_above():
-    """ARBP: dC_h/dt = (dA_{h+1}/dt)^T (THEORY.md section 0)."""
+    """ARBP: dC_h/dt = (dA_{h+1}/dt)^T (docs/theory.md section 0)."""
     layers = [3, 4, 2, 3]
     X, Y, weights, fb = random_problem(layers, "arbp", 5)
     system = LinearSystem.create(layers, "arbp", DataStats.from_samples(X, Y))

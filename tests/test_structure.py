@@ -1,4 +1,4 @@
-"""Structural identities of the rules (THEORY.md 8), ARBP's and BP's conservation laws, the
+"""Structural identities of the rules (docs/theory.md 8), ARBP's and BP's conservation laws, the
 backward-pass cost counts, and the batched ensemble field used by the matrix claims."""
 
 import numpy as np
@@ -91,7 +91,7 @@ def test_backward_cost_counts(layers):
     W = sum(layers[h] * layers[h - 1] for h in range(1, L + 1))
     W_skip = sum(layers[h] * layers[L] for h in range(1, L))
     for rule in ("bp", "rbp", "arbp"):
-        # THEORY.md says W; the rule never sends a signal below layer 1, so A_1 is not used.
+        # docs/theory.md says W; the rule never sends a signal below layer 1, so A_1 is not used.
         assert sc.backward_multiplications(rule, layers) == W - layers[1] * layers[0]
     for rule in ("srbp", "asrbp"):
         assert sc.backward_multiplications(rule, layers) == W_skip

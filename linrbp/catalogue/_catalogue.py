@@ -1,4 +1,4 @@
-"""The catalogue of claims: each THEORY.md claim ID with its checks and their evidence.
+"""The catalogue of claims: each docs/theory.md claim ID with its checks and their evidence.
 
 A :class:`Claim` is data (ID, title, reference, statement) plus :class:`Check` objects. A
 check draws instances from a seeded generator (``sample``), measures each instance's error
@@ -230,7 +230,7 @@ class Check:
 
 @dataclass
 class Claim:
-    """A claim of THEORY.md: ID, title, reference, statement and its checks."""
+    """A claim of docs/theory.md: ID, title, reference, statement and its checks."""
 
     id: str
     title: str

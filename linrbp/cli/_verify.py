@@ -13,8 +13,8 @@ from ._options import add_executor_options, executor_settings
 def add_parser(sub):
     p = sub.add_parser(
         "verify",
-        help="check every claim of THEORY.md on random instances",
-        description="Run the claim catalogue: for each claim (IDs of THEORY.md) run its symbolic "
+        help="check every claim of docs/theory.md on random instances",
+        description="Run the claim catalogue: for each claim (IDs of docs/theory.md) run its symbolic "
         "checks and compare integration with the closed forms on seeded random instances. Prints "
         "one row per claim (worst error next to tolerance) and exits 0 iff every selected claim "
         "passes. Each check is a task (--workers, --scheduler); the report does not depend on what "

@@ -1,11 +1,11 @@
-"""Closed-form limits of the autoencoder and single-hidden-layer systems (THEORY.md 5, 6, 9).
+"""Closed-form limits of the autoencoder and single-hidden-layer systems (docs/theory.md 5, 6, 9).
 
 * :func:`autoencoder_limit`: A[N,1,N] with whitened data (S_II = S_TI = Id), fixed feedback
   C (1 x N). K = C B - |A|^2/2 is conserved (Lemma 1) and (Theorem 6) A -> lambda C,
   B -> C^T / (lambda |C|^2), where lambda is the unique positive root of
   (|C|^2/2) lambda^3 + K lambda - 1 = 0; B A -> C^T C / |C|^2.
 * :func:`autoencoder_product`: A[N,p,N] with S = S_II = S_TI invertible and C (p x N) of full
-  row rank: every fixed point has B A = S C^T (C S C^T)^{-1} C (THEORY.md 9).
+  row rank: every fixed point has B A = S C^T (C S C^T)^{-1} C (docs/theory.md 9).
 * :func:`single_hidden_target`: Theorem 8, C1 A2 A1 -> C1 S_TI S_II^{-1}, and when C1 has full
   column rank A2 A1 -> S_TI S_II^{-1}.
 """

@@ -1,4 +1,4 @@
-"""Closed-form limits of the scalar systems (THEORY.md sections 2, 3, 4 and 7).
+"""Closed-form limits of the scalar systems (docs/theory.md sections 2, 3, 4 and 7).
 
 Chains A[1,...,1] in SRBP form, a_h' = c_h e prod_{k<h} a_k with c_L = 1 and e = alpha - beta P
 (RBP with backward weights r_h is c_h = r_h ... r_{L-1}), conserve
@@ -548,7 +548,7 @@ def nonlinear_moments(inputs, targets, mu) -> dict:
 
 
 def nonlinear_field(moments: dict, c1, mu, y, derivative=True) -> np.ndarray:
-    """The averaged non-linear chain at y = (..., [a1, a2]) (THEORY.md section 7).
+    """The averaged non-linear chain at y = (..., [a1, a2]) (docs/theory.md section 7).
 
     With f': a1' = c1 mu a1^(mu-1) (alpha - beta a2 a1^mu); without: a1' = c1 (gamma -
     delta a2 a1^mu). Both: a2' = a1^mu (alpha - beta a2 a1^mu).

@@ -1,4 +1,4 @@
-"""One-dimensional polynomial ODEs x' = Q(x) (THEORY.md section 1, [BSL] Theorem 1).
+"""One-dimensional polynomial ODEs x' = Q(x) (docs/theory.md section 1, [BSL] Theorem 1).
 
 From x(0) the solution moves in the direction s = sign Q(x(0)) and stops at the first real root
 of Q it meets (a trajectory cannot cross a root); with no root ahead it reaches s*inf, in the

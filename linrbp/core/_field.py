@@ -1,4 +1,4 @@
-"""The averaged learning dynamics of a layered linear network (THEORY.md section 0).
+"""The averaged learning dynamics of a layered linear network (docs/theory.md section 0).
 
 For a linear network every backward signal is linear in the output error, so averaging
 the per-example update dA_h = delta_h O_{h-1}^T over the data is the same as running the

@@ -1,6 +1,6 @@
 """Learning rules as data: one :class:`Rule` statement per rule, a registry of named rules.
 
-Every rule updates layer h of A[N0, ..., NL] by the per-example step (THEORY.md section 0)
+Every rule updates layer h of A[N0, ..., NL] by the per-example step (docs/theory.md section 0)
 
     dA_h = eta * ( delta_h O_{h-1}^T  +  W_h(A, C) ),         delta_L = T - O,
     delta_h = B_h(A, C) s_h,   s_h = delta_{h+1} (source "next") or delta_L (source "top"),
@@ -148,7 +148,7 @@ def nearest(word: str, choices) -> str:
 # -- parameters ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Parameter:
-    """A named rule parameter: instance-file key ``name``, THEORY.md symbol ``symbol``.
+    """A named rule parameter: instance-file key ``name``, docs/theory.md symbol ``symbol``.
 
     Values must be real numbers in [``minimum``, ``maximum``] (or sympy expressions, for
     symbolic derivations); ``doc`` is the one-line meaning shown in the docs and errors.
@@ -210,7 +210,7 @@ class Rule:
 
     The functions receive (h, A, C, p): the hidden layer h = 1..L-1 (``weight_drift``:
     h = 1..L), 1-based lists A = [None, A_1, ..., A_L] and C = [None, C_1, ..., C_{L-1}]
-    (THEORY.md indices), and the parameter values p (a dict). They use the matrix protocol
+    (docs/theory.md indices), and the parameter values p (a dict). They use the matrix protocol
     (``@``, ``+``, scalars, ``transpose``, ``sign``) and return a matrix:
     ``backward`` B_h (N_h x N_{h+1} or N_h x N_L), ``weight_drift`` W_h (shape of A_h) and
     ``feedback_drift`` D_h (shape of C_h); a drift may return None for "no term".
@@ -278,7 +278,7 @@ class Rule:
         return replace(self, values=tuple(sorted(new.items())))
 
     def symbolic(self, *names: str) -> "Rule":
-        """This rule with the named parameters (default: all) as sympy symbols (their THEORY.md
+        """This rule with the named parameters (default: all) as sympy symbols (their docs/theory.md
         names: lambda, kappa, ...), for derivations; the others keep their values."""
         import sympy
 
@@ -443,7 +443,7 @@ def usf_feedback(h, A, C, p):
 
 
 RULES: dict[str, Rule] = {}
-BSL_RULES = ("bp", "rbp", "srbp", "arbp", "asrbp")  # the five rules of [BSL] (THEORY.md section 0)
+BSL_RULES = ("bp", "rbp", "srbp", "arbp", "asrbp")  # the five rules of [BSL] (docs/theory.md section 0)
 
 
 def register_rule(rule: Rule, *, replace_existing: bool = False) -> Rule:
@@ -811,7 +811,7 @@ def averaged_velocity(rule: str | Rule, weights: Sequence, feedback: Sequence, e
                       state: Sequence | None = None):
     """(dA/dt, dC/dt) of the averaged linear dynamics: the rule's backward pass on the error
     moment E(P) = S_TI - P S_II with the forward products F_h = A_h...A_1 as activities, plus
-    its drifts (THEORY.md section 0). Numpy (batch axes) or sympy matrices.
+    its drifts (docs/theory.md section 0). Numpy (batch axes) or sympy matrices.
 
     A rule with extra state (:class:`StateVariable`) takes its values ``state`` (flat) and
     returns (dA/dt, dC/dt, dX/dt): its learning terms read the same averaged data terms."""

@@ -1,4 +1,4 @@
-"""Data statistics S_II = E[I I^T] and S_TI = E[T I^T] (THEORY.md section 0), validated."""
+"""Data statistics S_II = E[I I^T] and S_TI = E[T I^T] (docs/theory.md section 0), validated."""
 
 from __future__ import annotations
 

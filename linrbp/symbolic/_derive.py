@@ -1,4 +1,4 @@
-"""Averaged ODEs derived from the per-example rule (THEORY.md section 0).
+"""Averaged ODEs derived from the per-example rule (docs/theory.md section 0).
 
 Every system here is built the same way: symbolic weights and a symbolic example (I, T)
 go through :func:`linrbp.core._rules.backward_signals` and :func:`linrbp.core._rules.updates` (the one
@@ -221,7 +221,7 @@ def _scalar_moment(I, T):
 
 
 def _feedback_prefix(r) -> str:
-    # THEORY.md: SRBP feedback c_h; RBP backward weights r_h (then c_h = r_h ... r_{L-1}).
+    # docs/theory.md: SRBP feedback c_h; RBP backward weights r_h (then c_h = r_h ... r_{L-1}).
     return "r" if r.source == "next" else "c"
 
 
@@ -260,7 +260,7 @@ def _wide_ode(width: int, rule: str = "srbp") -> OdeSystem:
 
 
 def _nonlinear_ode(derivative: bool = True, rule: str = "srbp", power=MU) -> OdeSystem:
-    """A[1,1,1] with hidden output (a1 I)^mu and a linear output (THEORY.md section 7), derived.
+    """A[1,1,1] with hidden output (a1 I)^mu and a linear output (docs/theory.md section 7), derived.
 
     With ``derivative`` the hidden delta is multiplied by f'(S_1) = mu (a1 I)^(mu-1).
     Moments: alpha = E[T I^mu], beta = E[I^(2mu)], gamma = E[T I], delta = E[I^(mu+1)].

@@ -1,4 +1,4 @@
-"""Reduction of the scalar systems to one polynomial ODE a1' = Q(a1) (THEORY.md sections 2-4, 7).
+"""Reduction of the scalar systems to one polynomial ODE a1' = Q(a1) (docs/theory.md sections 2-4, 7).
 
 Chain of depth L (SRBP form, c_L = 1; RBP through c_h = r_h ... r_{L-1}): the invariants
 K_h = a_{h+1} - c_{h+1} a_h^2 / (2 c_h) give a_{h+1} = rho_h a_h^2 + K_h with
@@ -238,7 +238,7 @@ class _Converter:
 
 
 def chain_reduction(depth: int, rule: str = "srbp", numeric: dict | None = None) -> ChainReduction:
-    """Reduce the depth-L chain to a1' = Q(a1) (THEORY.md section 3).
+    """Reduce the depth-L chain to a1' = Q(a1) (docs/theory.md section 3).
 
     ``numeric`` optionally fixes alpha, beta, c1..c_{L-1} (srbp) or r1..r_{L-1} (rbp) and
     K1..K_{L-1} to numbers (int/Fraction exact; any float makes the ring real-valued).
@@ -362,7 +362,7 @@ def _finish(system, var, subst, invariants):
 
 
 def wide_reduction(width: int) -> Reduction:
-    """A[1,N,1] (THEORY.md section 4): a_i = K'_i + (c_i/c_1) a_1, b_i = a_i^2/(2 c_i) + K_i."""
+    """A[1,N,1] (docs/theory.md section 4): a_i = K'_i + (c_i/c_1) a_1, b_i = a_i^2/(2 c_i) + K_i."""
     system = wide_ode(width, "srbp")
     a = system.states[:width]
     b = system.states[width:2 * width]
@@ -383,7 +383,7 @@ def wide_reduction(width: int) -> Reduction:
 
 
 def nonlinear_reduction(power=MU) -> Reduction:
-    """A[1,1,1] with (a1 I)^mu and f' (THEORY.md section 7): a2 = a1^2/(2 c1 mu) + K."""
+    """A[1,1,1] with (a1 I)^mu and f' (docs/theory.md section 7): a2 = a1^2/(2 c1 mu) + K."""
     system = nonlinear_ode(True, "srbp", power)
     a1, a2 = system.states
     c1 = system.parameters[-1]

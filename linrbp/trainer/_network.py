@@ -1,4 +1,4 @@
-"""The MLP and one mini-batch of learning. Columns are examples throughout (THEORY.md layout).
+"""The MLP and one mini-batch of learning. Columns are examples throughout (docs/theory.md layout).
 
 Forward: S_h = A_h O_{h-1} + b_h, O_h = f(S_h) (hidden), O_L = softmax(S_L), sigmoid(S_L) or S_L.
 Output error delta_L = T - O_L: minus the gradient in S_L of softmax + cross-entropy, of
