@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ..catalogue._catalogue import CLAIMS, Claim
 from ..core._errors import InputError
-from ..core._userfiles import import_user_file, looks_like_file
+from ..core._userfiles import import_user_file, looks_like_file, ship_by_value
 
 __all__ = ["load_claim_files", "load_claim_file"]
 
@@ -20,16 +20,8 @@ __all__ = ["load_claim_files", "load_claim_file"]
 def _import(spec_text: str):
     module = import_user_file(spec_text, "claims", "linrbp_user_claims")
     if looks_like_file(str(spec_text)):  # a module name is importable by workers as it is
-        _ship_by_value(module)
+        ship_by_value(module)
     return module
-
-
-def _ship_by_value(module) -> None:
-    """A claim's checks run on worker processes and Dask workers that have not imported the
-    file: its functions are serialised by value (cloudpickle), not by a module name."""
-    import cloudpickle
-
-    cloudpickle.register_pickle_by_value(module)
 
 
 def load_claim_file(spec_text: str, taken: dict | None = None) -> list[Claim]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 from ..core._errors import InputError
-from ..core._userfiles import import_user_file, looks_like_file
+from ..core._userfiles import import_user_file, looks_like_file, ship_by_value
 
 __all__ = ["add_rules_option", "load_rule_files", "add_rule_options", "parse_params", "resolve_rule",
            "load_instance_with_options"]
@@ -36,7 +36,7 @@ def load_rule_files(paths) -> list[str]:
                 del RULES[name]
         before = dict(RULES)
         module = import_user_file(path, "rules", "_linrbp_user_rules")
-        _ship_by_value(module)
+        ship_by_value(module)
         new = [n for n, r in RULES.items() if before.get(n) is not r]
         if not new:
             raise InputError(f"rules: {path}: registers no rule (call linrbp.register_rule)")
@@ -46,19 +46,6 @@ def load_rule_files(paths) -> list[str]:
 
 
 _LOADED: dict = {}  # file (or module) -> the rules it registered, so loading it twice works
-
-
-def _ship_by_value(module) -> None:
-    """Worker processes and Dask workers have not imported the user's file: its functions
-    travel by value (cloudpickle), not as references to a module they cannot import."""
-    try:
-        import cloudpickle
-    except ImportError:  # pragma: no cover - a core dependency
-        return
-    try:
-        cloudpickle.register_pickle_by_value(module)
-    except ValueError:
-        pass  # not in sys.modules under its name (a module found on the path: importable anyway)
 
 
 # -- --rule / --rules / --param: one way to choose a rule, for every command ------------------

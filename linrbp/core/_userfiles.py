@@ -118,3 +118,16 @@ def import_user_file(spec_text, what: str, prefix: str = "linrbp_user") -> objec
     finally:
         sys.dont_write_bytecode = quiet
     return module
+
+
+def ship_by_value(module) -> None:
+    """Worker processes and Dask workers have not imported the user's file: its functions travel
+    by value (cloudpickle), not as references to a module they cannot import."""
+    try:
+        import cloudpickle
+    except ImportError:  # pragma: no cover - a core dependency
+        return
+    try:
+        cloudpickle.register_pickle_by_value(module)
+    except ValueError:
+        pass  # not in sys.modules under its name (a module found on the path: importable anyway)
