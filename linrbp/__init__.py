@@ -1,6 +1,6 @@
 """linrbp: the theory of random backpropagation in linear networks, executable.
 
-Public API (THEORY.md notation): learning rules (:class:`Rule`, :func:`register_rule`,
+Public API (the theory page's notation): learning rules (:class:`Rule`, :func:`register_rule`,
 :data:`RULES`, :func:`backward_signals`; docs/rules.md),
 data moments (:class:`DataStats`), the averaged dynamics (:class:`LinearSystem`), the
 integrators (:func:`integrate`, :func:`integrate_batch`), instance files, and the claim

@@ -1,4 +1,4 @@
-"""Hypothesis strategies for instances of the scalar systems (THEORY.md sections 1-4 and 7).
+"""Hypothesis strategies for instances of the scalar systems (docs/theory.md sections 1-4 and 7).
 
 Each strategy draws JSON-able dicts in the same format as the claims' checks (and their worst
 instances in ``linrbp verify --json``), so a property test can feed them straight to the closed
@@ -35,7 +35,7 @@ def magnitudes(lo: float, hi: float):
 
 
 def signed_floats(lo: float, hi: float):
-    """Floats with |x| in [lo, hi] (log scale) and either sign."""
+    """Floats with :math:`|x|` in [lo, hi] (log scale) and either sign."""
     return st.tuples(st.sampled_from([-1.0, 1.0]), magnitudes(lo, hi)).map(lambda t: t[0] * t[1])
 
 

@@ -58,7 +58,8 @@ class ClaimCheckItem(pytest.Item):
             raise ClaimCheckFailed(
                 f"{self.claim.id}::{self.check.name}: worst error {ev.max_error:.3g} > tolerance "
                 f"{ev.tolerance:.1e} over {ev.instances} instances (seed {self.seed}); "
-                f"worst instance {worst}")
+                + (f"{ev.message}; " if ev.message else "")
+                + f"worst instance {worst}")
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, ClaimCheckFailed):

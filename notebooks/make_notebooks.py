@@ -32,7 +32,7 @@ NOTEBOOKS = {
 
 linrbp makes the theory of random backpropagation in linear networks (Baldi, Sadowski & Lu
 2018, "[BSL]") executable: the learning rules, the averaged learning dynamics, integrators,
-closed-form limits and the figures. Notation follows `THEORY.md`."""),
+closed-form limits and the figures. Notation follows `docs/theory.md`."""),
         ("code", SETUP),
         ("md", """\
 ## The learning rules
@@ -116,7 +116,7 @@ for start in ([0.5, 0.5], [-2.0, -2.5], [-0.5, -2.0]):
         ("md", """\
 ## Basin map
 Which branch of the hyperbola each start reaches, by closed form and by `integrate_batch`."""),
-        ("code", '''\
+        ("code-quiet", '''\
 basins = plots.chain111_basins(1.0, 1.0, 1.0, lim=3.0, n=15, t_max=500.0)
 print("disagreements:", basins.disagreements, "of", basins.size, "; not converged:", basins.n_unconverged)
 plots.basin_map(data=basins)'''),
@@ -220,6 +220,8 @@ def build(cells) -> nbformat.NotebookNode:
     nb.metadata["language_info"] = {"name": "python"}
     for i, (kind, src) in enumerate(cells):
         cell = new_markdown_cell(src) if kind == "md" else new_code_cell(src)
+        if kind == "code-quiet":  # its progress line on stderr is not shown in the docs
+            cell.metadata["tags"] = ["remove-stderr"]
         cell["id"] = f"cell-{i:02d}"  # stable ids: regenerating gives the same file
         nb.cells.append(cell)
     return nb

@@ -1,4 +1,4 @@
-"""THEORY.md claim `arbp-offset`: ARBP is BP with a fixed feedback offset; its machine-checked proof.
+"""docs/theory.md claim `arbp-offset`: ARBP is BP with a fixed feedback offset; its machine-checked proof.
 
 Run ``python proofs/arbp_offset.py`` (or ``linrbp prove arbp-offset``): prints the theorem and every step,
 each checked as it is stated (exact steps by sympy, "numerical evidence only" ones on

@@ -1,4 +1,4 @@
-"""THEORY.md claim `autoencoder`: A[N,1,N] ([BSL] Lemma 1 and Theorem 6); its machine-checked proof.
+"""docs/theory.md claim `autoencoder`: A[N,1,N] ([BSL] Lemma 1 and Theorem 6); its machine-checked proof.
 
 Run ``python proofs/autoencoder.py`` (or ``linrbp prove autoencoder``): prints the theorem and every step,
 each checked as it is stated (exact steps by sympy, "numerical evidence only" ones on

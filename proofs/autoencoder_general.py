@@ -1,4 +1,4 @@
-"""THEORY.md claim `autoencoder-general`: A[N,p,N] with fixed C and any invertible S = S_II = S_TI; its machine-checked proof.
+"""docs/theory.md claim `autoencoder-general`: A[N,p,N] with fixed C and any invertible S = S_II = S_TI; its machine-checked proof.
 
 Run ``python proofs/autoencoder_general.py`` (or ``linrbp prove autoencoder-general``): prints the theorem and every step,
 each checked as it is stated (exact steps by sympy, "numerical evidence only" ones on

@@ -1,4 +1,4 @@
-"""THEORY.md claim `bp-balance`: BP conserves A_{h+1}^T A_{h+1} - A_h A_h^T; its machine-checked proof.
+"""docs/theory.md claim `bp-balance`: BP conserves A_{h+1}^T A_{h+1} - A_h A_h^T; its machine-checked proof.
 
 Run ``python proofs/bp_balance.py`` (or ``linrbp prove bp-balance``): prints the theorem and every step,
 each checked as it is stated (exact steps by sympy, "numerical evidence only" ones on

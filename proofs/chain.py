@@ -1,4 +1,4 @@
-"""THEORY.md claim `chain`: A[1,...,1] of any depth L ([BSL] Theorems 3 and 4); its machine-checked proof.
+"""docs/theory.md claim `chain`: A[1,...,1] of any depth L ([BSL] Theorems 3 and 4); its machine-checked proof.
 
 Run ``python proofs/chain.py`` (or ``linrbp prove chain``): prints the theorem and every step,
 each checked as it is stated (exact steps by sympy, "numerical evidence only" ones on

@@ -1,4 +1,4 @@
-"""THEORY.md claim `chain111`: A[1,1,1] ([BSL] Theorem 2); its machine-checked proof.
+"""docs/theory.md claim `chain111`: A[1,1,1] ([BSL] Theorem 2); its machine-checked proof.
 
 Run ``python proofs/chain111.py`` (or ``linrbp prove chain111``): prints the theorem and every step,
 each checked as it is stated (exact steps by sympy, "numerical evidence only" ones on
@@ -88,7 +88,7 @@ def proof(rule: str = "srbp") -> Proof:
              (a1 ** 2 + c1 * a2).subs(a2, a1 ** 2 / (2 * c1) + K))
     pf.given("a1 is monotone and e keeps its sign, so P' = e (a1^2 + c1 a2) changes sign only where a1 "
              "passes a critical point of the cubic Q: at most twice, and never when c1 K >= 0. "
-             "THEORY.md says 'at most once': that is not true in general, see the next step")
+             "docs/theory.md says 'at most once': that is not true in general, see the next step")
 
     def counterexample():
         from scipy.integrate import solve_ivp
@@ -104,7 +104,7 @@ def proof(rule: str = "srbp") -> Proof:
                     f"at t = {', '.join(f'{tt[i]:.3f}' for i in flips)} while e stays positive (min {e_.min():.2f})")
 
     pf.numeric("counterexample to 'P' changes sign at most once' (two changes; reported as a "
-               "discrepancy with THEORY.md)", counterexample)
+               "discrepancy with docs/theory.md)", counterexample)
 
     def sign_changes():
         rng = np.random.default_rng(1)

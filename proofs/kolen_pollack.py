@@ -1,4 +1,4 @@
-"""THEORY.md claim `kolen-pollack` (section 10): its machine-checked proof.
+"""docs/theory.md claim `kolen-pollack` (section 10): its machine-checked proof.
 
 Run ``python proofs/kolen_pollack.py`` (or ``linrbp prove kolen-pollack``): prints the theorem and every step,
 each checked exactly by sympy, and exits 0 iff every step holds. ``proof(...)`` takes the

@@ -1,4 +1,4 @@
-"""THEORY.md claim `lillicrap`: A[N0,N1,1] with whitened input, zero start (Lillicrap et al.); its machine-checked proof.
+"""docs/theory.md claim `lillicrap`: A[N0,N1,1] with whitened input, zero start (Lillicrap et al.); its machine-checked proof.
 
 Run ``python proofs/lillicrap.py`` (or ``linrbp prove lillicrap``): prints the theorem and every step,
 each checked as it is stated (exact steps by sympy, "numerical evidence only" ones on

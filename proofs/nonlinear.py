@@ -1,4 +1,4 @@
-"""THEORY.md claim `nonlinear`: A[1,1,1] with a power non-linearity ([BSL] section 7.9, Theorem 12); its machine-checked proof.
+"""docs/theory.md claim `nonlinear`: A[1,1,1] with a power non-linearity ([BSL] section 7.9, Theorem 12); its machine-checked proof.
 
 Run ``python proofs/nonlinear.py`` (or ``linrbp prove nonlinear``): prints the theorem and every step,
 each checked as it is stated (exact steps by sympy, "numerical evidence only" ones on

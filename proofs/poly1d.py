@@ -1,4 +1,4 @@
-"""THEORY.md claim `poly1d`: one-dimensional polynomial ODEs ([BSL] Theorem 1); its machine-checked proof.
+"""docs/theory.md claim `poly1d`: one-dimensional polynomial ODEs ([BSL] Theorem 1); its machine-checked proof.
 
 Run ``python proofs/poly1d.py`` (or ``linrbp prove poly1d``): prints the theorem and every step,
 each checked as it is stated (exact steps by sympy, "numerical evidence only" ones on

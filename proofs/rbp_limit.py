@@ -1,4 +1,4 @@
-"""THEORY.md claim `rbp-limit` (section 10): its machine-checked proof.
+"""docs/theory.md claim `rbp-limit` (section 10): its machine-checked proof.
 
 Run ``python proofs/rbp_limit.py`` (or ``linrbp prove rbp-limit``): prints the theorem and every step,
 each checked as it is stated (exact steps by sympy, "numerical evidence only" ones on

@@ -1,4 +1,4 @@
-"""THEORY.md claim `rbp-modes` (section 10): its machine-checked proof.
+"""docs/theory.md claim `rbp-modes` (section 10): its machine-checked proof.
 
 Run ``python proofs/rbp_modes.py`` (or ``linrbp prove rbp-modes``): prints the theorem and every step,
 each checked as it is stated (exact steps by sympy, "numerical evidence only" ones on
@@ -38,7 +38,7 @@ def proof() -> Proof:
             R * D(c1, c2) * U.T * E - R * D(c1 * (s1 - a1 * b1), c2 * (s2 - a2 * b2)) * V.T)
     pf.zero("and E A_1^T = U diag(a e) R^T", E * (R * D(a1, a2) * V.T).T - U * D(a1 * (s1 - a1 * b1), a2 * (s2 - a2 * b2)) * R.T)
     pf.given("so each mode obeys a_i' = c_i (s_i - a_i b_i), b_i' = a_i (s_i - a_i b_i): chain111 with "
-             "alpha = s_i, beta = 1, and its limit is chain111_limit (THEORY.md section 2)", None)
+             "alpha = s_i, beta = 1, and its limit is chain111_limit (docs/theory.md section 2)", None)
     del n
     return pf
 

@@ -1,4 +1,4 @@
-"""THEORY.md claim `saxe`: BP on A[N,N,N] with balanced decoupled start (Saxe et al.); its machine-checked proof.
+"""docs/theory.md claim `saxe`: BP on A[N,N,N] with balanced decoupled start (Saxe et al.); its machine-checked proof.
 
 Run ``python proofs/saxe.py`` (or ``linrbp prove saxe``): prints the theorem and every step,
 each checked as it is stated (exact steps by sympy, "numerical evidence only" ones on

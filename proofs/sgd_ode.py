@@ -1,4 +1,4 @@
-"""THEORY.md claim `sgd-ode` (section 10): its machine-checked proof.
+"""docs/theory.md claim `sgd-ode` (section 10): its machine-checked proof.
 
 Run ``python proofs/sgd_ode.py`` (or ``linrbp prove sgd-ode``): prints the theorem and every step,
 each checked as it is stated (exact steps by sympy, "numerical evidence only" ones on

@@ -1,4 +1,4 @@
-"""THEORY.md claim `single-hidden`: A[N0,N1,N2] ([BSL] Theorems 7-10); its machine-checked proof.
+"""docs/theory.md claim `single-hidden`: A[N0,N1,N2] ([BSL] Theorems 7-10); its machine-checked proof.
 
 Run ``python proofs/single_hidden.py`` (or ``linrbp prove single-hidden``): prints the theorem and every step,
 each checked as it is stated (exact steps by sympy, "numerical evidence only" ones on

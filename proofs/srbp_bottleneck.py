@@ -1,4 +1,4 @@
-"""THEORY.md claim `srbp-bottleneck` (section 10): its machine-checked proof.
+"""docs/theory.md claim `srbp-bottleneck` (section 10): its machine-checked proof.
 
 Run ``python proofs/srbp_bottleneck.py`` (or ``linrbp prove srbp-bottleneck``): prints the theorem and every step,
 each checked as it is stated (exact steps by sympy, "numerical evidence only" ones on

@@ -1,4 +1,4 @@
-"""THEORY.md claim `structure`: identities about the rules ([BSL] sections 3 and 6); its machine-checked proof.
+"""docs/theory.md claim `structure`: identities about the rules ([BSL] sections 3 and 6); its machine-checked proof.
 
 Run ``python proofs/structure.py`` (or ``linrbp prove structure``): prints the theorem and every step,
 each checked as it is stated (exact steps by sympy, "numerical evidence only" ones on

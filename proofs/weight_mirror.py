@@ -1,4 +1,4 @@
-"""THEORY.md claim `weight-mirror` (section 10): its machine-checked proof.
+"""docs/theory.md claim `weight-mirror` (section 10): its machine-checked proof.
 
 Run ``python proofs/weight_mirror.py`` (or ``linrbp prove weight-mirror``): prints the theorem and every step,
 each checked exactly by sympy, and exits 0 iff every step holds. ``proof(...)`` takes the

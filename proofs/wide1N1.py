@@ -1,4 +1,4 @@
-"""THEORY.md claim `wide1N1`: A[1,N,1] ([BSL] Theorem 5); its machine-checked proof.
+"""docs/theory.md claim `wide1N1`: A[1,N,1] ([BSL] Theorem 5); its machine-checked proof.
 
 Run ``python proofs/wide1N1.py`` (or ``linrbp prove wide1N1``): prints the theorem and every step,
 each checked as it is stated (exact steps by sympy, "numerical evidence only" ones on

@@ -1,4 +1,4 @@
-"""Claims kolen-pollack and weight-mirror (THEORY.md section 10): they pass, and each check
+"""Claims kolen-pollack and weight-mirror (docs/theory.md section 10): they pass, and each check
 fails when the closed form, the field or the trainer's step is wrong."""
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""Autoencoder closed forms (THEORY.md 5 and 9), their claims, predictors and `simulate`."""
+"""Autoencoder closed forms (docs/theory.md 5 and 9), their claims, predictors and `simulate`."""
 
 import json
 

@@ -8,6 +8,7 @@ the fixtures of :func:`fixtures` (nothing else may appear in it). Each API row i
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import os
@@ -25,6 +26,17 @@ INSTANCE = {
     "feedback": [[[0.5], [-0.2], [0.9]]],
     "weights": [[[0.1, 0.2], [0.0, -0.3], [0.4, 0.1]], [[0.2, -0.1, 0.3]]],
 }
+
+
+@pytest.fixture(autouse=True)
+def _rules_restored():
+    """Rule files registered by a row (--rules) leave the registry as it was."""
+    from linrbp.core._rules import RULES
+
+    saved = dict(RULES)
+    yield
+    RULES.clear()
+    RULES.update(saved)
 
 
 def _write_idx(path, arr):
@@ -82,7 +94,38 @@ def fixtures(tmp):
     (tmp / "exp" / "summary.json").mkdir()
     _idx_dir(tmp / "idx0", n_train=0, train_labels=[])
     _idx_dir(tmp / "idx200", train_labels=[0, 1, 2, 200] * 5)
+    for name, text in USER_FILES.items():  # rule and claim files a user brings
+        (tmp / name).write_text(text)
+    (tmp / "dup.json").write_text(json.dumps(INSTANCE)[:-1] + ', "rule": "bp"}')
+    for rule in ("my-none", "my-t"):
+        (tmp / f"inst-{rule}.json").write_text(json.dumps(dict(INSTANCE, rule=rule, feedback=[])))
 
+
+_CLAIM = ("import linrbp\nlinrbp.register(linrbp.Claim({id!r}, 't', 'r', 's', [linrbp.Check("
+          "'c', {tol}, lambda rng: 0, lambda i: 0.0, samples={samples})]))\n")
+_RULE = ("import linrbp\nfrom linrbp.core._rules import transpose\nimport numpy as np\n"
+         "linrbp.register_rule(linrbp.Rule({name!r}, channel='weights', backward=lambda h, A, C, p: {body}))\n")
+USER_FILES = {  # code a user brings: each must be refused in its own words (exit 2, one line)
+    "exits.py": "import sys\nsys.exit(0)\n",
+    "claim_str.py": "import linrbp\nlinrbp.register('hello')\n",
+    "claim_int.py": "import linrbp\nlinrbp.register(5)\n",
+    "claim_samples0.py": _CLAIM.format(id="my-c", tol="1e-8", samples="0"),
+    "claim_samples_float.py": _CLAIM.format(id="my-c", tol="1e-8", samples="2.5"),
+    "claim_tol_str.py": _CLAIM.format(id="my-c", tol="'1e-8'", samples="3"),
+    "claim_tol_nan.py": _CLAIM.format(id="my-c", tol="float('nan')", samples="3"),
+    "claim_tol_neg.py": _CLAIM.format(id="my-c", tol="-1.0", samples="3"),
+    "claim_bad_id.py": _CLAIM.format(id="my claim!", tol="1e-8", samples="3"),
+    "claim_no_checks.py": "import linrbp\nlinrbp.register(linrbp.Claim('my-c', 't', 'r', 's', []))\n",
+    "claim_check_str.py": "import linrbp\nlinrbp.register(linrbp.Claim('my-c', 't', 'r', 's', ['c']))\n",
+    "claim_error_str.py": ("import linrbp\nlinrbp.register(linrbp.Claim('my-c', 't', 'r', 's', "
+                           "[linrbp.Check('c', 1.0, lambda rng: 0, error='abs')]))\n"),
+    "claim_sample_none.py": ("import linrbp\nlinrbp.register(linrbp.Claim('my-c', 't', 'r', 's', "
+                             "[linrbp.Check('c', 1.0, None, lambda i: 0.0)]))\n"),
+    "rule_sign.py": _RULE.format(name="my-sign", body="np.sign(transpose(A[h + 1]))"),
+    "rule_dot_t.py": _RULE.format(name="my-t", body="A[h + 1].T"),
+    "rule_none.py": _RULE.format(name="my-none", body="None"),
+    "rules.txt": "x = 1\n",
+}
 
 TEACHER = ["--dataset", "teacher", "--hidden", "4", "--epochs", "1", "--no-progress"]
 QUICK = ["--quick", "--dataset", "teacher", "--no-progress"]
@@ -100,6 +143,28 @@ CLI_BAD = [
     (["verify", "--json", "{tmp}/fifo"], "is a FIFO"),
     (["verify", "--json", "{tmp}/file.txt/r.json"], "{tmp}/file.txt is not a directory"),
     (["verify", "--json", ""], "empty output path"),
+    (["verify", "--json", "{tmp}/r.json", "--html", "{tmp}/r.json"], "--html {tmp}/r.json: the same path as --json"),
+    (["verify", "--html", "/proc/version"], "--html /proc/version: cannot create files in directory /proc"),
+    (["verify", "--html", ""], "empty output path"),
+    (["verify", "--scheduler", "nonsense"], "scheduler: expected an address like tcp://HOST:8786"),
+    (["verify", "--scheduler", "tcp://127.0.0.1:1"], "scheduler: cannot connect to tcp://127.0.0.1:1"),
+    # claim files (verify --claims; the pytest plugin loads them the same way)
+    (["verify", "--claims", "{tmp}/exits.py"], "claims: {tmp}/exits.py: calls sys.exit(0) on import"),
+    (["verify", "--claims", "{tmp}/rules.txt"], "claims: {tmp}/rules.txt: not a .py file"),
+    (["verify", "--claims", "{tmp}/dir"], "claims: {tmp}/dir: is a directory"),
+    (["verify", "--claims", "/dev/zero"], "claims: /dev/zero: is a device"),
+    (["verify", "--claims", "{tmp}/claim_str.py"], "register: expects a linrbp.Claim, got str 'hello'"),
+    (["verify", "--claims", "{tmp}/claim_int.py"], "register: expects a linrbp.Claim, got int 5"),
+    (["verify", "--claims", "{tmp}/claim_samples0.py"], "Check 'c': samples must be a positive integer, got 0"),
+    (["verify", "--claims", "{tmp}/claim_samples_float.py"], "samples must be a positive integer, got 2.5"),
+    (["verify", "--claims", "{tmp}/claim_tol_str.py"], "tolerance must be a finite non-negative number, got '1e-8'"),
+    (["verify", "--claims", "{tmp}/claim_tol_nan.py"], "tolerance must be a finite non-negative number, got nan"),
+    (["verify", "--claims", "{tmp}/claim_tol_neg.py"], "tolerance must be a finite non-negative number, got -1.0"),
+    (["verify", "--claims", "{tmp}/claim_bad_id.py"], "Claim id: letters, digits"),
+    (["verify", "--claims", "{tmp}/claim_no_checks.py"], "checks must be a non-empty list of linrbp.Check"),
+    (["verify", "--claims", "{tmp}/claim_check_str.py"], "checks must hold linrbp.Check objects, got str"),
+    (["verify", "--claims", "{tmp}/claim_error_str.py"], "error must be a function, got 'abs'"),
+    (["verify", "--claims", "{tmp}/claim_sample_none.py"], "sample must be a function"),
     # simulate
     (["simulate", "{tmp}/deep.json"], "nested deeper than 64 levels"),
     (["simulate", "{tmp}/ts_q.json"], "Q: must be positive semi-definite"),
@@ -114,6 +179,9 @@ CLI_BAD = [
     (["simulate", "{tmp}/ts.json", "--sgd", "10", "--seed", "a"], "--seed: expected seeds"),
     (["simulate", "{tmp}/ts.json", "--json", "{tmp}/dir"], "--json {tmp}/dir: is a directory"),
     (["simulate", "{tmp}/inst.json", "--sgd", "10"], "--sgd: only for teacher-student"),
+    (["simulate", "{tmp}/ts.json", "--sgd-method", "order-parameters"], "--sgd-method: only with --sgd"),
+    (["simulate", "{tmp}/ts.json", "--sgd", "10", "--sgd-method", "op"], "--sgd-method: invalid choice"),
+    (["simulate", "{tmp}/inst.json", "--sgd-method", "order-parameters"], "--sgd-method: only for teacher-student"),
     (["simulate", "{tmp}/ts.json", "--method", "bdf"], "--method/--max-steps: not for teacher-student"),
     (["simulate", "{tmp}/bigint.json"], "5000 digits"),
     (["simulate", "/dev/zero"], "larger than the 64 MiB cap on input files"),
@@ -127,6 +195,14 @@ CLI_BAD = [
     (["simulate", "{tmp}/inst.json", "--json", "{tmp}/dir/"], "is a directory"),
     (["simulate", "{tmp}/inst.json", "--t-max", "0"], "t_max: must be positive"),
     (["simulate", "{tmp}/inst.json", "--t-max", "inf"], "t_max: must be positive and finite"),
+    (["simulate", "{tmp}/dup.json"], "duplicate key 'rule'"),
+    (["simulate", "{tmp}/inst.json", "--rules", "{tmp}/exits.py"], "rules: {tmp}/exits.py: calls sys.exit(0) on import"),
+    (["simulate", "{tmp}/inst.json", "--rules", "{tmp}/rules.txt"], "rules: {tmp}/rules.txt: not a .py file"),
+    (["simulate", "{tmp}/inst.json", "--rules", "/dev/zero"], "rules: /dev/zero: is a device"),
+    (["simulate", "{tmp}/inst-my-none.json", "--rules", "{tmp}/rule_dot_t.py", "--rules", "{tmp}/rule_none.py"],
+     "rule my-none: the backward matrix B_h of layer 1 returned None"),
+    (["simulate", "{tmp}/inst-my-t.json", "--rules", "{tmp}/rule_dot_t.py"],
+     "rule my-t: the backward matrix B_h of layer 1 does not act state by state"),
     (["simulate", "{tmp}/inst.json", "--observe", "alignment"], "observe: give --times"),
     (["sweep", "{tmp}/inst.json", "--starts", "2", "--scale", "1", "--seed", "0", "--observe", "alignment"],
      "observe: give --times"),
@@ -148,6 +224,15 @@ CLI_BAD = [
     (["derive", "chain", "--depth", "0"], "depth: must be a positive integer"),
     (["derive", "nonlinear", "--power", "0"], "power: expected a positive number"),
     (["derive", "nonlinear", "--rule", "xrbp"], "unknown rule 'xrbp'"),
+    (["derive", "chain", "--degree", "3"], "--degree: applies to --invariants only"),
+    (["derive", "chain", "--rules", "{tmp}/exits.py"], "rules: {tmp}/exits.py: calls sys.exit(0) on import"),
+    (["derive", "chain", "--rules", "{tmp}/dir"], "rules: {tmp}/dir: is a directory"),
+    (["derive", "chain", "--rules", "{tmp}/rule_sign.py", "--rule", "my-sign"],
+     "rule my-sign: the backward matrix B_h of layer 1 raised TypeError"),
+    (["derive", "chain", "--rules", "{tmp}/rule_dot_t.py", "--rule", "my-t"],
+     "rule my-t: the backward matrix B_h of layer 1 does not act state by state"),
+    (["derive", "chain", "--rules", "{tmp}/rule_none.py", "--rule", "my-none"],
+     "rule my-none: the backward matrix B_h of layer 1 returned None"),
     # prove
     (["prove", "--out", "{tmp}/p.txt"], "expected a .md or .tex file name"),
     (["prove", "--out", "{tmp}/dir.md"], "--out {tmp}/dir.md: is a directory"),
@@ -199,6 +284,9 @@ CLI_BAD = [
     (["train", "--dataset", "idx", "--data-dir", "{tmp}/idx200", "--epochs", "1", "--no-progress"],
      "never occur among the training labels"),
     (["train", *TEACHER, "--batch-size", "0"], "batch"),
+    (["train", *TEACHER, "--rules", "{tmp}/exits.py"], "rules: {tmp}/exits.py: calls sys.exit(0) on import"),
+    (["train", *TEACHER, "--rules", "{tmp}/rule_none.py", "--rule", "my-none"],
+     "rule my-none: the backward matrix B_h of layer 1 returned None"),
     # experiments
     (["experiments", "variants", *QUICK, "--only", ""], "--only: empty selection"),
     (["experiments", "variants", *QUICK, "--only", ","], "--only: empty selection"),
@@ -231,6 +319,7 @@ CLI_BAD = [
     (["docs", "--source", "{tmp}/dir"], "is not a linrbp docs folder (no conf.py)"),
     (["docs", "--out", "{tmp}/null"], "--out {tmp}/null: is a device, not a directory"),
     (["docs", "--out", "{tmp}/file.txt"], "--out {tmp}/file.txt: is a file, not a directory"),
+    (["docs", "--out", ""], "--out: empty output directory"),
     # bench
     (["bench", "--seed", "-1"], "--seed: must be a non-negative integer"),
     (["bench", "--json", "{tmp}/dir"], "--json {tmp}/dir: is a directory"),
@@ -359,6 +448,22 @@ def _api(name):
         "atomic_write_json directory": lambda tmp: atomic_write_json(tmp / "dir", {}),
         "train huge hidden": lambda tmp: train(TrainConfig(hidden=(10**7, 10**7), dataset="teacher",
                                                            epochs=1), progress=False),
+        "integrate(None)": lambda tmp: integrate(None, y0, 1.0),
+        "integrate_batch(None)": lambda tmp: integrate_batch(None, y0[None], 1.0),
+        "integrate_batch(executor=5)": lambda tmp: integrate_batch(s, y0[None], 1.0, executor=5),
+        "register(5)": lambda tmp: linrbp.register(5),
+        "register('hello')": lambda tmp: linrbp.register("hello"),
+        "LinearSystem.create(feedback='abc')": lambda tmp: linrbp.LinearSystem.create(
+            [2, 3, 1], "rbp", s.stats, "abc"),
+        "Check(samples=0)": lambda tmp: linrbp.Check("c", 1.0, lambda rng: 0, lambda i: 0.0, samples=0),
+        "Check(samples=True)": lambda tmp: linrbp.Check("c", 1.0, lambda rng: 0, lambda i: 0.0, samples=True),
+        "Check(tolerance=inf)": lambda tmp: linrbp.Check("c", float("inf"), lambda rng: 0, lambda i: 0.0),
+        "Check(no error)": lambda tmp: linrbp.Check("c", 1.0, lambda rng: 0),
+        "Check(name='')": lambda tmp: linrbp.Check("", 1.0, lambda rng: 0, lambda i: 0.0),
+        "Claim(checks=Check)": lambda tmp: linrbp.Claim("my-c", "t", "r", "s", linrbp.Check(
+            "c", 1.0, lambda rng: 0, lambda i: 0.0)),
+        "Claim(id=5)": lambda tmp: linrbp.Claim(5, "t", "r", "s", []),
+        "scheduler not Dask": lambda tmp: _not_dask(tmp),
     }
     return calls[name]
 
@@ -395,6 +500,20 @@ API_BAD = [
     ("atomic_write_text device", "full: is a device"),
     ("atomic_write_json directory", "is a directory"),
     ("train huge hidden", "hidden: a 20-10000000-10000000-4 network needs about"),
+    ("integrate(None)", "fun: expected a LinearSystem or a function"),
+    ("integrate_batch(None)", "fun: expected a LinearSystem or a function"),
+    ("integrate_batch(executor=5)", "executor: expected a concurrent.futures.Executor"),
+    ("register(5)", "register: expects a linrbp.Claim, got int 5"),
+    ("register('hello')", "register: expects a linrbp.Claim, got str 'hello'"),
+    ("LinearSystem.create(feedback='abc')", "feedback: expected a list of feedback matrices"),
+    ("Check(samples=0)", "Check 'c': samples must be a positive integer, got 0"),
+    ("Check(samples=True)", "Check 'c': samples must be a positive integer, got True"),
+    ("Check(tolerance=inf)", "Check 'c': tolerance must be a finite non-negative number, got inf"),
+    ("Check(no error)", "Check 'c': give error"),
+    ("Check(name='')", "Check name: expected a non-empty string"),
+    ("Claim(checks=Check)", "Claim my-c: checks must be a non-empty list of linrbp.Check"),
+    ("Claim(id=5)", "Claim id: letters, digits"),
+    ("scheduler not Dask", "is not a Dask scheduler"),
     ("observe times not increasing", "times: must increase strictly"),
     ("observe unknown name", "unknown observable 'loss'"),
     ("register_observable built-in", "'alignment' is already registered"),
@@ -404,6 +523,31 @@ API_BAD = [
     ("instance state for a rule without", "state: rule rbp has no state variables"),
     ("velocity without the state", "it has state variables (g); pass their values"),
 ]
+
+
+def _not_dask(tmp):
+    """integrate_batch on an executor at a port where a non-Dask server answers (an SSH banner)."""
+    import socket
+    import threading
+
+    from linrbp.core._executor import open_executor
+
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen()
+
+    def answer():
+        with contextlib.suppress(OSError):
+            conn, _ = srv.accept()
+            conn.sendall(b"SSH-2.0-OpenSSH_9.2\r\n")
+            conn.close()
+
+    threading.Thread(target=answer, daemon=True).start()
+    try:
+        with open_executor(1, scheduler=f"tcp://127.0.0.1:{srv.getsockname()[1]}"):
+            pass
+    finally:
+        srv.close()
 
 
 @pytest.mark.parametrize("name, message", API_BAD, ids=[r[0] for r in API_BAD])

@@ -41,6 +41,8 @@ def test_bench_all_tiny(tmp_path, capsys):
     ts = data["teacher-student"]  # ratios measured in this run, errors against a tight reference
     assert ts["ode"]["dop853_rel_error_eps_g"]["t_end"] < 1e-8 < ts["ode"]["euler_rel_error_eps_g_at_t_euler"]
     assert ts["ode"]["ratio_euler_over_dop853"] > 0 and ts["sgd"]["numpy"]["steps_per_s"] > 0
+    if "numba" in ts["sgd"]:  # the order-parameter chain is timed beside the network kernel
+        assert ts["sgd_ratio_order_parameters_over_numba"] > 0 and "order-parameters" in ts["sgd"]
     text = capsys.readouterr().out
     assert "chain111" in text and "targets (chain111)" in text
     assert "speed-up" in text

@@ -1,4 +1,4 @@
-"""The claim catalogue: every THEORY.md claim ID with a proof script is reachable from verify."""
+"""The claim catalogue: every docs/theory.md claim ID with a proof script is reachable from verify."""
 
 from pathlib import Path
 

@@ -42,7 +42,7 @@ def test_trivial_cases():
 
 
 def test_pdot_can_change_sign_twice():
-    """THEORY.md section 2 says P' changes sign at most once. On the invariant parabola
+    """docs/theory.md section 2 says P' changes sign at most once. On the invariant parabola
     m = a1^2 + c1 a2 = 1.5 a1^2 + c1 K, and a1 is monotone, so m (hence P' = e m) changes sign
     twice whenever a1 crosses (-sqrt(-2 c1 K/3), sqrt(-2 c1 K/3)) without stopping. The check
     finds this; the test pins the analytic reason on the instance it found."""
@@ -63,7 +63,7 @@ def test_pdot_can_change_sign_twice():
 
 
 def test_pdot_check_fails_with_theorys_at_most_once(monkeypatch):
-    """The sign-change check can fail: with THEORY.md's "at most once" as the prediction, the
+    """The sign-change check can fail: with the theory page's "at most once" as the prediction, the
     counterexample is caught."""
     import linrbp.claims.chain111 as mod
 

@@ -52,7 +52,7 @@ def test_missing_closed_form_is_named(monkeypatch):
 
 
 def test_jacobian_of_chain111_gives_the_theory_eigenvalues():
-    # THEORY.md 2: at a fixed point the eigenvalues are 0 and -beta (a1^2 + c1 a2).
+    # docs/theory.md 2: at a fixed point the eigenvalues are 0 and -beta (a1^2 + c1 a2).
     alpha, beta, c1 = 1.5, 0.7, -0.8
     system = plots.chain111_system(alpha, beta, c1)
     for a1 in (-2.0, -0.4, 0.6, 1.7):

@@ -66,6 +66,20 @@ def test_report_is_self_contained(report):
     for ref in re.findall(r'(?:src|href)="([^"]*)"', text):
         assert ref.startswith(("data:", "#")), ref
     assert "worst.json" in text and "--only structure" in text  # the reproducing command
+    # provenance: the versions and the commit (or why there is none), as the live package says
+    import numpy, scipy, sympy
+    from importlib.metadata import version
+    versions = re.search(r'<td id="versions">([^<]*)</td>', text).group(1)
+    for mod in (numpy, scipy, sympy):
+        assert f"{mod.__name__} {version(mod.__name__)}" in versions
+    commit = re.search(r'<td id="commit">([^<]*)</td>', text).group(1)
+    if (ROOT / ".git").exists():
+        head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True,
+                              text=True).stdout.strip()
+        assert commit.startswith(head), (commit, head)
+    assert "@media print" in text
+    # the failing demo claim's worst instance as a short summary, the JSON folded
+    assert '<dl class="instance"><dt>x</dt>' in text and '<details class="full-json">' in text
 
 
 @needs_browser

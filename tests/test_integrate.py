@@ -55,7 +55,7 @@ def test_nan_start_is_rejected():
 
 
 def test_batched_divergence_time_is_the_blow_up_time():
-    """integrate_batch's divergence event vs the exact blow-up time of poly1d (THEORY.md section 1).
+    """integrate_batch's divergence event vs the exact blow-up time of poly1d (docs/theory.md section 1).
 
     Degree-5 case found by a sweep: a first step from x0 jumped over the singularity to
     |x| = 5e185 with a small relative error estimate, reporting twice the blow-up time."""

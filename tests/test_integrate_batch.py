@@ -107,7 +107,7 @@ def test_time_limit_check_fails_with_a_broken_tableau(monkeypatch):
 
 
 def test_saxe_sigmoid_at_the_time_limit():
-    """BP on A[1,1,1], S_II = 1, S_TI = s, balanced start a1 = a2 = sqrt(u0): THEORY.md 9,
+    """BP on A[1,1,1], S_II = 1, S_TI = s, balanced start a1 = a2 = sqrt(u0): docs/theory.md 9,
     u(t) = s e^{2st} / (e^{2st} - 1 + s/u0)."""
     s = 1.7
     system = LinearSystem.create([1, 1, 1], "bp", DataStats.from_matrices([[1.0]], [[s]]))

@@ -6,7 +6,7 @@ conv_tol = 1e-300) and compare the state with closed forms, at several tolerance
 
 - a linear system y' = M y (non-normal M, stable): y(T) = expm(M T) y(0);
 - x' = -x^3: x(T) = x0 / sqrt(1 + 2 x0^2 T);
-- BP on A[1,1,1] with a balanced start (the Saxe sigmoid, THEORY.md section 9): the product
+- BP on A[1,1,1] with a balanced start (the Saxe sigmoid, docs/theory.md section 9): the product
   u = a1 a2 follows u(t) = s e^{2st} / (e^{2st} - 1 + s/u0) (the generated-field path, and
   the torch backend).
 

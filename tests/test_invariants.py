@@ -1,9 +1,9 @@
-"""find_invariants rediscovers every conserved quantity THEORY.md lists, without being told.
+"""find_invariants rediscovers every conserved quantity docs/theory.md lists, without being told.
 
-Each listed quantity is written here by hand from THEORY.md (sections 2-9) and must lie in the
+Each listed quantity is written here by hand from docs/theory.md (sections 2-9) and must lie in the
 span of the basis that find_invariants found; the span test is this file's own (sympy linsolve
 on the monomial coefficients), not the package's. The table printed at the end compares the
-dimension found with the dimension of what THEORY.md lists and of the products of the listed
+dimension found with the dimension of what docs/theory.md lists and of the products of the listed
 quantities up to the searched degree: anything beyond those is new (a finding).
 """
 
@@ -234,7 +234,7 @@ def test_nonlinear_K():
 
 
 def test_nonlinear_without_fprime_has_none():
-    """THEORY.md: without f' no invariant is known; none is polynomial of degree <= 3."""
+    """docs/theory.md: without f' no invariant is known; none is polynomial of degree <= 3."""
     found = find_invariants(nonlinear_ode(False, "srbp"), 3)
     assert found.dimension == 0
 
@@ -242,7 +242,7 @@ def test_nonlinear_without_fprime_has_none():
 def test_zz_report_table(capsys):
     """Dimension found against listed (and listed with their products up to the degree)."""
     with capsys.disabled():
-        print("\nfind_invariants: THEORY.md's conserved quantities rediscovered")
+        print("\nfind_invariants: the theory page's conserved quantities rediscovered")
         print(f"  {'system':<45} {'rule':<6} {'deg':>3} {'listed':>6} {'+prod':>6} {'found':>6} {'s':>6}")
         for label, rule, deg, n_l, n_p, n_f, sec in TABLE:
             flag = "  <- more than listed" if n_f > n_p else ""

@@ -40,7 +40,7 @@ def test_chain_json_contract_and_independent_flow_check(tmp_path, capsys):
     assert out["system"] == "chain3" and out["rule"] == "srbp" and out["degree"] == 2
     names, exprs = _check_contract(out, ["alpha", "beta", "c1", "c2"])
     assert out["variables"] == ["A1_0_0", "A2_0_0", "A3_0_0"]
-    # the ODE of THEORY.md section 3, typed here: a_h' = c_h e prod_{k<h} a_k, c_3 = 1
+    # the ODE of docs/theory.md section 3, typed here: a_h' = c_h e prod_{k<h} a_k, c_3 = 1
     a = [names[v] for v in out["variables"]]
     al, be, c1, c2 = (names[p] for p in ("alpha", "beta", "c1", "c2"))
     e = al - be * a[0] * a[1] * a[2]
@@ -94,7 +94,7 @@ def test_fixed_point_sets_exact():
 
 def test_instance_fixed_point_single_hidden_dimension():
     """A[3,4,2] with C1 of full column rank: the fixed points are A2 A1 = S_TI S_II^-1, N2 N0 = 6
-    equations on 20 entries, a set of dimension 14 (THEORY.md section 6, counted by hand)."""
+    equations on 20 entries, a set of dimension 14 (docs/theory.md section 6, counted by hand)."""
     r = instance_fixed_point(str(DATA / "matrix_single_hidden.json"))
     assert r["status"] == "converged"
     assert r["local_dimension"] == 20 - 6 and r["local_dimension_projected"] == 14

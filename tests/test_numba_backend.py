@@ -142,7 +142,7 @@ def test_single_layer_matches_the_matrix_exponential_at_finite_times():
 
 
 def test_chain111_at_finite_times_against_its_quadrature():
-    """chain111 (THEORY.md 2): K = a2 - a1^2/(2 c1) is conserved and a1' = Q(a1) =
+    """chain111 (docs/theory.md 2): K = a2 - a1^2/(2 c1) is conserved and a1' = Q(a1) =
     c1 (alpha - beta a1 (K + a1^2/(2 c1))), so t = int_{a1(0)}^{a1(t)} dx / Q(x)."""
     needs_numba()
     alpha, beta, c1 = 1.2, 0.8, -0.7

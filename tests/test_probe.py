@@ -1,4 +1,4 @@
-"""`linrbp probe`: the sweep over single-hidden instances (THEORY.md 6, open question)."""
+"""`linrbp probe`: the sweep over single-hidden instances (docs/theory.md 6, open question)."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""THEORY.md section 10: rbp-limit, srbp-bottleneck, rbp-modes (closed forms, predictors,
+"""docs/theory.md section 10: rbp-limit, srbp-bottleneck, rbp-modes (closed forms, predictors,
 simulate, the integrator's step limit)."""
 
 import json

@@ -1,4 +1,4 @@
-"""THEORY.md section 10 (`rbp-limit`, `srbp-bottleneck`) through `linrbp simulate`: seeded
+"""docs/theory.md section 10 (`rbp-limit`, `srbp-bottleneck`) through `linrbp simulate`: seeded
 random RBP/SRBP instances of depth 2-4 with the bottleneck first, in the middle and last; the
 SRBP bottleneck example files end with a clear status; singular S_II and ranks at the edges of
 the numerical-rank tolerances get a clear answer and never a wrong closed form (checked against
@@ -142,7 +142,7 @@ def test_singular_sigma_ii_through_the_cli(tmp_path):
 
 # -- exact reference: M (B_1 M)^-1 B_1 P* in rationals from the double inputs ---------------------
 def _exact_formula(S, T, B1):
-    """THEORY.md's M (B_1 M)^+ B_1 P*, M = P* S_II P*^T B_1^T, exactly (B_1 M invertible here)."""
+    """the theory page's M (B_1 M)^+ B_1 P*, M = P* S_II P*^T B_1^T, exactly (B_1 M invertible here)."""
     Q = lambda A: sp.Matrix(np.atleast_2d(A).tolist()).applyfunc(sp.Rational)  # noqa: E731
     S, T, B = Q(S), Q(T), Q(B1)
     P = T * S.inv()

@@ -1,4 +1,4 @@
-"""Claims arbp-offset, saxe, lillicrap (THEORY.md section 9): they pass, and they fail when the
+"""Claims arbp-offset, saxe, lillicrap (docs/theory.md section 9): they pass, and they fail when the
 closed form or the premise is wrong."""
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""Single hidden layer A[N0,N1,N2] (THEORY.md 6): Theorem 8 target, conserved Q, claims, and the
+"""Single hidden layer A[N0,N1,N2] (docs/theory.md 6): Theorem 8 target, conserved Q, claims, and the
 limit relations of Theorem 9."""
 
 import numpy as np

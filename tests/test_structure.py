@@ -1,4 +1,4 @@
-"""Structural identities of the rules (THEORY.md 8), ARBP's and BP's conservation laws, the
+"""Structural identities of the rules (docs/theory.md 8), ARBP's and BP's conservation laws, the
 backward-pass cost counts, and the batched ensemble field used by the matrix claims."""
 
 import numpy as np
@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import linrbp
+from linrbp.core._rules import BUILTIN_RULES  # the rules linrbp registers itself (test modules register others)
 from linrbp import DataStats, LinearSystem, feedback_shapes
 from linrbp.claims import get_claims
 from linrbp.integration._ensemble import Ensemble, integrate_systems
@@ -90,7 +91,7 @@ def test_backward_cost_counts(layers):
     W = sum(layers[h] * layers[h - 1] for h in range(1, L + 1))
     W_skip = sum(layers[h] * layers[L] for h in range(1, L))
     for rule in ("bp", "rbp", "arbp"):
-        # THEORY.md says W; the rule never sends a signal below layer 1, so A_1 is not used.
+        # docs/theory.md says W; the rule never sends a signal below layer 1, so A_1 is not used.
         assert sc.backward_multiplications(rule, layers) == W - layers[1] * layers[0]
     for rule in ("srbp", "asrbp"):
         assert sc.backward_multiplications(rule, layers) == W_skip
@@ -121,7 +122,7 @@ def test_bp_balance_fails_under_rbp():
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.lists(st.integers(1, 4), min_size=2, max_size=4), st.sampled_from(list(linrbp.RULES)),
+@given(st.lists(st.integers(1, 4), min_size=2, max_size=4), st.sampled_from(list(BUILTIN_RULES)),
        st.integers(0, 2**32 - 1))
 def test_ensemble_field_equals_linear_system_per_instance(layers, rule, seed):
     rng = np.random.default_rng(seed)

@@ -1,7 +1,7 @@
 """The trainer as a library, through the public API only (``linrbp.trainer``).
 
 The expected updates are written out here per example from the papers' definitions
-(THEORY.md section 0 notation: delta_L = T - O_L, dA_h = lr * mean_n delta_h O_{h-1}^T):
+(docs/theory.md section 0 notation: delta_L = T - O_L, dA_h = lr * mean_n delta_h O_{h-1}^T):
 FA (Lillicrap et al. 2016; [BSL] RBP) delta_h = f'(S_h) * (C_h delta_{h+1}); DFA (Nokland 2016;
 [BSL] SRBP) delta_h = f'(S_h) * (C_h delta_L); uSF / brSF / frSF (Moskovitz et al. 2018) FA with
 C_h = M_h * sign(A_{h+1}^T); Kolen-Pollack (Akrout et al. 2019) FA with dC_h = (dA_{h+1})^T and

@@ -5,7 +5,8 @@ At ``builder-inited`` it writes, under ``docs/generated/`` (never committed):
 - ``claims.md``: every claim of :data:`linrbp.CLAIMS` with its statement, reference, checks
   (name, kind, tolerance, default instances) and proof script, so the page cannot drift;
 - ``cli.md``: every command, option and default, walked from the argparse parsers;
-- ``api/*.md``: one page per public module, an autodoc entry per name of its ``__all__``;
+- ``api/*.rst``: one page per public module, an autodoc entry per name of its ``__all__``
+  (reST, so that autodoc's output is parsed as reST and renders as objects);
 - ``gallery.md``: every figure of ``linrbp figures`` drawn during the build (small settings),
   each beside the source of the function that draws it;
 - ``notebooks/*.ipynb``: the notebooks, executed by myst-nb during the build.
@@ -29,6 +30,7 @@ PUBLIC_MODULES = ("linrbp", "linrbp.symbolic", "linrbp.trainer", "linrbp.strateg
                   "linrbp.teacher_student")
 # Per-figure keyword overrides for the build (none: the gallery shows what the command draws).
 GALLERY_KWARGS: dict[str, dict] = {}
+GALLERY_DPI = 150  # labels stay legible at full size
 
 
 def _write(path: Path, text: str) -> None:
@@ -121,39 +123,68 @@ def cli_page() -> str:
 # --------------------------------------------------------------------------- API
 def _kind(obj) -> str:
     if inspect.isclass(obj):
-        return "autoclass"
+        return "class"
     if inspect.ismodule(obj):
         return "module"
     if callable(obj):
-        return "autofunction"
+        return "function"
     return "data"
 
 
+def _data_summary(obj) -> str:
+    kind = type(obj).__name__
+    if isinstance(obj, (dict, list, tuple)) and len(obj) < 60:
+        keys = ", ".join(f"``{k}``" for k in list(obj)[:40])
+        return f"A {kind} of {len(obj)} entries" + (f": {keys}." if keys else ".")
+    if len(repr(obj)) < 80:
+        return f"A {kind}: ``{obj!r}``."
+    return f"A {kind}."
+
+
+def _underline(title: str, ch: str) -> str:
+    return f"{title}\n{ch * len(title)}\n"
+
+
 def api_pages() -> dict[str, str]:
+    """One reST page per public module: a summary table, then an autodoc entry per name of
+    its ``__all__`` (so a new public name is documented without touching this file). An object
+    exported by two modules is described once, where it is first met, and linked from the
+    other page."""
     import importlib
 
     pages = {}
     missing = []
+    seen: dict[int, str] = {}
     for modname in PUBLIC_MODULES:
         mod = importlib.import_module(modname)
-        out = [f"# `{modname}`", "", inspect.getdoc(mod) or "", ""]
+        out = [_underline(f"``{modname}``", "="), f".. automodule:: {modname}", "   :no-members:", "",
+               f".. currentmodule:: {modname}", ""]
+        entries = []
         for name in mod.__all__:
             obj = getattr(mod, name)
             kind = _kind(obj)
+            full = f"{modname}.{name}"
             if kind == "module":
-                out += [f"## `{modname}.{name}`", "", f"The subpackage {{doc}}`{obj.__name__} <{obj.__name__}>`."
-                        if obj.__name__ in PUBLIC_MODULES else (inspect.getdoc(obj) or ""), ""]
+                entries += [f".. rubric:: {name}", "",
+                            f"The subpackage :py:mod:`{obj.__name__}` (:doc:`its page <{obj.__name__}>`)."
+                            if obj.__name__ in PUBLIC_MODULES else (inspect.getdoc(obj) or "").split("\n")[0], ""]
                 continue
             if kind == "data":
-                out += [f"## `{modname}.{name}`", "", f"A {type(obj).__name__}"
-                        + (f" of {len(obj)} entries: " + ", ".join(f"`{k}`" for k in list(obj)[:40])
-                           if isinstance(obj, (dict, list, tuple)) and len(obj) < 60 else
-                           f": `{obj!r}`" if len(repr(obj)) < 80 else "") + ".", ""]
+                entries += [f".. py:data:: {name}", f"   :type: {type(obj).__name__}", "",
+                            "   " + _data_summary(obj), ""]
                 continue
             if not (inspect.getdoc(obj) or "").strip():
-                missing.append(f"{modname}.{name}")
-            out += [f"```{{{kind}}} {modname}.{name}", "```", ""]
-        pages[modname] = "\n".join(out)
+                missing.append(full)
+            if id(obj) in seen:
+                entries += [f".. py:{kind}:: {name}", "   :no-index-entry:", "",
+                            f"   The same object as :py:{'class' if kind == 'class' else 'func'}:`{seen[id(obj)]}`.", ""]
+                continue
+            seen[id(obj)] = full
+            entries += [f".. auto{kind}:: {name}"] + (["   :members:"] if kind == "class" else []) + [""]
+        names = [n for n in mod.__all__ if _kind(getattr(mod, n)) in ("class", "function")]
+        if names:
+            out += [".. autosummary::", "", *[f"   {n}" for n in names], ""]
+        pages[modname] = "\n".join(out + entries)
     for name in missing:
         LOG.warning(f"linrbp docs: public name {name} has no docstring")
     return pages
@@ -164,25 +195,32 @@ def gallery_page(outdir: Path) -> str:
     import matplotlib
 
     matplotlib.use("Agg")
+    import matplotlib.pyplot
     from linrbp.plots import FIGURES
 
     imgdir = outdir / "gallery"
     imgdir.mkdir(parents=True, exist_ok=True)
     out = ["# Gallery", "",
            "Every figure of `linrbp figures`, drawn while these pages were built, at the "
-           "command's own settings (seed 0). Under each figure: the command that draws it and "
+           "command's own settings (seed 0), at 150 dpi: click a figure for the full-size "
+           "image. Under each figure: the command that draws it and, folded, the source of "
            "the function that draws it.", ""]
     for name, spec in FIGURES.items():
         kwargs = dict(GALLERY_KWARGS.get(name, {}))
         if spec.seeded:
             kwargs["seed"] = 0
         fig = spec.make(**kwargs)
-        fig.savefig(imgdir / f"{name}.png", dpi=80)
+        fig.savefig(imgdir / f"{name}.png", dpi=GALLERY_DPI)
+        matplotlib.pyplot.close(fig)
         src = inspect.getsource(spec.make)
         mod = inspect.getmodule(spec.make).__name__
-        out += [f"## `{name}`: {spec.title}", "", f"![{name}](gallery/{name}.png)", "",
-                f"`linrbp figures --only {name}` — drawn by `{mod}.{spec.make.__name__}`:", "",
-                "```{code-block} python", ":class: gallery-source", "", src.rstrip(), "```", ""]
+        # :width: makes Sphinx wrap the image in a link to the full-size file
+        out += [f"## `{name}`: {spec.title}", "",
+                f"```{{image}} gallery/{name}.png", f":alt: {name}", ":width: 100%", "```", "",
+                f"`linrbp figures --only {name}`, drawn by `{mod}.{spec.make.__name__}`.", "",
+                "```{raw} html", '<details class="gallery-source"><summary>Source</summary>', "```", "",
+                "```{code-block} python", "", src.rstrip(), "```", "",
+                "```{raw} html", "</details>", "```", ""]
     return "\n".join(out)
 
 
@@ -194,12 +232,16 @@ def generate(app) -> None:
     gen.mkdir(exist_ok=True)
     _write(gen / "claims.md", claims_page(root))
     _write(gen / "cli.md", cli_page())
-    for modname, text in api_pages().items():
-        _write(gen / "api" / f"{modname}.md", text)
+    pages = api_pages()
+    for modname, text in pages.items():
+        _write(gen / "api" / f"{modname}.rst", text)
+    for stale in (gen / "api").glob("*"):  # a page of an earlier layout or a removed module
+        if stale.is_file() and stale.stem not in pages and stale.name != "index.md":
+            stale.unlink()
     _write(gen / "api" / "index.md", "# API reference\n\n"
            "Generated from the docstrings of the public API: every name of each module's "
-           "`__all__`.\n\n```{toctree}\n:maxdepth: 1\n\n"
-           + "\n".join(PUBLIC_MODULES) + "\n```\n")
+           "`__all__`, rendered by Sphinx autodoc (numpydoc sections read by napoleon).\n\n"
+           "```{toctree}\n:maxdepth: 1\n\n" + "\n".join(PUBLIC_MODULES) + "\n```\n")
     if os.environ.get("LINRBP_DOCS_FAST") != "1":
         _write(gen / "gallery.md", gallery_page(gen))
     else:

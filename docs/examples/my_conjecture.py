@@ -1,6 +1,6 @@
 """A researcher's conjecture, checked by linrbp like a catalogue claim.
 
-Conjecture (mine, not THEORY.md's): for the single-hidden network A[N0,N1,N2] under RBP,
+Conjecture (mine, not the theory page's): for the single-hidden network A[N0,N1,N2] under RBP,
 the symmetric matrix C1 A2 + (C1 A2)^T - A1 A1^T keeps its value at every time t, for any
 data and any start, so along an integrated trajectory it never drifts.
 

@@ -5,7 +5,7 @@ integrated to convergence by :func:`~linrbp.integrate_batch`, by a Python loop o
 :func:`~linrbp.integrate` with LSODA over a subsample, and by one :func:`scipy.integrate.solve_ivp`
 DOP853 solve of all starts stacked into one system. All three use the same tolerances and the
 same compiled field (:meth:`~linrbp.LinearSystem.transposed_kernel`), so the ratios measure
-the integration strategy. Errors are against closed-form limits (THEORY.md sections 2, 3, 6).
+the integration strategy. Errors are against closed-form limits (docs/theory.md sections 2, 3, 6).
 
 ``symbolic`` and ``trainer`` time other parts of the package when they are present.
 """
@@ -48,7 +48,7 @@ def _log(msg: str) -> None:
 
 
 def chain_limits(alpha: float, beta: float, c, Y0) -> np.ndarray:
-    """Limits of A[1,...,1] in SRBP form a_h' = c_h e prod_{k<h} a_k, c_L = 1 (THEORY.md 3).
+    """Limits of A[1,...,1] in SRBP form a_h' = c_h e prod_{k<h} a_k, c_L = 1 (docs/theory.md 3).
 
     With K_h = a_{h+1} - c_{h+1} a_h^2 / (2 c_h) conserved, every a_h is a polynomial in a_1,
     and a_1 tends to the root of Q(a_1) = c_1 (alpha - beta P(a_1)) that the flow of x' = Q(x)
@@ -89,7 +89,7 @@ def chain_limits(alpha: float, beta: float, c, Y0) -> np.ndarray:
 
 
 def chain111_limits(alpha: float, beta: float, c1: float, Y0) -> np.ndarray:
-    """chain111 limits (THEORY.md 2): the root of a1^3 + 2 c1 K a1 - 2 c1 alpha/beta picked
+    """chain111 limits (docs/theory.md 2): the root of a1^3 + 2 c1 K a1 - 2 c1 alpha/beta picked
     by the flow, a2 = a1^2 / (2 c1) + K; vectorised (companion eigenvalues + Newton).
     ``alpha``, ``beta``, ``c1``: numbers, or one per start."""
     Y0 = np.asarray(Y0, dtype=float)

@@ -3,6 +3,8 @@
 SGD: N = 1000, K = 4, M = 2, erf, FA (rbp), the compiled kernel against the plain numpy per-step
 loop on the same draws (same seed, same steps; the final eps_g must agree). The time to draw the
 Gaussian inputs alone is reported too (it bounds any implementation that draws them with numpy).
+The order-parameter chain (``method="order-parameters"``, the same process in law without the
+N-dimensional inputs; other draws, so its eps_g is not compared) runs the same steps, compiled.
 
 ODE: the same network from t = 0 to t = 1000, linrbp's DOP853 (rtol 1e-11) against forward Euler
 with dt = 1/N (one ODE step per SGD step: what the published C++ code does), both on the same
@@ -52,6 +54,12 @@ def bench_teacher_student(steps: int = 20_000, t_euler: float = 10.0, seed: int 
         r = simulate_sgd(inst, N, [seed], [t_sgd], backend=backend)
         dt = time.perf_counter() - t0
         rows[backend] = {"seconds": dt, "steps_per_s": steps / dt, "eps_g": r["eps_g"][0][-1]}
+    if have_numba:
+        simulate_sgd(inst, N, [seed], [1.0 / N], method="order-parameters")  # compile / load the cache
+        t0 = time.perf_counter()
+        r = simulate_sgd(inst, N, [seed], [t_sgd], method="order-parameters", backend="numba")
+        dt = time.perf_counter() - t0
+        rows["order-parameters"] = {"seconds": dt, "steps_per_s": steps / dt, "eps_g": r["eps_g"][0][-1]}
     rng = np.random.default_rng(seed)
     t0 = time.perf_counter()
     for _ in range(steps // 256 + 1):
@@ -62,6 +70,8 @@ def bench_teacher_student(steps: int = 20_000, t_euler: float = 10.0, seed: int 
     if have_numba:
         out["sgd_ratio_numba_over_numpy"] = rows["numba"]["steps_per_s"] / rows["numpy"]["steps_per_s"]
         out["sgd_same_result"] = abs(rows["numba"]["eps_g"] - rows["numpy"]["eps_g"]) <= 1e-10
+        out["sgd_ratio_order_parameters_over_numba"] = (rows["order-parameters"]["steps_per_s"]
+                                                        / rows["numba"]["steps_per_s"])
     # -- ODE ----------------------------------------------------------------------------------
     m = inst.model
     ref = solve_ivp(m.field, (0, t_end), inst.y0, method="DOP853", rtol=1e-13, atol=1e-15,
@@ -93,10 +103,13 @@ def print_teacher_student(res: dict) -> None:
     print(f"teacher-student SGD: N = {res['N']}, K = {res['K']}, M = {res['M']}, {res['activation']}, "
           f"{res['rule']}, {res['steps']} steps, one seed")
     for k, row in s.items():
-        print(f"  {k:<11} {row['steps_per_s']:>12,.0f} steps/s  ({row['seconds']:.3f} s)")
+        print(f"  {k:<16} {row['steps_per_s']:>12,.0f} steps/s  ({row['seconds']:.3f} s)")
     if "sgd_ratio_numba_over_numpy" in res:
         print(f"  ratio numba / numpy per-step loop: {res['sgd_ratio_numba_over_numpy']:.1f}x "
               f"(same eps_g: {'yes' if res['sgd_same_result'] else 'NO'})")
+    if "sgd_ratio_order_parameters_over_numba" in res:
+        print(f"  ratio order-parameter chain / network kernel (both numba, same process in law): "
+              f"{res['sgd_ratio_order_parameters_over_numba']:.1f}x")
     o = res["ode"]
     print(f"teacher-student ODE to t = {o['t_end']:g}: DOP853 rtol 1e-11 {o['dop853_seconds']:.3f} s, relative "
           f"error of eps_g {o['dop853_rel_error_eps_g']['t_end']:.2e} (at t = {o['t_euler']:g}: "

@@ -1,4 +1,4 @@
-"""The catalogue of claims: each THEORY.md claim ID with its checks and their evidence.
+"""The catalogue of claims: each docs/theory.md claim ID with its checks and their evidence.
 
 A :class:`Claim` is data (ID, title, reference, statement) plus :class:`Check` objects. A
 check draws instances from a seeded generator (``sample``), measures each instance's error
@@ -12,6 +12,8 @@ so neither selecting claims with ``--only`` nor adding checks changes any check'
 from __future__ import annotations
 
 import math
+import numbers
+import re
 import time
 import traceback
 import zlib
@@ -56,16 +58,112 @@ class Evidence:
         })
 
 
+# The form of rule names (linrbp.core._rules), capitals allowed (the catalogue has wide1N1).
+_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
+
+
+def _short(value) -> str:
+    text = " ".join(repr(value).split())
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _error_value(value) -> tuple[float, str]:
+    """(float, "") for a valid error (a finite non-negative real number), else (inf, why).
+
+    An error is a distance: a negative, NaN, infinite, complex, boolean or non-numeric value
+    can never make a check pass; ``why`` says what the check returned.
+    """
+    v = value
+    if isinstance(v, np.ndarray) and v.ndim == 0:
+        v = v[()]
+    if isinstance(v, (bool, np.bool_)):
+        return math.inf, f"returned the boolean {bool(v)}, not a number"
+    if isinstance(v, (complex, np.complexfloating)) or not isinstance(v, (numbers.Real, np.integer, np.floating)):
+        if hasattr(v, "is_real") and hasattr(v, "is_number") and v.is_number and v.is_real:
+            return _error_value(float(v))  # a sympy number
+        return math.inf, f"returned {_short(value)} ({type(value).__name__}), not a real number"
+    try:
+        x = float(v)
+    except (TypeError, ValueError, OverflowError):
+        return math.inf, f"returned {_short(value)}, not a real number"
+    if math.isnan(x):
+        return math.inf, "returned NaN"
+    if math.isinf(x):
+        return math.inf, f"returned {x}"
+    if x < 0:
+        return math.inf, f"returned the negative number {x:.6g}"
+    return x, ""
+
+
+def _error_values(values, n: int, name: str) -> tuple[np.ndarray, list[str]]:
+    """The errors of ``n`` instances as floats (inf where invalid) and why each invalid one is."""
+    arr = None
+    if not isinstance(values, (str, bytes)):
+        try:
+            arr = np.asarray(values)
+        except Exception:  # noqa: BLE001 - a ragged or odd sequence: judged one by one below
+            arr = None
+    if arr is not None and arr.dtype.kind in "fiu" and arr.shape == (n,):
+        errs = arr.astype(float)
+        bad = ~np.isfinite(errs) | (errs < 0)
+        if not bad.any():
+            return errs, [""] * n
+    try:
+        items = list(values)
+    except TypeError:
+        raise RuntimeError(f"check {name!r}: errors(instances) returned {_short(values)}, "
+                           "not a sequence of numbers") from None
+    if len(items) != n:
+        raise RuntimeError(f"check {name!r} returned {len(items)} errors for {n} instances")
+    pairs = [_error_value(v) for v in items]
+    return np.array([x for x, _ in pairs], dtype=float), [w for _, w in pairs]
+
+
 @dataclass
 class Check:
-    """One checkable consequence of a claim.
+    """One checkable consequence of a claim: random instances and an error to compare with a
+    tolerance.
 
-    ``sample(rng)`` returns one instance (anything the check understands; JSON-able values
-    make the worst instance reproducible from the report). ``error(instance)`` returns a
-    non-negative error; ``errors(list)`` may replace it with a vectorised version.
-    ``samples`` is the default number of instances; ``fixed=True`` marks checks whose count
-    does not scale with ``--samples`` (exact symbolic identities are checked once).
-    ``strategy()`` may return a hypothesis strategy of instances for property tests.
+    Parameters
+    ----------
+    name : str
+        Unique within its claim; with the claim's ID it seeds the check's draws
+        (``SeedSequence([seed, crc32(claim id), crc32(name)])``).
+    tolerance : float
+        The largest error that passes (in the units of the error; 0 for exact identities).
+    sample : callable
+        ``sample(rng)`` returns one instance from a :class:`numpy.random.Generator`
+        (anything the check understands; JSON-able values make the worst instance
+        reproducible from the report).
+    error : callable, optional
+        ``error(instance)``, a non-negative error, best computed by a route independent of
+        the claim's (closed form against integration, symbolic against numeric).
+    errors : callable, optional
+        A vectorised replacement: ``errors(list of instances)`` returns their errors.
+    samples : int, optional
+        The default number of instances (default 20; ``--samples`` changes it).
+    kind : {"numeric", "symbolic"}, optional
+        What the error measures (default ``"numeric"``; symbolic: 0 when an identity
+        simplifies to zero).
+    fixed : bool, optional
+        True for checks whose count does not scale with ``--samples`` (exact symbolic
+        identities are checked once). Default False.
+    strategy : callable, optional
+        ``strategy()`` returns a hypothesis strategy of instances for property tests.
+
+    Examples
+    --------
+    A check and a claim of one's own, run without adding it to the catalogue
+    (:func:`register` would add it):
+
+    >>> import linrbp
+    >>> chk = linrbp.Check("square-vs-product", tolerance=1e-12,
+    ...                    sample=lambda rng: {"x": float(rng.normal())},
+    ...                    error=lambda inst: abs(inst["x"] ** 2 - inst["x"] * inst["x"]), samples=5)
+    >>> claim = linrbp.Claim("demo-square", "x^2 = x x", "none", "For every real x, x^2 = x x.", [chk])
+    >>> record = linrbp.run_claim(claim, seed=0)
+    >>> record["status"], record["instances"], record["max_error"]
+    ('pass', 5, 0.0)
     """
 
     name: str
@@ -78,34 +176,84 @@ class Check:
     fixed: bool = False
     strategy: Callable[[], Any] | None = None
 
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise InputError(f"Check name: expected a non-empty string, got {_short(self.name)}")
+        label = f"Check {self.name!r}"
+        tol = self.tolerance
+        if isinstance(tol, (bool, np.bool_)) or not isinstance(tol, (numbers.Real, np.integer, np.floating)) \
+                or not math.isfinite(float(tol)) or float(tol) < 0:
+            raise InputError(f"{label}: tolerance must be a finite non-negative number, got {_short(tol)}")
+        self.tolerance = float(tol)
+        n = self.samples
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise InputError(f"{label}: samples must be a positive integer, got {_short(n)}")
+        self.samples = int(n)
+        if not callable(self.sample):
+            raise InputError(f"{label}: sample must be a function rng -> instance, got {_short(self.sample)}")
+        if self.error is None and self.errors is None:
+            raise InputError(f"{label}: give error (a function instance -> error) or errors")
+        for arg in ("error", "errors", "strategy"):
+            f = getattr(self, arg)
+            if f is not None and not callable(f):
+                raise InputError(f"{label}: {arg} must be a function, got {_short(f)}")
+        if not isinstance(self.kind, str):
+            raise InputError(f"{label}: kind must be a string, got {_short(self.kind)}")
+
     def run(self, rng: np.random.Generator, samples: int | None = None) -> Evidence:
+        """Draw the instances from ``rng`` and measure them; the evidence (worst error first).
+
+        A value of ``error``/``errors`` that is not a finite non-negative real number fails the
+        check (``max_error`` inf), its ``message`` saying what the check returned.
+        """
         n = self.samples if (samples is None or self.fixed) else samples
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise InputError(f"samples: must be a positive integer, got {_short(n)}")
         start = time.perf_counter()
         instances = [self.sample(rng) for _ in range(n)]
         if self.errors is not None:
-            errs = np.asarray(self.errors(instances), dtype=float)
+            errs, why = _error_values(self.errors(instances), n, self.name)
         else:
-            errs = np.array([float(self.error(inst)) for inst in instances])
-        if errs.shape != (n,):
-            raise RuntimeError(f"check {self.name!r} returned {errs.shape} errors for {n} instances")
-        # NaN counts as the worst possible error.
-        worst = int(np.argmax(np.where(np.isnan(errs), np.inf, errs))) if n else 0
-        max_err = float(errs[worst]) if n else 0.0
-        if n and np.isnan(errs[worst]):
-            max_err = math.inf
-        return Evidence(self.name, max_err, self.tolerance, n, time.perf_counter() - start,
-                        self.kind, instances[worst] if n else None)
+            pairs = [_error_value(self.error(inst)) for inst in instances]
+            errs, why = np.array([x for x, _ in pairs], dtype=float), [w for _, w in pairs]
+        bad = [i for i, w in enumerate(why) if w]
+        worst = bad[0] if bad else int(np.argmax(errs))
+        message = ""
+        if bad:
+            fn = "errors" if self.errors is not None else "error"
+            message = (f"{fn} {why[worst]} for instance {worst + 1} of {n}"
+                       + (f" ({len(bad)} invalid values)" if len(bad) > 1 else "")
+                       + "; an error must be a finite non-negative real number")
+        return Evidence(self.name, float(errs[worst]), self.tolerance, n, time.perf_counter() - start,
+                        self.kind, instances[worst], message)
 
 
 @dataclass
 class Claim:
-    """A claim of THEORY.md: ID, title, reference, statement and its checks."""
+    """A claim of docs/theory.md: ID, title, reference, statement and its checks."""
 
     id: str
     title: str
     reference: str
     statement: str
     checks: list[Check] = field(default_factory=list)
+
+    def __post_init__(self):
+        if not isinstance(self.id, str) or not _ID.match(self.id):
+            raise InputError("Claim id: letters, digits, '-', '_' or '.', starting with a "
+                             f"letter (the form of rule names), got {_short(self.id)}")
+        for arg in ("title", "reference", "statement"):
+            if not isinstance(getattr(self, arg), str):
+                raise InputError(f"Claim {self.id}: {arg} must be a string, got {_short(getattr(self, arg))}")
+        checks = self.checks
+        if isinstance(checks, (str, bytes, Check)) or not isinstance(checks, (list, tuple)) or not checks:
+            raise InputError(f"Claim {self.id}: checks must be a non-empty list of linrbp.Check, "
+                             f"got {_short(checks)}")
+        for c in checks:
+            if not isinstance(c, Check):
+                raise InputError(f"Claim {self.id}: checks must hold linrbp.Check objects, got "
+                                 f"{type(c).__name__} {_short(c)}")
+        self.checks = list(checks)
 
     def check(self, name: str) -> Check:
         for c in self.checks:
@@ -118,7 +266,9 @@ CLAIMS: dict[str, Claim] = {}
 
 
 def register(claim: Claim) -> Claim:
-    """Add (or replace) a claim in the catalogue."""
+    """Add (or replace) a claim in the catalogue; InputError when ``claim`` is not a :class:`Claim`."""
+    if not isinstance(claim, Claim):
+        raise InputError(f"register: expects a linrbp.Claim, got {type(claim).__name__} {_short(claim)}")
     CLAIMS[claim.id] = claim
     return claim
 
@@ -150,6 +300,8 @@ def claim_record(claim: Claim, evidence: Sequence[Evidence], seconds: float) -> 
             message = f"{ev.check}: {ev.error}"
         if status == "pass" and not ev.passed:
             status = "fail"
+            if ev.message and not message:  # what an invalid error value was
+                message = f"{ev.check}: {ev.message}"
 
     def ratio(ev):
         return ev.max_error / ev.tolerance if ev.tolerance > 0 else (0.0 if ev.max_error == 0 else math.inf)
@@ -178,10 +330,33 @@ def evidence_from_dict(d: dict) -> Evidence:
 
 def run_claim(claim: Claim, samples: int | None = None, seed: int = 0,
               on_check: Callable[[Evidence], None] | None = None) -> dict:
-    """Run every check of ``claim``; the ``verify`` JSON record of the claim.
+    """Run every check of a claim; the claim's record in ``linrbp verify --json``.
 
-    ``max_error``/``tolerance`` are those of the check with the worst error/tolerance ratio;
-    ``checks`` lists every check's evidence. A check that raises makes the status "error".
+    Parameters
+    ----------
+    claim : Claim
+    samples : int, optional
+        Instances per numeric check (default: each check's own ``samples``).
+    seed : int, optional
+        The base seed of every draw (default 0); each check draws from
+        ``SeedSequence([seed, crc32(claim id), crc32(check name)])``.
+    on_check : callable, optional
+        ``on_check(evidence)`` after each check (progress).
+
+    Returns
+    -------
+    dict
+        ``id``, ``title``, ``reference``, ``status`` ("pass", "fail" or "error": a check that
+        raises), ``instances``, ``max_error`` and ``tolerance`` (of the check with the worst
+        error / tolerance ratio), ``seconds``, ``message`` and ``checks`` (every check's
+        evidence, with its worst instance).
+
+    Examples
+    --------
+    >>> import linrbp
+    >>> record = linrbp.run_claim(linrbp.get_claims(["arbp-offset"])[0], samples=2)
+    >>> record["id"], record["status"]
+    ('arbp-offset', 'pass')
     """
     start = time.perf_counter()
     evidence: list[Evidence] = []

@@ -1,4 +1,4 @@
-"""The claim catalogue, one module per THEORY.md claim ID; importing this package registers them.
+"""The claim catalogue, one module per docs/theory.md claim ID; importing this package registers them.
 
 Each module builds a :class:`linrbp.Claim` and passes it to :func:`linrbp.register`. The
 closed-form predictors ``linrbp simulate`` reports live below, in :mod:`linrbp.instances._predict`.
@@ -13,7 +13,7 @@ from ..catalogue._catalogue import CLAIMS, Claim
 from ..core._checks import check_selection
 from ..core._errors import InputError
 
-# Catalogue order is the order of THEORY.md: importing a module registers its claim.
+# Catalogue order is the order of docs/theory.md: importing a module registers its claim.
 from . import poly1d, chain111, chain, wide1N1, autoencoder, single_hidden, nonlinear  # noqa: E401,F401,I001
 from . import structure, autoencoder_general, arbp_offset, bp_balance, saxe, lillicrap  # noqa: E401,F401
 from . import rbp_limit, srbp_bottleneck, rbp_modes  # noqa: E401,F401
@@ -37,7 +37,28 @@ for _cid, _checks in SYMBOLIC_CHECKS.items():
 
 
 def get_claims(ids: Iterable[str] | None = None) -> list[Claim]:
-    """Claims by ID in catalogue order (all when ``ids`` is None); InputError for unknown IDs."""
+    """Claims of the catalogue by ID, in catalogue order.
+
+    Parameters
+    ----------
+    ids : iterable of str, optional
+        Claim IDs (the theory page's, e.g. ``"chain111"``); default: every claim.
+
+    Returns
+    -------
+    list of Claim
+
+    Raises
+    ------
+    InputError
+        (a ValueError) naming an unknown ID.
+
+    Examples
+    --------
+    >>> import linrbp
+    >>> [c.id for c in linrbp.get_claims(["chain111", "poly1d"])]
+    ['poly1d', 'chain111']
+    """
     if ids is None:
         return list(CLAIMS.values())
     ids = check_selection(list(ids), "only")  # an empty selection is an error

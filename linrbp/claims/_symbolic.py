@@ -1,6 +1,6 @@
 """Exact symbolic checks of every claim (kind "symbolic", tolerance 0).
 
-Each check states one identity of THEORY.md, derived from the per-example rule; its error is
+Each check states one identity of docs/theory.md, derived from the per-example rule; its error is
 0 iff the identity simplifies to exactly 0 and 1 otherwise. They are attached to the
 registered claims by ``linrbp/claims/__init__.py``. All together they take a few seconds.
 """

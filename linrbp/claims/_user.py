@@ -10,68 +10,18 @@ catalogue or of another file. Every refusal is an :class:`InputError` with one l
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import sys
-import zlib
-
 from ..catalogue._catalogue import CLAIMS, Claim
 from ..core._errors import InputError
+from ..core._userfiles import import_user_file, looks_like_file, ship_by_value
 
 __all__ = ["load_claim_files", "load_claim_file"]
 
 
 def _import(spec_text: str):
-    path = os.fspath(spec_text)
-    looks_like_file = path.endswith(".py") or os.sep in path or "/" in path
-    if looks_like_file:
-        if not os.path.exists(path):
-            raise InputError(f"claims: {path}: no such file")
-        if os.path.isdir(path):
-            raise InputError(f"claims: {path}: is a directory, not a Python file")
-        name = f"linrbp_user_claims_{zlib.crc32(os.path.abspath(path).encode()):08x}"
-        spec = importlib.util.spec_from_file_location(name, path)
-        if spec is None or spec.loader is None:
-            raise InputError(f"claims: {path}: cannot be imported as a Python file")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        try:
-            spec.loader.exec_module(module)
-            _ship_by_value(module)
-        except SyntaxError as exc:
-            sys.modules.pop(name, None)
-            raise InputError(f"claims: {path}: syntax error at line {exc.lineno}: {exc.msg}") from None
-        except BaseException as exc:   # noqa: BLE001 - a broken file is input, report it
-            sys.modules.pop(name, None)
-            if isinstance(exc, KeyboardInterrupt):
-                raise
-            raise InputError(f"claims: {path}: raised {type(exc).__name__} on import: "
-                             f"{' '.join(str(exc).split())}") from None
-        return module
-    try:
-        # found by name and executed afresh (its register() calls run again on every load)
-        spec = importlib.util.find_spec(spec_text)
-    except (ImportError, ValueError):
-        spec = None
-    if spec is None or spec.loader is None:
-        raise InputError(f"claims: no such file or module {spec_text!r}")
-    module = importlib.util.module_from_spec(spec)
-    try:
-        spec.loader.exec_module(module)
-        return module
-    except SyntaxError as exc:
-        raise InputError(f"claims: {spec_text}: syntax error at line {exc.lineno}: {exc.msg}") from None
-    except Exception as exc:   # noqa: BLE001
-        raise InputError(f"claims: {spec_text}: raised {type(exc).__name__} on import: "
-                         f"{' '.join(str(exc).split())}") from None
-
-
-def _ship_by_value(module) -> None:
-    """A claim's checks run on worker processes and Dask workers that have not imported the
-    file: its functions are serialised by value (cloudpickle), not by a module name."""
-    import cloudpickle
-
-    cloudpickle.register_pickle_by_value(module)
+    module = import_user_file(spec_text, "claims", "linrbp_user_claims")
+    if looks_like_file(str(spec_text)):  # a module name is importable by workers as it is
+        ship_by_value(module)
+    return module
 
 
 def load_claim_file(spec_text: str, taken: dict | None = None) -> list[Claim]:

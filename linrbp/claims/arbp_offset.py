@@ -1,5 +1,5 @@
 """`arbp-offset`: under ARBP every C_h - A_{h+1}^T is constant, so ARBP is BP with a fixed
-feedback offset (THEORY.md section 9)."""
+feedback offset (docs/theory.md section 9)."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ def zero_offset_is_bp(inst) -> float:
 register(Claim(
     id=ID,
     title="ARBP is BP with a fixed feedback offset",
-    reference="THEORY.md section 9 (beyond [BSL])",
+    reference="docs/theory.md section 9 (beyond [BSL])",
     statement="Under ARBP every C_h - A_{h+1}^T is conserved; with zero offset ARBP is BP.",
     checks=[
         Check("offset-drift-along-trajectories", DRIFT_TOL, random_instance, error=offset_drift, samples=10),

@@ -1,4 +1,4 @@
-"""`autoencoder`: A[N,1,N] under RBP ([BSL] Lemma 1 and Theorem 6; THEORY.md section 5).
+"""`autoencoder`: A[N,1,N] under RBP ([BSL] Lemma 1 and Theorem 6; docs/theory.md section 5).
 
 A' = C (S_TI - B A S_II),  B' = (S_TI - B A S_II) A^T,  A: 1 x N, B: N x 1, C: 1 x N fixed.
 """

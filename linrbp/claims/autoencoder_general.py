@@ -1,4 +1,4 @@
-"""`autoencoder-general`: A[N,p,N] with S_II = S_TI = S invertible (THEORY.md section 9).
+"""`autoencoder-general`: A[N,p,N] with S_II = S_TI = S invertible (docs/theory.md section 9).
 
 At a fixed point C = C B A and B = S A^T (A S A^T)^{-1}, so row(A) = row(C) and
 B A = S C^T (C S C^T)^{-1} C; optimal (Eckart-Young) only when row(C) is S's top-p eigenspace.
@@ -87,7 +87,7 @@ def optimality_error(inst) -> float:
 CLAIM = register(Claim(
     id=ID,
     title="Autoencoder A[N,p,N] with general data S_II = S_TI = S",
-    reference="THEORY.md section 9 (beyond [BSL])",
+    reference="docs/theory.md section 9 (beyond [BSL])",
     statement="Every fixed point has B A = S C^T (C S C^T)^{-1} C, which trajectories reach; "
               "it is the optimal rank-p product when row(C) is the top-p eigenspace of S.",
     checks=[

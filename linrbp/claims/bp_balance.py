@@ -1,5 +1,5 @@
 """`bp-balance`: under BP, A_{h+1}^T A_{h+1} - A_h A_h^T is conserved for every h, any S_II
-(THEORY.md section 9)."""
+(docs/theory.md section 9)."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ def drift_errors(instances) -> list[float]:
 CLAIM = register(Claim(
     id=ID,
     title="Balance of BP: A_{h+1}^T A_{h+1} - A_h A_h^T is conserved",
-    reference="THEORY.md section 9 (beyond [BSL])",
+    reference="docs/theory.md section 9 (beyond [BSL])",
     statement="Under BP, d/dt (A_{h+1}^T A_{h+1} - A_h A_h^T) = 0 for every h and any data.",
     checks=[
         Check("d/dt (A_{h+1}^T A_{h+1} - A_h A_h^T) = 0 along the field (depth 2-4, any S_II)",

@@ -1,4 +1,4 @@
-"""Claim `chain` (THEORY.md section 3, [BSL] Theorems 3 and 4): A[1,...,1] of any depth."""
+"""Claim `chain` (docs/theory.md section 3, [BSL] Theorems 3 and 4): A[1,...,1] of any depth."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Claim `chain111` (THEORY.md section 2, [BSL] Theorem 2): A[1,1,1]."""
+"""Claim `chain111` (docs/theory.md section 2, [BSL] Theorem 2): A[1,1,1]."""
 
 from __future__ import annotations
 
@@ -84,7 +84,7 @@ def symmetry_error(i) -> float:
 def predicted_pdot_sign_changes(i) -> int:
     """Sign changes of P' = e (a1^2 + c1 a2) along the trajectory, from the closed form.
 
-    THEORY.md section 2 says "at most once"; that is false (erratum). On the invariant
+    docs/theory.md section 2 says "at most once"; that is false (erratum). On the invariant
     a2 = K + a1^2/(2 c1), m = a1^2 + c1 a2 = (3/2) a1^2 + c1 K, e keeps its sign and a1 moves
     monotonically from a1(0) to a1(inf); so P' changes sign once for each root
     +-sqrt(-2 c1 K/3) of m strictly between a1(0) and a1(inf): 0, 1 or 2 times, never when

@@ -1,4 +1,4 @@
-"""`kolen-pollack`: ARBP plus weight decay lambda on A and C (THEORY.md section 10).
+"""`kolen-pollack`: ARBP plus weight decay lambda on A and C (docs/theory.md section 10).
 
 dA_h/dt = (ARBP field) - lambda A_h and dC_h/dt = (dA_{h+1}/dt from the error)^T - lambda C_h,
 so the feedback offset D_h = C_h - A_{h+1}^T obeys dD_h/dt = -lambda D_h exactly:
@@ -177,7 +177,7 @@ def _symbolic_checks():
 register(Claim(
     id=ID,
     title="Kolen-Pollack: the feedback offset decays as e^{-lambda t}",
-    reference="THEORY.md section 10 (Kolen & Pollack 1994; Akrout et al. 2019)",
+    reference="docs/theory.md section 10 (Kolen & Pollack 1994; Akrout et al. 2019)",
     statement="Under ARBP with weight decay lambda on A and C, C_h(t) - A_{h+1}(t)^T = "
               "e^{-lambda t} (C_h(0) - A_{h+1}(0)^T) for every layer and any data.",
     checks=_symbolic_checks() + [

@@ -1,6 +1,6 @@
 """`lillicrap`: A[N0,N1,1] under RBP with whitened input from a zero start converges to
 A2 = c b^T, A1 = b r^T with b the feedback vector, r parallel to the target row,
-|r| = (2|T|/|b|^2)^(1/3), c = |r|^2/2 (THEORY.md section 9)."""
+|r| = (2|T|/|b|^2)^(1/3), c = |r|^2/2 (docs/theory.md section 9)."""
 
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ def gap_errors(instances) -> list[float]:
 register(Claim(
     id=ID,
     title="RBP from a zero start with whitened input",
-    reference="THEORY.md section 9 (Lillicrap et al. 2016)",
+    reference="docs/theory.md section 9 (Lillicrap et al. 2016)",
     statement="A2 -> c b^T, A1 -> b r^T, r || T, |r| = (2|T|/|b|^2)^(1/3), c = |r|^2/2. When "
               "N1 < rank(S_TI) RBP stops at a worse loss than BP, by the gap rbp-limit computes.",
     checks=[Check("limit-vs-integration", mt.LIMIT_TOL,

@@ -1,4 +1,4 @@
-"""Claim `nonlinear` (THEORY.md section 7, [BSL] section 7.9 and Theorem 12)."""
+"""Claim `nonlinear` (docs/theory.md section 7, [BSL] section 7.9 and Theorem 12)."""
 
 from __future__ import annotations
 
@@ -97,7 +97,7 @@ def _states_along(i):
 
 def field_errors(instances):
     """The hand-written moment fields (with and without f', and gradient descent), written from
-    THEORY.md section 7, equal the rule's per-example updates averaged over the instance's
+    docs/theory.md section 7, equal the rule's per-example updates averaged over the instance's
     finite data set (the field integrated), at the start and two other states."""
     out = []
     for i in instances:

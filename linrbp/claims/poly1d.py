@@ -1,4 +1,4 @@
-"""Claim `poly1d` (THEORY.md section 1, [BSL] Theorem 1): limits of x' = Q(x)."""
+"""Claim `poly1d` (docs/theory.md section 1, [BSL] Theorem 1): limits of x' = Q(x)."""
 
 from __future__ import annotations
 

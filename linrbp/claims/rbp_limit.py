@@ -1,5 +1,5 @@
 """`rbp-limit`: the limit of the product under RBP and SRBP at every depth and width
-(THEORY.md section 10).
+(docs/theory.md section 10).
 
 A[N0, ..., NL], S_II > 0, fixed feedback, P* = S_TI S_II^{-1}, B_1 = C_1 ... C_{L-1} (RBP) or
 C_1 (SRBP), G = P* S_II^{1/2}, Pi the projector onto row(B_1 G):
@@ -233,7 +233,7 @@ def exact_l2_error(inst) -> float:
 CLAIM = register(Claim(
     id=ID,
     title="Limit of the product under RBP and SRBP, every depth and width",
-    reference="THEORY.md section 10",
+    reference="docs/theory.md section 10",
     statement="P(inf) = G Pi S_II^-1/2 = M (B_1 M)^+ B_1 P*, M = P* S_II P*^T B_1^T, from every "
               "start (= P* when rank(B_1 G) = rank(G)); BP reaches the best rank-r approximation "
               "in the S_II metric, so the loss gap RBP - BP >= 0 is exact. Ranks are decided with "

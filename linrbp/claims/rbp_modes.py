@@ -1,4 +1,4 @@
-"""`rbp-modes`: decoupled modes of A[N,N,N] under RBP (THEORY.md section 10; Saxe et al.'s
+"""`rbp-modes`: decoupled modes of A[N,N,N] under RBP (docs/theory.md section 10; Saxe et al.'s
 construction with random feedback).
 
 S_II = Id, S_TI = U diag(s) V^T, C_1 = R diag(c) U^T, A_1 = R diag(a) V^T, A_2 = U diag(b) R^T:
@@ -138,7 +138,7 @@ def _equivariance_error(inst) -> float:
 CLAIM = register(Claim(
     id=ID,
     title="Decoupled modes of A[N,N,N] under RBP",
-    reference="THEORY.md section 10 (Saxe et al. 2014's construction for RBP)",
+    reference="docs/theory.md section 10 (Saxe et al. 2014's construction for RBP)",
     statement="S_II = Id, S_TI = U diag(s) V^T, C_1 = R diag(c) U^T, A_1 = R diag(a) V^T, "
               "A_2 = U diag(b) R^T: the form is kept and each mode is chain111 (alpha = s_i, "
               "beta = 1, c1 = c_i), so chain111_limit per mode gives A_1(inf), A_2(inf). "

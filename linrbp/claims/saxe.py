@@ -1,5 +1,5 @@
 """`saxe`: BP on A[N,N,N] with whitened input and a balanced decoupled start follows the
-mode-wise sigmoid u(t) = s e^{2st} / (e^{2st} - 1 + s/u0) (THEORY.md section 9; Saxe et al.)."""
+mode-wise sigmoid u(t) = s e^{2st} / (e^{2st} - 1 + s/u0) (docs/theory.md section 9; Saxe et al.)."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def sigmoid_error(inst) -> float:
 register(Claim(
     id=ID,
     title="BP mode dynamics from a balanced decoupled start",
-    reference="THEORY.md section 9 (Saxe et al. 2014)",
+    reference="docs/theory.md section 9 (Saxe et al. 2014)",
     statement="A2 A1 (t) = U diag(u(t)) V^T with u(t) = s e^{2st}/(e^{2st} - 1 + s/u0).",
     checks=[Check("product-vs-sigmoid-along-the-path", 1e-8, random_instance, error=sigmoid_error, samples=12)],
 ))

@@ -1,4 +1,4 @@
-"""`sgd-ode`: per-example SGD on Fashion-MNIST against the averaged ODE (THEORY.md section 10).
+"""`sgd-ode`: per-example SGD on Fashion-MNIST against the averaged ODE (docs/theory.md section 10).
 
 A linear A[784, p, 10] network, squared error, one-hot targets, the first ``m`` training images
 of Fashion-MNIST (linrbp.trainer's loader, pixels in [0, 1], all 784). SGD with step eta takes
@@ -221,7 +221,7 @@ def _mean_update_error(_inst) -> float:
 CLAIM = register(Claim(
     id=ID,
     title="SGD on Fashion-MNIST tracks the averaged ODE",
-    reference="THEORY.md section 10 (stochastic approximation)",
+    reference="docs/theory.md section 10 (stochastic approximation)",
     statement="A[784,3,10], squared error, the first 2000 Fashion-MNIST training images, per-example "
               "SGD with step eta (BP, RBP; SRBP = RBP with one hidden layer) vs the ODE with the same "
               "images' moments in t = eta x steps on [0, T]: gap = max_t |P_SGD - P_ODE|_F / "

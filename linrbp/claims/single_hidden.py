@@ -1,4 +1,4 @@
-"""`single-hidden`: A[N0,N1,N2] under RBP ([BSL] Theorems 7-10; THEORY.md section 6).
+"""`single-hidden`: A[N0,N1,N2] under RBP ([BSL] Theorems 7-10; docs/theory.md section 6).
 
 A1' = C1 E,  A2' = E A1^T,  E = S_TI - A2 A1 S_II,  C1: N1 x N2 fixed (RBP = SRBP here).
 """

@@ -1,4 +1,4 @@
-"""`srbp-bottleneck`: skipped feedback with a narrow layer has no fixed point (THEORY.md
+"""`srbp-bottleneck`: skipped feedback with a narrow layer has no fixed point (docs/theory.md
 section 10).
 
 Under SRBP dA_1/dt = C_1 E, E = S_TI - P S_II, and rank(P) <= r (the narrowest hidden width).
@@ -6,7 +6,7 @@ If rank(C_1 S_TI) = rank(C_1 G) > r no point has C_1 E = 0, and along every traj
 
     |dA_1/dt|_F = |C_1 S_TI - C_1 P S_II|_F >= sqrt(sum_{i > r} sigma_i(C_1 S_TI)^2) > 0
 
-(C_1 P S_II has rank <= r; Eckart-Young). With C_1 of full column rank this implies THEORY.md's
+(C_1 P S_II has rank <= r; Eckart-Young). With C_1 of full column rank this implies the theory page's
 form, sigma_min(C_1) times the distance |S_TI - X|_F from S_TI to the rank-r matrices.
 """
 
@@ -98,7 +98,7 @@ def _field_identity_error(_inst) -> float:
 CLAIM = register(Claim(
     id=ID,
     title="SRBP with a later bottleneck has no fixed point",
-    reference="THEORY.md section 10",
+    reference="docs/theory.md section 10",
     statement="Under SRBP, if rank(C_1 G) > r (narrowest hidden width) no fixed point exists and "
               "|dA_1/dt|_F >= sqrt(sum_{i>r} sigma_i(C_1 S_TI)^2) > 0 along every trajectory. "
               "Measured (SRBP A[5,4,2,3], start scale 0.3, seed 5): |A_1| grows linearly "

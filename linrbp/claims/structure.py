@@ -1,4 +1,4 @@
-"""`structure`: identities about the learning rules ([BSL] sections 3 and 6; THEORY.md 8).
+"""`structure`: identities about the learning rules ([BSL] sections 3 and 6; docs/theory.md 8).
 
 Facts 1-4 are checked on the per-example rule (``linrbp.core._rules``) with random data columns,
 the RBP/SRBP equivalences and ARBP's conservation law on the averaged field, and the cost of

@@ -65,15 +65,23 @@ def eps_instance(rng) -> dict:
 
 
 def eps_z(inst, samples: int = 400_000) -> float:
-    """|closed-form eps_g - Monte Carlo over fresh Gaussian inputs| / standard error."""
+    """|closed-form eps_g - Monte Carlo over fresh Gaussian inputs| / standard error.
+
+    For x ~ N(0, Id_N) the local fields u = (W x, W* x) / sqrt N are exactly N(0, C) with
+    C = [W; W*] [W; W*]^T / N, and phi(x) - phi*(x) is a function of u: the Monte Carlo draws
+    u = C^(1/2) z, z ~ N(0, Id_{K+M}) (the same law as drawing x, at (K+M) numbers a sample
+    instead of N), and averages 1/2 (v^T g(lambda) - A^T g(nu))^2."""
     W, Ws, v, A = (np.array(inst[k]) for k in ("W", "Ws", "v", "A"))
-    N = W.shape[1]
+    N, K = W.shape[1], W.shape[0]
     exact = generalisation_error(W @ W.T / N, W @ Ws.T / N, Ws @ Ws.T / N, v, A, "erf")
+    Wall = np.vstack([W, Ws])
+    w, V = np.linalg.eigh(Wall @ Wall.T / N)
+    L = (V * np.sqrt(np.clip(w, 0, None))) @ V.T
     rng = np.random.default_rng(inst["seed"])
     vals = []
     for _ in range(samples // 50_000):
-        X = rng.standard_normal((50_000, N))
-        d = activation("erf", X @ W.T / math.sqrt(N)) @ v - activation("erf", X @ Ws.T / math.sqrt(N)) @ A
+        u = rng.standard_normal((50_000, Wall.shape[0])) @ L.T
+        d = activation("erf", u[:, :K]) @ v - activation("erf", u[:, K:]) @ A
         vals.append(0.5 * d ** 2)
     vals = np.concatenate(vals)
     return abs(vals.mean() - exact) / (vals.std() / math.sqrt(len(vals)))
@@ -183,8 +191,10 @@ def arbp_ode_drift(inst) -> float:
 
 
 def arbp_sgd_drift(inst) -> float:
-    """The same along one SGD run (N = 100, t <= 2): b and v take the same step."""
-    out = simulate_sgd(_arbp(inst), 100, [inst["seed"]], [0.0, 1.0, 2.0])
+    """The same along one SGD run (N = 100, t <= 2): b and v take the same step. The run is the
+    order-parameter chain (``method="order-parameters"``), the network's process exactly in law:
+    its v and b steps are the network's, g(lambda) Delta plus the rule's drifts."""
+    out = simulate_sgd(_arbp(inst), 100, [inst["seed"]], [0.0, 1.0, 2.0], method="order-parameters")
     b, v = np.array(out["b"][0]), np.array(out["v"][0])
     d = b - v
     return float(np.abs(d - d[0]).max() / max(1, np.abs(v).max(), np.abs(b).max()))

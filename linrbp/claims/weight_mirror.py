@@ -1,4 +1,4 @@
-"""`weight-mirror`: weight mirrors in the averaged world (THEORY.md section 10).
+"""`weight-mirror`: weight mirrors in the averaged world (docs/theory.md section 10).
 
 The trainer's mirror phase injects white probe noise x ~ N(0, Id) at layer h and steps
 C_h <- (1 - eta) C_h + eta x (A_{h+1} x)^T; since E[x x^T] = Id its mean is
@@ -163,7 +163,7 @@ def _symbolic_checks():
 register(Claim(
     id=ID,
     title="Weight mirrors: dC_h/dt = kappa (A_{h+1}^T - C_h) beside the RBP field",
-    reference="THEORY.md section 10 (Akrout et al. 2019)",
+    reference="docs/theory.md section 10 (Akrout et al. 2019)",
     statement="The mirror step C <- (1 - eta) C + eta x (A x)^T, x ~ N(0, Id), has mean "
               "(1 - eta) C + eta A^T; averaged, dC_h/dt = kappa (A_{h+1}^T - C_h) while A follows RBP.",
     checks=_symbolic_checks() + [

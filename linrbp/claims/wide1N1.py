@@ -1,4 +1,4 @@
-"""Claim `wide1N1` (THEORY.md section 4, [BSL] Theorem 5): A[1,N,1]."""
+"""Claim `wide1N1` (docs/theory.md section 4, [BSL] Theorem 5): A[1,N,1]."""
 
 from __future__ import annotations
 

@@ -37,7 +37,7 @@ COMMANDS = {
 }
 HELP = {
     "simulate": "integrate an instance file until convergence, divergence or t_max",
-    "verify": "check every claim of THEORY.md on random instances",
+    "verify": "check every claim of docs/theory.md on random instances",
     "derive": "derive a system's ODE, invariants and Q(a1) symbolically",
     "prove": "run the machine-checked proof of each claim",
     "probe": "sweep random single-hidden-layer instances: do A1, A2 converge individually?",

@@ -7,7 +7,6 @@ local dimension of the fixed-point set at the integrated limit (``--instance FIL
 from __future__ import annotations
 
 import numpy as np
-import sympy as sp
 
 from ..core._errors import InputError
 from ..core._io import atomic_write_json, check_output_option
@@ -28,7 +27,7 @@ def add_parser(sub):
                    help="an instance file of 'linrbp simulate' (JSON) instead of SYSTEM")
     p.add_argument("--invariants", action="store_true",
                    help="find every polynomial first integral of degree <= D (exact, each verified)")
-    p.add_argument("--degree", type=int, default=2, metavar="D",
+    p.add_argument("--degree", type=int, default=None, metavar="D",
                    help="largest total degree searched by --invariants, 1 to 4 (default 2)")
     p.add_argument("--fixed-points", action="store_true",
                    help="the exact fixed-point set (SYSTEM), or at the integrated limit of --instance "
@@ -55,6 +54,8 @@ def add_parser(sub):
 
 def render(d, latex: bool = False) -> str:
     """The derivation as text or LaTeX."""
+    import sympy as sp
+
     lines = []
     sysm = d.system
     if latex:
@@ -112,6 +113,8 @@ def _tex_text(text: str) -> str:
 
 
 def _degree_line(d, latex: bool) -> str:
+    import sympy as sp
+
     from ..symbolic._describe import latex as tex
     fmt = (lambda e: f"${tex(sp.sympify(e))}$") if latex else str
     if d.degree is None and d.powers:
@@ -127,6 +130,8 @@ def _latex_name(n: str) -> str:
 
 
 def _sstr(x):
+    import sympy as sp
+
     return sp.sstr(x)
 
 
@@ -238,33 +243,38 @@ def _c(z):
 
 
 def run(args) -> int:
-    from ..symbolic._describe import derive_system
     from ._rule_files import load_rule_files
 
+    check_output_option(args.json, "--json")
+    if args.degree is not None and not args.invariants:
+        raise InputError("--degree: applies to --invariants only (the largest degree it searches)")
+    if args.degree is None:
+        args.degree = 2
+    if args.instance is not None and args.system is not None:
+        raise InputError("system: give SYSTEM or --instance FILE, not both")
+    if args.instance is None:
+        if args.system is None:
+            raise InputError("system: missing (chain, wide or nonlinear, or --instance FILE)")
+        if args.system not in ("chain", "wide", "nonlinear"):
+            raise InputError(f"system: unknown system {args.system!r} (expected chain, wide or nonlinear)")
+        # Options that do not apply to the chosen system are refused, not ignored.
+        applies = {"--depth": ("chain",), "--width": ("wide",), "--power": ("nonlinear",),
+                   "--no-fprime": ("nonlinear",)}
+        given = {"--depth": args.depth is not None, "--width": args.width is not None,
+                 "--power": args.power is not None, "--no-fprime": args.no_fprime}
+        for opt, systems in applies.items():
+            if given[opt] and args.system not in systems:
+                raise InputError(f"{opt}: applies to {' and '.join(systems)} only, not to {args.system}")
+        if args.json and not (args.invariants or args.fixed_points):
+            raise InputError("json: give --invariants and/or --fixed-points to say what to write")
     load_rule_files(args.rules)
+    from ..symbolic._describe import derive_system  # sympy: after the options' checks
     from ..symbolic._invariants import _check_degree
 
-    check_output_option(args.json, "--json")
     if args.invariants:
         _check_degree(args.degree)
     if args.instance is not None:
-        if args.system is not None:
-            raise InputError("system: give SYSTEM or --instance FILE, not both")
         return _run_instance(args)
-    if args.system is None:
-        raise InputError("system: missing (chain, wide or nonlinear, or --instance FILE)")
-    if args.system not in ("chain", "wide", "nonlinear"):
-        raise InputError(f"system: unknown system {args.system!r} (expected chain, wide or nonlinear)")
-    # Options that do not apply to the chosen system are refused, not ignored.
-    applies = {"--depth": ("chain",), "--width": ("wide",), "--power": ("nonlinear",),
-               "--no-fprime": ("nonlinear",)}
-    given = {"--depth": args.depth is not None, "--width": args.width is not None,
-             "--power": args.power is not None, "--no-fprime": args.no_fprime}
-    for opt, systems in applies.items():
-        if given[opt] and args.system not in systems:
-            raise InputError(f"{opt}: applies to {' and '.join(systems)} only, not to {args.system}")
-    if args.json and not (args.invariants or args.fixed_points):
-        raise InputError("json: give --invariants and/or --fixed-points to say what to write")
     from ._rule_files import resolve_rule
 
     rule = resolve_rule(args, default="srbp", exact=True)
@@ -324,6 +334,8 @@ def _report(args, system, ok, instance=None) -> int:
 
 
 def _run_instance(args) -> int:
+    import sympy as sp
+
     from ..symbolic._invariants import instance_system
     from ._rule_files import load_instance_with_options
 

@@ -45,14 +45,16 @@ def docs_source(source: str | None) -> Path:
 
 def run(args) -> int:
     src = docs_source(args.source)
-    out = Path(args.out) if args.out else src / "_build" / "html"
+    out = Path(args.out) if args.out is not None else src / "_build" / "html"
+    if args.out is not None and not args.out.strip():
+        raise InputError("--out: empty output directory")
     check_output_dir(out, "--out")  # the shared output rules: checked before the build
-    try:
-        import myst_nb  # noqa: F401
-        import sphinx  # noqa: F401
-    except ImportError as exc:
-        raise InputError(f"docs: {exc.name} is not installed; install the docs extra: "
-                         "pip install 'linrbp[docs]'") from None
+    import importlib.util
+
+    for module in ("sphinx", "myst_nb", "furo", "sphinx-mathjax-offline"):
+        if importlib.util.find_spec(module) is None:
+            raise InputError(f"docs: {module} is not installed; install the docs extra: "
+                             "pip install 'linrbp[docs]'")
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(src.parent)] + [p for p in [env.get("PYTHONPATH")] if p])
     if args.fast:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..core._errors import InputError
 from ..core._resources import usable_cpus
-from ..core._executor import DASK_MISSING, check_workers, describe_executor, resolve_scheduler
+from ..core._executor import DASK_MISSING, check_scheduler, check_workers, describe_executor, resolve_scheduler
 
 
 def add_executor_options(p, default_workers: int | None, what: str = "tasks") -> None:
@@ -30,6 +30,7 @@ def executor_settings(args, n_tasks: int | None) -> tuple[int, str | None, str]:
             import distributed  # noqa: F401
         except ImportError:
             raise InputError(DASK_MISSING) from None
+        check_scheduler(scheduler)  # before any work: a port that is not a Dask scheduler
     return workers, scheduler, describe_executor(n_tasks, workers, scheduler)
 
 

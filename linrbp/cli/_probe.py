@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..core._errors import InputError
-from ..integration._integrate import check_t_max
+from ..core._checks import check_t_max
 from ..core._checks import check_seed
 from ..core._io import check_output_dir, check_output_option
 from ..sweeps._probe import DEFAULT_SEEDS, DEFAULT_SHAPES, DEFAULT_T_MAX, parse_shapes, probe_sweep

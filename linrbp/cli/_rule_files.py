@@ -2,17 +2,16 @@
 
 The file (or an importable module name) builds :class:`linrbp.Rule` objects and registers them
 with :func:`linrbp.register_rule`; afterwards instance files and ``--rule`` accept their names.
-A file that is missing, does not import, or registers no rule is bad input (one line, exit 2).
+A file that is missing, is not a .py file, does not import, exits on import or registers no rule
+is bad input (one line, exit 2; :func:`linrbp.core._userfiles.import_user_file`).
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import os
-import sys
 
 from ..core._errors import InputError
+from ..core._userfiles import import_user_file, looks_like_file, ship_by_value
 
 __all__ = ["add_rules_option", "load_rule_files", "add_rule_options", "parse_params", "resolve_rule",
            "load_instance_with_options"]
@@ -31,47 +30,22 @@ def load_rule_files(paths) -> list[str]:
 
     added: list[str] = []
     for path in paths or []:
+        key = os.path.abspath(path) if looks_like_file(path) else path
+        for name in _LOADED.get(key, ()):  # loaded again (in one process): its rules are replaced
+            if RULES.get(name) is _LOADED[key][name]:
+                del RULES[name]
         before = dict(RULES)
-        try:
-            if path.endswith(".py") or os.sep in path:
-                if not os.path.isfile(path):
-                    raise InputError("no such file")
-                spec = importlib.util.spec_from_file_location(
-                    f"_linrbp_user_rules_{abs(hash(os.path.abspath(path)))}", path)
-            else:  # a module on the path: the same loading, found by name
-                spec = importlib.util.find_spec(path)
-                if spec is None:
-                    raise InputError("no such file or module")
-            module = importlib.util.module_from_spec(spec)
-            sys.modules.setdefault(spec.name, module)
-            spec.loader.exec_module(module)
-            _ship_by_value(module)
-        except InputError as exc:
-            raise InputError(f"rules: {path}: {exc}") from None
-        except SyntaxError as exc:
-            raise InputError(f"rules: {path}: syntax error at line {exc.lineno}: {exc.msg}") from None
-        except ModuleNotFoundError as exc:
-            raise InputError(f"rules: {path}: cannot import ({exc})") from None
-        except Exception as exc:  # the user's file raised: bad input, named
-            raise InputError(f"rules: {path}: raised {type(exc).__name__} on import: {exc}") from None
+        module = import_user_file(path, "rules", "_linrbp_user_rules")
+        ship_by_value(module)
         new = [n for n, r in RULES.items() if before.get(n) is not r]
         if not new:
             raise InputError(f"rules: {path}: registers no rule (call linrbp.register_rule)")
+        _LOADED[key] = {n: RULES[n] for n in new}
         added += new
     return added
 
 
-def _ship_by_value(module) -> None:
-    """Worker processes and Dask workers have not imported the user's file: its functions
-    travel by value (cloudpickle), not as references to a module they cannot import."""
-    try:
-        import cloudpickle
-    except ImportError:  # pragma: no cover - a core dependency
-        return
-    try:
-        cloudpickle.register_pickle_by_value(module)
-    except ValueError:
-        pass  # not in sys.modules under its name (a module found on the path: importable anyway)
+_LOADED: dict = {}  # file (or module) -> the rules it registered, so loading it twice works
 
 
 # -- --rule / --rules / --param: one way to choose a rule, for every command ------------------

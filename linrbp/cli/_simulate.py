@@ -7,9 +7,9 @@ import sys
 import numpy as np
 
 from ..core._errors import InputError
-from ..integration._integrate import check_t_max
+from ..core._checks import check_t_max
 from ..core._io import atomic_write_json, check_output_option
-from ..instances._simulate import DEFAULT_MAX_STEPS, DEFAULT_T_MAX, simulate
+from ..instances._instance import DEFAULT_MAX_STEPS, DEFAULT_T_MAX
 
 
 def add_parser(sub):
@@ -55,6 +55,10 @@ def add_parser(sub):
                         "of the ODE (default: the ODE)")
     p.add_argument("--seed", metavar="S1,S2,...", default="0",
                    help="with --sgd: the seeds, one run each (default 0)")
+    p.add_argument("--sgd-method", choices=("network", "order-parameters"), default="network",
+                   help="with --sgd: 'network' simulates the N-dimensional weights; 'order-parameters' "
+                        "runs the same process, exact in law at this N, on (Q, R, v) from the local "
+                        "fields and the input's norm (other draws, O((K+M)^3) a step; default network)")
     from ._rule_files import add_rule_options
     add_rule_options(p)
     p.set_defaults(func=run)
@@ -90,6 +94,8 @@ def run(args) -> int:
         return run_simulate(args, apply_rule_options(data, args))
     if args.sgd is not None:
         raise InputError("--sgd: only for teacher-student instance files (\"model\": \"teacher-student\")")
+    if args.sgd_method != "network":
+        raise InputError("--sgd-method: only for teacher-student instance files with --sgd N")
     inst = load_instance_with_options(args.file, args, data)
     t_max = check_t_max(args.t_max) if args.t_max is not None else None
     if args.max_steps < 1:
@@ -100,6 +106,8 @@ def run(args) -> int:
     if args.observe is not None and times is None:
         raise InputError("observe: give --times to say when to observe")
     names = check_observables(args.observe or "excess_loss") if times is not None else None
+    from ..instances._simulate import simulate  # the integrators (scipy): after every check
+
     out = simulate(inst, t_max, method=args.method, max_steps=args.max_steps,
                    progress=None, interruptible=True, times=times, observe=names)
     print(f"{args.file}: A{out['layers']} under {out['rule']}")
@@ -142,6 +150,9 @@ def run(args) -> int:
     if args.json:
         atomic_write_json(args.json, out, "--json")
         print(f"  wrote {args.json}")
+    if out["status"] == "non-finite":
+        print(f"linrbp simulate: {out['message']}", file=sys.stderr)
+        return 1
     if out["status"] == "interrupted":
         print(f"linrbp simulate: interrupted at t = {out['t_end']:.6g}; the state above is the last "
               "accepted step", file=sys.stderr)

@@ -51,15 +51,18 @@ def run_simulate(args, data) -> int:
         from ..integration._integrate import check_t_max
         inst.t_max = check_t_max(args.t_max)
     m = inst.model
+    if args.sgd is None and getattr(args, "sgd_method", "network") != "network":
+        raise InputError("--sgd-method: only with --sgd N")
     if args.sgd is not None:
         seeds = parse_seeds(args.seed)
         if args.sgd < m.K + m.M:
             raise InputError(f"--sgd: N must be >= K + M = {m.K + m.M}, got {args.sgd}")
-        out = simulate_sgd(inst, args.sgd, seeds, times, progress=None, interruptible=True)
+        out = simulate_sgd(inst, args.sgd, seeds, times, method=getattr(args, "sgd_method", "network"),
+                           progress=None, interruptible=True)
         eps = np.asarray(out["eps_g"])
         print(f"{args.file}: teacher-student K = {m.K}, M = {m.M}, {m.activation}, rule {m.rule.name}, "
               f"eta {m.eta:g}, sigma {m.sigma:g}: SGD at N = {out['N']}, seeds {', '.join(map(str, seeds))} "
-              f"({out['backend']})")
+              f"({out['sgd_method']}, {out['backend']})")
         print(f"  status  {out['status']} at t = {out['t_end']:.6g}")
         print("  t            eps_g (mean over seeds)   spread (sd)")
         for k, t in enumerate(out["times"]):

@@ -126,7 +126,13 @@ def run(args) -> int:
     print(f"linrbp train: rule {cfg.rule}"
           + (" (" + ", ".join(f"{k} = {v:g}" for k, v in cfg.params) + ")" if cfg.params else "")
           + f", seed {cfg.seed}, dataset {cfg.dataset}")
-    res = train(cfg, progress=False if args.no_progress else None, device=args.device)
+    from ..trainer._checkpoint import checkpoint_path
+
+    ckpt = checkpoint_path(args.json) if args.json else None
+    res = train(cfg, progress=False if args.no_progress else None, device=args.device,
+                checkpoint=ckpt, interruptible=True)
+    if res.get("resumed_from_epoch"):
+        print(f"  resumed         after epoch {res['resumed_from_epoch']} from {ckpt}")
     f = lambda x: "-" if x is None else f"{x:.4f}"
     print(f"  status          {res['status']} after {len(res['history'])} epoch(s), {res['updates']} updates")
     print(f"  train accuracy  {f(res['train_accuracy'])}")
@@ -138,4 +144,11 @@ def run(args) -> int:
     if args.json:
         atomic_write_json(args.json, res, "--json")
         print(f"  wrote {args.json}")
+    if res["status"] == "interrupted":
+        from ..core._executor import Interrupted
+
+        done = len(res["history"])
+        kept = (f"; they are kept in {args.json} and {ckpt}, and the same command resumes" if args.json
+                else "; nothing was kept (with --json OUT the same command resumes)")
+        raise Interrupted(f"stopped after {done} of {cfg.epochs} epochs{kept}")
     return 0

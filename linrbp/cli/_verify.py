@@ -6,15 +6,15 @@ import json
 from pathlib import Path
 
 from ..core._checks import check_seed, check_selection
-from ..core._io import atomic_write_json, check_output_option
+from ..core._io import atomic_write_json, check_outputs
 from ._options import add_executor_options, executor_settings
 
 
 def add_parser(sub):
     p = sub.add_parser(
         "verify",
-        help="check every claim of THEORY.md on random instances",
-        description="Run the claim catalogue: for each claim (IDs of THEORY.md) run its symbolic "
+        help="check every claim of docs/theory.md on random instances",
+        description="Run the claim catalogue: for each claim (IDs of docs/theory.md) run its symbolic "
         "checks and compare integration with the closed forms on seeded random instances. Prints "
         "one row per claim (worst error next to tolerance) and exits 0 iff every selected claim "
         "passes. Each check is a task (--workers, --scheduler); the report does not depend on what "
@@ -74,18 +74,18 @@ def _previous(path, seed, samples):
 
 
 def run(args) -> int:
-    from ..claims._run import verify
-    from ..claims._user import load_claim_files
-
     check_seed(args.seed, "--seed")
-    check_output_option(args.json, "--json")
-    check_output_option(args.html, "--html")
+    check_outputs(("--json", args.json), ("--html", args.html))
     ids = None
     if args.only is not None:
         ids = check_selection([i for part in args.only for i in part.split(",")], "--only")
     if args.samples is not None and args.samples < 1:
         from ..core._errors import InputError
         raise InputError(f"samples: must be at least 1, got {args.samples}")
+    executor_settings(args, None)  # --workers and --scheduler, checked before the claims load
+    from ..claims._run import verify  # the catalogue (sympy, scipy): after the options' checks
+    from ..claims._user import load_claim_files
+
     if args.certify:
         from ..certify import require_flint
         require_flint()  # a missing extra is said before any work
@@ -131,9 +131,10 @@ def run(args) -> int:
                 mark = "ok" if c["passed"] else "FAIL"
                 err = c["max_error"]
                 err = f"{err:.3g}" if isinstance(err, float) else str(err)
-                print(f"    {mark:<4} {c['check']:<54} {err:>10} <= {c['tolerance']:.1e}  (n={c['instances']})")
+                holds = "<=" if c["passed"] else ">"  # the comparison that holds
+                print(f"    {mark:<4} {c['check']:<54} {err:>10} {holds:>2} {c['tolerance']:.1e}  (n={c['instances']})")
         if r["message"]:
-            print(f"    error: {r['message']}")
+            print(f"    {'error' if r['status'] == 'error' else 'why'}: {r['message']}")
     if args.certify:
         _print_certification(report)
     n_pass = sum(r["status"] == "pass" for r in report["claims"])

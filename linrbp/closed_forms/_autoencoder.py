@@ -1,11 +1,11 @@
-"""Closed-form limits of the autoencoder and single-hidden-layer systems (THEORY.md 5, 6, 9).
+"""Closed-form limits of the autoencoder and single-hidden-layer systems (docs/theory.md 5, 6, 9).
 
 * :func:`autoencoder_limit`: A[N,1,N] with whitened data (S_II = S_TI = Id), fixed feedback
   C (1 x N). K = C B - |A|^2/2 is conserved (Lemma 1) and (Theorem 6) A -> lambda C,
   B -> C^T / (lambda |C|^2), where lambda is the unique positive root of
   (|C|^2/2) lambda^3 + K lambda - 1 = 0; B A -> C^T C / |C|^2.
 * :func:`autoencoder_product`: A[N,p,N] with S = S_II = S_TI invertible and C (p x N) of full
-  row rank: every fixed point has B A = S C^T (C S C^T)^{-1} C (THEORY.md 9).
+  row rank: every fixed point has B A = S C^T (C S C^T)^{-1} C (docs/theory.md 9).
 * :func:`single_hidden_target`: Theorem 8, C1 A2 A1 -> C1 S_TI S_II^{-1}, and when C1 has full
   column rank A2 A1 -> S_TI S_II^{-1}.
 """
@@ -75,11 +75,39 @@ def autoencoder_lambda(c2: float, K: float) -> float:
 
 
 def autoencoder_limit(C, A, B):
-    """(A_inf, B_inf, lambda) for A[N,1,N] with whitened data, from the start (A, B) and C.
+    r"""(A_inf, B_inf, lambda) for A[N,1,N] with whitened data, from the start (A, B) and C.
 
-    A is 1 x N, B is N x 1, C is 1 x N (nonzero). A_inf = lambda C,
-    B_inf = C^T / (lambda |C|^2), lambda the positive root of (|C|^2/2) l^3 + K l - 1 = 0
-    with K = C B - |A|^2/2.
+    A is 1 x N, B is N x 1, C is 1 x N (nonzero). :math:`A_\infty = \lambda C`,
+    :math:`B_\infty = C^T / (\lambda \|C\|^2)`, :math:`\lambda` the positive root of
+    :math:`(\|C\|^2/2)\, l^3 + K l - 1 = 0` with :math:`K = C B - \|A\|^2/2` (the theory
+    page, section 5).
+
+    Parameters
+    ----------
+    C : array_like, shape (1, N)
+        The fixed feedback, nonzero.
+    A : array_like, shape (1, N)
+        The start of the lower weights.
+    B : array_like, shape (N, 1)
+        The start of the upper weights.
+
+    Returns
+    -------
+    tuple
+        :math:`A_\infty` (1 x N), :math:`B_\infty` (N x 1) and :math:`\lambda` (a float).
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for shapes that do not fit, non-finite entries or :math:`C = 0`.
+
+    Examples
+    --------
+    >>> import linrbp
+    >>> A_inf, B_inf, lam = linrbp.autoencoder_limit([[1.0, 0.0, 0.0]], [[0.1, 0.2, 0.0]],
+    ...                                              [[0.0], [0.1], [0.0]])
+    >>> round(lam, 6), (B_inf @ A_inf).round(12).tolist()[0]
+    (1.273149, [1.0, 0.0, 0.0])
     """
     C = as_matrix(C, "C")
     if C.shape[0] != 1:

@@ -1,4 +1,4 @@
-"""Closed-form limits of the scalar systems (THEORY.md sections 2, 3, 4 and 7).
+"""Closed-form limits of the scalar systems (docs/theory.md sections 2, 3, 4 and 7).
 
 Chains A[1,...,1] in SRBP form, a_h' = c_h e prod_{k<h} a_k with c_L = 1 and e = alpha - beta P
 (RBP with backward weights r_h is c_h = r_h ... r_{L-1}), conserve
@@ -270,10 +270,44 @@ def chain_reduction(alpha, beta, feedback, weights, rule="srbp") -> ChainReducti
 
 
 def chain_limit(alpha, beta, feedback, weights, rule="srbp") -> np.ndarray:
-    """Limits of a_1..a_L of the chain A[1,...,1] (THEORY.md section 3).
+    r"""The limits of :math:`a_1, \dots, a_L` of the chain :math:`A[1,\dots,1]` in closed form.
 
-    ``feedback``: c_1..c_{L-1} (srbp) or r_1..r_{L-1} (rbp); ``weights``: a_1..a_L at t = 0.
-    Entries are +-inf where a weight grows without bound (only possible with zero feedback).
+    The theory page, section 3: the conserved :math:`K_h` make :math:`\dot a_1 = Q(a_1)` a
+    polynomial ODE, whose limit the one-dimensional classification (:func:`poly1d_limit`)
+    gives; the other weights follow from the :math:`K_h`.
+
+    Parameters
+    ----------
+    alpha : float
+        :math:`\alpha = \mathbb{E}[T I]`.
+    beta : float
+        :math:`\beta = \mathbb{E}[I^2] \ge 0`.
+    feedback : sequence of float
+        :math:`c_1, \dots, c_{L-1}` (``rule="srbp"``) or the backward weights
+        :math:`r_1, \dots, r_{L-1}` (``rule="rbp"``).
+    weights : sequence of float
+        The start :math:`a_1, \dots, a_L`.
+    rule : {"srbp", "rbp"}, optional
+        How ``feedback`` is read (default ``"srbp"``).
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`a_1(\infty), \dots, a_L(\infty)`; an entry is :math:`\pm\infty` where a weight
+        grows without bound (only possible with zero feedback).
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for non-finite numbers, a negative ``beta`` or lengths that do not match.
+
+    Examples
+    --------
+    Depth 2 is :func:`chain111_limit`:
+
+    >>> import linrbp
+    >>> linrbp.chain_limit(1.5, 2.0, [0.7], [0.3, -0.5]).round(6)
+    array([1.271213, 0.589988])
     """
     red = chain_reduction(alpha, beta, feedback, weights, rule)
     alpha, beta = red.alpha, red.beta  # validated numbers
@@ -296,13 +330,72 @@ def chain_limit(alpha, beta, feedback, weights, rule="srbp") -> np.ndarray:
 
 
 def chain111_limit(alpha, beta, c1, a1, a2) -> tuple[float, float]:
-    """(a1_inf, a2_inf) for A[1,1,1] (THEORY.md section 2), trivial cases included."""
+    r"""The limit :math:`(a_1(\infty), a_2(\infty))` of the chain :math:`A[1,1,1]` in closed form.
+
+    The theory page, section 2: along a trajectory :math:`K = a_2 - a_1^2/(2 c_1)` is
+    conserved, and :math:`a_1(\infty)` is the root of
+    :math:`a_1^3 + 2 c_1 K a_1 - 2 c_1 \alpha/\beta = 0` that the one-dimensional
+    classification (:func:`poly1d_limit`) selects; the trivial cases :math:`\beta = 0`
+    (nothing moves) and :math:`c_1 = 0` (:math:`a_1` frozen) included.
+
+    Parameters
+    ----------
+    alpha : float
+        :math:`\alpha = \mathbb{E}[T I]`, the input-target moment.
+    beta : float
+        :math:`\beta = \mathbb{E}[I^2] \ge 0`, the input moment.
+    c1 : float
+        The fixed feedback weight.
+    a1, a2 : float
+        The start: lower and upper weight.
+
+    Returns
+    -------
+    tuple of float
+        :math:`(a_1(\infty), a_2(\infty))`.
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for non-finite numbers or a negative ``beta``.
+
+    Examples
+    --------
+    >>> import linrbp
+    >>> a1, a2 = linrbp.chain111_limit(alpha=1.5, beta=2.0, c1=0.7, a1=0.3, a2=-0.5)
+    >>> round(a1, 6), round(a2, 6), round(a1 * a2, 12)
+    (1.271213, 0.589988, 0.75)
+    """
     a = chain_limit(alpha, beta, [c1], [a1, a2], "srbp")
     return float(a[0]), float(a[1])
 
 
 def chain111_stable(alpha, beta, c1, a1, a2) -> bool:
-    """Whether the fixed point (a1, a2) is an attractor: a1^2 + c1 a2 > 0."""
+    r"""Whether the fixed point :math:`(a_1, a_2)` of :math:`A[1,1,1]` attracts: :math:`a_1^2 + c_1 a_2 > 0`.
+
+    At a point of the hyperbola :math:`a_1 a_2 = \alpha/\beta` the linearisation has the
+    eigenvalues 0 (along the hyperbola) and :math:`-\beta(a_1^2 + c_1 a_2)` (the theory page,
+    section 2).
+
+    Parameters
+    ----------
+    alpha, beta : float
+        The data moments :math:`\alpha = \mathbb{E}[T I]`, :math:`\beta = \mathbb{E}[I^2]`.
+    c1 : float
+        The feedback weight.
+    a1, a2 : float
+        The fixed point.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> import linrbp
+    >>> linrbp.chain111_stable(1.5, 2.0, 0.7, *linrbp.chain111_limit(1.5, 2.0, 0.7, 0.3, -0.5))
+    True
+    """
     return bool(a1 * a1 + c1 * a2 > 0)
 
 
@@ -398,7 +491,39 @@ def wide_reduction(alpha, beta, c, a, b):
 
 
 def wide_limit(alpha, beta, c, a, b) -> tuple[np.ndarray, np.ndarray]:
-    """(a_inf, b_inf) for A[1,N,1] (THEORY.md section 4) with feedback c (rbp = srbp here)."""
+    r"""The limit :math:`(a(\infty), b(\infty))` of :math:`A[1,N,1]` in closed form.
+
+    The theory page, section 4: with the conserved :math:`K_i` and :math:`K'_i`,
+    :math:`\dot a_1 = Q(a_1)` is a cubic with a negative leading coefficient, whose limit
+    :func:`poly1d_limit` picks; the product converges to :math:`\alpha/\beta`. RBP and SRBP
+    coincide here.
+
+    Parameters
+    ----------
+    alpha, beta : float
+        :math:`\alpha = \mathbb{E}[T I]`, :math:`\beta = \mathbb{E}[I^2] \ge 0`.
+    c : array_like of float, shape (N,)
+        The feedback weights :math:`c_i`.
+    a, b : array_like of float, shape (N,)
+        The start: lower weights :math:`a_i` and upper weights :math:`b_i`.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        :math:`a(\infty)` and :math:`b(\infty)`, each of shape (N,).
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for non-finite numbers, a negative ``beta`` or lengths that differ.
+
+    Examples
+    --------
+    >>> import linrbp
+    >>> a, b = linrbp.wide_limit(1.0, 1.0, [1.0, 0.5], [0.1, 0.2], [0.0, 0.1])
+    >>> round(float(a @ b), 12)   # the product P = sum_i a_i b_i reaches alpha / beta
+    1.0
+    """
     alpha, beta = _check_data(alpha, beta)
     a = _vec(a, "a")
     N = a.size
@@ -423,7 +548,7 @@ def nonlinear_moments(inputs, targets, mu) -> dict:
 
 
 def nonlinear_field(moments: dict, c1, mu, y, derivative=True) -> np.ndarray:
-    """The averaged non-linear chain at y = (..., [a1, a2]) (THEORY.md section 7).
+    """The averaged non-linear chain at y = (..., [a1, a2]) (docs/theory.md section 7).
 
     With f': a1' = c1 mu a1^(mu-1) (alpha - beta a2 a1^mu); without: a1' = c1 (gamma -
     delta a2 a1^mu). Both: a2' = a1^mu (alpha - beta a2 a1^mu).

@@ -1,4 +1,4 @@
-"""Limit relations of A[N0,N1,N2] under RBP and their Jacobian (THEORY.md section 6, Theorem 9).
+"""Limit relations of A[N0,N1,N2] under RBP and their Jacobian (docs/theory.md section 6, Theorem 9).
 
 A limit (A1, A2) of a trajectory that starts at (A1(0), A2(0)) satisfies
 

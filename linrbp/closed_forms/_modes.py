@@ -1,4 +1,4 @@
-"""Decoupled modes of A[N,N,N] under RBP (THEORY.md section 10, `rbp-modes`).
+"""Decoupled modes of A[N,N,N] under RBP (docs/theory.md section 10, `rbp-modes`).
 
 S_II = Id, S_TI = U diag(s) V^T, C_1 = R diag(c) U^T, start A_1 = R diag(a) V^T,
 A_2 = U diag(b) R^T (U, V, R orthogonal): the flow keeps that form and each mode is an A[1,1,1]

@@ -1,4 +1,4 @@
-"""One-dimensional polynomial ODEs x' = Q(x) (THEORY.md section 1, [BSL] Theorem 1).
+"""One-dimensional polynomial ODEs x' = Q(x) (docs/theory.md section 1, [BSL] Theorem 1).
 
 From x(0) the solution moves in the direction s = sign Q(x(0)) and stops at the first real root
 of Q it meets (a trajectory cannot cross a root); with no root ahead it reaches s*inf, in the
@@ -37,11 +37,11 @@ _REAL_TOL = 1e-3
 
 @dataclass(frozen=True)
 class Poly1dLimit:
-    """Where x' = Q(x) goes from x(0).
+    r"""Where x' = Q(x) goes from x(0).
 
-    ``kind``: "fixed" (converges, possibly x(0) itself) or "blow-up" (|x| -> inf).
+    ``kind``: "fixed" (converges, possibly x(0) itself) or "blow-up" (:math:`|x| \to \infty`).
     ``limit``: the root reached, or +-inf. ``blowup_time``: T* (inf when it converges, and when
-    deg Q <= 1, where |x| grows without bound but only as t -> inf). ``root_index``: index of
+    deg Q <= 1, where :math:`|x|` grows without bound but only as t -> inf). ``root_index``: index of
     the limit in :func:`real_roots` (None for a blow-up, or when Q vanishes identically).
     """
 
@@ -277,12 +277,70 @@ def _multiplicity(c: np.ndarray, r: float) -> int:
 
 
 def real_roots(coeffs) -> np.ndarray:
-    """Distinct real roots of Q, ascending (multiple roots once; see real_roots_multiplicity)."""
+    """The distinct real roots of a polynomial Q, ascending.
+
+    Parameters
+    ----------
+    coeffs : array_like of float
+        Q's coefficients, highest degree first (as :class:`numpy.poly1d`).
+
+    Returns
+    -------
+    numpy.ndarray
+        Each real root once (their multiplicities: :func:`real_roots_multiplicity`).
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for empty or non-finite coefficients.
+
+    Examples
+    --------
+    >>> import linrbp
+    >>> linrbp.real_roots([1.0, 0.0, -1.0])   # x^2 - 1
+    array([-1.,  1.])
+    """
     return real_roots_multiplicity(coeffs)[0]
 
 
 def poly1d_limit(coeffs, x0) -> Poly1dLimit:
-    """Classify the solution of x' = Q(x), x(0) = x0 per THEORY.md section 1."""
+    r"""Where the solution of :math:`\dot x = Q(x)`, :math:`x(0) = x_0` goes, in closed form.
+
+    The classification of the theory page, section 1 ([BSL] Theorem 1): the root reached, or
+    a blow-up and its exact time :math:`T^* = \int_{x_0}^{\pm\infty} dx/Q(x)`.
+
+    Parameters
+    ----------
+    coeffs : array_like of float
+        The coefficients of Q, highest degree first (as :class:`numpy.poly1d`): ``[q_n, ...,
+        q_1, q_0]``. Finite, not empty.
+    x0 : float
+        The start, finite.
+
+    Returns
+    -------
+    Poly1dLimit
+        ``kind`` ("fixed" or "blow-up"), ``limit`` (the root reached, or :math:`\pm\infty`),
+        ``blowup_time`` (:math:`T^*`, in the ODE's time units; inf when it converges),
+        ``root_index`` (index into :func:`real_roots`) and the root's ``multiplicity``.
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for empty or non-finite coefficients or a non-finite start.
+
+    Examples
+    --------
+    :math:`\dot x = 1 - x^2` from 0.5 converges to the upper root; :math:`\dot x = x^2` from
+    0.5 blows up at :math:`T^* = 1/x_0 = 2`:
+
+    >>> import linrbp
+    >>> linrbp.poly1d_limit([-1.0, 0.0, 1.0], 0.5)
+    Poly1dLimit(kind='fixed', limit=1.0, blowup_time=inf, root_index=1, multiplicity=1)
+    >>> r = linrbp.poly1d_limit([1.0, 0.0, 0.0], 0.5)
+    >>> r.kind, r.blowup_time
+    ('blow-up', 2.0)
+    """
     c = _coeffs(coeffs)
     x0 = float(x0)
     if not math.isfinite(x0):
@@ -319,7 +377,7 @@ def blowup_time(coeffs, x0) -> float:
     Assumes Q has no root between x0 and s*inf (callers check). Substituting x = x0 + s*y, the
     range [0, Y] is integrated directly (with the real parts of nearby complex roots as break
     points) and the tail [Y, inf) through u = 1/y, where the integrand
-    u^(n-2) / |sum_k q_k (u x0 + s)^k u^(n-k)| is smooth.
+    ``u^(n-2) / |sum_k q_k (u x0 + s)^k u^(n-k)|`` is smooth.
     """
     c = _coeffs(coeffs)
     n = c.size - 1

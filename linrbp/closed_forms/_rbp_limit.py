@@ -1,4 +1,4 @@
-"""The limit of the product under RBP and SRBP at every depth and width (THEORY.md section 10,
+"""The limit of the product under RBP and SRBP at every depth and width (docs/theory.md section 10,
 `rbp-limit`, `srbp-bottleneck`), and BP's limit on the same instances.
 
 A[N0, ..., NL], S_II positive definite, fixed feedback, P* = S_TI S_II^{-1}. B_1 carries the
@@ -216,7 +216,7 @@ def rbp_limit_projector_form(G, K, inv_half) -> np.ndarray:
 
 
 def rbp_limit_product(rule, sigma_ii, sigma_ti, feedback) -> np.ndarray:
-    """THEORY.md's formula M (B_1 M)^+ B_1 P*, M = P* S_II P*^T B_1^T (InputError when S_II is
+    """the theory page's formula M (B_1 M)^+ B_1 P*, M = P* S_II P*^T B_1^T (InputError when S_II is
     singular). A second route to the same matrix as :func:`limit_case`'s projector form."""
     _sqrt_and_inverse(sigma_ii)
     S = np.asarray(sigma_ii, float)

@@ -1,4 +1,4 @@
-"""Layer 0, the dynamics core: learning rules (THEORY.md section 0), data moments S_II and S_TI,
+"""Layer 0, the dynamics core: learning rules (docs/theory.md section 0), data moments S_II and S_TI,
 the averaged field dA_h/dt = B_h E(P) (A_{h-1}...A_1)^T, and the plumbing every layer shares
 (input errors, atomic output, progress bars, finite-difference Jacobians).
 

@@ -7,7 +7,7 @@ import numbers
 
 from ._errors import InputError
 
-__all__ = ["check_real", "check_seed", "check_positive_int", "check_positive_float", "check_selection", "MAX_SEED"]
+__all__ = ["check_real", "check_seed", "check_t_max", "check_positive_int", "check_positive_float", "check_selection", "MAX_SEED"]
 
 MAX_SEED = 2**63 - 1  # seeds are non-negative integers below 2^63 (numpy SeedSequence, JSON, torch)
 
@@ -24,6 +24,17 @@ def check_seed(seed, name: str = "seed") -> int:
     if seed < 0 or seed > MAX_SEED:
         raise InputError(f"{name}: must be a non-negative integer below 2^63, got {seed}")
     return seed
+
+
+def check_t_max(t_max) -> float:
+    """An integration time limit: a positive finite number (here, not in the integrators, so
+    that commands check it before importing them)."""
+    if isinstance(t_max, bool) or not isinstance(t_max, numbers.Real):
+        raise InputError(f"t_max: expected a positive number, got {t_max!r}")
+    t_max = float(t_max)
+    if not math.isfinite(t_max) or t_max <= 0:
+        raise InputError(f"t_max: must be positive and finite, got {t_max!r}")
+    return t_max
 
 
 def check_positive_int(value, name: str, *, allow_none: bool = False, maximum: int | None = None):

@@ -43,7 +43,7 @@ from typing import Any, Callable, Sequence
 from ._errors import InputError
 
 __all__ = ["Task", "TaskFailure", "RunReport", "Interrupted", "run_tasks", "check_workers",
-           "resolve_scheduler", "open_executor", "SerialExecutor", "max_local_workers",
+           "resolve_scheduler", "check_scheduler", "open_executor", "SerialExecutor", "max_local_workers",
            "DASK_MISSING", "GRACE_S", "stopped_message"]
 
 GRACE_S = 3.0         # how long an interrupt waits for running tasks
@@ -237,6 +237,54 @@ class _Pool:
                 pass
 
 
+_PROBED: dict = {}
+_HANDSHAKE_S = 3.0  # a Dask scheduler writes its handshake at once; anything else gets this long
+
+
+def check_scheduler(scheduler: str | None) -> None:
+    """InputError (one line) unless ``scheduler`` is 'local', None, or a Dask scheduler answers at
+    the address: a TCP connection and the first 8 bytes of Dask's handshake (the length of a
+    small message, which a Dask scheduler sends as soon as it accepts a connection), within
+    a few seconds, before any work. A port where something else listens would otherwise feed
+    Dask's reader arbitrary bytes (measured: a 3.07 EiB allocation error). Addresses of
+    other transports (tls://, ucx://, inproc://) are left to Dask."""
+    import socket
+    import struct
+
+    if scheduler is None or scheduler == "local" or scheduler in _PROBED:
+        return
+    scheme, _, rest = scheduler.rpartition("://")
+    if scheme not in ("", "tcp"):
+        return
+    host, sep, port = rest.rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise InputError(f"scheduler: expected an address like tcp://HOST:8786 or 'local', got {scheduler!r}")
+    try:
+        sock = socket.create_connection((host, int(port)), timeout=_HANDSHAKE_S)
+    except socket.timeout:
+        raise InputError(f"scheduler: {scheduler}: no answer within {_HANDSHAKE_S:g} s") from None
+    except OSError as exc:
+        raise InputError(f"scheduler: cannot connect to {scheduler}: {exc.strerror or exc}") from None
+    try:
+        sock.settimeout(_HANDSHAKE_S)
+        head = b""
+        try:
+            while len(head) < 8:
+                chunk = sock.recv(8 - len(head))
+                if not chunk:
+                    break
+                head += chunk
+        except (socket.timeout, OSError):
+            pass
+    finally:
+        sock.close()
+    if len(head) < 8 or not 0 < struct.unpack("<Q", head)[0] < 2**26:
+        raise InputError(f"scheduler: {scheduler} is not a Dask scheduler (no Dask handshake within "
+                         f"{_HANDSHAKE_S:g} s; start one with `dask scheduler`, or use 'local')")
+    _PROBED[scheduler] = True
+
+
 def _dask_client(scheduler: str, workers: int | None):
     try:
         from distributed import Client, LocalCluster
@@ -251,6 +299,7 @@ def _dask_client(scheduler: str, workers: int | None):
         client = Client(cluster)
         name = f"a local Dask cluster ({n} worker processes)"
     else:
+        check_scheduler(scheduler)
         try:
             client = Client(scheduler, timeout="10s")
         except (OSError, TimeoutError, ValueError) as exc:

@@ -1,4 +1,4 @@
-"""The averaged learning dynamics of a layered linear network (THEORY.md section 0).
+"""The averaged learning dynamics of a layered linear network (docs/theory.md section 0).
 
 For a linear network every backward signal is linear in the output error, so averaging
 the per-example update dA_h = delta_h O_{h-1}^T over the data is the same as running the
@@ -34,7 +34,28 @@ __all__ = ["LinearSystem", "forward_products"]
 
 
 def forward_products(weights: Sequence[np.ndarray], n_in: int) -> list:
-    """F_0 = Id, F_h = A_h ... A_1 (leading batch axes broadcast; sympy matrices too)."""
+    """The forward products :math:`F_0 = \\mathrm{Id}`, :math:`F_h = A_h \\cdots A_1`.
+
+    Parameters
+    ----------
+    weights : sequence of array_like
+        :math:`A_1, \\dots, A_L` (numpy arrays, with leading batch axes broadcast, or sympy
+        matrices).
+    n_in : int
+        :math:`N_0`, the size of the identity :math:`F_0`.
+
+    Returns
+    -------
+    list
+        :math:`[F_0, F_1, \\dots, F_L]`.
+
+    Examples
+    --------
+    >>> import numpy as np, linrbp
+    >>> F = linrbp.forward_products([2 * np.eye(2), np.ones((1, 2))], 2)
+    >>> [f.tolist() for f in F]
+    [[[1.0, 0.0], [0.0, 1.0]], [[2.0, 0.0], [0.0, 2.0]], [[2.0, 2.0]]]
+    """
     first = weights[0]
     if hasattr(first, "multiply_elementwise"):
         import sympy
@@ -64,8 +85,50 @@ class LinearSystem:
 
     @classmethod
     def create(cls, layers, rule, stats: DataStats, feedback=(), parameters=None) -> "LinearSystem":
-        """A checked system: ``rule`` a registered name or a :class:`~linrbp.Rule`,
-        ``parameters`` a dict of the rule's parameter values (e.g. ``{"weight_decay": 0.1}``)."""
+        """The averaged dynamics of :math:`A[N_0, \\dots, N_L]` under a rule, checked.
+
+        Parameters
+        ----------
+        layers : sequence of int
+            :math:`[N_0, \\dots, N_L]`, positive widths, at least two.
+        rule : str or Rule
+            A registered rule name (``"bp"``, ``"rbp"``, ...) or a :class:`~linrbp.Rule`.
+        stats : DataStats
+            The data moments; their sizes must match ``layers[0]`` and ``layers[-1]``.
+        feedback : sequence of array_like, optional
+            The fixed feedback matrices :math:`C_1, \\dots, C_{L-1}` of a rule with fixed
+            feedback, shapes as :func:`feedback_shapes` gives (default: none). A rule that
+            learns its feedback carries it in the state instead.
+        parameters : dict, optional
+            The rule's parameter values, e.g. ``{"weight_decay": 0.1}`` (default: the rule's
+            defaults).
+
+        Returns
+        -------
+        LinearSystem
+            A callable vector field on flat states (see :meth:`pack`, :meth:`unpack`).
+
+        Raises
+        ------
+        InputError
+            (a ValueError) naming the problem: an unknown rule or parameter, a data size that
+            does not match the layers, a wrong number or shape of feedback matrices.
+
+        Examples
+        --------
+        :math:`A[2,3,1]` under RBP with a fixed feedback :math:`C_1` (3 x 1); the state is
+        :math:`A_1` (3 x 2) then :math:`A_2` (1 x 3), flattened:
+
+        >>> import linrbp
+        >>> stats = linrbp.DataStats.from_matrices([[1.0, 0.0], [0.0, 1.0]], [[1.0, 0.5]])
+        >>> system = linrbp.LinearSystem.create([2, 3, 1], "rbp", stats, [[[0.1], [0.2], [0.3]]])
+        >>> system.n_state, system.state_shapes
+        (9, [(3, 2), (1, 3)])
+        >>> linrbp.LinearSystem.create([2, 3, 1], "rbp", stats)
+        Traceback (most recent call last):
+        ...
+        linrbp.core._errors.InputError: feedback: rule rbp needs 1 feedback matrices, got 0
+        """
         layers = check_layers(layers)
         r = get_rule(rule)
         if not isinstance(stats, DataStats):
@@ -83,6 +146,9 @@ class LinearSystem:
             )
         # Adaptive rules carry their feedback in the state, not in the system.
         shapes = [] if r.adaptive else feedback_shapes(layers, r)
+        if isinstance(feedback, (str, bytes, dict)) or not hasattr(feedback, "__iter__") and feedback is not None:
+            raise InputError(f"feedback: expected a list of feedback matrices C_1..C_{{L-1}}, got "
+                             f"{type(feedback).__name__} {feedback!r:.40}")
         feedback = list(feedback if feedback is not None else [])
         if r.adaptive and feedback:
             raise InputError(
@@ -207,7 +273,7 @@ class LinearSystem:
         return cached
 
     def generic_call(self, y: np.ndarray) -> np.ndarray:
-        """:meth:`__call__` through :meth:`velocity`, without the traced one-state path."""
+        """The field (``__call__``) through :meth:`velocity`, without the traced one-state path."""
         weights, fb = self.unpack(y)
         if self.rule.state:
             dA, dC, dX = self.velocity(weights, fb, self.unpack_state(y))
@@ -227,10 +293,10 @@ class LinearSystem:
         """The same field on component-major states: ``yt`` (n_state, b) -> (n_state, b).
 
         The batched integrator's hot path. For small systems (n_state <= 64) it runs
-        straight-line numpy code generated once per system by running :meth:`velocity` on
+        straight-line numpy code generated once per system by running ``velocity`` on
         sympy matrices (so still the rule of ``linrbp.core._rules``, with S_II, S_TI and fixed
         feedback as parameters), one vectorised operation per common subexpression; larger
-        systems go through :meth:`__call__`.
+        systems go through ``__call__``.
         """
         yt = np.asarray(yt, dtype=float)
         if out is None:

@@ -7,8 +7,10 @@ Output (:func:`atomic_open`, :func:`check_output_file`, :func:`check_output_dir`
 * a symlink is written *through*: the link stays, its (final) target is replaced atomically,
   the temporary file lying beside the target;
 * a directory, device, FIFO or socket is never written to or replaced: one line says so;
-* commands check every output location (:func:`check_output_file`, :func:`check_output_dir`)
-  before their work starts, and every message names the path the user gave.
+* commands check every output location (:func:`check_outputs`, or :func:`check_output_file`,
+  :func:`check_output_dir`) before their work starts (a directory must accept a new file:
+  tried, not guessed from permissions), two outputs at one path and empty paths are refused,
+  and every message names the path the user gave.
 
 Input (:func:`load_json_file`): instance files, probe summaries and other JSON inputs are read
 with a size cap (:data:`MAX_INPUT_BYTES`), a nesting cap (:data:`MAX_JSON_DEPTH`) and a cap on
@@ -32,7 +34,7 @@ import numpy as np
 from ._errors import InputError
 
 __all__ = ["atomic_open", "atomic_write_text", "atomic_write_json", "to_jsonable",
-           "check_output_file", "check_output_option", "check_output_dir", "load_json_file", "decode_json",
+           "check_output_file", "check_output_option", "check_output_dir", "check_outputs", "load_json_file", "decode_json",
            "MAX_INPUT_BYTES", "MAX_JSON_DEPTH", "MAX_INT_DIGITS"]
 
 MAX_INPUT_BYTES = 64 * 2**20  # instance files, probe summaries: 64 MiB
@@ -115,6 +117,16 @@ def _check_directory_writable(directory: Path, label: str, create_ok: bool = Tru
         raise InputError(f"{label}: {d} is not a directory")
     if not os.access(d, os.W_OK | os.X_OK):
         raise InputError(f"{label}: directory {d} is not writable")
+    # os.access says yes to root everywhere (and knows nothing of /proc, /sys or a read-only
+    # mount): make and remove an empty file there, as the atomic writers will.
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".linrbp-probe-", suffix=".tmp", dir=d)
+    except OSError as exc:
+        raise InputError(f"{label}: cannot create files in directory {d} "
+                         f"({exc.strerror or exc.__class__.__name__})") from None
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(probe)
 
 
 def check_output_file(path, what: str | None = None, create_dirs: bool = True) -> Path:
@@ -152,6 +164,33 @@ def check_output_option(path, option: str) -> None:
     ``create_dirs=False`` (a mistyped directory is refused, not created)."""
     if path is not None:
         check_output_file(path, option, create_dirs=False)
+
+
+def check_outputs(*outputs) -> None:
+    """Every output location of a command, checked before its work starts.
+
+    ``outputs``: ``(option, path)`` for a file or ``(option, path, "dir")`` for a directory;
+    a None path (the option not given) is skipped. Each is checked as
+    :func:`check_output_option` / :func:`check_output_dir` do (an empty path is refused), and
+    two outputs at one path (``--json X --html X``: one would silently replace the other) are
+    refused, naming both options.
+    """
+    seen: dict = {}
+    for out in outputs:
+        option, path = out[0], out[1]
+        kind = out[2] if len(out) > 2 else "file"
+        if path is None:
+            continue
+        if kind == "dir":
+            target = check_output_dir(path, option)
+        else:
+            check_output_option(path, option)
+            target = _target(Path(path), _label(option, path))
+        key = os.path.abspath(os.path.realpath(target))
+        if key in seen:
+            raise InputError(f"{option} {path}: the same path as {seen[key]}; give each output its own "
+                             "file")
+        seen[key] = option
 
 
 def check_output_dir(path, what: str | None = None) -> Path:
@@ -248,6 +287,16 @@ def _parse_int(text: str) -> int:
     return int(text)
 
 
+def _no_duplicates(pairs) -> dict:
+    """A JSON object; a key given twice is refused (json keeps the last one silently)."""
+    out: dict = {}
+    for k, v in pairs:
+        if k in out:
+            raise InputError(f"duplicate key {k!r} (given twice in one object; the file must say it once)")
+        out[k] = v
+    return out
+
+
 def _depth(obj: Any) -> int:
     """Nesting depth of decoded JSON, without recursion."""
     deepest, stack = 0, [(obj, 1)]
@@ -264,7 +313,7 @@ def _depth(obj: Any) -> int:
 def decode_json(text: str, source: str) -> Any:
     """Decode JSON text under the caps; InputError names ``source`` (a path or 'input')."""
     try:
-        data = json.loads(text, parse_constant=float, parse_int=_parse_int)
+        data = json.loads(text, parse_constant=float, parse_int=_parse_int, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
         raise InputError(f"{source}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
     except RecursionError:

@@ -1,6 +1,6 @@
 """Learning rules as data: one :class:`Rule` statement per rule, a registry of named rules.
 
-Every rule updates layer h of A[N0, ..., NL] by the per-example step (THEORY.md section 0)
+Every rule updates layer h of A[N0, ..., NL] by the per-example step (docs/theory.md section 0)
 
     dA_h = eta * ( delta_h O_{h-1}^T  +  W_h(A, C) ),         delta_L = T - O,
     delta_h = B_h(A, C) s_h,   s_h = delta_{h+1} (source "next") or delta_L (source "top"),
@@ -74,14 +74,15 @@ def transpose(x):
 
     Returns
     -------
-    The transpose, of the same kind.
+    object
+        The transpose, of the same kind as ``x``.
 
     Examples
     --------
-    >>> import numpy as np, sympy
-    >>> transpose(np.zeros((5, 2, 3))).shape
+    >>> import numpy as np, sympy, linrbp
+    >>> linrbp.transpose(np.zeros((5, 2, 3))).shape
     (5, 3, 2)
-    >>> transpose(sympy.Matrix([[1, 2]]))
+    >>> linrbp.transpose(sympy.Matrix([[1, 2]]))
     Matrix([
     [1],
     [2]])
@@ -95,8 +96,8 @@ _transpose = transpose
 def sign(x):
     """Entrywise sign (-1, 0, 1) of a numpy array, a sympy matrix or a torch tensor.
 
-    For a rule's functions (sign-symmetry's B_h = sign(A_{h+1}^T)), in place of ``np.sign``,
-    which a sympy matrix does not take.
+    For a rule's functions (sign-symmetry's :math:`B_h = \\operatorname{sign}(A_{h+1}^T)`), in
+    place of ``np.sign``, which a sympy matrix does not take.
 
     Parameters
     ----------
@@ -104,14 +105,15 @@ def sign(x):
 
     Returns
     -------
-    The entrywise sign, of the same kind.
+    object
+        The entrywise sign, of the same kind as ``x``.
 
     Examples
     --------
-    >>> import numpy as np, sympy
-    >>> sign(np.array([[-2.0, 0.0, 3.0]]))
+    >>> import numpy as np, sympy, linrbp
+    >>> linrbp.sign(np.array([[-2.0, 0.0, 3.0]]))
     array([[-1.,  0.,  1.]])
-    >>> sign(sympy.Matrix([[-2, 5]]))
+    >>> linrbp.sign(sympy.Matrix([[-2, 5]]))
     Matrix([[-1, 1]])
     """
     if hasattr(x, "applyfunc"):
@@ -146,7 +148,7 @@ def nearest(word: str, choices) -> str:
 # -- parameters ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Parameter:
-    """A named rule parameter: instance-file key ``name``, THEORY.md symbol ``symbol``.
+    """A named rule parameter: instance-file key ``name``, docs/theory.md symbol ``symbol``.
 
     Values must be real numbers in [``minimum``, ``maximum``] (or sympy expressions, for
     symbolic derivations); ``doc`` is the one-line meaning shown in the docs and errors.
@@ -204,12 +206,12 @@ class Rule:
     default: ``source`` for ``channel="feedback"``, else None.
     ``trains_hidden``: False freezes A_1..A_{L-1} (top-only): their dA_h/dt is 0.
     ``parameters``: :class:`Parameter` s; ``values``: ((name, value), ...) set by
-    :meth:`with_parameters` (defaults otherwise).
+    :meth:`Rule.with_parameters` (defaults otherwise).
 
     The functions receive (h, A, C, p): the hidden layer h = 1..L-1 (``weight_drift``:
     h = 1..L), 1-based lists A = [None, A_1, ..., A_L] and C = [None, C_1, ..., C_{L-1}]
-    (THEORY.md indices), and the parameter values p (a dict). They use the matrix protocol
-    (``@``, ``+``, scalars, :func:`transpose`, :func:`sign`) and return a matrix:
+    (docs/theory.md indices), and the parameter values p (a dict). They use the matrix protocol
+    (``@``, ``+``, scalars, ``transpose``, ``sign``) and return a matrix:
     ``backward`` B_h (N_h x N_{h+1} or N_h x N_L), ``weight_drift`` W_h (shape of A_h) and
     ``feedback_drift`` D_h (shape of C_h); a drift may return None for "no term".
     ``state``: :class:`StateVariable` s, the rule's further state (a learned gain g_h, ...):
@@ -258,7 +260,7 @@ class Rule:
 
     @property
     def parameter_values(self) -> dict:
-        """{name: value} for every parameter (the default where none was set)."""
+        """The value of every parameter, ``{name: value}`` (the default where none was set)."""
         out = {p.name: p.default for p in self.parameters}
         out.update(dict(self.values))
         return out
@@ -276,7 +278,7 @@ class Rule:
         return replace(self, values=tuple(sorted(new.items())))
 
     def symbolic(self, *names: str) -> "Rule":
-        """This rule with the named parameters (default: all) as sympy symbols (their THEORY.md
+        """This rule with the named parameters (default: all) as sympy symbols (their docs/theory.md
         names: lambda, kappa, ...), for derivations; the others keep their values."""
         import sympy
 
@@ -290,7 +292,7 @@ class Rule:
         """B_h: the matrix that carries the source signal to hidden layer h (1-based)."""
         p = self.parameter_values if p is None else p
         if self.backward is not None:
-            return self.backward(h, A, C, p)
+            return _call(self, "the backward matrix B_h", self.backward, h, A, C, p, False)
         if self.channel == "transpose":
             return transpose(A[h + 1])
         return C[h]
@@ -333,6 +335,29 @@ def _rule_from_bytes(data: bytes) -> "Rule":
     import pickle
 
     return Rule(**pickle.loads(data))
+
+
+_PROTOCOL = ("a rule's functions use the matrix protocol: @, +, -, scalars and "
+             "linrbp.core._rules.transpose / sign, which work on numpy arrays (with batch axes) and "
+             "sympy matrices; not .T, np.sign or other numpy functions")
+
+
+def _call(rule: Rule, what: str, fn, h: int, A, C, p, may_be_none: bool):
+    """``fn(h, A, C, p)``, a function of a rule statement: InputError naming the rule, the
+    function and the layer when it raises, or returns None where a matrix is needed."""
+    try:
+        M = fn(h, A, C, p)
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a rule's own code failing is its author's input
+        symbolic = any(hasattr(m, "applyfunc") for m in list(A) + list(C) if m is not None)
+        hint = f" ({_PROTOCOL})" if symbolic or isinstance(exc, (TypeError, AttributeError)) else ""
+        raise InputError(f"rule {rule.name}: {what} of layer {h} raised {type(exc).__name__}: "
+                         f"{' '.join(str(exc).split())}{hint}") from None
+    if M is None and not may_be_none:
+        raise InputError(f"rule {rule.name}: {what} of layer {h} returned None; it must return a "
+                         "matrix (only a drift may return None for no term)")
+    return M
 
 
 def _check_statement(rule: Rule) -> Rule:
@@ -418,15 +443,51 @@ def usf_feedback(h, A, C, p):
 
 
 RULES: dict[str, Rule] = {}
-BSL_RULES = ("bp", "rbp", "srbp", "arbp", "asrbp")  # the five rules of [BSL] (THEORY.md section 0)
+BSL_RULES = ("bp", "rbp", "srbp", "arbp", "asrbp")  # the five rules of [BSL] (docs/theory.md section 0)
 
 
 def register_rule(rule: Rule, *, replace_existing: bool = False) -> Rule:
-    """Make ``rule`` known by its name everywhere rules are read; returns it.
+    """Make ``rule`` known by its name everywhere rules are read.
 
-    The statement is checked first (InputError for a malformed one); a name already
-    registered is an error unless ``replace_existing``. Registered rules are what instance
-    files (``"rule": NAME``), ``linrbp derive --rule`` and the trainer's ``--rule`` accept.
+    Registered rules are what instance files (``"rule": NAME``), :meth:`LinearSystem.create`,
+    ``linrbp derive --rule`` and the trainer's ``--rule`` accept (docs: the rules page).
+
+    Parameters
+    ----------
+    rule : Rule
+        The statement of the rule; checked first.
+    replace_existing : bool, optional
+        Replace a rule registered under the same name (default False: that is an error).
+
+    Returns
+    -------
+    Rule
+        ``rule`` itself.
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for a malformed statement or a name already taken.
+
+    Examples
+    --------
+    A rule whose hidden layers receive the output error through :math:`-C_h` (the negated
+    feedback), registered and then used by name:
+
+    >>> import linrbp
+    >>> neg = linrbp.Rule("neg-rbp", channel="custom", source="next", feedback="next",
+    ...                   title="feedback -C_h", backward=lambda h, A, C, p: C[h] * -1.0)
+    >>> linrbp.register_rule(neg, replace_existing=True).name
+    'neg-rbp'
+    >>> linrbp.get_rule("neg-rbp").title
+    'feedback -C_h'
+
+    A different rule under a name already taken is refused:
+
+    >>> linrbp.register_rule(linrbp.Rule("rbp", channel="transpose", source="next"))
+    Traceback (most recent call last):
+    ...
+    linrbp.core._errors.InputError: rule: 'rbp' is already registered (pass replace_existing=True)
     """
     if not isinstance(rule, Rule):
         raise InputError(f"rule: expected a linrbp.Rule, got {type(rule).__name__}")
@@ -480,7 +541,30 @@ BUILTIN_RULES = tuple(RULES)  # the names above; a researcher's rules are regist
 
 
 def get_rule(rule: str | Rule) -> Rule:
-    """A registered rule by name (e.g. ``bp``, ``kolen-pollack``), or ``rule`` itself if a Rule."""
+    """A registered rule by name, or ``rule`` itself if it is a :class:`Rule`.
+
+    Parameters
+    ----------
+    rule : str or Rule
+        A registered name (``"bp"``, ``"rbp"``, ``"kolen-pollack"``, ...; :data:`RULES` lists
+        them) or a Rule.
+
+    Returns
+    -------
+    Rule
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for a name that no rule has, naming the registered ones.
+
+    Examples
+    --------
+    >>> import linrbp
+    >>> rule = linrbp.get_rule("rbp")
+    >>> rule.channel, rule.source, rule.adaptive
+    ('feedback', 'next', False)
+    """
     if isinstance(rule, Rule):
         return rule
     key = str(rule).lower()
@@ -490,7 +574,34 @@ def get_rule(rule: str | Rule) -> Rule:
 
 
 def feedback_shapes(layers: Sequence[int], rule: str | Rule) -> list[tuple[int, int]]:
-    """Shapes of C_1..C_{L-1}: N_h x N_{h+1} (``feedback="next"``) or N_h x N_L (``"top"``)."""
+    """The shapes of the feedback matrices :math:`C_1, \\dots, C_{L-1}` a rule needs.
+
+    Parameters
+    ----------
+    layers : sequence of int
+        :math:`[N_0, \\dots, N_L]`.
+    rule : str or Rule
+        A registered rule name or a Rule.
+
+    Returns
+    -------
+    list of tuple of int
+        :math:`N_h \\times N_{h+1}` for ``feedback="next"`` (RBP), :math:`N_h \\times N_L` for
+        ``"top"`` (SRBP); empty for a rule without feedback matrices.
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for an unknown rule or bad layer sizes.
+
+    Examples
+    --------
+    >>> import linrbp
+    >>> linrbp.feedback_shapes([2, 3, 4, 1], "rbp"), linrbp.feedback_shapes([2, 3, 4, 1], "srbp")
+    ([(3, 4), (4, 1)], [(3, 1), (4, 1)])
+    >>> linrbp.feedback_shapes([2, 3, 1], "bp")
+    []
+    """
     r = get_rule(rule)
     L = len(layers) - 1
     if r.feedback == "next":
@@ -517,13 +628,47 @@ def check_rule(rule: str | Rule, layers: Sequence[int]) -> Rule:
                                                       state_shapes(r, layers))]
     p = _with_state(r, X, L)
 
+    # A batch of two states (leading axis), to see each function act state by state (.T on a
+    # batch transposes the batch axis too: silently wrong, or a shape error deep in a run).
+    A2 = [None] + [np.sin(np.arange(2 * a.size).reshape(2, *a.shape) + 1.0) for a in A[1:]]
+    C2 = [None] + [np.cos(np.arange(2 * c.size).reshape(2, *c.shape) + 1.0) for c in C[1:]]
+
+    # Skipped for a derivation's symbolic parameters and for rules with state variables (their
+    # values in p are per-state matrices, not numbers).
+    symbolic = any(_is_symbolic(v) for v in p.values())
+    try:
+        pn = p if symbolic else {k: float(v) for k, v in p.items()}
+    except (TypeError, ValueError):
+        symbolic = True
+
+    def per_state(what, fn, h, expect):
+        if symbolic:
+            return
+        try:
+            M2 = fn(h, A2, C2, pn)
+            ok = M2 is None or (np.shape(M2) == (2, *expect) and all(
+                np.allclose(M2[i], fn(h, [None] + [a[i] for a in A2[1:]], [None] + [c[i] for c in C2[1:]], pn),
+                            rtol=1e-12, atol=1e-12, equal_nan=True) for i in range(2)))
+        except InputError:
+            raise
+        except Exception:  # noqa: BLE001 - reported below, as not acting state by state
+            ok = False
+        if not ok:
+            raise InputError(f"rule {r.name}: {what} of layer {h} does not act state by state on a batch "
+                             f"of states of A{layers} ({_PROTOCOL})")
+
     def run(what, fn, h, expect, scalar=False):
         try:
             M = fn(h, A, C, p)
+        except InputError:
+            raise
         except Exception as exc:  # a user's statement failing on these shapes is bad input
             raise InputError(f"rule {r.name}: {what} of layer {h} fails on A{layers}: "
                              f"{type(exc).__name__}: {exc}") from None
         if M is None:
+            if what.startswith("the backward"):
+                raise InputError(f"rule {r.name}: {what} of layer {h} returned None on A{layers}; it "
+                                 "must return a matrix (only a drift may return None for no term)")
             return
         shape = tuple(np.shape(M))
         if scalar and shape in ((), (1, 1)):
@@ -531,6 +676,7 @@ def check_rule(rule: str | Rule, layers: Sequence[int]) -> Rule:
         if shape != tuple(expect):
             raise InputError(f"rule {r.name}: {what} of layer {h} is {'x'.join(map(str, shape)) or 'a scalar'} "
                              f"on A{layers}, expected {expect[0]}x{expect[1]}")
+        per_state(what, fn, h, expect)
 
     for h in range(1, L):
         src = layers[h + 1] if r.source == "next" else layers[L]
@@ -639,11 +785,11 @@ def drifts(rule: str | Rule, weights: Sequence, feedback: Sequence, state: Seque
     if r.weight_drift is not None:
         for h in range(1, L + 1):
             if h == L or r.trains_hidden:
-                W[h - 1] = r.weight_drift(h, A, C, p)
+                W[h - 1] = _call(r, "the weight drift W_h", r.weight_drift, h, A, C, p, True)
     D = []
     if r.adaptive:
-        D = [r.feedback_drift(h, A, C, p) if r.feedback_drift is not None else None
-             for h in range(1, L)]
+        D = [_call(r, "the feedback drift D_h", r.feedback_drift, h, A, C, p, True)
+             if r.feedback_drift is not None else None for h in range(1, L)]
     return W, D
 
 
@@ -665,7 +811,7 @@ def averaged_velocity(rule: str | Rule, weights: Sequence, feedback: Sequence, e
                       state: Sequence | None = None):
     """(dA/dt, dC/dt) of the averaged linear dynamics: the rule's backward pass on the error
     moment E(P) = S_TI - P S_II with the forward products F_h = A_h...A_1 as activities, plus
-    its drifts (THEORY.md section 0). Numpy (batch axes) or sympy matrices.
+    its drifts (docs/theory.md section 0). Numpy (batch axes) or sympy matrices.
 
     A rule with extra state (:class:`StateVariable`) takes its values ``state`` (flat) and
     returns (dA/dt, dC/dt, dX/dt): its learning terms read the same averaged data terms."""

@@ -1,4 +1,4 @@
-"""Data statistics S_II = E[I I^T] and S_TI = E[T I^T] (THEORY.md section 0), validated."""
+"""Data statistics S_II = E[I I^T] and S_TI = E[T I^T] (docs/theory.md section 0), validated."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ def as_matrix(value, field: str, shape: tuple[int, int] | None = None) -> np.nda
 class DataStats:
     """Second moments of the data: ``sigma_ii`` (N0 x N0, symmetric PSD), ``sigma_ti`` (NL x N0).
 
-    Construct with :meth:`from_matrices` (validated) or :meth:`from_samples`.
+    Construct with :meth:`DataStats.from_matrices` (validated) or :meth:`DataStats.from_samples`.
     """
 
     sigma_ii: np.ndarray
@@ -72,12 +72,43 @@ class DataStats:
 
     @classmethod
     def from_matrices(cls, sigma_ii, sigma_ti, *, definite: bool = False) -> "DataStats":
-        """Validate shapes, finiteness, symmetry and positive semi-definiteness.
+        r"""The data moments :math:`S_{II}`, :math:`S_{TI}`, validated.
 
-        With ``definite=True`` S_II must be positive definite (claims that invert it).
-        S_TI must lie in the row space of S_II, as it does for any data
-        (E[T I^T] v = 0 whenever E[(v^T I)^2] = 0); otherwise the loss is unbounded below.
-        Moments so large that these checks overflow float64 are refused, naming the overflow.
+        Checks shapes, finiteness, symmetry and positive semi-definiteness. :math:`S_{TI}` must
+        lie in the row space of :math:`S_{II}`, as it does for any data
+        (:math:`\mathbb{E}[T I^T] v = 0` whenever :math:`\mathbb{E}[(v^T I)^2] = 0`); otherwise
+        the loss is unbounded below. Moments so large that these checks overflow float64 are
+        refused, naming the overflow.
+
+        Parameters
+        ----------
+        sigma_ii : array_like, shape (N0, N0)
+            :math:`S_{II} = \mathbb{E}[I I^T]`, symmetric positive semi-definite.
+        sigma_ti : array_like, shape (NL, N0)
+            :math:`S_{TI} = \mathbb{E}[T I^T]`.
+        definite : bool, optional
+            Require :math:`S_{II}` positive definite (claims that invert it). Default False.
+
+        Returns
+        -------
+        DataStats
+
+        Raises
+        ------
+        InputError
+            (a ValueError) naming the matrix and the problem: shape, NaN, asymmetry, a
+            negative eigenvalue, :math:`S_{TI}` outside the row space, overflow.
+
+        Examples
+        --------
+        >>> import linrbp
+        >>> stats = linrbp.DataStats.from_matrices([[1.0, 0.0], [0.0, 2.0]], [[1.0, 0.5]])
+        >>> stats.n_in, stats.n_out
+        (2, 1)
+        >>> linrbp.DataStats.from_matrices([[1.0, 2.0], [2.0, 1.0]], [[1.0, 0.5]])
+        Traceback (most recent call last):
+        ...
+        linrbp.core._errors.InputError: sigma_ii: ...
         """
         sii = as_matrix(sigma_ii, "sigma_ii")
         sti = as_matrix(sigma_ti, "sigma_ti")

@@ -25,11 +25,20 @@ import numpy as np
 
 from ..core._errors import InputError
 from ..core._field import LinearSystem, check_layers
-from ..integration._integrate import check_t_max
+from ..core._checks import check_t_max
 from ..core._io import atomic_write_json, load_json_file, to_jsonable
 from ..core._rules import RULES, feedback_shapes, get_rule, nearest
 from ..core._state import state_layers
 from ..core._stats import DataStats, as_matrix
+
+# simulate's defaults (linrbp.instances._simulate), here so commands show and check them before
+# importing the integrators.
+DEFAULT_T_MAX = 1e5
+# Accepted steps before a run ends with status step-limit. A converging instance of the sizes
+# the claims draw needs a few thousand steps to t = 1e5; a run whose steps shrink as its weights
+# grow (srbp-bottleneck: step ~ 1/|A_1|^2) would otherwise run for hours. 20,000 DOP853 steps
+# of a small network take 5-20 s (the claims integrate with the same limit).
+DEFAULT_MAX_STEPS = 20_000
 
 __all__ = ["Instance", "load_instance", "parse_instance"]
 
@@ -83,7 +92,40 @@ def _matrix_list(value, field_name: str, shapes: list[tuple[int, int]]) -> list[
 
 
 def parse_instance(data: Any) -> Instance:
-    """Validate a decoded instance dict; InputError names the field and the problem."""
+    """An instance (a system and a start) from a decoded instance dict, validated.
+
+    The keys are those of an instance file (the rules page, "Instance-file keys"): ``layers``,
+    ``rule``, ``sigma_ii``, ``sigma_ti``, ``weights``, ``feedback`` when the rule has feedback
+    matrices, optional ``t_max``, the rule's parameters and free text.
+
+    Parameters
+    ----------
+    data : dict
+        The decoded JSON object.
+
+    Returns
+    -------
+    Instance
+        ``system`` (a :class:`LinearSystem`), ``y0`` (the flat start), ``t_max`` (or None).
+
+    Raises
+    ------
+    InputError
+        (a ValueError) naming the field and the problem: a missing or unknown key (with the
+        nearest known one), a shape that does not fit, a bad value.
+
+    Examples
+    --------
+    >>> import linrbp
+    >>> inst = linrbp.parse_instance({"layers": [1, 1, 1], "rule": "rbp", "sigma_ii": [[2.0]],
+    ...     "sigma_ti": [[1.5]], "feedback": [[[0.7]]], "weights": [[[0.3]], [[-0.5]]]})
+    >>> inst.system.layers, inst.y0.tolist()
+    ((1, 1, 1), [0.3, -0.5])
+    >>> linrbp.parse_instance({"layers": [1, 1, 1], "rule": "rbp", "sigma_II": [[2.0]]})
+    Traceback (most recent call last):
+    ...
+    linrbp.core._errors.InputError: sigma_II: unknown instance key (did you mean 'sigma_ii'?) ...
+    """
     if not isinstance(data, dict):
         raise InputError(f"instance: expected a JSON object, got {type(data).__name__}")
     named = data.get("rule")
@@ -179,6 +221,30 @@ def _check_keys(data: dict, rule, keys: tuple = KEYS + META_KEYS, what: str = "i
 
 
 def load_instance(path) -> Instance:
-    """Read and validate an instance file (at most :data:`~linrbp.core._io.MAX_INPUT_BYTES`,
-    nested at most :data:`~linrbp.core._io.MAX_JSON_DEPTH` levels)."""
+    """Read and validate an instance file (JSON; what ``linrbp simulate FILE`` reads).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file: at most ``MAX_INPUT_BYTES`` = 64 MiB, nested at most ``MAX_JSON_DEPTH``
+        levels; its keys as for :func:`parse_instance`.
+
+    Returns
+    -------
+    Instance
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for a missing or unreadable file, JSON that does not parse, and
+        everything :func:`parse_instance` refuses.
+
+    Examples
+    --------
+    >>> import linrbp
+    >>> linrbp.load_instance("no-such-file.json")
+    Traceback (most recent call last):
+    ...
+    linrbp.core._errors.InputError: no-such-file.json: no such file
+    """
     return parse_instance(load_json_file(path))

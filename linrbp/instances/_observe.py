@@ -187,8 +187,8 @@ def observe(instance, times, names=("excess_loss",), *, rtol: float = 1e-10) -> 
         (a claim's sampled draw) or file is read first.
     times : sequence of float
         Finite, >= 0, strictly increasing.
-    names : sequence of str or str, default ("excess_loss",)
-        Registered observables (comma-separated in a string).
+    names : sequence of str or str, optional
+        Registered observables (comma-separated in a string); default ``("excess_loss",)``.
     rtol : float, default 1e-10
         Relative tolerance of the DOP853 integration (solve_ivp; atol the integrators' default).
 

@@ -1,4 +1,4 @@
-"""Closed-form limits for instances of the systems THEORY.md solves.
+"""Closed-form limits for instances of the systems docs/theory.md solves.
 
 Each predictor takes an :class:`~linrbp.instances._instance.Instance` and returns ``None`` when the
 instance is not of its system, else a dict with at least ``system`` (a claim ID),
@@ -116,7 +116,7 @@ def predict_general(instance):
 
 
 def predict_kolen_pollack(instance, t_end=None):
-    """Kolen-Pollack (THEORY.md section 10): ``feedback_offset`` = e^{-lambda t_end}
+    """Kolen-Pollack (docs/theory.md section 10): ``feedback_offset`` = e^{-lambda t_end}
     (C_h(0) - A_{h+1}(0)^T) per layer, exact at every time for any data (t_end None: the
     limit, 0 for lambda > 0). The weights' limit is not known: ``weights``, ``product`` null."""
     r = instance.system.rule
@@ -252,7 +252,7 @@ def predict(instance, t_end: float | None = None) -> dict | None:
 
 def _with_case(instance, out: dict) -> dict:
     """RBP/SRBP answers from predictors that predate `rbp-limit` get its ``case``,
-    ``fixed_point`` and ``reason`` (the shapes-and-ranks classification of THEORY.md
+    ``fixed_point`` and ``reason`` (the shapes-and-ranks classification of docs/theory.md
     section 10), so every such prediction says which case it is in."""
     s = instance.system
     if "case" in out or s.rule.name not in ("rbp", "srbp") or len(s.layers) < 3:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._instance import Instance, _state_to_dict
+from ._instance import DEFAULT_MAX_STEPS, DEFAULT_T_MAX, Instance, _state_to_dict
 from ..integration._integrate import (DEFAULT_BOUND, DEFAULT_CONV_TOL, DEFAULT_RTOL, integrate,
                          integrate_batch)
 from ._growth import STRETCH, growth_report
@@ -12,12 +12,6 @@ from ._predict import predict
 
 __all__ = ["simulate", "DEFAULT_T_MAX", "DEFAULT_MAX_STEPS"]
 
-DEFAULT_T_MAX = 1e5
-# Accepted steps before a run ends with status step-limit. A converging instance of the sizes
-# the claims draw needs a few thousand steps to t = 1e5; a run whose steps shrink as its weights
-# grow (srbp-bottleneck: step ~ 1/|A_1|^2) would otherwise run for hours. 20,000 DOP853 steps
-# of a small network take 5-20 s (the claims integrate with the same limit).
-DEFAULT_MAX_STEPS = 20_000
 # simulate's method names for scipy.integrate.solve_ivp methods
 _SCIPY_METHODS = {"scipy": "DOP853", "bdf": "BDF", "lsoda": "LSODA"}
 
@@ -27,29 +21,77 @@ def simulate(instance: Instance, t_max: float | None = None, *, method: str = "s
              bound: float = DEFAULT_BOUND, max_steps: int = DEFAULT_MAX_STEPS,
              progress: bool | None = False, interruptible: bool = False, times=None,
              observe=None) -> dict:
-    """Integrate ``instance`` until convergence, divergence, t_max or ``max_steps`` accepted
-    steps; the `simulate` record.
+    r"""Integrate an instance until it stops; the record ``linrbp simulate --json`` writes.
 
-    Keys: status (converged, diverged, time-limit, step-limit or interrupted), t_end, n_steps,
-    weights, feedback, product, excess_loss, predicted (closed form or None), plus layers, rule,
-    parameters (the rule's parameter values), t_max, max_steps, method; ``state`` (the rule's
-    extra state by name) for rules that have one; ``growth`` (:mod:`linrbp.instances._growth`:
-    per matrix, |X| ~ t^p or e^{rt} over the last stretch, and whether P still moves) for runs
-    that end at time-limit or step-limit; ``times``/``observables`` when ``times`` are given
-    (:func:`linrbp.observe`: each name in ``observe``, default excess_loss, one value per time,
-    on the trajectory integrated without a convergence stop).
+    The run stops at convergence, divergence, ``t_max`` or ``max_steps`` accepted steps, with
+    the stopping rules of :func:`integrate`.
 
+    Parameters
+    ----------
+    instance : Instance
+        A validated instance (:func:`load_instance`, :func:`parse_instance`).
+    t_max : float, optional
+        Time limit (ODE time units); default: the instance's ``t_max``, else 100000.
+    method : {"scipy", "bdf", "lsoda", "batched"}, optional
+        The integrator (default ``"scipy"``, solve_ivp DOP853); see below.
+    rtol : float, optional
+        Relative tolerance of the step control (default 1e-12).
+    conv_tol : float, optional
+        Stop as converged when :math:`\max|f(y)| \le \mathrm{conv\_tol}\,(1 + \max|y|)`
+        (default 1e-12).
+    bound : float, optional
+        Stop as diverged when :math:`\max|y| >` ``bound`` (default 1e8).
+    max_steps : int, optional
+        Stop with status ``step-limit`` after this many accepted steps (default 20000).
+    progress : bool or None, optional
+        A progress line on stderr (None: when stderr is a terminal). Default False.
+    interruptible : bool, optional
+        Ctrl-C ends the run with status ``interrupted`` (default False).
+    times : sequence of float, optional
+        Times at which to record ``observables`` (:func:`linrbp.observe`), on the trajectory
+        integrated without a convergence stop (default: none).
+    observe : sequence of str, optional
+        The observables at ``times`` (default ``excess_loss``).
+
+    Returns
+    -------
+    dict
+        ``status`` (converged, diverged, time-limit, step-limit, interrupted or non-finite,
+        with a ``message`` naming the rule whose field is NaN or inf), ``t_end``,
+        ``n_steps``, ``weights``, ``feedback``, ``product``, ``excess_loss`` (loss above its
+        minimum), ``predicted`` (the closed-form limit, or None), plus ``layers``, ``rule``,
+        ``parameters``, ``t_max``, ``max_steps``, ``method``; ``state`` (the rule's extra
+        state by name) for rules that have one; ``growth`` (per matrix, :math:`|X| \sim t^p`
+        or :math:`e^{rt}` over the last stretch, and whether P still moves) for runs that end
+        at time-limit or step-limit; ``times``/``observables`` when ``times`` are given.
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for an unknown method or a bad tolerance, before integrating.
+
+    Notes
+    -----
     ``method``: ``"scipy"`` (solve_ivp DOP853), ``"bdf"`` (solve_ivp BDF, implicit), ``"lsoda"``
     (solve_ivp LSODA, stiffness-switching) or ``"batched"`` (linrbp's DOP853). Near a fixed
     point whose rates span orders of magnitude (common for the non-isolated limits of deep
     RBP/SRBP: rates 1e-3 ... 1e3) an explicit method's steps are capped by the fastest rate and
-    the accepted local error leaves max|f| ~ rtol x (fastest rate) x |y|, which can stay above
-    conv_tol (1 + |y|): DOP853 then ends at step-limit with the limit already reached; BDF
+    the accepted local error leaves :math:`\max|f| \approx` rtol x (fastest rate) x :math:`|y|`, which can stay above
+    :math:`\mathrm{conv\_tol}\,(1 + |y|)`: DOP853 then ends at step-limit with the limit already reached; BDF
     converges (measured in docs/theory-second-tier.md).
 
     ``progress`` (the solve_ivp methods): a bar on stderr with t and max|f| once the integration
     has run for 2 s (None: when stderr is a terminal). ``interruptible``: Ctrl-C ends it with
     status ``interrupted`` and the state of the last accepted step (every method).
+
+    Examples
+    --------
+    >>> import linrbp
+    >>> inst = linrbp.parse_instance({"layers": [1, 1, 1], "rule": "rbp", "sigma_ii": [[2.0]],
+    ...     "sigma_ti": [[1.5]], "feedback": [[[0.7]]], "weights": [[[0.3]], [[-0.5]]]})
+    >>> record = linrbp.simulate(inst, t_max=1e4)
+    >>> record["status"], record["predicted"]["system"], round(float(record["product"][0, 0]), 9)
+    ('converged', 'chain111', 0.75)
     """
     system = instance.system
     if times is not None:  # checked before the work
@@ -92,8 +134,8 @@ def simulate(instance: Instance, t_max: float | None = None, *, method: str = "s
         else:
             growth = {"note": "not measured: method batched records no path (use scipy, bdf or lsoda)"}
     weights, feedback = system.unpack(y)
-    product = system.product(weights)
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverged state may overflow: inf, no warning
+        product = system.product(weights)
         excess = float(system.stats.excess_loss(product))
     observed = {}
     if times is not None:
@@ -118,6 +160,7 @@ def simulate(instance: Instance, t_max: float | None = None, *, method: str = "s
         "t_max": float(t_max),
         "max_steps": int(max_steps),
         "method": method,
+        **({"message": res.info["message"]} if res.status[0] == "non-finite" else {}),
     }
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import math
 import re
 import signal
 import threading
@@ -35,16 +36,19 @@ from typing import Callable
 import numpy as np
 from scipy.integrate import solve_ivp
 
+from ..core._checks import check_t_max  # noqa: F401 - used below, and imported from here by others
 from ..core._errors import InputError
 from ..core._field import LinearSystem
 from ..core._resources import blas_thread_setters, usable_cpus
 from ._bdf import solver_for
-from ._dop853 import (_A_ROWS, _B, _CONVERGED, _D_LAST, _E53, _NS, _damp_candidates, _damped_steps,
+from ._dop853 import (_A_ROWS, _B, _CONVERGED, _D_LAST, _DIVERGED, _E53, _NS, _damp_candidates, _damped_steps,
                       _event_codes, _initial_step, _quiet, _step_control, _stiffness_sums)
 
 __all__ = ["IntegrationResult", "integrate", "integrate_batch", "STATUSES"]
 
-STATUSES = ("converged", "diverged", "time-limit", "step-limit", "interrupted")
+# "non-finite": the field returned NaN or inf at a finite state within the bound (a rule's
+# function that computes NaN): the run ends there, info["message"] names the rule.
+STATUSES = ("converged", "diverged", "time-limit", "step-limit", "interrupted", "non-finite")
 _INTERRUPTED = STATUSES.index("interrupted") + 1  # status codes: 0 running, then STATUSES in order
 
 DEFAULT_RTOL = 1e-12
@@ -55,11 +59,23 @@ DEFAULT_BOUND = 1e8
 
 @dataclass
 class IntegrationResult:
-    """Final states of one or more trajectories.
+    """Final states of one or more trajectories (what :func:`integrate` and
+    :func:`integrate_batch` return).
 
-    ``status`` (B,) strings from :data:`STATUSES`, ``t_end`` (B,), ``y`` (B, n) final states,
-    ``n_steps`` (B,) accepted steps. ``t``/``ys`` hold the dense path of a single trajectory
-    when asked for (reference integrator only).
+    Attributes
+    ----------
+    status : numpy.ndarray of str, shape (B,)
+        ``converged``, ``diverged``, ``time-limit``, ``step-limit`` or ``interrupted``.
+    t_end : numpy.ndarray, shape (B,)
+        The time each trajectory stopped at.
+    y : numpy.ndarray, shape (B, n)
+        The final states.
+    n_steps : numpy.ndarray of int, shape (B,)
+        Accepted steps.
+    t, ys : numpy.ndarray or None
+        The dense path of a single trajectory when asked for (reference integrator only).
+    info : dict
+        What ran: backend, device, fallback reason, scipy's message.
     """
 
     status: np.ndarray
@@ -75,15 +91,6 @@ class IntegrationResult:
 
     def counts(self) -> dict[str, int]:
         return {s: int(np.sum(self.status == s)) for s in STATUSES if np.any(self.status == s)}
-
-
-def check_t_max(t_max) -> float:
-    if isinstance(t_max, bool) or not isinstance(t_max, (int, float, np.integer, np.floating)):
-        raise InputError(f"t_max: expected a positive number, got {t_max!r}")
-    t_max = float(t_max)
-    if not np.isfinite(t_max) or t_max <= 0:
-        raise InputError(f"t_max: must be positive and finite, got {t_max!r}")
-    return t_max
 
 
 def _check_start(y0, name="y0") -> np.ndarray:
@@ -123,6 +130,53 @@ def _check_field_value(f, y0, name: str = "y0") -> np.ndarray:
     return f
 
 
+def _check_fun(fun) -> None:
+    if not callable(fun):
+        raise InputError(f"fun: expected a LinearSystem or a function y -> dy/dt, got "
+                         f"{type(fun).__name__} {fun!r:.40}")
+
+
+class _NonFinite(Exception):
+    def __init__(self, t, y, f):
+        super().__init__()
+        self.t, self.y, self.f = t, y, f
+
+
+def _non_finite_message(fun, t: float, f) -> str:
+    """What a non-finite field value was, naming the rule of a LinearSystem."""
+    f = np.asarray(f)
+    what = "NaN" if np.isnan(f).any() else "inf"
+    who = f"rule {fun.rule.name}" if isinstance(fun, LinearSystem) else "the function"
+    return (f"the field is {what} at t = {t:.6g} at a finite state: {who} computes a non-finite "
+            "value there (check its functions)")
+
+
+def _non_finite_rows(fun, Y, bound) -> np.ndarray:
+    """Rows of the finite starts ``Y`` (B, n) where ``fun`` is not finite."""
+    bad = np.zeros(len(Y), dtype=bool)
+    step = max(1, (1 << 22) // max(Y.shape[-1], 1))  # about 32 MiB of states at a time
+    with np.errstate(all="ignore"):
+        for i in range(0, len(Y), step):
+            F = np.asarray(fun(Y[i:i + step].copy()), dtype=float)
+            bad[i:i + step] = ~np.isfinite(F).all(axis=-1)
+    return bad
+
+
+_NON_FINITE = STATUSES.index("non-finite") + 1
+
+
+def _mark_non_finite(code, accept, K, y, y_norm, bound) -> None:
+    """Columns whose step collapsed (code diverged without passing the bound) because the field
+    gave NaN or inf at a stage: status non-finite. At a collapse h is ~1e-14 t, so the stages lie
+    next to the last accepted state ``y`` (within the bound, its field K[0] finite): a
+    non-finite stage value there is the field's, not an overflow of a blow-up."""
+    cols = np.flatnonzero((code == _DIVERGED) & ~(accept & (y_norm > bound)))
+    if cols.size:
+        bad = ~np.isfinite(K[1:, :, cols]).all(axis=(0, 1)) & np.isfinite(K[0][:, cols]).all(0) \
+            & (np.max(np.abs(y[:, cols]), axis=0) <= bound)
+        code[cols[bad]] = _NON_FINITE
+
+
 def _converged(f, y, conv_tol):
     return np.max(np.abs(f), axis=-1) <= conv_tol * (1.0 + np.max(np.abs(y), axis=-1))
 
@@ -143,14 +197,81 @@ def integrate(
     on_step: Callable[[float, np.ndarray, float], None] | None = None,
     interruptible: bool = False,
 ) -> IntegrationResult:
-    """Reference integration of one trajectory with :func:`scipy.integrate.solve_ivp`.
+    r"""Integrate one trajectory with :func:`scipy.integrate.solve_ivp` until it stops.
 
-    ``dense=True`` keeps every accepted step in ``t``/``ys``; ``t_eval`` samples the path at
-    given times instead. ``max_steps`` (default: no limit) ends the run with status
-    ``step-limit`` after that many accepted steps. ``on_step(t, y, max|f(y)|)`` is called after
-    every accepted step (progress). With ``interruptible=True`` a KeyboardInterrupt (Ctrl-C) ends
-    the integration with status ``interrupted`` at the last accepted step instead of propagating.
+    The reference integrator: one start, scipy's adaptive DOP853 (or another ``method``), and
+    three terminal events tested at every accepted step: convergence, divergence and the step
+    limit. The batched integrator :func:`integrate_batch` is tested against it.
+
+    Parameters
+    ----------
+    fun : callable
+        The vector field, ``fun(y) -> dy/dt`` for a state ``y`` of shape (n,) (autonomous: no
+        time argument). A :class:`LinearSystem` is such a callable.
+    y0 : array_like, shape (n,)
+        The start. Finite numbers.
+    t_max : float
+        The time limit (time units of the ODE, > 0). Reaching it gives status ``time-limit``.
+    rtol, atol : float, optional
+        Relative and absolute tolerances of the step-size control (dimensionless, and in the
+        units of ``y``): each step's local error estimate must stay below
+        ``atol + rtol * |y|`` componentwise. Defaults 1e-12 and 1e-14.
+    conv_tol : float, optional
+        The convergence test (default 1e-12): the run stops with status ``converged`` at the
+        first accepted step where :math:`\max_i |f_i(y)| \le \mathrm{conv\_tol}\,(1 + \max_i |y_i|)`,
+        i.e. the field is negligible relative to the state. 0 runs to ``t_max``.
+    bound : float, optional
+        The divergence test (default 1e8, units of ``y``): status ``diverged`` when
+        :math:`\max_i |y_i| > \mathrm{bound}`.
+    method : str, optional
+        A :func:`scipy.integrate.solve_ivp` method, default ``"DOP853"``; ``"BDF"`` or
+        ``"LSODA"`` for stiff runs.
+    dense : bool, optional
+        Keep every accepted step in ``t`` and ``ys`` (default False).
+    t_eval : array_like, optional
+        Times at which to sample the path instead (into ``t`` and ``ys``).
+    max_steps : int, optional
+        End with status ``step-limit`` after that many accepted steps (default: no limit).
+    on_step : callable, optional
+        ``on_step(t, y, max|f(y)|)`` after every accepted step (for progress).
+    interruptible : bool, optional
+        When True a KeyboardInterrupt (Ctrl-C) ends the run with status ``interrupted`` at the
+        last accepted step instead of propagating (default False).
+
+    Returns
+    -------
+    IntegrationResult
+        One trajectory: ``status`` (1,), ``t_end`` (1,), ``y`` (1, n), ``n_steps`` (1,), and
+        ``t``/``ys`` when ``dense`` or ``t_eval`` was given.
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for a bad ``y0``, ``t_max``, tolerance or ``max_steps``, or a field that
+        returns the wrong shape or non-finite values at the start; raised before integrating.
+
+    See Also
+    --------
+    integrate_batch : many starts at once, with the same stopping rules.
+
+    Examples
+    --------
+    The chain :math:`A[1,1,1]` under RBP converges to the hyperbola :math:`a_1 a_2 = \alpha/\beta`:
+
+    >>> import numpy as np, linrbp
+    >>> stats = linrbp.DataStats.from_matrices([[2.0]], [[1.5]])
+    >>> system = linrbp.LinearSystem.create([1, 1, 1], "rbp", stats, feedback=[[[0.7]]])
+    >>> res = linrbp.integrate(system, [0.3, -0.5], t_max=1e4)
+    >>> str(res.status[0]), round(float(res.y[0, 0] * res.y[0, 1]), 9)
+    ('converged', 0.75)
+
+    A field that grows without bound stops at ``bound``:
+
+    >>> res = linrbp.integrate(lambda y: y ** 2, [1.0], t_max=10.0, bound=1e6)
+    >>> str(res.status[0]), bool(res.t_end[0] < 1.0)
+    ('diverged', True)
     """
+    _check_fun(fun)
     t_max = check_t_max(t_max)
     y0 = _check_start(y0)
     if y0.ndim != 1:
@@ -166,13 +287,21 @@ def integrate(
         return IntegrationResult(np.array(["diverged"]), np.zeros(1), y0[None].copy(),
                                  np.zeros(1, int), np.zeros(1) if dense or t_eval is not None else None,
                                  y0[None].copy() if dense or t_eval is not None else None)
+    if not np.isfinite(f0).all():
+        return IntegrationResult(np.array(["non-finite"]), np.zeros(1), y0[None].copy(), np.zeros(1, int),
+                                 info={"message": _non_finite_message(fun, 0.0, f0)})
     if _converged(f0, y0, conv_tol):
         return IntegrationResult(np.array(["converged"]), np.zeros(1), y0[None].copy(),
                                  np.zeros(1, int), np.zeros(1) if dense or t_eval is not None else None,
                                  y0[None].copy() if dense or t_eval is not None else None)
 
     def rhs(t, y):
-        return fun(y)
+        f = fun(y)
+        # NaN at a finite state within the bound would shrink the step forever: end the run.
+        if not math.isfinite(float(np.sum(f))) and not np.isfinite(f).all() \
+                and np.max(np.abs(y)) <= bound:
+            raise _NonFinite(t, y, f)
+        return f
 
     last = [0.0, y0]  # the last accepted step (events are evaluated on accepted steps)
 
@@ -211,6 +340,11 @@ def integrate(
         with np.errstate(over="ignore", invalid="ignore"):
             sol = solve_ivp(rhs, (0.0, t_max), y0, method=solver_for(method), rtol=rtol, atol=atol,
                             events=[ev_converged, ev_diverged, ev_steps], dense_output=False, t_eval=t_eval)
+    except _NonFinite as exc:
+        return IntegrationResult(np.array(["non-finite"]), np.array([float(last[0])]),
+                                 np.array(last[1], dtype=float)[None].copy(),
+                                 np.array([max(steps["n"], 0)], int),
+                                 info={"message": _non_finite_message(fun, exc.t, exc.f)})
     except KeyboardInterrupt:
         if not interruptible:
             raise
@@ -373,11 +507,14 @@ def _work_loop(run: _Batch, _combine) -> None:
                 yn0 = np.ascontiguousarray(run.Y0[i:j].T)
                 with np.errstate(over="ignore", invalid="ignore"):
                     fn0 = field(yn0, np.empty_like(yn0))
-                conv = np.max(np.abs(fn0), axis=0) <= conv_tol * (1.0 + np.max(np.abs(yn0), axis=0))
-                if conv.any():
-                    m = int(conv.sum())
-                    run.finish(new_ids[conv], _CONVERGED, np.zeros(m), yn0[:, conv], np.zeros(m, np.int64))
-                go = ~conv
+                y_norm0 = np.max(np.abs(yn0), axis=0)
+                out = y_norm0 > bound  # diverged before converged, at the start as at every step
+                conv = (np.max(np.abs(fn0), axis=0) <= conv_tol * (1.0 + y_norm0)) & ~out
+                for mask, code in ((out, _DIVERGED), (conv, _CONVERGED)):
+                    if mask.any():
+                        m = int(mask.sum())
+                        run.finish(new_ids[mask], code, np.zeros(m), yn0[:, mask], np.zeros(m, np.int64))
+                go = ~conv & ~out
                 new_ids, yn0, fn0 = new_ids[go], yn0[:, go], fn0[:, go]
                 tm = run.t_max[new_ids]
                 parts.append((new_ids, yn0, fn0, np.zeros(len(new_ids)),
@@ -435,6 +572,8 @@ def _work_loop(run: _Batch, _combine) -> None:
         run.attempts += w - n_done
 
         code = _event_codes(np, accept, done, t, tmax, h, steps, f_norm, y_norm, conv_tol, bound, run.max_steps)
+        if (code == _DIVERGED).any():  # a step that collapsed on a NaN field, not a blow-up?
+            _mark_non_finite(code, accept, K, y, y_norm, bound)
         if damp:
             h = _damped_steps(np, h, hh, candidate, code, st_num, st_den)
         fin = np.flatnonzero(code)
@@ -465,37 +604,107 @@ def integrate_batch(
     executor=None,
     chunk: int | None = None,
 ) -> IntegrationResult:
-    """Integrate many starts ``y0`` (B, n) at once; ``fun`` maps (b, n) to (b, n).
+    r"""Integrate many starts at once, each with its own adaptive step and its own stop.
 
-    Each trajectory has its own adaptive step (scipy's DOP853 tableau, error norm and step
-    control) and stops on its own event. ``t_max`` is a number or one per trajectory.
-    ``progress(done, total)`` is called as trajectories finish.
+    The batched integrator: scipy's DOP853 tableau, error norm and step control, applied to a
+    batch of B trajectories in lockstep arrays; each trajectory stops on its own event, with the
+    same stopping rules as :func:`integrate`. Each trajectory's arithmetic does not depend on
+    the others, so results do not depend on the batch size, the number of workers or the
+    executor beyond rounding.
 
-    ``interruptible=True`` (numpy backend, called from the main thread): Ctrl-C (SIGINT) ends
-    the run between steps; trajectories still running get status ``interrupted`` with their
-    last accepted step's time and state, those not yet started ``interrupted`` at t = 0.
+    Parameters
+    ----------
+    fun : callable
+        The vector field on a batch: ``fun(Y)`` maps states of shape (b, n) to their
+        derivatives (b, n). A :class:`LinearSystem` is such a callable; when ``fun`` has a
+        ``transposed_kernel()`` method (a :class:`LinearSystem` does) its generated code on
+        component-major (n, b) states is used instead.
+    y0 : array_like, shape (B, n)
+        The starts, one per row. Finite numbers.
+    t_max : float or array_like of shape (B,)
+        The time limit, one for all or one per trajectory (time units of the ODE, > 0).
+    rtol, atol : float, optional
+        Relative and absolute tolerances of each trajectory's step-size control
+        (dimensionless, and in the units of ``y``): the local error estimate of a step must stay
+        below ``atol + rtol * |y|`` componentwise, else the step is rejected and shrunk.
+        Defaults 1e-12 and 1e-14.
+    conv_tol : float, optional
+        The convergence test (default 1e-12, dimensionless): a trajectory stops with status
+        ``converged`` at the first accepted step where
+        :math:`\max_i |f_i(y)| \le \mathrm{conv\_tol}\,(1 + \max_i |y_i|)`.
+    bound : float, optional
+        The divergence test (default 1e8, units of ``y``): status ``diverged`` when
+        :math:`\max_i |y_i| > \mathrm{bound}` (a finite-time blow-up passes any bound).
+    max_steps : int, optional
+        Status ``step-limit`` after that many accepted steps (default 200000).
+    progress : callable, optional
+        ``progress(done, total)``, called as trajectories finish.
+    workers : int, optional
+        Threads the batch is split over (default: the CPUs this process may run on when
+        ``fun`` has a generated kernel, else 1). With ``executor``: threads per chunk
+        (default 1).
+    backend : {"numpy", "numba", "torch"}, optional
+        ``"numpy"`` (default); ``"numba"`` runs the same method compiled, one trajectory at a
+        time, on ``workers`` threads (``pip install 'linrbp[jit]'``; where it cannot run it
+        says so in one line on stderr, runs the numpy path and records why in
+        ``info["fallback"]``); ``"torch"`` runs it on ``device`` (``fun`` a
+        :class:`LinearSystem`).
+    interruptible : bool, optional
+        When True (numpy backend, main thread), Ctrl-C ends the run between steps: running
+        trajectories get status ``interrupted`` at their last accepted step, those not yet
+        started ``interrupted`` at t = 0 (default False).
+    device : str, optional
+        The torch device (default: the GPU if torch sees one, else the CPU); torch only.
+    executor : concurrent.futures.Executor, optional
+        A process pool, or a Dask cluster's ``Client.get_executor()``: the batch is integrated
+        as consecutive chunks of ``chunk`` starts, one task each. ``fun`` must pickle (a
+        :class:`LinearSystem` does). The chunking does not depend on the executor, so every
+        executor gives the same bits.
+    chunk : int, optional
+        Starts per task with an ``executor`` (default 8192).
 
-    When ``fun`` has a ``transposed_kernel()`` method giving ``kernel(yt, out)`` on component-major (n, b) states
-    (as :class:`~linrbp.LinearSystem` does) that is used instead, and the batch is split
-    over ``workers`` threads (default: the CPUs this process may run on); a plain callable runs in one thread
-    unless ``workers`` is given. Each trajectory's arithmetic does not depend on the others,
-    so results do not depend on the batch size or the number of workers beyond rounding.
+    Returns
+    -------
+    IntegrationResult
+        ``status`` (B,) (``converged``, ``diverged``, ``time-limit``, ``step-limit`` or
+        ``interrupted``), ``t_end`` (B,), ``y`` (B, n) final states, ``n_steps`` (B,) accepted
+        steps, and ``info`` (backend, device, fallback).
 
-    ``backend="numba"`` (optional; numba installed, ``pip install 'linrbp[jit]'``) runs the same
-    method compiled, one trajectory at a time (:mod:`linrbp.integration._numba_backend`), on
-    ``workers`` threads; where it cannot (numba missing, no generated field) it says so in one
-    line on stderr, runs the numpy path and records why in ``info["fallback"]``.
+    Raises
+    ------
+    InputError
+        (a ValueError) for starts that are not a finite (B, n) array, a bad ``t_max``,
+        tolerance, ``max_steps``, ``backend``, a ``chunk`` without executor, a ``device``
+        without torch, or a field of the wrong width; raised before integrating.
 
-    ``backend="torch"`` (optional; torch installed, ``fun`` a :class:`~linrbp.LinearSystem`
-    with a generated field) runs the same method on ``device`` (default: the GPU if torch
-    sees one, else the CPU); ``info["device"]`` says where it ran.
+    See Also
+    --------
+    integrate : one trajectory with scipy's solve_ivp (the reference).
 
-    ``executor`` (any :class:`concurrent.futures.Executor`: a process pool, or a Dask
-    cluster's ``Client.get_executor()``) integrates the batch as consecutive chunks of
-    ``chunk`` starts (default 8192), one task each, with ``workers`` threads per chunk
-    (default 1); ``fun`` must pickle (a :class:`~linrbp.LinearSystem` does). The chunking does
-    not depend on the executor, so every executor gives the same bits.
+    Examples
+    --------
+    Three starts of the chain :math:`A[1,1,1]` under RBP, each stopping on its own:
+
+    >>> import numpy as np, linrbp
+    >>> stats = linrbp.DataStats.from_matrices([[2.0]], [[1.5]])
+    >>> system = linrbp.LinearSystem.create([1, 1, 1], "rbp", stats, feedback=[[[0.7]]])
+    >>> starts = np.array([[0.3, -0.5], [1.0, 1.0], [-0.2, 0.1]])
+    >>> res = linrbp.integrate_batch(system, starts, t_max=1e4, workers=1)
+    >>> res.status.tolist()
+    ['converged', 'converged', 'converged']
+    >>> np.round(res.y[:, 0] * res.y[:, 1], 9)
+    array([0.75, 0.75, 0.75])
+
+    The same first start agrees with the reference integrator:
+
+    >>> ref = linrbp.integrate(system, starts[0], t_max=1e4)
+    >>> bool(np.allclose(res.y[0], ref.y[0], rtol=1e-8))
+    True
     """
+    _check_fun(fun)
+    if executor is not None and not callable(getattr(executor, "submit", None)):
+        raise InputError(f"executor: expected a concurrent.futures.Executor (with submit), got "
+                         f"{type(executor).__name__} {executor!r:.40}")
     Y = _check_start(y0, "y0")
     if Y.ndim != 2:
         raise InputError(f"y0: expected a (batch, n) array, got shape {Y.shape}")
@@ -512,20 +721,6 @@ def integrate_batch(
         raise InputError(f"max_steps: must be a positive integer, got {max_steps!r}")
     if backend not in ("numpy", "torch", "numba"):
         raise InputError(f"backend: expected 'numpy', 'numba' or 'torch', got {backend!r}")
-    outside = np.max(np.abs(Y), axis=1) > bound if B and n else np.zeros(B, bool)
-    if outside.any():
-        # Starts already past ``bound`` have diverged at t = 0, whatever their field: the status
-        # priority (diverged before converged) holds at the start as at every step, on every
-        # backend. The others run as a batch of their own.
-        kw = dict(rtol=rtol, atol=atol, conv_tol=conv_tol, bound=bound, max_steps=max_steps,
-                  progress=progress, workers=workers, backend=backend, interruptible=interruptible,
-                  device=device, executor=executor, chunk=chunk)
-        inner = integrate_batch(fun, Y[~outside], t_max[~outside], **kw)
-        status = np.full(B, "diverged", dtype=np.array(STATUSES).dtype)
-        t_end, y, steps = np.zeros(B), Y.copy(), np.zeros(B, dtype=np.asarray(inner.n_steps).dtype)
-        status[~outside], t_end[~outside], y[~outside], steps[~outside] = (
-            inner.status, inner.t_end, inner.y, inner.n_steps)
-        return IntegrationResult(status, t_end, y, steps, info=dict(inner.info or {}))
     if executor is not None:
         from ._chunks import integrate_chunked
         return integrate_chunked(integrate_batch, IntegrationResult, fun, Y, t_max, executor, chunk,
@@ -534,13 +729,40 @@ def integrate_batch(
             workers=1 if workers is None else workers, backend=backend, device=device))
     if chunk is not None:
         raise InputError("chunk: only used with an executor")
+    if device is not None and backend != "torch":
+        raise InputError("device: only the torch backend runs on a device")
+    # A field that is NaN or inf at a start would shrink that start's step until it "diverges":
+    # such starts end at once with status non-finite, whatever the backend; a start past the
+    # bound has diverged already where its field overflows (a start past the bound with a
+    # finite field takes its one step, as always).
+    bad_f = _non_finite_rows(fun, Y, bound) if B else np.zeros(0, bool)
+    beyond = np.max(np.abs(Y), axis=-1, initial=0.0) > bound if B else np.zeros(0, bool)
+    past, nonfinite = bad_f & beyond, bad_f & ~beyond
+    bad = bad_f
+    if bad.any():
+        code = np.where(nonfinite, STATUSES.index("non-finite") + 1, np.where(past, _DIVERGED, 0))
+        t_end, y, steps = np.zeros(B), Y.copy(), np.zeros(B, np.int64)
+        info = {"starts_past_bound": int(past.sum())}
+        if nonfinite.any():
+            first = int(np.flatnonzero(nonfinite)[0])
+            with np.errstate(all="ignore"):
+                message = _non_finite_message(fun, 0.0, np.asarray(fun(Y[first:first + 1].copy())))
+            info.update(message=message, non_finite_starts=int(nonfinite.sum()))
+        if not bad.all():
+            rest = integrate_batch(fun, Y[~bad], t_max[~bad], rtol=rtol, atol=atol, conv_tol=conv_tol,
+                                   bound=bound, max_steps=max_steps, progress=progress, workers=workers,
+                                   backend=backend, interruptible=interruptible, device=device)
+            status = np.array(("",) + STATUSES)[code].astype(object)
+            status[~bad] = rest.status
+            t_end[~bad], y[~bad], steps[~bad] = rest.t_end, rest.y, rest.n_steps
+            info = {**rest.info, **info}
+            return IntegrationResult(status.astype(str), t_end, y, steps, info=info)
+        return IntegrationResult(np.array(("",) + STATUSES)[code], t_end, y, steps, info=info)
     if backend == "torch":
         from ._torch_loop import run_torch
         code, t_end, y, steps, info = run_torch(fun, Y, t_max, rtol, atol, conv_tol, bound, int(max_steps),
                                                 progress, device)
         return IntegrationResult(np.array(("",) + STATUSES)[code], t_end, y, steps, info=info)
-    if device is not None:
-        raise InputError("device: only the torch backend runs on a device")
     fallback = None
     if backend == "numba":
         from ._numba_backend import numba_or_fallback
@@ -572,6 +794,12 @@ def integrate_batch(
         run.code[run.code == 0] = _INTERRUPTED  # never started: the start, at t = 0
     status = np.array(("",) + STATUSES)[run.code]
     info = {"workers": workers, "width": width, "fast_field": fast, "step_attempts": run.attempts}
+    if (run.code == _NON_FINITE).any():
+        i = int(np.flatnonzero(run.code == _NON_FINITE)[0])
+        who = f"rule {fun.rule.name}" if isinstance(fun, LinearSystem) else "the function"
+        info["message"] = (f"the field is NaN or inf next to the state at t = {run.t_end[i]:.6g} "
+                           f"({int((run.code == _NON_FINITE).sum())} of {B} runs): {who} computes a "
+                           "non-finite value there (check its functions)")
     if fallback is not None:
         info["fallback"] = fallback
     return IntegrationResult(status, run.t_end, run.y, run.steps, info=info)

@@ -191,7 +191,7 @@ def generate_source(system, unroll: bool | None = None, inline: bool = False,
                f"COL = np.array({cols!r}, dtype=np.int64)\n"
                f"COEF = np.array([{', '.join(repr(c) for c in coefs)}])\n")
     L.append(_KERNEL.format(
-        start_step_8=textwrap.indent(_START_STEP.format(CONVERGED=core._CONVERGED), " " * 8),
+        start_step_8=textwrap.indent(_START_STEP.format(CONVERGED=core._CONVERGED, DIVERGED=core._DIVERGED), " " * 8),
         d_sum=_coefficient_sum(core._D_LAST, range(ns), "i"), STIFF_SQ=core._STIFF_SQ,
         step_control=textwrap.indent(_step_control("retry"), " " * 12),
         N=n, NS=ns, tableau=tableau, stages=stages, params=params, e5_sum=e5_sum, e3_sum=e3_sum,
@@ -451,7 +451,7 @@ def _wide_source(system, st, lanes: int) -> str:
     L += [f"    {name} = {code}" for name, code in st["temps"]]
     L += [f"    out[row, {i}] = {code}" for i, code in enumerate(st["outputs"])]
     L.append(_WIDE.format(
-        start_step_16=textwrap.indent(_START_STEP.format(CONVERGED=core._CONVERGED), " " * 16),
+        start_step_16=textwrap.indent(_START_STEP.format(CONVERGED=core._CONVERGED, DIVERGED=core._DIVERGED), " " * 16),
         step_control=textwrap.indent(_step_control("retry[l]"), " " * 12),
         N=n, W=lanes, NP=NP, ROWS=n_rows, YS=YS, YN=YN, PR=PR, HH=HH, HB=HB, E5=E5, E3=E3, KNS=ns * S, KLAST=(ns - 1) * S,
         YNORM=YNORM, FNORM=FNORM, ACC=ACC, SNUM=SNUM, SDEN=SDEN, STIFF_SQ=core._STIFF_SQ,
@@ -496,6 +496,11 @@ for i in range(N):
     y[i] = Y0[b, i]
 tmax = tmax_all[b]
 field(y, p, K, 0)
+if amax_abs(y) > bound:  # diverged before converged, at the start as at every step
+    code_out[b] = {DIVERGED}
+    t_out[b] = 0.0
+    steps_out[b] = 0
+    continue
 if amax_abs(K[0]) <= conv_tol * (1.0 + amax_abs(y)):
     code_out[b] = {CONVERGED}
     t_out[b] = 0.0
@@ -728,11 +733,13 @@ def _lanes_source(system, st, lanes: int) -> str:
         out += [f"{q}s{i}_{l} = Y0[b_{l}, {i}]" for i in I] + [f"{q}y{i}_{l} = s{i}_{l}" for i in I]
         out += field_scalar("k0_{i}_" + str(l), q, l) + [f"{q}tmax_{l} = tmax_all[b_{l}]"]
         out += amax([f"k0_{i}_{l}" for i in I], "f_norm", q) + amax([f"s{i}_{l}" for i in I], "y_norm", q)
-        out += [f"{q}if f_norm <= conv_tol * (1.0 + y_norm):",
-                f"{q}    code_out[b_{l}] = {core._CONVERGED}", f"{q}    t_out[b_{l}] = 0.0",
-                f"{q}    steps_out[b_{l}] = 0"]
-        out += [f"{q}    y_out[b_{l}, {i}] = s{i}_{l}" for i in I]
-        out += [f"{q}    continue", f"{q}d0 = 0.0", f"{q}d1 = 0.0"]
+        for cond, code in (("y_norm > bound", core._DIVERGED),  # diverged before converged
+                           ("f_norm <= conv_tol * (1.0 + y_norm)", core._CONVERGED)):
+            out += [f"{q}if {cond}:", f"{q}    code_out[b_{l}] = {code}", f"{q}    t_out[b_{l}] = 0.0",
+                    f"{q}    steps_out[b_{l}] = 0"]
+            out += [f"{q}    y_out[b_{l}, {i}] = s{i}_{l}" for i in I]
+            out += [f"{q}    continue"]
+        out += [f"{q}d0 = 0.0", f"{q}d1 = 0.0"]
         for i in I:
             out += [f"{q}sc = atol + abs(s{i}_{l}) * rtol", f"{q}d0 += (s{i}_{l} / sc) ** 2",
                     f"{q}d1 += (k0_{i}_{l} / sc) ** 2"]

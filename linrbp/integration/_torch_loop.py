@@ -69,12 +69,18 @@ def run_torch(system, Y0: np.ndarray, t_max: np.ndarray, rtol, atol, conv_tol, b
     y = torch.tensor(np.ascontiguousarray(Y0.T), **f64)
     ids = torch.arange(B, device=dev)
     f0 = field(y, torch.empty_like(y))
-    conv = torch.amax(torch.abs(f0), dim=0) <= conv_tol * (1.0 + torch.amax(torch.abs(y), dim=0))
+    y_norm0 = torch.amax(torch.abs(y), dim=0)
+    out = y_norm0 > bound  # diverged before converged, at the start as at every step
+    if bool(out.any()):
+        m = int(out.sum())
+        finish(ids[out], core._DIVERGED, torch.zeros(m, **f64), y[:, out],
+               torch.zeros(m, dtype=torch.int64, device=dev))
+    conv = (torch.amax(torch.abs(f0), dim=0) <= conv_tol * (1.0 + y_norm0)) & ~out
     if bool(conv.any()):
         m = int(conv.sum())
         finish(ids[conv], core._CONVERGED, torch.zeros(m, **f64), y[:, conv],
                torch.zeros(m, dtype=torch.int64, device=dev))
-    go = ~conv
+    go = ~conv & ~out
     ids, y, f0 = ids[go], y[:, go].contiguous(), f0[:, go].contiguous()
     tmax = torch.tensor(t_max, **f64)[ids]
     h = core._initial_step(field, y, f0, tmax, rtol, atol, torch)

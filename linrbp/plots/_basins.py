@@ -6,7 +6,7 @@ with :func:`linrbp.integrate_batch` (its default batched backend) in tiles of
 :data:`TILE_ROWS` rows, one task each (serially, on local processes or on Dask: the tiles do
 not depend on what runs them, so neither does a bit of the map). Each start is coloured by the
 limit it reaches: the products P = A_L ... A_1 of the converged runs are grouped by
-:func:`linrbp.sweeps.cluster_limits` (the groups of ``linrbp sweep``), and a group whose limits
+``linrbp.sweeps.cluster_limits`` (the groups of ``linrbp sweep``), and a group whose limits
 form separate pieces of the fixed-point set (A[1,1,1]: the two branches of a1 a2 = alpha/beta,
 one product) is split into those pieces (single linkage of asinh of the limit states, pieces
 more than ``gap`` apart). Where the toolkit knows a closed form, its limits are grouped the same way and
@@ -159,12 +159,12 @@ def basins(system: LinearSystem, state, *, axes, range=None, n=41, t_max=2000.0,
 
     Parameters
     ----------
-    system : LinearSystem
+    system : linrbp.LinearSystem
     state : array_like, shape (system.n_state,)
         The state the slice passes through (the other coordinates keep its values).
     axes : (str, str)
         Two coordinates, e.g. ``("A1[0,0]", "A2[0,0]")``.
-    range : (x0, x1, y0, y1), optional
+    range : tuple of four floats, optional
         The grid's box (default as :func:`linrbp.plots.portrait`'s).
     n : int, default 41
         Grid points per axis (>= 2).
@@ -176,13 +176,13 @@ def basins(system: LinearSystem, state, *, axes, range=None, n=41, t_max=2000.0,
     predict : 'closed-form', callable or None
         As in :func:`linrbp.plots.portrait`.
     cluster_tol : float, optional
-        Tolerance of :func:`linrbp.sweeps.cluster_limits` (default its ``CLUSTER_TOL``).
+        Tolerance of ``linrbp.sweeps.cluster_limits`` (default its ``CLUSTER_TOL``).
     gap : float, default 0.75
         Pieces of one product group further apart than this are separate limits (distance of
         asinh of the limit states: about the plain distance below 1, relative beyond; A[1,1,1]'s
         branches are 1.76 apart at alpha = beta = 1).
     workers, scheduler, executor
-        What runs the tiles (serial by default; :func:`linrbp.core._executor.run_tasks`).
+        What runs the tiles (serial by default; ``run_tasks``).
 
     Returns
     -------

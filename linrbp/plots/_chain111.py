@@ -1,4 +1,4 @@
-"""A[1,1,1] figures (THEORY.md sections 2 and 9): the phase portraits under RBP and beside BP,
+"""A[1,1,1] figures (docs/theory.md sections 2 and 9): the phase portraits under RBP and beside BP,
 and the basin map, each a call of :func:`linrbp.plots.portrait` / :func:`linrbp.plots.basins`
 with the closed form chain111_limit and the curves only this system has (the critical
 parabola, the trajectory into the degenerate point)."""
@@ -27,7 +27,7 @@ def _closed_form(alpha, beta, c1):
 # -- 1. chain111 phase portrait ---------------------------------------------------------------
 def chain111_portrait(alpha=1.0, beta=1.0, c1s=(1.0, -1.0), *, lim=3.0, n_traj=6, seed=0,
                       t_max=200.0, density=1.1) -> Figure:
-    """A[1,1,1] under SRBP: a1' = c1 e, a2' = a1 e, e = alpha - beta a1 a2 (THEORY.md section 2).
+    """A[1,1,1] under SRBP: a1' = c1 e, a2' = a1 e, e = alpha - beta a1 a2 (docs/theory.md section 2).
 
     One panel per c1, each :func:`linrbp.plots.portrait` of the system: streamlines, the
     fixed-point hyperbola a1 a2 = alpha/beta from the symbolic fixed-point set, coloured by the
@@ -124,7 +124,7 @@ def chain111_basins(alpha=1.0, beta=1.0, c1=1.0, *, lim=3.0, n=41, t_max=2000.0,
 
 def chain111_basin_map(alpha=1.0, beta=1.0, c1=1.0, *, lim=3.0, n=41, data: BasinMap | None = None,
                        workers: int = 1, scheduler: str | None = None) -> Figure:
-    """Basins of A[1,1,1] (THEORY.md section 9): colour = the hyperbola branch reached.
+    """Basins of A[1,1,1] (docs/theory.md section 9): colour = the hyperbola branch reached.
 
     :func:`linrbp.plots.basin_map` of :func:`chain111_basins`, with the critical parabola and the
     trajectory into the degenerate fixed point. Left: predicted by the closed form; right:

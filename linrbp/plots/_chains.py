@@ -1,4 +1,4 @@
-"""Scalar chains of depth L (THEORY.md section 3) and the wide A[1,N,1] (section 4)."""
+"""Scalar chains of depth L (docs/theory.md section 3) and the wide A[1,N,1] (section 4)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ __all__ = ["chain_depths", "wide_trajectories"]
 
 
 def chain_depths(depths=(2, 3, 4, 5, 6), alpha=1.0, beta=1.0, *, seed=0, t_max=1e4) -> Figure:
-    """A[1,...,1] under SRBP for several depths L (THEORY.md section 3), seeded feedback and starts.
+    """A[1,...,1] under SRBP for several depths L (docs/theory.md section 3), seeded feedback and starts.
 
     Left: excess loss 1/2 beta (P - alpha/beta)^2 against t (log-log). Right: a1(t) with its
     closed-form limit (chain_limit) dashed.
@@ -55,7 +55,7 @@ def chain_depths(depths=(2, 3, 4, 5, 6), alpha=1.0, beta=1.0, *, seed=0, t_max=1
 
 # -- 6. wide1N1 --------------------------------------------------------------------------------
 def wide_trajectories(N=4, alpha=1.0, beta=1.0, *, seed=0, t_max=1e4) -> Figure:
-    """A[1,N,1] (THEORY.md section 4): a_i' = c_i e, b_i' = a_i e with seeded c, a(0), b(0).
+    """A[1,N,1] (docs/theory.md section 4): a_i' = c_i e, b_i' = a_i e with seeded c, a(0), b(0).
 
     Panels: a_i(t), b_i(t) with the closed-form limits (wide_limit) dashed, and P(t) -> alpha/beta.
     """

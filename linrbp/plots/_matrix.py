@@ -1,4 +1,4 @@
-"""Matrix systems: the autoencoder A[N,1,N] (THEORY.md section 5) and the single hidden layer
+"""Matrix systems: the autoencoder A[N,1,N] (docs/theory.md section 5) and the single hidden layer
 (section 6) with its probe panel."""
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ __all__ = ["autoencoder_convergence", "single_hidden_convergence", "PROBE_SEEDS"
 
 # -- 7. autoencoder ----------------------------------------------------------------------------
 def autoencoder_convergence(N=4, *, seed=0, scale=0.3, t_max=1e4) -> Figure:
-    """A[N,1,N] with whitened data (THEORY.md section 5): A -> lambda C, B A -> C^T C/|C|^2.
+    r"""A[N,1,N] with whitened data (docs/theory.md section 5): :math:`A \to \lambda C`, :math:`B A \to C^T C/\|C\|^2`.
 
-    Panels: 1 - |cos(A(t), C)| (direction), lambda(t) = A C^T/|C|^2 against the cubic's root
-    (autoencoder_limit), and |B A(t) - projection|_F (autoencoder_product).
+    Panels: :math:`1 - |\cos(A(t), C)|` (direction), :math:`\lambda(t) = A C^T/\|C\|^2` against the cubic's root
+    (autoencoder_limit), and :math:`\|B A(t) - P\|_F` to the projection P (autoencoder_product).
     """
     limit, product = closed_form("autoencoder_limit"), closed_form("autoencoder_product")
     rng = _rng(seed)
@@ -73,9 +73,9 @@ PROBE_SEEDS = 2  # instances per shape in the figure's own small probe sweep
 
 
 def single_hidden_convergence(layers=(3, 4, 2), *, seed=0, t_max=1e4, probe="sweep") -> Figure:
-    """A[N0,N1,N2] (THEORY.md section 6) with seeded data, feedback C1 and starts.
+    r"""A[N0,N1,N2] (docs/theory.md section 6) with seeded data, feedback C1 and starts.
 
-    Panels: |C1 A2 A1 - C1 S_TI S_II^-1|_F (Theorem 8) and |A2 A1 - S_TI S_II^-1|_F when C1 has
+    Panels: :math:`\|C_1 A_2 A_1 - C_1 S_{TI} S_{II}^{-1}\|_F` (Theorem 8) and :math:`\|A_2 A_1 - S_{TI} S_{II}^{-1}\|_F` when C1 has
     full column rank; the relative drift of the conserved C1 A2 + (C1 A2)^T - A1 A1^T (rounding
     level); and a probe summary (``linrbp probe``): ``probe="sweep"`` runs a small sweep
     (its default shapes, PROBE_SEEDS seeds each, base seed ``seed``), a dict is a saved summary

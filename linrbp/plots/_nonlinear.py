@@ -1,4 +1,4 @@
-"""Beyond fixed linear feedback: the non-linear chain (THEORY.md section 7) and adaptive RBP
+"""Beyond fixed linear feedback: the non-linear chain (docs/theory.md section 7) and adaptive RBP
 (section 8)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ __all__ = ["nonlinear_portraits", "arbp_symmetry"]
 # -- 9. the non-linear chain -------------------------------------------------------------------
 def nonlinear_portraits(mu=2.0, c1=1.0, *, seed=0, lim=2.5, n_traj=5, t_max=20.0,
                         density=1.0) -> Figure:
-    """A[1,1,1] with hidden output (a1 I)^mu (THEORY.md section 7), with and without f'.
+    """A[1,1,1] with hidden output (a1 I)^mu (docs/theory.md section 7), with and without f'.
 
     Moments from a seeded sample with I > 0. With f' the fixed points a2 a1^mu = alpha/beta
     attract (limit: nonlinear_limit); without f' the nullclines a2 a1^mu = gamma/delta (a1' = 0)
@@ -70,10 +70,10 @@ def nonlinear_portraits(mu=2.0, c1=1.0, *, seed=0, lim=2.5, n_traj=5, t_max=20.0
 
 # -- 10. ARBP ----------------------------------------------------------------------------------
 def arbp_symmetry(alpha=1.0, beta=1.0, *, layers=(4, 5, 3), seed=0, t_max=1e3) -> Figure:
-    """Adaptive RBP (THEORY.md section 8): C_h - A_{h+1}^T is conserved.
+    r"""Adaptive RBP (docs/theory.md section 8): C_h - A_{h+1}^T is conserved.
 
     Left: A[1,1,1], c1(t), a2(t) and c1 - a2 (constant). Right: A[N0,N1,N2] from small starts,
-    the relative asymmetry |C_1 - A_2^T|_F / |A_2|_F falling as A_2 grows.
+    the relative asymmetry :math:`\|C_1 - A_2^T\|_F / \|A_2\|_F` falling as A_2 grows.
     """
     alpha, beta = float(alpha), _positive(beta, "beta")
     rng = _rng(seed)

@@ -47,7 +47,7 @@ def coordinate_names(system: LinearSystem) -> list[str]:
 
     Parameters
     ----------
-    system : LinearSystem
+    system : linrbp.LinearSystem
 
     Returns
     -------
@@ -350,15 +350,15 @@ def portrait(system: LinearSystem, state, *, axes, range=None, starts=None, n_st
 
     Parameters
     ----------
-    system : LinearSystem
+    system : linrbp.LinearSystem
         Any system (any registered rule, with its parameters).
     state : array_like, shape (system.n_state,)
         The state the slice passes through: every coordinate but the two axes keeps its value.
     axes : (str, str)
         The two coordinates, e.g. ``("A1[0,0]", "A2[0,0]")`` (x first).
-    range : (x0, x1, y0, y1), optional
+    range : tuple of four floats, optional
         The box of the streamlines, curves and random starts (default: [-L, L]^2,
-        L = max(3, 1.5 max |state's two coordinates|)). The view widens to hold every
+        L = max(3, 1.5 max of the absolute state coordinates)). The view widens to hold every
         trajectory's limit within twice the box.
     starts : array_like, shape (k, 2), optional
         Starts in the slice; default ``n_starts`` (6) drawn uniformly in the box from ``seed`` (0).

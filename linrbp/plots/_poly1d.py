@@ -1,4 +1,4 @@
-"""x' = Q(x) (THEORY.md section 1): the polynomial flows and their blow-ups."""
+"""x' = Q(x) (docs/theory.md section 1): the polynomial flows and their blow-ups."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ POLY1D_CASES = (
 
 
 def poly1d_flow(cases=POLY1D_CASES, *, t_max=4.0) -> Figure:
-    """x' = Q(x) (THEORY.md section 1): Q with its roots and flow arrows (top), x(t) (bottom).
+    """x' = Q(x) (docs/theory.md section 1): Q with its roots and flow arrows (top), x(t) (bottom).
 
     Roots are filled when stable (Q' < 0). Each x(t) is integrated; its closed-form limit
     (poly1d_limit) is dashed, and a closed-form blow-up time T* is a dotted vertical line next

@@ -1,4 +1,4 @@
-"""Figures of THEORY.md section 10: `rbp-modes` (mode strengths under RBP beside BP's sigmoids)."""
+"""Figures of docs/theory.md section 10: `rbp-modes` (mode strengths under RBP beside BP's sigmoids)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The proof machinery of proofs/<id>.py: a :class:`Proof` is a theorem of THEORY.md and its
+"""The proof machinery of proofs/<id>.py: a :class:`Proof` is a theorem of docs/theory.md and its
 steps, each checked as it is stated (:meth:`Proof.zero`, :meth:`~Proof.equal`,
 :meth:`~Proof.sign`, :meth:`~Proof.fact`, :meth:`~Proof.numeric`, :meth:`~Proof.given`), with
 the tools the proofs share (:mod:`._tools`) and :func:`main`, which runs one proof as a script.

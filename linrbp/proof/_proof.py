@@ -61,7 +61,7 @@ def _zero(expr) -> bool:
 
 @dataclass
 class Proof:
-    """A theorem of THEORY.md (``claim`` ID, statement in its notation) and its checked steps."""
+    """A theorem of docs/theory.md (``claim`` ID, statement in its notation) and its checked steps."""
 
     claim: str
     title: str

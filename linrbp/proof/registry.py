@@ -1,4 +1,4 @@
-"""The registry of the machine-checked proofs: one script per THEORY.md claim ID,
+"""The registry of the machine-checked proofs: one script per docs/theory.md claim ID,
 ``proofs/<id>.py``, holds the theorem and its proof step by step (run it, or ``linrbp prove ID``);
 those scripts are the package :mod:`linrbp.proofs` (a wheel ships them as ``linrbp/proofs/``).
 
@@ -21,7 +21,7 @@ from ._proof import Proof
 
 __all__ = ["PROOFS", "run_proofs"]
 
-# THEORY.md order: claim ID -> its proof.
+# docs/theory.md order: claim ID -> its proof.
 PROOFS = {
     "poly1d": poly1d.proof, "chain111": chain111.proof, "chain": chain.proof, "wide1N1": wide1N1.proof,
     "autoencoder": autoencoder.proof, "single-hidden": single_hidden.proof, "nonlinear": nonlinear.proof,

@@ -1,4 +1,4 @@
-"""The proofs, one module per THEORY.md claim ID: the scripts ``proofs/<id>.py``.
+"""The proofs, one module per docs/theory.md claim ID: the scripts ``proofs/<id>.py``.
 
 In a source checkout this package is the directory ``proofs/`` next to ``linrbp/`` (this file
 only points the package there); a wheel ships ``proofs/`` itself as ``linrbp/proofs/``

@@ -1,10 +1,13 @@
 """The verification report as one self-contained HTML file (``linrbp verify --html``).
 
-Inline CSS and inline PNG thumbnails, no JavaScript, no network: the file reads the same in a
-browser, an e-mail attachment or a paper's supplement. Per claim: statement and reference, each
-check's worst error against its tolerance on a log-scale bar, instances and seconds, the worst
-instance as JSON with the command that reproduces the run, and the claim's figure where
-``linrbp figures`` has one.
+Inline CSS and inline PNG figures (full size on click, by CSS), no JavaScript, no network: the
+file reads the same in a browser, an e-mail attachment or a paper's supplement, and prints as
+one (print styles). The header records the provenance: linrbp's version and git commit, the
+versions of numpy, scipy, sympy and matplotlib, the machine, the seed. Per claim: statement and
+reference, each check's worst error against its tolerance on a log-scale bar (what the error
+measures is stated per kind of check), instances and seconds, the worst instance as a short
+summary (the JSON folded below it) with the command that draws it again, and the claim's
+figure where ``linrbp figures`` has one.
 """
 
 from __future__ import annotations
@@ -56,11 +59,38 @@ section.claim.failed{border-color:#d0353f;border-width:2px}
 section.claim h2{font-size:1.15em;margin:.2em 0}
 .statement{white-space:pre-wrap}
 pre{background:#f7f7f7;border:1px solid #e3e3e3;padding:.5em;overflow-x:auto;font-size:.85em;max-height:18em}
-img.thumb{float:right;max-width:300px;margin:0 0 .5em 1em;border:1px solid #ddd}
+img.thumb{float:right;max-width:300px;margin:0 0 .5em 1em;border:1px solid #ddd;cursor:zoom-in}
 .meta td{border:none;padding:.1em .6em .1em 0}
+.lightbox{display:none;position:fixed;inset:0;background:rgba(0,0,0,.8);z-index:10;
+align-items:center;justify-content:center}
+.lightbox:target{display:flex}.lightbox img{max-width:96vw;max-height:96vh;background:#fff}
+dl.instance{display:grid;grid-template-columns:max-content 1fr;gap:.1em 1em;font-size:.9em}
+dl.instance dt{font-family:monospace}dl.instance dd{margin:0;font-family:monospace}
+details>summary{cursor:pointer}
+.kinds{font-size:.9em;color:#333}
+@media print{
+body{max-width:none;margin:0;font-size:10pt}
+.bar{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+section.claim{break-inside:avoid-page}
+pre{max-height:none;white-space:pre-wrap}
+.lightbox,details.full-json{display:none}
+a{color:inherit;text-decoration:none}
+img.thumb{max-width:45%}
+}
 .certified{background:#e3f4e8;color:#0a6b2a;border:1px solid #3a9d5d;border-radius:3px;padding:0 .3em;font-size:.85em;white-space:nowrap}
 .certified.partly{background:#fff6e0;color:#8a5a00;border-color:#d19a00}
 """
+
+# What a check's error is, by kind (each check's own description, where it has one, is shown
+# beside its name).
+KIND_METRIC = {
+    "numeric": "the worst, over the instances, of the check's error: a difference between two "
+               "independent routes to one quantity (closed form, integration, symbolic "
+               "derivation, simulation), relative or absolute as the check's name says, in the "
+               "units of that quantity; it passes when it is at most the tolerance",
+    "symbolic": "0 when the identity simplifies to zero exactly (sympy), 1 when it does not; "
+                "tolerance 0",
+}
 
 
 def _bar(err: float, tol: float) -> str:
@@ -87,6 +117,8 @@ def claim_thumbnails(ids, seed: int = 0) -> dict[str, str]:
     """Base64 PNG thumbnails of the figures of the given claims (those that have one)."""
     from ..plots import FIGURES
 
+    import matplotlib.pyplot as plt
+
     out = {}
     for cid in ids:
         name = FIGURE_OF_CLAIM.get(cid)
@@ -95,9 +127,71 @@ def claim_thumbnails(ids, seed: int = 0) -> dict[str, str]:
         spec = FIGURES[name]
         fig = spec.make(**({"seed": seed} if spec.seeded else {}))
         buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=45)
+        fig.savefig(buf, format="png", dpi=100)  # shown 300 px wide, full size on click
+        plt.close(fig)
         out[cid] = base64.b64encode(buf.getvalue()).decode("ascii")
     return out
+
+
+def provenance() -> dict[str, str]:
+    """What produced a report: the versions of linrbp, numpy, scipy, sympy and matplotlib, the
+    git commit of a source checkout (with "+ changes" when its tree differs from the commit),
+    the machine and the Python."""
+    import subprocess
+    from importlib import metadata
+    from pathlib import Path
+
+    out = {}
+    for dist in ("linrbp", "numpy", "scipy", "sympy", "matplotlib"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = "not installed"
+    root = Path(__file__).resolve().parents[2]
+    commit = "not a git checkout"
+    if (root / ".git").exists():
+        try:
+            head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
+                                  text=True, timeout=10)
+            dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+                                   capture_output=True, text=True, timeout=10)
+            if head.returncode == 0:
+                commit = head.stdout.strip() + (" + uncommitted changes" if dirty.stdout.strip() else "")
+        except (OSError, subprocess.SubprocessError):
+            pass
+    out["commit"] = commit
+    out["machine"] = (f"{platform.node()} ({platform.machine()}, {os.cpu_count()} CPUs, "
+                      f"{platform.platform()}, Python {platform.python_version()})")
+    return out
+
+
+def _instance_summary(inst) -> str:
+    """A worst instance as a short definition list: scalars as they are, arrays by shape with
+    their first entries (the full JSON is folded below it)."""
+    esc = html.escape
+    if not isinstance(inst, dict):
+        return f'<pre>{esc(json.dumps(inst)[:400])}</pre>'
+
+    def shape(v):
+        s = []
+        while isinstance(v, list):
+            s.append(len(v))
+            v = v[0] if v else None
+        return s, v
+
+    rows = []
+    for key, value in inst.items():
+        if isinstance(value, list):
+            dims, first = shape(value)
+            flat = json.dumps(value)
+            text = flat if len(flat) <= 60 else (
+                f'{" x ".join(map(str, dims))} array, starts {esc(flat[:48])}...')
+        elif isinstance(value, float):
+            text = f"{value:.6g}"
+        else:
+            text = json.dumps(value) if not isinstance(value, str) else value
+        rows.append(f"<dt>{esc(str(key))}</dt><dd>{esc(text) if not text.endswith('...') else text}</dd>")
+    return '<dl class="instance">' + "".join(rows) + "</dl>"
 
 
 def _command(report: dict, cid: str) -> str:
@@ -119,21 +213,28 @@ def render_report(report: dict, statements: dict[str, str], thumbnails: dict[str
     claims = report["claims"]
     n_pass = sum(c["status"] == "pass" for c in claims)
     date = date or _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-    machine = f"{platform.node()} ({platform.machine()}, {os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()})"
+    prov = provenance()
     h = ['<!DOCTYPE html>', '<html lang="en"><head><meta charset="utf-8">',
          f'<title>linrbp verify: {n_pass}/{len(claims)} claims pass</title>',
          f'<style>{_CSS}</style></head><body>',
          f'<h1>linrbp verification report</h1>',
          '<table class="meta">',
-         f'<tr><td>linrbp</td><td>{esc(version)}</td></tr>',
+         f'<tr><td>linrbp</td><td>{esc(version or prov["linrbp"])}</td></tr>',
+         f'<tr><td>commit</td><td id="commit">{esc(prov["commit"])}</td></tr>',
+         f'<tr><td>versions</td><td id="versions">numpy {esc(prov["numpy"])}, scipy {esc(prov["scipy"])}, '
+         f'sympy {esc(prov["sympy"])}, matplotlib {esc(prov["matplotlib"])}</td></tr>',
          f'<tr><td>seed</td><td>{report.get("seed", 0)}</td></tr>',
          f'<tr><td>samples</td><td>{report.get("samples") or "each check&#8217;s default"}</td></tr>',
          f'<tr><td>date</td><td>{esc(date)}</td></tr>',
-         f'<tr><td>machine</td><td>{esc(machine)}</td></tr>',
+         f'<tr><td>machine</td><td>{esc(prov["machine"])}</td></tr>',
          f'<tr><td>total time</td><td>{report.get("seconds", 0.0):.1f} s</td></tr>',
          f'<tr><td>result</td><td class="{"pass" if report.get("passed") else "fail"}" id="summary">'
          f'{n_pass}/{len(claims)} claims pass</td></tr></table>',
          '<h2>Summary</h2>',
+         '<p class="kinds">Each check computes one quantity by two independent routes and '
+         'reports the worst error over its instances next to its tolerance. ' +
+         " ".join(f"<b>{esc(k)}</b> checks: the error is {esc(v)}." for k, v in KIND_METRIC.items()) +
+         ' A claim\'s row shows its check with the worst error / tolerance ratio.</p>',
          '<table id="claims"><thead><tr><th>claim</th><th>reference</th><th>status</th>'
          '<th>instances</th><th>worst error</th><th>tolerance</th><th>worst / tolerance</th>'
          '<th>seconds</th></tr></thead><tbody>']
@@ -149,8 +250,11 @@ def render_report(report: dict, statements: dict[str, str], thumbnails: dict[str
         failed = c["status"] != "pass"
         h.append(f'<section class="claim{" failed" if failed else ""}" id="{esc(c["id"])}">')
         if c["id"] in thumbnails:
-            h.append(f'<img class="thumb" alt="figure of {esc(c["id"])}" '
-                     f'src="data:image/png;base64,{thumbnails[c["id"]]}">')
+            src = f'data:image/png;base64,{thumbnails[c["id"]]}'
+            h.append(f'<a href="#fig-{esc(c["id"])}" title="full size"><img class="thumb" '
+                     f'alt="figure of {esc(c["id"])}" src="{src}"></a>'
+                     f'<div class="lightbox" id="fig-{esc(c["id"])}"><a href="#{esc(c["id"])}" '
+                     f'title="close"><img alt="figure of {esc(c["id"])}, full size" src="{src}"></a></div>')
         h.append(f'<h2>{esc(c["id"])}: {esc(c["title"])} '
                  f'<span class="{esc(c["status"])}">[{esc(c["status"])}]</span></h2>')
         h.append(f'<p><b>Reference:</b> {esc(c["reference"])}</p>')
@@ -169,9 +273,12 @@ def render_report(report: dict, statements: dict[str, str], thumbnails: dict[str
         h.append('</tbody></table>')
         worst = _worst_check(c)
         if worst is not None:
-            h.append(f'<p>Worst instance (check <i>{esc(worst["check"])}</i>); reproduce with '
-                     f'<code>{esc(_command(report, c["id"]))}</code>:</p>')
-            h.append(f'<pre>{esc(json.dumps(worst["worst_instance"], indent=1)[:20000])}</pre>')
+            h.append(f'<p>Worst instance (check <i>{esc(worst["check"])}</i>, error '
+                     f'{_num(worst["max_error"])} against {_num(worst["tolerance"])}); the same draws '
+                     f'again, with every instance in the JSON: <code>{esc(_command(report, c["id"]))}</code></p>')
+            h.append(_instance_summary(worst["worst_instance"]))
+            h.append('<details class="full-json"><summary>the instance as JSON</summary>'
+                     f'<pre>{esc(json.dumps(worst["worst_instance"], indent=1)[:20000])}</pre></details>')
         h.append('</section>')
     h.append('</body></html>')
     return "\n".join(h) + "\n"

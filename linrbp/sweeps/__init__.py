@@ -1,1 +1,1 @@
-"""Sweeps over many instances (the probe of THEORY.md section 6)."""
+"""Sweeps over many instances (the probe of docs/theory.md section 6)."""

@@ -1,4 +1,4 @@
-"""``linrbp probe``: the open question of THEORY.md section 6, swept numerically.
+"""``linrbp probe``: the open question of docs/theory.md section 6, swept numerically.
 
 For general A[N0,N1,N2] under RBP, [BSL] proves that C1 A2 A1 converges (Theorem 8) but not
 that A1 and A2 converge individually. The probe draws random instances (S_II > 0 with

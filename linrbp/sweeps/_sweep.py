@@ -7,7 +7,7 @@ rule that evolves its feedback, every C_h, has entries N(0, scale^2), drawn in t
 A_1, ..., A_L, C_1, ..., C_{L-1}; untrained matrices and fixed feedback are the instance's.
 
 The starts are integrated in consecutive chunks of ``chunk`` starts (start i is in chunk
-i // chunk), one task of :func:`linrbp.core._executor.run_tasks` each, so a serial run, a
+i // chunk), one task of ``run_tasks`` each, so a serial run, a
 local process pool and a Dask cluster give the same bits: a trajectory's arithmetic depends
 only on its chunk, never on what ran it. With ``out`` each chunk's records are written
 (atomically) as the chunk finishes, and a rerun with the same settings reuses them.
@@ -104,7 +104,7 @@ def sweep_start(instance, seed: int, scale: float, index: int):
 
 
 def start_record(start, index: int, status: str, t_end: float, n_steps: int, y, observed=None) -> dict:
-    """The JSON record of one start (``start``: its instance, :func:`sweep_start`) that ended
+    """The JSON record of one start (``start``: its instance, ``sweep_start``) that ended
     with ``status`` at ``t_end`` after ``n_steps`` steps in state ``y``; ``observed`` (times,
     names): its ``observables`` along the path (:func:`linrbp.observe`)."""
     s = start.system
@@ -164,7 +164,7 @@ def sweep(instance, starts: int, scale: float, seed: int, *, t_max: float | None
     instance : linrbp.Instance
         The system (layers, rule and its parameters, data, fixed feedback).
     starts : int
-        Number of starts N (>= 1); start i is :func:`sweep_start` (instance, seed, scale, i).
+        Number of starts N (>= 1); start i is ``sweep_start`` (instance, seed, scale, i).
     scale : float
         Standard deviation S of every drawn entry (> 0).
     seed : int
@@ -179,16 +179,16 @@ def sweep(instance, starts: int, scale: float, seed: int, *, t_max: float | None
     chunk : int, default 32
         Starts per task; part of the settings (a trajectory's bits depend on its chunk).
     workers, scheduler, executor
-        What runs the chunks (:func:`linrbp.core._executor.run_tasks`); the records do not
+        What runs the chunks (``run_tasks``); the records do not
         depend on it.
-    out : path, optional
+    out : str or os.PathLike, optional
         Directory for the settings (``sweep.json``) and each chunk's records
         (``records/starts-*.json``), written as chunks finish; a rerun with the same settings
         reuses them (resume); other settings there are refused.
     cluster_tol : float, default 1e-6
-        Tolerance of :func:`linrbp.sweeps._cluster.cluster_limits` for the distinct limits.
+        Tolerance of ``cluster_limits`` for the distinct limits.
     progress : bool, optional
-        Progress on stderr (None: as :func:`run_tasks` decides; False: quiet).
+        Progress on stderr (None: as ``run_tasks`` decides; False: quiet).
     times : sequence of float, optional
         Times (>= 0, increasing) at which each start's record gets ``observables``
         (:func:`linrbp.observe` along its path; default None: none).
@@ -207,8 +207,9 @@ def sweep(instance, starts: int, scale: float, seed: int, *, t_max: float | None
     ------
     InputError
         Bad settings (checked before any work), or ``out`` holding a sweep with other settings.
-    linrbp.core._executor.Interrupted
-        SIGINT/SIGTERM: the finished chunks are kept in ``out``; the message says so.
+    KeyboardInterrupt
+        (linrbp's ``Interrupted``) on SIGINT/SIGTERM: the finished chunks are kept in ``out``;
+        the message says so.
 
     Examples
     --------
@@ -307,7 +308,7 @@ def _load_chunk(path: Path, lo: int, hi: int):
 
 def summarize(records, starts: int, cluster_tol: float = CLUSTER_TOL) -> dict:
     """Counts per status, the distinct limits of the converged starts (clustered by product,
-    :func:`~linrbp.sweeps._cluster.cluster_limits`) and the worst distance to the prediction."""
+    ``cluster_limits``) and the worst distance to the prediction."""
     counts: dict[str, int] = {}
     for r in records:
         counts[r["status"]] = counts.get(r["status"], 0) + 1

@@ -1,7 +1,7 @@
 """Symbolic layer: averaged ODEs derived from the per-example rule, and their exact analysis.
 
 - :func:`derive_ode` (A[N0..NL], symbolic matrices), :func:`scalar_chain_ode`,
-  :func:`wide_ode`, :func:`nonlinear_ode`: expectations of :mod:`linrbp.core._rules`' updates.
+  :func:`wide_ode`, :func:`nonlinear_ode`: expectations of the updates of :data:`linrbp.RULES`.
 - :func:`chain_reduction` (depth L, sparse polynomial rings), :func:`wide_reduction`,
   :func:`nonlinear_reduction`: a1' = Q(a1) with degree and leading coefficient.
 - :func:`find_invariants`: every polynomial first integral of degree <= d, exact and verified;

@@ -83,7 +83,7 @@ def chain_invariants(system: OdeSystem, feedback: Sequence[sp.Expr]) -> list[sp.
 
 
 def wide_invariants(system: OdeSystem, width: int) -> list[sp.Expr]:
-    """b_i - a_i^2/(2 c_i) and a_i - (c_i/c_1) a_1 (THEORY.md section 4)."""
+    """b_i - a_i^2/(2 c_i) and a_i - (c_i/c_1) a_1 (docs/theory.md section 4)."""
     a = system.states[:width]
     b = system.states[width:2 * width]
     c = [s for s in system.parameters if s.name.startswith("c")]

@@ -1,4 +1,4 @@
-"""Averaged ODEs derived from the per-example rule (THEORY.md section 0).
+"""Averaged ODEs derived from the per-example rule (docs/theory.md section 0).
 
 Every system here is built the same way: symbolic weights and a symbolic example (I, T)
 go through :func:`linrbp.core._rules.backward_signals` and :func:`linrbp.core._rules.updates` (the one
@@ -67,7 +67,7 @@ class OdeSystem:
         return sp.Matrix(self.field).jacobian(self.states)
 
     def lambdify(self):
-        """f(state, *parameters) -> numpy vector field (numeric evaluation of the derivation)."""
+        """``f(state, *parameters)``, the numpy vector field (numeric evaluation of the derivation)."""
         return sp.lambdify([self.states] + list(self.parameters), self.field, "numpy")
 
 
@@ -146,6 +146,36 @@ def _derive_ode(layers: Sequence[int], rule: str = "srbp") -> OdeSystem:
     Input I = (i_1..i_N0), target T = (t_1..t_NL); moments S_II[j,k] = E[i_j i_k] (symmetric
     symbols sII_jk, j <= k) and S_TI[j,k] = E[t_j i_k] (sTI_jk). Weights A_h have entries
     a{h}_ij, feedback C_h entries c{h}_ij (scalars drop the index).
+
+    Parameters
+    ----------
+    layers : sequence of int
+        :math:`[N_0, \\dots, N_L]`.
+    rule : str or linrbp.Rule, optional
+        The learning rule (default ``"srbp"``).
+
+    Returns
+    -------
+    OdeSystem
+        ``states`` (the weight symbols, then learned feedback), ``parameters`` (moments and
+        fixed feedback), ``field`` (the right-hand sides, sympy), ``dA``, ``dC``.
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for an unknown rule or bad layer sizes.
+
+    Examples
+    --------
+    The chain :math:`A[1,1,1]` under RBP, :math:`\\dot a_1 = c_1 e`, :math:`\\dot a_2 = a_1 e`
+    with :math:`e = s_{TI} - a_1 a_2 s_{II}`:
+
+    >>> import linrbp.symbolic
+    >>> ode = linrbp.symbolic.derive_ode([1, 1, 1], "rbp")
+    >>> ode.states, ode.parameters
+    ([a1, a2], [sII_11, sTI_11, c1])
+    >>> [f.factor() for f in ode.field]
+    [-c1*(a1*a2*sII_11 - sTI_11), -a1*(a1*a2*sII_11 - sTI_11)]
     """
     layers, r = _check_rule_and_layers(layers, rule)
     L = len(layers) - 1
@@ -191,7 +221,7 @@ def _scalar_moment(I, T):
 
 
 def _feedback_prefix(r) -> str:
-    # THEORY.md: SRBP feedback c_h; RBP backward weights r_h (then c_h = r_h ... r_{L-1}).
+    # docs/theory.md: SRBP feedback c_h; RBP backward weights r_h (then c_h = r_h ... r_{L-1}).
     return "r" if r.source == "next" else "c"
 
 
@@ -230,7 +260,7 @@ def _wide_ode(width: int, rule: str = "srbp") -> OdeSystem:
 
 
 def _nonlinear_ode(derivative: bool = True, rule: str = "srbp", power=MU) -> OdeSystem:
-    """A[1,1,1] with hidden output (a1 I)^mu and a linear output (THEORY.md section 7), derived.
+    """A[1,1,1] with hidden output (a1 I)^mu and a linear output (docs/theory.md section 7), derived.
 
     With ``derivative`` the hidden delta is multiplied by f'(S_1) = mu (a1 I)^(mu-1).
     Moments: alpha = E[T I^mu], beta = E[I^(2mu)], gamma = E[T I], delta = E[I^(mu+1)].

@@ -59,7 +59,7 @@ class Invariant:
     """One conserved polynomial: ``expression`` in the canonical state names (A{h}_{i}_{j},
     C{h}_{i}_{j}), its total ``degree``, whether grad(I) . f is exactly the zero polynomial
     (``exact``) and its worst relative drift along integrated trajectories (``drift``: max over
-    times of |I(x(t)) - I(x(0))| divided by the largest sum of the absolute values of its terms)."""
+    times of :math:`|I(x(t)) - I(x(0))|` divided by the largest sum of the absolute values of its terms)."""
 
     expression: sp.Expr
     degree: int

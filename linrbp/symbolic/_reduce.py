@@ -1,4 +1,4 @@
-"""Reduction of the scalar systems to one polynomial ODE a1' = Q(a1) (THEORY.md sections 2-4, 7).
+"""Reduction of the scalar systems to one polynomial ODE a1' = Q(a1) (docs/theory.md sections 2-4, 7).
 
 Chain of depth L (SRBP form, c_L = 1; RBP through c_h = r_h ... r_{L-1}): the invariants
 K_h = a_{h+1} - c_{h+1} a_h^2 / (2 c_h) give a_{h+1} = rho_h a_h^2 + K_h with
@@ -114,7 +114,8 @@ class ChainReduction:
 
     @cached_property
     def monomials(self) -> list[tuple[int, Any, dict]]:
-        """Q as [(k, rational or float, {symbol: exponent})]: terms coefficient * prod * a1^k."""
+        """The terms of Q, a list of ``(k, coefficient, {symbol: exponent})`` (coefficient a rational
+        or a float): Q is the sum of coefficient * prod(symbol^exponent) * a1^k."""
         out = []
         for outer, poly in self.ring_terms:
             out.extend(_terms(self._convert, _powers(outer), poly.terms()))
@@ -123,7 +124,7 @@ class ChainReduction:
 
     @cached_property
     def coefficients(self) -> dict[int, sp.Expr]:
-        """{k: coefficient of a1^k in Q} (sympy; slow to build beyond depth 6)."""
+        """The coefficients of Q, ``{k: coefficient of a1^k}`` (sympy; slow to build beyond depth 6)."""
         out: dict[int, list] = {}
         for k, const, pows in self.monomials:
             out.setdefault(k, []).append(sp.sympify(const) * sp.Mul(*[s ** p for s, p in pows.items()]))
@@ -131,7 +132,7 @@ class ChainReduction:
 
     @cached_property
     def Q(self) -> sp.Expr:
-        """Q(a1) as a sympy expression (built lazily: seconds at depth 6, minutes at 7)."""
+        """The sympy expression Q(a1), built lazily (seconds at depth 6, minutes at 7)."""
         return sp.Add(*[c * self.variable ** k for k, c in self.coefficients.items()])
 
     @property
@@ -237,7 +238,7 @@ class _Converter:
 
 
 def chain_reduction(depth: int, rule: str = "srbp", numeric: dict | None = None) -> ChainReduction:
-    """Reduce the depth-L chain to a1' = Q(a1) (THEORY.md section 3).
+    """Reduce the depth-L chain to a1' = Q(a1) (docs/theory.md section 3).
 
     ``numeric`` optionally fixes alpha, beta, c1..c_{L-1} (srbp) or r1..r_{L-1} (rbp) and
     K1..K_{L-1} to numbers (int/Fraction exact; any float makes the ring real-valued).
@@ -361,7 +362,7 @@ def _finish(system, var, subst, invariants):
 
 
 def wide_reduction(width: int) -> Reduction:
-    """A[1,N,1] (THEORY.md section 4): a_i = K'_i + (c_i/c_1) a_1, b_i = a_i^2/(2 c_i) + K_i."""
+    """A[1,N,1] (docs/theory.md section 4): a_i = K'_i + (c_i/c_1) a_1, b_i = a_i^2/(2 c_i) + K_i."""
     system = wide_ode(width, "srbp")
     a = system.states[:width]
     b = system.states[width:2 * width]
@@ -382,7 +383,7 @@ def wide_reduction(width: int) -> Reduction:
 
 
 def nonlinear_reduction(power=MU) -> Reduction:
-    """A[1,1,1] with (a1 I)^mu and f' (THEORY.md section 7): a2 = a1^2/(2 c1 mu) + K."""
+    """A[1,1,1] with (a1 I)^mu and f' (docs/theory.md section 7): a2 = a1^2/(2 c1 mu) + K."""
     system = nonlinear_ode(True, "srbp", power)
     a1, a2 = system.states
     c1 = system.parameters[-1]

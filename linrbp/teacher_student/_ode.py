@@ -58,7 +58,7 @@ def _record(inst: TSInstance, times, ys, status: str, t_end: float, method: str)
 
 def integrate_ts(inst: TSInstance, times=None, *, rtol: float = ODE_RTOL, atol: float = ODE_ATOL,
                  progress: bool | None = False, interruptible: bool = False) -> dict:
-    """Integrate ``inst`` (scipy DOP853, rtol 1e-11) and record the state at ``times``.
+    r"""Integrate ``inst`` (scipy DOP853, rtol 1e-11) and record the state at ``times``.
 
     Parameters
     ----------
@@ -77,7 +77,7 @@ def integrate_ts(inst: TSInstance, times=None, *, rtol: float = ODE_RTOL, atol: 
     -------
     dict
         ``times``, ``eps_g`` (one per time), ``Q``, ``R``, ``v`` (and ``b`` when it evolves) at
-        those times, ``status`` (``time-limit``: every time reached; ``diverged``: |state|
+        those times, ``status`` (``time-limit``: every time reached; ``diverged``: :math:`|\mathrm{state}|`
         passed 1e8; ``failed``: the integrator stopped; ``interrupted``) and ``t_end``.
 
     Examples

@@ -28,10 +28,10 @@ from ._instance import TSInstance
 from ._kernel import compiled_run_steps
 from ._model import generalisation_error
 from ._ode import check_times
+from ._sgd_op import BLOCK, _output, run_blocks, simulate_op
 
 __all__ = ["simulate_sgd", "draw_network", "rule_pieces", "BLOCK"]
 
-BLOCK = 256
 _PROBE_TOL = 1e-12
 
 
@@ -148,7 +148,8 @@ def _generic_steps(tsrule, W, Ws, v, b, X, xi, A, eta, sigma, act):
 
 
 def simulate_sgd(inst: TSInstance, N: int, seeds, times=None, *, backend: str = "auto",
-                 progress: bool | None = False, interruptible: bool = False) -> dict:
+                 method: str = "network", progress: bool | None = False,
+                 interruptible: bool = False) -> dict:
     """Run online SGD of ``inst``'s network at input dimension N, one run per seed.
 
     Parameters
@@ -166,7 +167,14 @@ def simulate_sgd(inst: TSInstance, N: int, seeds, times=None, *, backend: str = 
         ``numba``: the compiled kernel; ``numpy``: the same step as a numpy loop, one step at a
         time (the benchmark's baseline); ``rule``: the rule's statement evaluated at every step
         (any rule, slowest); ``auto`` (default): numba when installed and the rule's pieces are
-        affine, else numpy, else rule.
+        affine, else numpy, else rule. With ``method="order-parameters"``: ``numba`` or ``numpy``
+        (the same kernel run by the interpreter), ``auto`` picks numba when installed.
+    method : {"network", "order-parameters"}, optional
+        ``network`` (default): the N-dimensional weights, one N-dimensional input per step.
+        ``order-parameters``: the same Markov chain on (Q, R, v, b), exact in law at this N, at
+        O((K+M)^3) per step instead of O(N (K+M)) (see ``linrbp.teacher_student._sgd_op``); its
+        runs are other draws than the network's runs of the same seeds (the same process, not
+        the same path). Rules whose pieces are affine in (v, b) only.
     progress, interruptible : bool, optional
         A bar on stderr (None: when a terminal); Ctrl-C keeps the times done (status interrupted).
 
@@ -186,9 +194,11 @@ def simulate_sgd(inst: TSInstance, N: int, seeds, times=None, *, backend: str = 
     >>> out = simulate_sgd(inst, 50, [0, 1], [0.0, 1.0], backend="numpy")
     >>> len(out["eps_g"]), len(out["eps_g"][0]), out["status"]
     (2, 2, 'time-limit')
+    >>> fast = simulate_sgd(inst, 50, [0, 1], [0.0, 1.0], method="order-parameters", backend="numpy")
+    >>> fast["sgd_method"], abs(fast["eps_g"][0][0] - out["eps_g"][0][0]) < 1e-12  # the same start
+    ('order-parameters', True)
     """
     from ..core._checks import check_seed
-    from ..core._progress import progress_bar
 
     m = inst.model
     K, M = m.K, m.M
@@ -203,6 +213,10 @@ def simulate_sgd(inst: TSInstance, N: int, seeds, times=None, *, backend: str = 
     if np.any(np.diff(steps) <= 0):
         raise InputError(f"times: two times round to the same SGD step at N = {N} (steps are 1/N apart)")
     pieces = rule_pieces(m.rule)
+    if method == "order-parameters":
+        return simulate_op(inst, N, seeds, times, steps, pieces, backend, progress, interruptible)
+    if method != "network":
+        raise InputError(f"method: expected network or order-parameters, got {method!r}")
     if backend == "auto":
         backend = "rule" if pieces is None else ("numba" if compiled_run_steps() is not None else "numpy")
     if backend not in ("numba", "numpy", "rule"):
@@ -222,58 +236,29 @@ def simulate_sgd(inst: TSInstance, N: int, seeds, times=None, *, backend: str = 
         b0 = inst.b if inst.b is not None else np.zeros(K)
         runs.append({"rng": rng, "W": W, "Ws": Ws, "v": inst.v.astype(float).copy(),
                      "b": np.asarray(b0, float).copy(), "step": 0, "rec": [], "X": None, "xi": None})
-    status = "time-limit"
-    total = int(steps[-1])
-
     def record(r):
         W, Ws = r["W"], r["Ws"]
         Q, R, Tsim = W @ W.T / N, W @ Ws.T / N, Ws @ Ws.T / N
         r["rec"].append((generalisation_error(Q, R, Tsim, r["v"], m.A, m.activation), Q, R,
                          r["v"].copy(), r["b"].copy()))
 
-    try:
-        with progress_bar(total * len(seeds), "sgd", "step", disable=None if progress is None else not progress,
-                          delay=1.0) as bar:
-            for r in runs:
-                for target in steps:
-                    while r["step"] < target:
-                        j = r["step"] % BLOCK
-                        if j == 0:
-                            r["X"] = r["rng"].standard_normal((BLOCK, N))
-                            r["xi"] = r["rng"].standard_normal(BLOCK)
-                        n = int(min(BLOCK - j, target - r["step"]))
-                        X, xi = r["X"][j:j + n], r["xi"][j:j + n]
-                        if backend == "rule":
-                            _generic_steps(m.rule, r["W"], r["Ws"], r["v"], r["b"], X, xi, m.A, m.eta,
-                                           m.sigma, m.activation)
-                        elif backend == "numpy":
-                            _numpy_steps(r["W"], r["Ws"], r["v"], r["b"], X, xi, m.A, m.eta, m.sigma,
-                                         m.activation, pieces, evolve)
-                        else:
-                            p = pieces
-                            kernel(r["W"], r["Ws"], r["v"], r["b"], X, xi, m.A, m.eta, m.sigma, act,
-                                   p["fkind"], p["cfv"], p["cfb"], p["M0"], p["has_m"], p["cwv"], p["cwb"],
-                                   p["cdv"], p["cdb"], p["learn"], evolve)
-                        r["step"] += n
-                        bar.update(n)
-                    record(r)
-    except KeyboardInterrupt:
-        if not interruptible:
-            raise
-        status = "interrupted"
-    n_done = min(len(r["rec"]) for r in runs)
-    out = {"model": "teacher-student", "method": "sgd", "backend": backend, "N": N, "seeds": seeds,
-           "activation": m.activation, "rule": m.rule.name, "parameters": m.rule.rule.parameter_values,
-           "eta": m.eta, "sigma": m.sigma, "K": K, "M": M, "T": T, "A": m.A,
-           "times": [float(t) for t in steps[:n_done] / N],
-           "eps_g": [[rec[0] for rec in r["rec"][:n_done]] for r in runs],
-           "Q": [[rec[1] for rec in r["rec"][:n_done]] for r in runs],
-           "R": [[rec[2] for rec in r["rec"][:n_done]] for r in runs],
-           "v": [[rec[3] for rec in r["rec"][:n_done]] for r in runs]}
-    if evolve:
-        out["b"] = [[rec[4] for rec in r["rec"][:n_done]] for r in runs]
-    elif inst.b is not None:
-        out["feedback"] = inst.b
-    out["status"] = status
-    out["t_end"] = float(steps[n_done - 1] / N) if n_done else 0.0
-    return out
+    def draw(r):
+        r["X"] = r["rng"].standard_normal((BLOCK, N))
+        r["xi"] = r["rng"].standard_normal(BLOCK)
+
+    def advance(r, j, n):
+        X, xi = r["X"][j:j + n], r["xi"][j:j + n]
+        if backend == "rule":
+            _generic_steps(m.rule, r["W"], r["Ws"], r["v"], r["b"], X, xi, m.A, m.eta, m.sigma, m.activation)
+        elif backend == "numpy":
+            _numpy_steps(r["W"], r["Ws"], r["v"], r["b"], X, xi, m.A, m.eta, m.sigma, m.activation, pieces,
+                         evolve)
+        else:
+            p = pieces
+            kernel(r["W"], r["Ws"], r["v"], r["b"], X, xi, m.A, m.eta, m.sigma, act,
+                   p["fkind"], p["cfv"], p["cfb"], p["M0"], p["has_m"], p["cwv"], p["cwb"],
+                   p["cdv"], p["cdb"], p["learn"], evolve)
+
+    status = run_blocks(runs, steps, progress, interruptible, draw, advance, record)
+    return _output(inst, N, seeds, steps, runs, status, backend, "network")
+

@@ -1,4 +1,4 @@
-"""Alignment measurements of EXPERIMENTS.md, per layer (1-based names, THEORY.md notation).
+"""Alignment measurements of EXPERIMENTS.md, per layer (1-based names, the theory page's notation).
 
 - ``update_vs_bp``: angle between the variant's update of A_h and BP's update of the same
   weights on the same probe batch (hidden layers h = 1..L-1).

@@ -230,7 +230,7 @@ def run_experiments(name: str, seeds: int = 3, out=None, quick: bool = False, ba
     parameter (recorded in each run's config); a name no rule of the set has is an error.
 
     ``announce(plan)``, when given and the preset is the full protocol (not ``quick``), is called
-    before the first run with :func:`estimate_seconds`' plan (runs, images, measured images/s,
+    before the first run with ``estimate_seconds``' plan (runs, images, measured images/s,
     estimated seconds), so a user sees how long it will take and can Ctrl-C.
 
     ``workers`` > 1 trains that many runs at once in separate processes, ``scheduler`` on a
@@ -238,7 +238,7 @@ def run_experiments(name: str, seeds: int = 3, out=None, quick: bool = False, ba
     every run draws only from its own seed). ``device`` trains with torch there (see
     :func:`linrbp.trainer.train`). A run that raises is listed under ``failed_tasks`` (the
     others go on; no summary is written until every run exists); SIGINT/SIGTERM keep every
-    finished run and raise :class:`~linrbp.core._executor.Interrupted`.
+    finished run and raise ``Interrupted`` (a KeyboardInterrupt).
     """
     only = check_selection(only, "only")
     variants = experiment_variants(name, quick, only)

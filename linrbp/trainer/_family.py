@@ -25,7 +25,7 @@ __all__ = ["FamilyRule", "FAMILY", "family_help", "family_rule", "family_variant
 class FamilyRule:
     name: str
     summary: str       # one line for --help and the README
-    title: str         # what the rule does, in THEORY.md notation
+    title: str         # what the rule does, in the theory page's notation
     reference: str
     kind: str          # feedback | kickback | target-prop
     base: str          # the linrbp.core._rules rule whose backward pass (or update form) it uses

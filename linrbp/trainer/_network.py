@@ -1,4 +1,4 @@
-"""The MLP and one mini-batch of learning. Columns are examples throughout (THEORY.md layout).
+"""The MLP and one mini-batch of learning. Columns are examples throughout (docs/theory.md layout).
 
 Forward: S_h = A_h O_{h-1} + b_h, O_h = f(S_h) (hidden), O_L = softmax(S_L), sigmoid(S_L) or S_L.
 Output error delta_L = T - O_L: minus the gradient in S_L of softmax + cross-entropy, of
@@ -128,7 +128,7 @@ class Network:
       for rules whose feedback is state (rbp, srbp, arbp, asrbp, kolen-pollack, weight-mirror).
 
     The sign family and weight mirrors take their random draws as arguments too (see
-    :class:`linrbp.trainer._family_feedback.FeedbackFamilyNetwork`): ``magnitudes`` (frsf,
+    ``FeedbackFamilyNetwork``): ``magnitudes`` (frsf,
     brsf), ``mirror_noise`` (weight-mirror) and ``family_rng`` (the generator of both).
     Random draws the network still makes (feedback, dropout masks, example order) come from
     the configuration's seed whether or not values are injected.
@@ -269,10 +269,11 @@ class Network:
         return S
 
     def loss(self, X, T) -> float:
-        """The batch-mean loss whose gradient in S_L is -delta_L = O_L - T (float64).
+        r"""The batch-mean loss whose gradient in :math:`S_L` is :math:`-\delta_L = O_L - T` (float64).
 
-        softmax: -sum_k T_k log O_k; sigmoid: -sum_k [T_k log O_k + (1 - T_k) log(1 - O_k)]
-        (binary cross-entropy per output unit); linear: 1/2 |T - O_L|^2. Computed from
+        softmax: :math:`-\sum_k T_k \log O_k`; sigmoid:
+        :math:`-\sum_k [T_k \log O_k + (1 - T_k) \log(1 - O_k)]` (binary cross-entropy per
+        output unit); linear: :math:`\tfrac12 \|T - O_L\|^2`. Computed from
         S_L = A_L O_{L-1} + b_L in a form that does not overflow.
         """
         X, T = self._batch(X, T)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
 
 import numpy as np
@@ -82,39 +84,64 @@ def run_epoch(net: Network, x: np.ndarray, t: np.ndarray, bar=None) -> None:
 
 
 def train(config: TrainConfig, dataset: Dataset | None = None, progress: bool | None = None,
-          device: str | None = None) -> dict:
+          device: str | None = None, *, checkpoint=None, interruptible: bool = False) -> dict:
     """Train one network; returns the JSON-ready result (config, seed, accuracies, history).
 
     ``device`` runs it with torch on that device ('cuda', 'cpu', ...; torch optional): the
     same random draws as numpy, so the same run up to rounding.
+
+    ``checkpoint`` (a path): the state after every epoch is saved there
+    (:mod:`linrbp.trainer._checkpoint`); a checkpoint of the same configuration found there is
+    resumed from (``resumed_from_epoch`` in the result), and it is removed when the run ends.
+    With ``interruptible=True`` Ctrl-C ends the run with status ``interrupted`` and the epochs
+    done (``complete`` false); without it KeyboardInterrupt propagates (the checkpoint stays).
     """
+    from ._checkpoint import load_checkpoint, save_checkpoint
+
     net, data = prepare(config, dataset, device)
     x, t = data["x_train"], data["t_train"]
     n_probe = min(config.align_examples, len(x))
     probe_x, probe_t = x[:n_probe].T, t[:n_probe].T
     n_batches = -(-len(x) // config.batch_size)
-    history, status, t0 = [], "finished", time.perf_counter()
+    history, status, t0, before = [], "finished", time.perf_counter(), 0.0
+    restored = load_checkpoint(checkpoint, net) if checkpoint is not None else None
+    if restored is not None:
+        history, before = restored
+    resumed = len(history)
+    updates = net.t
     desc = f"{config.rule}{'' if config.derivative else ' no-fprime'} seed {config.seed}"
-    with progress_bar(config.epochs * n_batches, desc=desc, unit="batch",
-                      disable=None if progress is None else not progress) as bar:
-        for epoch in range(1, config.epochs + 1):
-            te = time.perf_counter()
-            with np.errstate(over="ignore", invalid="ignore"):
-                run_epoch(net, x, t, bar)
-            seconds = time.perf_counter() - te
-            if not _finite(net):
-                status = "diverged"
-                history.append({"epoch": epoch, "train_accuracy": None, "test_accuracy": None,
-                                "lr": net.learning_rate(), "seconds": seconds, "alignment": None})
-                break
-            tr = float(np.mean(net.predict(x) == data["y_train"]))
-            ts = float(np.mean(net.predict(data["x_test"]) == data["y_test"])) if len(data["x_test"]) else None
-            history.append({"epoch": epoch, "train_accuracy": tr, "test_accuracy": ts,
-                            "lr": net.learning_rate(), "seconds": seconds,
-                            "alignment": alignment(net, probe_x, probe_t)})
-            if bar is not None:
-                bar.set_postfix(train=f"{tr:.3f}", test=f"{ts:.3f}" if ts is not None else "-")
-    last = history[-1]
+    try:
+        with progress_bar(config.epochs * n_batches, desc=desc, unit="batch", initial=resumed * n_batches,
+                          disable=None if progress is None else not progress) as bar:
+            for epoch in range(resumed + 1, config.epochs + 1):
+                te = time.perf_counter()
+                with np.errstate(over="ignore", invalid="ignore"):
+                    run_epoch(net, x, t, bar)
+                seconds = time.perf_counter() - te
+                if not _finite(net):
+                    status = "diverged"
+                    history.append({"epoch": epoch, "train_accuracy": None, "test_accuracy": None,
+                                    "lr": net.learning_rate(), "seconds": seconds, "alignment": None})
+                    updates = net.t
+                    break
+                tr = float(np.mean(net.predict(x) == data["y_train"]))
+                ts = float(np.mean(net.predict(data["x_test"]) == data["y_test"])) if len(data["x_test"]) else None
+                history.append({"epoch": epoch, "train_accuracy": tr, "test_accuracy": ts,
+                                "lr": net.learning_rate(), "seconds": seconds,
+                                "alignment": alignment(net, probe_x, probe_t)})
+                updates = net.t
+                if checkpoint is not None and epoch < config.epochs:
+                    save_checkpoint(checkpoint, net, history, before + time.perf_counter() - t0)
+                if bar is not None:
+                    bar.set_postfix(train=f"{tr:.3f}", test=f"{ts:.3f}" if ts is not None else "-")
+    except KeyboardInterrupt:
+        if not interruptible:
+            raise
+        status = "interrupted"  # the checkpoint holds the last finished epoch
+    if checkpoint is not None and status != "interrupted":
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(checkpoint)
+    last = history[-1] if history else {"test_accuracy": None, "train_accuracy": None, "alignment": None}
     return {
         "linrbp_version": __version__,
         "seed": config.seed,
@@ -124,11 +151,13 @@ def train(config: TrainConfig, dataset: Dataset | None = None, progress: bool | 
         "backend": {"name": net.backend.name, "device": None if net.backend.device is None
                     else str(net.backend.device)},
         "status": status,
-        "updates": net.t,
+        "complete": status != "interrupted",
+        "updates": updates,
         "test_accuracy": last["test_accuracy"],
         "train_accuracy": last["train_accuracy"],
         "alignment": last["alignment"],
         **({"state": _state_record(net)} if net.state else {}),
         "history": history,
-        "seconds": time.perf_counter() - t0,
+        "seconds": before + time.perf_counter() - t0,
+        **({"resumed_from_epoch": resumed} if resumed else {}),
     }

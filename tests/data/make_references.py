@@ -2,7 +2,7 @@
 
 Run ``python3 tests/data/make_references.py`` to rewrite the ``reference`` entries, or with
 ``--check`` to verify the stored ones. Nothing here imports linrbp: the averaged ODEs are
-written out below from the rules' definitions (THEORY.md section 0), and the limit is found
+written out below from the rules' definitions (docs/theory.md section 0), and the limit is found
 by a route different from linrbp's closed forms (which reduce to a polynomial in a_1 and pick
 its root with poly1d's series walk):
 

@@ -1,0 +1,142 @@
+"""Finite-N online SGD run on the order parameters: the network's Markov chain, exact in law.
+
+Why it is exact. Stack the weights as Wall = [W; W*] ((K+M) x N), C = Wall Wall^T / N. One step
+of the network (``_sgd``) is, with c_k = f_k g'(lambda_k) Delta and B = Id + (eta/N) M,
+
+    W' = B W + (eta / sqrt N) c x^T,  so
+    Q' = B Q B^T + (eta/N) (B lambda c^T + c lambda^T B^T) + (eta^2/N) (|x|^2 / N) c c^T,
+    R' = B R + (eta/N) c nu^T,   v' and b' functions of (lambda, nu, xi, v, b).
+
+The step needs x only through u = (lambda, nu) = Wall x / sqrt N and |x|^2. Write
+Wall = sqrt(N) S U^T with S S^T = C and U an N x (K+M) matrix with orthonormal columns (it exists
+since rank Wall <= K + M <= N). For x ~ N(0, Id_N), z = U^T x ~ N(0, Id_{K+M}) and the rest,
+x - U z, is independent of z with |x - U z|^2 ~ chi^2_{N-K-M}; so u = S z and
+|x|^2 = |z|^2 + chi^2_{N-K-M}, jointly, exactly (S singular is no exception: the components of z
+that S does not see are part of the input's norm, as they should be). The new weights are
+Wall' = sqrt(N) [S + (eta/N) (M S restricted to the student rows + c z^T), (eta/N) c |x - U z|]
+[U, e]^T with e the unit vector of x - U z, so (S plus one column) is a factor of C'; a
+Householder LQ folds it back to K + M columns without changing S S^T. Given (C, v, b) the next
+(C', v', b') therefore has exactly the network's law at this N; the chain costs O((K+M)^3) per
+step instead of O(N (K+M)) and draws K + M + 2 numbers instead of N + 1.
+
+Seeds: seed s draws, from numpy's ``default_rng(s)``, blocks of 256 steps: a 256 x (K+M)
+Gaussian block, 256 chi^2_{N-K-M} draws (zeros when N = K + M), 256 label noises. The start is the
+instance's C exactly (its symmetric square root), so no draw precedes the first block.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core._errors import InputError
+from ._kernel import compiled_run_op_steps, run_op_steps
+from ._model import generalisation_error
+
+__all__ = ["simulate_op", "start_factor", "run_blocks", "BLOCK"]
+
+BLOCK = 256
+
+
+def run_blocks(runs, steps, progress, interruptible, draw, advance, record) -> str:
+    """Run every seed's steps to each recorded step count in blocks of BLOCK draws (either
+    method): ``draw(r)`` draws a block, ``advance(r, j, k)`` runs its steps j..j+k-1,
+    ``record(r)`` stores the state. Returns the status (``time-limit`` or ``interrupted``)."""
+    from ..core._progress import progress_bar
+
+    try:
+        with progress_bar(int(steps[-1]) * len(runs), "sgd", "step",
+                          disable=None if progress is None else not progress, delay=1.0) as bar:
+            for r in runs:
+                for target in steps:
+                    while r["step"] < target:
+                        j = r["step"] % BLOCK
+                        if j == 0:
+                            draw(r)
+                        k = int(min(BLOCK - j, target - r["step"]))
+                        advance(r, j, k)
+                        r["step"] += k
+                        bar.update(k)
+                    record(r)
+    except KeyboardInterrupt:
+        if not interruptible:
+            raise
+        return "interrupted"
+    return "time-limit"
+
+
+def start_factor(inst) -> np.ndarray:
+    """S with S S^T = C = [[Q, R], [R^T, T]] (symmetric square root, exact for singular C)."""
+    m = inst.model
+    C = np.block([[inst.Q, inst.R], [inst.R.T, m.T]])
+    w, V = np.linalg.eigh(C)
+    return np.ascontiguousarray((V * np.sqrt(np.clip(w, 0, None))) @ V.T)
+
+
+def simulate_op(inst, N, seeds, times, steps, pieces, backend, progress, interruptible) -> dict:
+    """``simulate_sgd(..., method="order-parameters")`` (arguments already checked there)."""
+    m = inst.model
+    K, M = m.K, m.M
+    n = K + M
+    if pieces is None:
+        raise InputError(f"method: order-parameters needs a rule whose pieces are affine in (v, b); "
+                         f"rule {m.rule.name}'s are not (use method 'network')")
+    if backend == "auto":
+        backend = "numba" if compiled_run_op_steps() is not None else "numpy"
+    if backend not in ("numba", "numpy"):
+        raise InputError(f"backend: with method order-parameters expected auto, numba or numpy, got {backend!r}")
+    if backend == "numba" and compiled_run_op_steps() is None:
+        raise InputError("backend: numba is not installed (pip install numba)")
+    kernel = compiled_run_op_steps() if backend == "numba" else run_op_steps
+    act = 0 if m.activation == "erf" else 1
+    evolve = m.rule.evolves_feedback
+    p = pieces
+    S0 = start_factor(inst)
+    runs = []
+    for s in seeds:
+        b0 = inst.b if inst.b is not None else np.zeros(K)
+        runs.append({"rng": np.random.default_rng(s), "S": S0.copy(), "v": inst.v.astype(float).copy(),
+                     "b": np.asarray(b0, float).copy(), "step": 0, "rec": []})
+
+    def record(r):
+        C = r["S"] @ r["S"].T
+        Q, R, Tsim = C[:K, :K], C[:K, K:], C[K:, K:]
+        r["rec"].append((generalisation_error(Q, R, Tsim, r["v"], m.A, m.activation), Q.copy(), R.copy(),
+                         r["v"].copy(), r["b"].copy()))
+
+    def draw(r):
+        rng = r["rng"]
+        r["Z"] = rng.standard_normal((BLOCK, n))
+        r["chi2"] = rng.chisquare(N - n, BLOCK) if N > n else np.zeros(BLOCK)
+        r["xi"] = rng.standard_normal(BLOCK)
+
+    def advance(r, j, k):
+        kernel(r["S"], r["v"], r["b"], K, r["Z"][j:j + k], r["chi2"][j:j + k], r["xi"][j:j + k],
+               m.A, m.eta, m.sigma, float(N), act, p["fkind"], p["cfv"], p["cfb"], p["M0"],
+               p["has_m"], p["cwv"], p["cwb"], p["cdv"], p["cdb"], p["learn"], evolve)
+
+    status = run_blocks(runs, steps, progress, interruptible, draw, advance, record)
+    return _output(inst, N, seeds, steps, runs, status, backend, "order-parameters")
+
+
+def _output(inst, N, seeds, steps, runs, status, backend, method) -> dict:
+    """The result dict from the per-seed records (eps_g, Q, R, v, b) of either method."""
+    m = inst.model
+    K, M, T = m.K, m.M, m.T
+    evolve = m.rule.evolves_feedback
+    n_done = min(len(r["rec"]) for r in runs)
+    out = {"model": "teacher-student", "method": "sgd", "sgd_method": method, "backend": backend,
+           "N": N, "seeds": seeds,
+           "activation": m.activation, "rule": m.rule.name, "parameters": m.rule.rule.parameter_values,
+           "eta": m.eta, "sigma": m.sigma, "K": K, "M": M, "T": T, "A": m.A,
+           "times": [float(t) for t in steps[:n_done] / N],
+           "eps_g": [[rec[0] for rec in r["rec"][:n_done]] for r in runs],
+           "Q": [[rec[1] for rec in r["rec"][:n_done]] for r in runs],
+           "R": [[rec[2] for rec in r["rec"][:n_done]] for r in runs],
+           "v": [[rec[3] for rec in r["rec"][:n_done]] for r in runs]}
+    if evolve:
+        out["b"] = [[rec[4] for rec in r["rec"][:n_done]] for r in runs]
+    elif inst.b is not None:
+        out["feedback"] = inst.b
+    out["status"] = status
+    out["t_end"] = float(steps[n_done - 1] / N) if n_done else 0.0
+    return out
