@@ -37,7 +37,13 @@ def registries():
     same examples from their files)."""
     import linrbp
 
+    from linrbp.core._rules import BUILTIN_RULES
+
     rules, claims = dict(linrbp.RULES), dict(linrbp.get_claims() and linrbp.CLAIMS)
+    # a page runs as a reader pastes it into a fresh session: only linrbp's own rules are known
+    # (a test module may have registered the page's example rule already)
+    for name in [n for n in linrbp.RULES if n not in BUILTIN_RULES]:
+        del linrbp.RULES[name]
     yield
     linrbp.RULES.clear()
     linrbp.RULES.update(rules)

@@ -5,7 +5,7 @@ import importlib
 import numpy as np
 import sympy as sp
 
-from linrbp.catalogue._catalogue import CLAIMS, Claim
+from linrbp.catalogue._catalogue import CLAIMS, Check, Claim
 from linrbp.claims._symbolic import SYMBOLIC_CHECKS, identity_check
 
 EXPECTED = {"poly1d", "chain111", "chain", "wide1N1", "autoencoder", "single-hidden", "nonlinear",
@@ -37,7 +37,8 @@ def test_checks_are_attached_to_registered_claims():
 
     saved = dict(CLAIMS)
     try:
-        CLAIMS["chain111"] = Claim("chain111", "t", "r", "s", [])
+        placeholder = Check("placeholder", 1.0, lambda rng: 0, lambda i: 0.0)  # a claim needs a check
+        CLAIMS["chain111"] = Claim("chain111", "t", "r", "s", [placeholder])
         importlib.reload(claims)
         names = [c.name for c in CLAIMS["chain111"].checks]
         assert names[:len(SYMBOLIC_CHECKS["chain111"])] == [c.name for c in SYMBOLIC_CHECKS["chain111"]]

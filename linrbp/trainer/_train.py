@@ -91,7 +91,7 @@ def train(config: TrainConfig, dataset: Dataset | None = None, progress: bool | 
     same random draws as numpy, so the same run up to rounding.
 
     ``checkpoint`` (a path): the state after every epoch is saved there
-    (:mod:`linrbp.trainer._checkpoint`); a checkpoint of the same configuration found there is
+    (``linrbp.trainer._checkpoint``); a checkpoint of the same configuration found there is
     resumed from (``resumed_from_epoch`` in the result), and it is removed when the run ends.
     With ``interruptible=True`` Ctrl-C ends the run with status ``interrupted`` and the epochs
     done (``complete`` false); without it KeyboardInterrupt propagates (the checkpoint stays).
