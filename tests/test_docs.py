@@ -116,7 +116,12 @@ def test_api_reference_is_objects_and_references_resolve(site):
         text = re.sub(r"<pre>.*?</pre>", "", _text(html), flags=re.S)
         for leak in _LEAKS:
             assert leak not in text, f"{html.relative_to(site)}: {leak!r} leaked into the page"
-    assert "–-" not in _text(site / "generated" / "cli.html")  # options as typed
+    cli = _text(site / "generated" / "cli.html")
+    assert "–-" not in cli  # options as typed
+    # ... and every option named in prose is code (shown as typed, never broken at a hyphen)
+    prose = re.sub(r"<(pre|code|style|script)[^>]*>.*?</\1>", "", cli, flags=re.S)
+    loose = re.findall(r"(?<![\w-])--[a-z][a-z-]*", re.sub(r"<[^>]+>", "", prose))
+    assert not loose, f"options outside code in the CLI reference: {sorted(set(loose))[:5]}"
 
 
 def test_an_unresolved_reference_fails_the_build(tmp_path):

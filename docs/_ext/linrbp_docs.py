@@ -17,6 +17,7 @@ A public callable without a docstring is a warning (so ``-W`` fails the build).
 from __future__ import annotations
 
 import argparse
+import re
 import inspect
 import os
 import shutil
@@ -87,6 +88,18 @@ def _default(a) -> str:
     return f"`{a.default}`"
 
 
+_OPTION = re.compile(r"(?<![\w`$-])(--[a-z][a-z0-9-]*|\$[A-Z][A-Z0-9_]*)")
+
+
+def _prose(text: str) -> str:
+    """Help or description text for a markdown cell: options (``--workers``) and environment
+    variables (``$LINRBP_SCHEDULER``) outside code spans become code spans, so they show as
+    typed, paste as typed and never break at their hyphens; ``|`` is escaped for tables."""
+    parts = text.replace("|", "\\|").split("`")
+    parts[::2] = [_OPTION.sub(r"`\1`", part) for part in parts[::2]]
+    return "`".join(parts)
+
+
 def cli_page() -> str:
     from linrbp.cli import COMMANDS, build_parser
 
@@ -97,11 +110,11 @@ def cli_page() -> str:
            "ends with one line on stderr and exit status 2; a failing claim or check exits 1.", ""]
     for name in COMMANDS:
         p = sub.choices[name]
-        out += [f"## `linrbp {name}`", "", (p.description or "").strip(), "",
+        out += [f"## `linrbp {name}`", "", _prose((p.description or "").strip()), "",
                 _fence(p.format_usage().replace("usage: ", ""), "text"), ""]
         rows = [(", ".join(f"`{s}`" for s in a.option_strings) or f"`{a.dest}`",
-                 (a.help or "").replace("|", "\\|").replace("\n", " ") % {"default": a.default}
-                 if a.help and "%(" in a.help else (a.help or "").replace("|", "\\|"),
+                 _prose((a.help or "").replace("\n", " ") % {"default": a.default}
+                        if a.help and "%(" in a.help else (a.help or "")),
                  _default(a)) for a in _actions(p)]
         if rows:
             out += ["| option | meaning | default |", "|---|---|---|"]
@@ -110,9 +123,9 @@ def cli_page() -> str:
         nested = [a for a in p._actions if isinstance(a, argparse._SubParsersAction)]
         for s in nested:
             for sname, sp in s.choices.items():
-                out += [f"### `linrbp {name} {sname}`", "", (sp.description or sp.format_usage()).strip(), ""]
+                out += [f"### `linrbp {name} {sname}`", "", _prose((sp.description or sp.format_usage()).strip()), ""]
                 srows = [(", ".join(f"`{x}`" for x in a.option_strings) or f"`{a.dest}`",
-                          (a.help or "").replace("|", "\\|"), _default(a)) for a in _actions(sp)]
+                          _prose(a.help or ""), _default(a)) for a in _actions(sp)]
                 if srows:
                     out += ["| option | meaning | default |", "|---|---|---|"]
                     out += [f"| {o} | {h} | {d} |" for o, h, d in srows]
