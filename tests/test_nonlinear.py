@@ -114,3 +114,18 @@ def test_negative_c1_limits():
     from linrbp.core._errors import InputError
     with pytest.raises(InputError, match="no limit is defined"):
         nonlinear_limit(1.0, 1.0, -0.5, 0.5, 0.2, 0.1)
+
+
+def test_boundary_limit_reached_in_finite_time_counts_as_arrival():
+    """c1 < 0, 1 < mu < 2, nothing ahead: a1 reaches 0 in finite time and the integrator steps
+    past it, where a1^mu is NaN (status "non-finite"). The limit check compares a2's gap with
+    the closed form's K there (verify --seed 1 drew this instance, the 8th of
+    limit-vs-integration, and failed with error inf while the check read only "diverged")."""
+    from linrbp.claims.nonlinear import limit_errors
+
+    rng = check_rng(1, "nonlinear", "limit-vs-integration")
+    inst = [CLAIM.check("limit-vs-integration").sample(rng) for _ in range(8)][-1]
+    assert inst["c1"] < 0 and 1 < inst["mu"] < 2
+    assert nonlinear_limit(inst["alpha"], inst["beta"], inst["c1"], inst["mu"], inst["a1"], inst["a2"])[0] == 0.0
+    (err,) = limit_errors([inst])
+    assert err <= CLAIM.check("limit-vs-integration").tolerance
