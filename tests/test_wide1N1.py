@@ -74,3 +74,18 @@ def test_hand_written_wide_field_is_the_rules_field(N, seed):
         ref = np.concatenate([da, db])
         np.testing.assert_allclose(f[:2 * N], ref, rtol=1e-13, atol=1e-13 * np.abs(ref).max())
         assert np.all(f[2 * N:] == 0)  # data and feedback do not move
+
+
+def test_limit_product_is_exact_where_small_feedback_makes_b_a_cancellation():
+    """verify --seed 2 drew, as the 12th instance of pdot-and-fixed-set, c = (-0.051, -0.023):
+    there K_2 = b_2 - a_2^2/(2 c_2) is about 313 while b_2 at the limit is 0.004, and writing
+    b through K cost the limit's product P = a.b five digits (alpha/beta off by 1.8e-11,
+    relative). The theory's P(inf) = alpha/beta is the independent value."""
+    chk = CLAIM.check("pdot-and-fixed-set")
+    rng = check_rng(2, "wide1N1", chk.name)
+    i = [chk.sample(rng) for _ in range(12)][-1]
+    c, a, b = (np.asarray(i[k], dtype=float) for k in ("c", "a", "b"))
+    assert np.max(np.abs(c)) < 0.06 and abs(b[1] - a[1] ** 2 / (2 * c[1])) > 300
+    pa, pb = wide_limit(i["alpha"], i["beta"], c, a, b)
+    assert abs(i["beta"] * float(pa @ pb) - i["alpha"]) / abs(i["alpha"]) <= 1e-12
+    assert chk.error(i) <= chk.tolerance
