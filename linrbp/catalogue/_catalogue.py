@@ -438,6 +438,7 @@ def run_claim(claim: Claim, samples: int | None = None, seed: int = 0,
     Parameters
     ----------
     claim : Claim
+        The claim to run (it need not be registered: :func:`register`).
     samples : int, optional
         Instances per numeric check (default: each check's own ``samples``).
     seed : int, optional

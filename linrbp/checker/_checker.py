@@ -313,9 +313,10 @@ def check_certificate(cert) -> list[str]:
 
     Raises
     ------
-    CertificateError
-        (this module's exception; not a ValueError) at the first check that fails, naming it
-        (``format`` for a malformed certificate, ``status`` for a refused instance).
+    Exception
+        ``CertificateError`` (this module's subclass of :class:`Exception`, not a ValueError)
+        at the first check that fails, naming it (``format`` for a malformed certificate,
+        ``status`` for a refused instance).
 
     Examples
     --------

@@ -843,14 +843,14 @@ def backward_signals(
     ----------
     rule : str or Rule
         A registered rule name or a :class:`Rule`.
-    weights : sequence of matrices
+    weights : sequence of numpy.ndarray or sympy.Matrix
         :math:`A_1, \dots, A_L`.
-    feedback : sequence of matrices
+    feedback : sequence of numpy.ndarray or sympy.Matrix
         :math:`C_1, \dots, C_{L-1}` (empty for rules without feedback matrices).
-    delta_top : matrix
+    delta_top : numpy.ndarray or sympy.Matrix
         :math:`\delta_L`, one column per example (:math:`T - O`); any matrix linear in the
         error works, e.g. :math:`E(P)` for the averaged field.
-    derivatives : sequence of matrices, optional
+    derivatives : sequence of numpy.ndarray or sympy.Matrix, optional
         ``derivatives[h]`` (0-based) multiplies the signal of layer :math:`h+1` elementwise by
         :math:`f'(S_{h+1})` (non-linear networks); omit it for linear networks and the "no
         :math:`f'`" variants. An entry may be None.
@@ -858,7 +858,7 @@ def backward_signals(
         ``transform(h, signal)`` (0-based ``h``) is applied to the signal arriving at each hidden
         layer, before the derivative and before it is used or sent further down (the trainer's
         hook for quantised error signals and learning-channel dropout).
-    state : sequence of matrices, optional
+    state : sequence of numpy.ndarray or sympy.Matrix, optional
         The rule's extra state, flat (:class:`StateVariable`); needed when the rule has one.
 
     Returns
@@ -915,9 +915,9 @@ def updates(rule: str | Rule, deltas: Sequence, activities: Sequence):
     ----------
     rule : str or Rule
         A registered rule name or a :class:`Rule`.
-    deltas : sequence of matrices
+    deltas : sequence of numpy.ndarray or sympy.Matrix
         :math:`\delta_1, \dots, \delta_L` (:func:`backward_signals`; None for frozen layers).
-    activities : sequence of matrices
+    activities : sequence of numpy.ndarray or sympy.Matrix
         :math:`O_0, \dots, O_L` (:math:`O_0` the input), one column per example.
 
     Returns
@@ -969,11 +969,11 @@ def drifts(rule: str | Rule, weights: Sequence, feedback: Sequence, state: Seque
     ----------
     rule : str or Rule
         A registered rule name or a :class:`Rule` (its parameter values are used).
-    weights : sequence of matrices
+    weights : sequence of numpy.ndarray or sympy.Matrix
         :math:`A_1, \dots, A_L`.
-    feedback : sequence of matrices
+    feedback : sequence of numpy.ndarray or sympy.Matrix
         :math:`C_1, \dots, C_{L-1}` (empty for rules without feedback matrices).
-    state : sequence of matrices, optional
+    state : sequence of numpy.ndarray or sympy.Matrix, optional
         The rule's extra state, flat (:class:`StateVariable`); needed when the rule has one.
 
     Returns
@@ -1042,15 +1042,15 @@ def averaged_velocity(rule: str | Rule, weights: Sequence, feedback: Sequence, e
     ----------
     rule : str or Rule
         A registered rule name or a :class:`Rule`.
-    weights : sequence of matrices
+    weights : sequence of numpy.ndarray or sympy.Matrix
         :math:`A_1, \dots, A_L` (numpy arrays, with any leading batch axes, or sympy matrices).
-    feedback : sequence of matrices
+    feedback : sequence of numpy.ndarray or sympy.Matrix
         :math:`C_1, \dots, C_{L-1}` (empty for rules without feedback matrices).
-    error : matrix
+    error : numpy.ndarray or sympy.Matrix
         :math:`E(P) = S_{TI} - P S_{II}` (:math:`N_L \times N_0`).
-    products : sequence of matrices
+    products : sequence of numpy.ndarray or sympy.Matrix
         :math:`F_0 = \mathrm{Id}, F_1, \dots, F_L` (:func:`forward_products`).
-    state : sequence of matrices, optional
+    state : sequence of numpy.ndarray or sympy.Matrix, optional
         The values of the rule's extra state, flat (:class:`StateVariable`); needed when it
         has one.
 

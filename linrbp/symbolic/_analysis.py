@@ -23,7 +23,7 @@ def is_zero(expr) -> bool:
 
     Parameters
     ----------
-    expr : sympy expression, sympy matrix or number
+    expr : sympy expression, sympy.Matrix, int or float
         The expression (a matrix: every entry).
 
     Returns

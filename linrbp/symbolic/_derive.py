@@ -380,7 +380,7 @@ def _nonlinear_ode(derivative: bool = True, rule: str = "srbp", power=MU) -> Ode
         With :math:`f'` (default True) or the "no :math:`f'`" variant.
     rule : str or Rule, optional
         A registered name or a :class:`~linrbp.Rule` (default ``"srbp"``).
-    power : sympy expression or number, optional
+    power : sympy expression, int or float, optional
         :math:`\mu`, positive (default the symbol ``MU``).
 
     Returns

@@ -56,7 +56,7 @@ DRIFT_ATOL = 1e-12
 
 @dataclass
 class Invariant:
-    r"""One conserved polynomial of a derived ODE (an element of :attr:`InvariantBasis.invariants`).
+    r"""One conserved polynomial of a derived ODE (an element of an :class:`InvariantBasis`'s ``invariants``).
 
     ``verified`` is True when it is ``exact`` and its ``drift`` is at most ``DRIFT_TOL`` (1e-9);
     ``to_dict()`` is its JSON form.

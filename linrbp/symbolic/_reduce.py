@@ -569,7 +569,7 @@ def nonlinear_reduction(power=MU) -> Reduction:
 
     Parameters
     ----------
-    power : sympy expression or number, optional
+    power : sympy expression, int or float, optional
         :math:`\mu > 0` (default the symbol ``MU``).
 
     Returns
