@@ -31,7 +31,41 @@ __all__ = ["Check", "Claim", "Evidence", "CLAIMS", "register", "run_claim", "che
 
 @dataclass
 class Evidence:
-    """What one check found: worst error next to its tolerance, over ``instances`` draws."""
+    """What one check found: its worst error next to its tolerance, over ``instances`` draws.
+
+    :meth:`Check.run` returns it; :func:`run_claim` collects one per check into the claim's
+    record (``linrbp verify --json``). The check passes when ``max_error`` is finite and at most
+    ``tolerance`` (property ``passed``).
+
+    Parameters
+    ----------
+    check : str
+        The check's name.
+    max_error : float
+        The largest error over the instances (inf when a check returned an invalid value).
+    tolerance : float
+        The check's tolerance, in the units of its error.
+    instances : int
+        How many instances were drawn.
+    seconds : float
+        Wall-clock time of the check, in seconds.
+    kind : {"numeric", "symbolic"}, optional
+        What the error measures (default ``"numeric"``).
+    worst_instance : object, optional
+        The instance with the largest error (reproduces the worst case).
+    message : str, optional
+        What went wrong, when something did (an invalid error value, a traceback).
+    error : str, optional
+        ``"ExcType: text"`` when the check raised (not written by ``to_dict``; ``message`` has
+        the traceback).
+
+    Examples
+    --------
+    >>> import linrbp
+    >>> ev = linrbp.Evidence("limit", max_error=3e-13, tolerance=1e-10, instances=20, seconds=0.5)
+    >>> ev.passed, ev.to_dict()["max_error"]
+    (True, 3e-13)
+    """
 
     check: str
     max_error: float
@@ -230,7 +264,43 @@ class Check:
 
 @dataclass
 class Claim:
-    """A claim of docs/theory.md: ID, title, reference, statement and its checks."""
+    """A claim of the theory (docs/theory.md, the site's theory page): ID, title, reference,
+    statement and the checks that test it.
+
+    :func:`register` adds it to the catalogue (:data:`CLAIMS`, what ``linrbp verify`` runs);
+    :func:`run_claim` runs its checks without registering it.
+
+    Parameters
+    ----------
+    id : str
+        The ID: letters, digits, ``-``, ``_`` or ``.``, starting with a letter (``"chain111"``).
+    title : str
+        A one-line title.
+    reference : str
+        Where the claim comes from (``"[BSL] Theorem 2"``, a section of the theory page).
+    statement : str
+        The claim in words (TeX allowed), as the report and the docs show it.
+    checks : list of Check
+        At least one :class:`Check`; their names are unique within the claim.
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for a malformed ID, a non-string field or an empty or wrong ``checks``.
+
+    Examples
+    --------
+    >>> import linrbp
+    >>> chk = linrbp.Check("exact", tolerance=0.0, sample=lambda rng: int(rng.integers(10)),
+    ...                    error=lambda n: abs((n + 1) ** 2 - (n * n + 2 * n + 1)), samples=3)
+    >>> claim = linrbp.Claim("demo-binomial", "(n+1)^2", "none", "(n+1)^2 = n^2 + 2n + 1.", [chk])
+    >>> claim.check("exact").tolerance, linrbp.run_claim(claim)["status"]
+    (0.0, 'pass')
+    >>> linrbp.Claim("demo-empty", "t", "r", "s", [])
+    Traceback (most recent call last):
+    ...
+    linrbp.core._errors.InputError: Claim demo-empty: checks must be a non-empty list of linrbp.Check, got []
+    """
 
     id: str
     title: str
@@ -266,7 +336,40 @@ CLAIMS: dict[str, Claim] = {}
 
 
 def register(claim: Claim) -> Claim:
-    """Add (or replace) a claim in the catalogue; InputError when ``claim`` is not a :class:`Claim`."""
+    """Add a claim to the catalogue (:data:`CLAIMS`), replacing one with the same ID.
+
+    Registered claims are what ``linrbp verify`` runs and :func:`get_claims` finds (the page
+    "Claims of one's own", docs/own-claims.md, shows claim files loaded by ``verify --claims``).
+
+    Parameters
+    ----------
+    claim : Claim
+        The claim (already checked when it was built).
+
+    Returns
+    -------
+    Claim
+        ``claim`` itself (so ``register`` works as an expression).
+
+    Raises
+    ------
+    InputError
+        (a ValueError) when ``claim`` is not a :class:`Claim`.
+
+    Examples
+    --------
+    >>> import linrbp
+    >>> chk = linrbp.Check("exact", tolerance=0.0, sample=lambda rng: float(rng.normal()),
+    ...                    error=lambda x: abs(x + x - 2 * x), samples=2)
+    >>> claim = linrbp.register(linrbp.Claim("demo-double", "x + x = 2x", "none", "x + x = 2x.", [chk]))
+    >>> "demo-double" in linrbp.CLAIMS
+    True
+    >>> del linrbp.CLAIMS["demo-double"]     # leave the catalogue as it was
+    >>> linrbp.register("chain111")
+    Traceback (most recent call last):
+    ...
+    linrbp.core._errors.InputError: register: expects a linrbp.Claim, got str 'chain111'
+    """
     if not isinstance(claim, Claim):
         raise InputError(f"register: expects a linrbp.Claim, got {type(claim).__name__} {_short(claim)}")
     CLAIMS[claim.id] = claim
@@ -335,6 +438,7 @@ def run_claim(claim: Claim, samples: int | None = None, seed: int = 0,
     Parameters
     ----------
     claim : Claim
+        The claim to run (it need not be registered: :func:`register`).
     samples : int, optional
         Instances per numeric check (default: each check's own ``samples``).
     seed : int, optional

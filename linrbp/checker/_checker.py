@@ -288,7 +288,49 @@ def _inputs(cert):
 
 
 def check_certificate(cert) -> list[str]:
-    """The names of the checks that hold, in order; CertificateError at the first that fails."""
+    r"""Check a chain certificate independently: exact rational arithmetic and Sturm sequences.
+
+    Recomputes :math:`Q(a_1)` from the certificate's exact inputs and checks, in order (the
+    module docstring and the certificates page, docs/certificates.md, give the details):
+    ``polynomial`` (the certificate's :math:`Q` is the recomputed one), ``leading-coefficient``
+    (degree :math:`2^L - 1`, negative), ``start-sign`` (:math:`\mathrm{sign}\,Q(a_1(0))`),
+    ``limit-side``, ``root-in-ball`` and ``no-root-between`` (exactly one root of :math:`Q` in
+    the ball of :math:`a_1(\infty)`, none between the start and the ball), ``attracting``
+    (:math:`Q' < 0` on the ball), ``limit-weights`` (the balls of :math:`a_2, \dots, a_L`) and
+    ``fixed-point`` (the ball of :math:`e = \alpha - \beta P`). Uses the standard library only.
+
+    Parameters
+    ----------
+    cert : dict
+        A decoded certificate of claim ``chain111`` or ``chain`` (what
+        :func:`~linrbp.certify_instance` returns, or a JSON file it wrote), with status
+        ``certified``.
+
+    Returns
+    -------
+    list of str
+        The names of the checks that hold, in the order above.
+
+    Raises
+    ------
+    Exception
+        ``CertificateError`` (this module's subclass of :class:`Exception`, not a ValueError)
+        at the first check that fails, naming it (``format`` for a malformed certificate,
+        ``status`` for a refused instance).
+
+    Examples
+    --------
+    >>> import copy, linrbp
+    >>> cert = linrbp.certify_instance("chain111", {"alpha": 1.0, "beta": 1.0, "c1": 1.0, "a1": 0.5, "a2": 0.5})
+    >>> linrbp.check_certificate(cert)
+    ['polynomial', 'leading-coefficient', 'start-sign', 'limit-side', 'root-in-ball', 'no-root-between', 'attracting', 'limit-weights', 'fixed-point']
+    >>> bad = copy.deepcopy(cert)
+    >>> bad["limit"][0]["mid"] = "1/1"          # move the ball of a_1(inf) off the root
+    >>> linrbp.check_certificate(bad)
+    Traceback (most recent call last):
+    ...
+    linrbp.checker._checker.CertificateError: root-in-ball: Q(lo) Q(hi) is not negative
+    """
     done = []
     if not isinstance(cert, dict) or cert.get("claim") not in ("chain111", "chain"):
         raise CertificateError("format", "not a certificate of claim chain111 or chain")

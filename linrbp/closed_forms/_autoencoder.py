@@ -123,9 +123,40 @@ def autoencoder_limit(C, A, B):
 
 
 def autoencoder_product(S, C) -> np.ndarray:
-    """The fixed-point product B A = S C^T (C S C^T)^{-1} C of A[N,p,N] with S_II = S_TI = S.
+    r"""The fixed-point product :math:`B A = S C^T (C S C^T)^{-1} C` of :math:`A[N,p,N]` with :math:`S_{II} = S_{TI} = S`.
 
-    S: N x N symmetric positive definite; C: p x N of full row rank p.
+    The claim ``autoencoder-general`` (docs/theory.md section 9): with a fixed feedback
+    :math:`C` (:math:`p \times N`), the product at a fixed point is this oblique projection,
+    optimal only when the row space of :math:`C` is invariant under :math:`S`. Computed through
+    the Cholesky factor of :math:`S` and a QR of :math:`L^T C^T` (about
+    :math:`\mathrm{cond}(L)\,\varepsilon` of rounding, not :math:`\mathrm{cond}(C S C^T)\,\varepsilon`).
+
+    Parameters
+    ----------
+    S : array_like, shape (N, N)
+        The data moment :math:`S = S_{II} = S_{TI}`, symmetric positive definite.
+    C : array_like, shape (p, N)
+        The fixed feedback, of full row rank :math:`p`.
+
+    Returns
+    -------
+    numpy.ndarray, shape (N, N)
+        :math:`S C^T (C S C^T)^{-1} C`.
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for non-finite entries, shapes that do not fit, an :math:`S` that is not
+        symmetric positive definite, or a :math:`C` without full row rank.
+
+    Examples
+    --------
+    With :math:`S = \mathrm{diag}(1, 2)` and :math:`C = (1, 1)`: :math:`S C^T = (1, 2)^T`,
+    :math:`C S C^T = 3`:
+
+    >>> import linrbp
+    >>> (3 * linrbp.autoencoder_product([[1.0, 0.0], [0.0, 2.0]], [[1.0, 1.0]])).round(12).tolist()
+    [[1.0, 1.0], [2.0, 2.0]]
     """
     C = as_matrix(C, "C")
     p, N = C.shape
@@ -144,11 +175,42 @@ def autoencoder_product(S, C) -> np.ndarray:
 
 
 def single_hidden_target(C1, sigma_ii, sigma_ti) -> dict:
-    """Theorem 8 limits of A[N0,N1,N2] under RBP: C1 A2 A1 -> C1 S_TI S_II^{-1}.
+    r"""The limits of :math:`A[N_0,N_1,N_2]` under RBP ([BSL] Theorem 8, docs/theory.md section 6).
 
-    Returns ``{"c1_product": C1 P*, "product": P* or None, "full_column_rank": bool}`` with
-    P* = S_TI S_II^{-1}; ``product`` is the limit of A2 A1, given only when C1 (N1 x N2) has
-    full column rank (then C1 A2 A1 -> C1 P* forces A2 A1 -> P*).
+    :math:`C_1 A_2 A_1 \to C_1 P^*` with :math:`P^* = S_{TI} S_{II}^{-1}`, and
+    :math:`A_2 A_1 \to P^*` when :math:`C_1` has full column rank.
+
+    Parameters
+    ----------
+    C1 : array_like, shape (N1, N2)
+        The fixed feedback :math:`C_1`.
+    sigma_ii : array_like, shape (N0, N0)
+        :math:`S_{II}`, symmetric positive definite.
+    sigma_ti : array_like, shape (N2, N0)
+        :math:`S_{TI}`.
+
+    Returns
+    -------
+    dict
+        ``c1_product``: :math:`C_1 P^*` (:math:`N_1 \times N_0`), the limit of
+        :math:`C_1 A_2 A_1`; ``product``: :math:`P^*`, the limit of :math:`A_2 A_1`, or None when
+        :math:`C_1` lacks full column rank (then only :math:`C_1 A_2 A_1` is known);
+        ``full_column_rank``: bool.
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for moments that :meth:`DataStats.from_matrices` refuses (with
+        ``definite=True``) or a :math:`C_1` whose columns do not match :math:`N_2`.
+
+    Examples
+    --------
+    >>> import linrbp
+    >>> t = linrbp.single_hidden_target([[1.0], [2.0]], [[2.0]], [[1.0]])
+    >>> t["product"].tolist(), t["c1_product"].tolist(), t["full_column_rank"]
+    ([[0.5]], [[0.5], [1.0]], True)
+    >>> linrbp.single_hidden_target([[1.0, 0.0]], [[1.0, 0.0], [0.0, 2.0]], [[1.0, 1.0], [0.0, 2.0]])["product"] is None
+    True
     """
     stats = DataStats.from_matrices(sigma_ii, sigma_ti, definite=True)
     C1 = as_matrix(C1, "C1")

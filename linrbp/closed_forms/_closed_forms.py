@@ -400,14 +400,60 @@ def chain111_stable(alpha, beta, c1, a1, a2) -> bool:
 
 
 def chain_invariants(c, a) -> np.ndarray:
-    """K_h = a_{h+1} - c_{h+1} a_h^2 / (2 c_h), h = 1..L-1 (c in SRBP form, c_L = 1)."""
+    r"""The conserved quantities :math:`K_h = a_{h+1} - c_{h+1} a_h^2/(2 c_h)` of the chain (docs/theory.md section 3).
+
+    Parameters
+    ----------
+    c : array_like of float, shape (..., L)
+        The feedback in SRBP form, :math:`c_1, \dots, c_{L-1}` and :math:`c_L = 1` (RBP's
+        backward weights :math:`r_h` give :math:`c_h = r_h \cdots r_{L-1}`), nonzero.
+    a : array_like of float, shape (..., L)
+        The weights :math:`a_1, \dots, a_L` (leading batch axes allowed).
+
+    Returns
+    -------
+    numpy.ndarray, shape (..., L - 1)
+        :math:`K_1, \dots, K_{L-1}`.
+
+    Examples
+    --------
+    >>> import linrbp
+    >>> linrbp.chain_invariants([0.5, 1.0], [2.0, 3.0]).tolist()      # 3 - 2^2 / (2 * 0.5)
+    [-1.0]
+    """
     c = np.asarray(c, dtype=float)
     a = np.asarray(a, dtype=float)
     return a[..., 1:] - c[..., 1:] * a[..., :-1] ** 2 / (2 * c[..., :-1])
 
 
 def chain_field(alpha, beta, c, a) -> np.ndarray:
-    """a_h' = c_h e prod_{k<h} a_k (SRBP form, c includes c_L = 1); a may be (..., L)."""
+    r"""The averaged chain :math:`A[1,\dots,1]`: :math:`\dot a_h = c_h\, e \prod_{k<h} a_k`, :math:`e = \alpha - \beta P` (docs/theory.md section 3).
+
+    Parameters
+    ----------
+    alpha : float
+        :math:`\alpha = \mathbb{E}[T I]`.
+    beta : float
+        :math:`\beta = \mathbb{E}[I^2]`.
+    c : array_like of float, shape (L,)
+        The feedback in SRBP form, :math:`c_1, \dots, c_{L-1}` and :math:`c_L = 1`.
+    a : array_like of float, shape (..., L)
+        States :math:`a_1, \dots, a_L` (leading batch axes allowed).
+
+    Returns
+    -------
+    numpy.ndarray, shape (..., L)
+        :math:`\dot a_1, \dots, \dot a_L`.
+
+    Examples
+    --------
+    At :math:`a = (2, 3)` with :math:`\alpha = \beta = 1`: :math:`e = -5`, so
+    :math:`\dot a_1 = c_1 e` and :math:`\dot a_2 = e\, a_1`; a fixed point (:math:`P = 1`) gives 0:
+
+    >>> import linrbp
+    >>> linrbp.chain_field(1.0, 1.0, [0.5, 1.0], [[2.0, 3.0], [2.0, 0.5]]).tolist()
+    [[-2.5, -10.0], [0.0, 0.0]]
+    """
     a = np.asarray(a, dtype=float)
     e = alpha - beta * np.prod(a, axis=-1, keepdims=True)
     below = np.concatenate([np.ones(a.shape[:-1] + (1,)), np.cumprod(a, axis=-1)[..., :-1]], axis=-1)
@@ -415,7 +461,33 @@ def chain_field(alpha, beta, c, a) -> np.ndarray:
 
 
 def chain_jacobian(alpha, beta, c, a) -> np.ndarray:
-    """d(a_h')/d(a_j) = c_h [ -beta (P/a_j) prod_{k<h} a_k + e d(prod_{k<h} a_k)/d a_j ]."""
+    r"""The Jacobian of :func:`chain_field` at one state, in closed form.
+
+    :math:`\partial \dot a_h/\partial a_j = c_h \big(-\beta\, (P/a_j) \prod_{k<h} a_k +
+    e\, \partial_{a_j} \prod_{k<h} a_k\big)` (with :math:`P/a_j` the product of the other weights).
+
+    Parameters
+    ----------
+    alpha : float
+        :math:`\alpha = \mathbb{E}[T I]`.
+    beta : float
+        :math:`\beta = \mathbb{E}[I^2]`.
+    c : array_like of float, shape (L,)
+        The feedback in SRBP form, :math:`c_L = 1`.
+    a : array_like of float, shape (L,)
+        The state :math:`a_1, \dots, a_L`.
+
+    Returns
+    -------
+    numpy.ndarray, shape (L, L)
+        :math:`\partial \dot a_h / \partial a_j`.
+
+    Examples
+    --------
+    >>> import linrbp
+    >>> linrbp.chain_jacobian(1.0, 1.0, [0.5, 1.0], [2.0, 3.0]).tolist()
+    [[-1.5, -1.0], [-11.0, -4.0]]
+    """
     a = np.asarray(a, dtype=float)
     c = np.asarray(c, dtype=float)
     L = a.size
@@ -442,7 +514,31 @@ def chain_stability(c, a) -> float:
 # -- A[1,N,1] -----------------------------------------------------------------------------------
 
 def wide_invariants(c, a, b) -> tuple[np.ndarray, np.ndarray]:
-    """(K_i = b_i - a_i^2/(2 c_i), K'_i = a_i - (c_i/c_1) a_1)."""
+    r"""The conserved quantities of :math:`A[1,N,1]` (docs/theory.md section 4).
+
+    :math:`K_i = b_i - a_i^2/(2 c_i)` and the affine couplings :math:`K'_i = a_i - (c_i/c_1)\, a_1`.
+
+    Parameters
+    ----------
+    c : array_like of float, shape (..., N)
+        The feedback weights :math:`c_i`, nonzero.
+    a, b : array_like of float, shape (..., N)
+        Lower weights :math:`a_i` and upper weights :math:`b_i`.
+
+    Returns
+    -------
+    K : numpy.ndarray, shape (..., N)
+        :math:`K_i`.
+    K_prime : numpy.ndarray, shape (..., N)
+        :math:`K'_i` (:math:`K'_1 = 0`).
+
+    Examples
+    --------
+    >>> import linrbp
+    >>> K, Kp = linrbp.wide_invariants([1.0, 2.0], [0.5, 1.0], [0.0, 1.0])
+    >>> K.tolist(), Kp.tolist()
+    ([-0.125, 0.75], [0.0, 0.0])
+    """
     c, a, b = (np.asarray(v, dtype=float) for v in (c, a, b))
     return b - a ** 2 / (2 * c), a - (c / c[..., :1]) * a[..., :1]
 
@@ -547,7 +643,31 @@ def wide_limit(alpha, beta, c, a, b) -> tuple[np.ndarray, np.ndarray]:
 # -- the non-linear chain (Theorem 12) --------------------------------------------------------
 
 def nonlinear_moments(inputs, targets, mu) -> dict:
-    """alpha = E[T I^mu], beta = E[I^(2mu)], gamma = E[T I], delta = E[I^(mu+1)]."""
+    r"""The data moments of the non-linear chain (docs/theory.md section 7), from samples.
+
+    :math:`\alpha = \mathbb{E}[T I^\mu]`, :math:`\beta = \mathbb{E}[I^{2\mu}]`,
+    :math:`\gamma = \mathbb{E}[T I]`, :math:`\delta = \mathbb{E}[I^{\mu+1}]`, as sample means.
+
+    Parameters
+    ----------
+    inputs : array_like of float
+        Scalar inputs :math:`I`, one per example (positive for non-integer :math:`\mu`).
+    targets : array_like of float
+        Scalar targets :math:`T`, same length.
+    mu : float
+        The power of the non-linearity.
+
+    Returns
+    -------
+    dict
+        ``alpha``, ``beta``, ``gamma``, ``delta`` (floats).
+
+    Examples
+    --------
+    >>> import linrbp
+    >>> linrbp.nonlinear_moments([1.0, 2.0], [1.0, 3.0], 2.0)
+    {'alpha': 6.5, 'beta': 8.5, 'gamma': 3.5, 'delta': 4.5}
+    """
     I = np.asarray(inputs, dtype=float)
     T = np.asarray(targets, dtype=float)
     return {"alpha": float(np.mean(T * I ** mu)), "beta": float(np.mean(I ** (2 * mu))),
@@ -555,10 +675,40 @@ def nonlinear_moments(inputs, targets, mu) -> dict:
 
 
 def nonlinear_field(moments: dict, c1, mu, y, derivative=True) -> np.ndarray:
-    """The averaged non-linear chain at y = (..., [a1, a2]) (docs/theory.md section 7).
+    r"""The averaged non-linear chain :math:`A[1,1,1]` with a power non-linearity (docs/theory.md section 7).
 
-    With f': a1' = c1 mu a1^(mu-1) (alpha - beta a2 a1^mu); without: a1' = c1 (gamma -
-    delta a2 a1^mu). Both: a2' = a1^mu (alpha - beta a2 a1^mu).
+    With :math:`f'`: :math:`\dot a_1 = c_1 \mu\, a_1^{\mu-1} (\alpha - \beta a_2 a_1^\mu)`; without:
+    :math:`\dot a_1 = c_1 (\gamma - \delta a_2 a_1^\mu)`. Both:
+    :math:`\dot a_2 = a_1^\mu (\alpha - \beta a_2 a_1^\mu)`.
+
+    Parameters
+    ----------
+    moments : dict
+        ``alpha``, ``beta`` (and, without :math:`f'`, ``gamma``, ``delta``), as
+        :func:`nonlinear_moments` returns.
+    c1 : float
+        The feedback weight.
+    mu : float
+        The power of the non-linearity.
+    y : array_like, shape (..., 2)
+        States :math:`(a_1, a_2)` (leading batch axes allowed); :math:`a_1 > 0` for
+        non-integer :math:`\mu`.
+    derivative : bool, optional
+        With :math:`f'` (default True) or the "no :math:`f'`" variant.
+
+    Returns
+    -------
+    numpy.ndarray, shape (..., 2)
+        :math:`(\dot a_1, \dot a_2)`.
+
+    Examples
+    --------
+    >>> import linrbp
+    >>> m = {"alpha": 6.5, "beta": 8.5, "gamma": 3.5, "delta": 4.5}
+    >>> linrbp.nonlinear_field(m, 1.0, 2.0, [1.0, 0.5]).tolist()          # e = 6.5 - 8.5 / 2
+    [4.5, 2.25]
+    >>> linrbp.nonlinear_field(m, 1.0, 2.0, [1.0, 0.5], derivative=False).tolist()
+    [1.25, 2.25]
     """
     y = np.asarray(y, dtype=float)
     a1, a2 = y[..., 0], y[..., 1]
@@ -581,7 +731,39 @@ def nonlinear_gd_field(moments: dict, mu, y) -> np.ndarray:
 
 
 def nonlinear_jacobian(moments: dict, c1, mu, y, derivative=True) -> np.ndarray:
-    """Jacobian of :func:`nonlinear_field` at one state y = (a1, a2)."""
+    r"""The Jacobian of :func:`nonlinear_field` at one state :math:`(a_1, a_2)`, in closed form.
+
+    Parameters
+    ----------
+    moments : dict
+        ``alpha``, ``beta`` (and, without :math:`f'`, ``delta``), as :func:`nonlinear_moments`
+        returns.
+    c1 : float
+        The feedback weight.
+    mu : float
+        The power of the non-linearity.
+    y : array_like, shape (2,)
+        The state :math:`(a_1, a_2)`.
+    derivative : bool, optional
+        With :math:`f'` (default True) or the "no :math:`f'`" variant.
+
+    Returns
+    -------
+    numpy.ndarray, shape (2, 2)
+        :math:`\partial \dot a_i / \partial a_j`.
+
+    Examples
+    --------
+    Against central differences of the field:
+
+    >>> import numpy as np, linrbp
+    >>> m, y, h = {"alpha": 6.5, "beta": 8.5}, np.array([1.0, 0.5]), 1e-6
+    >>> J = linrbp.nonlinear_jacobian(m, 1.0, 2.0, y)
+    >>> fd = np.array([linrbp.nonlinear_field(m, 1.0, 2.0, y + h * e)
+    ...                - linrbp.nonlinear_field(m, 1.0, 2.0, y - h * e) for e in np.eye(2)]).T / (2 * h)
+    >>> J.tolist(), bool(np.allclose(J, fd, rtol=1e-8))
+    ([[-12.5, -17.0], [-4.0, -8.5]], True)
+    """
     a1, a2 = float(y[0]), float(y[1])
     al, be = moments["alpha"], moments["beta"]
     h, dh = a1 ** mu, mu * a1 ** (mu - 1)
@@ -603,21 +785,58 @@ def nonlinear_invariant(c1, mu, a1, a2):
 
 
 def nonlinear_limit(alpha, beta, c1, mu, a1, a2) -> tuple[float, float]:
-    """(a1_inf, a2_inf) of the non-linear chain with f' (Theorem 12), from a1(0) > 0.
+    r"""The limit :math:`(a_1(\infty), a_2(\infty))` of the non-linear chain with :math:`f'` ([BSL] Theorem 12, docs/theory.md section 7).
 
-    On the invariant a2 = a1^2/(2 c1 mu) + K, a1' = -c1 mu beta a1^(mu-1) h(a1) with
-    h(t) = t^mu (t^2/(2 c1 mu) + K) - alpha/beta; a1 moves to the nearest root of h in the
-    direction -sign(c1 h(a1)). h is monotone on (0, t_c) and (t_c, inf), t_c^2 =
-    -2 c1 mu^2 K / (mu + 2). Under Theorem 12's hypotheses (alpha, beta, c1 > 0, mu >= 1) h has
-    exactly one positive root and a1 always moves toward it.
+    On the invariant :math:`a_2 = a_1^2/(2 c_1 \mu) + K`,
+    :math:`\dot a_1 = -c_1 \mu \beta\, a_1^{\mu-1} h(a_1)` with
+    :math:`h(t) = t^\mu (t^2/(2 c_1 \mu) + K) - \alpha/\beta`, so :math:`a_1` moves to the nearest
+    root of :math:`h` in the direction :math:`-\mathrm{sign}(c_1 h(a_1))`. :math:`h` is monotone
+    on :math:`(0, t_c)` and :math:`(t_c, \infty)`, :math:`t_c^2 = -2 c_1 \mu^2 K/(\mu + 2)`. Under
+    Theorem 12's hypotheses (:math:`\alpha, \beta, c_1 > 0`, :math:`\mu \ge 1`) :math:`h` has
+    exactly one positive root and :math:`a_1` always moves toward it.
 
-    With c1 < 0 (outside Theorem 12) the same rule gives the limit when a root lies ahead.
-    When none does, a1 decreases to 0: for mu > 1 the point (0, K) is the limit (the field
-    vanishes on a1 = 0), reached in finite time for mu < 2, approached exponentially for
-    mu = 2 and algebraically, like t^(-1/(mu-2)), for mu > 2. For mu = 1 the system is the
-    linear chain A[1,1,1] and a1 crosses 0: the limit is then :func:`chain111_limit`'s. For mu < 1
-    a1 reaches 0 in finite time with unbounded speed and the power leaves its domain: no
-    limit is defined and that input is refused.
+    With :math:`c_1 < 0` (outside Theorem 12) the same rule gives the limit when a root lies
+    ahead. When none does, :math:`a_1` decreases to 0: for :math:`\mu > 1` the point
+    :math:`(0, K)` is the limit (the field vanishes on :math:`a_1 = 0`), reached in finite time
+    for :math:`\mu < 2`, approached exponentially for :math:`\mu = 2` and algebraically, like
+    :math:`t^{-1/(\mu-2)}`, for :math:`\mu > 2`. For :math:`\mu = 1` the system is the linear
+    chain :math:`A[1,1,1]` and :math:`a_1` crosses 0: the limit is then :func:`chain111_limit`'s.
+    For :math:`\mu < 1`, :math:`a_1` reaches 0 in finite time with unbounded speed and the power
+    leaves its domain: no limit is defined and that input is refused.
+
+    Parameters
+    ----------
+    alpha : float
+        :math:`\alpha = \mathbb{E}[T I^\mu]`.
+    beta : float
+        :math:`\beta = \mathbb{E}[I^{2\mu}] > 0`.
+    c1 : float
+        The feedback weight, nonzero.
+    mu : float
+        The power of the non-linearity, :math:`> 0`.
+    a1, a2 : float
+        The start; :math:`a_1(0) > 0`.
+
+    Returns
+    -------
+    tuple of float
+        :math:`(a_1(\infty), a_2(\infty))`.
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for non-finite numbers, :math:`\beta \le 0`, :math:`c_1 = 0`,
+        :math:`\mu \le 0`, :math:`a_1(0) \le 0`, or :math:`\mu < 1` with no root ahead.
+
+    Examples
+    --------
+    With :math:`\mu = 2`: the limit lies on :math:`a_2 a_1^2 = \alpha/\beta` and on the start's
+    invariant :math:`a_2 - a_1^2/(2 c_1 \mu) = K`:
+
+    >>> import linrbp
+    >>> a1, a2 = linrbp.nonlinear_limit(alpha=1.0, beta=1.0, c1=1.0, mu=2.0, a1=0.5, a2=0.2)
+    >>> round(a1, 6), round(a2 * a1 ** 2, 12), round(a2 - a1 ** 2 / 4 - (0.2 - 0.5 ** 2 / 4), 12)
+    (1.320537, 1.0, 0.0)
     """
     alpha, beta = _check_data(alpha, beta)
     c1, mu, a1, a2 = float(c1), float(mu), float(a1), float(a2)

@@ -37,12 +37,34 @@ _REAL_TOL = 1e-3
 
 @dataclass(frozen=True)
 class Poly1dLimit:
-    r"""Where x' = Q(x) goes from x(0).
+    r"""Where the solution of :math:`\dot x = Q(x)` goes from :math:`x(0)` (what :func:`poly1d_limit` returns).
 
-    ``kind``: "fixed" (converges, possibly x(0) itself) or "blow-up" (:math:`|x| \to \infty`).
-    ``limit``: the root reached, or +-inf. ``blowup_time``: T* (inf when it converges, and when
-    deg Q <= 1, where :math:`|x|` grows without bound but only as t -> inf). ``root_index``: index of
-    the limit in :func:`real_roots` (None for a blow-up, or when Q vanishes identically).
+    The classification of docs/theory.md section 1.
+
+    Parameters
+    ----------
+    kind : {"fixed", "blow-up"}
+        ``"fixed"``: converges (possibly to :math:`x(0)` itself, a root); ``"blow-up"``:
+        :math:`|x| \to \infty`.
+    limit : float
+        The root reached, or :math:`\pm\infty`.
+    blowup_time : float
+        :math:`T^*`, in the ODE's time units; inf when it converges, and when
+        :math:`\deg Q \le 1`, where :math:`|x|` grows without bound but only as
+        :math:`t \to \infty`.
+    root_index : int or None
+        Index of the limit in :func:`real_roots` (None for a blow-up, or when :math:`Q`
+        vanishes identically).
+    multiplicity : int or None, optional
+        The multiplicity of the root reached (None for a blow-up).
+
+    Examples
+    --------
+    :math:`\dot x = -(x - 1)^2 (x + 1)` from 2 reaches the double root 1:
+
+    >>> import linrbp
+    >>> linrbp.poly1d_limit([-1.0, 1.0, 1.0, -1.0], 2.0)
+    Poly1dLimit(kind='fixed', limit=1.0, blowup_time=inf, root_index=1, multiplicity=2)
     """
 
     kind: str
@@ -195,10 +217,35 @@ def _fixed(limit, idx, mult=None):
 
 
 def real_roots_multiplicity(coeffs) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct real roots of Q (ascending) and their multiplicities.
+    """The distinct real roots of a polynomial :math:`Q` (ascending) and their multiplicities.
 
-    Walks the line from below the Cauchy bound upward, root by root; the multiplicity of a root
-    r is the smallest k with Q^(k)(r) above the rounding bound of its evaluation.
+    Walks the real line from below the Cauchy bound upward, root by root; the multiplicity of a
+    root :math:`r` is the smallest :math:`k` with :math:`Q^{(k)}(r)` above the rounding bound of
+    its evaluation.
+
+    Parameters
+    ----------
+    coeffs : array_like of float
+        :math:`Q`'s coefficients, highest degree first (as :class:`numpy.poly1d`).
+
+    Returns
+    -------
+    roots : numpy.ndarray
+        Each real root once, ascending (as :func:`real_roots`).
+    multiplicities : numpy.ndarray of int
+        The multiplicity of each.
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for empty or non-finite coefficients.
+
+    Examples
+    --------
+    >>> import linrbp
+    >>> roots, mult = linrbp.real_roots_multiplicity([1.0, -1.0, -1.0, 1.0])   # (x - 1)^2 (x + 1)
+    >>> roots.round(12).tolist(), mult.tolist()
+    ([-1.0, 1.0], [1, 2])
     """
     c = _coeffs(coeffs)
     if c.size < 2:
@@ -372,12 +419,42 @@ def _nearest(roots, x):
 
 
 def blowup_time(coeffs, x0) -> float:
-    """T* = integral from x0 to s*inf of dx/Q (s = sign Q(x0)), by quadrature; inf if deg <= 1.
+    r"""The blow-up time :math:`T^* = \int_{x_0}^{s\infty} dx/Q(x)`, :math:`s = \mathrm{sign}\,Q(x_0)` (docs/theory.md section 1).
 
-    Assumes Q has no root between x0 and s*inf (callers check). Substituting x = x0 + s*y, the
-    range [0, Y] is integrated directly (with the real parts of nearby complex roots as break
-    points) and the tail [Y, inf) through u = 1/y, where the integrand
-    ``u^(n-2) / |sum_k q_k (u x0 + s)^k u^(n-k)|`` is smooth.
+    By quadrature: substituting :math:`x = x_0 + s y`, the range :math:`[0, Y]` is integrated
+    directly (with the real parts of nearby complex roots as break points) and the tail
+    :math:`[Y, \infty)` through :math:`u = 1/y`, where the integrand is smooth. Assumes no root of
+    :math:`Q` lies between :math:`x_0` and :math:`s\infty` (:func:`poly1d_limit` checks that
+    first; use it unless the start is known to blow up).
+
+    Parameters
+    ----------
+    coeffs : array_like of float
+        :math:`Q`'s coefficients, highest degree first (as :class:`numpy.poly1d`).
+    x0 : float
+        The start :math:`x(0)`, with :math:`Q(x_0) \ne 0`.
+
+    Returns
+    -------
+    float
+        :math:`T^*`, in the time units of the ODE; inf when :math:`\deg Q \le 1` (growth, but
+        no blow-up in finite time).
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for empty or non-finite coefficients.
+
+    Examples
+    --------
+    :math:`\dot x = x^2` from :math:`1/2` blows up at :math:`1/x_0 = 2`; :math:`\dot x = 1 + x^2`
+    from 0 at :math:`\pi/2`:
+
+    >>> import math, linrbp
+    >>> linrbp.blowup_time([1.0, 0.0, 0.0], 0.5)
+    2.0
+    >>> abs(linrbp.blowup_time([1.0, 0.0, 1.0], 0.0) - math.pi / 2) < 1e-13
+    True
     """
     c = _coeffs(coeffs)
     n = c.size - 1

@@ -8,5 +8,21 @@ __all__ = ["InputError"]
 class InputError(ValueError):
     """Bad input: a malformed file, a wrong shape, an indefinite covariance, NaN, ...
 
-    The message names the offending field and the problem, on one line.
+    A :class:`ValueError`, raised before any work is done. The message names the offending field
+    (an instance-file key, a parameter) and the problem, on one line; the command line prints it
+    and exits with status 2.
+
+    Parameters
+    ----------
+    *args : str
+        The message, as for :class:`ValueError`.
+
+    Examples
+    --------
+    >>> import linrbp
+    >>> try:
+    ...     linrbp.DataStats.from_matrices([[1.0, 0.0], [0.0, -1.0]], [[1.0, 0.0]])
+    ... except ValueError as exc:
+    ...     print(type(exc).__name__, "-", exc)
+    InputError - sigma_ii: not positive semi-definite (smallest eigenvalue -1)
     """

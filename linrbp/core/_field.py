@@ -72,10 +72,40 @@ def forward_products(weights: Sequence[np.ndarray], n_in: int) -> list:
 
 @dataclass(frozen=True)
 class LinearSystem:
-    """A[N0, ..., NL] trained by ``rule`` on data with moments ``stats``.
+    r"""The averaged dynamics of :math:`A[N_0, \dots, N_L]` trained by a rule on data with given moments.
 
-    States are flat vectors: A_1..A_L row-major, then (adaptive rules) C_1..C_{L-1};
-    for non-adaptive rules the feedback is a fixed parameter of the system.
+    A callable vector field (docs/theory.md section 0): ``system(y)`` is :math:`dy/dt` for a
+    flat state ``y``, or for a batch of states of shape (B, n). A state holds
+    :math:`A_1, \dots, A_L` row-major, then, for adaptive rules, :math:`C_1, \dots, C_{L-1}`,
+    then the rule's extra state; for rules with fixed feedback the :math:`C_h` are parameters of
+    the system. Build it with :meth:`LinearSystem.create`, which checks everything; the
+    constructor itself checks nothing. :meth:`pack` and :meth:`unpack` convert between matrices
+    and flat states; :func:`integrate` and :func:`integrate_batch` take the system as ``fun``.
+
+    Parameters
+    ----------
+    layers : tuple of int
+        :math:`(N_0, \dots, N_L)`.
+    rule : Rule
+        The rule, with its parameter values.
+    stats : DataStats
+        The data moments.
+    feedback : tuple of numpy.ndarray, optional
+        The fixed feedback matrices :math:`C_1, \dots, C_{L-1}` (empty for rules without fixed
+        feedback).
+
+    Examples
+    --------
+    :math:`A[1,1,1]` under SRBP with :math:`\alpha = 2, \beta = 1, c_1 = 1` at
+    :math:`a_1 = 1, a_2 = 0.5`, where :math:`e = \alpha - \beta a_2 a_1 = 1.5`:
+    :math:`\dot a_1 = c_1 e`, :math:`\dot a_2 = e a_1` (docs/theory.md section 2):
+
+    >>> import linrbp
+    >>> stats = linrbp.DataStats.from_matrices([[1.0]], [[2.0]])
+    >>> system = linrbp.LinearSystem.create([1, 1, 1], "srbp", stats, [[[1.0]]])
+    >>> y = system.pack([[[1.0]], [[0.5]]])
+    >>> y.tolist(), system(y).tolist()
+    ([1.0, 0.5], [1.5, 1.5])
     """
 
     layers: tuple[int, ...]

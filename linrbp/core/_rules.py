@@ -148,10 +148,40 @@ def nearest(word: str, choices) -> str:
 # -- parameters ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Parameter:
-    """A named rule parameter: instance-file key ``name``, docs/theory.md symbol ``symbol``.
+    r"""A named, numeric parameter of a rule (weight decay :math:`\lambda`, mirror rate :math:`\kappa`, ...).
 
-    Values must be real numbers in [``minimum``, ``maximum``] (or sympy expressions, for
-    symbolic derivations); ``doc`` is the one-line meaning shown in the docs and errors.
+    A rule lists its parameters in :class:`Rule` ``parameters``; their values are set by
+    :meth:`Rule.with_parameters` (or an instance file's key ``name``) and checked here, and the
+    rule's functions read them as ``p[name]``.
+
+    Parameters
+    ----------
+    name : str
+        The instance-file key and keyword of :meth:`Rule.with_parameters` (``"weight_decay"``).
+    default : float
+        The value when none is set.
+    doc : str
+        The one-line meaning shown in the docs and in error messages.
+    symbol : str, optional
+        The symbol of docs/theory.md (``"lambda"``), used for the sympy symbol of a symbolic
+        derivation (:meth:`Rule.symbolic`); default: ``name``.
+    minimum, maximum : float, optional
+        The closed range of allowed values (default :math:`[0, \infty)`); a value outside, a
+        non-finite one or a non-number is an :class:`InputError`. Sympy expressions pass
+        unchecked (symbolic derivations).
+
+    Examples
+    --------
+    >>> import linrbp
+    >>> gain = linrbp.Parameter("gain", 1.0, "feedback gain g: B_h = g C_h", "g", minimum=0.0, maximum=10.0)
+    >>> rule = linrbp.Rule("gain-rbp", channel="custom", feedback="next", parameters=(gain,),
+    ...                    backward=lambda h, A, C, p: C[h] * p["gain"])
+    >>> rule.with_parameters(gain=2.5).parameter_values
+    {'gain': 2.5}
+    >>> rule.with_parameters(gain=20)
+    Traceback (most recent call last):
+    ...
+    linrbp.core._errors.InputError: gain: rule gain-rbp expects a finite number >= 0 and <= 10, got 20
     """
 
     name: str
@@ -193,29 +223,79 @@ _FEEDBACK = ("next", "top", None)
 # -- the rule statement ----------------------------------------------------------------------
 @dataclass(frozen=True)
 class Rule:
-    """A learning rule, stated as data (see the module docstring for the equations).
+    r"""A learning rule, stated as data: the pieces of the per-example update of docs/theory.md section 0.
 
-    ``channel``: how B_h is formed: ``"transpose"`` (A_{h+1}^T, BP), ``"feedback"`` (C_h),
-    ``"weights"`` or ``"custom"`` (the function ``backward``).
-    ``source``: ``"next"`` (s_h = delta_{h+1}, a chain of backward steps) or ``"top"``
-    (s_h = delta_L, sent straight from the output: the skipped rules).
-    ``adaptive``: C_h is part of the state and evolves; ``learning`` says how much of that is
-    error-driven: ``"error"`` (dC_h gets O_h s_h^T, as ARBP) or ``"none"`` (only the drift
-    ``feedback_drift``, e.g. weight mirrors). Default: ``"error"`` when adaptive.
-    ``feedback``: which C_h exist: ``"next"`` (N_h x N_{h+1}), ``"top"`` (N_h x N_L) or None;
-    default: ``source`` for ``channel="feedback"``, else None.
-    ``trains_hidden``: False freezes A_1..A_{L-1} (top-only): their dA_h/dt is 0.
-    ``parameters``: :class:`Parameter` s; ``values``: ((name, value), ...) set by
-    :meth:`Rule.with_parameters` (defaults otherwise).
+    Every rule updates layer :math:`h` of :math:`A[N_0, \dots, N_L]` by
+    :math:`\Delta A_h = \eta\,(\delta_h O_{h-1}^T + W_h(A, C))` with :math:`\delta_L = T - O`,
+    :math:`\delta_h = B_h(A, C)\, s_h` and, when its feedback is learned,
+    :math:`\Delta C_h = \eta\,([\text{error learning}]\; O_h s_h^T + D_h(A, C))`; a rule states
+    :math:`B_h`, the source :math:`s_h`, the drifts :math:`W_h, D_h` and its parameters (the
+    rules page, docs/rules.md, tabulates the built-in ones). Register a rule with
+    :func:`register_rule` to use it by name; :func:`check_rule` tests a statement on given layers.
 
-    The functions receive (h, A, C, p): the hidden layer h = 1..L-1 (``weight_drift``:
-    h = 1..L), 1-based lists A = [None, A_1, ..., A_L] and C = [None, C_1, ..., C_{L-1}]
-    (docs/theory.md indices), and the parameter values p (a dict). They use the matrix protocol
-    (``@``, ``+``, scalars, ``transpose``, ``sign``) and return a matrix:
-    ``backward`` B_h (N_h x N_{h+1} or N_h x N_L), ``weight_drift`` W_h (shape of A_h) and
-    ``feedback_drift`` D_h (shape of C_h); a drift may return None for "no term".
-    ``state``: :class:`StateVariable` s, the rule's further state (a learned gain g_h, ...):
-    each has its own update and the functions above read its values as ``p[name][h]``.
+    The functions ``backward``, ``weight_drift`` and ``feedback_drift`` receive ``(h, A, C, p)``:
+    the layer ``h`` (hidden layers 1..L-1; ``weight_drift``: 1..L), the 1-based lists
+    ``A = [None, A_1, ..., A_L]`` and ``C = [None, C_1, ..., C_{L-1}]`` (docs/theory.md indices)
+    and the parameter values ``p`` (a dict). They use the matrix protocol (``@``, ``+``,
+    scalars, :func:`transpose`, :func:`sign`: never ``.T`` or ``np.sign``) so that one statement
+    runs on numpy batches, sympy matrices and torch tensors, and return a matrix: ``backward``
+    :math:`B_h` (:math:`N_h \times N_{h+1}` or :math:`N_h \times N_L`), ``weight_drift``
+    :math:`W_h` (the shape of :math:`A_h`), ``feedback_drift`` :math:`D_h` (the shape of
+    :math:`C_h`); a drift may return None for "no term".
+
+    Parameters
+    ----------
+    name : str
+        The registry name: lower case letters, digits and ``_.-``, starting with a letter.
+    channel : {"feedback", "transpose", "weights", "custom"}, optional
+        How :math:`B_h` is formed: :math:`C_h` (default), :math:`A_{h+1}^T` (BP), or the
+        function ``backward`` (``"weights"``: a function of :math:`A` only, ``"custom"``: any).
+    source : {"next", "top"}, optional
+        The signal :math:`s_h` sent down: :math:`\delta_{h+1}` (``"next"``, default: a chain of
+        backward steps) or :math:`\delta_L` (``"top"``: the skipped rules).
+    adaptive : bool, optional
+        Whether :math:`C_h` is part of the state and evolves (default False: fixed feedback).
+    title, reference : str, optional
+        A one-line description and where the rule comes from (shown by ``linrbp rules``).
+    learning : {"error", "none"}, optional
+        For adaptive rules: whether :math:`\Delta C_h` contains :math:`O_h s_h^T` (``"error"``,
+        as ARBP) or only the drift ``feedback_drift`` (``"none"``, e.g. weight mirrors).
+        Default: ``"error"`` when adaptive, ``"none"`` otherwise.
+    feedback : {"next", "top", None}, optional
+        Which :math:`C_h` exist: :math:`N_h \times N_{h+1}` (``"next"``), :math:`N_h \times N_L`
+        (``"top"``) or none. Default: ``source`` for ``channel="feedback"``, else None.
+    trains_hidden : bool, optional
+        False freezes :math:`A_1, \dots, A_{L-1}` (their :math:`dA_h/dt = 0`; top-only).
+        Default True.
+    parameters : tuple of Parameter, optional
+        The rule's named parameters (default none).
+    values : tuple of (str, value) pairs, optional
+        Values set for the parameters; normally left empty and set by
+        :meth:`Rule.with_parameters` (defaults otherwise).
+    backward : callable, optional
+        ``backward(h, A, C, p)`` returns :math:`B_h` (channels ``"weights"`` and ``"custom"``).
+    weight_drift : callable, optional
+        ``weight_drift(h, A, C, p)`` returns :math:`W_h` or None.
+    feedback_drift : callable, optional
+        ``feedback_drift(h, A, C, p)`` returns :math:`D_h` or None (adaptive rules).
+    equations : str, optional
+        The averaged equations in words, for the rules page and ``linrbp rules``.
+    state : tuple of StateVariable, optional
+        Further state of the rule (a learned gain :math:`g_h`, ...): each has its own update, and
+        the functions above read its values as ``p[name][h]``.
+
+    Examples
+    --------
+    The built-in SRBP, and a rule of one's own whose feedback is :math:`\tfrac12 A_{h+1}^T`:
+
+    >>> import linrbp
+    >>> srbp = linrbp.get_rule("srbp")
+    >>> srbp.channel, srbp.source, srbp.feedback, srbp.adaptive
+    ('feedback', 'top', 'top', False)
+    >>> half = linrbp.Rule("half-bp", channel="weights", title="B_h = A_{h+1}^T / 2",
+    ...                    backward=lambda h, A, C, p: linrbp.transpose(A[h + 1]) * 0.5)
+    >>> half.feedback is None, linrbp.check_rule(half, [2, 3, 1]).name
+    (True, 'half-bp')
     """
 
     name: str
@@ -612,10 +692,44 @@ def feedback_shapes(layers: Sequence[int], rule: str | Rule) -> list[tuple[int, 
 
 
 def check_rule(rule: str | Rule, layers: Sequence[int]) -> Rule:
-    """The rule, after checking its statement against A[N0..NL] (InputError naming the layer).
+    r"""A rule, after checking its statement against the layers :math:`[N_0, \dots, N_L]`.
 
-    Runs B_h, W_h and D_h once on zero matrices and compares their shapes with N_h x N_src,
-    A_h and C_h; a rule whose functions fail on these shapes is an input error too.
+    Runs :math:`B_h`, :math:`W_h` and :math:`D_h` (and the learning terms of the rule's state)
+    once on zero matrices of these shapes and compares their shapes with
+    :math:`N_h \times N_{\mathrm{src}}`, :math:`A_h` and :math:`C_h`, and once on a batch of two
+    states, to see each function act state by state. :class:`LinearSystem` runs it on every
+    system it builds.
+
+    Parameters
+    ----------
+    rule : str or Rule
+        A registered rule name or a :class:`Rule`.
+    layers : sequence of int
+        :math:`[N_0, N_1, \dots, N_L]`.
+
+    Returns
+    -------
+    Rule
+        The rule (looked up by name when ``rule`` is a string).
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for an unknown name, a malformed statement, or a function that fails, has
+        the wrong shape, returns None for :math:`B_h`, or mixes the states of a batch (``.T`` on
+        a batch), naming the function and the layer.
+
+    Examples
+    --------
+    >>> import linrbp
+    >>> bad = linrbp.Rule("bad-shape", channel="custom", feedback="next",
+    ...                   backward=lambda h, A, C, p: A[h + 1])      # should be A_{h+1}^T
+    >>> linrbp.check_rule("rbp", [2, 3, 1]).name
+    'rbp'
+    >>> linrbp.check_rule(bad, [2, 3, 1])
+    Traceback (most recent call last):
+    ...
+    linrbp.core._errors.InputError: rule bad-shape: the backward matrix B_h of layer 1 is 1x3 on A[2, 3, 1], expected 3x1
     """
     import numpy as np
 
@@ -718,17 +832,59 @@ def backward_signals(
     transform: Callable | None = None,
     state: Sequence | None = None,
 ) -> list:
-    """delta_1..delta_L (0-based list) for one rule.
+    r"""The backward signals :math:`\delta_1, \dots, \delta_L` of one rule (docs/theory.md section 0).
 
-    ``weights`` are A_1..A_L, ``feedback`` C_1..C_{L-1}, ``delta_top`` = delta_L (columns are
-    examples; any matrix linear in the error works, e.g. E(P) for the averaged field).
-    ``derivatives[h]``, when given, multiplies delta_{h+1} (0-based h) elementwise by
-    f'(S_{h+1}); omit it for linear networks or the "no f'" variants.
-    ``transform(h, signal)``, when given, is applied to the signal arriving at each hidden
-    layer, before the derivative and before it is used or sent further down (the trainer's
-    hook for quantised error signals and learning-channel dropout).
-    ``state``: the rule's extra state, flat (:class:`StateVariable`; needed when it has one).
-    Rules with frozen hidden layers (``trains_hidden=False``) send nothing down: None.
+    Starting from :math:`\delta_L`, each hidden layer receives :math:`\delta_h = B_h s_h` with the
+    rule's backward matrix :math:`B_h` and source :math:`s_h` (:math:`\delta_{h+1}` or
+    :math:`\delta_L`). Works on numpy arrays (with leading batch axes), sympy matrices and torch
+    tensors alike.
+
+    Parameters
+    ----------
+    rule : str or Rule
+        A registered rule name or a :class:`Rule`.
+    weights : sequence of numpy.ndarray or sympy.Matrix
+        :math:`A_1, \dots, A_L`.
+    feedback : sequence of numpy.ndarray or sympy.Matrix
+        :math:`C_1, \dots, C_{L-1}` (empty for rules without feedback matrices).
+    delta_top : numpy.ndarray or sympy.Matrix
+        :math:`\delta_L`, one column per example (:math:`T - O`); any matrix linear in the
+        error works, e.g. :math:`E(P)` for the averaged field.
+    derivatives : sequence of numpy.ndarray or sympy.Matrix, optional
+        ``derivatives[h]`` (0-based) multiplies the signal of layer :math:`h+1` elementwise by
+        :math:`f'(S_{h+1})` (non-linear networks); omit it for linear networks and the "no
+        :math:`f'`" variants. An entry may be None.
+    transform : callable, optional
+        ``transform(h, signal)`` (0-based ``h``) is applied to the signal arriving at each hidden
+        layer, before the derivative and before it is used or sent further down (the trainer's
+        hook for quantised error signals and learning-channel dropout).
+    state : sequence of numpy.ndarray or sympy.Matrix, optional
+        The rule's extra state, flat (:class:`StateVariable`); needed when the rule has one.
+
+    Returns
+    -------
+    list
+        :math:`[\delta_1, \dots, \delta_L]` (0-based list); the hidden entries are None for a
+        rule with frozen hidden layers (``trains_hidden=False``).
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for an unknown rule name, or a rule with state called without ``state``.
+
+    Examples
+    --------
+    RBP on :math:`A[2,3,1]` sends :math:`\delta_2` down through :math:`C_1`; BP through
+    :math:`A_2^T`:
+
+    >>> import numpy as np, linrbp
+    >>> A = [np.ones((3, 2)), np.array([[1.0, -1.0, 2.0]])]
+    >>> C = [np.array([[1.0], [2.0], [3.0]])]
+    >>> d1, d2 = linrbp.backward_signals("rbp", A, C, np.array([[0.5]]))
+    >>> d1.ravel().tolist(), d2.tolist()
+    ([0.5, 1.0, 1.5], [[0.5]])
+    >>> linrbp.backward_signals("bp", A, [], np.array([[0.5]]))[0].ravel().tolist()
+    [0.5, -0.5, 1.0]
     """
     r = get_rule(rule)
     L = len(weights)
@@ -749,13 +905,43 @@ def backward_signals(
 
 
 def updates(rule: str | Rule, deltas: Sequence, activities: Sequence):
-    """The data terms of one rule's per-example (or column-summed) updates.
+    r"""The data terms of one rule's update: :math:`\delta_h O_{h-1}^T` and, when :math:`C_h` learns
+    from the error, :math:`O_h s_h^T`.
 
-    ``activities`` are O_0..O_L (O_0 = input), columns are examples. Returns
-    ``(dA, dC)``: dA_h = delta_h O_{h-1}^T (0 for frozen layers), and for adaptive rules
-    dC_h = O_h s_h^T with s_h = delta_{h+1} (source "next") or delta_L ("top") when the
-    rule learns from the error (0 otherwise); dC is ``[]`` for non-adaptive rules. The
-    data-independent terms are :func:`drifts`.
+    Per example (one column) or summed over the columns of a batch; the data-independent terms
+    are :func:`drifts`, and :func:`averaged_velocity` adds them.
+
+    Parameters
+    ----------
+    rule : str or Rule
+        A registered rule name or a :class:`Rule`.
+    deltas : sequence of numpy.ndarray or sympy.Matrix
+        :math:`\delta_1, \dots, \delta_L` (:func:`backward_signals`; None for frozen layers).
+    activities : sequence of numpy.ndarray or sympy.Matrix
+        :math:`O_0, \dots, O_L` (:math:`O_0` the input), one column per example.
+
+    Returns
+    -------
+    dA : list
+        :math:`\delta_h O_{h-1}^T` for :math:`h = 1, \dots, L` (zeros for frozen layers).
+    dC : list
+        For adaptive rules, :math:`O_h s_h^T` for :math:`h = 1, \dots, L-1`, with
+        :math:`s_h = \delta_{h+1}` (source ``"next"``) or :math:`\delta_L` (``"top"``), or None
+        where the rule's feedback does not learn from the error; ``[]`` for non-adaptive rules.
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for an unknown rule name.
+
+    Examples
+    --------
+    >>> import numpy as np, linrbp
+    >>> deltas = [np.array([[1.0], [2.0]]), np.array([[0.5]])]
+    >>> acts = [np.array([[1.0], [-1.0]]), np.array([[3.0], [4.0]]), np.array([[0.0]])]
+    >>> dA, dC = linrbp.updates("arbp", deltas, acts)
+    >>> dA[0].tolist(), dA[1].tolist(), dC[0].tolist()
+    ([[1.0, -1.0], [2.0, -2.0]], [[1.5, 2.0]], [[1.5], [2.0]])
     """
     r = get_rule(rule)
     L = len(deltas)
@@ -773,10 +959,46 @@ def updates(rule: str | Rule, deltas: Sequence, activities: Sequence):
 
 
 def drifts(rule: str | Rule, weights: Sequence, feedback: Sequence, state: Sequence | None = None):
-    """The data-independent terms (W_1..W_L, D_1..D_{L-1}); None where a rule has none.
+    r"""The data-independent terms of a rule: :math:`W_1, \dots, W_L` and :math:`D_1, \dots, D_{L-1}`.
 
-    D is ``[]`` for non-adaptive rules; frozen hidden layers get no W_h. ``state``: the
-    rule's extra state, flat, when it has one.
+    The drifts are the parts of the update that do not involve the data (weight decay
+    :math:`-\lambda A_h`, the weight mirror's :math:`\kappa(A_{h+1}^T - C_h)`, ...);
+    :func:`updates` gives the data terms.
+
+    Parameters
+    ----------
+    rule : str or Rule
+        A registered rule name or a :class:`Rule` (its parameter values are used).
+    weights : sequence of numpy.ndarray or sympy.Matrix
+        :math:`A_1, \dots, A_L`.
+    feedback : sequence of numpy.ndarray or sympy.Matrix
+        :math:`C_1, \dots, C_{L-1}` (empty for rules without feedback matrices).
+    state : sequence of numpy.ndarray or sympy.Matrix, optional
+        The rule's extra state, flat (:class:`StateVariable`); needed when the rule has one.
+
+    Returns
+    -------
+    W : list
+        :math:`W_h` per layer, None where the rule has no term (and for frozen hidden layers).
+    D : list
+        :math:`D_h` per feedback matrix for adaptive rules (None where none); ``[]`` for
+        non-adaptive rules.
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for an unknown rule name, a rule function that fails, or a rule with
+        state called without ``state``.
+
+    Examples
+    --------
+    Kolen-Pollack decays both :math:`A_h` and :math:`C_h` at the rate :math:`\lambda`:
+
+    >>> import numpy as np, linrbp
+    >>> kp = linrbp.get_rule("kolen-pollack").with_parameters(weight_decay=0.5)
+    >>> W, D = linrbp.drifts(kp, [np.ones((2, 1)), np.ones((1, 2))], [np.full((2, 1), 4.0)])
+    >>> [w.tolist() for w in W], [d.tolist() for d in D]
+    ([[[-0.5], [-0.5]], [[-0.5, -0.5]]], [[[-2.0], [-2.0]]])
     """
     r = get_rule(rule)
     L = len(weights)
@@ -809,12 +1031,53 @@ def add_terms(data_terms: list, drift_terms: list, like: Sequence) -> list:
 
 def averaged_velocity(rule: str | Rule, weights: Sequence, feedback: Sequence, error, products: Sequence,
                       state: Sequence | None = None):
-    """(dA/dt, dC/dt) of the averaged linear dynamics: the rule's backward pass on the error
-    moment E(P) = S_TI - P S_II with the forward products F_h = A_h...A_1 as activities, plus
-    its drifts (docs/theory.md section 0). Numpy (batch axes) or sympy matrices.
+    r"""The averaged velocity :math:`(dA/dt, dC/dt)` of a rule's linear dynamics (docs/theory.md section 0).
 
-    A rule with extra state (:class:`StateVariable`) takes its values ``state`` (flat) and
-    returns (dA/dt, dC/dt, dX/dt): its learning terms read the same averaged data terms."""
+    The rule's backward pass run on the error moment :math:`E(P) = S_{TI} - P S_{II}` in place
+    of :math:`\delta_L`, with the forward products :math:`F_h = A_h \cdots A_1` as activities,
+    plus the rule's drifts: :math:`dA_h/dt = B_h E(P) F_{h-1}^T + W_h`. The same statement the
+    per-example rule uses, so the averaged ODE and the trainer cannot disagree.
+
+    Parameters
+    ----------
+    rule : str or Rule
+        A registered rule name or a :class:`Rule`.
+    weights : sequence of numpy.ndarray or sympy.Matrix
+        :math:`A_1, \dots, A_L` (numpy arrays, with any leading batch axes, or sympy matrices).
+    feedback : sequence of numpy.ndarray or sympy.Matrix
+        :math:`C_1, \dots, C_{L-1}` (empty for rules without feedback matrices).
+    error : numpy.ndarray or sympy.Matrix
+        :math:`E(P) = S_{TI} - P S_{II}` (:math:`N_L \times N_0`).
+    products : sequence of numpy.ndarray or sympy.Matrix
+        :math:`F_0 = \mathrm{Id}, F_1, \dots, F_L` (:func:`forward_products`).
+    state : sequence of numpy.ndarray or sympy.Matrix, optional
+        The values of the rule's extra state, flat (:class:`StateVariable`); needed when it
+        has one.
+
+    Returns
+    -------
+    tuple
+        ``(dA, dC)``: lists of :math:`dA_h/dt` (:math:`h = 1..L`) and, for adaptive rules,
+        :math:`dC_h/dt` (``[]`` otherwise); a rule with extra state returns
+        ``(dA, dC, dX)`` with the velocities of its state, flat.
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for an unknown rule name, or a rule with state called without ``state``.
+
+    Examples
+    --------
+    On :math:`A[1,1,1]` with :math:`\alpha = 1, \beta = 1` (:math:`E = 1 - a_2 a_1`), RBP
+    gives :math:`\dot a_1 = c_1 E`, :math:`\dot a_2 = E a_1` (docs/theory.md section 2):
+
+    >>> import numpy as np, linrbp
+    >>> A = [np.array([[0.5]]), np.array([[1.0]])]
+    >>> E = np.eye(1) - A[1] @ A[0] @ np.eye(1)
+    >>> dA, dC = linrbp.averaged_velocity("rbp", A, [np.array([[2.0]])], E, linrbp.forward_products(A, 1))
+    >>> [d.item() for d in dA], dC
+    ([1.0, 0.25], [])
+    """
     r = get_rule(rule)
     deltas = backward_signals(r, weights, feedback, error, state=state)
     dA, dC = updates(r, deltas, products)

@@ -54,9 +54,28 @@ def as_matrix(value, field: str, shape: tuple[int, int] | None = None) -> np.nda
 
 @dataclass(frozen=True)
 class DataStats:
-    """Second moments of the data: ``sigma_ii`` (N0 x N0, symmetric PSD), ``sigma_ti`` (NL x N0).
+    r"""The second moments of the data, :math:`S_{II} = \mathbb{E}[I I^T]` and :math:`S_{TI} = \mathbb{E}[T I^T]`.
 
-    Construct with :meth:`DataStats.from_matrices` (validated) or :meth:`DataStats.from_samples`.
+    The data enter the averaged dynamics only through these (docs/theory.md section 0). Build
+    them with :meth:`DataStats.from_matrices` (validated: symmetric, positive semi-definite,
+    :math:`S_{TI}` in the row space of :math:`S_{II}`), :meth:`DataStats.from_samples` or
+    :meth:`DataStats.whitened`; the constructor itself checks nothing.
+
+    Parameters
+    ----------
+    sigma_ii : numpy.ndarray, shape (N0, N0)
+        :math:`S_{II}`, symmetric positive semi-definite.
+    sigma_ti : numpy.ndarray, shape (NL, N0)
+        :math:`S_{TI}`.
+
+    Examples
+    --------
+    >>> import numpy as np, linrbp
+    >>> stats = linrbp.DataStats.from_samples([[1.0, -1.0, 2.0]], [[2.0, -2.0, 4.0]])
+    >>> stats.sigma_ii.tolist(), stats.sigma_ti.tolist(), stats.optimum().tolist()
+    ([[2.0]], [[4.0]], [[2.0]])
+    >>> float(stats.excess_loss(np.array([[1.0]])))   # (1/2)(P - P*)^2 S_II
+    1.0
     """
 
     sigma_ii: np.ndarray

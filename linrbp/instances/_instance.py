@@ -48,7 +48,40 @@ META_KEYS = ("name", "reference", "note", "probe")  # free text (probe: linrbp p
 
 @dataclass
 class Instance:
-    """A validated instance: the system (layers, rule, data, fixed feedback) and a start."""
+    r"""A validated instance: the system (layers, rule, data, fixed feedback) and a start.
+
+    What an instance file describes (the rules page, "Instance-file keys"); build it with
+    :func:`parse_instance` or :func:`load_instance`, which check everything (the constructor
+    itself checks nothing). ``y0`` is the flat start for :func:`integrate`, ``to_dict`` the
+    instance file's content and ``save(path)`` writes it.
+
+    Parameters
+    ----------
+    system : LinearSystem
+        The averaged dynamics (layers, rule with its parameters, data moments, fixed feedback).
+    weights : list of numpy.ndarray
+        The start :math:`A_1(0), \dots, A_L(0)`.
+    feedback : list of numpy.ndarray
+        :math:`C_1, \dots, C_{L-1}`: fixed (rules with fixed feedback, also held by ``system``)
+        or their start (adaptive rules); empty for rules without feedback matrices.
+    t_max : float, optional
+        The time limit the file asks for (time units of the ODE), or None.
+    extra : dict, optional
+        Free-text keys kept from the file (``name``, ``reference``, ``note``, ``probe``).
+    state : list of numpy.ndarray, optional
+        The start of the rule's extra state (:class:`StateVariable`), flat; empty when it has none.
+
+    Examples
+    --------
+    >>> import linrbp
+    >>> inst = linrbp.parse_instance({"layers": [1, 1, 1], "rule": "srbp", "sigma_ii": [[1.0]],
+    ...     "sigma_ti": [[2.0]], "feedback": [[[1.0]]], "weights": [[[1.0]], [[0.5]]], "t_max": 50,
+    ...     "note": "A[1,1,1], alpha = 2"})
+    >>> inst.y0.tolist(), inst.t_max, inst.extra
+    ([1.0, 0.5], 50.0, {'note': 'A[1,1,1], alpha = 2'})
+    >>> inst.to_dict()["weights"]
+    [[[1.0]], [[0.5]]]
+    """
 
     system: LinearSystem
     weights: list[np.ndarray]

@@ -213,8 +213,41 @@ PREDICTORS: list[Callable] = [predict_modes, predict_chain, predict_wide, predic
 
 
 def register_predictor(fn: Callable, *, first: bool = False) -> Callable:
-    """Add ``fn(instance) -> dict | None`` to the predictors that :func:`predict` asks in turn
-    (usable as a decorator), last (default) or, ``first=True``, ahead of the others."""
+    r"""Add a closed-form predictor to those :func:`predict` asks in turn (usable as a decorator).
+
+    Parameters
+    ----------
+    fn : callable
+        ``fn(instance)`` returns None when the instance is not of its system, else a dict with at
+        least ``system``, ``weights`` (:math:`A_1, \dots, A_L` at :math:`t \to \infty`, or None)
+        and ``product``. A predictor whose closed form holds at every time takes a keyword
+        ``t_end`` too (the time the integration ended). Registering it again changes nothing.
+    first : bool, optional
+        Ask it before the toolkit's own predictors (default False: after them).
+
+    Returns
+    -------
+    callable
+        ``fn`` itself.
+
+    Examples
+    --------
+    A predictor for the top-only rule on :math:`A[1,1]` (one layer: it converges to
+    :math:`\alpha/\beta`), asked for instances that carry its note:
+
+    >>> import linrbp
+    >>> @linrbp.register_predictor
+    ... def one_layer(instance):
+    ...     s = instance.system
+    ...     if instance.extra.get("note") != "one layer" or s.layers != (1, 1):
+    ...         return None
+    ...     p = float(s.stats.sigma_ti[0, 0] / s.stats.sigma_ii[0, 0])
+    ...     return {"system": "one-layer", "weights": [[[p]]], "product": [[p]]}
+    >>> inst = linrbp.parse_instance({"layers": [1, 1], "rule": "top-only", "sigma_ii": [[2.0]],
+    ...     "sigma_ti": [[1.0]], "weights": [[[0.0]]], "note": "one layer"})
+    >>> linrbp.predict(inst)["product"]
+    [[0.5]]
+    """
     if fn not in PREDICTORS:
         if first:
             PREDICTORS.insert(0, fn)
@@ -229,9 +262,46 @@ _PLAIN_ONLY = (predict_modes, predict_chain, predict_wide, predict_whitened, pre
 
 
 def predict(instance, t_end: float | None = None) -> dict | None:
-    """The closed-form limit of ``instance`` if the toolkit knows one, else None; predictors of
-    finite-time closed forms (a keyword ``t_end``) get the time the integration ended. The
-    built-in RBP/SRBP closed forms answer only when every rule parameter is 0 (no weight decay)."""
+    r"""The closed-form limit of an instance, if the toolkit knows one.
+
+    Asks the predictors in turn (the toolkit's own for chains, :math:`A[1,N,1]`, the whitened
+    autoencoder, the single hidden layer, Kolen-Pollack's offset, ..., then those added with
+    :func:`register_predictor`) and returns the first answer. The built-in RBP/SRBP closed
+    forms are those of [BSL] and answer only when every rule parameter is 0 (no weight decay).
+    A closed form that overflows float64 on the instance gives no answer (the next predictor is
+    asked). ``linrbp simulate`` compares its integration with this.
+
+    Parameters
+    ----------
+    instance : Instance
+        The instance (:func:`parse_instance`).
+    t_end : float, optional
+        The time the integration ended (time units of the ODE), passed to predictors whose
+        closed form holds at every time (they take a keyword ``t_end``); default None.
+
+    Returns
+    -------
+    dict or None
+        None when no predictor knows the instance's limit; else at least ``system`` (the claim
+        ID whose closed form answered), ``weights`` (:math:`A_1, \dots, A_L` at
+        :math:`t \to \infty`, or None where only the product is known) and ``product``; RBP/SRBP
+        answers add the ``case`` of docs/theory.md section 10, ``fixed_point`` and ``reason``,
+        and a comparison with BP's limit where one is known.
+
+    Examples
+    --------
+    :math:`A[1,1,1]` under RBP (docs/theory.md section 2); with weight decay no closed form is
+    known:
+
+    >>> import linrbp
+    >>> data = {"layers": [1, 1, 1], "rule": "rbp", "sigma_ii": [[2.0]], "sigma_ti": [[1.5]],
+    ...         "feedback": [[[0.7]]], "weights": [[[0.3]], [[-0.5]]]}
+    >>> p = linrbp.predict(linrbp.parse_instance(data))
+    >>> p["system"], [round(w[0][0], 6) for w in p["weights"]], p["product"], p["case"]
+    ('chain111', [1.271213, 0.589988], [[0.75]], 'full-rank')
+    >>> print(linrbp.predict(linrbp.parse_instance({**data, "weight_decay": 0.1})))
+    None
+    """
     plain = all(v == 0 for v in instance.system.rule.parameter_values.values())
     for fn in PREDICTORS:
         if fn in _PLAIN_ONLY and not plain:

@@ -59,23 +59,41 @@ DEFAULT_BOUND = 1e8
 
 @dataclass
 class IntegrationResult:
-    """Final states of one or more trajectories (what :func:`integrate` and
+    r"""Final states of one or more trajectories (what :func:`integrate` and
     :func:`integrate_batch` return).
 
-    Attributes
+    Arrays have one entry per trajectory (B = 1 for :func:`integrate`); times are in the
+    time units of the ODE.
+
+    Parameters
     ----------
     status : numpy.ndarray of str, shape (B,)
-        ``converged``, ``diverged``, ``time-limit``, ``step-limit`` or ``interrupted``.
+        Why each trajectory stopped: ``converged`` (the field fell below ``conv_tol``),
+        ``diverged`` (a component passed ``bound``), ``time-limit`` (reached ``t_max``),
+        ``step-limit`` (``max_steps`` accepted steps) or ``interrupted`` (Ctrl-C).
     t_end : numpy.ndarray, shape (B,)
         The time each trajectory stopped at.
     y : numpy.ndarray, shape (B, n)
         The final states.
     n_steps : numpy.ndarray of int, shape (B,)
         Accepted steps.
-    t, ys : numpy.ndarray or None
-        The dense path of a single trajectory when asked for (reference integrator only).
-    info : dict
-        What ran: backend, device, fallback reason, scipy's message.
+    t, ys : numpy.ndarray or None, optional
+        The dense path of a single trajectory when asked for (:func:`integrate` with ``dense``
+        or ``t_eval``): times (m,) and states (m, n).
+    info : dict, optional
+        What ran: backend, device, fallback reason, scipy's message, function evaluations.
+
+    Examples
+    --------
+    :math:`\dot y = -y` from :math:`(1, -2)` to :math:`t = 3` (``conv_tol=0``: no early stop)
+    ends near :math:`e^{-3} (1, -2)`:
+
+    >>> import numpy as np, linrbp
+    >>> res = linrbp.integrate(lambda y: -y, [1.0, -2.0], t_max=3.0, conv_tol=0)
+    >>> res.status.tolist(), res.t_end.tolist(), res.y.shape
+    (['time-limit'], [3.0], (1, 2))
+    >>> bool(np.allclose(res.y[0], np.exp(-3.0) * np.array([1.0, -2.0]), rtol=1e-10))
+    True
     """
 
     status: np.ndarray

@@ -16,7 +16,31 @@ __all__ = ["fixed_point_summary", "network_product", "is_zero", "flow_derivative
 
 
 def is_zero(expr) -> bool:
-    """Exact: expr simplifies to 0 (expand/cancel first, full simplify only as a fallback)."""
+    """Whether an expression is exactly zero: expand and cancel first, a full simplify only as a fallback.
+
+    The test behind every "holds" of the symbolic layer: an identity is checked by
+    ``is_zero(lhs - rhs)``, never by sampling.
+
+    Parameters
+    ----------
+    expr : sympy expression, sympy.Matrix, int or float
+        The expression (a matrix: every entry).
+
+    Returns
+    -------
+    bool
+        True when it simplifies to 0. False means sympy found no simplification to 0, which for
+        expressions beyond rational functions (where simplification is undecidable in general)
+        is not a proof of non-zero.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from linrbp.symbolic import is_zero
+    >>> x, y = sp.symbols("x y")
+    >>> is_zero((x + y) ** 2 - x ** 2 - 2 * x * y - y ** 2), is_zero(x / (x * y) - 1 / y), is_zero(x - y)
+    (True, True, False)
+    """
     expr = sp.sympify(expr)
     if isinstance(expr, sp.MatrixBase):
         return all(is_zero(x) for x in expr)
@@ -30,17 +54,85 @@ def is_zero(expr) -> bool:
 
 
 def flow_derivative(system: OdeSystem, expr) -> sp.Expr:
-    """d(expr)/dt along the derived flow."""
+    r"""The derivative of an expression along the derived flow, :math:`\frac{d}{dt} g = \sum_s \partial_s g\, \dot s`.
+
+    Parameters
+    ----------
+    system : OdeSystem
+        A derived system (:func:`derive_ode`, :func:`scalar_chain_ode`, ...).
+    expr : sympy expression
+        A function of the system's states (and parameters).
+
+    Returns
+    -------
+    sympy expression
+        :math:`\dot g`, unsimplified.
+
+    Examples
+    --------
+    Along :math:`A[1,1,1]` under SRBP, :math:`\dot P = e\,(a_1^2 + c_1 a_2)` (docs/theory.md
+    section 2):
+
+    >>> import sympy as sp
+    >>> from linrbp.symbolic import flow_derivative, scalar_chain_ode
+    >>> ode = scalar_chain_ode(2, "srbp")
+    >>> a1, a2 = ode.states
+    >>> sp.factor(flow_derivative(ode, a1 * a2))
+    -(a1**2 + a2*c1)*(a1*a2*beta - alpha)
+    """
     return system.along_flow(expr)
 
 
 def is_conserved(system: OdeSystem, expr) -> bool:
-    """Whether ``expr`` is a first integral: its derivative along the field simplifies to 0 exactly."""
+    """Whether an expression is a first integral of the derived flow: its derivative along the field is exactly 0.
+
+    Parameters
+    ----------
+    system : OdeSystem
+        A derived system.
+    expr : sympy expression
+        A function of the system's states (and parameters).
+
+    Returns
+    -------
+    bool
+        :func:`is_zero` of :func:`flow_derivative`.
+
+    Examples
+    --------
+    :math:`K = a_2 - a_1^2/(2 c_1)` is conserved along :math:`A[1,1,1]` under SRBP
+    (docs/theory.md section 2); :math:`a_1` is not:
+
+    >>> from linrbp.symbolic import is_conserved, scalar_chain_ode
+    >>> ode = scalar_chain_ode(2, "srbp")
+    >>> a1, a2 = ode.states
+    >>> c1 = ode.parameters[2]
+    >>> is_conserved(ode, a2 - a1 ** 2 / (2 * c1)), is_conserved(ode, a1)
+    (True, False)
+    """
     return is_zero(flow_derivative(system, expr))
 
 
 def error_factor(system: OdeSystem) -> sp.Expr:
-    """e = alpha - beta P (scalar output)."""
+    r"""The scalar error :math:`e = \alpha - \beta P` of a scalar system (docs/theory.md section 0).
+
+    Parameters
+    ----------
+    system : OdeSystem
+        A system with scalar input and output and the moments :math:`\alpha, \beta`
+        (:func:`scalar_chain_ode`, :func:`wide_ode`).
+
+    Returns
+    -------
+    sympy expression
+        :math:`\alpha - \beta P(a)`.
+
+    Examples
+    --------
+    >>> from linrbp.symbolic import error_factor, wide_ode
+    >>> error_factor(wide_ode(2))
+    alpha - beta*(a1*b1 + a2*b2)
+    """
     return ALPHA - BETA * system.product[0, 0].subs(_data_to_one(system))
 
 
@@ -50,12 +142,48 @@ def _data_to_one(system):
 
 
 def network_product(system: OdeSystem) -> sp.Expr:
-    """P as a function of the weights (the example's input set to 1)."""
+    """The network product :math:`P` as a polynomial in the weights (the example's input set to 1).
+
+    Parameters
+    ----------
+    system : OdeSystem
+        A scalar system (:func:`scalar_chain_ode`, :func:`wide_ode`, :func:`nonlinear_ode`).
+
+    Returns
+    -------
+    sympy expression
+        :math:`P`, expanded.
+
+    Examples
+    --------
+    >>> from linrbp.symbolic import network_product, scalar_chain_ode, wide_ode
+    >>> network_product(scalar_chain_ode(3)), network_product(wide_ode(2))
+    (a1*a2*a3, a1*b1 + a2*b2)
+    """
     return sp.expand(system.product[0, 0].subs(_data_to_one(system)))
 
 
 def critical_factor(system: OdeSystem) -> sp.Expr:
-    """P'/e: the extra critical set of P is its zero set (P' = e * this)."""
+    r"""The factor :math:`\dot P / e`: besides :math:`e = 0`, :math:`P` is critical on its zero set.
+
+    Parameters
+    ----------
+    system : OdeSystem
+        A scalar system whose :math:`\dot P` has the factor :math:`e` (:func:`scalar_chain_ode`,
+        :func:`wide_ode` under RBP/SRBP/BP).
+
+    Returns
+    -------
+    sympy expression
+        :math:`\dot P / e`, expanded; for the chain, the polynomial whose sign separates stable
+        from unstable fixed points (docs/theory.md sections 2 and 3).
+
+    Examples
+    --------
+    >>> from linrbp.symbolic import critical_factor, scalar_chain_ode
+    >>> critical_factor(scalar_chain_ode(2, "srbp"))
+    a1**2 + a2*c1
+    """
     P = network_product(system)
     Pdot = flow_derivative(system, P)
     q = sp.cancel(Pdot / error_factor(system))
@@ -63,10 +191,37 @@ def critical_factor(system: OdeSystem) -> sp.Expr:
 
 
 def fixed_point_jacobian(system: OdeSystem, weights: Sequence[sp.Symbol] | None = None):
-    """(J, m, grad P) at a point of P = alpha/beta: field = e m, so J = -beta m grad(P)^T there.
+    r"""The Jacobian on the fixed-point set :math:`P = \alpha/\beta`, and its factors.
 
-    Returns J evaluated with alpha = beta P (the fixed-point set), the multiplier m = field/e and
-    grad P; J has rank 1, eigenvalues 0 (multiplicity n-1) and -beta grad(P).m = -beta * critical.
+    When the field is :math:`e\, m` (:math:`e = \alpha - \beta P`, :math:`m` a vector of
+    polynomials), the Jacobian at a point of :math:`P = \alpha/\beta` is
+    :math:`J = -\beta\, m\, \nabla P^T`: rank 1, eigenvalues 0 (multiplicity :math:`n - 1`) and
+    :math:`-\beta\, \nabla P \cdot m = -\beta \times` :func:`critical_factor`.
+
+    Parameters
+    ----------
+    system : OdeSystem
+        A scalar system (:func:`scalar_chain_ode`, :func:`wide_ode`).
+    weights : sequence of sympy.Symbol, optional
+        Unused (kept for compatibility): the system's own states are used.
+
+    Returns
+    -------
+    J : sympy.Matrix
+        The Jacobian with :math:`\alpha` replaced by :math:`\beta P` (on the fixed-point set).
+    m : sympy.Matrix
+        The multiplier :math:`m = \mathrm{field}/e`.
+    grad : sympy.Matrix
+        :math:`\nabla P`.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from linrbp.symbolic import fixed_point_jacobian, scalar_chain_ode
+    >>> J, m, grad = fixed_point_jacobian(scalar_chain_ode(2, "srbp"))
+    >>> beta = sp.Symbol("beta", real=True)
+    >>> m.T, grad.T, sp.expand(J + beta * m * grad.T) == sp.zeros(2, 2)
+    (Matrix([[c1, a1]]), Matrix([[a2, a1]]), True)
     """
     e = error_factor(system)
     m = sp.Matrix([sp.cancel(f / e) for f in system.field])
@@ -77,13 +232,59 @@ def fixed_point_jacobian(system: OdeSystem, weights: Sequence[sp.Symbol] | None 
 
 
 def chain_invariants(system: OdeSystem, feedback: Sequence[sp.Expr]) -> list[sp.Expr]:
-    """K_h = a_{h+1} - c_{h+1} a_h^2 / (2 c_h), h = 1..L-1 (c_L = 1)."""
+    r"""The conserved :math:`K_h = a_{h+1} - c_{h+1} a_h^2/(2 c_h)` of the derived chain, as sympy expressions (docs/theory.md section 3).
+
+    Parameters
+    ----------
+    system : OdeSystem
+        The chain :math:`A[1, \dots, 1]` (:func:`scalar_chain_ode`).
+    feedback : sequence of sympy expressions
+        :math:`c_1, \dots, c_L` in SRBP form with :math:`c_L = 1` (:func:`chain_feedback`).
+
+    Returns
+    -------
+    list of sympy expressions
+        :math:`K_1, \dots, K_{L-1}`; :func:`is_conserved` confirms each.
+
+    Examples
+    --------
+    Under RBP the SRBP-form feedback is :math:`c_h = r_h \cdots r_{L-1}`:
+
+    >>> from linrbp.symbolic import chain_feedback, chain_invariants, is_conserved, scalar_chain_ode
+    >>> ode = scalar_chain_ode(3, "rbp")
+    >>> K = chain_invariants(ode, chain_feedback(3, "rbp"))
+    >>> K, [is_conserved(ode, k) for k in K]
+    ([-a1**2/(2*r1) + a2, -a2**2/(2*r2) + a3], [True, True])
+    """
     a = system.states
     return [a[h + 1] - feedback[h + 1] * a[h] ** 2 / (2 * feedback[h]) for h in range(len(a) - 1)]
 
 
 def wide_invariants(system: OdeSystem, width: int) -> list[sp.Expr]:
-    """b_i - a_i^2/(2 c_i) and a_i - (c_i/c_1) a_1 (docs/theory.md section 4)."""
+    r"""The conserved quantities of the derived :math:`A[1,N,1]` (docs/theory.md section 4).
+
+    :math:`K_i = b_i - a_i^2/(2 c_i)` and the couplings :math:`K'_i = a_i - (c_i/c_1)\, a_1`.
+
+    Parameters
+    ----------
+    system : OdeSystem
+        :math:`A[1,N,1]` under SRBP or RBP (:func:`wide_ode`).
+    width : int
+        :math:`N`.
+
+    Returns
+    -------
+    list of sympy expressions
+        :math:`K_1, \dots, K_N`, then :math:`K'_2, \dots, K'_N`.
+
+    Examples
+    --------
+    >>> from linrbp.symbolic import is_conserved, wide_invariants, wide_ode
+    >>> ode = wide_ode(2)
+    >>> K = wide_invariants(ode, 2)
+    >>> K, all(is_conserved(ode, k) for k in K)
+    ([-a1**2/(2*c1) + b1, -a2**2/(2*c2) + b2, -a1*c2/c1 + a2], True)
+    """
     a = system.states[:width]
     b = system.states[width:2 * width]
     c = [s for s in system.parameters if s.name.startswith("c")]
@@ -92,10 +293,36 @@ def wide_invariants(system: OdeSystem, width: int) -> list[sp.Expr]:
 
 
 def fixed_point_summary(system: OdeSystem):
-    """When every component of the field is e times a polynomial m (e = alpha - beta P):
-    fixed points (with m != 0) are P = alpha/beta, P' = e * (grad P . m) so the extra critical set
-    is grad P . m = 0, and the Jacobian there, -beta m grad(P)^T, has eigenvalues 0 (n-1 times)
-    and -beta grad(P).m. Returns None when the field is not of that form (e.g. no f')."""
+    r"""The fixed points, critical set and Jacobian spectrum of a field of the form :math:`e\, m`.
+
+    When every component of the field is :math:`e = \alpha - \beta P` times a polynomial
+    :math:`m_i`: the fixed points with :math:`m \ne 0` are :math:`P = \alpha/\beta`,
+    :math:`\dot P = e\,(\nabla P \cdot m)`, so the extra critical set is
+    :math:`\nabla P \cdot m = 0`, and the Jacobian there, :math:`-\beta\, m \nabla P^T`, has
+    eigenvalues 0 (:math:`n - 1` times) and :math:`-\beta\, \nabla P \cdot m`.
+
+    Parameters
+    ----------
+    system : OdeSystem
+        A scalar system (:func:`scalar_chain_ode`, :func:`wide_ode`, :func:`nonlinear_ode`).
+
+    Returns
+    -------
+    dict or None
+        ``fixed`` (the equation :math:`P = \alpha/\beta`), ``critical``
+        (:math:`\nabla P \cdot m`, factored), ``eigenvalues`` (sympy expressions) and
+        ``multiplier`` (:math:`m`); None when the field is not of that form (e.g. the
+        non-linear chain without :math:`f'`).
+
+    Examples
+    --------
+    >>> from linrbp.symbolic import fixed_point_summary, nonlinear_ode, scalar_chain_ode
+    >>> s = fixed_point_summary(scalar_chain_ode(2, "srbp"))
+    >>> s["fixed"], s["critical"], s["eigenvalues"]
+    (Eq(a1*a2, alpha/beta), a1**2 + a2*c1, [0, -beta*(a1**2 + a2*c1)])
+    >>> print(fixed_point_summary(nonlinear_ode(derivative=False)))
+    None
+    """
     e = error_factor(system)
     m = []
     for f in system.field:

@@ -31,12 +31,54 @@ MU = sp.Symbol("mu", positive=True)
 
 @dataclass
 class OdeSystem:
-    """An averaged ODE d(state)/dt = field, derived from a rule.
+    r"""An averaged ODE :math:`\dot x = f(x)` derived from a rule (docs/theory.md section 0).
 
-    ``states``/``field``: flat, in :class:`linrbp.LinearSystem`'s order (A_1..A_L row-major,
-    then C_1..C_{L-1} for adaptive rules, then the rule's extra state). ``weights``/``feedback``/
-    ``extra``: the symbolic matrices; ``dA``/``dC``/``dX``: the derived matrix fields; ``parameters``: moment symbols and fixed
-    feedback; ``product``: the symbolic network product P (a sympy Matrix).
+    What :func:`derive_ode`, :func:`scalar_chain_ode`, :func:`wide_ode` and
+    :func:`nonlinear_ode` return: the states and the field as sympy expressions, the matrices they
+    came from, and the symbolic parameters. ``rhs`` maps each state to its derivative,
+    ``along_flow(expr)`` is :func:`flow_derivative`, ``jacobian()`` the sympy Jacobian and
+    ``lambdify()`` a numpy function ``f(state, *parameters)``.
+
+    Parameters
+    ----------
+    name : str
+        The system (``"A[1, 2, 1]"``, ``"chain3"``, ``"wide121"``, ``"nonlinear"``).
+    rule : str
+        The rule's name.
+    states : list of sympy.Symbol
+        Flat, in :class:`~linrbp.LinearSystem`'s order: :math:`A_1, \dots, A_L` row-major,
+        then :math:`C_1, \dots, C_{L-1}` for adaptive rules, then the rule's extra state.
+    field : list of sympy expressions
+        :math:`\dot x` for each state, in the same order.
+    weights : list of sympy.Matrix
+        The symbolic :math:`A_1, \dots, A_L`.
+    feedback : list of sympy.Matrix
+        The symbolic :math:`C_1, \dots, C_{L-1}` (fixed or learned).
+    dA : list of sympy.Matrix
+        The derived :math:`dA_h/dt`.
+    dC : list of sympy.Matrix
+        The derived :math:`dC_h/dt` (adaptive rules; else empty).
+    parameters : list of sympy.Symbol
+        The moment symbols, the fixed feedback and symbolic rule parameters.
+    product : sympy.Matrix
+        The network's output on the symbolic example (the product :math:`P` times the input).
+    moments : dict, optional
+        The moment matrices by name (``S_II``, ``S_TI``) of :func:`derive_ode`.
+    extra : list of sympy.Matrix, optional
+        The symbolic matrices of the rule's extra state.
+    dX : list of sympy.Matrix, optional
+        Their derived velocities.
+
+    Examples
+    --------
+    >>> from linrbp.symbolic import scalar_chain_ode
+    >>> ode = scalar_chain_ode(2, "srbp")
+    >>> ode.name, ode.states, ode.parameters
+    ('chain2', [a1, a2], [alpha, beta, c1])
+    >>> ode.rhs
+    {a1: -a1*a2*beta*c1 + alpha*c1, a2: -a1**2*a2*beta + a1*alpha}
+    >>> ode.lambdify()([1.0, 0.5], 2.0, 1.0, 1.0)          # e = 2 - 0.5 = 1.5
+    [1.5, 1.5]
     """
 
     name: str
@@ -137,22 +179,26 @@ def _finish(name, r, weights, feedback, activities, delta_top, data, moment, der
 
 
 def _derive_ode(layers: Sequence[int], rule: str = "srbp") -> OdeSystem:
-    """The averaged ODE of A[N0..NL] under ``rule``, derived with a symbolic example.
+    r"""The averaged ODE of :math:`A[N_0, \dots, N_L]` under a rule, derived with a symbolic example.
 
-    ``rule``: a registered name or a :class:`linrbp.Rule` (any rule stated with the public
-    API); its parameters enter as their values, or as symbols with ``rule.symbolic()``
-    (e.g. ``derive_ode([2, 3, 2], get_rule("kolen-pollack").symbolic())`` has lambda).
-
-    Input I = (i_1..i_N0), target T = (t_1..t_NL); moments S_II[j,k] = E[i_j i_k] (symmetric
-    symbols sII_jk, j <= k) and S_TI[j,k] = E[t_j i_k] (sTI_jk). Weights A_h have entries
-    a{h}_ij, feedback C_h entries c{h}_ij (scalars drop the index).
+    The rule's one statement (:func:`~linrbp.backward_signals`, :func:`~linrbp.updates`,
+    :func:`~linrbp.drifts`) runs on symbolic weights and a symbolic example :math:`(I, T)`, and
+    :func:`expectation` replaces the data monomials by the moments (docs/theory.md section 0).
+    Input :math:`I = (i_1, \dots, i_{N_0})`, target :math:`T = (t_1, \dots, t_{N_L})`; moments
+    :math:`S_{II}[j,k] = \mathbb{E}[i_j i_k]` (symmetric symbols ``sII_jk``, :math:`j \le k`) and
+    :math:`S_{TI}[j,k] = \mathbb{E}[t_j i_k]` (``sTI_jk``). Weights :math:`A_h` have entries
+    ``a{h}_ij``, feedback :math:`C_h` entries ``c{h}_ij`` (scalars drop the index). Results are
+    cached (each call gets its own copy).
 
     Parameters
     ----------
     layers : sequence of int
-        :math:`[N_0, \\dots, N_L]`.
-    rule : str or linrbp.Rule, optional
-        The learning rule (default ``"srbp"``).
+        :math:`[N_0, \dots, N_L]`.
+    rule : str or Rule, optional
+        A registered name or a :class:`~linrbp.Rule` (default ``"srbp"``); its parameters enter as
+        their values (exact rationals: 0.1 is 1/10), or as symbols with ``rule.symbolic()``
+        (e.g. ``derive_ode([2, 3, 2], get_rule("kolen-pollack").symbolic())`` has
+        :math:`\lambda`).
 
     Returns
     -------
@@ -163,11 +209,12 @@ def _derive_ode(layers: Sequence[int], rule: str = "srbp") -> OdeSystem:
     Raises
     ------
     InputError
-        (a ValueError) for an unknown rule or bad layer sizes.
+        (a ValueError) for an unknown rule, bad layer sizes or a rule whose statement does not fit
+        the layers.
 
     Examples
     --------
-    The chain :math:`A[1,1,1]` under RBP, :math:`\\dot a_1 = c_1 e`, :math:`\\dot a_2 = a_1 e`
+    The chain :math:`A[1,1,1]` under RBP, :math:`\dot a_1 = c_1 e`, :math:`\dot a_2 = a_1 e`
     with :math:`e = s_{TI} - a_1 a_2 s_{II}`:
 
     >>> import linrbp.symbolic
@@ -226,7 +273,40 @@ def _feedback_prefix(r) -> str:
 
 
 def _scalar_chain_ode(depth: int, rule: str = "srbp") -> OdeSystem:
-    """A[1,...,1] of depth L: a_h' = B_h e prod_{k<h} a_k with e = alpha - beta P, derived."""
+    r"""The chain :math:`A[1, \dots, 1]` of depth :math:`L`, derived: :math:`\dot a_h = B_h\, e \prod_{k<h} a_k` (docs/theory.md section 3).
+
+    With scalar data the moments are :math:`\alpha = \mathbb{E}[T I]` and
+    :math:`\beta = \mathbb{E}[I^2]` (``ALPHA``, ``BETA``), and :math:`e = \alpha - \beta P`. The
+    feedback symbols are ``c1, c2, ...`` for rules whose signal comes from the top (SRBP: then
+    :math:`B_h = c_h`) and ``r1, r2, ...`` (the backward weights) for rules whose signal comes
+    from the next layer (RBP: :math:`B_h = r_h \cdots r_{L-1}`).
+
+    Parameters
+    ----------
+    depth : int
+        :math:`L \ge 1`, the number of weights.
+    rule : str or Rule, optional
+        A registered name or a :class:`~linrbp.Rule` (default ``"srbp"``).
+
+    Returns
+    -------
+    OdeSystem
+        ``states`` :math:`a_1, \dots, a_L` (then learned feedback), ``parameters``
+        :math:`\alpha, \beta` and the fixed feedback.
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for a depth that is not a positive integer or an unknown rule.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from linrbp.symbolic import scalar_chain_ode
+    >>> ode = scalar_chain_ode(3, "rbp")
+    >>> ode.parameters, [sp.factor(f) for f in ode.field]
+    ([alpha, beta, r1, r2], [-r1*r2*(a1*a2*a3*beta - alpha), -a1*r2*(a1*a2*a3*beta - alpha), -a1*a2*(a1*a2*a3*beta - alpha)])
+    """
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
         raise InputError(f"depth: must be a positive integer, got {depth!r}")
     r = exact_rule(check_rule(rule, [1] * (depth + 1)))
@@ -244,7 +324,34 @@ def _scalar_chain_ode(depth: int, rule: str = "srbp") -> OdeSystem:
 
 
 def _wide_ode(width: int, rule: str = "srbp") -> OdeSystem:
-    """A[1,N,1]: lower weights a_i, upper b_i, feedback c_i; a_i' = c_i e, b_i' = a_i e (derived)."""
+    r""":math:`A[1,N,1]`, derived: lower weights :math:`a_i`, upper :math:`b_i`, feedback :math:`c_i`; :math:`\dot a_i = c_i e`, :math:`\dot b_i = a_i e` (docs/theory.md section 4).
+
+    Parameters
+    ----------
+    width : int
+        :math:`N \ge 1`, the hidden width.
+    rule : str or Rule, optional
+        A registered name or a :class:`~linrbp.Rule` (default ``"srbp"``; RBP and SRBP coincide
+        here).
+
+    Returns
+    -------
+    OdeSystem
+        ``states`` :math:`a_1, \dots, a_N, b_1, \dots, b_N` (then learned feedback),
+        ``parameters`` :math:`\alpha, \beta, c_1, \dots, c_N`.
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for a width that is not a positive integer or an unknown rule.
+
+    Examples
+    --------
+    >>> from linrbp.symbolic import wide_ode
+    >>> ode = wide_ode(2)
+    >>> ode.states, ode.field[0]
+    ([a1, a2, b1, b2], -a1*b1*beta*c1 - a2*b2*beta*c1 + alpha*c1)
+    """
     if isinstance(width, bool) or not isinstance(width, int) or width < 1:
         raise InputError(f"width: must be a positive integer, got {width!r}")
     r = exact_rule(check_rule(rule, [1, width, 1]))
@@ -260,11 +367,40 @@ def _wide_ode(width: int, rule: str = "srbp") -> OdeSystem:
 
 
 def _nonlinear_ode(derivative: bool = True, rule: str = "srbp", power=MU) -> OdeSystem:
-    """A[1,1,1] with hidden output (a1 I)^mu and a linear output (docs/theory.md section 7), derived.
+    r""":math:`A[1,1,1]` with hidden output :math:`(a_1 I)^\mu` and a linear output, derived (docs/theory.md section 7).
 
-    With ``derivative`` the hidden delta is multiplied by f'(S_1) = mu (a1 I)^(mu-1).
-    Moments: alpha = E[T I^mu], beta = E[I^(2mu)], gamma = E[T I], delta = E[I^(mu+1)].
-    Positive data and weights are assumed (powers are split as (a1 I)^mu = a1^mu I^mu).
+    With ``derivative`` the hidden signal is multiplied by :math:`f'(S_1) = \mu (a_1 I)^{\mu-1}`.
+    Moments: :math:`\alpha = \mathbb{E}[T I^\mu]`, :math:`\beta = \mathbb{E}[I^{2\mu}]`,
+    :math:`\gamma = \mathbb{E}[T I]`, :math:`\delta = \mathbb{E}[I^{\mu+1}]`. Positive data and
+    weights are assumed (powers are split as :math:`(a_1 I)^\mu = a_1^\mu I^\mu`).
+
+    Parameters
+    ----------
+    derivative : bool, optional
+        With :math:`f'` (default True) or the "no :math:`f'`" variant.
+    rule : str or Rule, optional
+        A registered name or a :class:`~linrbp.Rule` (default ``"srbp"``).
+    power : sympy expression, int or float, optional
+        :math:`\mu`, positive (default the symbol ``MU``).
+
+    Returns
+    -------
+    OdeSystem
+        ``states`` :math:`a_1, a_2`, ``parameters`` :math:`\alpha, \beta` (and
+        :math:`\gamma, \delta` without :math:`f'`) and :math:`c_1`.
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for a power that is not positive or an unknown rule.
+
+    Examples
+    --------
+    >>> from linrbp.symbolic import nonlinear_ode
+    >>> nonlinear_ode().field
+    [a1**(mu - 1)*c1*mu*(-a1**mu*a2*beta + alpha), a1**mu*(-a1**mu*a2*beta + alpha)]
+    >>> nonlinear_ode(derivative=False, power=2).field[0]
+    c1*(-a1**2*a2*delta + gamma)
     """
     r = exact_rule(check_rule(rule, [1, 1, 1]))
     mu = sp.sympify(power)
@@ -305,6 +441,7 @@ def _cached(fn):
             return fn(*args, **kwargs)
 
     wrapper.__name__, wrapper.__doc__ = fn.__name__.lstrip("_"), fn.__doc__
+    wrapper.__wrapped__ = fn  # inspect.signature and the docs show (layers, rule=...), not (*args, **kwargs)
     return wrapper
 
 

@@ -53,16 +53,43 @@ def _factors(expr, states):
 
 
 def fixed_point_set(system) -> dict:
-    """The exact fixed-point set of a derived ODE, factorised (generic parameters).
+    r"""The exact fixed-point set of a derived ODE, factorised (for generic parameters).
 
-    Returns ``{"common": [(factor, multiplicity)], "hypersurfaces": [g, ...],
-    "residual": [f_i / common], "components": [...], "assumed_nonzero": [...],
-    "summary": fixed_point_summary or None}``; ``components`` lists the solutions of the
-    residual system as {state: value} (the states not named are free), each with its
-    ``dimension``, or None when the system is too large to solve (more than 10 states) or not
-    polynomial. A piecewise-polynomial field (``sign`` of the state) adds ``piecewise``: its sign
-    arguments and, per sign pattern (up to 16), the fixed-point set of that orthant's polynomial
-    field (a point counts where its signs match the pattern), or a one-line ``note``.
+    Factors every component of the field, takes the factors common to all of them (the
+    hypersurfaces on which the whole field vanishes, e.g. :math:`e = 0`) and solves what remains.
+    States are named canonically (``A{h}_{i}_{j}``, ``C{h}_{i}_{j}``, 0-based indices, as
+    :func:`find_invariants` names them); nonzero parameters are assumed where a factor is a
+    parameter alone. ``linrbp derive --fixed-points`` prints it.
+
+    Parameters
+    ----------
+    system : OdeSystem
+        A derived system (:func:`derive_ode`, :func:`scalar_chain_ode`, ...).
+
+    Returns
+    -------
+    dict
+        ``common``: ``[(factor, multiplicity)]`` shared by every component; ``hypersurfaces``:
+        the equations ``factor = 0``; ``excluded_by_assumptions``: common factors that cannot
+        vanish under the symbols' assumptions; ``residual``: each component divided by the common
+        part; ``components``: the solutions of the residual system as
+        ``{"point": {state: value}, "dimension": d}`` (states not named are free), or None when
+        the system is too large to solve (more than 10 states) or not polynomial;
+        ``assumed_nonzero``: the parameters assumed nonzero; ``summary``:
+        :func:`fixed_point_summary` or None; ``everything``: True when the field is identically
+        0. A piecewise-polynomial field (``sign`` of the state) adds ``piecewise``: its sign
+        arguments and, per sign pattern (up to 16), the fixed-point set of that orthant's
+        polynomial field, or a one-line ``note``.
+
+    Examples
+    --------
+    :math:`A[1,1,1]` under SRBP: the whole field vanishes on the hyperbola :math:`a_1 a_2 = \alpha/\beta`
+    (docs/theory.md section 2), and nowhere else since :math:`c_1 \ne 0`:
+
+    >>> from linrbp.symbolic import fixed_point_set, scalar_chain_ode
+    >>> fp = fixed_point_set(scalar_chain_ode(2, "srbp"))
+    >>> fp["hypersurfaces"], fp["residual"], fp["components"], fp["assumed_nonzero"]
+    ([Eq(A1_0_0*A2_0_0*beta - alpha, 0)], [1, A1_0_0], [], [c1])
     """
     from ._analysis import fixed_point_summary
     from ._invariants import canonical_names, orthant_system, piecewise_note, sign_arguments, sign_patterns
@@ -229,14 +256,58 @@ def _polish(x, f_and_J, iters=30):
 
 
 def instance_fixed_point(instance, t_max=None, seed: int = 0) -> dict:
-    """The integrated limit of an instance and the local structure of the fixed-point set there.
+    r"""The integrated limit of an instance and the local structure of the fixed-point set there.
 
-    Integrates the instance (its own numpy field, to convergence), polishes the end point onto
-    the fixed-point set with Gauss-Newton steps on the exact (rational) derived field, then
-    reports the Jacobian's eigenvalues, its singular values, its rank at tolerance
-    ``RANK_RTOL * sigma_max`` and the local dimension of the fixed-point set: n - rank, and the
-    rank of the displacements to the fixed points reached by projecting n + 5 random
-    perturbations of size 1e-6 (seeded) back onto the set.
+    Integrates the instance (its own numpy field, to convergence: :func:`~linrbp.simulate`),
+    polishes the end point onto the fixed-point set with Gauss-Newton steps on the exact
+    (rational) derived field, then reports the Jacobian's eigenvalues, its singular values, its
+    rank at tolerance ``RANK_RTOL`` :math:`\times \sigma_{\max}` (``RANK_RTOL`` = 1e-8) and the
+    local dimension of the fixed-point set, twice: :math:`n - \mathrm{rank}`, and the rank of the
+    displacements to the fixed points reached by projecting :math:`n + 5` random perturbations of
+    relative size 1e-6 back onto the set. ``linrbp derive --at FILE`` prints it.
+
+    Parameters
+    ----------
+    instance : Instance or str
+        The instance, or the path of an instance file.
+    t_max : float, optional
+        The time limit of the integration (time units of the ODE; default: the instance's, else
+        :func:`~linrbp.simulate`'s default).
+    seed : int, optional
+        Seeds the random perturbations (default 0).
+
+    Returns
+    -------
+    dict
+        ``status`` and ``t_end`` of the integration, ``field_at_limit``, ``limit`` (the polished
+        ``state``, the field before and after polishing, how far it moved), ``eigenvalues``
+        (``[real, imag]`` pairs), ``singular_values``, ``rank`` with ``rank_tolerance``, the
+        largest zero and smallest nonzero singular values, ``local_dimension``,
+        ``local_dimension_projected``, ``max_real_eigenvalue_nonzero`` and ``seconds``; for a run
+        that did not converge, ``limit``, ``rank``, ... are None and ``note`` says why.
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for an unreadable instance file or a field that is not polynomial in the
+        state.
+
+    Examples
+    --------
+    :math:`A[1,1,1]` under RBP converges to a point of the hyperbola :math:`a_1 a_2 = \alpha/\beta`, a
+    curve of fixed points: rank 1, local dimension 1, one eigenvalue 0 and one
+    :math:`-\beta(a_1^2 + c_1 a_2) < 0` (docs/theory.md section 2):
+
+    >>> import linrbp
+    >>> from linrbp.symbolic import instance_fixed_point
+    >>> inst = linrbp.parse_instance({"layers": [1, 1, 1], "rule": "rbp", "sigma_ii": [[2.0]],
+    ...     "sigma_ti": [[1.5]], "feedback": [[[0.7]]], "weights": [[[0.3]], [[-0.5]]], "t_max": 1000})
+    >>> r = instance_fixed_point(inst)
+    >>> r["status"], r["rank"], r["local_dimension"], r["local_dimension_projected"]
+    ('converged', 1, 1, 1)
+    >>> a1, a2 = r["limit"]["state"]
+    >>> round(a1 * a2, 12), round(r["max_real_eigenvalue_nonzero"] / (-2.0 * (a1 ** 2 + 0.7 * a2)), 9)
+    (0.75, 1.0)
     """
     from ..instances._instance import load_instance
     from ..instances._simulate import simulate

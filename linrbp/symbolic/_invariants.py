@@ -56,10 +56,34 @@ DRIFT_ATOL = 1e-12
 
 @dataclass
 class Invariant:
-    """One conserved polynomial: ``expression`` in the canonical state names (A{h}_{i}_{j},
-    C{h}_{i}_{j}), its total ``degree``, whether grad(I) . f is exactly the zero polynomial
-    (``exact``) and its worst relative drift along integrated trajectories (``drift``: max over
-    times of :math:`|I(x(t)) - I(x(0))|` divided by the largest sum of the absolute values of its terms)."""
+    r"""One conserved polynomial of a derived ODE (an element of an :class:`InvariantBasis`'s ``invariants``).
+
+    ``verified`` is True when it is ``exact`` and its ``drift`` is at most ``DRIFT_TOL`` (1e-9);
+    ``to_dict()`` is its JSON form.
+
+    Parameters
+    ----------
+    expression : sympy expression
+        The polynomial :math:`I(x)`, in the canonical state names (``A{h}_{i}_{j}``,
+        ``C{h}_{i}_{j}``, 0-based indices).
+    degree : int
+        Its total degree.
+    exact : bool
+        Whether :math:`\nabla I \cdot f` is exactly the zero polynomial.
+    drift : float
+        Its worst relative drift along integrated trajectories: the maximum over times of
+        :math:`|I(x(t)) - I(x(0))|`, divided by the largest sum of the absolute values of its
+        terms (dimensionless; nan when not checked).
+    terms : dict, optional
+        Exponent tuple -> coefficient (the same polynomial, for exact membership tests).
+
+    Examples
+    --------
+    >>> from linrbp.symbolic import find_invariants, scalar_chain_ode
+    >>> inv = find_invariants(scalar_chain_ode(2, "srbp"), degree=2).invariants[0]
+    >>> inv.expression, inv.degree, inv.exact, inv.verified
+    (-A1_0_0**2/(2*c1) + A2_0_0, 2, True, True)
+    """
 
     expression: sp.Expr
     degree: int
@@ -78,13 +102,52 @@ class Invariant:
 
 @dataclass
 class InvariantBasis:
-    """The space of polynomial first integrals of degree <= ``degree``: a reduced basis.
+    """The space of polynomial first integrals of degree at most ``degree``: a reduced basis (what :func:`find_invariants` returns).
 
-    ``dimension`` is the dimension of the space; ``variables`` the state names in the order of
-    the field; ``parameters`` the symbolic constants the coefficients depend on (empty for an
-    instance file); ``seconds`` the wall time of the whole search (derivation, nullspace and
-    both verifications), with the parts in ``timings``; ``drift`` records the seed, the
-    parameter values and the trajectories used by the numeric check.
+    ``dimension`` is the dimension of the space, ``expressions`` the basis as sympy expressions,
+    ``verified`` whether every invariant is, ``contains(expr)`` tests exactly whether an
+    expression in the state symbols ``symbols`` (constants dropped) lies in the space, and ``to_dict()`` is
+    the JSON form ``linrbp invariants --json`` writes.
+
+    Parameters
+    ----------
+    system : str
+        The system's name.
+    rule : str
+        The rule's name.
+    degree : int
+        The largest total degree searched.
+    invariants : list of Invariant
+        The reduced basis.
+    variables : list of str
+        The state names, in the order of the field.
+    parameters : list of str
+        The symbolic constants the coefficients depend on (empty for an instance).
+    seconds : float
+        Wall time of the whole search, in seconds (derivation, nullspace, both verifications).
+    timings : dict
+        The parts of ``seconds`` and the candidate counts.
+    drift : dict
+        The numeric check: seed, time span, tolerance, parameter values and trajectories used.
+    exact_coefficients : str
+        ``"rational"`` or ``"rational functions of the parameters"``.
+    symbols : list, optional
+        The state symbols, with their assumptions (real); ``contains`` reads expressions in these.
+
+    Examples
+    --------
+    Under BP, :math:`a_1^2 - a_2^2` is conserved on :math:`A[1,1,1]` (docs/theory.md section 2):
+
+    >>> import linrbp
+    >>> from linrbp.symbolic import find_invariants
+    >>> inst = linrbp.parse_instance({"layers": [1, 1, 1], "rule": "bp", "sigma_ii": [[2.0]],
+    ...     "sigma_ti": [[1.5]], "weights": [[[0.3]], [[-0.5]]]})
+    >>> basis = find_invariants(inst, degree=2)
+    >>> basis.dimension, basis.expressions, basis.exact_coefficients, basis.verified
+    (1, [A1_0_0**2 - A2_0_0**2], 'rational', True)
+    >>> a1, a2 = basis.symbols
+    >>> basis.contains(3 * a2 ** 2 - 3 * a1 ** 2 + 7), basis.contains(a1 * a2)
+    (True, False)
     """
 
     system: str
@@ -704,21 +767,59 @@ def _check_degree(degree):
 
 def find_invariants(system, degree: int = 2, *, seed: int = 0, values: dict | None = None,
                     verify: bool = True) -> InvariantBasis:
-    """Every polynomial first integral of total degree <= ``degree`` (1..4) of a derived ODE.
+    r"""Every polynomial first integral of total degree at most ``degree`` of a derived ODE, exact and verified.
 
-    ``system``: an :class:`~linrbp.symbolic.OdeSystem` (from :func:`derive_ode`,
-    :func:`scalar_chain_ode`, :func:`wide_ode`, :func:`nonlinear_ode`; any registered rule), an
-    :class:`~linrbp.Instance` or the path of an instance file (then the ODE is derived for its
-    layers and rule and its data and fixed feedback are substituted as exact rationals).
-    ``values`` optionally fixes symbolic constants of an OdeSystem to numbers.
+    Solves :math:`\nabla I \cdot f = 0` for the coefficients of :math:`I` over :math:`\mathbb{Q}`
+    (instances) or the rational functions of the parameters (symbolic systems), then checks each
+    basis element twice: exactly (:math:`\nabla I \cdot f` is the zero polynomial) and
+    numerically (its relative drift along two trajectories over :math:`t \in [0, 1]` integrated
+    with DOP853 at rtol 1e-12: the instance's start and a perturbed one, or two seeded random
+    starts and seeded parameter values in :math:`[0.5, 1.5]` for a symbolic system). The
+    invariants page (docs/invariants.md) and ``linrbp invariants`` use it.
 
-    Returns an :class:`InvariantBasis`: a reduced basis of the space over Q (instances) or
-    Q(parameters) (symbolic systems), its ``dimension``, and ``seconds``. Each invariant carries
-    ``exact`` (grad(I) . f is the zero polynomial) and ``drift`` (relative drift along two
-    trajectories over [0, 1] integrated with DOP853 at rtol 1e-12: the instance's start and a
-    perturbed one, or two seeded random starts and seeded parameter values in [0.5, 1.5] for a
-    symbolic system; ``seed`` fixes them). InputError for a degree outside 1..4, a field that is
-    not polynomial in the state, or an unreadable instance.
+    Parameters
+    ----------
+    system : OdeSystem, Instance or str
+        A derived system (:func:`derive_ode`, :func:`scalar_chain_ode`, :func:`wide_ode`,
+        :func:`nonlinear_ode`; any registered rule), an :class:`~linrbp.Instance`, or the path
+        of an instance file (then the ODE is derived for its layers and rule, and its data and
+        fixed feedback are substituted as exact rationals).
+    degree : int, optional
+        The largest total degree, 1 to 4 (default 2).
+    seed : int, optional
+        Seeds the starts and parameter values of the numeric check (default 0).
+    values : dict, optional
+        Fixes symbolic constants of an OdeSystem to numbers (by symbol or name; floats are read
+        as the exact rationals they are).
+    verify : bool, optional
+        Run the exact and numeric checks (default True); without them every invariant has
+        ``exact`` False and ``drift`` nan.
+
+    Returns
+    -------
+    InvariantBasis
+        A reduced basis of the space, its ``dimension`` and ``seconds``; each invariant carries
+        ``exact`` and ``drift``.
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for a degree outside 1..4, a field that is not polynomial in the state,
+        or an unreadable instance.
+
+    Examples
+    --------
+    :math:`A[1,1,1]` under SRBP conserves :math:`K = a_2 - a_1^2/(2 c_1)` (docs/theory.md
+    section 2), and nothing else of degree at most 2; fixing :math:`c_1 = 1/2`:
+
+    >>> from linrbp.symbolic import find_invariants, scalar_chain_ode
+    >>> basis = find_invariants(scalar_chain_ode(2, "srbp"), degree=2, values={"c1": 0.5})
+    >>> basis.dimension, basis.expressions, basis.parameters
+    (1, [-A1_0_0**2 + A2_0_0], ['alpha', 'beta'])
+    >>> find_invariants(scalar_chain_ode(2, "srbp"), degree=5)
+    Traceback (most recent call last):
+    ...
+    linrbp.core._errors.InputError: degree: ...
     """
     from ..instances._instance import Instance, load_instance
 

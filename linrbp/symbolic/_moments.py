@@ -33,12 +33,48 @@ def _data_exponents(term: sp.Expr, data: Sequence[sp.Symbol]):
 
 def expectation(expr: sp.Expr, data: Sequence[sp.Symbol],
                 moment: Callable[[dict], sp.Expr | None]) -> sp.Expr:
-    """E[expr] over the data symbols ``data``.
+    r"""The expectation of a per-example expression over the data symbols: each data monomial replaced by its moment.
 
-    ``moment(exponents)`` names the moment of the data monomial prod_s s**exponents[s]
-    (``exponents`` omits symbols with exponent 0); it returns None for an unnamed monomial,
-    which raises ValueError. Powers of products, (a1 I)**mu, are split assuming positive
-    data and weights (the domain of the power non-linearity).
+    A per-example update is a sum of terms "coefficient times data monomial"; its expectation is
+    the same sum with each monomial replaced by the moment the caller names (docs/theory.md
+    section 0: :math:`\mathbb{E}[T I] = \alpha`, :math:`\mathbb{E}[I^2] = \beta`, ...). A monomial
+    without a name is an error, never silently dropped. Powers of products,
+    :math:`(a_1 I)^\mu`, are split assuming positive data and weights (the domain of the power
+    non-linearity).
+
+    Parameters
+    ----------
+    expr : sympy expression
+        The per-example expression, polynomial in the data (or a sum of products of powers).
+    data : sequence of sympy.Symbol
+        The data symbols (:math:`I`, :math:`T`, ...).
+    moment : callable
+        ``moment(exponents)`` returns the moment symbol of the data monomial
+        :math:`\prod_s s^{\mathrm{exponents}[s]}` (``exponents`` a dict that omits exponent 0), or
+        None for a monomial without a name.
+
+    Returns
+    -------
+    sympy expression
+        :math:`\mathbb{E}[\mathrm{expr}]`, expanded.
+
+    Raises
+    ------
+    ValueError
+        For a data monomial that ``moment`` does not name, or data entering non-polynomially.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from linrbp.symbolic import ALPHA, BETA, expectation
+    >>> I, T, a = sp.symbols("I T a")
+    >>> moment = lambda e: {(1, 1): ALPHA, (0, 2): BETA}.get((e.get(T, 0), e.get(I, 0)))
+    >>> expectation((T - a * I) * I, [I, T], moment)
+    -a*beta + alpha
+    >>> expectation(T ** 2, [I, T], moment)
+    Traceback (most recent call last):
+    ...
+    ValueError: no moment named for the data monomial T**2
     """
     expr = sp.sympify(expr)
     if expr.is_polynomial(*data):  # linear networks: read the data monomials off a Poly

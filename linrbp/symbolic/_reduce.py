@@ -32,7 +32,34 @@ __all__ = ["ChainReduction", "chain_reduction", "chain_feedback", "Reduction",
 
 
 def chain_feedback(depth: int, rule: str) -> list[sp.Expr]:
-    """c_1..c_L of the SRBP form (c_L = 1): SRBP c_h itself, RBP r_h ... r_{L-1}."""
+    r"""The feedback :math:`c_1, \dots, c_L` of the chain in SRBP form, :math:`c_L = 1` (docs/theory.md section 3).
+
+    SRBP's feedback is :math:`c_h` itself; RBP with backward weights :math:`r_h` is the same
+    system with :math:`c_h = r_h \cdots r_{L-1}`.
+
+    Parameters
+    ----------
+    depth : int
+        :math:`L`.
+    rule : str
+        ``"srbp"`` or ``"rbp"`` (the rules with fixed feedback).
+
+    Returns
+    -------
+    list of sympy expressions
+        :math:`c_1, \dots, c_{L-1}, 1`.
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for another rule.
+
+    Examples
+    --------
+    >>> from linrbp.symbolic import chain_feedback
+    >>> chain_feedback(3, "srbp"), chain_feedback(3, "rbp")
+    ([c1, c2, 1], [r1*r2, r2, 1])
+    """
     r = get_rule(rule)
     if r.name not in ("srbp", "rbp"):
         raise InputError(f"rule: the chain reduction needs fixed feedback (srbp or rbp), got {r.name}")
@@ -79,7 +106,39 @@ def _numeric_values(numeric, allowed) -> dict:
 
 @dataclass
 class Reduction:
-    """a1' = Q(a1) after eliminating the other states with the invariants."""
+    r"""A scalar system reduced to one ODE :math:`\dot a_1 = Q(a_1)` with the invariants (docs/theory.md sections 4 and 7).
+
+    What :func:`wide_reduction` and :func:`nonlinear_reduction` return.
+
+    Parameters
+    ----------
+    system : OdeSystem
+        The derived system that was reduced.
+    Q : sympy expression
+        :math:`Q(a_1)`.
+    variable : sympy.Symbol
+        :math:`a_1`.
+    invariants : dict
+        Each invariant's symbol (:math:`K`, :math:`K_i`, :math:`K'_i`) -> its expression in the
+        states.
+    substitution : dict
+        Each eliminated state -> its expression in :math:`a_1` and the invariants.
+    degree : int, sympy expression or None
+        The degree of :math:`Q` (a sympy expression for a symbolic :math:`\mu`, None when
+        :math:`Q` has non-integer powers).
+    leading_coefficient : sympy expression
+        The coefficient of the top power.
+    powers : tuple or None, optional
+        When :math:`Q` is not a polynomial (a numeric non-integer :math:`\mu`): the exponents of
+        :math:`a_1` in its terms, lowest first.
+
+    Examples
+    --------
+    >>> from linrbp.symbolic import wide_reduction
+    >>> red = wide_reduction(2)
+    >>> red.variable, red.degree, red.leading_coefficient
+    (a1, 3, -beta*(c1**2 + c2**2)/(2*c1**2))
+    """
 
     system: Any
     Q: sp.Expr
@@ -95,8 +154,44 @@ class Reduction:
 
 @dataclass
 class ChainReduction:
-    """Q(a1) of the depth-L chain. ``ring_terms``: [(outer sympy factor, ring polynomial)],
-    Q = sum outer * poly; ``.Q`` (sympy expression in a1), ``.coefficients`` are built lazily."""
+    r""":math:`\dot a_1 = Q(a_1)` of the depth-:math:`L` chain (docs/theory.md section 3), what :func:`chain_reduction` returns.
+
+    :math:`Q` is held as sparse ring polynomials (``ring_terms``: :math:`Q = \sum` outer
+    :math:`\times` poly); the sympy expression ``Q``, ``coefficients`` (``{k: coefficient of
+    a1^k}``) and ``monomials`` (``[(k, coefficient, {symbol: exponent})]``) are built on first use
+    (``Q`` takes seconds at depth 6, minutes at 7); ``format(latex=False)`` prints :math:`Q` fast
+    at any depth, ``n_terms`` counts its terms.
+
+    Parameters
+    ----------
+    depth : int
+        :math:`L`.
+    rule : str
+        ``"srbp"`` or ``"rbp"``.
+    system : OdeSystem
+        The derived chain (:func:`scalar_chain_ode`).
+    invariants : dict
+        :math:`K_h` -> :math:`a_{h+1} - c_{h+1} a_h^2/(2 c_h)`.
+    feedback : list of sympy expressions
+        :math:`c_1, \dots, c_L` in SRBP form (:func:`chain_feedback`).
+    a_polys : list
+        :math:`a_1, \dots, a_L` as ring polynomials in :math:`a_1`.
+    ring_terms : list
+        ``(outer sympy factor, ring polynomial)`` pairs that sum to :math:`Q`.
+    degree : int
+        :math:`2^L - 1`.
+    leading_coefficient : sympy expression
+        Negative for every nonzero feedback.
+    numeric : dict, optional
+        The parameters fixed to numbers.
+
+    Examples
+    --------
+    >>> from linrbp.symbolic import chain_reduction
+    >>> red = chain_reduction(2)
+    >>> red.degree, red.leading_coefficient, red.format()
+    (3, -beta/2, '-beta/2*a1**3 - K1*beta*c1*a1 + alpha*c1')
+    """
 
     depth: int
     rule: str
@@ -172,7 +267,35 @@ def _fmt_power(s, p, latex):
 
 
 def format_polynomial(monomials, var: str, latex: bool = False) -> str:
-    """Text/LaTeX of sum const * prod s^p * var^k, collected by powers of ``var``."""
+    r"""Text or LaTeX of a polynomial given by its monomials, collected by powers of one variable.
+
+    Parameters
+    ----------
+    monomials : iterable of tuple
+        ``(k, coefficient, {symbol: exponent})``: the term coefficient
+        :math:`\times \prod s^{p} \times \mathrm{var}^k` (a coefficient is a
+        :class:`fractions.Fraction`, printed exactly, or a float), as
+        :attr:`ChainReduction.monomials` lists them.
+    var : str
+        The name printed for the variable (``"a1"``, or ``"a_1"`` for LaTeX).
+    latex : bool, optional
+        LaTeX (``\frac``, ``^{k}``) instead of Python-like text (default False).
+
+    Returns
+    -------
+    str
+        The polynomial, highest power first; ``"0"`` for no terms.
+
+    Examples
+    --------
+    >>> from fractions import Fraction
+    >>> import sympy as sp
+    >>> from linrbp.symbolic import format_polynomial
+    >>> alpha, beta, c1 = sp.symbols("alpha beta c1")
+    >>> terms = [(3, Fraction(-1, 2), {beta: 1}), (0, Fraction(1), {alpha: 1, c1: 1})]
+    >>> format_polynomial(terms, "a1"), format_polynomial(terms, "a_1", latex=True)
+    ('-beta/2*a1**3 + alpha*c1', '-\\frac{\\beta}{2} a_1^{3} + \\alpha c_{1}')
+    """
     groups: dict[int, list] = {}
     for k, const, pows in monomials:
         groups.setdefault(k, []).append((const, pows))
@@ -238,10 +361,43 @@ class _Converter:
 
 
 def chain_reduction(depth: int, rule: str = "srbp", numeric: dict | None = None) -> ChainReduction:
-    """Reduce the depth-L chain to a1' = Q(a1) (docs/theory.md section 3).
+    r"""Reduce the depth-:math:`L` chain to one polynomial ODE :math:`\dot a_1 = Q(a_1)` (docs/theory.md section 3).
 
-    ``numeric`` optionally fixes alpha, beta, c1..c_{L-1} (srbp) or r1..r_{L-1} (rbp) and
-    K1..K_{L-1} to numbers (int/Fraction exact; any float makes the ring real-valued).
+    The invariants :math:`K_h` give :math:`a_{h+1} = \rho_h a_h^2 + K_h` with
+    :math:`\rho_h = c_{h+1}/(2 c_h)`, so :math:`a_h` is a polynomial in :math:`a_1` of degree
+    :math:`2^{h-1}` and :math:`Q` has degree :math:`2^L - 1` with a negative leading coefficient.
+    The substitution runs in a sparse polynomial ring over ZZ/QQ (a couple of seconds at depth
+    7, 25k terms).
+
+    Parameters
+    ----------
+    depth : int
+        :math:`L \ge 1`; at most 7 fully symbolic, 10 with every parameter numeric.
+    rule : str, optional
+        ``"srbp"`` (default) or ``"rbp"``.
+    numeric : dict, optional
+        Fixes some of ``alpha``, ``beta``, ``c1..c{L-1}`` (srbp) or ``r1..r{L-1}`` (rbp) and
+        ``K1..K{L-1}`` to numbers: int and :class:`fractions.Fraction` stay exact, any float
+        makes the ring real-valued.
+
+    Returns
+    -------
+    ChainReduction
+        ``degree``, ``leading_coefficient``, ``format()``, and ``Q``/``coefficients`` on demand.
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for a bad depth, an unknown or non-numeric entry of ``numeric``, a
+        feedback value 0, or a rule other than srbp/rbp.
+
+    Examples
+    --------
+    >>> from linrbp.symbolic import chain_reduction
+    >>> chain_reduction(3).leading_coefficient
+    -beta*c2**2/(16*c1**2)
+    >>> chain_reduction(2, numeric={"alpha": 1, "beta": 1, "c1": 2, "K1": 0}).format()
+    '-1/2*a1**3 + 2'
     """
     _check_depth(depth, isinstance(numeric, dict) and isinstance(depth, int) and len(numeric) >= 2 * depth)
     r = get_rule(rule)
@@ -362,7 +518,33 @@ def _finish(system, var, subst, invariants):
 
 
 def wide_reduction(width: int) -> Reduction:
-    """A[1,N,1] (docs/theory.md section 4): a_i = K'_i + (c_i/c_1) a_1, b_i = a_i^2/(2 c_i) + K_i."""
+    r"""Reduce :math:`A[1,N,1]` to one cubic ODE :math:`\dot a_1 = Q(a_1)` (docs/theory.md section 4).
+
+    Substitutes :math:`a_i = K'_i + (c_i/c_1)\, a_1` and :math:`b_i = a_i^2/(2 c_i) + K_i`; the
+    leading coefficient is :math:`-\beta \sum_i c_i^2/(2 c_1^2) < 0`.
+
+    Parameters
+    ----------
+    width : int
+        :math:`N \ge 1`.
+
+    Returns
+    -------
+    Reduction
+        :math:`Q` collected in :math:`a_1`, the invariants and the substitution.
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for a width that is not a positive integer.
+
+    Examples
+    --------
+    >>> from linrbp.symbolic import wide_reduction
+    >>> red = wide_reduction(1)
+    >>> red.Q, red.degree
+    (-K1*a1*beta*c1 - a1**3*beta/2 + alpha*c1, 3)
+    """
     system = wide_ode(width, "srbp")
     a = system.states[:width]
     b = system.states[width:2 * width]
@@ -383,7 +565,35 @@ def wide_reduction(width: int) -> Reduction:
 
 
 def nonlinear_reduction(power=MU) -> Reduction:
-    """A[1,1,1] with (a1 I)^mu and f' (docs/theory.md section 7): a2 = a1^2/(2 c1 mu) + K."""
+    r"""Reduce the non-linear chain with :math:`f'` to :math:`\dot a_1 = Q(a_1)` on the invariant :math:`a_2 = a_1^2/(2 c_1 \mu) + K` (docs/theory.md section 7).
+
+    Parameters
+    ----------
+    power : sympy expression, int or float, optional
+        :math:`\mu > 0` (default the symbol ``MU``).
+
+    Returns
+    -------
+    Reduction
+        ``degree`` :math:`2\mu + 1` (a sympy expression for a symbolic :math:`\mu`), None with
+        ``powers`` listing the exponents for a numeric non-integer :math:`\mu`;
+        ``leading_coefficient`` :math:`-\beta/2`.
+
+    Raises
+    ------
+    InputError
+        (a ValueError) for a power that is not positive.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from linrbp.symbolic import nonlinear_reduction
+    >>> red = nonlinear_reduction(2)
+    >>> red.Q, red.degree, red.leading_coefficient
+    (-2*K*a1**3*beta*c1 - a1**5*beta/2 + 2*a1*alpha*c1, 5, -beta/2)
+    >>> nonlinear_reduction(sp.Rational(1, 2)).powers
+    (-1/2, 0, 2)
+    """
     system = nonlinear_ode(True, "srbp", power)
     a1, a2 = system.states
     c1 = system.parameters[-1]
