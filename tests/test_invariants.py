@@ -333,3 +333,19 @@ def test_verifications_reject_a_wrong_basis(monkeypatch):
     assert bad.expression == A(1, 0, 0)
     assert not bad.exact and bad.drift > 1e-6 and not bad.verified
     assert all(inv.verified for inv in found.invariants[:-1])
+
+
+def test_contains_reads_strings_in_the_basis_symbols():
+    """A string names the basis' own (real) state symbols: before, sympify made plain symbols,
+    every term looked constant and was dropped, and contains() said True for anything."""
+    import linrbp.symbolic as S
+    from linrbp.core._errors import InputError
+
+    basis = S.find_invariants(S.scalar_chain_ode(2), degree=2)
+    assert basis.contains("A2_0_0 - A1_0_0**2/(2*c1)")          # [BSL] Theorem 2's invariant
+    assert basis.contains("3*A2_0_0 - 3*A1_0_0**2/(2*c1) + 7")
+    assert not basis.contains("A1_0_0*A2_0_0")                  # the product P is not conserved
+    assert not basis.contains("A2_0_0")
+    for bad, words in (("a1*a2", "unknown symbol"), ("A1_0_0 +", "not an expression"), (None, "expected")):
+        with pytest.raises(InputError, match=words):
+            basis.contains(bad)

@@ -178,7 +178,7 @@ class InvariantBasis:
         """Exact: ``expr`` (in the canonical names) is a combination of the basis (constants
         dropped). Reduces ``expr`` by the basis' leading monomials and tests for zero."""
         syms = self.symbols
-        rest = _terms_of(sp.sympify(expr), syms)
+        rest = _terms_of(self._parse(expr), syms)
         rest.pop((0,) * len(syms), None)
         for inv in self.invariants:
             lead = _leading(inv.terms)
@@ -188,6 +188,35 @@ class InvariantBasis:
             for k, v in inv.terms.items():
                 rest[k] = rest.get(k, 0) - c * v
         return all(sp.cancel(sp.together(v)) == 0 for v in rest.values())
+
+    def _parse(self, expr):
+        """``expr`` (sympy expression or string) in the basis' own symbols: a string's names are
+        the state variables (real, as the basis has them) and the parameters; any other name
+        is refused. (Read with plain sympify, a string's symbols lacked the state symbols'
+        assumptions, so every term looked constant and was dropped: contains() said True for
+        anything.)"""
+        params = {str(x): x for inv in self.invariants for v in inv.terms.values()
+                  for x in sp.sympify(v).free_symbols}
+        for name in self.parameters:
+            params.setdefault(name, sp.Symbol(name))
+        known = {**params, **{str(x): x for x in self.symbols}}
+        if isinstance(expr, str):
+            try:
+                expr = sp.parse_expr(expr, local_dict=dict(known))
+            except (SyntaxError, TypeError, ValueError, sp.SympifyError) as exc:
+                raise InputError(f"expr: not an expression ({type(exc).__name__}): {expr!r}") from None
+        else:
+            try:
+                expr = sp.sympify(expr, strict=True)
+            except (sp.SympifyError, TypeError, ValueError):
+                expr = None
+            if not isinstance(expr, sp.Expr):
+                raise InputError(f"expr: expected a sympy expression or a string, got {type(expr).__name__}")
+        unknown = sorted(str(x) for x in expr.free_symbols if known.get(str(x)) != x)
+        if unknown:
+            raise InputError(f"expr: unknown symbol(s) {', '.join(unknown)}; the basis' variables are "
+                             f"{', '.join(self.variables)} and its parameters {', '.join(self.parameters) or 'none'}")
+        return expr
 
     def to_dict(self) -> dict:
         return {"system": self.system, "rule": self.rule, "degree": self.degree,
