@@ -109,3 +109,18 @@ def test_limit_check_catches_a_wrong_closed_form(monkeypatch):
     monkeypatch.setattr(mod, "poly1d_limit", wrong)
     ev = CLAIM.check("limit-vs-integration").run(check_rng(0, "poly1d", 0), samples=8)
     assert not ev.passed
+
+
+def test_blowup_time_is_inf_without_blow_up():
+    """x' = x^2 - 1: from 0.5 (and from 1) x never blows up (it converges to -1, or stays): inf,
+    without a quadrature through the root (which warned and returned inf by accident); from 2
+    the closed form ln((x0 + 1)/(x0 - 1))/2."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert blowup_time([1.0, 0.0, -1.0], 0.5) == math.inf
+        assert blowup_time([1.0, 0.0, -1.0], 1.0) == math.inf
+        assert blowup_time([1.0, 0.0, -1.0], 2.0) == pytest.approx(math.log(3) / 2, rel=1e-13)
+    with pytest.raises(ValueError, match="x0"):
+        blowup_time([1.0, 0.0, -1.0], math.nan)

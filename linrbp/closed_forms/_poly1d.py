@@ -423,22 +423,23 @@ def blowup_time(coeffs, x0) -> float:
 
     By quadrature: substituting :math:`x = x_0 + s y`, the range :math:`[0, Y]` is integrated
     directly (with the real parts of nearby complex roots as break points) and the tail
-    :math:`[Y, \infty)` through :math:`u = 1/y`, where the integrand is smooth. Assumes no root of
-    :math:`Q` lies between :math:`x_0` and :math:`s\infty` (:func:`poly1d_limit` checks that
-    first; use it unless the start is known to blow up).
+    :math:`[Y, \infty)` through :math:`u = 1/y`, where the integrand is smooth. When a real root
+    of :math:`Q` lies between :math:`x_0` and :math:`s\infty` there is no blow-up (inf;
+    :func:`poly1d_limit` gives the limit).
 
     Parameters
     ----------
     coeffs : array_like of float
         :math:`Q`'s coefficients, highest degree first (as :class:`numpy.poly1d`).
     x0 : float
-        The start :math:`x(0)`, with :math:`Q(x_0) \ne 0`.
+        The start :math:`x(0)`.
 
     Returns
     -------
     float
         :math:`T^*`, in the time units of the ODE; inf when :math:`\deg Q \le 1` (growth, but
-        no blow-up in finite time).
+        no blow-up in finite time), when :math:`Q(x_0) = 0` (the start stays) and when a real
+        root lies between :math:`x_0` and :math:`s\infty` (the solution converges to it).
 
     Raises
     ------
@@ -461,7 +462,14 @@ def blowup_time(coeffs, x0) -> float:
     if n <= 1:
         return math.inf
     x0 = float(x0)
-    s = 1.0 if np.polyval(c, x0) > 0 else -1.0
+    if not math.isfinite(x0):
+        raise InputError(f"x0: must be a finite number, got {x0!r}")
+    q0 = float(np.polyval(c, x0))
+    if q0 == 0.0:
+        return math.inf  # a start on a root stays there
+    s = 1.0 if q0 > 0 else -1.0
+    if any((r - x0) * s > 0 for r in real_roots(c)):
+        return math.inf  # a root ahead: x converges to it and never blows up
     Y = cauchy_bound(c) + abs(x0) + 1.0
     z = np.roots(c)
     brk = sorted({float((zr - x0) * s) for zr in z.real if 0 < (zr - x0) * s < Y})
