@@ -10,6 +10,7 @@ from typing import Sequence
 import sympy as sp
 
 from ._derive import ALPHA, BETA, OdeSystem
+from ..core._errors import InputError
 
 __all__ = ["fixed_point_summary", "network_product", "is_zero", "flow_derivative", "error_factor", "critical_factor", "fixed_point_jacobian",
            "chain_invariants", "wide_invariants", "is_conserved"]
@@ -203,7 +204,8 @@ def fixed_point_jacobian(system: OdeSystem, weights: Sequence[sp.Symbol] | None 
     system : OdeSystem
         A scalar system (:func:`scalar_chain_ode`, :func:`wide_ode`).
     weights : sequence of sympy.Symbol, optional
-        Unused (kept for compatibility): the system's own states are used.
+        The system's states (the default); any other sequence is refused (the Jacobian is
+        always taken in the system's own states).
 
     Returns
     -------
@@ -223,6 +225,9 @@ def fixed_point_jacobian(system: OdeSystem, weights: Sequence[sp.Symbol] | None 
     >>> m.T, grad.T, sp.expand(J + beta * m * grad.T) == sp.zeros(2, 2)
     (Matrix([[c1, a1]]), Matrix([[a2, a1]]), True)
     """
+    if weights is not None and list(weights) != list(system.states):
+        raise InputError("weights: fixed_point_jacobian differentiates in the system's own states "
+                         f"{list(system.states)}; leave weights out (got {list(weights)})")
     e = error_factor(system)
     m = sp.Matrix([sp.cancel(f / e) for f in system.field])
     P = network_product(system)
