@@ -16,7 +16,7 @@ if __name__ == "__main__" and (Path(__file__).resolve().parents[1] / "linrbp").i
 
 import sympy as sp
 
-from linrbp.core._rules import backward_signals
+from linrbp.core._rule_run import backward_signals
 from linrbp.proof import Proof, main, flat, flow, per_example_updates
 from linrbp.symbolic import scalar_chain_ode, derive_ode
 

@@ -76,7 +76,7 @@ def test_integration_runs_the_rule_not_the_moment_formula(monkeypatch):
     wrong hand-written moment field leaves the integration alone (and the field check catches it)."""
     import linrbp.closed_forms._scalar_systems as sysmod
     import linrbp.claims.nonlinear as mod
-    from linrbp.core._rules import backward_signals
+    from linrbp.core._rule_run import backward_signals
 
     k = [c.name for c in CLAIM.checks].index("limit-vs-integration")
     monkeypatch.setattr(mod, "nonlinear_field", lambda *a, **kw: nonlinear_field(*a, **kw) * 1.01)

@@ -202,7 +202,7 @@ def _single_hidden_invariant(layers):
 
 
 def _structure_facts():
-    from ..core._rules import backward_signals, updates
+    from ..core._rule_run import backward_signals, updates
 
     lay = [2, 2, 2]
     A = [sp.Matrix(lay[h], lay[h - 1], lambda i, j, h=h: sp.Symbol(f"a{h}_{i}{j}")) for h in (1, 2)]

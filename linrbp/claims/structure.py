@@ -12,7 +12,8 @@ import numpy as np
 from ..catalogue._catalogue import Check, Claim, register
 from ..core._field import LinearSystem
 from ..instances._instance import parse_instance
-from ..core._rules import BSL_RULES as RULES, backward_signals, feedback_shapes, get_rule, updates
+from ..core._rules import BSL_RULES as RULES, feedback_shapes, get_rule
+from ..core._rule_run import backward_signals, updates
 from ..core._stats import DataStats
 from . import _matrix_tools as mt
 

@@ -157,7 +157,7 @@ def bp_first_layer_still_at_zero_v(K=2, M=2):
 def arbp_feedback_step(K=3):
     """ARBP's error-driven feedback step O_1 delta_2^T is the transpose of the top layer's step
     delta_2 O_1^T, from the rule's own update (two layers): b - v is constant per step."""
-    from ..core._rules import updates
+    from ..core._rule_run import updates
 
     O1 = sp.Matrix(K, 1, lambda i, _: sp.Symbol(f"o_{i + 1}", real=True))
     d2 = sp.Matrix([[sp.Symbol("delta", real=True)]])

@@ -9,7 +9,7 @@ feedback as constant coordinates (zero velocity) after the weights:
 * non-linear:      [a1, a2, c1, mu, I_1..I_m, T_1..T_m]  (the finite data set itself)
 
 The chain and wide fields are the averaged rule: the rule's backward pass
-(:func:`~linrbp.core._rules.backward_signals`) on E = alpha - beta P with the forward products as
+(:func:`~linrbp.backward_signals`) on E = alpha - beta P with the forward products as
 activities, exactly as :class:`linrbp.LinearSystem` forms it. The non-linear field is the
 average itself: the rule's per-example updates (with f'(S_1) = mu (a1 I)^(mu-1) when
 ``derivative``) on every example of the data set, averaged over the m examples; it never uses
@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core._rules import averaged_velocity, backward_signals, get_rule, updates
+from ..core._rules import get_rule
+from ..core._rule_run import averaged_velocity, backward_signals, updates
 
 __all__ = ["chain_rhs", "chain_states", "wide_rhs", "wide_states", "nonlinear_rhs", "nonlinear_states"]
 

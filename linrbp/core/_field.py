@@ -2,7 +2,7 @@
 
 For a linear network every backward signal is linear in the output error, so averaging
 the per-example update dA_h = delta_h O_{h-1}^T over the data is the same as running the
-rule's backward pass (:func:`linrbp.core._rules.backward_signals`) on the cross-moment
+rule's backward pass (:func:`linrbp.backward_signals`) on the cross-moment
 E[delta_L I^T] = E(P) = S_TI - P S_II, with the forward products F_h = A_h ... A_1 in place
 of the activities O_h = F_h I:
 
@@ -26,7 +26,8 @@ from typing import Sequence
 import numpy as np
 
 from ._errors import InputError
-from ._rules import Rule, averaged_velocity, check_rule, feedback_shapes, get_rule
+from ._rules import Rule, check_rule, feedback_shapes, get_rule
+from ._rule_run import averaged_velocity
 from ._state import state_labels, state_layers, state_shapes
 from ._stats import DataStats, as_matrix
 

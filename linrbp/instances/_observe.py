@@ -24,7 +24,8 @@ from typing import Callable
 import numpy as np
 
 from ..core._errors import InputError
-from ..core._rules import averaged_velocity, nearest, transpose
+from ..core._rules import nearest, transpose
+from ..core._rule_run import averaged_velocity
 
 __all__ = ["OBSERVABLES", "register_observable", "observe", "observe_state", "check_observables", "check_times"]
 
@@ -34,7 +35,7 @@ def _hidden_pairs(system, y):
     weights, fb = system.unpack(y)
     r, L = system.rule, system.depth
     A, C = [None] + list(weights), [None] + list(fb)
-    from ..core._rules import _with_state
+    from ..core._rule_run import _with_state
     p = _with_state(r, system.unpack_state(y) or None, L)
     out = []
     for h in range(1, L):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from ..core._rules import backward_signals, updates
+from ..core._rule_run import backward_signals, updates
 
 __all__ = ["flat", "flow", "error_and_product", "whitened", "integrate_linear", "per_example_updates",
            "product"]

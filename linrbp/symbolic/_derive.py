@@ -1,7 +1,7 @@
 """Averaged ODEs derived from the per-example rule (docs/theory.md section 0).
 
 Every system here is built the same way: symbolic weights and a symbolic example (I, T)
-go through :func:`linrbp.core._rules.backward_signals` and :func:`linrbp.core._rules.updates` (the one
+go through :func:`linrbp.backward_signals` and :func:`linrbp.updates` (the one
 statement of each rule), and :func:`expectation` replaces the data monomials by moments.
 Nothing below restates a learning rule.
 """
@@ -17,8 +17,8 @@ from typing import Sequence
 import sympy as sp
 
 from ..core._errors import InputError
-from ..core._rules import (backward_signals, check_rule, drifts, feedback_shapes, get_rule, state_updates,
-                           updates)
+from ..core._rules import check_rule, feedback_shapes, get_rule
+from ..core._rule_run import backward_signals, drifts, state_updates, updates
 from ..core._state import state_labels, state_shapes
 from ._moments import expectation
 

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core._errors import InputError
-from ..core._rules import Rule, backward_signals, drifts, get_rule, updates
+from ..core._rules import Rule, get_rule
+from ..core._rule_run import backward_signals, drifts, updates
 
 __all__ = ["TSRule", "ts_rule"]
 

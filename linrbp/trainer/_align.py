@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core._rules import updates
+from ..core._rule_run import updates
 from ..core._arrays import to_host
 from ._feedback import forward_counterparts
 

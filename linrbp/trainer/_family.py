@@ -3,7 +3,7 @@
 Each entry says what a rule is (title, reference), how its backward pass is built (``kind``) and
 which module implements it:
 
-- ``feedback``: the backward pass is :func:`linrbp.core._rules.backward_signals` of a chained rule
+- ``feedback``: the backward pass is :func:`linrbp.backward_signals` of a chained rule
   (``base``) with feedback matrices C_h (N_h x N_{h+1}) that a provider in
   :mod:`._family_feedback` sets before each mini-batch and/or adapts after it;
 - ``kickback``: a scalar global error instead of a backward pass (:mod:`._kickback`);

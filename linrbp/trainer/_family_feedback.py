@@ -1,7 +1,7 @@
 """Family rules whose backward pass is a feedback matrix applied to a signal.
 
 The backward signals are those of the chained rule (``rbp``; ``arbp`` for Kolen-Pollack) of
-:func:`linrbp.core._rules.backward_signals`: delta_h = f'(S_h) * (C_h delta_{h+1}). What differs is
+:func:`linrbp.backward_signals`: delta_h = f'(S_h) * (C_h delta_{h+1}). What differs is
 where C_h (N_h x N_{h+1}, standing in for A_{h+1}^T) comes from; a provider computes it from
 the forward weights and/or adapts it after the update:
 

@@ -8,7 +8,7 @@ backpropagated vector by beta, scaled at each hidden unit by its influence on th
 
     delta_h = f'(S_h) * ((A_{h+1}^T 1) beta),
 
-which is :func:`linrbp.core._rules.backward_signals` of the skipped rule (srbp: the signal comes
+which is :func:`linrbp.backward_signals` of the skipped rule (srbp: the signal comes
 from the output) with the N_h x 1 feedback C_h = A_{h+1}^T 1, recomputed before each batch.
 
 Coherence (their sufficient condition): every outgoing weight of hidden unit j has j's sign,
@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core._errors import InputError
-from ..core._rules import backward_signals
+from ..core._rule_run import backward_signals
 from ._family import FAMILY
 from ._network import Network
 

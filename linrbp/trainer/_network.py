@@ -3,9 +3,9 @@
 Forward: S_h = A_h O_{h-1} + b_h, O_h = f(S_h) (hidden), O_L = softmax(S_L), sigmoid(S_L) or S_L.
 Output error delta_L = T - O_L: minus the gradient in S_L of softmax + cross-entropy, of
 sigmoid + binary cross-entropy, and of linear + squared error alike.
-The backward signals come from :func:`linrbp.core._rules.backward_signals` (f' via ``derivatives``,
+The backward signals come from :func:`linrbp.backward_signals` (f' via ``derivatives``,
 quantisation and learning-channel dropout via ``transform``) and the updates from
-:func:`linrbp.core._rules.updates`; batch means are taken here.
+:func:`linrbp.updates`; batch means are taken here.
 
 ``Network(config, ...)`` builds the rule ``config.rule`` names, including the wider family
 (the family modules register their classes here through ``__init_subclass__``).
@@ -19,7 +19,8 @@ import numpy as np
 
 from ..core._errors import InputError
 from ..core._resources import check_memory
-from ..core._rules import RULES, backward_signals, get_rule, state_updates, updates
+from ..core._rules import RULES, get_rule
+from ..core._rule_run import backward_signals, state_updates, updates
 from ..core._arrays import NumpyBackend, get_backend, to_host
 from ._align import alignment as _alignment
 from ._feedback import FeedbackProvider

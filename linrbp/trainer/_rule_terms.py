@@ -9,7 +9,8 @@ Family rules (kolen-pollack, weight-mirror, sign-symmetry, ...) keep their own m
 
 from __future__ import annotations
 
-from ..core._rules import check_rule, drifts, get_rule
+from ..core._rules import check_rule, get_rule
+from ..core._rule_run import drifts
 
 __all__ = ["trainer_rule", "add_drifts"]
 

@@ -2,7 +2,7 @@
 
 Layer h (1-based, activity O_h = f(A_h O_{h-1} + b_h)) learns to move towards a target tau_h:
 it descends 1/2 ||tau_h - O_h||^2 with tau_h fixed, i.e. its update is delta_h O_{h-1}^T with
-delta_h = f'(S_h) * (tau_h - O_h), the same form as :func:`linrbp.core._rules.updates` (so the
+delta_h = f'(S_h) * (tau_h - O_h), the same form as :func:`linrbp.updates` (so the
 trainer's batch means, learning-rate schedule and alignment apply unchanged). The output layer
 uses its own error, delta_L = T - O_L.
 
