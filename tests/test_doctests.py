@@ -10,7 +10,8 @@ import inspect
 
 import pytest
 
-PUBLIC_MODULES = ("linrbp", "linrbp.symbolic", "linrbp.trainer", "linrbp.strategies", "linrbp.plots")
+PUBLIC_MODULES = ("linrbp", "linrbp.symbolic", "linrbp.trainer", "linrbp.strategies", "linrbp.plots",
+                  "linrbp.teacher_student", "linrbp.certify", "linrbp.checker", "linrbp.proof")
 OPTIONS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 
