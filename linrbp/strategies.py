@@ -106,7 +106,7 @@ def poly1d_instances(draw, special=None, max_degree: int = 7):
         any kind.
     max_degree : int, default 7
         Not used: the construction's degree is at most 7 (up to five real roots and one complex
-    pair, or three complex pairs).
+        pair, or three complex pairs).
 
     Returns
     -------

@@ -348,6 +348,12 @@ def basin_map(system: LinearSystem | None = None, state=None, *, axes=None, data
         Draw the fixed-point set's trace and the nullclines in the slice.
     legend : bool, default True
         A legend of the limit groups under the panels.
+    title : str, optional
+        The figure's title; default the system, the grid and the counts of disagreements and
+        unconverged starts ("" for none).
+    **kwargs
+        Passed to :func:`basins` when ``data`` is not given (range, n, t_max, tol, predict,
+        cluster_tol, gap, workers, scheduler, executor).
 
     Returns
     -------

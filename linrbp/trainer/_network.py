@@ -13,6 +13,7 @@ quantisation and learning-channel dropout via ``transform``) and the updates fro
 
 from __future__ import annotations
 
+import inspect
 from typing import NamedTuple
 
 import numpy as np
@@ -550,3 +551,9 @@ class Network:
     def alignment(self, X, T) -> dict:
         """The alignment angles of :func:`linrbp.trainer.alignment` on probe batch (X, T)."""
         return _alignment(self, *self._batch(X, T))
+
+
+# The signature the documentation shows (and inspect.signature reports) is __init__'s: __new__'s
+# generic (config=None, *args, **kwargs) only picks the family class.
+Network.__signature__ = inspect.signature(Network.__init__).replace(
+    parameters=list(inspect.signature(Network.__init__).parameters.values())[1:])
