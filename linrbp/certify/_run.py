@@ -39,8 +39,8 @@ def require_flint():
 
     Returns
     -------
-    module
-        :mod:`flint`.
+    types.ModuleType
+        The module ``flint``.
 
     Raises
     ------

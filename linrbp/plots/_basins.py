@@ -50,20 +50,20 @@ class BasinMap:
     ----------
     system : linrbp.LinearSystem
         The system integrated.
-    state : numpy.ndarray, shape (system.n_state,)
-        The state the slice passes through.
+    state : numpy.ndarray
+        The state the slice passes through, shape (system.n_state,).
     axes : tuple of str
         The two coordinates of the plane, x first.
     index : tuple of int
         Their positions in the flat state.
-    x, y : numpy.ndarray, shape (n,)
-        The grid's coordinate values (also ``a1`` and ``a2``).
-    status : numpy.ndarray of str, shape (n, n)
-        Each integration's status (``"converged"``, ``"max_time"``, ``"diverged"``, ...).
-    ends : numpy.ndarray, shape (n, n, n_state)
-        Each integration's end state.
-    labels : numpy.ndarray of int, shape (n, n)
-        The limit group reached (-1: no limit).
+    x, y : numpy.ndarray
+        The grid's coordinate values, shape (n,) (also ``a1`` and ``a2``).
+    status : numpy.ndarray
+        Shape (n, n), of str: each integration's status (``"converged"``, ``"max_time"``, ``"diverged"``, ...).
+    ends : numpy.ndarray
+        Shape (n, n, n_state): each integration's end state.
+    labels : numpy.ndarray
+        Shape (n, n), of int: the limit group reached (-1: no limit).
     groups : list of dict
         Per group: ``label``, ``count`` (integrated starts reaching it), ``predicted_count``
         (starts the closed form sends there, or None), ``product`` (the representative's),
@@ -71,11 +71,11 @@ class BasinMap:
         ``predicted_only``.
     predicted_ends, predicted_labels : numpy.ndarray or None
         The closed form's limits and groups (None where no closed form is known).
-    disagree : numpy.ndarray of bool, shape (n, n)
-        Converged starts whose two limits differ by more than ``tol (1 + max |predicted|)`` in some
+    disagree : numpy.ndarray
+        Shape (n, n), of bool: converged starts whose two limits differ by more than ``tol (1 + max |predicted|)`` in some
         coordinate.
-    unconverged : numpy.ndarray of bool, shape (n, n)
-        Starts not converged by ``t_max``.
+    unconverged : numpy.ndarray
+        Shape (n, n), of bool: starts not converged by ``t_max``.
     tol : float
         The disagreement tolerance (relative).
     t_max : float

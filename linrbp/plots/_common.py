@@ -194,8 +194,8 @@ def jacobian(fun, y, eps=1e-6) -> np.ndarray:
 
     Returns
     -------
-    numpy.ndarray, shape (n, n) or (m, n, n)
-        ``J[i, j]`` = d fun_i / d y_j.
+    numpy.ndarray
+        Shape (n, n), or (m, n, n) for a batch: ``J[i, j]`` = d fun_i / d y_j.
 
     Examples
     --------

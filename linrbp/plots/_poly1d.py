@@ -52,8 +52,9 @@ def poly1d_flow(cases=POLY1D_CASES, *, t_max=4.0) -> Figure:
 
     Parameters
     ----------
-    cases : sequence of (coefficients, starts), default POLY1D_CASES
-        Q's coefficients, highest degree first, and the starts x(0) of one column. The default:
+    cases : sequence of (coefficients, starts), optional
+        Q's coefficients, highest degree first, and the starts x(0) of one column. The default
+        (``POLY1D_CASES``):
         :math:`-(x+1) x (x-2)` (every start converges) and :math:`x^2 - 1` (blow-up above 1).
     t_max : float, default 4.0
         Integration time (time of the ODE).

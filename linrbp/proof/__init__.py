@@ -1,8 +1,8 @@
 """The proof machinery of proofs/<id>.py: a :class:`Proof` is a theorem of docs/theory.md and its
 steps, each checked as it is stated (:meth:`Proof.zero`, :meth:`~Proof.equal`,
 :meth:`~Proof.sign`, :meth:`~Proof.fact`, :meth:`~Proof.numeric`, :meth:`~Proof.given`), with
-the tools the proofs share (:mod:`._tools`) and :func:`main`, which runs one proof as a script.
-The proofs themselves are the scripts; :mod:`linrbp.proofs` is their registry.
+the tools the proofs share (:func:`flat`, :func:`flow`, ...) and :func:`main`, which runs one proof as a script.
+The proofs themselves are the scripts; ``linrbp.proofs`` is their registry.
 """
 
 from __future__ import annotations

@@ -140,12 +140,12 @@ class Proof:
         The theorem's title.
     statement : str
         The theorem, in the theory page's notation.
-    steps : list of Step, default []
-        The steps so far.
+    steps : list of Step, optional
+        The steps so far (default none).
     seconds : float, default 0.0
         Time from the start to the last step (updated by every step).
     _start : float, optional
-        Internal: the :func:`time.perf_counter` value at the start (default: when made).
+        Internal: the ``time.perf_counter()`` value at the start (default: when made).
 
     Examples
     --------

@@ -43,7 +43,7 @@ def flow(s, M):
 
     Parameters
     ----------
-    s : linrbp.symbolic.DerivedSystem
+    s : linrbp.symbolic.OdeSystem
         A derived system (:func:`linrbp.symbolic.derive_ode`).
     M : sympy.Matrix
         A matrix of expressions in the system's state symbols.
@@ -72,7 +72,7 @@ def error_and_product(s):
 
     Parameters
     ----------
-    s : linrbp.symbolic.DerivedSystem
+    s : linrbp.symbolic.OdeSystem
         A derived system (:func:`linrbp.symbolic.derive_ode`).
 
     Returns
@@ -102,7 +102,7 @@ def whitened(s):
 
     Parameters
     ----------
-    s : linrbp.symbolic.DerivedSystem
+    s : linrbp.symbolic.OdeSystem
         A derived system (square :math:`\Sigma_{TI}`: as many outputs as inputs).
 
     Returns

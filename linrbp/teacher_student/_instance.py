@@ -90,6 +90,13 @@ class TSInstance:
         return self.model.A
 
     def to_dict(self) -> dict:
+        """The instance as an instance file's JSON object (the rule's parameters and metadata included).
+
+        Returns
+        -------
+        dict
+            JSON-ready; :func:`parse_ts_instance` reads it back.
+        """
         m = self.model
         d = {"model": MODEL, "activation": m.activation, "rule": m.rule.name, "eta": m.eta,
              "sigma": m.sigma, "Q": self.Q, "R": self.R, "T": m.T, "v": self.v, "A": m.A}

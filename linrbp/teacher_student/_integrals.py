@@ -60,11 +60,15 @@ def moments(C: np.ndarray, K: int, name: str):
 
     Returns
     -------
-    I2 : numpy.ndarray, shape (P, P)
-    J2 : numpy.ndarray, shape (K, K)
-    I3 : numpy.ndarray, shape (K, P, P)
-        The first index carries g', the second is the linear factor, the third carries g.
-    I4 : numpy.ndarray, shape (K, K, P, P)
+    I2 : numpy.ndarray
+        Shape (P, P).
+    J2 : numpy.ndarray
+        Shape (K, K).
+    I3 : numpy.ndarray
+        Shape (K, P, P): the first index carries g', the second is the linear factor, the third
+        carries g.
+    I4 : numpy.ndarray
+        Shape (K, K, P, P).
 
     Examples
     --------

@@ -129,12 +129,42 @@ class TSModel:
         return K * K + K * M + K + (K if self.rule.evolves_feedback else 0)
 
     def pack(self, Q, R, v, b=None) -> np.ndarray:
+        """The flat state from the order parameters: Q, R, v, then b when the rule's feedback learns.
+
+        Parameters
+        ----------
+        Q : array_like
+            K x K.
+        R : array_like
+            K x M.
+        v : array_like
+            K entries.
+        b : array_like, optional
+            K entries (used only when the feedback evolves).
+
+        Returns
+        -------
+        numpy.ndarray
+            Of length ``size``.
+        """
         parts = [np.asarray(Q, float).ravel(), np.asarray(R, float).ravel(), np.asarray(v, float).ravel()]
         if self.rule.evolves_feedback:
             parts.append(np.asarray(b, float).ravel())
         return np.concatenate(parts)
 
     def unpack(self, y):
+        """The order parameters of a flat state (the inverse of :meth:`pack`).
+
+        Parameters
+        ----------
+        y : array_like
+            The flat state.
+
+        Returns
+        -------
+        tuple
+            (Q, R, v, b); b is None unless the feedback evolves.
+        """
         K, M = self.K, self.M
         y = np.asarray(y, float)
         Q = y[:K * K].reshape(K, K)
@@ -144,6 +174,19 @@ class TSModel:
         return Q, R, v, b
 
     def eps_g(self, y, b=None) -> float:
+        """The generalisation error at a flat state (:func:`generalisation_error`).
+
+        Parameters
+        ----------
+        y : array_like
+            The flat state.
+        b : array_like, optional
+            Not used (the error does not depend on the feedback).
+
+        Returns
+        -------
+        float
+        """
         Q, R, v, _ = self.unpack(y)
         return generalisation_error(Q, R, self.T, v, self.A, self.activation)
 

@@ -244,6 +244,13 @@ class TrainConfig:
              f"freeze-layer: expected a layer in 1..{self.depth}, got {self.freeze_layer!r}")
 
     def to_dict(self) -> dict:
+        """The configuration as JSON-ready data (as recorded in every result).
+
+        Returns
+        -------
+        dict
+            Every field; ``hidden`` a list, ``params`` a dict.
+        """
         d = asdict(self)
         d["hidden"] = list(self.hidden)
         d["params"] = dict(self.params)
@@ -251,6 +258,22 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "TrainConfig":
+        """A configuration from :meth:`to_dict`'s form.
+
+        Parameters
+        ----------
+        d : dict
+            Field values.
+
+        Returns
+        -------
+        TrainConfig
+
+        Raises
+        ------
+        ValueError
+            An InputError: an unknown field, or a value that does not validate.
+        """
         names = {f.name for f in fields(cls)}
         unknown = set(d) - names
         if unknown:
@@ -258,6 +281,17 @@ class TrainConfig:
         return cls(**d)
 
     def with_(self, **kw) -> "TrainConfig":
+        """A copy with the given fields changed (validated again).
+
+        Parameters
+        ----------
+        **kw
+            Field values.
+
+        Returns
+        -------
+        TrainConfig
+        """
         return replace(self, **kw)
 
 

@@ -203,6 +203,18 @@ class FeedbackProvider:
         return draw_feedback(self.rng, shape, self.distribution, self.mean, self.sparsity, self.dtype)
 
     def initial(self, weights) -> list[np.ndarray]:
+        r"""The feedback at the start: fresh draws, or sign-concordant with ``weights``.
+
+        Parameters
+        ----------
+        weights : list of numpy.ndarray
+            :math:`A_1, \dots, A_L` (used by ``sign-concordant`` only).
+
+        Returns
+        -------
+        list of numpy.ndarray
+            :math:`C_1, \dots, C_{L-1}`.
+        """
         if self.resample == "sign-concordant":
             return self.redraw(weights)
         return [self._draw(s) for s in self.shapes]
