@@ -78,7 +78,7 @@ def alignment(net, X: np.ndarray, T: np.ndarray) -> dict:
     Parameters
     ----------
     net : Network
-        The network (not changed, except that learning-channel dropout is off for the probe).
+        The network (not changed; learning-channel dropout is not applied to the probe).
     X : numpy.ndarray, shape (N_0, B)
         Probe inputs, columns are examples.
     T : numpy.ndarray, shape (N_L, B)
