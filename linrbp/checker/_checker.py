@@ -483,6 +483,7 @@ def check_paths(paths) -> list[tuple[str, bool, str]]:
     ...     print(os.path.basename(path), holds, what.split(", ")[0])
     good.json True polynomial
     tampered.json False check 'polynomial' failed: polynomial: the certificate's Q differs from Q recomputed from the inputs
+    >>> import shutil; shutil.rmtree(d)
     """
     out = []
     for f in _files(paths):

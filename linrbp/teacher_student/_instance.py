@@ -283,5 +283,6 @@ def load_ts_instance(path) -> TSInstance:
     >>> inst = load_ts_instance(path)
     >>> inst.model.activation, inst.model.eta, inst.t_max
     ('linear', 0.5, 5.0)
+    >>> import shutil; shutil.rmtree(os.path.dirname(path))
     """
     return parse_ts_instance(load_json_file(path))

@@ -152,6 +152,7 @@ def load_idx_dir(directory, name: str = "idx", n_classes: int | None = None) -> 
     >>> ds.x_train, ds.y_train, ds.n_classes
     (array([[0., 1., 0., 1.],
            [1., 0., 1., 0.]], dtype=float32), array([0, 1]), 2)
+    >>> import shutil; shutil.rmtree(d)
     """
     d = Path(directory)
     if not d.is_dir():

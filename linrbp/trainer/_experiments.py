@@ -291,6 +291,7 @@ def run_experiments(name: str, seeds: int = 3, out=None, quick: bool = False, ba
     [('bp', 0.67), ('top-only', 0.525)]
     >>> sorted(os.listdir(out))
     ['accuracy_by_variant.png', 'accuracy_curves.png', 'runs', 'summary.json', 'summary.md']
+    >>> import shutil; shutil.rmtree(os.path.dirname(out))
     """
     only = check_selection(only, "only")
     variants = experiment_variants(name, quick, only)
