@@ -10,7 +10,8 @@ import inspect
 
 import pytest
 
-PUBLIC_MODULES = ("linrbp", "linrbp.symbolic", "linrbp.trainer", "linrbp.strategies", "linrbp.plots")
+PUBLIC_MODULES = ("linrbp", "linrbp.symbolic", "linrbp.trainer", "linrbp.strategies", "linrbp.plots",
+                  "linrbp.teacher_student", "linrbp.certify", "linrbp.checker", "linrbp.proof")
 OPTIONS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 
@@ -45,7 +46,10 @@ def test_public_docstrings_have_examples():
     names = {t.name for t in TESTS}
     for name in ("linrbp.integrate", "linrbp.integrate_batch", "linrbp.simulate",
                  "linrbp.LinearSystem.create", "linrbp.DataStats.from_matrices",
-                 "linrbp.register_rule", "linrbp.chain111_limit", "linrbp.poly1d_limit"):
+                 "linrbp.register_rule", "linrbp.chain111_limit", "linrbp.poly1d_limit",
+                 "linrbp.plots.chain111_basins", "linrbp.trainer.train", "linrbp.trainer.Network",
+                 "linrbp.teacher_student.moments", "linrbp.certify.certify_chain",
+                 "linrbp.checker.check_paths", "linrbp.proof.Proof", "linrbp.strategies.chain_instances"):
         assert name in names, f"{name} has no Examples section"
 
 

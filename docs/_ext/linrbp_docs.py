@@ -28,7 +28,7 @@ from sphinx.util import logging
 LOG = logging.getLogger(__name__)
 
 PUBLIC_MODULES = ("linrbp", "linrbp.symbolic", "linrbp.trainer", "linrbp.strategies", "linrbp.plots",
-                  "linrbp.teacher_student")
+                  "linrbp.teacher_student", "linrbp.certify", "linrbp.checker", "linrbp.proof", "linrbp.report")
 # Per-figure keyword overrides for the build (none: the gallery shows what the command draws).
 GALLERY_KWARGS: dict[str, dict] = {}
 GALLERY_DPI = 150  # labels stay legible at full size

@@ -34,7 +34,33 @@ __all__ = ["Refused", "certify_chain", "chain_polynomials", "START_PREC", "MAX_P
 
 
 class Refused(Exception):
-    """The instance cannot be certified; ``reason`` says why (a double root, precision)."""
+    r"""An instance that cannot be certified; ``reason`` says why.
+
+    Raised by :func:`certify_chain`; :func:`certificate` turns it into a certificate with status
+    ``"refused"``. A refusal is never a certificate of something else: a limit that is a double
+    root of Q (semi-stable, not attracting), a start that is a non-attracting fixed point, or
+    precision exhausted (:data:`MAX_PREC` bits).
+
+    Parameters
+    ----------
+    reason : str
+        One line; starts with the kind ("double root", "precision exhausted", ...).
+    checks : list of dict, optional
+        The checks done before the refusal (``check``, ``result``, ``detail``).
+    prec : int, optional
+        The precision (bits) at which it was refused.
+
+    Examples
+    --------
+    >>> from fractions import Fraction as F
+    >>> from linrbp.certify import Refused, certify_chain
+    >>> try:
+    ...     certify_chain({"alpha": F(1), "beta": F(1), "c": [F(-1), F(1)], "a0": [F(3, 2), F(3, 8)]})
+    ... except Refused as refusal:
+    ...     print(refusal.reason, refusal.prec, sep="\n")
+    double root: the limit is a multiple root of Q (semi-stable), so it is not attracting
+    128
+    """
 
     def __init__(self, reason: str, checks=None, prec: int | None = None):
         super().__init__(reason)
@@ -247,25 +273,51 @@ def _attempt(Q, polys, g, Qs, x0, sgn, inputs, prec):
 
 
 def certify_chain(inputs: dict) -> dict:
-    """Certify one chain instance given exactly.
+    r"""Certify one chain instance given exactly, in ball arithmetic (docs/theory.md section 12).
+
+    With the conserved quantities eliminating :math:`a_2, \dots, a_L`, :math:`a_1' = Q(a_1)` with
+    Q an exact rational polynomial of degree :math:`2^L - 1`; the limit :math:`a_1^*` is the root
+    that ``poly1d`` picks (the nearest real root in the direction of sign :math:`Q(a_1(0))`). The
+    ball enclosing it is a certificate by the checks ``start-sign`` (exact),
+    ``real-roots-isolated``, ``no-root-between``, ``simple-root``, ``attracting``
+    (:math:`Q'(a_1^*) < 0` on the ball) and ``jacobian-eigenvalues``. Precision starts at
+    :data:`START_PREC` bits and doubles only while a sign or classification is undecided.
 
     Parameters
     ----------
     inputs : dict
         ``alpha``, ``beta`` (Fraction, beta > 0), ``c`` (c_1..c_L in SRBP form, c_L = 1, none
-        zero) and ``a0`` (a_1..a_L at t = 0), all :class:`fractions.Fraction`.
+        zero) and ``a0`` (a_1..a_L at t = 0), all :class:`fractions.Fraction`
+        (:func:`exact_inputs` makes them).
 
     Returns
     -------
     dict
         ``polynomial`` (Q's coefficients, constant first, as Fractions), ``start_sign``,
-        ``limit`` (balls of a_1..a_L as mid/rad strings), ``e`` (ball), ``prec`` (bits),
-        ``checks`` (name, result, detail), ``seconds``.
+        ``limit`` (balls of a_1..a_L: ``mid`` and ``rad`` as exact 'p/q' strings, ``decimal``),
+        ``e`` (ball of the error), ``prec`` (bits), ``checks`` (name, result, detail),
+        ``seconds``.
 
     Raises
     ------
     Refused
-        A double root, or precision exhausted (:data:`MAX_PREC` bits).
+        A double root, a non-attracting fixed start, or precision exhausted (:data:`MAX_PREC` bits).
+
+    Examples
+    --------
+    A[1,1,1] with alpha = beta = c1 = 1 from (1/2, 1/2): RBP conserves
+    :math:`a_2 - a_1^2/2 = 3/8`, so :math:`Q(a_1) = 1 - a_1 (3/8 + a_1^2/2)`:
+
+    >>> from fractions import Fraction as F
+    >>> import linrbp
+    >>> from linrbp.certify import certify_chain
+    >>> r = certify_chain({"alpha": F(1), "beta": F(1), "c": [F(1), F(1)], "a0": [F(1, 2), F(1, 2)]})
+    >>> r["polynomial"]
+    [Fraction(1, 1), Fraction(-3, 8), Fraction(0, 1), Fraction(-1, 2)]
+    >>> [ball["decimal"] for ball in r["limit"]]
+    ['[1.0633846659051956169 +/- 2.72e-20]', '[0.94039347384115225072 +/- 2.54e-21]']
+    >>> linrbp.chain111_limit(1.0, 1.0, 1.0, 0.5, 0.5)  # the float closed form
+    (1.0633846659051955, 0.9403934738411523)
     """
     from flint import ctx
 

@@ -35,7 +35,25 @@ MAX_DEPTH = 7
 
 
 def require_flint():
-    """The python-flint module; InputError naming the extra when it is absent."""
+    """The python-flint module (ball arithmetic), which every certificate needs.
+
+    Returns
+    -------
+    types.ModuleType
+        The module ``flint``.
+
+    Raises
+    ------
+    ValueError
+        An InputError naming the extra to install (``pip install 'linrbp[certify]'``) when
+        python-flint is absent.
+
+    Examples
+    --------
+    >>> from linrbp.certify import require_flint
+    >>> require_flint().__name__
+    'flint'
+    """
     try:
         import flint
     except ImportError:
@@ -75,8 +93,42 @@ def _exact_list(values, what: str) -> list[Fraction]:
 
 
 def exact_inputs(claim: str, inst: dict) -> dict:
-    """The exact inputs of an instance of ``claim`` (chain111: alpha, beta, c1, a1, a2; chain:
-    alpha, beta, rule, feedback, weights); InputError for anything else."""
+    r"""The exact inputs of an instance of a claim, checked.
+
+    A float is an exact binary rational and is taken exactly as given; an integer or a ``"p/q"``
+    string is exact too. RBP's backward weights :math:`r_h` become SRBP's feedback
+    :math:`c_h = r_h \cdots r_{L-1}`.
+
+    Parameters
+    ----------
+    claim : {"chain111", "chain"}
+        The claim (:data:`CLAIMS`).
+    inst : dict
+        ``chain111``: alpha, beta, c1, a1, a2. ``chain``: alpha, beta, feedback (L - 1),
+        weights (L, depth 2..7) and optional rule (``"srbp"``, default, or ``"rbp"``).
+
+    Returns
+    -------
+    dict
+        ``alpha``, ``beta``, ``rule``, ``feedback``, ``a0`` (the start) and ``c`` (SRBP form,
+        c_L = 1), all :class:`fractions.Fraction`: the input of :func:`certify_chain`.
+
+    Raises
+    ------
+    ValueError
+        An InputError: unknown claim, a missing key, a value that is not a finite number or
+        'p/q', beta not positive, a zero feedback, a depth outside 2..7.
+
+    Examples
+    --------
+    >>> from linrbp.certify import exact_inputs
+    >>> ex = exact_inputs("chain", {"alpha": 1, "beta": "3/2", "rule": "rbp", "feedback": [2, 3],
+    ...                             "weights": [1, 1, 1]})
+    >>> ex["beta"], ex["c"]
+    (Fraction(3, 2), [Fraction(6, 1), Fraction(3, 1), Fraction(1, 1)])
+    >>> exact_inputs("chain111", {"alpha": 1.0, "beta": 1.0, "c1": 0.1, "a1": 1, "a2": 1})["feedback"]
+    [Fraction(3602879701896397, 36028797018963968)]
+    """
     if claim not in CLAIMS:
         raise InputError(f"claim: certify knows {', '.join(CLAIMS)}, not {claim!r}")
     if not isinstance(inst, dict):
@@ -131,8 +183,46 @@ def _float_limit(claim, inst, limit) -> dict:
 
 
 def certificate(claim: str, inst: dict, source: dict | None = None, compare_float: bool = False) -> dict:
-    """The certificate (or refusal) of one instance of ``claim``, a JSON-able dict; with
-    ``compare_float`` also the float closed form's limit and its distance outside the balls."""
+    """The certificate (or refusal) of one instance of a claim, as a JSON-able dict.
+
+    Parameters
+    ----------
+    claim : {"chain111", "chain"}
+        The claim.
+    inst : dict
+        The instance (as :func:`exact_inputs`); kept in the certificate as given.
+    source : dict, optional
+        Where the instance comes from (seed, index, check), recorded as ``source``.
+    compare_float : bool, default False
+        Also record the float closed form's limit (:func:`linrbp.chain_limit`) and how far outside
+        the balls it lies (``float_closed_form``).
+
+    Returns
+    -------
+    dict
+        ``format`` (:data:`FORMAT`), ``claim``, ``statement``, ``instance``, ``source``, exact
+        ``inputs`` and ``srbp_feedback`` ('p/q' strings), ``status`` ("certified" or "refused"
+        with ``reason``), ``checks``, ``precision_bits``, ``versions``; when certified also
+        ``polynomial``, ``start_sign``, ``limit`` and ``e`` (balls), ``seconds``. The checker
+        (:func:`linrbp.checker.check_certificate`) reads it.
+
+    Raises
+    ------
+    ValueError
+        An InputError from :func:`exact_inputs`.
+
+    Examples
+    --------
+    The float closed form lies outside the certified ball by no more than its rounding:
+
+    >>> from linrbp.certify import certificate
+    >>> c = certificate("chain111", {"alpha": 1.0, "beta": 1.0, "c1": 1.0, "a1": 0.5, "a2": 0.5},
+    ...                 compare_float=True)
+    >>> c["status"], c["polynomial"]["coefficients"]
+    ('certified', ['1/1', '-3/8', '0/1', '-1/2'])
+    >>> c["float_closed_form"]["outside_balls_by"] < 1e-15
+    True
+    """
     ex = exact_inputs(claim, inst)
     return _certificate(claim, inst, ex, source, compare_float)
 
@@ -172,8 +262,34 @@ def _certificate(claim, inst, ex, source, compare_float=False):
 
 
 def draw_instances(claim: str, samples: int, seed: int, depth: int | None = None) -> list[dict]:
-    """The first ``samples`` instances of verify's limit check of ``claim`` at ``seed`` (chain
-    with ``depth``: the same generator, the depth fixed)."""
+    """The instances ``linrbp verify`` draws for the limit check of a claim.
+
+    The stream is verify's (``check_rng(seed, claim, "limit-vs-integration")`` and the claim's
+    sampler), so a certificate certifies an instance that verify checks numerically.
+
+    Parameters
+    ----------
+    claim : {"chain111", "chain"}
+        The claim.
+    samples : int
+        How many (the first ones of the stream).
+    seed : int
+        verify's seed.
+    depth : int, optional
+        chain only: fix the depth (2..7) in the same stream; default the draw's own.
+
+    Returns
+    -------
+    list of dict
+        Instances in the claim's format (floats).
+
+    Examples
+    --------
+    >>> from linrbp.certify import draw_instances
+    >>> insts = draw_instances("chain", 2, seed=0, depth=3)
+    >>> [len(i["weights"]) for i in insts], sorted(insts[0])
+    ([3, 3], ['alpha', 'beta', 'depth', 'feedback', 'rule', 'weights'])
+    """
     rng = check_rng(seed, claim, LIMIT_CHECK)
     if claim == "chain111":
         return [chain111_instance(rng) for _ in range(samples)]
@@ -181,6 +297,29 @@ def draw_instances(claim: str, samples: int, seed: int, depth: int | None = None
 
 
 def file_name(claim: str, seed: int, depth: int | None, index: int) -> str:
+    """The file name of one certificate: ``<claim>-seed<seed>[-depth<depth>]-<index>.json``.
+
+    Parameters
+    ----------
+    claim : str
+        The claim.
+    seed : int
+        verify's seed.
+    depth : int or None
+        The fixed depth (chain), or None.
+    index : int
+        The instance's index in the stream (five digits, zero-padded).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from linrbp.certify import file_name
+    >>> file_name("chain", 0, 4, 12), file_name("chain111", 3, None, 0)
+    ('chain-seed0-depth4-00012.json', 'chain111-seed3-00000.json')
+    """
     return f"{claim}-seed{seed}" + (f"-depth{depth}" if depth else "") + f"-{index:05d}.json"
 
 
@@ -204,12 +343,52 @@ def same_instance(path: Path, cert_inputs: dict) -> dict | None:
 
 def certify_many(claim: str, instances: list, names: list[str], sources: list[dict],
                  out: str | None = None, progress: bool | None = None, compare_float: bool = False) -> dict:
-    """Certify ``instances`` of ``claim``; with ``out`` write ``out/names[k]`` (a certificate
-    already there for the same exact inputs is kept: the same command resumes) and
-    ``out/summary.json``. Returns the summary (``certificates`` holds them all, in order).
+    """Certify instances of a claim; with ``out``, one certificate file each and ``summary.json``.
 
-    Ctrl-C stops between instances with every finished certificate written
-    (KeyboardInterrupt says how many).
+    A certificate already at ``out/names[k]`` for the same exact inputs is kept, so the same
+    command resumes. Every instance is checked (:func:`exact_inputs`) before any work. Ctrl-C
+    stops between instances with every finished certificate written (the KeyboardInterrupt says
+    how many).
+
+    Parameters
+    ----------
+    claim : {"chain111", "chain"}
+        The claim.
+    instances : list of dict
+        The instances.
+    names : list of str
+        One file name per instance (:func:`file_name`).
+    sources : list of dict
+        One ``source`` record per instance.
+    out : str, optional
+        The output directory; default: nothing written.
+    progress : bool, optional
+        False hides the progress bar (default: shown on a terminal).
+    compare_float : bool, default False
+        Also record the float closed form's limit per instance (:func:`certificate`).
+
+    Returns
+    -------
+    dict
+        The summary: ``claim``, ``instances``, ``certified``, ``refused``, ``refused_why``
+        (count per reason), ``reused``, ``seconds``, ``precision_bits`` (count per precision),
+        ``max_float_limit_outside_balls``, ``refusals``, ``versions`` and ``certificates`` (all,
+        in order; not written to ``summary.json``).
+
+    Raises
+    ------
+    ValueError
+        An InputError: a bad instance, python-flint missing, an output that cannot be written.
+    KeyboardInterrupt
+        On Ctrl-C, after writing every finished certificate.
+
+    Examples
+    --------
+    >>> from linrbp.certify import certify_many, draw_instances, summary_line
+    >>> s = certify_many("chain111", draw_instances("chain111", 3, seed=0), ["a", "b", "c"], [{}] * 3,
+    ...                  progress=False)
+    >>> s["certified"], s["refused"], s["precision_bits"]
+    (3, 0, {'128': 3})
     """
     from ..core._progress import progress_bar
 
@@ -264,6 +443,27 @@ def summarize(claim: str, certs: list, reused: int, seconds: float) -> dict:
 
 
 def summary_line(s: dict) -> str:
+    """The one-line summary ``linrbp certify`` prints.
+
+    Parameters
+    ----------
+    s : dict
+        A summary of :func:`certify_many` (or :func:`linrbp.certify.certify_claim`).
+
+    Returns
+    -------
+    str
+        Certified and refused counts, the reasons of the refusals, the time and the certificates
+        kept from an earlier run.
+
+    Examples
+    --------
+    >>> from linrbp.certify import certify_many, draw_instances, summary_line
+    >>> s = certify_many("chain111", draw_instances("chain111", 2, seed=0), ["a", "b"], [{}, {}],
+    ...                  progress=False)
+    >>> summary_line(s)
+    'certify chain111: 2 of 2 certified, 0 refused in ... s'
+    """
     why = "; ".join(f"{n} {k}" for k, n in s["refused_why"].items())
     return (f"certify {s['claim']}: {s['certified']} of {s['instances']} certified, {s['refused']} refused"
             + (f" ({why})" if why else "") + f" in {s['seconds']:.2f} s"

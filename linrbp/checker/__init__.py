@@ -1,4 +1,4 @@
-"""The independent certificate checker (standard library only; see :mod:`._checker`)."""
+"""The independent certificate checker (standard library only; see ``linrbp/checker/_checker.py``)."""
 
 from ._checker import CertificateError, check_certificate, check_paths, roots_in
 

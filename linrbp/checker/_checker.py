@@ -32,7 +32,26 @@ __all__ = ["check_certificate", "check_paths", "main"]
 
 
 class CertificateError(Exception):
-    """One check of a certificate does not hold (``check`` names it)."""
+    """One check of a certificate does not hold; ``check`` names it.
+
+    Parameters
+    ----------
+    check : str
+        The check's name (``format``, ``status``, ``polynomial``, ``leading-coefficient``,
+        ``start-sign``, ``limit-side``, ``root-in-ball``, ``no-root-between``, ``attracting``,
+        ``limit-weights``, ``fixed-point``, ...).
+    message : str
+        What does not hold; the exception's text is ``"<check>: <message>"``.
+
+    Examples
+    --------
+    >>> from linrbp.checker import CertificateError, check_certificate
+    >>> try:
+    ...     check_certificate({"claim": "poly1d"})
+    ... except CertificateError as err:
+    ...     print(err.check, "|", err)
+    format | format: not a certificate of claim chain111 or chain
+    """
 
     def __init__(self, check: str, message: str):
         super().__init__(f"{check}: {message}")
@@ -190,11 +209,36 @@ def _sign_changes(q) -> int:
 
 
 def roots_in(p, lo: Fraction, hi: Fraction, max_depth: int = 80) -> int | None:
-    """The real roots of p in the open interval (lo, hi), with multiplicity, lo < hi: exact when
-    Descartes' rule settles every piece of a bisection (0 or 1 sign change), else None.
+    """The number of real roots of an exact polynomial in the open interval (lo, hi).
 
-    Low degrees (at most 15) use Sturm's theorem instead, which counts distinct roots; its
-    remainder sequence grows too fast for the depth-6 polynomials (degree 63)."""
+    Degrees up to 15 use Sturm's theorem (distinct roots). Higher degrees (a depth-6 chain's Q has
+    degree 63) use Descartes' rule of signs on a bisection (Vincent, Collins and Akritas), which
+    counts with multiplicity and is exact when every piece has 0 or 1 sign changes.
+
+    Parameters
+    ----------
+    p : list of fractions.Fraction
+        The coefficients, constant term first.
+    lo, hi : fractions.Fraction
+        The interval, lo < hi.
+    max_depth : int, default 80
+        Bisection depth after which the count is given up (degree > 15 only).
+
+    Returns
+    -------
+    int or None
+        The count; None where the bisection did not settle within ``max_depth``.
+
+    Examples
+    --------
+    :math:`(x - 1)(x - 2)(x - 3) = x^3 - 6x^2 + 11x - 6`:
+
+    >>> from fractions import Fraction as F
+    >>> from linrbp.checker import roots_in
+    >>> p = [F(-6), F(11), F(-6), F(1)]
+    >>> roots_in(p, F(0), F(5, 2)), roots_in(p, F(1), F(2)), roots_in([F(1), F(0), F(1)], F(-9), F(9))
+    (2, 0, 0)
+    """
     if len(p) - 1 <= 15:
         n = sturm_roots_in(p, lo, hi)
         return n - (1 if _value(p, hi) == 0 else 0)
@@ -407,7 +451,38 @@ def _files(paths):
 
 
 def check_paths(paths) -> list[tuple[str, bool, str]]:
-    """(file, holds, what) for every certificate file in ``paths`` (files or directories)."""
+    """Check every certificate file under the given paths (``linrbp check``).
+
+    Parameters
+    ----------
+    paths : iterable of str or os.PathLike
+        Certificate files, or directories whose ``*.json`` files (but ``summary.json``) are
+        certificates.
+
+    Returns
+    -------
+    list of (str, bool, str)
+        Per file: its path, whether every check holds, and the checks that hold or the one that
+        failed. An unreadable file fails check ``format``.
+
+    Examples
+    --------
+    >>> import json, os, tempfile
+    >>> from linrbp.certify import certificate
+    >>> from linrbp.checker import check_paths
+    >>> d = tempfile.mkdtemp()
+    >>> cert = certificate("chain111", {"alpha": 1.0, "beta": 1.0, "c1": 1.0, "a1": 0.5, "a2": 0.5})
+    >>> with open(os.path.join(d, "good.json"), "w") as f:
+    ...     json.dump(cert, f)
+    >>> cert["inputs"]["alpha"] = "2/1"
+    >>> with open(os.path.join(d, "tampered.json"), "w") as f:
+    ...     json.dump(cert, f)
+    >>> for path, holds, what in check_paths([d]):
+    ...     print(os.path.basename(path), holds, what.split(", ")[0])
+    good.json True polynomial
+    tampered.json False check 'polynomial' failed: polynomial: the certificate's Q differs from Q recomputed from the inputs
+    >>> import shutil; shutil.rmtree(d)
+    """
     out = []
     for f in _files(paths):
         try:

@@ -41,19 +41,70 @@ GROUP_COLORS = ("tab:purple", "tab:orange", "tab:cyan", "tab:olive", "tab:pink",
 
 @dataclass
 class BasinMap:
-    """Which limit each start of an n x n grid in a slice reaches: integrated and closed form.
+    r"""Which limit each start of an n x n grid in a slice reaches: integrated and closed form.
 
-    ``x``, ``y``: the grid's coordinate values (rows of the arrays follow ``y``); ``status``,
-    ``ends`` (n, n, n_state): each integration's status and end state; ``labels`` (n, n): the
-    limit group reached (-1: no limit); ``groups``: per group ``label``, ``count`` (integrated starts
-    reaching it), ``predicted_count`` (starts the closed form sends there, or None), ``product``
-    (the representative's), ``range`` (of the two coordinates over its limits), ``first`` (its
-    grid index, row-major), ``predicted_only``;
-    ``predicted_ends``/``predicted_labels``: the closed form's (None where none is known);
-    ``disagree``: converged starts whose two limits differ by more than
-    ``tol (1 + max |predicted|)`` in some coordinate; ``unconverged``: no convergence by
-    ``t_max``. ``integrated`` and ``predicted`` are the x-axis coordinate of the limits (for
-    A[1,1,1] on (a1, a2): a1(inf)).
+    Made by :func:`basins` (and :func:`chain111_basins`), drawn by :func:`basin_map`;
+    :meth:`summary` is the JSON-ready form. Arrays indexed ``[row, column]`` follow ``(y, x)``.
+
+    Parameters
+    ----------
+    system : linrbp.LinearSystem
+        The system integrated.
+    state : numpy.ndarray
+        The state the slice passes through, shape (system.n_state,).
+    axes : tuple of str
+        The two coordinates of the plane, x first.
+    index : tuple of int
+        Their positions in the flat state.
+    x, y : numpy.ndarray
+        The grid's coordinate values, shape (n,) (also ``a1`` and ``a2``).
+    status : numpy.ndarray
+        Shape (n, n), of str: each integration's status (``"converged"``, ``"max_time"``, ``"diverged"``, ...).
+    ends : numpy.ndarray
+        Shape (n, n, n_state): each integration's end state.
+    labels : numpy.ndarray
+        Shape (n, n), of int: the limit group reached (-1: no limit).
+    groups : list of dict
+        Per group: ``label``, ``count`` (integrated starts reaching it), ``predicted_count``
+        (starts the closed form sends there, or None), ``product`` (the representative's),
+        ``range`` (of the two coordinates over its limits), ``first`` (its grid index, row-major),
+        ``predicted_only``.
+    predicted_ends, predicted_labels : numpy.ndarray or None
+        The closed form's limits and groups (None where no closed form is known).
+    disagree : numpy.ndarray
+        Shape (n, n), of bool: converged starts whose two limits differ by more than ``tol (1 + max |predicted|)`` in some
+        coordinate.
+    unconverged : numpy.ndarray
+        Shape (n, n), of bool: starts not converged by ``t_max``.
+    tol : float
+        The disagreement tolerance (relative).
+    t_max : float
+        Integration time limit per start (time of the averaged ODE).
+    cluster_tol : float
+        Tolerance of the grouping by product.
+    gap : float
+        Distance (asinh of the states) beyond which pieces of one product group are separate limits.
+    extra : dict, default {}
+        What the caller adds (:func:`chain111_basins`: alpha, beta, c1).
+
+    Notes
+    -----
+    Derived attributes: ``integrated`` and ``predicted`` (the x coordinate of the limits: for
+    A[1,1,1] on (a1, a2), :math:`a_1(\infty)`), ``disagreements``, ``n_unconverged`` and ``size``
+    (counts).
+
+    Examples
+    --------
+    >>> from linrbp import plots
+    >>> b = plots.chain111_basins(n=3, lim=2.0, t_max=500.0)
+    >>> b.x
+    array([-2.,  0.,  2.])
+    >>> b.labels
+    array([[0, 1, 1],
+           [0, 1, 1],
+           [1, 2, 1]])
+    >>> b.size, b.disagreements, b.n_unconverged
+    (9, 0, 0)
     """
 
     system: LinearSystem
@@ -155,7 +206,7 @@ def _group(system, states, ok, cluster_tol, gap, index):
 def basins(system: LinearSystem, state, *, axes, range=None, n=41, t_max=2000.0, tol=1e-6,
            predict="closed-form", cluster_tol=None, gap=None, workers: int = 1,
            scheduler: str | None = None, executor=None) -> BasinMap:
-    """Integrate an n x n grid of starts in the slice and group the limits they reach.
+    r"""Integrate an n x n grid of starts in the slice and group the limits they reach.
 
     Parameters
     ----------
@@ -192,6 +243,25 @@ def basins(system: LinearSystem, state, *, axes, range=None, n=41, t_max=2000.0,
     ------
     InputError
         Bad axes, range, grid size or state, before any integration.
+
+    Examples
+    --------
+    BP on A[1,1,1] conserves :math:`a_1^2 - a_2^2` and its limits lie on :math:`a_1 a_2 = 1`
+    (alpha = beta = 1), so each start's :math:`a_1(\infty)` solves
+    :math:`a_1^2 - a_1^{-2} = a_1(0)^2 - a_2(0)^2`:
+
+    >>> import numpy as np
+    >>> import linrbp
+    >>> from linrbp import plots
+    >>> s = linrbp.LinearSystem.create([1, 1, 1], "bp", linrbp.DataStats.from_matrices([[1.0]], [[1.0]]))
+    >>> b = plots.basins(s, [0.0, 0.0], axes=("A1[0,0]", "A2[0,0]"), range=(0.5, 2.0, 0.5, 2.0),
+    ...                  n=3, t_max=500.0)
+    >>> b.size, b.n_unconverged, len(b.groups), b.predicted_ends is None
+    (9, 0, 1, True)
+    >>> X, Y = np.meshgrid(b.x, b.y)
+    >>> a = b.integrated
+    >>> float(np.max(np.abs(a ** 2 - a ** -2 - (X ** 2 - Y ** 2)))) < 1e-6
+    True
     """
     from ..core._executor import Interrupted, Task, run_tasks
     from ..sweeps._cluster import CLUSTER_TOL
@@ -278,6 +348,12 @@ def basin_map(system: LinearSystem | None = None, state=None, *, axes=None, data
         Draw the fixed-point set's trace and the nullclines in the slice.
     legend : bool, default True
         A legend of the limit groups under the panels.
+    title : str, optional
+        The figure's title; default the system, the grid and the counts of disagreements and
+        unconverged starts ("" for none).
+    **kwargs
+        Passed to :func:`basins` when ``data`` is not given (range, n, t_max, tol, predict,
+        cluster_tol, gap, workers, scheduler, executor).
 
     Returns
     -------

@@ -27,13 +27,54 @@ def _closed_form(alpha, beta, c1):
 # -- 1. chain111 phase portrait ---------------------------------------------------------------
 def chain111_portrait(alpha=1.0, beta=1.0, c1s=(1.0, -1.0), *, lim=3.0, n_traj=6, seed=0,
                       t_max=200.0, density=1.1) -> Figure:
-    """A[1,1,1] under SRBP: a1' = c1 e, a2' = a1 e, e = alpha - beta a1 a2 (docs/theory.md section 2).
+    r"""Phase portraits of A[1,1,1] under SRBP, one panel per feedback c1 (docs/theory.md section 2).
 
-    One panel per c1, each :func:`linrbp.plots.portrait` of the system: streamlines, the
-    fixed-point hyperbola a1 a2 = alpha/beta from the symbolic fixed-point set, coloured by the
-    linearisation (stable where a1^2 + c1 a2 > 0), the nullcline a1 = 0 of a2, trajectories with
-    the closed-form limit (chain111_limit) marked; and the extra critical parabola
-    a1^2 + c1 a2 = 0 with the point where it meets the hyperbola.
+    The field is :math:`a_1' = c_1 e`, :math:`a_2' = a_1 e`, :math:`e = \alpha - \beta a_1 a_2`.
+    Each panel is :func:`portrait` of the system: streamlines, the fixed-point hyperbola
+    :math:`a_1 a_2 = \alpha/\beta` coloured by its linearisation (stable where
+    :math:`a_1^2 + c_1 a_2 > 0`), the nullcline :math:`a_1 = 0` of :math:`a_2`, trajectories with
+    the closed-form limit (``chain111_limit``) marked x; and the critical parabola
+    :math:`a_1^2 + c_1 a_2 = 0` with the point where it meets the hyperbola.
+
+    Parameters
+    ----------
+    alpha : float, default 1.0
+        :math:`\Sigma_{TI}` (input-target correlation).
+    beta : float, default 1.0
+        :math:`\Sigma_{II}` (input variance), positive.
+    c1s : sequence of float, default (1.0, -1.0)
+        The feedback weights, one panel each.
+    lim : float, default 3.0
+        Half-width of the box :math:`[-\mathrm{lim}, \mathrm{lim}]^2` of streamlines and starts.
+    n_traj : int, default 6
+        Trajectories per panel (the same starts in every panel).
+    seed : int, default 0
+        Seed of the starts (uniform in 0.85 of the box).
+    t_max : float, default 200.0
+        Integration time of each trajectory (time of the averaged ODE).
+    density : float, default 1.1
+        Streamline density (matplotlib's ``streamplot``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per c1; ``fig.portrait`` is the last panel's record (see :func:`portrait`).
+
+    Raises
+    ------
+    ValueError
+        An InputError: beta not positive, seed not a non-negative integer.
+    MissingClosedForm
+        This build has no ``chain111_limit``.
+
+    Examples
+    --------
+    >>> from linrbp import plots
+    >>> fig = plots.chain111_portrait(c1s=(1.0,), n_traj=2, t_max=20.0, density=0.5)
+    >>> [ax.get_title() for ax in fig.axes]
+    ['$c_1 = 1$']
+    >>> fig.portrait["status"]
+    ['converged', 'converged']
     """
     alpha, beta = float(alpha), _positive(beta, "beta")
     closed_form("chain111_limit")
@@ -69,11 +110,47 @@ def chain111_portrait(alpha=1.0, beta=1.0, c1s=(1.0, -1.0), *, lim=3.0, n_traj=6
 # -- 2. BP and RBP side by side ----------------------------------------------------------------
 def bp_rbp_portraits(alpha=1.0, beta=1.0, c1=1.0, *, lim=3.0, n_traj=6, seed=0,
                      t_max=200.0, density=1.1) -> Figure:
-    """A[1,1,1] on the same data and starts: BP (a1' = a2 e) beside RBP (a1' = c1 e), each
-    :func:`linrbp.plots.portrait` of its system.
+    r"""A[1,1,1] under BP beside RBP, on the same data and from the same starts (docs/theory.md section 2).
 
-    BP conserves a1^2 - a2^2 (its trajectories are hyperbolas), RBP conserves a2 - a1^2/(2 c1)
-    (parabolas); both converge to the hyperbola a1 a2 = alpha/beta.
+    BP (:math:`a_1' = a_2 e`) conserves :math:`a_1^2 - a_2^2` (its trajectories are hyperbolas),
+    RBP (:math:`a_1' = c_1 e`) conserves :math:`a_2 - a_1^2/(2 c_1)` (parabolas); both converge to
+    the hyperbola :math:`a_1 a_2 = \alpha/\beta`. Each panel is :func:`portrait` of its system.
+
+    Parameters
+    ----------
+    alpha : float, default 1.0
+        :math:`\Sigma_{TI}` (input-target correlation).
+    beta : float, default 1.0
+        :math:`\Sigma_{II}` (input variance), positive.
+    c1 : float, default 1.0
+        RBP's feedback weight.
+    lim : float, default 3.0
+        Half-width of the box of streamlines and starts.
+    n_traj : int, default 6
+        Trajectories per panel.
+    seed : int, default 0
+        Seed of the starts.
+    t_max : float, default 200.0
+        Integration time of each trajectory (time of the averaged ODE).
+    density : float, default 1.1
+        Streamline density.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two panels: BP (left), RBP (right).
+
+    Raises
+    ------
+    ValueError
+        An InputError: beta not positive, seed not a non-negative integer.
+
+    Examples
+    --------
+    >>> from linrbp import plots
+    >>> fig = plots.bp_rbp_portraits(n_traj=2, t_max=20.0, density=0.5)
+    >>> [ax.get_title() for ax in fig.axes]
+    ["BP (backpropagation): $a_1' = a_2 e$", "RBP with $c_1 = 1$: $a_1' = c_1 e$"]
     """
     alpha, beta = float(alpha), _positive(beta, "beta")
     rng = _rng(seed)
@@ -105,12 +182,60 @@ def bp_rbp_portraits(alpha=1.0, beta=1.0, c1=1.0, *, lim=3.0, n_traj=6, seed=0,
 def chain111_basins(alpha=1.0, beta=1.0, c1=1.0, *, lim=3.0, n=41, t_max=2000.0,
                     tol=1e-6, workers: int = 1, scheduler: str | None = None,
                     executor=None) -> BasinMap:
-    """(a1, a2)(inf) over an n x n grid of starts in [-lim, lim]^2, by closed form
-    (chain111_limit) and integrate_batch: :func:`linrbp.plots.basins` of A[1,1,1].
+    r"""The limit reached from each start of an n x n grid, for A[1,1,1] under SRBP (docs/theory.md section 9).
 
-    The grid is integrated in tiles (serial with ``workers=1``, else a local pool of ``workers``
-    processes, a Dask cluster with ``scheduler``, or any ``executor``); the tiles do not depend
-    on what runs them, so neither does a single bit of the map.
+    :func:`basins` of :func:`chain111_system` in the (a1, a2) plane, with the closed form
+    ``chain111_limit`` as the prediction. The grid is integrated in tiles (serial with
+    ``workers=1``, else a local pool of ``workers`` processes, a Dask cluster at ``scheduler``, or
+    any ``executor``); the tiles do not depend on what runs them, so neither does a bit of the map.
+
+    Parameters
+    ----------
+    alpha : float, default 1.0
+        :math:`\Sigma_{TI}` (input-target correlation).
+    beta : float, default 1.0
+        :math:`\Sigma_{II}` (input variance), positive.
+    c1 : float, default 1.0
+        The feedback weight.
+    lim : float, default 3.0
+        The grid covers :math:`[-\mathrm{lim}, \mathrm{lim}]^2`.
+    n : int, default 41
+        Grid points per axis (n >= 2).
+    t_max : float, default 2000.0
+        Integration time limit per start (time of the averaged ODE).
+    tol : float, default 1e-6
+        A converged start disagrees with the closed form when a coordinate differs by more than
+        ``tol (1 + max |predicted|)``.
+    workers : int, default 1
+        Local processes running the tiles.
+    scheduler : str, optional
+        Address of a Dask scheduler to run the tiles on instead.
+    executor : concurrent.futures.Executor, optional
+        Any executor to run the tiles on instead.
+
+    Returns
+    -------
+    BasinMap
+        With ``extra = {"alpha", "beta", "c1"}``.
+
+    Raises
+    ------
+    ValueError
+        An InputError (bad parameters, grid or workers), before any integration.
+    MissingClosedForm
+        This build has no ``chain111_limit``.
+
+    Examples
+    --------
+    With alpha = beta = c1 = 1 the two groups are the two branches of the hyperbola; the closed
+    form and the integration agree on every converged start:
+
+    >>> from linrbp import plots
+    >>> b = plots.chain111_basins(n=5, t_max=200.0)
+    >>> b.size, b.disagreements, b.n_unconverged
+    (25, 0, 1)
+    >>> [(g["count"], g["predicted_count"]) for g in b.groups]
+    [(6, 7), (18, 18)]
     """
     alpha, beta = float(alpha), _positive(beta, "beta")
     c1 = float(c1)
@@ -124,12 +249,50 @@ def chain111_basins(alpha=1.0, beta=1.0, c1=1.0, *, lim=3.0, n=41, t_max=2000.0,
 
 def chain111_basin_map(alpha=1.0, beta=1.0, c1=1.0, *, lim=3.0, n=41, data: BasinMap | None = None,
                        workers: int = 1, scheduler: str | None = None) -> Figure:
-    """Basins of A[1,1,1] (docs/theory.md section 9): colour = the hyperbola branch reached.
+    r"""The basin map of A[1,1,1] under SRBP (docs/theory.md section 9): colour = the hyperbola branch reached.
 
-    :func:`linrbp.plots.basin_map` of :func:`chain111_basins`, with the critical parabola and the
-    trajectory into the degenerate fixed point. Left: predicted by the closed form; right:
-    integrated. Disagreements are counted in the title and marked with black crosses; the
-    BasinMap is attached as ``fig.basins``.
+    :func:`basin_map` of :func:`chain111_basins`, with the critical parabola
+    :math:`a_1^2 + c_1 a_2 = 0` and the trajectory into the degenerate fixed point. Left: predicted
+    by the closed form; right: integrated. Disagreements are counted in the title and marked with
+    black crosses.
+
+    Parameters
+    ----------
+    alpha : float, default 1.0
+        :math:`\Sigma_{TI}` (input-target correlation).
+    beta : float, default 1.0
+        :math:`\Sigma_{II}` (input variance), positive.
+    c1 : float, default 1.0
+        The feedback weight.
+    lim : float, default 3.0
+        The grid covers :math:`[-\mathrm{lim}, \mathrm{lim}]^2`.
+    n : int, default 41
+        Grid points per axis.
+    data : BasinMap, optional
+        A map from :func:`chain111_basins` to draw (alpha, beta, c1, lim and n are then its own);
+        default: computed here.
+    workers : int, default 1
+        Local processes running the tiles (when computed here).
+    scheduler : str, optional
+        Address of a Dask scheduler to run the tiles on instead.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two panels; the BasinMap as ``fig.basins``.
+
+    Raises
+    ------
+    ValueError
+        An InputError from :func:`chain111_basins`.
+
+    Examples
+    --------
+    >>> from linrbp import plots
+    >>> b = plots.chain111_basins(n=5, t_max=200.0)
+    >>> fig = plots.chain111_basin_map(data=b)
+    >>> fig.basins is b, len(fig.axes)
+    (True, 2)
     """
     b = data if data is not None else chain111_basins(alpha, beta, c1, lim=lim, n=n, workers=workers,
                                                       scheduler=scheduler)

@@ -23,7 +23,25 @@ STREAM_COLOR = "0.72"
 
 
 class MissingClosedForm(RuntimeError):
-    """A figure needs a closed form that this build of linrbp does not provide."""
+    """A figure needs a closed form that this build of linrbp does not provide.
+
+    Raised by :func:`closed_form` (and so by every figure that draws a predicted limit) instead of
+    drawing something else in its place.
+
+    Parameters
+    ----------
+    message : str
+        Names the closed form (``linrbp.<name>``) and the work that provides it.
+
+    Examples
+    --------
+    >>> from linrbp import plots
+    >>> try:
+    ...     plots.closed_form("no_such_limit")
+    ... except plots.MissingClosedForm as err:
+    ...     print(err)
+    needs the closed form linrbp.no_such_limit (from the '?' work), which this build of linrbp does not provide
+    """
 
 
 # Closed forms come from the claim modules (scalar and matrix systems). Looked up at call time.
@@ -40,7 +58,34 @@ _MODULES = ("linrbp.closed_forms._autoencoder", "linrbp.closed_forms._poly1d", "
 
 
 def closed_form(name: str) -> Callable:
-    """``linrbp.<name>``, or MissingClosedForm naming it and the branch that provides it."""
+    """The closed form ``linrbp.<name>``, looked up when a figure is drawn.
+
+    The facade's attribute is read at call time (a replaced ``linrbp.<name>`` is the one drawn);
+    closed forms that linrbp does not re-export are looked up in the modules that define them.
+
+    Parameters
+    ----------
+    name : str
+        The closed form's name, e.g. ``"chain111_limit"``, ``"poly1d_limit"``,
+        ``"autoencoder_limit"``.
+
+    Returns
+    -------
+    callable
+        The function ``linrbp.<name>``.
+
+    Raises
+    ------
+    MissingClosedForm
+        No closed form of that name: the message names it and the work that provides it.
+
+    Examples
+    --------
+    >>> import linrbp
+    >>> from linrbp import plots
+    >>> plots.closed_form("chain111_limit") is linrbp.chain111_limit
+    True
+    """
     import importlib
     import sys
 
@@ -88,13 +133,81 @@ def _scalar_stats(alpha: float, beta: float) -> DataStats:
 
 
 def chain111_system(alpha, beta, c1, rule="srbp") -> LinearSystem:
-    """A[1,1,1] with feedback c1 (any feedback rule; ``bp`` ignores c1)."""
+    r"""The A[1,1,1] chain on scalar data as a :class:`linrbp.LinearSystem` (docs/theory.md section 2).
+
+    Under SRBP the field is :math:`a_1' = c_1 e`, :math:`a_2' = a_1 e` with
+    :math:`e = \alpha - \beta a_1 a_2`; the data statistics are
+    :math:`\Sigma_{II} = \beta`, :math:`\Sigma_{TI} = \alpha`.
+
+    Parameters
+    ----------
+    alpha : float
+        :math:`\Sigma_{TI}` (input-target correlation).
+    beta : float
+        :math:`\Sigma_{II}` (input variance), positive.
+    c1 : float
+        The fixed feedback weight (ignored by ``bp``).
+    rule : str, default "srbp"
+        Any registered rule name (:data:`linrbp.RULES`).
+
+    Returns
+    -------
+    linrbp.LinearSystem
+        Layers (1, 1, 1), state (a1, a2).
+
+    Raises
+    ------
+    ValueError
+        An InputError from :meth:`linrbp.LinearSystem.create` (unknown rule, bad statistics).
+
+    Examples
+    --------
+    At (a1, a2) = (1, 1) with alpha = 1, beta = 2 the error is e = 1 - 2 = -1, so the field is
+    (c1 e, a1 e) = (-0.5, -1):
+
+    >>> from linrbp import plots
+    >>> s = plots.chain111_system(1.0, 2.0, 0.5)
+    >>> s.layers, s.n_state
+    ((1, 1, 1), 2)
+    >>> s([1.0, 1.0])
+    array([-0.5, -1. ])
+    """
     fb = [] if rule == "bp" else [[[c1]]]
     return LinearSystem.create([1, 1, 1], rule, _scalar_stats(alpha, beta), fb)
 
 
 def jacobian(fun, y, eps=1e-6) -> np.ndarray:
-    """Central-difference Jacobian of a vector field at ``y`` (n,) or at each of ``y`` (m, n)."""
+    """Central-difference Jacobian of a vector field, at one state or at each of a batch.
+
+    The figures colour fixed points by the eigenvalues of this matrix (stable when every real
+    part is negative).
+
+    Parameters
+    ----------
+    fun : callable
+        The field, ``fun(y) -> y'`` for ``y`` of shape (n,) (a :class:`linrbp.LinearSystem`
+        is one).
+    y : array_like, shape (n,) or (m, n)
+        Where to differentiate.
+    eps : float, default 1e-6
+        Finite-difference step (absolute, in units of the state).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n, n), or (m, n, n) for a batch: ``J[i, j]`` = d fun_i / d y_j.
+
+    Examples
+    --------
+    A[1,1,1] under SRBP with alpha = beta = c1 = 1 at (1, 1): by hand, d(a1')/d(a1, a2) =
+    (-a2, -a1) and d(a2')/d(a1, a2) = (1 - 2 a1 a2, -a1^2), all -1 there:
+
+    >>> import numpy as np
+    >>> from linrbp import plots
+    >>> J = plots.jacobian(plots.chain111_system(1.0, 1.0, 1.0), np.array([1.0, 1.0]))
+    >>> np.allclose(J, -1.0, atol=1e-8)
+    True
+    """
     return fd_jacobian(fun, y, eps)
 
 
@@ -156,7 +269,36 @@ def _starts(rng, n, lim):
 
 
 def chain_system(alpha, beta, feedback, rule="srbp") -> LinearSystem:
-    """A[1,...,1] of depth len(feedback) + 1 with scalar data (alpha, beta) and feedback c_1..c_{L-1}."""
+    r"""The scalar chain A[1,...,1] of depth L = len(feedback) + 1 (docs/theory.md section 3).
+
+    Parameters
+    ----------
+    alpha : float
+        :math:`\Sigma_{TI}` (input-target correlation).
+    beta : float
+        :math:`\Sigma_{II}` (input variance), positive.
+    feedback : sequence of float
+        The feedback weights :math:`c_1, \dots, c_{L-1}`.
+    rule : str, default "srbp"
+        Any registered rule name (:data:`linrbp.RULES`).
+
+    Returns
+    -------
+    linrbp.LinearSystem
+        Layers (1,) * (L + 1), state (a1, ..., aL).
+
+    Raises
+    ------
+    ValueError
+        An InputError from :meth:`linrbp.LinearSystem.create` (unknown rule, bad statistics).
+
+    Examples
+    --------
+    >>> from linrbp import plots
+    >>> s = plots.chain_system(1.0, 1.0, [0.5, 2.0])
+    >>> s.layers, s.n_state
+    ((1, 1, 1, 1), 3)
+    """
     L = len(feedback) + 1
     return LinearSystem.create([1] * (L + 1), rule, _scalar_stats(alpha, beta),
                                [[[c]] for c in feedback])

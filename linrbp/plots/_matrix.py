@@ -16,10 +16,47 @@ __all__ = ["autoencoder_convergence", "single_hidden_convergence", "PROBE_SEEDS"
 
 # -- 7. autoencoder ----------------------------------------------------------------------------
 def autoencoder_convergence(N=4, *, seed=0, scale=0.3, t_max=1e4) -> Figure:
-    r"""A[N,1,N] with whitened data (docs/theory.md section 5): :math:`A \to \lambda C`, :math:`B A \to C^T C/\|C\|^2`.
+    r"""The autoencoder A[N,1,N] under RBP with whitened data (docs/theory.md section 5).
 
-    Panels: :math:`1 - |\cos(A(t), C)|` (direction), :math:`\lambda(t) = A C^T/\|C\|^2` against the cubic's root
-    (autoencoder_limit), and :math:`\|B A(t) - P\|_F` to the projection P (autoencoder_product).
+    :math:`A \to \lambda C` and :math:`B A \to C^T C/\|C\|^2`. Panels:
+    :math:`1 - |\cos(A(t), C)|` (direction), :math:`\lambda(t) = A C^T/\|C\|^2` against the
+    cubic's positive root (``autoencoder_limit``), and :math:`\|B A(t) - P\|_F` to the projection
+    P (``autoencoder_product``). The feedback C and the starts are drawn from ``seed``.
+
+    Parameters
+    ----------
+    N : int, default 4
+        Input and output dimension.
+    seed : int, default 0
+        Seed of C (:math:`N(0, 1)`) and the starts A(0), B(0).
+    scale : float, default 0.3
+        Standard deviation of the starts' entries.
+    t_max : float, default 1e4
+        Integration time (time of the averaged ODE).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Three panels.
+
+    Raises
+    ------
+    ValueError
+        An InputError: seed not a non-negative integer.
+    MissingClosedForm
+        This build has no ``autoencoder_limit`` or ``autoencoder_product``.
+
+    Examples
+    --------
+    The integrated :math:`\lambda(t)` at t = 100 and the cubic's root, as the middle panel's legend
+    gives them:
+
+    >>> from linrbp import plots
+    >>> fig = plots.autoencoder_convergence(N=2, t_max=100.0)
+    >>> for line in fig.axes[1].get_lines():
+    ...     print(line.get_label().rsplit(": ", 1)[1])
+    4.19099
+    4.19099
     """
     limit, product = closed_form("autoencoder_limit"), closed_form("autoencoder_product")
     rng = _rng(seed)
@@ -73,13 +110,43 @@ PROBE_SEEDS = 2  # instances per shape in the figure's own small probe sweep
 
 
 def single_hidden_convergence(layers=(3, 4, 2), *, seed=0, t_max=1e4, probe="sweep") -> Figure:
-    r"""A[N0,N1,N2] (docs/theory.md section 6) with seeded data, feedback C1 and starts.
+    r"""A single hidden layer A[N0,N1,N2] under RBP (docs/theory.md section 6), with a probe panel.
 
-    Panels: :math:`\|C_1 A_2 A_1 - C_1 S_{TI} S_{II}^{-1}\|_F` (Theorem 8) and :math:`\|A_2 A_1 - S_{TI} S_{II}^{-1}\|_F` when C1 has
-    full column rank; the relative drift of the conserved C1 A2 + (C1 A2)^T - A1 A1^T (rounding
-    level); and a probe summary (``linrbp probe``): ``probe="sweep"`` runs a small sweep
-    (its default shapes, PROBE_SEEDS seeds each, base seed ``seed``), a dict is a saved summary
-    (``linrbp probe --json``), None leaves the panel out.
+    Data, feedback C1 and starts are drawn from ``seed``. Panels:
+    :math:`\|C_1 A_2 A_1 - C_1 S_{TI} S_{II}^{-1}\|_F` (Theorem 8), and
+    :math:`\|A_2 A_1 - S_{TI} S_{II}^{-1}\|_F` when C1 has full column rank; the relative drift of
+    the conserved :math:`C_1 A_2 + (C_1 A_2)^T - A_1 A_1^T` (rounding level); and a summary of
+    ``linrbp probe`` (whether A1 and A2 converge individually, an open question).
+
+    Parameters
+    ----------
+    layers : (int, int, int), default (3, 4, 2)
+        (N0, N1, N2): input, hidden and output widths.
+    seed : int, default 0
+        Seed of the data, feedback and starts (and the probe sweep's base seed).
+    t_max : float, default 1e4
+        Integration time (time of the averaged ODE).
+    probe : "sweep", dict or None, default "sweep"
+        ``"sweep"`` runs a small probe sweep (its default shapes, ``PROBE_SEEDS`` seeds each); a
+        dict is a saved summary (``linrbp probe --json``); None leaves the panel out.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two panels, three with a probe.
+
+    Raises
+    ------
+    ValueError
+        An InputError: ``probe`` neither "sweep", a probe summary nor None; seed not a non-negative
+        integer.
+
+    Examples
+    --------
+    >>> from linrbp import plots
+    >>> fig = plots.single_hidden_convergence(layers=(2, 2, 1), t_max=100.0, probe=None)
+    >>> [ax.get_title() for ax in fig.axes]
+    ['Theorem 8: the product converges', 'invariant $M = C_1A_2 + (C_1A_2)^T - A_1A_1^T$: drift']
     """
     if isinstance(probe, str):
         if probe != "sweep":

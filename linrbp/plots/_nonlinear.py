@@ -15,11 +15,51 @@ __all__ = ["nonlinear_portraits", "arbp_symmetry"]
 # -- 9. the non-linear chain -------------------------------------------------------------------
 def nonlinear_portraits(mu=2.0, c1=1.0, *, seed=0, lim=2.5, n_traj=5, t_max=20.0,
                         density=1.0) -> Figure:
-    """A[1,1,1] with hidden output (a1 I)^mu (docs/theory.md section 7), with and without f'.
+    r"""A[1,1,1] with hidden output :math:`(a_1 I)^\mu`, with and without f' (docs/theory.md section 7).
 
-    Moments from a seeded sample with I > 0. With f' the fixed points a2 a1^mu = alpha/beta
-    attract (limit: nonlinear_limit); without f' the nullclines a2 a1^mu = gamma/delta (a1' = 0)
-    and a2 a1^mu = alpha/beta (a2' = 0) do not meet: no fixed point.
+    The moments come from a sample drawn from ``seed`` (:math:`I \sim U(0.1, 1)`,
+    :math:`T = 1 + 0.1 N(0, 1)`). With f' the fixed points :math:`a_2 a_1^\mu = \alpha/\beta`
+    attract (x: the closed-form limit, ``nonlinear_limit``); without f' the nullclines
+    :math:`a_2 a_1^\mu = \gamma/\delta` (:math:`a_1' = 0`) and :math:`a_2 a_1^\mu = \alpha/\beta`
+    (:math:`a_2' = 0`) do not meet: there is no fixed point.
+
+    Parameters
+    ----------
+    mu : float, default 2.0
+        The power of the hidden unit's output.
+    c1 : float, default 1.0
+        The feedback weight.
+    seed : int, default 0
+        Seed of the data sample and the starts.
+    lim : float, default 2.5
+        The view: :math:`a_1 \in (0, \mathrm{lim}]`, :math:`a_2 \in [-\mathrm{lim}, \mathrm{lim}]`.
+    n_traj : int, default 5
+        Trajectories per panel.
+    t_max : float, default 20.0
+        Integration time (time of the averaged ODE).
+    density : float, default 1.0
+        Streamline density.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two panels: with f' (left), without (right).
+
+    Raises
+    ------
+    ValueError
+        An InputError: seed not a non-negative integer.
+    MissingClosedForm
+        This build has no ``nonlinear_field``, ``nonlinear_limit`` or ``nonlinear_moments``.
+
+    Examples
+    --------
+    >>> from linrbp import plots
+    >>> fig = plots.nonlinear_portraits(n_traj=1, t_max=5.0, density=0.5)
+    >>> for ax in fig.axes:
+    ...     print(ax.get_title())
+    with $f'$: converges (x = closed-form limit)
+    without $f'$: no fixed point, $a_1$ drifts on (t ≤ 5 shown)
     """
     field = closed_form("nonlinear_field")
     limit = closed_form("nonlinear_limit")
@@ -70,10 +110,43 @@ def nonlinear_portraits(mu=2.0, c1=1.0, *, seed=0, lim=2.5, n_traj=5, t_max=20.0
 
 # -- 10. ARBP ----------------------------------------------------------------------------------
 def arbp_symmetry(alpha=1.0, beta=1.0, *, layers=(4, 5, 3), seed=0, t_max=1e3) -> Figure:
-    r"""Adaptive RBP (docs/theory.md section 8): C_h - A_{h+1}^T is conserved.
+    r"""Adaptive RBP (docs/theory.md section 8): :math:`C_h - A_{h+1}^T` is conserved.
 
-    Left: A[1,1,1], c1(t), a2(t) and c1 - a2 (constant). Right: A[N0,N1,N2] from small starts,
-    the relative asymmetry :math:`\|C_1 - A_2^T\|_F / \|A_2\|_F` falling as A_2 grows.
+    Left: A[1,1,1] from (a1, a2, c1) = (0.3, -0.4, 1.2): :math:`c_1(t)`, :math:`a_2(t)` and
+    :math:`c_1 - a_2` (constant; its largest drift in the legend). Right: A[N0,N1,N2] on data drawn
+    from ``seed``, from small starts of three scales: the relative asymmetry
+    :math:`\|C_1 - A_2^T\|_F / \|A_2\|_F` falls as :math:`A_2` grows.
+
+    Parameters
+    ----------
+    alpha : float, default 1.0
+        :math:`\Sigma_{TI}` of the A[1,1,1] panel.
+    beta : float, default 1.0
+        :math:`\Sigma_{II}` of the A[1,1,1] panel, positive.
+    layers : (int, int, int), default (4, 5, 3)
+        (N0, N1, N2) of the matrix panel.
+    seed : int, default 0
+        Seed of the matrix panel's data and starts.
+    t_max : float, default 1e3
+        Integration time (time of the averaged ODE).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two panels.
+
+    Raises
+    ------
+    ValueError
+        An InputError: beta not positive, seed not a non-negative integer.
+
+    Examples
+    --------
+    >>> from linrbp import plots
+    >>> fig = plots.arbp_symmetry(layers=(2, 2, 1), t_max=100.0)
+    >>> label = fig.axes[0].get_lines()[2].get_label()
+    >>> label.split(" (")[0], float(label.rsplit(" ", 1)[1].rstrip(")")) < 1e-12
+    ('$c_1 - a_2$', True)
     """
     alpha, beta = float(alpha), _positive(beta, "beta")
     rng = _rng(seed)

@@ -361,7 +361,11 @@ def portrait(system: LinearSystem, state, *, axes, range=None, starts=None, n_st
         L = max(3, 1.5 max of the absolute state coordinates)). The view widens to hold every
         trajectory's limit within twice the box.
     starts : array_like, shape (k, 2), optional
-        Starts in the slice; default ``n_starts`` (6) drawn uniformly in the box from ``seed`` (0).
+        Starts in the slice; default ``n_starts`` drawn uniformly in the box from ``seed``.
+    n_starts : int, default 6
+        Random starts drawn when ``starts`` is not given.
+    seed : int, default 0
+        Seed of the random starts.
     t_max : float, default 200
         Integration time of each trajectory (full system, DOP853).
     predict : 'closed-form', callable or None, default 'closed-form'
@@ -373,6 +377,8 @@ def portrait(system: LinearSystem, state, *, axes, range=None, starts=None, n_st
         Streamline density.
     ax : matplotlib Axes, optional
         Draw into it (no legend, no title); default: a new Figure.
+    title : str, optional
+        The figure's title; default the system's layers, rule and parameters.
 
     Returns
     -------

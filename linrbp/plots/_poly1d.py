@@ -43,11 +43,38 @@ POLY1D_CASES = (
 
 
 def poly1d_flow(cases=POLY1D_CASES, *, t_max=4.0) -> Figure:
-    """x' = Q(x) (docs/theory.md section 1): Q with its roots and flow arrows (top), x(t) (bottom).
+    """One-dimensional polynomial flows :math:`x' = Q(x)` and their blow-ups (docs/theory.md section 1).
 
-    Roots are filled when stable (Q' < 0). Each x(t) is integrated; its closed-form limit
-    (poly1d_limit) is dashed, and a closed-form blow-up time T* is a dotted vertical line next
-    to the time the integrator passed its bound.
+    Per case, top: Q with its roots (filled when stable, :math:`Q' < 0`) and the direction of the
+    flow; bottom: integrated x(t) from each start with its closed-form limit (``poly1d_limit``)
+    dashed, or its closed-form blow-up time :math:`T^*` dotted beside the time the integrator passed
+    its bound.
+
+    Parameters
+    ----------
+    cases : sequence of (coefficients, starts), optional
+        Q's coefficients, highest degree first, and the starts x(0) of one column. The default
+        (``POLY1D_CASES``):
+        :math:`-(x+1) x (x-2)` (every start converges) and :math:`x^2 - 1` (blow-up above 1).
+    t_max : float, default 4.0
+        Integration time (time of the ODE).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two rows, one column per case.
+
+    Raises
+    ------
+    MissingClosedForm
+        This build has no ``poly1d_limit``.
+
+    Examples
+    --------
+    >>> from linrbp import plots
+    >>> fig = plots.poly1d_flow(cases=[((1.0, 0.0, -1.0), (0.0, 1.2))], t_max=1.0)
+    >>> fig.axes[0].get_title()
+    '$Q(x) = x^2 - 1$'
     """
     plimit = closed_form("poly1d_limit")
     fig, axes = _figure(2, len(cases), 6.2 * len(cases), 8.6)

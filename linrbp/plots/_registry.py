@@ -29,6 +29,30 @@ def _lazy(name, module="_second_tier"):
 
 @dataclass(frozen=True)
 class FigureSpec:
+    """One figure of ``linrbp figures``: its name, what it shows and the function that draws it.
+
+    :data:`FIGURES` maps each name to its spec.
+
+    Parameters
+    ----------
+    name : str
+        The name on the command line (``linrbp figures --only NAME``).
+    title : str
+        One line saying what the figure shows.
+    make : callable
+        ``make(**kwargs) -> matplotlib.figure.Figure``: the drawing function.
+    seeded : bool
+        Whether ``make`` takes a ``seed`` (random starts, feedback or data).
+    needs : tuple of str
+        The closed forms it draws (looked up with :func:`closed_form`).
+
+    Examples
+    --------
+    >>> from linrbp import plots
+    >>> spec = plots.FIGURES["poly1d"]
+    >>> spec.make is plots.poly1d_flow, spec.seeded, spec.needs
+    (True, False, ('poly1d_limit',))
+    """
     name: str
     title: str
     make: Callable[..., Figure]

@@ -18,11 +18,61 @@ __all__ = ["Proof", "Step", "ProofFailed"]
 
 
 class ProofFailed(AssertionError):
-    """Raised by :meth:`Proof.require` when a proof has a failed step."""
+    """Raised by :meth:`Proof.require` when a proof has a failed step.
+
+    An :class:`AssertionError`, so a test that calls ``proof().require()`` fails with the steps
+    that do not hold.
+
+    Parameters
+    ----------
+    message : str
+        ``"proof of <claim> failed at: <step>; <step>..."``.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from linrbp.proof import Proof, ProofFailed
+    >>> pf = Proof("demo", "a false step", "x = 0 for every x")
+    >>> pf.zero("x vanishes", sp.Symbol("x"))
+    False
+    >>> try:
+    ...     pf.require()
+    ... except ProofFailed as err:
+    ...     print(err)
+    proof of demo failed at: x vanishes
+    """
 
 
 @dataclass
 class Step:
+    """One checked step of a :class:`Proof` (made by its step methods, not by hand).
+
+    Parameters
+    ----------
+    kind : {"given", "exact", "sign", "numeric"}
+        ``given``: a definition or premise, shown; ``exact``: an identity that simplifies to
+        exactly 0, or an exact fact; ``sign``: sympy decides a sign from declared assumptions;
+        ``numeric``: checked on instances only (its text says so).
+    text : str
+        What the step states.
+    holds : bool
+        Whether it holds.
+    expr : sympy expression, optional
+        What is shown (an ``Eq`` for :meth:`Proof.equal`).
+    detail : str, default ""
+        What was measured, or why a step fails.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from linrbp.proof import Proof
+    >>> x = sp.Symbol("x", positive=True)
+    >>> pf = Proof("demo", "a sign", "x^2 + 1 > 0")
+    >>> pf.sign("x^2 + 1", x ** 2 + 1, "positive")
+    True
+    >>> print(pf.steps[0].render())
+    [ok] (sign) x^2 + 1 [positive]:  x**2 + 1
+    """
     kind: str
     text: str
     holds: bool
@@ -30,6 +80,17 @@ class Step:
     detail: str = ""
 
     def render(self, latex: bool = False) -> str:
+        """The step as one line: ``[ok]`` or ``[FAIL]``, its kind, text, expression and detail.
+
+        Parameters
+        ----------
+        latex : bool, default False
+            Show the expression as display LaTeX (``$$...$$``) instead of sympy's text form.
+
+        Returns
+        -------
+        str
+        """
         mark = "ok" if self.holds else "FAIL"
         body = self.text
         if self.expr is not None:
@@ -61,7 +122,57 @@ def _zero(expr) -> bool:
 
 @dataclass
 class Proof:
-    """A theorem of docs/theory.md (``claim`` ID, statement in its notation) and its checked steps."""
+    r"""A theorem of docs/theory.md and its machine-checked steps (proofs/<id>.py build one).
+
+    Each step method checks its step as it is stated and records it: :meth:`zero` and
+    :meth:`equal` (exact identities, by sympy), :meth:`sign` (an exact sign from declared
+    assumptions), :meth:`fact` (an exact fact computed by the caller), :meth:`numeric` (evidence
+    on instances only, marked so), :meth:`given` (a premise, shown). A failed step is recorded and
+    printed as FAIL, never skipped; ``ok`` is then False, ``failures`` lists the failed steps and
+    :meth:`require` raises :class:`ProofFailed`. :meth:`render` is the proof as Markdown (or
+    LaTeX), as ``linrbp prove`` prints it.
+
+    Parameters
+    ----------
+    claim : str
+        The claim ID it proves (``linrbp prove <claim>``).
+    title : str
+        The theorem's title.
+    statement : str
+        The theorem, in the theory page's notation.
+    steps : list of Step, optional
+        The steps so far (default none).
+    seconds : float, default 0.0
+        Time from the start to the last step (updated by every step).
+    _start : float, optional
+        Internal: the ``time.perf_counter()`` value at the start (default: when made).
+
+    Examples
+    --------
+    Under RBP on A[1,1,1] the product :math:`P = a_1 a_2` moves as
+    :math:`P' = (a_1^2 + c_1 a_2) E` with :math:`E = \Sigma_{TI} - P \Sigma_{II}`
+    (docs/theory.md section 2):
+
+    >>> from linrbp.proof import Proof, error_and_product, flow
+    >>> from linrbp.symbolic import derive_ode
+    >>> s = derive_ode([1, 1, 1], "rbp")
+    >>> E, P = error_and_product(s)
+    >>> (a1,), (a2,), (c1,) = s.weights[0], s.weights[1], s.feedback[0]
+    >>> pf = Proof("demo", "the product's flow", "P' = (a1^2 + c1 a2) E")
+    >>> pf.zero("P' = (a1^2 + c1 a2) E", flow(s, P)[0] - (a1 ** 2 + c1 * a2) * E[0])
+    True
+    >>> pf.ok
+    True
+    >>> print(pf.render())
+    ## demo: the product's flow
+    <BLANKLINE>
+    **Theorem.** P' = (a1^2 + c1 a2) E
+    <BLANKLINE>
+    1. [ok] *exact*: P' = (a1^2 + c1 a2) E
+    <BLANKLINE>
+    Result: all steps hold (1 steps, ... s).
+    <BLANKLINE>
+    """
 
     claim: str
     title: str
@@ -85,6 +196,20 @@ class Proof:
 
     # -- step kinds -----------------------------------------------------------------
     def given(self, text: str, expr=None) -> bool:
+        """A premise or definition, shown and not checked (kind ``given``).
+
+        Parameters
+        ----------
+        text : str
+            What it states.
+        expr : sympy expression, optional
+            What is shown.
+
+        Returns
+        -------
+        bool
+            True.
+        """
         return self._add(Step("given", text, True, expr))
 
     def zero(self, text: str, expr, show=None) -> bool:
@@ -142,6 +267,17 @@ class Proof:
         return self._add(Step("numeric", "numerical evidence only: " + text, bool(ok), None, detail))
 
     def require(self) -> "Proof":
+        """The proof itself when every step holds, else :class:`ProofFailed` naming the failed steps.
+
+        Returns
+        -------
+        Proof
+
+        Raises
+        ------
+        ProofFailed
+            Some step does not hold (or there is none).
+        """
         if not self.ok:
             raise ProofFailed(f"proof of {self.claim} failed at: "
                               + "; ".join(s.text for s in self.failures))
@@ -149,6 +285,17 @@ class Proof:
 
     # -- output ---------------------------------------------------------------------
     def render(self, latex: bool = False) -> str:
+        r"""The proof as text: the theorem, every step with ok or FAIL, and the result.
+
+        Parameters
+        ----------
+        latex : bool, default False
+            LaTeX (a ``\section*`` and an enumerate) instead of Markdown.
+
+        Returns
+        -------
+        str
+        """
         status = "all steps hold" if self.ok else f"{len(self.failures)} step(s) FAILED"
         if latex:
             out = [f"\\section*{{{_tex(self.claim)}: {_tex(self.title)}}}",

@@ -204,7 +204,7 @@ def _command(report: dict, cid: str) -> str:
 
 def render_report(report: dict, statements: dict[str, str], thumbnails: dict[str, str] | None = None,
                   *, version: str = "", date: str | None = None) -> str:
-    """The HTML text of a ``verify`` report (the dict of :func:`linrbp.cli._verify.verify`).
+    """The HTML text of a ``verify`` report (the dict of ``linrbp.claims._run.verify``).
 
     ``statements`` maps claim IDs to their statements; ``thumbnails`` claim IDs to base64 PNGs.
     """

@@ -34,7 +34,40 @@ _PSD_TOL = 1e-10
 
 @dataclass
 class TSInstance:
-    """A validated teacher-student instance: the model (ODE) and the start (Q, R, v, b)."""
+    """A validated teacher-student instance: the model (its ODE) and the start (Q, R, v, b).
+
+    Made by :func:`parse_ts_instance` / :func:`load_ts_instance`; :meth:`to_dict` writes it back
+    as an instance file's JSON. ``y0`` is the packed start (:meth:`TSModel.pack`), ``T`` and ``A``
+    the teacher's (the model's).
+
+    Parameters
+    ----------
+    model : TSModel
+        Activation, rule, learning rate, noise and teacher.
+    Q : numpy.ndarray, shape (K, K)
+        Student-student overlaps :math:`W W^T / N` at t = 0.
+    R : numpy.ndarray, shape (K, M)
+        Student-teacher overlaps :math:`W W^{*T} / N` at t = 0.
+    v : numpy.ndarray, shape (K,)
+        The student's second-layer weights at t = 0.
+    b : numpy.ndarray, shape (K,), or None
+        The feedback vector (rules with feedback), else None.
+    t_max : float
+        Integration time, in the ODE's time t = steps / N.
+    extra : dict, default {}
+        The file's ``name``, ``reference`` and ``note``.
+
+    Examples
+    --------
+    >>> from linrbp.teacher_student import parse_ts_instance
+    >>> inst = parse_ts_instance({"model": "teacher-student", "activation": "erf", "rule": "rbp",
+    ...     "eta": 1.0, "sigma": 0.0, "Q": [[1.0]], "R": [[0.5]], "T": [[1.0]], "v": [0.1],
+    ...     "A": [1.0], "b": [1.0], "t_max": 10, "name": "one unit"})
+    >>> inst.y0, inst.t_max, inst.extra
+    (array([1. , 0.5, 0.1]), 10.0, {'name': 'one unit'})
+    >>> inst.to_dict()["b"]
+    [1.0]
+    """
 
     model: TSModel
     Q: np.ndarray
@@ -57,6 +90,13 @@ class TSInstance:
         return self.model.A
 
     def to_dict(self) -> dict:
+        """The instance as an instance file's JSON object (the rule's parameters and metadata included).
+
+        Returns
+        -------
+        dict
+            JSON-ready; :func:`parse_ts_instance` reads it back.
+        """
         m = self.model
         d = {"model": MODEL, "activation": m.activation, "rule": m.rule.name, "eta": m.eta,
              "sigma": m.sigma, "Q": self.Q, "R": self.R, "T": m.T, "v": self.v, "A": m.A}
@@ -69,7 +109,24 @@ class TSInstance:
 
 
 def is_teacher_student(data: Any) -> bool:
-    """Whether a decoded instance says ``"model": "teacher-student"``."""
+    """Whether a decoded instance says ``"model": "teacher-student"`` (and so is read by :func:`parse_ts_instance`).
+
+    Parameters
+    ----------
+    data : object
+        A decoded JSON value.
+
+    Returns
+    -------
+    bool
+        True for a dict whose ``"model"`` is ``"teacher-student"``; nothing else is checked.
+
+    Examples
+    --------
+    >>> from linrbp.teacher_student import is_teacher_student
+    >>> is_teacher_student({"model": "teacher-student"}), is_teacher_student({"layers": [1, 1, 1]})
+    (True, False)
+    """
     return isinstance(data, dict) and data.get("model") == MODEL
 
 
@@ -107,15 +164,43 @@ def _psd(M, key) -> None:
 
 
 def parse_ts_instance(data: Any) -> TSInstance:
-    """Validate a decoded teacher-student instance; InputError names the key and the problem.
+    """Validate a decoded teacher-student instance, key by key.
+
+    The keys: ``model`` ("teacher-student"), ``activation`` ("erf" or "linear"), ``rule`` (a
+    registered rule that fits the setting, :func:`ts_rule`) and its parameters, ``eta`` (> 0),
+    ``sigma`` (>= 0), ``Q`` (K x K), ``R`` (K x M), ``T`` (M x M), ``v`` (K), ``A`` (M), ``b`` (K;
+    exactly for rules with feedback), ``t_max`` (> 0), and optional ``name``, ``reference``,
+    ``note``. Q, T and the joint covariance :math:`[[Q, R], [R^T, T]]` must be symmetric positive
+    semi-definite.
+
+    Parameters
+    ----------
+    data : dict
+        The decoded JSON object.
+
+    Returns
+    -------
+    TSInstance
+
+    Raises
+    ------
+    ValueError
+        An InputError naming the key and the problem (unknown or missing key, wrong shape, not
+        positive semi-definite, a rule that does not fit), before any work.
 
     Examples
     --------
-    >>> inst = parse_ts_instance({"model": "teacher-student", "activation": "erf", "rule": "bp",
-    ...     "eta": 1.0, "sigma": 0.0, "Q": [[1.0]], "R": [[0.5]], "T": [[1.0]], "v": [0.1],
-    ...     "A": [1.0], "t_max": 10})
+    >>> from linrbp.teacher_student import parse_ts_instance
+    >>> data = {"model": "teacher-student", "activation": "erf", "rule": "bp",
+    ...         "eta": 1.0, "sigma": 0.0, "Q": [[1.0]], "R": [[0.5]], "T": [[1.0]], "v": [0.1],
+    ...         "A": [1.0], "t_max": 10}
+    >>> inst = parse_ts_instance(data)
     >>> inst.model.K, inst.model.M
     (1, 1)
+    >>> parse_ts_instance(dict(data, eta=0))
+    Traceback (most recent call last):
+    ...
+    linrbp.core._errors.InputError: eta: must be positive and finite, got 0
     """
     if not isinstance(data, dict):
         raise InputError(f"instance: expected a JSON object, got {type(data).__name__}")
@@ -169,5 +254,35 @@ def parse_ts_instance(data: Any) -> TSInstance:
 
 
 def load_ts_instance(path) -> TSInstance:
-    """Read and validate a teacher-student instance file."""
+    """Read and validate a teacher-student instance file (JSON; see :func:`parse_ts_instance`).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+
+    Returns
+    -------
+    TSInstance
+
+    Raises
+    ------
+    ValueError
+        An InputError: the file is missing or not JSON, or a key is wrong (as
+        :func:`parse_ts_instance`).
+
+    Examples
+    --------
+    >>> import json, os, tempfile
+    >>> from linrbp.teacher_student import load_ts_instance
+    >>> path = os.path.join(tempfile.mkdtemp(), "ts.json")
+    >>> with open(path, "w") as f:
+    ...     json.dump({"model": "teacher-student", "activation": "linear", "rule": "bp", "eta": 0.5,
+    ...                "sigma": 0.0, "Q": [[1.0]], "R": [[0.0]], "T": [[1.0]], "v": [0.0], "A": [1.0],
+    ...                "t_max": 5}, f)
+    >>> inst = load_ts_instance(path)
+    >>> inst.model.activation, inst.model.eta, inst.t_max
+    ('linear', 0.5, 5.0)
+    >>> import shutil; shutil.rmtree(os.path.dirname(path))
+    """
     return parse_ts_instance(load_json_file(path))

@@ -62,11 +62,44 @@ def generalisation_error(Q, R, T, v, A, activation: str = "erf") -> float:
 
 @dataclass
 class TSModel:
-    """The ODE of one teacher-student setting: activation, rule, eta, sigma, teacher (T, A).
+    r"""The order-parameter ODE of one teacher-student setting (docs/theory.md section 11).
 
-    ``second_order=False`` drops the eta^2 terms (the first-order flow of the linear bridge);
-    ``i3_order="swapped"`` exchanges I3's 2nd and 3rd indices (a deliberately wrong reading,
-    for the `ts-i3-index` check only).
+    The state packs Q (K x K), R (K x M), v (K) and, when the rule's feedback learns, b (K)
+    (:meth:`pack`, :meth:`unpack`); :meth:`field` is dy/dt, :meth:`rates` the pieces at one state
+    and :meth:`eps_g` the generalisation error. Time t = steps / N.
+
+    Parameters
+    ----------
+    activation : {"erf", "linear"}
+        :math:`g(z) = \mathrm{erf}(z/\sqrt{2})` or :math:`g(z) = z`.
+    rule : TSRule
+        The learning rule in this setting (:func:`ts_rule`).
+    eta : float
+        Learning rate (the SGD step is eta / N per example for the second layer).
+    sigma : float
+        Standard deviation of the label noise.
+    T : array_like, shape (M, M)
+        Teacher-teacher overlaps.
+    A : array_like, shape (M,)
+        The teacher's second-layer weights.
+    feedback : array_like, shape (K,), optional
+        The fixed feedback vector b of a rule whose feedback does not learn.
+    second_order : bool, default True
+        False drops the :math:`\eta^2` terms (the first-order flow of the linear bridge).
+    i3_order : {"theory", "swapped"}, default "theory"
+        "swapped" exchanges I3's second and third indices: a deliberately wrong reading, for the
+        ``ts-i3-index`` check only.
+
+    Examples
+    --------
+    BP with K = M = 1, linear activation and a student equal to the teacher: the error is zero and
+    so is the flow:
+
+    >>> from linrbp.teacher_student import TSModel, ts_rule
+    >>> m = TSModel("linear", ts_rule("bp", 1), eta=0.5, sigma=0.0, T=[[1.0]], A=[1.0])
+    >>> y = m.pack([[1.0]], [[1.0]], [1.0])
+    >>> m.eps_g(y), m.field(0.0, y)
+    (0.0, array([0., 0., 0.]))
     """
 
     activation: str
@@ -96,12 +129,42 @@ class TSModel:
         return K * K + K * M + K + (K if self.rule.evolves_feedback else 0)
 
     def pack(self, Q, R, v, b=None) -> np.ndarray:
+        """The flat state from the order parameters: Q, R, v, then b when the rule's feedback learns.
+
+        Parameters
+        ----------
+        Q : array_like
+            K x K.
+        R : array_like
+            K x M.
+        v : array_like
+            K entries.
+        b : array_like, optional
+            K entries (used only when the feedback evolves).
+
+        Returns
+        -------
+        numpy.ndarray
+            Of length ``size``.
+        """
         parts = [np.asarray(Q, float).ravel(), np.asarray(R, float).ravel(), np.asarray(v, float).ravel()]
         if self.rule.evolves_feedback:
             parts.append(np.asarray(b, float).ravel())
         return np.concatenate(parts)
 
     def unpack(self, y):
+        """The order parameters of a flat state (the inverse of :meth:`pack`).
+
+        Parameters
+        ----------
+        y : array_like
+            The flat state.
+
+        Returns
+        -------
+        tuple
+            (Q, R, v, b); b is None unless the feedback evolves.
+        """
         K, M = self.K, self.M
         y = np.asarray(y, float)
         Q = y[:K * K].reshape(K, K)
@@ -111,6 +174,19 @@ class TSModel:
         return Q, R, v, b
 
     def eps_g(self, y, b=None) -> float:
+        """The generalisation error at a flat state (:func:`generalisation_error`).
+
+        Parameters
+        ----------
+        y : array_like
+            The flat state.
+        b : array_like, optional
+            Not used (the error does not depend on the feedback).
+
+        Returns
+        -------
+        float
+        """
         Q, R, v, _ = self.unpack(y)
         return generalisation_error(Q, R, self.T, v, self.A, self.activation)
 

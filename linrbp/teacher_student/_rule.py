@@ -36,7 +36,26 @@ _PROBE_TOL = 1e-10
 
 @dataclass(frozen=True)
 class TSRule:
-    """A rule's pieces in the teacher-student setting (see the module docstring)."""
+    """A learning rule's pieces in the teacher-student setting A[N, K, 1] (made by :func:`ts_rule`).
+
+    It evaluates, from the rule's own statement at any (v, b): the backward factor f
+    (:meth:`backward_factor`), the drifts (:meth:`drift_pieces`) and the error-driven updates of
+    the second layer and the feedback (:meth:`error_terms`).
+
+    Parameters
+    ----------
+    rule : linrbp.Rule
+        The registered rule (with its parameter values).
+    K : int
+        Number of hidden units (students).
+
+    Examples
+    --------
+    >>> from linrbp.teacher_student import ts_rule
+    >>> r = ts_rule("arbp", 2)
+    >>> r.name, r.K, r.has_feedback, r.evolves_feedback
+    ('arbp', 2, True, True)
+    """
 
     rule: Rule
     K: int
@@ -96,14 +115,34 @@ def _close(x, y) -> bool:
 
 
 def ts_rule(rule: str | Rule, K: int) -> TSRule:
-    """The rule in the teacher-student setting with K hidden units; InputError when it does not fit.
+    """The rule in the teacher-student setting with K hidden units (docs/theory.md section 11).
 
-    The rule's statement is run on random probes: B_1, W_2 and D_1 must not depend on A_1 and
-    W_1 must be M A_1 (M from A_1 = Id), else the ODEs would not close on the order parameters.
+    The rule's statement is run on random probes: the backward matrix :math:`B_1` and the drifts
+    :math:`W_2`, :math:`D_1` must not depend on :math:`A_1`, and :math:`W_1` must be
+    :math:`M A_1` (M from :math:`A_1 = I`), else the ODEs would not close on the order parameters.
+
+    Parameters
+    ----------
+    rule : str or linrbp.Rule
+        A registered rule's name, or a rule (with its parameters).
+    K : int
+        Number of hidden units.
+
+    Returns
+    -------
+    TSRule
+
+    Raises
+    ------
+    ValueError
+        An InputError: unknown rule, or a rule that does not fit (the message says which piece).
 
     Examples
     --------
+    BP's backward factor is v, RBP's the feedback b:
+
     >>> import numpy as np
+    >>> from linrbp.teacher_student import ts_rule
     >>> ts_rule("bp", 2).backward_factor(np.array([0.5, -1.0]))
     array([ 0.5, -1. ])
     >>> ts_rule("rbp", 2).backward_factor(np.array([0.5, -1.0]), np.array([2.0, 3.0]))

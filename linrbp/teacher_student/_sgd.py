@@ -91,7 +91,39 @@ def _sqrtm_psd(C):
 
 
 def draw_network(Q, R, T, N: int, rng) -> tuple[np.ndarray, np.ndarray]:
-    """(W (K x N), W* (M x N)) with W W^T / N = Q, W W*^T / N = R, W* W*^T / N = T (to round-off)."""
+    """Weights of a student and a teacher at input dimension N with given overlaps.
+
+    Parameters
+    ----------
+    Q : array_like, shape (K, K)
+        Student-student overlaps.
+    R : array_like, shape (K, M)
+        Student-teacher overlaps.
+    T : array_like, shape (M, M)
+        Teacher-teacher overlaps; [[Q, R], [R^T, T]] positive semi-definite.
+    N : int
+        Input dimension, N >= K + M.
+    rng : numpy.random.Generator
+        The random rotation's source.
+
+    Returns
+    -------
+    W : numpy.ndarray, shape (K, N)
+        The student's first layer.
+    W_star : numpy.ndarray, shape (M, N)
+        The teacher's first layer; :math:`W W^T/N = Q`, :math:`W W^{*T}/N = R`,
+        :math:`W^* W^{*T}/N = T` to round-off.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from linrbp.teacher_student import draw_network
+    >>> W, Ws = draw_network([[1.0]], [[0.5]], [[1.0]], 50, np.random.default_rng(0))
+    >>> W.shape, Ws.shape
+    ((1, 50), (1, 50))
+    >>> np.allclose(np.vstack([W, Ws]) @ np.vstack([W, Ws]).T / 50, [[1.0, 0.5], [0.5, 1.0]])
+    True
+    """
     Q, R, T = (np.atleast_2d(np.asarray(x, float)) for x in (Q, R, T))
     K, M = R.shape
     C = np.block([[Q, R], [R.T, T]])

@@ -24,7 +24,27 @@ __all__ = ["angle_degrees", "alignment", "norm_ratio"]
 
 
 def angle_degrees(a, b) -> float | None:
-    """The angle in degrees between a and b as flat vectors; None when either is zero or not finite."""
+    r"""The angle in degrees between two arrays read as flat vectors.
+
+    Parameters
+    ----------
+    a, b : array_like
+        Same number of entries (numpy arrays or torch tensors); flattened.
+
+    Returns
+    -------
+    float or None
+        :math:`\arccos(a \cdot b / (\|a\| \|b\|))` in degrees, in [0, 180]; None when either
+        vector is zero or not finite.
+
+    Examples
+    --------
+    >>> from linrbp.trainer import angle_degrees
+    >>> round(angle_degrees([1.0, 0.0], [1.0, 1.0]), 9), angle_degrees([1.0, 0.0], [-2.0, 0.0])
+    (45.0, 180.0)
+    >>> angle_degrees([0.0, 0.0], [1.0, 1.0]) is None
+    True
+    """
     a = np.asarray(to_host(a), dtype=np.float64).ravel()
     b = np.asarray(to_host(b), dtype=np.float64).ravel()
     na, nb = np.linalg.norm(a), np.linalg.norm(b)
@@ -43,7 +63,48 @@ def norm_ratio(a, b) -> float | None:
 
 
 def alignment(net, X: np.ndarray, T: np.ndarray) -> dict:
-    """All angles for network ``net`` on probe inputs X and targets T (columns are examples)."""
+    r"""The alignment measurements of a network on a probe batch, per layer (1-based names).
+
+    - ``update_vs_bp``: the angle between the rule's update of :math:`A_h` and BP's update of
+      the same weights on the same batch (hidden layers h = 1..L-1);
+    - ``feedback_vs_forward``: the angle between :math:`C_h` and :math:`M_h^T`, the transposed
+      forward weights it stands in for (:math:`A_{h+1}^T` for chained rules,
+      :math:`(A_L \cdots A_{h+1})^T` for skipped ones; :func:`forward_counterparts`), and
+      ``feedback_norm_ratio`` :math:`\|C_h\|_F / \|M_h^T\|_F`;
+    - ``srbp_target`` (skipped rules): the angle between :math:`A_h` and
+      :math:`C_h C_{h-1}^T` (Refinetti et al. 2021), hidden layers h = 2..L-1;
+    - rules of the wider family may add their own (``family_metrics``).
+
+    Parameters
+    ----------
+    net : Network
+        The network (not changed; learning-channel dropout is not applied to the probe).
+    X : numpy.ndarray, shape (N_0, B)
+        Probe inputs, columns are examples.
+    T : numpy.ndarray, shape (N_L, B)
+        Probe targets.
+
+    Returns
+    -------
+    dict
+        ``{measurement: {layer name: value}}``; angles in degrees, None where a quantity does
+        not exist (no feedback, untrained layer).
+
+    Examples
+    --------
+    BP's own update is at angle 0 from BP's; top-only trains no hidden layer:
+
+    >>> import numpy as np
+    >>> from linrbp.trainer import Network, TrainConfig, alignment, one_hot, teacher_task
+    >>> ds = teacher_task(seed=0, n_train=100, n_test=10)
+    >>> X, T = ds.x_train.T, one_hot(ds.y_train, ds.n_classes, np.float32).T
+    >>> net = Network(TrainConfig(rule="bp", dataset="teacher", hidden=(8, 8)), ds.n_in, ds.n_classes)
+    >>> {k: round(v, 3) for k, v in alignment(net, X, T)["update_vs_bp"].items()}
+    {'A_1': 0.0, 'A_2': 0.0}
+    >>> net = Network(TrainConfig(rule="top-only", dataset="teacher", hidden=(8,)), ds.n_in, ds.n_classes)
+    >>> alignment(net, X, T)
+    {'update_vs_bp': {'A_1': None}}
+    """
     L = net.L
     O = net.forward(X)
     deltas = net.backward(O, T, dropout=False)

@@ -30,19 +30,104 @@ PAPER = {
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """One training run. Rules: bp, rbp, srbp, arbp, asrbp, top-only (hidden layers frozen).
+    r"""One training run: the paper's protocol (:data:`PAPER`, [BSL] section 4) as defaults, every variant as a field.
 
-    Variants (EXPERIMENTS.md numbering): 2 ``derivative=False``; 4 ``feedback``,
-    ``feedback_mean`` (in units of the entries' standard deviation), ``feedback_sparsity``;
-    5 ``resample``; 6 ``hidden_update`` sign|abs; 7 ``per_synapse``; 8 ``freeze_layer``
-    (1-based); 9 ``dropout`` (learning channel); 10 ``activation``; 11 ``error_bits`` (``error_scale``: the quantiser
-    sees each example's signal delta_h, or its share delta_h / B of the batch-mean loss);
-    12 ``update_bits`` (the learning rate is then fixed at ``lr``).
-    ``output``: softmax + cross-entropy, linear + squared error, or sigmoid + binary
-    cross-entropy per output unit (as in Akrout et al. 2019's code); delta_L = T - O_L for all.
-    Kolen-Pollack: ``weight_decay`` wd and ``weight_decay_order``, ``after`` (default:
-    W <- (1 - lr wd)(W + lr dW)) or ``before`` (Akrout et al.'s W <- W + lr dW - lr wd W); the
-    two differ by lr^2 wd dW per step.
+    Validated when made: a bad field or a combination a rule does not define is an InputError
+    naming the option (as ``linrbp train`` spells it). ``depth`` is L, ``base_rule`` the rule of
+    :data:`linrbp.RULES` whose backward pass it uses; :meth:`to_dict` / :meth:`from_dict` are the
+    JSON form recorded in results, :meth:`with_` a copy with fields changed.
+    Variants are numbered as in EXPERIMENTS.md.
+
+    Parameters
+    ----------
+    rule : str, default "bp"
+        A rule of :data:`TRAIN_RULES` or a registered one: bp, rbp, srbp, arbp, asrbp,
+        top-only (hidden layers frozen) and the wider family (:data:`FAMILY`).
+    derivative : bool, default True
+        False drops f' from the backward signals (variant 2).
+    dataset : str, default "fashion-mnist"
+        The data set's name (:func:`load_dataset`), when :func:`train` is not given one.
+    data_dir : str, optional
+        Its directory (``idx``: required).
+    data_seed : int, default 0
+        Seed of the teacher tasks.
+    hidden : tuple of int, default (100, 100, 100, 100)
+        Hidden layer sizes :math:`N_1, \dots, N_{L-1}`.
+    activation : {"tanh", "logistic", "relu", "linear"}, default "tanh"
+        Hidden units (variant 10).
+    output : {"softmax", "linear", "sigmoid"}, default "softmax"
+        Softmax + cross-entropy, linear + squared error, or sigmoid + binary cross-entropy per
+        output unit; the output error is :math:`\delta_L = T - O_L` for all three.
+    bias : bool, default True
+        Biases in every layer.
+    epochs : int, default 100
+        Passes over the training set.
+    batch_size : int, default 100
+        Examples per mini-batch.
+    lr : float, default 0.1
+        Learning rate; at step t it is lr / (1 + lr_decay t).
+    lr_decay : float, default 1e-6
+        Learning-rate decay per step.
+    limit_train, limit_test : int, optional
+        Use only the first so many training / test examples.
+    seed : int, default 0
+        Seed of the weights, feedback, dropout masks and example order.
+    dtype : {"float32", "float64"}, default "float32"
+        The arithmetic.
+    feedback : {"gaussian", "uniform", "binary", "binary01"}, default "gaussian"
+        The feedback law (variant 4, :func:`draw_feedback`).
+    feedback_mean : float, default 0.0
+        Its mean, in units of the entries' standard deviation.
+    feedback_sparsity : float, optional
+        Fraction of entries kept per row, in (0, 1].
+    resample : {"none", "batch", "sign-concordant"}, default "none"
+        Redraw the feedback at every mini-batch (variant 5, :class:`FeedbackProvider`).
+    hidden_update : {"full", "sign", "abs"}, default "full"
+        Hidden layers' updates replaced by their signs (times the mean magnitude) or absolute
+        values (variant 6).
+    per_synapse : bool, default False
+        One feedback vector per synapse (srbp, variant 7).
+    freeze_layer : int, optional
+        A layer (1-based, 1..L) that does not learn (variant 8).
+    dropout : float, default 0.0
+        Dropout probability in the learning channel, in [0, 1) (variant 9).
+    error_bits : int, optional
+        Quantise the backward signals to so many bits, 1..24, range :data:`ERROR_ALPHA`
+        (variant 11, :func:`quantise`).
+    error_scale : {"example", "batch-mean"}, default "example"
+        What the quantiser sees: each example's :math:`\delta_h`, or its share
+        :math:`\delta_h / B` of the batch-mean loss.
+    update_bits : int, optional
+        Quantise the per-example weight updates to so many bits, 1..24, range
+        :data:`UPDATE_ALPHA`; the learning rate is then fixed at ``lr`` (variant 12).
+    align_examples : int, default 1000
+        Training examples of the alignment probe (:func:`alignment`).
+    weight_decay : float, optional
+        Kolen-Pollack's decay wd (None: the rule's default).
+    weight_decay_order : {"after", "before"}, default "after"
+        Kolen-Pollack: ``after`` :math:`W \leftarrow (1 - \mathrm{lr\,wd})(W + \mathrm{lr}\,dW)`, ``before``
+        (Akrout et al. 2019) :math:`W \leftarrow W + \mathrm{lr}\,dW - \mathrm{lr\,wd}\,W`; they differ by
+        :math:`\mathrm{lr}^2\,\mathrm{wd}\,dW` per step.
+    params : dict or tuple of (str, value), default ()
+        The rule's parameters (``--param NAME=VALUE``), kept as sorted pairs.
+
+    Raises
+    ------
+    ValueError
+        An InputError naming the option and the problem.
+
+    Examples
+    --------
+    >>> from linrbp.trainer import TrainConfig
+    >>> cfg = TrainConfig(rule="srbp", dataset="teacher", hidden=(8, 8), error_bits=4)
+    >>> cfg.depth, cfg.base_rule, cfg.batch_size, cfg.lr
+    (3, 'srbp', 100, 0.1)
+    >>> cfg.with_(seed=3).seed
+    3
+    >>> TrainConfig(rule="bp", feedback="uniform")
+    Traceback (most recent call last):
+    ...
+    linrbp.core._errors.InputError: feedback: rule bp has no feedback matrices to vary
     """
 
     rule: str = "bp"
@@ -159,6 +244,13 @@ class TrainConfig:
              f"freeze-layer: expected a layer in 1..{self.depth}, got {self.freeze_layer!r}")
 
     def to_dict(self) -> dict:
+        """The configuration as JSON-ready data (as recorded in every result).
+
+        Returns
+        -------
+        dict
+            Every field; ``hidden`` a list, ``params`` a dict.
+        """
         d = asdict(self)
         d["hidden"] = list(self.hidden)
         d["params"] = dict(self.params)
@@ -166,6 +258,22 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "TrainConfig":
+        """A configuration from :meth:`to_dict`'s form.
+
+        Parameters
+        ----------
+        d : dict
+            Field values.
+
+        Returns
+        -------
+        TrainConfig
+
+        Raises
+        ------
+        ValueError
+            An InputError: an unknown field, or a value that does not validate.
+        """
         names = {f.name for f in fields(cls)}
         unknown = set(d) - names
         if unknown:
@@ -173,6 +281,17 @@ class TrainConfig:
         return cls(**d)
 
     def with_(self, **kw) -> "TrainConfig":
+        """A copy with the given fields changed (validated again).
+
+        Parameters
+        ----------
+        **kw
+            Field values.
+
+        Returns
+        -------
+        TrainConfig
+        """
         return replace(self, **kw)
 
 

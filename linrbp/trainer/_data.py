@@ -29,7 +29,33 @@ _IDX_FILES = {
 
 @dataclass(frozen=True)
 class Dataset:
-    """Rows are examples: ``x_train`` (n, N0) float32 in [0, 1], ``y_train`` (n,) int labels."""
+    """A classification data set; rows are examples.
+
+    Parameters
+    ----------
+    name : str
+        ``"fashion-mnist"``, ``"teacher"``, the name given to :func:`load_idx_dir`, ...
+    x_train : numpy.ndarray, shape (n_train, N_0)
+        Training inputs, float32 (images scaled to [0, 1]).
+    y_train : numpy.ndarray of int, shape (n_train,)
+        Training labels, class indices 0..n_classes-1.
+    x_test : numpy.ndarray, shape (n_test, N_0)
+        Test inputs.
+    y_test : numpy.ndarray of int, shape (n_test,)
+        Test labels.
+    n_classes : int
+        Number of classes K.
+
+    Examples
+    --------
+    >>> from linrbp.trainer import teacher_task
+    >>> ds = teacher_task(seed=0, n_train=200, n_test=100)
+    >>> ds.n_in, ds.n_classes, ds.x_train.dtype
+    (20, 4, dtype('float32'))
+    >>> small = ds.limited(50, 10)
+    >>> small.x_train.shape, small.x_test.shape
+    ((50, 20), (10, 20))
+    """
 
     name: str
     x_train: np.ndarray
@@ -79,12 +105,54 @@ def _find(directory: Path, stem: str) -> Path:
 
 
 def load_idx_dir(directory, name: str = "idx", n_classes: int | None = None) -> Dataset:
-    """Any MNIST-format IDX directory (train/t10k images and labels, optionally gzipped).
+    """A data set from any MNIST-format IDX directory (train/t10k images and labels, optionally gzipped).
 
-    Labels must be class indices 0..K-1: K is ``n_classes`` when given (10 for Fashion-MNIST),
-    else inferred as the largest label + 1, and then every class 0..K-1 must occur among the
-    training labels (a stray label such as 200 is refused, not turned into a 201-class task).
-    Neither part may be empty.
+    The four files are ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``,
+    ``t10k-images-idx3-ubyte`` and ``t10k-labels-idx1-ubyte`` (``.gz`` or not; ``-idx`` may be
+    ``.idx``). Labels must be class indices 0..K-1: K is ``n_classes`` when given, else the largest
+    label + 1, and then every class 0..K-1 must occur among the training labels (a stray label such
+    as 200 is refused, not turned into a 201-class task). Neither part may be empty. Nothing is
+    ever downloaded.
+
+    Parameters
+    ----------
+    directory : str or os.PathLike
+        The directory.
+    name : str, default "idx"
+        The data set's name (recorded in results).
+    n_classes : int, optional
+        The number of classes (10 for Fashion-MNIST); default inferred from the labels.
+
+    Returns
+    -------
+    Dataset
+        Images flattened row-major and scaled to [0, 1] (float32), labels as int64.
+
+    Raises
+    ------
+    ValueError
+        An InputError naming the file and the problem (missing, not unsigned-byte IDX, truncated,
+        sizes that do not match, a label outside 0..K-1, a class that never occurs).
+
+    Examples
+    --------
+    Four tiny IDX files (2 x 2 images, two classes):
+
+    >>> import os, tempfile
+    >>> from linrbp.trainer import load_idx_dir
+    >>> d = tempfile.mkdtemp()
+    >>> def idx(name, dims, data):
+    ...     with open(os.path.join(d, name), "wb") as f:
+    ...         f.write(bytes([0, 0, 8, len(dims)]) + b"".join(n.to_bytes(4, "big") for n in dims) + bytes(data))
+    >>> idx("train-images-idx3-ubyte", [2, 2, 2], [0, 255, 0, 255, 255, 0, 255, 0])
+    >>> idx("train-labels-idx1-ubyte", [2], [0, 1])
+    >>> idx("t10k-images-idx3-ubyte", [1, 2, 2], [0, 255, 255, 0])
+    >>> idx("t10k-labels-idx1-ubyte", [1], [1])
+    >>> ds = load_idx_dir(d)
+    >>> ds.x_train, ds.y_train, ds.n_classes
+    (array([[0., 1., 0., 1.],
+           [1., 0., 1., 0.]], dtype=float32), array([0, 1]), 2)
+    >>> import shutil; shutil.rmtree(d)
     """
     d = Path(directory)
     if not d.is_dir():
@@ -122,7 +190,36 @@ def load_idx_dir(directory, name: str = "idx", n_classes: int | None = None) -> 
 
 
 def load_fashion_mnist(directory=None) -> Dataset:
-    """Fashion-MNIST (60k/10k, 28x28) from Debian's package ``dataset-fashion-mnist``."""
+    """Fashion-MNIST (60000 training and 10000 test images of 28 x 28 pixels, 10 classes) from disk.
+
+    The default directory is the one of Debian's package ``dataset-fashion-mnist``
+    (``/usr/share/datasets/fashion-mnist``), or the environment variable
+    ``LINRBP_FASHION_MNIST``. Nothing is ever downloaded.
+
+    Parameters
+    ----------
+    directory : str or os.PathLike, optional
+        An IDX directory holding Fashion-MNIST (read by :func:`load_idx_dir` with 10 classes).
+
+    Returns
+    -------
+    Dataset
+        Named ``"fashion-mnist"``, 784 inputs in [0, 1].
+
+    Raises
+    ------
+    ValueError
+        An InputError: the directory has no Fashion-MNIST (the message says how to install it),
+        or a file is malformed.
+
+    Examples
+    --------
+    >>> from linrbp.trainer import load_fashion_mnist
+    >>> load_fashion_mnist("/no/such/dir")
+    Traceback (most recent call last):
+    ...
+    linrbp.core._errors.InputError: dataset: Fashion-MNIST not found in /no/such/dir; install the Debian package dataset-fashion-mnist (apt-get install dataset-fashion-mnist) or pass --dataset idx --data-dir DIR
+    """
     d = Path(directory or os.environ.get("LINRBP_FASHION_MNIST", FASHION_MNIST_DIR))
     if not (d.is_dir() and any(d.glob("train-images*"))):
         raise InputError(
@@ -135,10 +232,42 @@ def load_fashion_mnist(directory=None) -> Dataset:
 
 def teacher_task(seed: int = 0, n_in: int = 20, n_hidden: int = 30, n_classes: int = 4,
                  n_train: int = 2000, n_test: int = 1000) -> Dataset:
-    """A random tanh teacher network labels Gaussian inputs: label = argmax of its output.
+    r"""A seeded synthetic task: a random tanh teacher network labels Gaussian inputs.
 
-    Inputs are standard normal; fully determined by
-    ``seed``.
+    Inputs :math:`z \sim N(0, I)`; the teacher has weights :math:`W_1` (n_hidden x n_in) and
+    :math:`W_2` (n_classes x n_hidden) with entries :math:`N(0, 1/\mathrm{fan\ in})`; the label is
+    :math:`\arg\max W_2 \tanh(2 W_1 z)`. Fully determined by ``seed``; small and fast, for tests
+    and examples.
+
+    Parameters
+    ----------
+    seed : int, default 0
+        Seed of the teacher and the inputs.
+    n_in : int, default 20
+        Input dimension.
+    n_hidden : int, default 30
+        The teacher's hidden units.
+    n_classes : int, default 4
+        Number of classes.
+    n_train : int, default 2000
+        Training examples.
+    n_test : int, default 1000
+        Test examples.
+
+    Returns
+    -------
+    Dataset
+        Named ``"teacher"``; inputs float32.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from linrbp.trainer import teacher_task
+    >>> ds = teacher_task(seed=0, n_train=200, n_test=100)
+    >>> ds.x_train.shape, ds.x_test.shape, ds.n_classes
+    ((200, 20), (100, 20), 4)
+    >>> np.bincount(ds.y_train)
+    array([69, 37, 49, 45])
     """
     rng = np.random.default_rng(seed)
     W1 = rng.standard_normal((n_hidden, n_in)) / np.sqrt(n_in)
@@ -150,7 +279,35 @@ def teacher_task(seed: int = 0, n_in: int = 20, n_hidden: int = 30, n_classes: i
 
 
 def load_dataset(name: str, data_dir=None, seed: int = 0) -> Dataset:
-    """``fashion-mnist`` | ``idx`` (needs ``data_dir``) | ``teacher`` | ``teacher-binary`` (seeded)."""
+    r"""The data set of a name, as ``linrbp train --dataset`` reads it.
+
+    Parameters
+    ----------
+    name : {"fashion-mnist", "idx", "teacher", "teacher-binary"}
+        ``fashion-mnist`` (:func:`load_fashion_mnist`), ``idx`` (:func:`load_idx_dir` of
+        ``data_dir``), ``teacher`` (:func:`teacher_task`, 4 classes) or ``teacher-binary`` (2
+        classes: the :math:`\pm 1` regression task of Kickback).
+    data_dir : str or os.PathLike, optional
+        The directory (``idx``: required; ``fashion-mnist``: overrides the default).
+    seed : int, default 0
+        Seed of the teacher tasks.
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    ValueError
+        An InputError: unknown name, ``idx`` without ``data_dir``, or the loader's error.
+
+    Examples
+    --------
+    >>> from linrbp.trainer import load_dataset
+    >>> ds = load_dataset("teacher-binary", seed=1)
+    >>> ds.name, ds.n_classes, len(ds.x_train)
+    ('teacher', 2, 2000)
+    """
     if name == "fashion-mnist":
         return load_fashion_mnist(data_dir)
     if name == "idx":

@@ -222,23 +222,76 @@ def format_duration(seconds: float) -> str:
 def run_experiments(name: str, seeds: int = 3, out=None, quick: bool = False, base: dict | None = None,
                     only=None, progress: bool | None = None, workers: int = 1, device: str | None = None,
                     scheduler: str | None = None, executor=None, announce=None, params=None) -> dict:
-    """Run (or resume) the set ``name`` over seeds 0..seeds-1; returns the summary.
+    """Run (or resume) the named set of variants over seeds 0..seeds-1; returns the summary.
 
-    ``name="rules"``: one variant per rule named in ``only`` (built in or registered with
-    :func:`linrbp.register_rule`; a registered rule travels to the workers with each run).
-    ``params`` ({name: value}, ``--param``): set on every variant whose rule has that
-    parameter (recorded in each run's config); a name no rule of the set has is an error.
+    The sets are :data:`EXPERIMENTS` (``linrbp experiments``). Each run is written to
+    ``out/runs/`` as it finishes (a rerun skips the runs already there); the summary goes to
+    ``out/summary.json`` and ``out/summary.md`` with two figures (``accuracy_curves.png``,
+    ``accuracy_by_variant.png``). Every output location is checked before the first run trains.
 
-    ``announce(plan)``, when given and the preset is the full protocol (not ``quick``), is called
-    before the first run with ``estimate_seconds``' plan (runs, images, measured images/s,
-    estimated seconds), so a user sees how long it will take and can Ctrl-C.
+    Parameters
+    ----------
+    name : str
+        A set of :data:`EXPERIMENTS`. ``"rules"``: one variant per rule named in ``only`` (built
+        in or registered with :func:`linrbp.register_rule`; a registered rule travels to the
+        workers with each run).
+    seeds : int, default 3
+        Runs per variant.
+    out : str or os.PathLike, optional
+        Output directory; default ``experiments/<name>-<preset>``.
+    quick : bool, default False
+        The quick preset (5000 training and 2000 test images, 4 epochs; smaller grids for
+        ``bits`` and ``updates``) instead of the paper's protocol.
+    base : dict, optional
+        :class:`TrainConfig` fields set on every run (over the preset).
+    only : sequence of str, optional
+        The variants (for ``"rules"``: the rules) to run; default all.
+    progress : bool, optional
+        Show progress (default: on a terminal).
+    workers : int, default 1
+        Runs trained at once in separate processes.
+    device : str, optional
+        Train with torch on that device (see :func:`train`).
+    scheduler : str, optional
+        Address of a Dask scheduler to run on instead.
+    executor : concurrent.futures.Executor, optional
+        Any executor to run on instead (same results: every run draws only from its own seed).
+    announce : callable, optional
+        ``announce(plan)`` is called before the first run of the full protocol with the plan
+        (runs, images, measured images/s, estimated seconds).
+    params : dict, optional
+        ``{name: value}`` (``--param``): set on every variant whose rule has that parameter; a
+        name no rule of the set has is an error.
 
-    ``workers`` > 1 trains that many runs at once in separate processes, ``scheduler`` on a
-    Dask cluster, ``executor`` on any :class:`concurrent.futures.Executor` (same results:
-    every run draws only from its own seed). ``device`` trains with torch there (see
-    :func:`linrbp.trainer.train`). A run that raises is listed under ``failed_tasks`` (the
-    others go on; no summary is written until every run exists); SIGINT/SIGTERM keep every
-    finished run and raise ``Interrupted`` (a KeyboardInterrupt).
+    Returns
+    -------
+    dict
+        ``experiment``, ``preset``, ``seeds``, ``rows`` (per variant: ``overrides``,
+        ``test_accuracy`` and ``train_accuracy`` as mean/std/min/max/n over seeds, ``diverged``,
+        ``seeds``), ``protocol``, ``ran``, ``skipped_existing``, ``failed_tasks`` (runs that
+        raised; the others go on), ``out``.
+
+    Raises
+    ------
+    ValueError
+        An InputError: unknown set or variant, bad seeds, an output that cannot be written, a bad
+        configuration; all before the first run.
+    KeyboardInterrupt
+        ``Interrupted`` on SIGINT/SIGTERM, after keeping every finished run.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from linrbp.trainer import run_experiments
+    >>> out = os.path.join(tempfile.mkdtemp(), "rules")
+    >>> s = run_experiments("rules", seeds=1, out=out, quick=True, only=["bp", "top-only"], progress=False,
+    ...                     base={"dataset": "teacher", "hidden": (16,), "epochs": 2, "batch_size": 10,
+    ...                           "limit_train": 300, "limit_test": 200})
+    >>> [(row["variant"], row["test_accuracy"]["mean"]) for row in s["rows"]]
+    [('bp', 0.67), ('top-only', 0.525)]
+    >>> sorted(os.listdir(out))
+    ['accuracy_by_variant.png', 'accuracy_curves.png', 'runs', 'summary.json', 'summary.md']
+    >>> import shutil; shutil.rmtree(os.path.dirname(out))
     """
     only = check_selection(only, "only")
     variants = experiment_variants(name, quick, only)

@@ -23,6 +23,35 @@ __all__ = ["FamilyRule", "FAMILY", "family_help", "family_rule", "family_variant
 
 @dataclass(frozen=True)
 class FamilyRule:
+    """One rule of the trainer's wider family (:data:`FAMILY`): what it is and how it is built.
+
+    Parameters
+    ----------
+    name : str
+        The name ``linrbp train --rule`` takes.
+    summary : str
+        One line for ``--help`` and the README.
+    title : str
+        What the rule does, in the theory page's notation.
+    reference : str
+        Where it comes from.
+    kind : {"feedback", "kickback", "target-prop"}
+        How its backward pass is built: feedback matrices set before (and/or adapted after) each
+        mini-batch, a scalar global error, or layer targets through learned approximate inverses.
+    base : str
+        The rule of :data:`linrbp.RULES` whose backward pass (or update form) it uses.
+    module : str
+        The implementing module, relative to :mod:`linrbp.trainer`.
+    defaults : dict, default {}
+        Its own hyper-parameters' defaults (recorded in every result).
+
+    Examples
+    --------
+    >>> from linrbp.trainer import FAMILY
+    >>> kp = FAMILY["kolen-pollack"]
+    >>> kp.kind, kp.base, kp.defaults
+    ('feedback', 'arbp', {'weight_decay': 0.01})
+    """
     name: str
     summary: str       # one line for --help and the README
     title: str         # what the rule does, in the theory page's notation

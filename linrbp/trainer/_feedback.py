@@ -27,7 +27,51 @@ RESAMPLING = ("none", "batch", "sign-concordant")
 
 
 def draw_feedback(rng, shape, distribution="gaussian", mean=0.0, sparsity=None, dtype=np.float32):
-    """One feedback matrix (or tensor: the last two axes are rows x cols) of the given law."""
+    r"""One random feedback matrix (or tensor whose last two axes are rows x cols) of a given law.
+
+    Every law has the variance of a Glorot normal of the matrix's shape,
+    :math:`\sigma^2 = 2/(\mathrm{rows} + \mathrm{cols})`, so the variants differ in shape, not size
+    (EXPERIMENTS.md variant 4): ``gaussian`` :math:`N(m\sigma, \sigma^2)`, ``uniform`` on
+    :math:`m\sigma \pm \sqrt{3}\sigma`, ``binary`` :math:`m\sigma \pm \sigma`, ``binary01``
+    :math:`\{0, 2\sigma\}`.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The source of the draw.
+    shape : tuple of int
+        The shape; the last two axes are rows x cols.
+    distribution : {"gaussian", "uniform", "binary", "binary01"}, default "gaussian"
+        The law (:data:`DISTRIBUTIONS`).
+    mean : float, default 0.0
+        m: the mean in units of :math:`\sigma` (not used by ``binary01``).
+    sparsity : float, optional
+        A fraction f in (0, 1]: each row keeps k = max(1, round(f cols)) entries at random
+        positions, scaled by :math:`\sqrt{\mathrm{cols}/k}` so a row keeps its expected squared norm.
+    dtype : numpy dtype, default numpy.float32
+        The result's dtype.
+
+    Returns
+    -------
+    numpy.ndarray
+        The matrix.
+
+    Raises
+    ------
+    ValueError
+        An InputError: unknown distribution.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from linrbp.trainer import draw_feedback
+    >>> C = draw_feedback(np.random.default_rng(0), (100, 300))
+    >>> C.dtype, round(float(C.std()), 3), round(float(np.sqrt(2 / 400)), 3)
+    (dtype('float32'), 0.071, 0.071)
+    >>> C = draw_feedback(np.random.default_rng(0), (4, 10), "binary", sparsity=0.3)
+    >>> (C != 0).sum(axis=1), round(float(abs(C).max()), 4)  # 3 of 10 kept, scaled by sqrt(10/3)
+    (array([3, 3, 3, 3]), 0.6901)
+    """
     rows, cols = shape[-2], shape[-1]
     sigma = np.sqrt(2.0 / (rows + cols))
     if distribution == "gaussian":
@@ -51,7 +95,35 @@ def draw_feedback(rng, shape, distribution="gaussian", mean=0.0, sparsity=None, 
 
 
 def forward_counterparts(rule: Rule, weights) -> list[np.ndarray]:
-    """M_h^T for each C_h: A_{h+1}^T (chained rules) or (A_L ... A_{h+1})^T (skipped)."""
+    r"""The forward matrices the feedback matrices stand in for: :math:`M_h^T` for each :math:`C_h`.
+
+    :math:`M_h = A_{h+1}` for chained rules (``rule.source == "next"``) and
+    :math:`M_h = A_L \cdots A_{h+1}` for skipped ones; the alignment measurements compare
+    :math:`C_h` with :math:`M_h^T` (:func:`alignment`), sign-concordant feedback takes their signs.
+
+    Parameters
+    ----------
+    rule : linrbp.Rule
+        The rule (its ``source``).
+    weights : sequence of numpy.ndarray
+        :math:`A_1, \dots, A_L`, :math:`A_h` of shape :math:`N_h \times N_{h-1}`.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        L - 1 matrices, the shapes of :math:`C_1, \dots, C_{L-1}`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import linrbp
+    >>> from linrbp.trainer import forward_counterparts
+    >>> A = [np.ones((3, 2)), np.full((4, 3), 2.0), np.full((1, 4), 3.0)]
+    >>> [M.shape for M in forward_counterparts(linrbp.RULES["rbp"], A)]
+    [(3, 4), (4, 1)]
+    >>> forward_counterparts(linrbp.RULES["srbp"], A)[0].ravel()  # (A_3 A_2)^T: 4 * 2 * 3
+    array([24., 24., 24.])
+    """
     L = len(weights)
     out = []
     for h in range(L - 1):  # 0-based: C index h feeds hidden layer h+1
@@ -66,7 +138,50 @@ def forward_counterparts(rule: Rule, weights) -> list[np.ndarray]:
 
 
 class FeedbackProvider:
-    """Draws C_1..C_{L-1} at the start and (for resampling variants) at every mini-batch."""
+    r"""Draws the feedback matrices :math:`C_1, \dots, C_{L-1}` at the start and, for resampling variants, at every mini-batch.
+
+    :meth:`initial` gives the first draw, :meth:`redraw` the next mini-batch's: ``batch``
+    redraws C, ``sign-concordant`` redraws :math:`|C|` with the signs of :math:`M_h^T`
+    (:func:`forward_counterparts`; EXPERIMENTS.md variant 5).
+
+    Parameters
+    ----------
+    rule : linrbp.Rule
+        The rule (its feedback shapes).
+    layers : sequence of int
+        :math:`N_0, \dots, N_L`.
+    rng : numpy.random.Generator
+        The source of every draw.
+    distribution : {"gaussian", "uniform", "binary", "binary01"}, default "gaussian"
+        The law (:func:`draw_feedback`).
+    mean : float, default 0.0
+        The mean in units of the entries' standard deviation.
+    sparsity : float, optional
+        Fraction of entries kept per row.
+    resample : {"none", "batch", "sign-concordant"}, default "none"
+        When the feedback is redrawn (:data:`RESAMPLING`).
+    per_synapse : bool, default False
+        One feedback vector per synapse (skipped rules, variant 7): :math:`C_h` of shape
+        :math:`N_{h-1} \times N_h \times N_L`.
+    dtype : numpy dtype, default numpy.float32
+        The matrices' dtype.
+
+    Raises
+    ------
+    ValueError
+        An InputError: unknown distribution or resampling mode, sparsity outside (0, 1].
+
+    Examples
+    --------
+    SRBP's :math:`C_h` is :math:`N_h \times N_L`:
+
+    >>> import numpy as np
+    >>> import linrbp
+    >>> from linrbp.trainer import FeedbackProvider
+    >>> p = FeedbackProvider(linrbp.RULES["srbp"], (5, 4, 3, 2), np.random.default_rng(0))
+    >>> [C.shape for C in p.initial(None)]
+    [(4, 2), (3, 2)]
+    """
 
     def __init__(self, rule: Rule, layers, rng, *, distribution="gaussian", mean=0.0,
                  sparsity=None, resample="none", per_synapse=False, dtype=np.float32):
@@ -88,6 +203,18 @@ class FeedbackProvider:
         return draw_feedback(self.rng, shape, self.distribution, self.mean, self.sparsity, self.dtype)
 
     def initial(self, weights) -> list[np.ndarray]:
+        r"""The feedback at the start: fresh draws, or sign-concordant with ``weights``.
+
+        Parameters
+        ----------
+        weights : list of numpy.ndarray
+            :math:`A_1, \dots, A_L` (used by ``sign-concordant`` only).
+
+        Returns
+        -------
+        list of numpy.ndarray
+            :math:`C_1, \dots, C_{L-1}`.
+        """
         if self.resample == "sign-concordant":
             return self.redraw(weights)
         return [self._draw(s) for s in self.shapes]

@@ -13,6 +13,7 @@ quantisation and learning-channel dropout via ``transform``) and the updates fro
 
 from __future__ import annotations
 
+import inspect
 from typing import NamedTuple
 
 import numpy as np
@@ -77,13 +78,35 @@ def network_bytes(layers, batch_size: int, itemsize: int, per_synapse: bool = Fa
 
 
 class BatchUpdates(NamedTuple):
-    """One mini-batch's increments, exactly what :meth:`Network.step` adds.
+    r"""One mini-batch's increments, exactly what :meth:`Network.step` adds.
 
     ``dA[h]`` is added to A_{h+1}, ``db[h]`` to b_{h+1}, ``dC[h]`` to C_{h+1} (0-based lists;
     ``None`` for an untrained layer, ``db`` all ``None`` without biases, ``dC`` empty for rules
     whose feedback does not learn), ``dX[i]`` to the rule's i-th extra state matrix (flat
     order; empty for rules without). The learning rate is included:
     dA_h = lr * (1/B) sum_n delta_h^(n) O_{h-1}^(n)T.
+
+    Parameters
+    ----------
+    dA : list of array or None
+        L increments of the weights :math:`A_1, \dots, A_L`.
+    db : list of array or None
+        L increments of the biases (shape (N_h, 1)).
+    dC : list of array
+        Increments of the feedback matrices (empty unless the rule's feedback learns).
+    dX : tuple or list of array, default ()
+        Increments of the rule's extra state matrices.
+
+    Examples
+    --------
+    ARBP learns its feedback: one increment per :math:`C_h`:
+
+    >>> import numpy as np
+    >>> from linrbp.trainer import Network, TrainConfig
+    >>> net = Network(TrainConfig(rule="arbp", dataset="teacher", hidden=(3,)), 2, 2)
+    >>> u = net.batch_updates(np.ones((2, 5)), np.eye(2)[:, [0, 1, 0, 1, 0]])
+    >>> [U.shape for U in u.dA], [U.shape for U in u.dC], [b.shape for b in u.db]
+    ([(3, 2), (2, 3)], [(3, 2)], [(3, 1), (2, 1)])
     """
 
     dA: list
@@ -114,7 +137,7 @@ def _sequence(name, value, n):
 
 
 class Network:
-    """Weights A_1..A_L, biases b_1..b_L, feedback C_1..C_{L-1} and the variant's learning step.
+    r"""Weights A_1..A_L, biases b_1..b_L, feedback C_1..C_{L-1} and the variant's learning step.
 
     ``Network(config, n_in, n_out)`` builds the rule ``config.rule`` names (bp, rbp, srbp, arbp,
     asrbp, top-only and every family rule: ``usf``, ``kolen-pollack``, ``weight-mirror``, ...),
@@ -137,6 +160,58 @@ class Network:
     ``batch_updates(X, T)`` returns one mini-batch's increments without applying them and
     ``step(X, T)`` applies exactly those (then the rule's own maps: Kolen-Pollack's decay,
     the mirror phase); X is N_0 x B and T is N_L x B (columns are examples).
+
+    Parameters
+    ----------
+    config : TrainConfig
+        The rule, hidden sizes, activation, output, dtype, seed and every variant.
+    n_in : int
+        :math:`N_0`, the input dimension.
+    n_out : int
+        :math:`N_L`, the number of outputs (classes).
+    device : str, optional
+        A torch device for the torch backend (bp, rbp, srbp, arbp, asrbp, top-only); None:
+        numpy.
+    weights : sequence of array_like, optional
+        :math:`A_1, \dots, A_L` (copied); default Glorot normal from ``config.seed``.
+    biases : sequence of array_like, optional
+        :math:`b_1, \dots, b_L` (copied); default zeros (needs ``config.bias``).
+    feedback : sequence of array_like, optional
+        :math:`C_1, \dots, C_{L-1}` (copied); default drawn as the configuration says.
+    magnitudes, mirror_noise, family_rng : optional
+        The random draws of the sign family and weight mirrors (``FeedbackFamilyNetwork``);
+        an error for any other rule.
+    state : sequence of array_like, optional
+        The rule's extra state matrices (rules that declare state).
+
+    Raises
+    ------
+    ValueError
+        An InputError naming the argument: a shape, a non-finite entry, a rule without a
+        network class, an option the rule or backend does not have, too little memory.
+
+    Examples
+    --------
+    RBP with linear units from given weights: the output error is
+    :math:`\delta_2 = T - A_2 A_1 X`, the hidden signal :math:`\delta_1 = C_1 \delta_2`, and the
+    increments are :math:`\mathrm{lr}/B` times :math:`\delta_2 (A_1 X)^T` and
+    :math:`\delta_1 X^T` (docs/theory.md section 0):
+
+    >>> import numpy as np
+    >>> from linrbp.trainer import Network, TrainConfig
+    >>> cfg = TrainConfig(rule="rbp", dataset="teacher", hidden=(3,), activation="linear",
+    ...                   output="linear", bias=False, dtype="float64", lr=0.1)
+    >>> rng = np.random.default_rng(0)
+    >>> A1, A2, C1 = rng.normal(size=(3, 2)), rng.normal(size=(2, 3)), rng.normal(size=(3, 2))
+    >>> X, T = rng.normal(size=(2, 5)), rng.normal(size=(2, 5))
+    >>> net = Network(cfg, 2, 2, weights=[A1, A2], feedback=[C1])
+    >>> u = net.batch_updates(X, T)
+    >>> E = T - A2 @ A1 @ X
+    >>> np.allclose(u.dA[1], 0.1 * E @ (A1 @ X).T / 5), np.allclose(u.dA[0], 0.1 * C1 @ E @ X.T / 5)
+    (True, True)
+    >>> net.step(X, T)
+    >>> np.allclose(net.weights[0], A1 + u.dA[0]), net.t
+    (True, 1)
     """
 
     _family_classes: dict = {}  # family rule name -> its Network subclass
@@ -477,3 +552,9 @@ class Network:
     def alignment(self, X, T) -> dict:
         """The alignment angles of :func:`linrbp.trainer.alignment` on probe batch (X, T)."""
         return _alignment(self, *self._batch(X, T))
+
+
+# The signature the documentation shows (and inspect.signature reports) is __init__'s: __new__'s
+# generic (config=None, *args, **kwargs) only picks the family class.
+Network.__signature__ = inspect.signature(Network.__init__).replace(
+    parameters=list(inspect.signature(Network.__init__).parameters.values())[1:])

@@ -21,16 +21,68 @@ __all__ = ["train", "one_hot", "prepare"]
 
 
 def one_hot(labels: np.ndarray, n_classes: int, dtype) -> np.ndarray:
-    """One-hot targets: row k has a 1 in column labels[k] (shape (len(labels), n_classes))."""
+    """One-hot targets: row k has a 1 in column ``labels[k]``.
+
+    Parameters
+    ----------
+    labels : numpy.ndarray of int, shape (n,)
+        Class indices 0..n_classes-1.
+    n_classes : int
+        Number of classes.
+    dtype : numpy dtype
+        The result's dtype.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, n_classes)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from linrbp.trainer import one_hot
+    >>> one_hot(np.array([2, 0, 1]), 3, np.float32)
+    array([[0., 0., 1.],
+           [1., 0., 0.],
+           [0., 1., 0.]], dtype=float32)
+    """
     Y = np.zeros((len(labels), n_classes), dtype=dtype)
     Y[np.arange(len(labels)), labels] = 1
     return Y
 
 
 def prepare(config: TrainConfig, dataset: Dataset | None = None, device: str | None = None):
-    """(network, data) for a configuration; data rows are examples in the config's dtype.
+    """The network and the data of a configuration, as :func:`train` starts them.
 
-    With a torch ``device`` the training inputs and targets are put there once.
+    Parameters
+    ----------
+    config : TrainConfig
+        The run.
+    dataset : Dataset, optional
+        The data; default :func:`load_dataset` of ``config.dataset`` (``config.data_dir``,
+        ``config.data_seed``). Cut to ``config.limit_train`` / ``config.limit_test``.
+    device : str, optional
+        A torch device: the training inputs and targets are put there once.
+
+    Returns
+    -------
+    net : Network
+        Built from ``config.seed``.
+    data : dict
+        ``x_train``, ``t_train`` (one-hot), ``x_test`` in the config's dtype (rows are examples),
+        ``y_train``, ``y_test`` (labels) and ``name``.
+
+    Raises
+    ------
+    ValueError
+        An InputError: the data cannot be loaded, no training examples are left, torch is missing.
+
+    Examples
+    --------
+    >>> from linrbp.trainer import TrainConfig, prepare, teacher_task
+    >>> net, data = prepare(TrainConfig(rule="rbp", dataset="teacher", hidden=(8,), limit_train=50),
+    ...                     teacher_task(seed=0, n_train=200, n_test=100))
+    >>> net.layers, data["x_train"].shape, data["t_train"].shape
+    ((20, 8, 4), (50, 20), (50, 4))
     """
     if dataset is None:
         dataset = load_dataset(config.dataset, config.data_dir, config.data_seed)
@@ -85,16 +137,58 @@ def run_epoch(net: Network, x: np.ndarray, t: np.ndarray, bar=None) -> None:
 
 def train(config: TrainConfig, dataset: Dataset | None = None, progress: bool | None = None,
           device: str | None = None, *, checkpoint=None, interruptible: bool = False) -> dict:
-    """Train one network; returns the JSON-ready result (config, seed, accuracies, history).
+    """Train one network by mini-batch SGD; returns the JSON-ready result.
 
-    ``device`` runs it with torch on that device ('cuda', 'cpu', ...; torch optional): the
-    same random draws as numpy, so the same run up to rounding.
+    Each epoch runs the mini-batches in a fresh random order, then records the training and test
+    accuracies, the learning rate and the alignment measurements (:func:`alignment`, on the first
+    ``config.align_examples`` training examples). A run whose weights stop being finite ends
+    with status ``diverged``.
 
-    ``checkpoint`` (a path): the state after every epoch is saved there
-    (``linrbp.trainer._checkpoint``); a checkpoint of the same configuration found there is
-    resumed from (``resumed_from_epoch`` in the result), and it is removed when the run ends.
-    With ``interruptible=True`` Ctrl-C ends the run with status ``interrupted`` and the epochs
-    done (``complete`` false); without it KeyboardInterrupt propagates (the checkpoint stays).
+    Parameters
+    ----------
+    config : TrainConfig
+        The run (rule, network, protocol, seed).
+    dataset : Dataset, optional
+        The data; default :func:`load_dataset` of the configuration's.
+    progress : bool, optional
+        Show a progress bar (default: on a terminal).
+    device : str, optional
+        Train with torch on that device (``"cuda"``, ``"cpu"``, ...): the same random draws as
+        numpy, so the same run up to rounding. Default: numpy.
+    checkpoint : str or os.PathLike, optional
+        The state after every epoch is saved there (module ``linrbp.trainer._checkpoint``); a
+        checkpoint of the same configuration found there is resumed from (``resumed_from_epoch``
+        in the result); it is removed when the run ends.
+    interruptible : bool, default False
+        True: Ctrl-C ends the run with status ``interrupted`` and the epochs done (``complete``
+        false); False: KeyboardInterrupt propagates (the checkpoint stays).
+
+    Returns
+    -------
+    dict
+        ``status`` ("finished", "diverged", "interrupted"), ``complete``, ``updates`` (SGD
+        steps), ``test_accuracy``, ``train_accuracy`` and ``alignment`` of the last epoch,
+        ``history`` (one record per epoch: accuracies, ``lr``, ``seconds``, ``alignment``),
+        ``config``, ``seed``, ``dataset``, ``layers``, ``backend``, ``seconds`` (wall clock),
+        ``linrbp_version``; ``state`` for rules with extra state.
+
+    Raises
+    ------
+    ValueError
+        An InputError: the data cannot be loaded, torch is missing, a checkpoint does not match.
+
+    Examples
+    --------
+    BP and top-only (hidden layer frozen) on a small teacher task, 5 epochs of 50 batches:
+
+    >>> from linrbp.trainer import TrainConfig, teacher_task, train
+    >>> ds = teacher_task(seed=0, n_train=500, n_test=200)
+    >>> for rule in ("bp", "top-only"):
+    ...     r = train(TrainConfig(rule=rule, dataset="teacher", hidden=(16,), epochs=5, batch_size=10), ds,
+    ...               progress=False)
+    ...     print(rule, r["status"], r["updates"], r["test_accuracy"])
+    bp finished 250 0.72
+    top-only finished 250 0.565
     """
     from ._checkpoint import load_checkpoint, save_checkpoint
 
