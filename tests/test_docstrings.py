@@ -12,7 +12,8 @@ import re
 import pytest
 
 # the public modules whose ``__all__`` is checked (extend as their docstrings are written)
-MODULES = ("linrbp", "linrbp.symbolic")
+MODULES = ("linrbp", "linrbp.symbolic", "linrbp.plots", "linrbp.teacher_student", "linrbp.trainer",
+           "linrbp.strategies", "linrbp.certify", "linrbp.checker", "linrbp.proof")
 
 _HEADER_RULE = re.compile(r"^-{3,}$")
 

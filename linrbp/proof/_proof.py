@@ -144,8 +144,6 @@ class Proof:
         The steps so far (default none).
     seconds : float, default 0.0
         Time from the start to the last step (updated by every step).
-    _start : float, optional
-        Internal: the ``time.perf_counter()`` value at the start (default: when made).
 
     Examples
     --------
