@@ -9,11 +9,11 @@ mathtext cannot parse is shown as its TeX source (class ``math-source``), never 
 
 from __future__ import annotations
 
-import base64
 import functools
 import html
 import io
 import re
+from urllib.parse import quote
 
 __all__ = ["split_math", "tex_to_svg", "math_html", "plain_math"]
 
@@ -67,7 +67,15 @@ def tex_to_svg(tex: str, size: float = 12.0) -> tuple[str, float, float, float]:
         fig.text(0, depth / height, s, fontproperties=prop, color="#1b1b1b")
         buf = io.BytesIO()
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None}, transparent=True)
-    return buf.getvalue().decode("utf-8"), float(width), float(height), float(depth)
+    return _compact(buf.getvalue().decode("utf-8")), float(width), float(height), float(depth)
+
+
+def _compact(svg: str) -> str:
+    """The SVG without what a browser does not need to draw it (XML prolog, metadata, the
+    invisible background, comments, line breaks inside paths): about half the bytes."""
+    svg = re.sub(r"<\?xml[^>]*\?>|<!DOCTYPE[^>]*>|<metadata>.*?</metadata>|<!--.*?-->", "", svg, flags=re.S)
+    svg = re.sub(r'<g id="patch_1">.*?</g>', "", svg, flags=re.S)
+    return re.sub(r"\s*\n\s*", " ", svg).strip()
 
 
 def _formula(tex: str) -> str:
@@ -76,10 +84,10 @@ def _formula(tex: str) -> str:
         svg, w, h, d = tex_to_svg(tex)
     except ValueError:  # mathtext does not know it: the TeX source, marked
         return f'<code class="math-source">{esc(tex)}</code>'
-    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    data = quote(svg, safe=" =:/;,'()-._~*!+[]")  # percent-encoded: smaller than base64
     return (f'<img class="math" alt="{esc(tex, quote=True)}" title="{esc(tex, quote=True)}" '
             f'style="width:{w:.2f}pt;height:{h:.2f}pt;vertical-align:-{d:.2f}pt" '
-            f'src="data:image/svg+xml;base64,{data}">')
+            f'src="data:image/svg+xml,{data}">')
 
 
 def math_html(text: str) -> str:
