@@ -93,7 +93,8 @@ def test_report_is_self_contained(report):
 @needs_browser
 def test_browser_renders_rows_marks_the_failure_and_draws_every_formula(report, tmp_path):
     # The browser reads a copy of the report with a probe script (the report itself has none)
-    # that counts the formula images it decoded; the expected count is read off the TeX sources.
+    # that counts the formulas it laid out whose glyphs resolve; the expected count is read off
+    # the TeX sources.
     import linrbp
 
     structure = linrbp.get_claims(["structure"])[0]
@@ -101,9 +102,12 @@ def test_browser_renders_rows_marks_the_failure_and_draws_every_formula(report, 
     sources += [chk.metric for chk in structure.checks]
     expected = sum(_formulas(t) for t in sources)
     assert expected >= 10
+    # a formula counts when it has a size on the page and each glyph it uses resolves
     probe = ("<script>addEventListener('load', () => document.body.setAttribute('data-drawn', "
-             "[...document.querySelectorAll('img.math')].filter(i => i.complete && i.naturalWidth > 0"
-             " && i.naturalHeight > 0).length))</script>")
+             "[...document.querySelectorAll('svg.math')].filter(f => {const b = f.getBoundingClientRect(); "
+             "const uses = [...f.querySelectorAll('use')]; return b.width > 0 && b.height > 0 && uses.length > 0 "
+             "&& uses.every(u => document.getElementById(u.getAttribute('href').slice(1)) !== null)}).length))"
+             "</script>")
     page = tmp_path / "probe.html"
     page.write_text(report.read_text(encoding="utf-8").replace("</body>", probe + "</body>"), encoding="utf-8")
     r = _browser("--dump-dom", url=page.as_uri())

@@ -1,7 +1,8 @@
 """The verification report as one self-contained HTML file (``linrbp verify --html``).
 
-Inline CSS, inline PNG figures (full size on click: a link to the embedded image, shown in a
-CSS lightbox) and the statements' maths drawn as inline SVG by matplotlib's mathtext
+Inline CSS, inline PNG figures (full size on click: a link to the figure, which CSS then shows
+over the page, one copy of the image) and the statements' maths drawn as inline SVG by
+matplotlib's mathtext
 (:mod:`linrbp.report._math`); no JavaScript, no fonts, no network: the file reads the same in a
 browser, an e-mail attachment or a paper's supplement, and prints as one (print styles). The
 header records the provenance: linrbp's version and git commit, the versions of numpy, scipy,
@@ -24,7 +25,7 @@ import os
 import platform
 
 from ..catalogue._catalogue import KIND_METRIC
-from ._math import math_html
+from ._math import Glyphs, math_html
 from ._summary import instance_items, reproduce_command
 
 __all__ = ["FIGURE_OF_CLAIM", "render_report", "claim_thumbnails"]
@@ -48,7 +49,7 @@ _LOG_MIN, _LOG_MAX = -18.0, 2.0
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;margin:2em auto;
-max-width:1100px;color:#1b1b1b;line-height:1.4;padding:0 1em}
+max-width:1200px;color:#1b1b1b;line-height:1.4;padding:0 1em}
 h1{font-size:1.6em;margin-bottom:.2em}
 table{border-collapse:collapse;width:100%;margin:.5em 0}
 th,td{border-bottom:1px solid #ddd;padding:.25em .5em;text-align:left;vertical-align:top;font-size:.92em}
@@ -56,7 +57,7 @@ th{background:#f3f3f3}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .pass{color:#0a6b2a;font-weight:600}.fail,.error{color:#b00020;font-weight:600}
 tr.claim-fail td,tr.claim-error td{background:#fff0f0}
-.bar{position:relative;width:220px;height:12px;background:#eee;border-radius:2px}
+.bar{position:relative;width:150px;height:12px;background:#eee;border-radius:2px}
 .bar .err{position:absolute;left:0;top:0;height:12px;border-radius:2px}
 .bar .ok{background:#3a9d5d}.bar .bad{background:#d0353f}
 .bar .tol{position:absolute;top:-2px;width:2px;height:16px;background:#111}
@@ -64,17 +65,22 @@ section.claim{border:1px solid #ccc;border-radius:6px;padding:.6em 1em;margin:1.
 section.claim.failed{border-color:#d0353f;border-width:2px}
 section.claim h2{font-size:1.15em;margin:.2em 0}
 .statement{white-space:pre-wrap}
-img.math{display:inline-block;margin:0 .05em}
+svg.math{display:inline-block;margin:0 .05em;overflow:visible}
 code.math-source{background:#fff6e0}
-td.metric{font-size:.85em;color:#333;max-width:22em}
+td.metric{color:#333;min-width:12em;max-width:26em}
+td.check{min-width:9em;max-width:20em;overflow-wrap:anywhere}
+div.checks{overflow-x:auto;clear:both}div.checks td,div.checks th{font-size:.85em}
+div.checks td.metric{font-size:.8em}
 pre{background:#f7f7f7;border:1px solid #e3e3e3;padding:.5em;overflow-x:auto;font-size:.85em;max-height:18em}
 figure.thumb{float:right;width:min(42%,480px);margin:0 0 .5em 1em}
 figure.thumb img{width:100%;height:auto;border:1px solid #ddd;cursor:zoom-in}
 figure.thumb figcaption{font-size:.8em;color:#555;text-align:right}
 .meta td{border:none;padding:.1em .6em .1em 0}
-.lightbox{display:none;position:fixed;inset:0;background:rgba(0,0,0,.8);z-index:10;
-align-items:center;justify-content:center}
-.lightbox:target{display:flex}.lightbox img{max-width:98vw;max-height:98vh;background:#fff}
+figure.thumb:target{position:fixed;inset:0;z-index:10;width:auto;margin:0;float:none;
+background:rgba(0,0,0,.85);display:flex;flex-direction:column;align-items:center;justify-content:center}
+figure.thumb:target img{width:auto;max-width:98vw;max-height:93vh;background:#fff;cursor:default}
+figure.thumb .close{display:none}figure.thumb:target .close{display:inline;color:#fff;font-size:1.2em}
+figure.thumb:target .full{display:none}
 dl.instance{display:grid;grid-template-columns:max-content 1fr;gap:.1em 1em;font-size:.9em}
 dl.instance dt{font-family:monospace}dl.instance dd{margin:0;font-family:monospace}
 details>summary{cursor:pointer}
@@ -84,9 +90,10 @@ body{max-width:none;margin:0;font-size:10pt}
 .bar{-webkit-print-color-adjust:exact;print-color-adjust:exact}
 section.claim{break-inside:avoid-page}
 pre{max-height:none;white-space:pre-wrap}
-.lightbox,details.full-json{display:none}
+details.full-json,figure.thumb figcaption{display:none}
+div.checks{overflow:visible}
 a{color:inherit;text-decoration:none}
-figure.thumb{width:45%}figure.thumb figcaption{display:none}
+figure.thumb{width:45%}
 }
 .certified{background:#e3f4e8;color:#0a6b2a;border:1px solid #3a9d5d;border-radius:3px;padding:0 .3em;font-size:.85em;white-space:nowrap}
 .certified.partly{background:#fff6e0;color:#8a5a00;border-color:#d19a00}
@@ -184,6 +191,7 @@ def render_report(report: dict, statements: dict[str, str], thumbnails: dict[str
     """
     thumbnails = thumbnails or {}
     esc = html.escape
+    glyphs = Glyphs()
     claims = report["claims"]
     n_pass = sum(c["status"] == "pass" for c in claims)
     date = date or _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
@@ -228,29 +236,32 @@ def render_report(report: dict, statements: dict[str, str], thumbnails: dict[str
         if c["id"] in thumbnails:
             src = f'data:image/png;base64,{thumbnails[c["id"]]}'
             fid = esc(f'fig-{c["id"]}')
-            h.append(f'<figure class="thumb"><a href="#{fid}" title="full size"><img class="thumb" '
-                     f'alt="figure of {esc(c["id"])}" src="{src}"></a>'
-                     f'<figcaption><a href="#{fid}">full size</a></figcaption></figure>'
-                     f'<div class="lightbox" id="{fid}"><a href="#{esc(c["id"])}" '
-                     f'title="close"><img alt="figure of {esc(c["id"])}, full size" src="{src}"></a></div>')
-        h.append(f'<h2>{esc(c["id"])}: {math_html(c["title"])} '
+            # one copy of the image: the figure itself is the link's target, shown full size
+            # over the page by CSS (:target), closed by the link back to the claim
+            h.append(f'<figure class="thumb" id="{fid}"><a href="#{fid}" title="full size">'
+                     f'<img class="thumb" alt="figure of {esc(c["id"])}" src="{src}"></a>'
+                     f'<figcaption><a class="full" href="#{fid}">full size</a>'
+                     f'<a class="close" href="#{esc(c["id"])}">close</a></figcaption></figure>')
+        h.append(f'<h2>{esc(c["id"])}: {math_html(c["title"], glyphs)} '
                  f'<span class="{esc(c["status"])}">[{esc(c["status"])}]</span></h2>')
         h.append(f'<p><b>Reference:</b> {esc(c["reference"])}</p>')
-        h.append(f'<p class="statement">{math_html(statements.get(c["id"], "").strip())}</p>')
+        h.append(f'<p class="statement">{math_html(statements.get(c["id"], "").strip(), glyphs)}</p>')
         if c.get("message"):
             h.append(f'<p class="error">error: {esc(c["message"])}</p>')
-        h.append('<table><thead><tr><th>check</th><th>kind</th><th>error measured</th><th>worst error</th>'
+        h.append('<div class="checks"><table><thead><tr><th>check</th><th>kind</th><th>error measured</th><th>worst error</th>'
                  '<th>tolerance</th><th>worst vs tolerance (log scale)</th><th>instances</th><th>seconds</th>'
                  '<th>status</th></tr></thead><tbody>')
         for k in c["checks"]:
             st = "pass" if k["passed"] else "fail"
             metric = k.get("metric") or KIND_METRIC.get(k["kind"], KIND_METRIC["numeric"])
-            h.append(f'<tr><td>{esc(k["check"])}</td><td>{esc(k["kind"])}{_certified(k)}</td>'
-                     f'<td class="metric">{math_html(metric)}</td>'
+            if k["kind"] == "symbolic" and metric == KIND_METRIC["symbolic"]:
+                metric = "exact identity: 0 if it simplifies to zero, else 1"  # said in full above
+            h.append(f'<tr><td class="check">{esc(k["check"])}</td><td>{esc(k["kind"])}{_certified(k)}</td>'
+                     f'<td class="metric">{math_html(metric, glyphs)}</td>'
                      f'<td class="num">{_num(k["max_error"])}</td><td class="num">{_num(k["tolerance"])}</td>'
                      f'<td>{_bar(k["max_error"], k["tolerance"])}</td><td class="num">{k["instances"]}</td>'
                      f'<td class="num">{k["seconds"]:.2f}</td><td class="{st}">{st}</td></tr>')
-        h.append('</tbody></table>')
+        h.append('</tbody></table></div>')
         worst = _worst_check(c)
         if worst is not None:
             number = worst.get("worst_instance_number")
@@ -266,6 +277,7 @@ def render_report(report: dict, statements: dict[str, str], thumbnails: dict[str
                      f'<pre>{esc(json.dumps(worst["worst_instance"], indent=1)[:20000])}</pre></details>')
         h.append('</section>')
     h.append('</body></html>')
+    h.insert(h.index('<h1>linrbp verification report</h1>'), glyphs.defs())
     return "\n".join(h) + "\n"
 
 
@@ -289,4 +301,5 @@ def _worst_check(claim: dict):
         return e / t if t > 0 else (0.0 if e == 0 else math.inf)
 
     checks = [k for k in claim["checks"] if k.get("worst_instance") is not None]
-    return max(checks, key=ratio) if checks else None
+    # ties (all errors 0, say) go to a numeric check, whose instance says more than an identity's
+    return max(checks, key=lambda k: (ratio(k), k["kind"] != "symbolic", k["max_error"])) if checks else None

@@ -2,9 +2,11 @@
 
 A statement is text with inline maths between ``$...$`` (one source for the report and the docs,
 where MathJax renders the same delimiters). The report draws each formula at report time as an
-SVG of glyph outlines (matplotlib's mathtext, Computer Modern), embedded as a ``data:`` image:
-no fonts, scripts or network are needed to read it, and it prints as vectors. A formula
-mathtext cannot parse is shown as its TeX source (class ``math-source``), never dropped.
+inline SVG of glyph outlines (matplotlib's mathtext, Computer Modern): no fonts, scripts or
+network are needed to read it, and it prints as vectors. Each glyph's outline is written once
+per page (:class:`Glyphs`, a hidden ``<svg>`` of definitions) and every formula ``<use>``-s it,
+so hundreds of formulas cost little. A formula mathtext cannot parse is shown as its TeX
+source (class ``math-source``), never dropped.
 """
 
 from __future__ import annotations
@@ -13,9 +15,8 @@ import functools
 import html
 import io
 import re
-from urllib.parse import quote
 
-__all__ = ["split_math", "tex_to_svg", "math_html", "plain_math"]
+__all__ = ["split_math", "tex_to_svg", "math_html", "plain_math", "Glyphs"]
 
 # $...$ with no $ inside; a formula never spans a "$$".
 _MATH = re.compile(r"\$([^$]+)\$")
@@ -41,7 +42,7 @@ def split_math(text: str) -> list[tuple[bool, str]]:
 
 
 @functools.lru_cache(maxsize=2048)
-def tex_to_svg(tex: str, size: float = 12.0) -> tuple[str, float, float, float]:
+def tex_to_svg(tex: str, size: float = 13.0) -> tuple[str, float, float, float]:
     """One formula as an SVG document of glyph outlines: ``(svg, width, height, depth)`` in
     points (``depth``: how far it reaches below the baseline).
 
@@ -78,21 +79,52 @@ def _compact(svg: str) -> str:
     return re.sub(r"\s*\n\s*", " ", svg).strip()
 
 
-def _formula(tex: str) -> str:
+_GLYPH = re.compile(r'<path id="([^"]+)" (d="[^"]*"(?: transform="[^"]*")?)\s*/>')
+
+
+class Glyphs:
+    """The glyph outlines of the formulas of one page, by ID (written once, in :meth:`defs`)."""
+
+    def __init__(self):
+        self.paths: dict[str, str] = {}
+
+    def defs(self) -> str:
+        """A hidden ``<svg>`` holding every glyph the page's formulas use (empty without any)."""
+        if not self.paths:
+            return ""
+        body = "".join(f'<path id="{gid}" {attrs}/>' for gid, attrs in self.paths.items())
+        return (f'<svg class="math-glyphs" width="0" height="0" aria-hidden="true" '
+                f'style="position:absolute;width:0;height:0;overflow:hidden"><defs>{body}</defs></svg>')
+
+
+def _formula(tex: str, glyphs: Glyphs | None) -> str:
     esc = html.escape
     try:
         svg, w, h, d = tex_to_svg(tex)
     except ValueError:  # mathtext does not know it: the TeX source, marked
         return f'<code class="math-source">{esc(tex)}</code>'
-    data = quote(svg, safe=" =:/;,'()-._~*!+[]")  # percent-encoded: smaller than base64
-    return (f'<img class="math" alt="{esc(tex, quote=True)}" title="{esc(tex, quote=True)}" '
-            f'style="width:{w:.2f}pt;height:{h:.2f}pt;vertical-align:-{d:.2f}pt" '
-            f'src="data:image/svg+xml,{data}">')
+    own = Glyphs() if glyphs is None else glyphs
+    for gid, attrs in _GLYPH.findall(svg):
+        own.paths.setdefault(gid, attrs)
+    inner = svg[svg.index(">", svg.index("<svg")) + 1:svg.rindex("</svg>")]
+    inner = re.sub(r"<defs>.*?</defs>", "", inner, flags=re.S)
+    inner = re.sub(r' id="[^"]*"', "", inner).replace("xlink:href=", "href=")
+    if glyphs is None:  # a formula on its own carries its glyphs
+        inner = "<defs>" + "".join(f'<path id="{g}" {a}/>' for g, a in own.paths.items()) + "</defs>" + inner
+    view = re.search(r'viewBox="([^"]*)"', svg).group(1)
+    label = esc(tex, quote=True)
+    return (f'<svg class="math" role="img" aria-label="{label}" viewBox="{view}" '
+            f'style="width:{w:.2f}pt;height:{h:.2f}pt;vertical-align:-{d:.2f}pt">'
+            f'<title>{esc(tex)}</title>{inner.strip()}</svg>')
 
 
-def math_html(text: str) -> str:
-    """``text`` as HTML: prose escaped, each ``$...$`` an inline SVG image (alt: its TeX)."""
-    return "".join(_formula(p) if is_math else html.escape(p) for is_math, p in split_math(text))
+def math_html(text: str, glyphs: Glyphs | None = None) -> str:
+    """``text`` as HTML: prose escaped, each ``$...$`` an inline ``<svg>`` (its label the TeX).
+
+    With ``glyphs`` the formulas refer to outlines collected there (the page writes
+    ``glyphs.defs()`` once); without, each formula carries its own.
+    """
+    return "".join(_formula(p, glyphs) if is_math else html.escape(p) for is_math, p in split_math(text))
 
 
 def plain_math(text: str) -> str:
