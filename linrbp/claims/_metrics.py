@@ -204,8 +204,9 @@ METRICS: dict[str, dict[str, str]] = {
             r"\max|D(0)|$ after 30 steps",
     },
     "weight-mirror": {
-        "trainer-mirror-step-mean-over-probe-noise": r"max |z| over the entries: (mean mirror step "
-            r"$-\ (A^\top - C)$) / its standard error (in standard errors; 5 is a 5-sigma bound)",
+        "trainer-mirror-step-mean-over-probe-noise": r"max |z| over the entries, z = (mean over the "
+            r"probe draws of $(C' - C)/\eta$, minus the drift $A^\top - C$) / its standard error: a "
+            "z-score, in standard errors",
         "trainer-linear-vs-averaged-field": "trainer's batch-mean update against the field's "
             "dA/dt, relative to the field's largest entry",
         "feedback-variation-of-constants-along-trajectories": r"$\max_{t,h} |C_h(t) - C_h^{VoC}(t)| / "

@@ -16,7 +16,7 @@ import html
 import io
 import re
 
-__all__ = ["split_math", "tex_to_svg", "math_html", "plain_math", "Glyphs"]
+__all__ = ["split_math", "tex_to_svg", "math_html", "Glyphs"]
 
 # $...$ with no $ inside; a formula never spans a "$$".
 _MATH = re.compile(r"\$([^$]+)\$")
@@ -125,8 +125,3 @@ def math_html(text: str, glyphs: Glyphs | None = None) -> str:
     ``glyphs.defs()`` once); without, each formula carries its own.
     """
     return "".join(_formula(p, glyphs) if is_math else html.escape(p) for is_math, p in split_math(text))
-
-
-def plain_math(text: str) -> str:
-    """``text`` with the dollars dropped (the TeX source kept): the plain-text form."""
-    return "".join(p for _, p in split_math(text))
