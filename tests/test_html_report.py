@@ -235,3 +235,33 @@ def test_instance_option_checks_its_values_before_work(capsys):
         captured = capsys.readouterr()
         assert captured.err.count("\n") == 1 and words in captured.err, (argv, captured.err)
         assert "claims pass" not in captured.out  # nothing ran
+
+
+def test_figure_is_embedded_once_scaled_and_opens_full_size():
+    # A claim with a figure: one copy of the PNG, scaled by CSS (no fixed pixel width), inside
+    # the element a "full size" link targets (CSS shows the target over the page).
+    import base64
+    import io
+
+    import linrbp
+    from linrbp.report import render_report
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(2, 1))
+    fig.add_subplot().plot([0, 1], [1, 0])
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    png = base64.b64encode(buf.getvalue()).decode("ascii")
+    claim = linrbp.Claim("demo-fig", "A figure's claim", "test", "$x = x$",
+                         [linrbp.Check("same", 0.0, lambda rng: {"x": float(rng.random())},
+                                       error=lambda inst: 0.0, samples=2, metric="|x - x|")])
+    report = {"claims": [linrbp.run_claim(claim)], "seed": 0, "samples": None, "seconds": 0.0,
+              "passed": True}
+    text = render_report(report, {"demo-fig": claim.statement}, {"demo-fig": png})
+    assert text.count(png) == 1
+    figure = re.search(r'<figure class="thumb" id="([^"]+)">(.*?)</figure>', text, re.S)
+    assert figure is not None and png in figure.group(2)
+    assert f'href="#{figure.group(1)}"' in figure.group(2)
+    css = re.search(r"<style>(.*?)</style>", text, re.S).group(1)
+    assert "figure.thumb:target" in css and not re.search(r"img\.thumb\{[^}]*max-width:\d+px", css)
+    assert '<td class="metric">|x - x|</td>' in text  # the check's own metric, shown
