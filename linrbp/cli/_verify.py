@@ -130,7 +130,7 @@ def run(args) -> int:
     return _finish(args, report, claims)
 
 
-def _finish(args, report, claims) -> int:
+def _finish(args, report, claims, note: str = "") -> int:
     """Print the table (and certification), write --json and --html; the exit status."""
     if args.certify:
         from ..certify._verify import certify_report
@@ -159,6 +159,8 @@ def _finish(args, report, claims) -> int:
         _print_certification(report)
     if args.instance is not None:
         _print_instance(report)
+        if note:
+            print(note)
     n_pass = sum(r["status"] == "pass" for r in report["claims"])
     print(f"{n_pass}/{len(report['claims'])} claims pass in {report['seconds']:.1f} s (seed {args.seed})")
     if args.json:
@@ -202,7 +204,12 @@ def _run_one_check(args, claims) -> int:
     report = {"claims": [rec], "passed": rec["status"] == "pass", "seed": args.seed,
               "samples": args.samples, "seconds": time.perf_counter() - start, "complete": True,
               "check": chk.name, "instance": args.instance}
-    return _finish(args, report, claims)
+    note = ""
+    if args.instance is not None and chk.errors is not None:
+        note = ("note: this check measures its instances together (a vectorised errors function); "
+                "measured alone, an instance it integrates can round differently, so its error "
+                "agrees with the full run's to the integrator's accuracy, not always to every digit")
+    return _finish(args, report, claims, note)
 
 
 def _print_instance(report) -> None:
