@@ -201,6 +201,7 @@ def test_report_command_reproduces_the_worst_instance_alone(report, tmp_path, ca
     text = report.read_text(encoding="utf-8")
     full = json.loads((report.parent / "report.json").read_text())
     rec = next(c for c in full["claims"] if c["id"] == "structure")
+    assert all(k["metric"].strip() and k["worst_instance_number"] for k in rec["checks"])  # keys added
     cmd = re.search(r'<section class="claim" id="structure">.*?<code class="reproduce">([^<]*)</code>',
                     text, re.S).group(1)
     import html as _html

@@ -30,11 +30,24 @@ def _array_text(value) -> str | None:
         return None
     if arr.size <= 4:
         return json.dumps(value)
-    shape = " x ".join(map(str, arr.shape))
+    shape = _dims(arr.shape)
     if not np.all(np.isfinite(arr)):
-        return f"{shape} array with {int(np.sum(~np.isfinite(arr)))} non-finite entries"
-    return (f"{shape} array, |.|_F = {_number(float(np.linalg.norm(arr)))}, entries in "
+        return f"{shape} with {int(np.sum(~np.isfinite(arr)))} non-finite entries"
+    return (f"{shape}, |.|_F = {_number(float(np.linalg.norm(arr)))}, entries in "
             f"[{_number(float(arr.min()))}, {_number(float(arr.max()))}]")
+
+
+def _shape(value) -> str:
+    """"3 x 4 array" for a rectangular numeric list, else "list of n"."""
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return f"list of {len(value)}"
+    return _dims(arr.shape)
+
+
+def _dims(shape) -> str:
+    return f"vector of {shape[0]}" if len(shape) == 1 else " x ".join(map(str, shape)) + " array"
 
 
 def _item(value) -> str:
@@ -47,9 +60,7 @@ def _item(value) -> str:
         if text is not None:
             return text
         if all(isinstance(v, (list, tuple)) for v in value) and value:
-            parts = [_array_text(v) or f"list of {len(v)}" for v in value]
-            shapes = [p.split(",")[0] for p in parts]
-            return f"list of {len(value)}: " + "; ".join(shapes)
+            return f"list of {len(value)}: " + "; ".join(_shape(v) for v in value)
         flat = json.dumps(value)
         return flat if len(flat) <= 80 else flat[:77] + "..."
     flat = json.dumps(value, default=str)
