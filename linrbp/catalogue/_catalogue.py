@@ -169,7 +169,8 @@ class Check:
     metric : str, optional
         What the error measures, with its unit, in words (e.g. "max abs difference of the
         limit product from the closed form"); shown by ``verify --html`` and in ``--json``.
-        Default: the kind's description (:data:`KIND_METRIC`).
+        Default: a description of the kind ("0 when the identity simplifies to zero exactly
+        (sympy), 1 when it does not" for symbolic checks).
 
     Examples
     --------
