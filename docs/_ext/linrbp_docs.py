@@ -45,8 +45,21 @@ def _fence(text: str, lang: str = "") -> str:
 
 
 # --------------------------------------------------------------------------- claims
+def _table_cell(text: str) -> str:
+    """Text with $...$ maths for a markdown table cell: no bare "|" (a column break)."""
+    import re
+
+    def math(m):
+        return "$" + m.group(1).replace("\\|", "\\Vert ").replace("|", "\\vert ") + "$"
+
+    parts = re.split(r"(\$[^$]+\$)", text)
+    return "".join(re.sub(r"\$([^$]+)\$", math, p) if p.startswith("$") else p.replace("|", "\\|")
+                   for p in parts)
+
+
 def claims_page(root: Path) -> str:
     import linrbp
+    from linrbp.catalogue._catalogue import metric_of
 
     claims = linrbp.get_claims()
     out = ["# Claim catalogue", "",
@@ -54,17 +67,19 @@ def claims_page(root: Path) -> str:
            "with the checks that verify it. Each check draws its instances from "
            "`SeedSequence([seed, crc32(claim ID), crc32(check name)])`, so `--only` and new "
            "checks never change another check's draws. A symbolic check has tolerance 0: the "
-           "identity simplifies to zero exactly.", "",
+           "identity simplifies to zero exactly. The column *error measured* says what each "
+           "check's error is, and in which unit (`linrbp verify --json` and `--html` give it "
+           "as `metric`).", "",
            f"{len(claims)} claims: " + ", ".join(f"[`{c.id}`](#claim-{c.id})" for c in claims) + ".", ""]
     for c in claims:
         proof = root / "proofs" / f"{c.id.replace('-', '_')}.py"
         out += [f"({'claim-' + c.id})=", f"## `{c.id}`: {c.title}", "",
                 f"**Reference:** {c.reference}", "", c.statement.strip(), ""]
-        out += ["| check | kind | tolerance | instances |", "|---|---|---|---|"]
+        out += ["| check | kind | error measured | tolerance | instances |", "|---|---|---|---|---|"]
         for chk in c.checks:
             n = "1 (exact)" if chk.fixed else str(chk.samples)
             name = chk.name.replace("|", "\\|")
-            out.append(f"| {name} | {chk.kind} | {chk.tolerance:.1e} | {n} |")
+            out.append(f"| {name} | {chk.kind} | {_table_cell(metric_of(chk))} | {chk.tolerance:.1e} | {n} |")
         out.append("")
         out.append(f"Run it: `linrbp verify --only {c.id}`.")
         if proof.exists():

@@ -26,7 +26,19 @@ from ..core._checks import check_seed
 from ..core._errors import InputError
 
 __all__ = ["Check", "Claim", "Evidence", "CLAIMS", "register", "run_claim", "check_rng",
-           "run_check", "claim_record", "evidence_from_dict"]
+           "run_check", "run_instance", "claim_record", "evidence_from_dict", "KIND_METRIC",
+           "metric_of"]
+
+# What a check's error is when the check does not say (by kind).
+KIND_METRIC = {
+    "numeric": "the check's error (a difference between two independent routes to one quantity)",
+    "symbolic": "0 when the identity simplifies to zero exactly (sympy), 1 when it does not",
+}
+
+
+def metric_of(check) -> str:
+    """What ``check``'s error measures: its own ``metric``, else its kind's (:data:`KIND_METRIC`)."""
+    return check.metric or KIND_METRIC.get(check.kind, KIND_METRIC["numeric"])
 
 
 @dataclass
@@ -76,6 +88,8 @@ class Evidence:
     worst_instance: Any = None
     message: str = ""
     error: str = ""  # "ExcType: text" when the check raised (not in to_dict: message has the traceback)
+    metric: str = ""  # what the error measures (Check.metric, else its kind's)
+    worst_number: int | None = None  # 1-based draw number of the worst instance (verify --instance)
 
     @property
     def passed(self) -> bool:
@@ -89,6 +103,8 @@ class Evidence:
             "max_error": self.max_error, "tolerance": self.tolerance,
             "instances": self.instances, "seconds": self.seconds,
             "worst_instance": self.worst_instance, "message": self.message,
+            "metric": self.metric or KIND_METRIC.get(self.kind, KIND_METRIC["numeric"]),
+            "worst_instance_number": self.worst_number,
         })
 
 
@@ -184,6 +200,11 @@ class Check:
         identities are checked once). Default False.
     strategy : callable, optional
         ``strategy()`` returns a hypothesis strategy of instances for property tests.
+    metric : str, optional
+        What the error measures, with its unit, in words (e.g. "max abs difference of the
+        limit product from the closed form"); shown by ``verify --html`` and in ``--json``.
+        Default: a description of the kind ("0 when the identity simplifies to zero exactly
+        (sympy), 1 when it does not" for symbolic checks).
 
     Examples
     --------
@@ -209,6 +230,7 @@ class Check:
     kind: str = "numeric"
     fixed: bool = False
     strategy: Callable[[], Any] | None = None
+    metric: str = ""
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name.strip():
@@ -233,6 +255,27 @@ class Check:
                 raise InputError(f"{label}: {arg} must be a function, got {_short(f)}")
         if not isinstance(self.kind, str):
             raise InputError(f"{label}: kind must be a string, got {_short(self.kind)}")
+        if not isinstance(self.metric, str):
+            raise InputError(f"{label}: metric must be a string, got {_short(self.metric)}")
+
+    def count(self, samples: int | None = None) -> int:
+        """The number of instances a run with ``samples`` (None: the default) draws."""
+        return self.samples if (samples is None or self.fixed) else samples
+
+    def draw(self, rng: np.random.Generator, number: int):
+        """Instance ``number`` (1-based) of a run from ``rng``: the same object ``run`` measures
+        as its ``number``-th instance (the draws before it are made and dropped)."""
+        inst = None
+        for _ in range(number):
+            inst = self.sample(rng)
+        return inst
+
+    def measure(self, instances: list) -> tuple[np.ndarray, list[str]]:
+        """The errors of ``instances`` (inf where invalid) and why each invalid one is."""
+        if self.errors is not None:
+            return _error_values(self.errors(instances), len(instances), self.name)
+        pairs = [_error_value(self.error(inst)) for inst in instances]
+        return np.array([x for x, _ in pairs], dtype=float), [w for _, w in pairs]
 
     def run(self, rng: np.random.Generator, samples: int | None = None) -> Evidence:
         """Draw the instances from ``rng`` and measure them; the evidence (worst error first).
@@ -240,16 +283,12 @@ class Check:
         A value of ``error``/``errors`` that is not a finite non-negative real number fails the
         check (``max_error`` inf), its ``message`` saying what the check returned.
         """
-        n = self.samples if (samples is None or self.fixed) else samples
+        n = self.count(samples)
         if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 1:
             raise InputError(f"samples: must be a positive integer, got {_short(n)}")
         start = time.perf_counter()
         instances = [self.sample(rng) for _ in range(n)]
-        if self.errors is not None:
-            errs, why = _error_values(self.errors(instances), n, self.name)
-        else:
-            pairs = [_error_value(self.error(inst)) for inst in instances]
-            errs, why = np.array([x for x, _ in pairs], dtype=float), [w for _, w in pairs]
+        errs, why = self.measure(instances)
         bad = [i for i, w in enumerate(why) if w]
         worst = bad[0] if bad else int(np.argmax(errs))
         message = ""
@@ -259,7 +298,8 @@ class Check:
                        + (f" ({len(bad)} invalid values)" if len(bad) > 1 else "")
                        + "; an error must be a finite non-negative real number")
         return Evidence(self.name, float(errs[worst]), self.tolerance, n, time.perf_counter() - start,
-                        self.kind, instances[worst], message)
+                        self.kind, instances[worst], message, metric=self.metric,
+                        worst_number=int(worst) + 1)
 
 
 @dataclass
@@ -390,7 +430,40 @@ def run_check(claim: Claim, chk: Check, samples: int | None = None, seed: int = 
         return chk.run(check_rng(seed, claim.id, chk.name), samples)
     except Exception as exc:
         return Evidence(chk.name, math.inf, chk.tolerance, 0, 0.0, chk.kind, None,
-                        traceback.format_exc(limit=3), f"{exc.__class__.__name__}: {exc}")
+                        traceback.format_exc(limit=3), f"{exc.__class__.__name__}: {exc}",
+                        metric=chk.metric)
+
+
+def run_instance(claim: Claim, chk: Check, number: int, samples: int | None = None,
+                 seed: int = 0) -> Evidence:
+    """Instance ``number`` (1-based) of one check alone: drawn from the check's own generator
+    exactly as :func:`run_check` draws it (the earlier draws are made and dropped, never
+    measured), then measured by itself. Its evidence has ``instances`` 1, ``worst_number``
+    ``number``; ``max_error`` is what the full run measured for that instance.
+
+    Raises
+    ------
+    InputError
+        When ``number`` is not among the 1..n instances a run with ``samples`` draws.
+    """
+    check_seed(seed)
+    n = chk.count(samples)
+    if isinstance(number, (bool, np.bool_)) or not isinstance(number, (int, np.integer)) \
+            or not 1 <= number <= n:
+        raise InputError(f"instance: check {chk.name!r} of claim {claim.id} draws instances 1..{n}"
+                         f"{'' if samples is None or chk.fixed else f' with {samples} samples'}, "
+                         f"got {_short(number)}")
+    try:
+        start = time.perf_counter()
+        inst = chk.draw(check_rng(seed, claim.id, chk.name), int(number))
+        errs, why = chk.measure([inst])
+        message = f"{'errors' if chk.errors is not None else 'error'} {why[0]}" if why[0] else ""
+        return Evidence(chk.name, float(errs[0]), chk.tolerance, 1, time.perf_counter() - start,
+                        chk.kind, inst, message, metric=chk.metric, worst_number=int(number))
+    except Exception as exc:
+        return Evidence(chk.name, math.inf, chk.tolerance, 0, 0.0, chk.kind, None,
+                        traceback.format_exc(limit=3), f"{exc.__class__.__name__}: {exc}",
+                        metric=chk.metric)
 
 
 def claim_record(claim: Claim, evidence: Sequence[Evidence], seconds: float) -> dict:
@@ -428,7 +501,8 @@ def evidence_from_dict(d: dict) -> Evidence:
     """The :class:`Evidence` of a check's ``verify`` JSON record (to resume a report)."""
     return Evidence(d["check"], float(d["max_error"]), float(d["tolerance"]), int(d["instances"]),
                     float(d["seconds"]), d.get("kind", "numeric"), d.get("worst_instance"),
-                    d.get("message", ""))
+                    d.get("message", ""), metric=d.get("metric", ""),
+                    worst_number=d.get("worst_instance_number"))
 
 
 def run_claim(claim: Claim, samples: int | None = None, seed: int = 0,

@@ -20,6 +20,7 @@ from . import rbp_limit, srbp_bottleneck, rbp_modes  # noqa: E401,F401
 from . import kolen_pollack, weight_mirror, sgd_ode  # noqa: E401,F401
 from . import lyapunov  # noqa: F401  (section 12: single-hidden-lyapunov, identity-exponential)
 from . import ts_exact, ts_sgd  # noqa: E401,F401
+from ._metrics import METRICS
 from ._symbolic import SYMBOLIC_CHECKS
 
 MODULES = [
@@ -34,6 +35,12 @@ MODULES = [
 for _cid, _checks in SYMBOLIC_CHECKS.items():
     if _cid in CLAIMS:
         CLAIMS[_cid].checks[:0] = _checks
+
+# What each check's error measures (linrbp/claims/_metrics.py), where the check does not say.
+for _cid, _metrics in METRICS.items():
+    for _chk in CLAIMS[_cid].checks if _cid in CLAIMS else ():
+        if not _chk.metric and _chk.name in _metrics:
+            _chk.metric = _metrics[_chk.name]
 
 
 def get_claims(ids: Iterable[str] | None = None) -> list[Claim]:

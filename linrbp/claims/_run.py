@@ -98,7 +98,7 @@ def verify(ids=None, samples=None, seed=0, progress=None, *, workers: int = 1,
         cid, name = names[f.key]
         chk = next(c for c in claims if c.id == cid).check(name)
         found[(cid, name)] = Evidence(name, math.inf, chk.tolerance, 0, 0.0, chk.kind, None,
-                                      f.traceback or f.error, f.error)
+                                      f.traceback or f.error, f.error, metric=chk.metric)
     results = []
     for claim in claims:
         evidence = [found[(claim.id, chk.name)] for chk in claim.checks if (claim.id, chk.name) in found]

@@ -54,7 +54,7 @@ register(Claim(
     id=ID,
     title="ARBP is BP with a fixed feedback offset",
     reference="docs/theory.md section 9 (beyond [BSL])",
-    statement="Under ARBP every C_h - A_{h+1}^T is conserved; with zero offset ARBP is BP.",
+    statement="Under ARBP every $C_h - A_{h+1}^T$ is conserved; with zero offset ARBP is BP.",
     checks=[
         Check("offset-drift-along-trajectories", DRIFT_TOL, random_instance, error=offset_drift, samples=10),
         Check("zero-offset-follows-bp", 1e-8, lambda rng: random_instance(rng, zero_offset=True),

@@ -81,11 +81,12 @@ def diagonal_limit_errors(instances) -> list[float]:
 
 CLAIM = register(Claim(
     id=ID,
-    title="Autoencoder A[N,1,N] with random feedback",
+    title="Autoencoder $A[N,1,N]$ with random feedback",
     reference="[BSL] Lemma 1, Theorem 6",
-    statement="K = C B - |A|^2/2 is conserved for any data; with whitened data A -> lambda C, "
-              "B -> C^T/(lambda |C|^2), B A -> C^T C/|C|^2, lambda the positive root of "
-              "(|C|^2/2) l^3 + K l - 1 = 0; diagonal S_II = S_TI converges too.",
+    statement=(r"$K = C B - |A|^2/2$ is conserved for any data; with whitened data $A \to \lambda "
+               r"C$, $B \to C^T/(\lambda |C|^2)$, $B A \to C^T C/|C|^2$, $\lambda$ the positive "
+               r"root of $(|C|^2/2)\, l^3 + K l - 1 = 0$; diagonal $S_{II} = S_{TI}$ converges "
+               "too."),
     checks=[
         Check("Lemma 1: dK/dt = 0 along the field (random data, N <= 30)", mt.IDENTITY_TOL,
               lambda rng: _random_data_instance(rng, sizes=range(2, 31)), error=invariant_rate_error,

@@ -86,10 +86,11 @@ def optimality_error(inst) -> float:
 
 CLAIM = register(Claim(
     id=ID,
-    title="Autoencoder A[N,p,N] with general data S_II = S_TI = S",
+    title="Autoencoder $A[N,p,N]$ with general data $S_{II} = S_{TI} = S$",
     reference="docs/theory.md section 9 (beyond [BSL])",
-    statement="Every fixed point has B A = S C^T (C S C^T)^{-1} C, which trajectories reach; "
-              "it is the optimal rank-p product when row(C) is the top-p eigenspace of S.",
+    statement=("Every fixed point has $B A = S C^T (C S C^T)^{-1} C$, which trajectories reach; "
+               r"it is the optimal rank-$p$ product when $\mathrm{row}(C)$ is the top-$p$ "
+               "eigenspace of $S$."),
     checks=[
         Check("fixed points A = M C, B = S A^T (A S A^T)^{-1}: field = 0, B A = formula",
               mt.IDENTITY_TOL, _fixed_point_instance, error=fixed_point_error, samples=40,

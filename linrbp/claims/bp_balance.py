@@ -52,9 +52,10 @@ def drift_errors(instances) -> list[float]:
 
 CLAIM = register(Claim(
     id=ID,
-    title="Balance of BP: A_{h+1}^T A_{h+1} - A_h A_h^T is conserved",
+    title="Balance of BP: $A_{h+1}^T A_{h+1} - A_h A_h^T$ is conserved",
     reference="docs/theory.md section 9 (beyond [BSL])",
-    statement="Under BP, d/dt (A_{h+1}^T A_{h+1} - A_h A_h^T) = 0 for every h and any data.",
+    statement=(r"Under BP, $\frac{d}{dt}(A_{h+1}^T A_{h+1} - A_h A_h^T) = 0$ for every $h$ and any "
+               "data."),
     checks=[
         Check("d/dt (A_{h+1}^T A_{h+1} - A_h A_h^T) = 0 along the field (depth 2-4, any S_II)",
               mt.IDENTITY_TOL, random_instance, error=rate_error, samples=40,

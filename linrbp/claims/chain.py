@@ -153,11 +153,11 @@ def _sample(rng):
 
 CLAIM = register(Claim(
     id="chain",
-    title="Chains A[1,...,1] of any depth under SRBP and RBP",
+    title=r"Chains $A[1,\ldots,1]$ of any depth under SRBP and RBP",
     reference="[BSL] Theorems 3 and 4",
-    statement=("a_{h+1} - c_{h+1} a_h^2/(2 c_h) is conserved; a_1' = Q(a_1) has degree 2^L - 1 "
-               "and negative leading coefficient, so every trajectory converges to a global "
-               "minimum P = alpha/beta, the root of Q picked by poly1d; no limit cycles."),
+    statement=("$a_{h+1} - c_{h+1} a_h^2/(2 c_h)$ is conserved; $a_1' = Q(a_1)$ has degree $2^L - "
+               "1$ and negative leading coefficient, so every trajectory converges to a global "
+               r"minimum $P = \alpha/\beta$, the root of $Q$ picked by poly1d; no limit cycles."),
     checks=[
         Check("limit-vs-integration", LIMIT_TOL, _sample, errors=limit_errors, samples=40, strategy=_strategy),
         Check("invariant-drift", DRIFT_TOL, _sample, errors=drift_errors, samples=24, strategy=_strategy),

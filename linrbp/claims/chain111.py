@@ -160,11 +160,11 @@ def tangency_error(rng_inst) -> float:
 
 CLAIM = register(Claim(
     id="chain111",
-    title="A[1,1,1] under RBP",
+    title="$A[1,1,1]$ under RBP",
     reference="[BSL] Theorem 2",
-    statement=("a2 - a1^2/(2 c1) is conserved; every trajectory converges to a point of the "
-               "hyperbola a1 a2 = alpha/beta, the root of the depressed cubic picked by poly1d; "
-               "fixed points are attractors iff a1^2 + c1 a2 > 0."),
+    statement=("$a_2 - a_1^2/(2 c_1)$ is conserved; every trajectory converges to a point of the "
+               r"hyperbola $a_1 a_2 = \alpha/\beta$, the root of the depressed cubic picked by "
+               "poly1d; fixed points are attractors iff $a_1^2 + c_1 a_2 > 0$."),
     checks=[
         Check("limit-vs-integration", LIMIT_TOL, chain111_instance, errors=limit_errors, samples=40,
               strategy=_strategy),

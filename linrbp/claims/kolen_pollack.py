@@ -176,10 +176,10 @@ def _symbolic_checks():
 
 register(Claim(
     id=ID,
-    title="Kolen-Pollack: the feedback offset decays as e^{-lambda t}",
+    title=r"Kolen-Pollack: the feedback offset decays as $e^{-\lambda t}$",
     reference="docs/theory.md section 10 (Kolen & Pollack 1994; Akrout et al. 2019)",
-    statement="Under ARBP with weight decay lambda on A and C, C_h(t) - A_{h+1}(t)^T = "
-              "e^{-lambda t} (C_h(0) - A_{h+1}(0)^T) for every layer and any data.",
+    statement=(r"Under ARBP with weight decay $\lambda$ on $A$ and $C$, $C_h(t) - A_{h+1}(t)^T = "
+               r"e^{-\lambda t} (C_h(0) - A_{h+1}(0)^T)$ for every layer and any data."),
     checks=_symbolic_checks() + [
         Check("offset-closed-form-along-trajectories", OFFSET_TOL, random_instance, error=offset_error,
               samples=10),

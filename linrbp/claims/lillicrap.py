@@ -71,8 +71,9 @@ register(Claim(
     id=ID,
     title="RBP from a zero start with whitened input",
     reference="docs/theory.md section 9 (Lillicrap et al. 2016)",
-    statement="A2 -> c b^T, A1 -> b r^T, r || T, |r| = (2|T|/|b|^2)^(1/3), c = |r|^2/2. When "
-              "N1 < rank(S_TI) RBP stops at a worse loss than BP, by the gap rbp-limit computes.",
+    statement=(r"$A_2 \to c\, b^T$, $A_1 \to b\, r^T$, $r \parallel T$, $|r| = "
+               r"(2|T|/|b|^2)^{1/3}$, $c = |r|^2/2$. When $N_1 < \mathrm{rank}(S_{TI})$ RBP stops "
+               "at a worse loss than BP, by the gap rbp-limit computes."),
     checks=[Check("limit-vs-integration", mt.LIMIT_TOL,
                   random_instance, errors=limit_errors, samples=12),
             Check("N1 < rank(S_TI): RBP - BP excess loss = rbp-limit's gap > 0", mt.LIMIT_TOL,

@@ -203,11 +203,12 @@ def exponential_bound_error(inst) -> float:
 
 LYAPUNOV = register(Claim(
     id="single-hidden-lyapunov",
-    title="A Lyapunov function for A[N0,N1,N2] (the missing relation of Theorem 10)",
+    title="A Lyapunov function for $A[N_0,N_1,N_2]$ (the missing relation of Theorem 10)",
     reference="linrbp, theory page section 12",
-    statement=("For C1 of full column rank and C1^T D = W* = S_TI S_II^{-1}, V = |A2|^2/2 - <D, A1> "
-               "has dV/dt = -tr((W* - P) S_II (W* - P)^T) <= 0 exactly; <K, A1> is conserved "
-               "whenever C1^T K = 0 (the frozen projections)."),
+    statement=("For $C_1$ of full column rank and $C_1^T D = W^* = S_{TI} S_{II}^{-1}$, $V = "
+               r"|A_2|^2/2 - \langle D, A_1 \rangle$ has $dV/dt = -\mathrm{tr}((W^* - P) S_{II} "
+               r"(W^* - P)^T) \leq 0$ exactly; $\langle K, A_1 \rangle$ is conserved whenever "
+               "$C_1^T K = 0$ (the frozen projections)."),
     checks=[identity_check(f"dV/dt + tr((W-P) S (W-P)^T) = <W - C1^T D, E> (symbolic), A{list(lay)}",
                            lambda lay=lay: lyapunov_residual(lay)) for lay in GENERIC_SHAPES]
     + [_rational_check(lay) for lay in RATIONAL_SHAPES]
@@ -220,10 +221,11 @@ LYAPUNOV = register(Claim(
 
 EXPONENTIAL = register(Claim(
     id="identity-exponential",
-    title="A[n,n,n] with S_II = S_TI = C1 = Id: exponential decay of the error",
+    title="$A[n,n,n]$ with $S_{II} = S_{TI} = C_1 = I$: exponential decay of the error",
     reference="linrbp, theory page section 12",
-    statement=("d|E|^2/dt = -2|E A1^T|^2 - |A1^T E|^2 - tr(M0 E E^T) exactly, so if M0 = A2 + A2^T "
-               "- A1 A1^T is positive definite at the start, |E(t)|^2 <= |E(0)|^2 exp(-lambda_min(M0) t)."),
+    statement=(r"$d|E|^2/dt = -2|E A_1^T|^2 - |A_1^T E|^2 - \mathrm{tr}(M_0 E E^T)$ exactly, so if "
+               r"$M_0 = A_2 + A_2^T - A_1 A_1^T$ is positive definite at the start, $|E(t)|^2 \leq "
+               r"|E(0)|^2 \exp(-\lambda_{\min}(M_0)\, t)$."),
     checks=[identity_check(f"d|E|^2/dt = -2|E A1^T|^2 - |A1^T E|^2 - tr(M E E^T) (symbolic), n = {n}",
                            lambda n=n: exponential_residual(n)) for n in (1, 2)]
     + [Check("|E(t)| <= |E(0)| exp(-lambda_min(M0) t/2) on [0, 40], n = 3, M0 > 0 (relative excess)",

@@ -144,13 +144,14 @@ def fixed_set_error(i) -> float:
 
 CLAIM = register(Claim(
     id="nonlinear",
-    title="A[1,1,1] with a power non-linearity (with f')",
+    title="$A[1,1,1]$ with a power non-linearity (with $f'$)",
     reference="[BSL] section 7.9, Theorem 12",
-    statement=("With f', a2 - a1^2/(2 c1 mu) is conserved and, for alpha, beta, c1 > 0, mu >= 1 "
-               "and positive starts, the weights converge to a positive root t of "
-               "beta t^(mu+2)/(2 c1 mu) + beta K t^mu - alpha = 0. Also drawn: c1 < 0 (outside "
-               "Theorem 12), where a1 goes to the root ahead if there is one, else to 0 "
-               "(limit (0, K) for mu > 1; for mu = 1 a1 crosses 0 to the linear chain's limit)."),
+    statement=(r"With $f'$, $a_2 - a_1^2/(2 c_1 \mu)$ is conserved and, for $\alpha, \beta, c_1 > "
+               r"0$, $\mu \geq 1$ and positive starts, the weights converge to a positive root $t$ "
+               r"of $\beta t^{\mu+2}/(2 c_1 \mu) + \beta K t^\mu - \alpha = 0$. Also drawn: $c_1 < "
+               "0$ (outside Theorem 12), where $a_1$ goes to the root ahead if there is one, else "
+               r"to 0 (limit $(0, K)$ for $\mu > 1$; for $\mu = 1$ $a_1$ crosses 0 to the linear "
+               "chain's limit)."),
     checks=[
         Check("limit-vs-integration", LIMIT_TOL, nonlinear_instance, errors=limit_errors, samples=40,
               strategy=_strategy),

@@ -176,11 +176,12 @@ def _roots_instance(rng):
 
 CLAIM = register(Claim(
     id="poly1d",
-    title="One-dimensional polynomial ODEs x' = Q(x)",
+    title="One-dimensional polynomial ODEs $x' = Q(x)$",
     reference="[BSL] Theorem 1",
-    statement=("x' = Q(x) converges to the first root of Q met in the direction of sign Q(x0), "
-               "or blows up in the finite time T* = integral of dx/Q when none is ahead; every "
-               "solution converges iff deg Q is odd with negative leading coefficient."),
+    statement=("$x' = Q(x)$ converges to the first root of $Q$ met in the direction of "
+               r"$\mathrm{sign}\, Q(x_0)$, or blows up in the finite time $T^* = "
+               r"\int_{x_0}^{\pm\infty} dx/Q(x)$ when none is ahead; every solution converges iff "
+               r"$\deg Q$ is odd with negative leading coefficient."),
     checks=[
         Check("limit-vs-integration", LIMIT_TOL, lambda rng: poly1d_instance(rng), errors=limit_errors,
               samples=24, strategy=_strategy()),

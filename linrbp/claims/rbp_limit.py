@@ -234,16 +234,17 @@ CLAIM = register(Claim(
     id=ID,
     title="Limit of the product under RBP and SRBP, every depth and width",
     reference="docs/theory.md section 10",
-    statement="P(inf) = G Pi S_II^-1/2 = M (B_1 M)^+ B_1 P*, M = P* S_II P*^T B_1^T, from every "
-              "start (= P* when rank(B_1 G) = rank(G)); BP reaches the best rank-r approximation "
-              "in the S_II metric, so the loss gap RBP - BP >= 0 is exact. Ranks are decided with "
-              f"singular values relative to the largest: <= {RANK_ZERO:g} zero, >= {RANK_NONZERO:g} "
-              "nonzero, between them undetermined (no closed form). Integration checks draw B_1 with "
-              f"condition number <= {FEEDBACK_COND:g} (convergence slows like sigma_min(B_1)^2) and "
-              f"integrate with {METHOD} (implicit; the limit set is a manifold whose "
-              "transverse rates at a landing point span 1e-3 ... 1e3, beyond an explicit method's "
-              f"step budget), rtol {mt.RTOL:g}, to |f| <= {mt.CONV_TOL:g} (1 + |y|), "
-              f"at most {mt.MAX_STEPS:,} steps.",
+    statement=(r"$P(\infty) = G \Pi S_{II}^{-1/2} = M (B_1 M)^+ B_1 P^*$, $M = P^* S_{II} P^{*T} "
+               r"B_1^T$, from every start ($= P^*$ when $\mathrm{rank}(B_1 G) = "
+               r"\mathrm{rank}(G)$); BP reaches the best rank-$r$ approximation in the $S_{II}$ "
+               r"metric, so the loss gap RBP $-$ BP $\geq 0$ is exact. Ranks are decided with "
+               r"singular values relative to the largest: $\leq 10^{-10}$ zero, $\geq 10^{-6}$ "
+               "nonzero, between them undetermined (no closed form). Integration checks draw "
+               r"$B_1$ with condition number $\leq 30$ (convergence slows like "
+               r"$\sigma_{\min}(B_1)^2$) and integrate with BDF (implicit; the limit set is a "
+               r"manifold whose transverse rates at a landing point span $10^{-3} \ldots 10^3$, "
+               r"beyond an explicit method's step budget), rtol $10^{-13}$, to $|f| \leq 10^{-12} "
+               "(1 + |y|)$, at most 20,000 steps."),
     checks=[
         Check("L = 2 exact: every fixed point of C1 E = 0, E A1^T = 0 (rational data, sympy) has "
               "the formula's product", 0.0, _rational_instance, error=exact_l2_error, samples=4,

@@ -137,12 +137,13 @@ def _equivariance_error(inst) -> float:
 
 CLAIM = register(Claim(
     id=ID,
-    title="Decoupled modes of A[N,N,N] under RBP",
+    title="Decoupled modes of $A[N,N,N]$ under RBP",
     reference="docs/theory.md section 10 (Saxe et al. 2014's construction for RBP)",
-    statement="S_II = Id, S_TI = U diag(s) V^T, C_1 = R diag(c) U^T, A_1 = R diag(a) V^T, "
-              "A_2 = U diag(b) R^T: the form is kept and each mode is chain111 (alpha = s_i, "
-              "beta = 1, c1 = c_i), so chain111_limit per mode gives A_1(inf), A_2(inf). "
-              f"Alignment is detected to {ALIGN_TOL:g} (relative).",
+    statement=(r"$S_{II} = I$, $S_{TI} = U\, \mathrm{diag}(s)\, V^T$, $C_1 = R\, "
+               r"\mathrm{diag}(c)\, U^T$, $A_1 = R\, \mathrm{diag}(a)\, V^T$, $A_2 = U\, "
+               r"\mathrm{diag}(b)\, R^T$: the form is kept and each mode is chain111 ($\alpha = "
+               r"s_i$, $\beta = 1$, $c_1 = c_i$), so chain111_limit per mode gives $A_1(\infty)$, "
+               r"$A_2(\infty)$. Alignment is detected to $10^{-9}$ (relative)."),
     checks=[
         Check("A[2,2,2] diagonal case: derived field = diag(c(s - ab)), diag(a(s - ab))", 0.0,
               lambda rng: {"identity": "rbp-modes"}, error=_symbolic_error, samples=1,

@@ -55,6 +55,7 @@ register(Claim(
     id=ID,
     title="BP mode dynamics from a balanced decoupled start",
     reference="docs/theory.md section 9 (Saxe et al. 2014)",
-    statement="A2 A1 (t) = U diag(u(t)) V^T with u(t) = s e^{2st}/(e^{2st} - 1 + s/u0).",
+    statement=(r"$A_2 A_1(t) = U\, \mathrm{diag}(u(t))\, V^T$ with $u(t) = s\, e^{2st}/(e^{2st} - "
+               "1 + s/u_0)$."),
     checks=[Check("product-vs-sigmoid-along-the-path", 1e-8, random_instance, error=sigmoid_error, samples=12)],
 ))

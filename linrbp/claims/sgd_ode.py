@@ -222,13 +222,15 @@ CLAIM = register(Claim(
     id=ID,
     title="SGD on Fashion-MNIST tracks the averaged ODE",
     reference="docs/theory.md section 10 (stochastic approximation)",
-    statement="A[784,3,10], squared error, the first 2000 Fashion-MNIST training images, per-example "
-              "SGD with step eta (BP, RBP; SRBP = RBP with one hidden layer) vs the ODE with the same "
-              "images' moments in t = eta x steps on [0, T]: gap = max_t |P_SGD - P_ODE|_F / "
-              "|P_ODE(T)|_F ~ eta^k. Measured (T = 0.32, 5 etas 3.2e-5..3.2e-3, 4 seeds): BP with "
-              "replacement k = 0.505 +- 0.040 (seed-mean path 0.496), BP with per-epoch reshuffling "
-              "k = 0.750 +- 0.044; RBP with replacement k = 0.31 +- 0.13, reshuffling 0.39 +- 0.19, "
-              "with gaps 0.36 -> 0.12: RBP is not yet in the sqrt(eta) regime over this range.",
+    statement=("$A[784,3,10]$, squared error, the first 2000 Fashion-MNIST training images, "
+               r"per-example SGD with step $\eta$ (BP, RBP; SRBP = RBP with one hidden layer) vs "
+               r"the ODE with the same images' moments in $t = \eta \times$ steps on $[0, T]$: gap "
+               r"$= \max_t |P_{SGD} - P_{ODE}|_F / |P_{ODE}(T)|_F \sim \eta^k$. Measured ($T = "
+               r"0.32$, 5 etas $3.2 \times 10^{-5} \ldots 3.2 \times 10^{-3}$, 4 seeds): BP with "
+               r"replacement $k = 0.505 \pm 0.040$ (seed-mean path 0.496), BP with per-epoch "
+               r"reshuffling $k = 0.750 \pm 0.044$; RBP with replacement $k = 0.31 \pm 0.13$, "
+               r"reshuffling $0.39 \pm 0.19$, with gaps $0.36 \to 0.12$: RBP is not yet in the "
+               r"$\sqrt{\eta}$ regime over this range."),
     checks=[
         Check("data mean of the per-example SGD update = ODE field (rational data, exact)", 0.0,
               lambda rng: {"identity": ID}, error=_mean_update_error, samples=1, kind="symbolic",

@@ -128,11 +128,12 @@ def _t_scale(p, y) -> float:
 
 CLAIM = register(Claim(
     id=ID,
-    title="One hidden layer A[N0,N1,N2] with random feedback",
+    title="One hidden layer $A[N_0,N_1,N_2]$ with random feedback",
     reference="[BSL] Theorems 7-10",
-    statement="Q = C1 A2 + (C1 A2)^T - A1 A1^T is conserved; solutions stay bounded; "
-              "C1 A2 A1 -> C1 S_TI S_II^{-1}, and A2 A1 -> S_TI S_II^{-1} when C1 has full "
-              "column rank; for A[2,2,2] with S_II = S_TI = C1 = Id, A and B converge.",
+    statement=("$Q = C_1 A_2 + (C_1 A_2)^T - A_1 A_1^T$ is conserved; solutions stay bounded; "
+               r"$C_1 A_2 A_1 \to C_1 S_{TI} S_{II}^{-1}$, and $A_2 A_1 \to S_{TI} S_{II}^{-1}$ "
+               "when $C_1$ has full column rank; for $A[2,2,2]$ with $S_{II} = S_{TI} = C_1 = I$, "
+               "$A$ and $B$ converge."),
     checks=[
         Check("dQ/dt = 0 along the field (shapes up to 12x12x12)", mt.IDENTITY_TOL,
               _any_shape_instance, error=invariant_rate_error, samples=40,

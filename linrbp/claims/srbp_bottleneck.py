@@ -99,12 +99,12 @@ CLAIM = register(Claim(
     id=ID,
     title="SRBP with a later bottleneck has no fixed point",
     reference="docs/theory.md section 10",
-    statement="Under SRBP, if rank(C_1 G) > r (narrowest hidden width) no fixed point exists and "
-              "|dA_1/dt|_F >= sqrt(sum_{i>r} sigma_i(C_1 S_TI)^2) > 0 along every trajectory. "
-              "Measured (SRBP A[5,4,2,3], start scale 0.3, seed 5): |A_1| grows linearly "
-              "(2.9 per unit time from t = 5 to 20), the other layers and the excess loss settle "
-              "(0.47374 from t = 10 on), |dA_1/dt| settles at 2.17 x the bound, and the steps "
-              "shrink (20,000 DOP853 steps reach t = 22.7).",
+    statement=(r"Under SRBP, if $\mathrm{rank}(C_1 G) > r$ (narrowest hidden width) no fixed point "
+               r"exists and $|dA_1/dt|_F \geq \sqrt{\sum_{i>r} \sigma_i(C_1 S_{TI})^2} > 0$ along "
+               "every trajectory. Measured (SRBP $A[5,4,2,3]$, start scale 0.3, seed 5): $|A_1|$ "
+               "grows linearly (2.9 per unit time from $t = 5$ to 20), the other layers and the "
+               "excess loss settle (0.47374 from $t = 10$ on), $|dA_1/dt|$ settles at 2.17 "
+               r"$\times$ the bound, and the steps shrink (20,000 DOP853 steps reach $t = 22.7$)."),
     checks=[
         Check("derived field: dA_1/dt = C_1 (S_TI - P S_II), rank(P) <= r (A[1,2,1,2], exact)", 0.0,
               lambda rng: {"identity": ID}, error=_field_identity_error, samples=1, kind="symbolic",

@@ -225,12 +225,13 @@ CLAIM = register(Claim(
     id=ID,
     title="Structural identities of the learning rules",
     reference="[BSL] sections 3 and 6",
-    statement="Fact 1: the top update is the same under every rule; Fact 2: flipping T - O flips "
-              "every update; Fact 3: T - O = 0 gives no update; Fact 4: A[N0,N1,1] with feedback "
-              "congruent in sign to A2^T updates A1 in the gradient's orthant; RBP = SRBP for "
-              "L = 2 and, with equal widths, RBP(C_h) = SRBP(C_h...C_{L-1}); ARBP conserves "
-              "C_h - A_{h+1}^T; the backward pass costs sum_{h<L} N_h N_{h+1} (= W - N_1 N_0) "
-              "multiplications under BP/RBP and W' = sum_{h<L} N_h N_L under SRBP.",
+    statement=("Fact 1: the top update is the same under every rule; Fact 2: flipping $T - O$ "
+               "flips every update; Fact 3: $T - O = 0$ gives no update; Fact 4: $A[N_0,N_1,1]$ "
+               "with feedback congruent in sign to $A_2^T$ updates $A_1$ in the gradient's "
+               r"orthant; RBP = SRBP for $L = 2$ and, with equal widths, $\mathrm{RBP}(C_h) = "
+               r"\mathrm{SRBP}(C_h \cdots C_{L-1})$; ARBP conserves $C_h - A_{h+1}^T$; the "
+               r"backward pass costs $\sum_{h<L} N_h N_{h+1}$ ($= W - N_1 N_0$) multiplications "
+               r"under BP/RBP and $W' = \sum_{h<L} N_h N_L$ under SRBP."),
     checks=[
         Check("Fact 1: top-layer update identical under every rule", 0.0, _per_example,
               error=fact1_error, samples=30, strategy=lambda: mt.seeds_strategy(_per_example)),

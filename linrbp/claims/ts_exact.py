@@ -202,8 +202,9 @@ def arbp_sgd_drift(inst) -> float:
 
 register(Claim(
     id="ts-integrals", title="teacher-student: closed forms of the Gaussian integrals (erf)", reference=REF,
-    statement="For g(z) = erf(z/sqrt 2) the integrals I2, J2, I3, I4 of jointly Gaussian local fields "
-              "have the closed forms of section 11 (I3: first index g', second linear, third g).",
+    statement=(r"For $g(z) = \mathrm{erf}(z/\sqrt{2})$ the integrals $I_2$, $J_2$, $I_3$, $I_4$ of "
+               "jointly Gaussian local fields have the closed forms of section 11 ($I_3$: first "
+               "index $g'$, second linear, third $g$)."),
     checks=[I("symbolic: Price's theorem dI2(a,b)/dC_ab = J2(a,b)", S.price_i2),
             I("symbolic: Stein's lemma, C_ab = 0: I3(a,b,c) = C_bc J2(a,c)", S.stein_i3),
             I("symbolic: (c, d) independent of (a, b): I4(a,b,c,d) = J2(a,b) I2(c,d)", S.independent_i4),
@@ -211,14 +212,17 @@ register(Claim(
 ))
 register(Claim(
     id="ts-eps-g", title="teacher-student: generalisation error from the order parameters", reference=REF,
-    statement="eps_g = 1/2 a^T I2 a with a = (-v, A), exact at any N for Gaussian inputs.",
+    statement=(r"$\epsilon_g = \frac{1}{2} a^T I_2\, a$ with $a = (-v, A)$, exact at any $N$ for "
+               "Gaussian inputs."),
     checks=[I("symbolic: g linear, 1/2 a^T C a = 1/2 |A^T A_1* - v^T A_1|^2 (section 0's Err)", S.linear_eps_g),
             Check("monte-carlo-z", Z_TOL, eps_instance, error=eps_z, samples=1)],
 ))
 register(Claim(
-    id="ts-linear-bridge", title="teacher-student, g linear: first-order flow = section 0's flow", reference=REF,
-    statement="For g(z) = z the eta-linear part of the teacher-student ODEs is the averaged flow of "
-              "A[N, K, 1] (S_II = Id, S_TI = A^T A_1*) projected on (Q, R, v), in time tau = eta t.",
+    id="ts-linear-bridge", title=("teacher-student, $g$ linear: first-order flow = section 0's "
+                                  "flow"), reference=REF,
+    statement=(r"For $g(z) = z$ the $\eta$-linear part of the teacher-student ODEs is the averaged "
+               "flow of $A[N, K, 1]$ ($S_{II} = I$, $S_{TI} = A^T A_1^*$) projected on $(Q, R, "
+               r"v)$, in time $\tau = \eta t$."),
     checks=[I("symbolic: A[3,2,1], M = 2, bp: section 0's derived flow projected = first-order rates",
               lambda: S.bridge_residual(3, 2, 2, "bp")),
             I("symbolic: A[3,2,1], M = 2, rbp: section 0's derived flow projected = first-order rates",
@@ -226,17 +230,17 @@ register(Claim(
             Check("section0-vs-ts-ode", 1e-7, bridge_instance, error=bridge_gap, samples=3)],
 ))
 register(Claim(
-    id="ts-linear-drift", title="teacher-student, g linear: drift of the conserved matrix", reference=REF,
-    statement="d/dt(b v^T + v b^T - Q) = -eta^2 (2 eps_g + sigma^2) b b^T (FA); "
-              "d/dt(v v^T - Q) = -eta^2 (2 eps_g + sigma^2) v v^T (BP).",
+    id="ts-linear-drift", title="teacher-student, $g$ linear: drift of the conserved matrix", reference=REF,
+    statement=(r"$\frac{d}{dt}(b v^T + v b^T - Q) = -\eta^2 (2 \epsilon_g + \sigma^2)\, b b^T$ "
+               r"(FA); $\frac{d}{dt}(v v^T - Q) = -\eta^2 (2 \epsilon_g + \sigma^2)\, v v^T$ (BP)."),
     checks=[I("symbolic: K = M = 2, FA drift identity (ODE summed as printed)", lambda: S.drift_residual(2, 2, "b")),
             I("symbolic: K = M = 2, BP drift identity (ODE summed as printed)", lambda: S.drift_residual(2, 2, "v")),
             Check("field-identity", 1e-12, drift_instance, error=drift_residual, samples=50)],
 ))
 register(Claim(
-    id="ts-arbp-offset", title="teacher-student ARBP: b - v is constant", reference=REF,
-    statement="Under ARBP (two layers) the feedback takes exactly the step of v, so b - v is constant "
-              "in the ODE and along SGD.",
+    id="ts-arbp-offset", title="teacher-student ARBP: $b - v$ is constant", reference=REF,
+    statement=("Under ARBP (two layers) the feedback takes exactly the step of $v$, so $b - v$ is "
+               "constant in the ODE and along SGD."),
     checks=[I("symbolic: the rule's feedback step O_1 delta_2^T = (delta_2 O_1^T)^T", S.arbp_feedback_step),
             Check("ode", 1e-12, arbp_instance, error=arbp_ode_drift, samples=4),
             Check("sgd", 1e-12, arbp_instance, error=arbp_sgd_drift, samples=2)],

@@ -146,30 +146,35 @@ def align_error(inst) -> float:
 
 
 register(Claim(
-    id="ts-ode-vs-sgd", title="teacher-student: SGD follows the order-parameter ODEs (gap O(N^-1/2))",
+    id="ts-ode-vs-sgd", title=("teacher-student: SGD follows the order-parameter ODEs (gap "
+                               "$O(N^{-1/2})$)"),
     reference=REF,
-    statement="Online SGD of the two-layer erf network (eta = 1) follows the ODEs: over 16 seeds the RMS "
-              "of eps_g(SGD) - eps_g(ODE) at t = 0.5, 1, 2, 5 is <= 1.5/sqrt(N) at N = 250 and 2000, "
-              "and the RMS gaps of eps_g, Q, R and v shrink by >= 1.5x from N = 250 to 2000 (a draw: "
-              "K = 2 or 4, M = 2, BP or FA; error = the larger of the two ratios to their bounds). "
-              "SGD is run as the order-parameter chain, the network's process exactly in law at each N "
-              "(a step needs the input only through u ~ N(0, C) and |x|^2 = |z|^2 + chi^2_{N-K-M}).",
+    statement=(r"Online SGD of the two-layer erf network ($\eta = 1$) follows the ODEs: over 16 "
+               r"seeds the RMS of $\epsilon_g(\mathrm{SGD}) - \epsilon_g(\mathrm{ODE})$ at $t = "
+               r"0.5, 1, 2, 5$ is $\leq 1.5/\sqrt{N}$ at $N = 250$ and 2000, and the RMS gaps of "
+               r"$\epsilon_g$, $Q$, $R$ and $v$ shrink by $\geq 1.5\times$ from $N = 250$ to 2000 "
+               "(a draw: $K = 2$ or 4, $M = 2$, BP or FA; error = the larger of the two ratios to "
+               "their bounds). SGD is run as the order-parameter chain, the network's process "
+               r"exactly in law at each $N$ (a step needs the input only through $u \sim N(0, C)$ "
+               r"and $|x|^2 = |z|^2 + \chi^2_{N-K-M}$)."),
     checks=[I("symbolic: g linear, N = 3: mean SGD step = ODE rates / N, eta^2 term's a^T C a x (1 + 2/N)",
               S.sgd_mean_increment),
             Check("rms-gap-scaled", 1.0, sgd_instance, error=sgd_error, samples=1)],
 ))
 register(Claim(
-    id="ts-i3-index", title="teacher-student: I3's second index is the linear factor", reference=REF,
-    statement="With students of norm 2 (N = 2000, t <= 10, BP and FA, 3 seeds each) the ODE as stated tracks SGD's Q at "
-              "least 5x closer than the reading with I3's second and third indices swapped (SGD run as the "
-              "order-parameter chain, the network's process exactly in law).",
+    id="ts-i3-index", title="teacher-student: $I_3$'s second index is the linear factor", reference=REF,
+    statement=(r"With students of norm 2 ($N = 2000$, $t \leq 10$, BP and FA, 3 seeds each) the "
+               r"ODE as stated tracks SGD's $Q$ at least $5\times$ closer than the reading with "
+               "$I_3$'s second and third indices swapped (SGD run as the order-parameter chain, "
+               "the network's process exactly in law)."),
     checks=[I("symbolic: Stein's lemma, C_ab = 0: I3(a,b,c) = C_bc J2(a,c) (b the linear factor)", S.stein_i3),
             Check("stated-over-swapped-gap", 0.2, i3_instance, error=i3_ratio, samples=1)],
 ))
 register(Claim(
     id="ts-align-then-memorise", title="teacher-student FA: align, then memorise", reference=REF,
-    statement="Under FA with small v0 (erf, K = M = 2, eta = 1), cos(v, b) >= 0.9 is reached while "
-              "eps_g >= 0.95 eps_g(0), before eps_g halves (ODE).",
+    statement=(r"Under FA with small $v_0$ (erf, $K = M = 2$, $\eta = 1$), $\cos(v, b) \geq 0.9$ "
+               r"is reached while $\epsilon_g \geq 0.95\, \epsilon_g(0)$, before $\epsilon_g$ "
+               "halves (ODE)."),
     checks=[I("symbolic: at v = 0 the first layer is still under BP (f = v), any C", S.bp_first_layer_still_at_zero_v),
             Check("align-before-learn", 1.0, align_instance, error=align_error, samples=6)],
 ))

@@ -162,10 +162,11 @@ def _symbolic_checks():
 
 register(Claim(
     id=ID,
-    title="Weight mirrors: dC_h/dt = kappa (A_{h+1}^T - C_h) beside the RBP field",
+    title=r"Weight mirrors: $dC_h/dt = \kappa (A_{h+1}^T - C_h)$ beside the RBP field",
     reference="docs/theory.md section 10 (Akrout et al. 2019)",
-    statement="The mirror step C <- (1 - eta) C + eta x (A x)^T, x ~ N(0, Id), has mean "
-              "(1 - eta) C + eta A^T; averaged, dC_h/dt = kappa (A_{h+1}^T - C_h) while A follows RBP.",
+    statement=(r"The mirror step $C \leftarrow (1 - \eta) C + \eta\, x (A x)^T$, $x \sim N(0, I)$, "
+               r"has mean $(1 - \eta) C + \eta A^T$; averaged, $dC_h/dt = \kappa (A_{h+1}^T - "
+               "C_h)$ while $A$ follows RBP."),
     checks=_symbolic_checks() + [
         Check("trainer-mirror-step-mean-over-probe-noise", Z_TOL, trainer_instance, error=probe_mean_z,
               samples=4),

@@ -106,11 +106,11 @@ def rule_errors(instances):
 
 CLAIM = register(Claim(
     id="wide1N1",
-    title="A[1,N,1] under RBP",
+    title="$A[1,N,1]$ under RBP",
     reference="[BSL] Theorem 5",
-    statement=("b_i - a_i^2/(2 c_i) and a_i - (c_i/c_1) a_1 are conserved; a_1' = Q(a_1) is a "
-               "cubic with negative leading coefficient, so every trajectory converges to "
-               "P = alpha/beta at the root poly1d picks."),
+    statement=(r"$b_i - a_i^2/(2 c_i)$ and $a_i - (c_i/c_1)\, a_1$ are conserved; $a_1' = Q(a_1)$ "
+               "is a cubic with negative leading coefficient, so every trajectory converges to $P "
+               r"= \alpha/\beta$ at the root poly1d picks."),
     checks=[
         Check("limit-vs-integration", LIMIT_TOL, wide_instance, errors=limit_errors, samples=40, strategy=_strategy),
         Check("invariant-drift", DRIFT_TOL, wide_instance, errors=drift_errors, samples=24, strategy=_strategy),

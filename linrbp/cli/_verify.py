@@ -34,6 +34,14 @@ def add_parser(sub):
     p.add_argument("--json", metavar="OUT", help="write the report as JSON to OUT")
     p.add_argument("--html", metavar="REPORT", help="write a self-contained HTML report to REPORT "
                    "(statements, worst errors against tolerances, worst instances, figures)")
+    p.add_argument("--check", metavar="NAME", default=None,
+                   help="run only this check of the one claim of --only (its name as the report and "
+                   "`--verbose` print it; quote it)")
+    p.add_argument("--instance", metavar="K", type=int, default=None,
+                   help="with --check: draw and measure only instance K (1-based, as the HTML report's "
+                   "worst instance gives it) from the check's own seeded generator, exactly the "
+                   "instance a full run with the same --seed and --samples measures as its K-th; "
+                   "prints its error and a summary")
     p.add_argument("--verbose", "-v", action="store_true", help="also list every check of every claim")
     p.add_argument("--certify", action="store_true",
                    help="also certify the instances of the certifiable checks (chain111, chain: limits and "
@@ -79,18 +87,25 @@ def run(args) -> int:
     ids = None
     if args.only is not None:
         ids = check_selection([i for part in args.only for i in part.split(",")], "--only")
+    from ..core._errors import InputError
+
     if args.samples is not None and args.samples < 1:
-        from ..core._errors import InputError
         raise InputError(f"samples: must be at least 1, got {args.samples}")
     executor_settings(args, None)  # --workers and --scheduler, checked before the claims load
     from ..claims._run import verify  # the catalogue (sympy, scipy): after the options' checks
     from ..claims._user import load_claim_files
 
+    if args.instance is not None and args.check is None:
+        raise InputError(f"--instance: needs --check NAME (the check whose instance {args.instance} to draw)")
+    if args.check is not None and args.certify:
+        raise InputError("--certify: certifies whole claims, not one --check")
     if args.certify:
         from ..certify import require_flint
         require_flint()  # a missing extra is said before any work
     user = load_claim_files(args.claims) if args.claims else []
     claims = select_claims(ids, user)
+    if args.check is not None:
+        return _run_one_check(args, claims)
     user_ids = {c.id for c in user}
     catalogue = [c for c in claims if c.id not in user_ids]
     mine = [c for c in claims if c.id in user_ids]
@@ -112,6 +127,11 @@ def run(args) -> int:
     report = verify([c.id for c in catalogue], args.samples, args.seed, workers=workers,
                     scheduler=scheduler, previous=previous, on_interrupt=keep, user_claims=mine)
     report["passed"] = bool(report["claims"]) and all(r["status"] == "pass" for r in report["claims"])
+    return _finish(args, report, claims)
+
+
+def _finish(args, report, claims, note: str = "") -> int:
+    """Print the table (and certification), write --json and --html; the exit status."""
     if args.certify:
         from ..certify._verify import certify_report
 
@@ -137,15 +157,70 @@ def run(args) -> int:
             print(f"    {'error' if r['status'] == 'error' else 'why'}: {r['message']}")
     if args.certify:
         _print_certification(report)
+    if args.instance is not None:
+        _print_instance(report)
+        if note:
+            print(note)
     n_pass = sum(r["status"] == "pass" for r in report["claims"])
     print(f"{n_pass}/{len(report['claims'])} claims pass in {report['seconds']:.1f} s (seed {args.seed})")
     if args.json:
         atomic_write_json(args.json, report, "--json")
         print(f"wrote {args.json}")
     if args.html:
-        write_html_report(args.html, report, claims)
+        write_html_report(args.html, report, claims, args.claims or ())
         print(f"wrote {args.html}")
     return 0 if report["passed"] else 1
+
+
+def _run_one_check(args, claims) -> int:
+    """``--check`` (and ``--instance``): one check of one claim, in this process."""
+    import time
+
+    from ..catalogue._catalogue import claim_record, run_check, run_instance
+    from ..core._errors import InputError
+    from ..core._resources import one_blas_thread
+
+    if len(claims) != 1:
+        raise InputError(f"--check: needs exactly one claim (--only ID), got {len(claims)}")
+    claim = claims[0]
+    chk = next((c for c in claim.checks if c.name == args.check), None)
+    if chk is None:
+        raise InputError(f"--check: claim {claim.id} has no check {args.check!r} (its checks: "
+                         + "; ".join(repr(c.name) for c in claim.checks) + ")")
+    if args.instance is not None:
+        n = chk.count(args.samples)
+        if not 1 <= args.instance <= n:
+            raise InputError(f"--instance: check {chk.name!r} of claim {claim.id} draws instances 1..{n}"
+                             + (f" with --samples {args.samples}" if args.samples and not chk.fixed else "")
+                             + f", got {args.instance}")
+    what = f"instance {args.instance} of " if args.instance is not None else ""
+    print(f"linrbp verify: {what}claim {claim.id}, check {chk.name!r}, seed {args.seed}"
+          + (f", {args.samples} samples" if args.samples else ""), flush=True)
+    start = time.perf_counter()
+    with one_blas_thread():  # as a worker runs it
+        ev = (run_instance(claim, chk, args.instance, args.samples, args.seed) if args.instance is not None
+              else run_check(claim, chk, args.samples, args.seed))
+    rec = claim_record(claim, [ev], ev.seconds)
+    report = {"claims": [rec], "passed": rec["status"] == "pass", "seed": args.seed,
+              "samples": args.samples, "seconds": time.perf_counter() - start, "complete": True,
+              "check": chk.name, "instance": args.instance}
+    note = ""
+    if args.instance is not None and chk.errors is not None:
+        note = ("note: this check measures its instances together (a vectorised errors function); "
+                "measured alone, an instance it integrates can round differently, so its error "
+                "agrees with the full run's to the integrator's accuracy, not always to every digit")
+    return _finish(args, report, claims, note)
+
+
+def _print_instance(report) -> None:
+    from ..report import instance_items
+
+    c = report["claims"][0]["checks"][0]
+    holds = "<=" if c["passed"] else ">"
+    print(f"instance {c['worst_instance_number']}: error {c['max_error']:.6g} {holds} tolerance "
+          f"{c['tolerance']:.1e} ({c['metric']})")
+    for key, text in instance_items(c["worst_instance"]):
+        print(f"    {key} = {text}")
 
 
 def _print_certification(report) -> None:
@@ -165,7 +240,7 @@ def _print_certification(report) -> None:
           f"(symbolic), {len(num)} stayed numerical" + (f": {', '.join(num)}" if num else ""))
 
 
-def write_html_report(path: str, report: dict, claims) -> None:
+def write_html_report(path: str, report: dict, claims, claim_files=()) -> None:
     """Render ``report`` (with the claims' statements and figure thumbnails) to ``path`` atomically."""
     from ..core._io import atomic_write_text, to_jsonable
     from ..core._version import __version__
@@ -173,4 +248,5 @@ def write_html_report(path: str, report: dict, claims) -> None:
 
     statements = {c.id: c.statement for c in claims}
     thumbs = claim_thumbnails([c.id for c in claims], seed=report.get("seed", 0))
-    atomic_write_text(path, render_report(to_jsonable(report), statements, thumbs, version=__version__), "--html")
+    atomic_write_text(path, render_report(to_jsonable(report), statements, thumbs, version=__version__,
+                                          claim_files=claim_files), "--html")

@@ -1,13 +1,16 @@
 """The verification report as one self-contained HTML file (``linrbp verify --html``).
 
-Inline CSS and inline PNG figures (full size on click, by CSS), no JavaScript, no network: the
-file reads the same in a browser, an e-mail attachment or a paper's supplement, and prints as
-one (print styles). The header records the provenance: linrbp's version and git commit, the
-versions of numpy, scipy, sympy and matplotlib, the machine, the seed. Per claim: statement and
-reference, each check's worst error against its tolerance on a log-scale bar (what the error
-measures is stated per kind of check), instances and seconds, the worst instance as a short
-summary (the JSON folded below it) with the command that draws it again, and the claim's
-figure where ``linrbp figures`` has one.
+Inline CSS, inline PNG figures (full size on click: a link to the figure, which CSS then shows
+over the page, one copy of the image) and the statements' maths drawn as inline SVG by
+matplotlib's mathtext
+(:mod:`linrbp.report._math`); no JavaScript, no fonts, no network: the file reads the same in a
+browser, an e-mail attachment or a paper's supplement, and prints as one (print styles). The
+header records the provenance: linrbp's version and git commit, the versions of numpy, scipy,
+sympy and matplotlib, the machine, the seed. Per claim: statement and reference, each check's
+worst error against its tolerance on a log-scale bar with what the error measures (the check's
+``metric``), instances and seconds, the worst instance as a short summary (the JSON folded below
+it) with the command that draws and measures that instance alone, and the claim's figure where
+``linrbp figures`` has one.
 """
 
 from __future__ import annotations
@@ -20,6 +23,10 @@ import json
 import math
 import os
 import platform
+
+from ..catalogue._catalogue import KIND_METRIC
+from ._math import Glyphs, math_html
+from ._summary import instance_items, reproduce_command
 
 __all__ = ["FIGURE_OF_CLAIM", "render_report", "claim_thumbnails"]
 
@@ -42,7 +49,7 @@ _LOG_MIN, _LOG_MAX = -18.0, 2.0
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;margin:2em auto;
-max-width:1100px;color:#1b1b1b;line-height:1.4;padding:0 1em}
+max-width:1200px;color:#1b1b1b;line-height:1.4;padding:0 1em}
 h1{font-size:1.6em;margin-bottom:.2em}
 table{border-collapse:collapse;width:100%;margin:.5em 0}
 th,td{border-bottom:1px solid #ddd;padding:.25em .5em;text-align:left;vertical-align:top;font-size:.92em}
@@ -50,7 +57,7 @@ th{background:#f3f3f3}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .pass{color:#0a6b2a;font-weight:600}.fail,.error{color:#b00020;font-weight:600}
 tr.claim-fail td,tr.claim-error td{background:#fff0f0}
-.bar{position:relative;width:220px;height:12px;background:#eee;border-radius:2px}
+.bar{position:relative;width:150px;height:12px;background:#eee;border-radius:2px}
 .bar .err{position:absolute;left:0;top:0;height:12px;border-radius:2px}
 .bar .ok{background:#3a9d5d}.bar .bad{background:#d0353f}
 .bar .tol{position:absolute;top:-2px;width:2px;height:16px;background:#111}
@@ -58,12 +65,22 @@ section.claim{border:1px solid #ccc;border-radius:6px;padding:.6em 1em;margin:1.
 section.claim.failed{border-color:#d0353f;border-width:2px}
 section.claim h2{font-size:1.15em;margin:.2em 0}
 .statement{white-space:pre-wrap}
+svg.math{display:inline-block;margin:0 .05em;overflow:visible}
+code.math-source{background:#fff6e0}
+td.metric{color:#333;min-width:12em;max-width:26em}
+td.check{min-width:9em;max-width:20em;overflow-wrap:anywhere}
+div.checks{overflow-x:auto;clear:both}div.checks td,div.checks th{font-size:.85em}
+div.checks td.metric{font-size:.8em}
 pre{background:#f7f7f7;border:1px solid #e3e3e3;padding:.5em;overflow-x:auto;font-size:.85em;max-height:18em}
-img.thumb{float:right;max-width:300px;margin:0 0 .5em 1em;border:1px solid #ddd;cursor:zoom-in}
+figure.thumb{float:right;width:min(42%,480px);margin:0 0 .5em 1em}
+figure.thumb img{width:100%;height:auto;border:1px solid #ddd;cursor:zoom-in}
+figure.thumb figcaption{font-size:.8em;color:#555;text-align:right}
 .meta td{border:none;padding:.1em .6em .1em 0}
-.lightbox{display:none;position:fixed;inset:0;background:rgba(0,0,0,.8);z-index:10;
-align-items:center;justify-content:center}
-.lightbox:target{display:flex}.lightbox img{max-width:96vw;max-height:96vh;background:#fff}
+figure.thumb:target{position:fixed;inset:0;z-index:10;width:auto;margin:0;float:none;
+background:rgba(0,0,0,.85);display:flex;flex-direction:column;align-items:center;justify-content:center}
+figure.thumb:target img{width:auto;max-width:98vw;max-height:93vh;background:#fff;cursor:default}
+figure.thumb .close{display:none}figure.thumb:target .close{display:inline;color:#fff;font-size:1.2em}
+figure.thumb:target .full{display:none}
 dl.instance{display:grid;grid-template-columns:max-content 1fr;gap:.1em 1em;font-size:.9em}
 dl.instance dt{font-family:monospace}dl.instance dd{margin:0;font-family:monospace}
 details>summary{cursor:pointer}
@@ -73,24 +90,15 @@ body{max-width:none;margin:0;font-size:10pt}
 .bar{-webkit-print-color-adjust:exact;print-color-adjust:exact}
 section.claim{break-inside:avoid-page}
 pre{max-height:none;white-space:pre-wrap}
-.lightbox,details.full-json{display:none}
+details.full-json,figure.thumb figcaption{display:none}
+div.checks{overflow:visible}
 a{color:inherit;text-decoration:none}
-img.thumb{max-width:45%}
+figure.thumb{width:45%}
 }
 .certified{background:#e3f4e8;color:#0a6b2a;border:1px solid #3a9d5d;border-radius:3px;padding:0 .3em;font-size:.85em;white-space:nowrap}
 .certified.partly{background:#fff6e0;color:#8a5a00;border-color:#d19a00}
 """
 
-# What a check's error is, by kind (each check's own description, where it has one, is shown
-# beside its name).
-KIND_METRIC = {
-    "numeric": "the worst, over the instances, of the check's error: a difference between two "
-               "independent routes to one quantity (closed form, integration, symbolic "
-               "derivation, simulation), relative or absolute as the check's name says, in the "
-               "units of that quantity; it passes when it is at most the tolerance",
-    "symbolic": "0 when the identity simplifies to zero exactly (sympy), 1 when it does not; "
-                "tolerance 0",
-}
 
 
 def _bar(err: float, tol: float) -> str:
@@ -127,7 +135,7 @@ def claim_thumbnails(ids, seed: int = 0) -> dict[str, str]:
         spec = FIGURES[name]
         fig = spec.make(**({"seed": seed} if spec.seeded else {}))
         buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=100)  # shown 300 px wide, full size on click
+        fig.savefig(buf, format="png", dpi=150)  # a thumbnail scaled by CSS, full size on click
         plt.close(fig)
         out[cid] = base64.b64encode(buf.getvalue()).decode("ascii")
     return out
@@ -166,50 +174,24 @@ def provenance() -> dict[str, str]:
 
 
 def _instance_summary(inst) -> str:
-    """A worst instance as a short definition list: scalars as they are, arrays by shape with
-    their first entries (the full JSON is folded below it)."""
+    """A worst instance as a short definition list (:func:`instance_items`; the full JSON is
+    folded below it)."""
     esc = html.escape
-    if not isinstance(inst, dict):
-        return f'<pre>{esc(json.dumps(inst)[:400])}</pre>'
-
-    def shape(v):
-        s = []
-        while isinstance(v, list):
-            s.append(len(v))
-            v = v[0] if v else None
-        return s, v
-
-    rows = []
-    for key, value in inst.items():
-        if isinstance(value, list):
-            dims, first = shape(value)
-            flat = json.dumps(value)
-            text = flat if len(flat) <= 60 else (
-                f'{" x ".join(map(str, dims))} array, starts {esc(flat[:48])}...')
-        elif isinstance(value, float):
-            text = f"{value:.6g}"
-        else:
-            text = json.dumps(value) if not isinstance(value, str) else value
-        rows.append(f"<dt>{esc(str(key))}</dt><dd>{esc(text) if not text.endswith('...') else text}</dd>")
-    return '<dl class="instance">' + "".join(rows) + "</dl>"
-
-
-def _command(report: dict, cid: str) -> str:
-    parts = ["linrbp verify", f"--only {cid}", f"--seed {report.get('seed', 0)}"]
-    if report.get("samples"):
-        parts.append(f"--samples {report['samples']}")
-    parts.append("--json worst.json")
-    return " ".join(parts)
+    return ('<dl class="instance">' + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>"
+                                              for k, v in instance_items(inst)) + "</dl>")
 
 
 def render_report(report: dict, statements: dict[str, str], thumbnails: dict[str, str] | None = None,
-                  *, version: str = "", date: str | None = None) -> str:
+                  *, version: str = "", date: str | None = None, claim_files=()) -> str:
     """The HTML text of a ``verify`` report (the dict of ``linrbp.claims._run.verify``).
 
-    ``statements`` maps claim IDs to their statements; ``thumbnails`` claim IDs to base64 PNGs.
+    ``statements`` maps claim IDs to their statements (text with ``$...$`` TeX maths);
+    ``thumbnails`` claim IDs to base64 PNGs; ``claim_files`` the ``--claims`` files the
+    reproducing commands name.
     """
     thumbnails = thumbnails or {}
     esc = html.escape
+    glyphs = Glyphs()
     claims = report["claims"]
     n_pass = sum(c["status"] == "pass" for c in claims)
     date = date or _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
@@ -232,9 +214,11 @@ def render_report(report: dict, statements: dict[str, str], thumbnails: dict[str
          f'{n_pass}/{len(claims)} claims pass</td></tr></table>',
          '<h2>Summary</h2>',
          '<p class="kinds">Each check computes one quantity by two independent routes and '
-         'reports the worst error over its instances next to its tolerance. ' +
-         " ".join(f"<b>{esc(k)}</b> checks: the error is {esc(v)}." for k, v in KIND_METRIC.items()) +
-         ' A claim\'s row shows its check with the worst error / tolerance ratio.</p>',
+         'reports the worst error over its instances next to its tolerance; it passes when the '
+         'worst error is at most the tolerance. What each error measures, and in which unit, is '
+         'stated beside the check. A <b>symbolic</b> check\'s error is '
+         f'{esc(KIND_METRIC["symbolic"])} (tolerance 0). A claim\'s row shows its check with the '
+         'worst error / tolerance ratio.</p>',
          '<table id="claims"><thead><tr><th>claim</th><th>reference</th><th>status</th>'
          '<th>instances</th><th>worst error</th><th>tolerance</th><th>worst / tolerance</th>'
          '<th>seconds</th></tr></thead><tbody>']
@@ -251,36 +235,49 @@ def render_report(report: dict, statements: dict[str, str], thumbnails: dict[str
         h.append(f'<section class="claim{" failed" if failed else ""}" id="{esc(c["id"])}">')
         if c["id"] in thumbnails:
             src = f'data:image/png;base64,{thumbnails[c["id"]]}'
-            h.append(f'<a href="#fig-{esc(c["id"])}" title="full size"><img class="thumb" '
-                     f'alt="figure of {esc(c["id"])}" src="{src}"></a>'
-                     f'<div class="lightbox" id="fig-{esc(c["id"])}"><a href="#{esc(c["id"])}" '
-                     f'title="close"><img alt="figure of {esc(c["id"])}, full size" src="{src}"></a></div>')
-        h.append(f'<h2>{esc(c["id"])}: {esc(c["title"])} '
+            fid = esc(f'fig-{c["id"]}')
+            # one copy of the image: the figure itself is the link's target, shown full size
+            # over the page by CSS (:target), closed by the link back to the claim
+            h.append(f'<figure class="thumb" id="{fid}"><a href="#{fid}" title="full size">'
+                     f'<img class="thumb" alt="figure of {esc(c["id"])}" src="{src}"></a>'
+                     f'<figcaption><a class="full" href="#{fid}">full size</a>'
+                     f'<a class="close" href="#{esc(c["id"])}">close</a></figcaption></figure>')
+        h.append(f'<h2>{esc(c["id"])}: {math_html(c["title"], glyphs)} '
                  f'<span class="{esc(c["status"])}">[{esc(c["status"])}]</span></h2>')
         h.append(f'<p><b>Reference:</b> {esc(c["reference"])}</p>')
-        h.append(f'<p class="statement">{esc(statements.get(c["id"], "").strip())}</p>')
+        h.append(f'<p class="statement">{math_html(statements.get(c["id"], "").strip(), glyphs)}</p>')
         if c.get("message"):
             h.append(f'<p class="error">error: {esc(c["message"])}</p>')
-        h.append('<table><thead><tr><th>check</th><th>kind</th><th>worst error</th><th>tolerance</th>'
-                 '<th>worst vs tolerance (log scale)</th><th>instances</th><th>seconds</th>'
+        h.append('<div class="checks"><table><thead><tr><th>check</th><th>kind</th><th>error measured</th><th>worst error</th>'
+                 '<th>tolerance</th><th>worst vs tolerance (log scale)</th><th>instances</th><th>seconds</th>'
                  '<th>status</th></tr></thead><tbody>')
         for k in c["checks"]:
             st = "pass" if k["passed"] else "fail"
-            h.append(f'<tr><td>{esc(k["check"])}</td><td>{esc(k["kind"])}{_certified(k)}</td>'
+            metric = k.get("metric") or KIND_METRIC.get(k["kind"], KIND_METRIC["numeric"])
+            if k["kind"] == "symbolic" and metric == KIND_METRIC["symbolic"]:
+                metric = "exact identity: 0 if it simplifies to zero, else 1"  # said in full above
+            h.append(f'<tr><td class="check">{esc(k["check"])}</td><td>{esc(k["kind"])}{_certified(k)}</td>'
+                     f'<td class="metric">{math_html(metric, glyphs)}</td>'
                      f'<td class="num">{_num(k["max_error"])}</td><td class="num">{_num(k["tolerance"])}</td>'
                      f'<td>{_bar(k["max_error"], k["tolerance"])}</td><td class="num">{k["instances"]}</td>'
                      f'<td class="num">{k["seconds"]:.2f}</td><td class="{st}">{st}</td></tr>')
-        h.append('</tbody></table>')
+        h.append('</tbody></table></div>')
         worst = _worst_check(c)
         if worst is not None:
-            h.append(f'<p>Worst instance (check <i>{esc(worst["check"])}</i>, error '
-                     f'{_num(worst["max_error"])} against {_num(worst["tolerance"])}); the same draws '
-                     f'again, with every instance in the JSON: <code>{esc(_command(report, c["id"]))}</code></p>')
+            number = worst.get("worst_instance_number")
+            which = f"instance {number} of {worst['instances']}" if number else "worst instance"
+            cmd = reproduce_command(c["id"], worst, report.get("seed", 0), report.get("samples"),
+                                    claim_files)
+            h.append(f'<p class="worst">Worst instance: check <i>{esc(worst["check"])}</i>, {which}, '
+                     f'seed {report.get("seed", 0)}: error {_num(worst["max_error"])} against '
+                     f'{_num(worst["tolerance"])}. Draw and measure it alone: '
+                     f'<code class="reproduce">{esc(cmd)}</code></p>')
             h.append(_instance_summary(worst["worst_instance"]))
             h.append('<details class="full-json"><summary>the instance as JSON</summary>'
                      f'<pre>{esc(json.dumps(worst["worst_instance"], indent=1)[:20000])}</pre></details>')
         h.append('</section>')
     h.append('</body></html>')
+    h.insert(h.index('<h1>linrbp verification report</h1>'), glyphs.defs())
     return "\n".join(h) + "\n"
 
 
@@ -304,4 +301,5 @@ def _worst_check(claim: dict):
         return e / t if t > 0 else (0.0 if e == 0 else math.inf)
 
     checks = [k for k in claim["checks"] if k.get("worst_instance") is not None]
-    return max(checks, key=ratio) if checks else None
+    # ties (all errors 0, say) go to a numeric check, whose instance says more than an identity's
+    return max(checks, key=lambda k: (ratio(k), k["kind"] != "symbolic", k["max_error"])) if checks else None
