@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import pytest
+import sympy as sp
 
 from linrbp.claims import _matrix_tools as mt
 from linrbp.claims import rbp_limit as RL
@@ -179,7 +180,7 @@ def test_exact_l2_fixed_points():
     inst = {"layers": [2, 1, 2], "X": [[1, 1], [0, 2]], "T": [[1, -2], [3, 1]], "C": [[2, -1]]}
     assert RL.exact_l2_error(inst) == 0.0
     products, formula, S, T, C = RL.exact_fixed_points(inst)
-    assert len(products) == 1
+    assert len(products) == 2 and products[0] == products[1]  # one fixed point, seen in both charts
     # P* itself is not a fixed point here (the reduced case): formula != P*.
     assert (formula - T * S.inv()) != formula * 0
 
@@ -198,3 +199,23 @@ def test_rbp_modes_figure_draws_network_and_reference_curves():
         assert np.abs(np.asarray(a.get_ydata()) - np.asarray(b.get_ydata())).max() < 1e-6
     with pytest.raises(InputError):
         rbp_modes_figure(seed=-1)
+
+
+def test_exact_l2_sees_fixed_points_outside_the_first_chart_and_draws_generic_feedback():
+    """verify --seed 15 drew A[2,1,2] whose only fixed points have A_1 = (0, x): the chart
+    A_1 = (1, *) alone found none and the check failed. verify --seed 9 drew
+    C_1 = [[1, -2], [0, 0]] (hidden unit 2 without an error signal): a family of fixed points
+    with other products, outside the statement's generic feedback; such draws are redrawn."""
+    inst = {"layers": [2, 1, 2], "X": [[0, -2], [0, 0]], "T": [[3, -2], [1, 1]], "C": [[-1, 3]]}
+    products, formula, S, T, C = RL.exact_fixed_points(inst)
+    assert products and all((P - formula).is_zero_matrix for P in products)
+    assert formula[:, 0].is_zero_matrix  # A_1 = (0, x) at the limit: outside the chart (1, *)
+    assert RL.exact_l2_error(inst) == 0.0
+    degenerate = {"layers": [3, 2, 2], "X": [[3, -1, 1], [-1, 2, 2], [-1, -2, -1]],
+                  "T": [[2, 3, 0], [0, -2, 2]], "C": [[1, -2], [0, 0]]}
+    assert RL.exact_l2_error(degenerate) == 1.0  # the statement needs generic feedback ...
+    rng = np.random.default_rng(0)
+    for _ in range(40):                           # ... and the draw gives only that
+        d = RL._rational_instance(rng)
+        CT = sp.Matrix(d["C"]) * sp.Matrix(d["T"])
+        assert CT.rank() == min(d["layers"][1], sp.Matrix(d["T"]).rank())
