@@ -120,6 +120,8 @@ def _kernel_cached(system) -> bool:
 def compile_notice(system) -> None:
     """One line on stderr when ``system``'s kernel is about to be generated and compiled (a
     fresh cache, a new structure): the run does not stall silently."""
+    if not _numba_importable():
+        return  # nothing compiles: the caller falls back and says why
     try:
         cached = _kernel_cached(system)
     except Exception:  # no generated field: run_numba says why it cannot run
