@@ -24,12 +24,12 @@ def add_executor_options(p, default_workers: int | None, what: str = "tasks") ->
 BACKENDS = ("auto", "numpy", "numba", "torch")
 
 
-def add_backend_option(p, what: str = "the batched integrator") -> None:
+def add_backend_option(p, what: str = "the batched integrator", note: str = "") -> None:
     """--backend: integrate_batch's backend (default auto)."""
     p.add_argument("--backend", choices=BACKENDS, default="auto",
-                   help=f"{what}'s backend (linrbp.integrate_batch): auto runs the compiled "
-                   "integrator (numba) where it can, else numpy; numpy, numba or torch force one "
-                   "(default auto; the backend that ran is in --json)")
+                   help=f"the backend of {what} (linrbp.integrate_batch): auto runs the compiled "
+                   f"integrator (numba) where it can, else numpy{note}; numpy, numba or torch force "
+                   "one (default auto; the backend that ran is in --json)")
 
 
 def executor_settings(args, n_tasks: int | None) -> tuple[int, str | None, str]:
