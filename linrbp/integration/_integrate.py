@@ -18,7 +18,9 @@ tableau as scipy's DOP853 read from scipy itself, on a whole batch with a step s
 trajectory, in vectorised numpy: component-major (n, width) working sets topped up from a
 queue as trajectories finish, one per worker thread, stage sums through one-thread BLAS, and
 the field's compiled straight-line form when it has one (``transposed_kernel``). Events are
-checked after each accepted step (not root-found).
+checked after each accepted step (not root-found). Its default, ``backend="auto"``, runs the
+same method compiled (:mod:`linrbp.integration._auto`, :mod:`linrbp.integration._numba_backend`)
+wherever it can.
 """
 
 from __future__ import annotations
