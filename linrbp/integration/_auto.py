@@ -5,12 +5,26 @@ Auto picks ``"numba"`` when numba can be imported and the field is a
 :class:`~linrbp.LinearSystem` with a generated field (``n_state`` within
 ``linrbp.core._field.COMPILE_MAX_STATE``), and ``"numpy"`` otherwise: for a plain callable
 (the claims' scalar and non-linear fields, :func:`~linrbp.integration._ensemble.integrate_systems`'s
-ensembles), a system too large for generated code, ``interruptible=True`` (Ctrl-C between
+ensembles: all 84 of ``linrbp verify``'s calls, measured on 2026-12-07), a system too large
+for generated code, ``interruptible=True`` (Ctrl-C between
 steps, with status ``interrupted`` for the runs it stops, is the numpy loop's: a compiled
 kernel call cannot be stopped halfway) and ``$LINRBP_AUTO_BACKEND=numpy``. The choice does not
 depend on the batch size or on whether the kernel is already in the cache, so one command
 runs one backend on one installation; ``info["backend"]`` records the backend that ran and,
 where auto chose numpy, ``info["auto_reason"]`` why.
+
+Why not choose by batch size: compiling a structure's kernel costs far more than a small
+batch on numpy (measured 2026-12-07 on a loaded 2-core AMD EPYC: 19 CPU-s to compile A[1,1,1]
+RBP's kernel on a fresh cache, 0.054 CPU-s for 2,000 of its starts on numpy, 0.006 on the
+compiled kernel), but only once per structure and installation: every later run, in any process,
+loads its machine code from the cache. A rule that guessed from the batch would run one command on
+different backends depending on what the cache holds; auto compiles once, announces it, and is
+the same everywhere after. ``LINRBP_AUTO_BACKEND=numpy`` is the way out for short jobs on
+fresh machines. (The claims of ``linrbp verify`` integrate plain fields and ensembles, which
+auto runs on numpy, so their tolerances, instance counts and speed do not change; their
+ensembles could run compiled through ``run_numba(..., params=)``, one kernel with per-start
+moments, but their convergence and bound tests read the state with the data in it, so that
+would be a change of their method, not of backend.)
 
 Without numba, auto says so in one line on stderr, once per process (a verify run or a sweep
 calls the integrator many times), naming ``pip install 'linrbp[jit]'``.
@@ -24,7 +38,8 @@ statuses' meaning:
   state inside the bound (a run that passes the bound ends past it), so after a compiled run
   auto reruns exactly those trajectories (``diverged`` with ``max|y| <= bound``) on the numpy
   loop and reports the numpy loop's results for them (``info["numpy_rerun"]`` counts them).
-  On the bench systems there are none; they are rare and short (a collapse ends a run).
+  They are rare (a NaN field, or a blow-up the step control cannot follow to the bound), and
+  the rerun costs a numpy run of those trajectories alone.
 * Ctrl-C: see above; with ``interruptible=True`` auto runs the numpy loop.
 
 The first compiled run of a system's structure (layers, rule, feedback shapes) on a fresh
