@@ -221,11 +221,13 @@ def basins(system: LinearSystem, state, *, axes, range=None, n=41, t_max=2000.0,
     if chosen == "numba":  # compile once here, not in every process that runs a tile
         from ..integration._integrate import DEFAULT_ATOL, DEFAULT_BOUND, DEFAULT_CONV_TOL, DEFAULT_RTOL
         prepare(system, DEFAULT_RTOL, DEFAULT_ATOL, DEFAULT_CONV_TOL, DEFAULT_BOUND, 200_000)
+    # the tiles run auto where it chose numba (its collapse rerun, linrbp.integration._auto)
+    task_backend = "auto" if backend == "auto" and chosen == "numba" else chosen
     gx, gy = np.linspace(*xr, n), np.linspace(*yr, n)
     X, Y = np.meshgrid(gx, gy)
     Y0 = _in_slice(state, index, X.ravel(), Y.ravel())
     tiles = [(r, min(r + TILE_ROWS, n)) for r in np.arange(0, n, TILE_ROWS).tolist()]
-    tasks = [Task(f"rows {r0}..{r1 - 1}", _basin_tile, (system, Y0[r0 * n:r1 * n], float(t_max), chosen),
+    tasks = [Task(f"rows {r0}..{r1 - 1}", _basin_tile, (system, Y0[r0 * n:r1 * n], float(t_max), task_backend),
                   f"basin map rows {r0}..{r1 - 1} of {n}") for r0, r1 in tiles]
     parts = {}
     report = run_tasks(tasks, lambda task, res: parts.__setitem__(task.key, res), workers=workers,

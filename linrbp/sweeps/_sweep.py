@@ -295,8 +295,10 @@ def sweep(instance, starts: int, scale: float, seed: int, *, t_max: float | None
         chosen, why = resolve_backend(instance.system, backend)
         if chosen == "numba":
             prepare(instance.system, DEFAULT_RTOL, DEFAULT_ATOL, DEFAULT_CONV_TOL, DEFAULT_BOUND, max_steps)
+    # the tasks run auto where it chose numba (its collapse rerun, linrbp.integration._auto)
+    task_backend = "auto" if backend == "auto" and chosen == "numba" else chosen
     tasks = [Task(f"starts {lo}..{hi - 1}", _run_chunk, (instance, seed, scale, lo, hi, t_max, method, max_steps,
-                                                        observed, chosen),
+                                                        observed, task_backend),
                   f"starts {lo}..{hi - 1} of seed {seed}") for lo, hi in pending]
     start = time.perf_counter()
     report = run_tasks(tasks, finish, workers=workers, scheduler=scheduler, executor=executor,
