@@ -32,6 +32,14 @@ def _worker() -> str | None:
 
 
 def pytest_configure(config):
+    # integrate_batch's default, backend="auto", compiles a numba kernel for every system
+    # structure (layers, rule, feedback shapes) it meets: tens of CPU-seconds each on the run's
+    # fresh cache, and the suite meets dozens. So the suite's auto runs the numpy loop, as it did
+    # before auto was the default (every subprocess inherits it), unless LINRBP_AUTO_BACKEND is
+    # set already (empty: auto as users get it). tests/test_auto_backend.py unsets it and tests
+    # auto itself; test_numba_backend.py and test_numba_forms.py test the compiled path against
+    # numpy.
+    os.environ.setdefault("LINRBP_AUTO_BACKEND", "numpy")
     if _worker() is None:  # the controller (or a run without xdist): the workers inherit the env
         run_dir = tempfile.mkdtemp(prefix="linrbp-tests-")
         config._linrbp_run_dir = run_dir

@@ -241,16 +241,19 @@ def test_a_plain_callable_falls_back(capfd):
 
 def test_a_second_process_loads_the_compiled_kernel_from_the_cache(tmp_path):
     needs_numba()
-    first, _ = run_script(tmp_path)
+    first, err = run_script(tmp_path)
     assert first["info"]["kernel_generated"] and first["info"]["jit_cache_misses"] >= 1
+    assert [ln for ln in err.splitlines() if ln.strip()] == [  # a fresh cache never stalls silently
+        f"linrbp: compiling the integrator for A[1, 1, 1] under rbp once (CPU-seconds to a minute); "
+        f"cached in {tmp_path / 'numba'}"]
     assert first["same"] and first["diff"] <= 1e-9
     files = sorted(p for p in tmp_path.rglob("*") if p.is_file())
     compiled = [p for p in files if p.suffix in (".nbi", ".nbc")]
     assert len([p for p in files if p.name.startswith("linrbp_kernel_") and p.suffix == ".py"]) == 1
     assert compiled, files
     stamps = {p: p.stat().st_mtime_ns for p in files}
-    second, _ = run_script(tmp_path)
-    assert not second["info"]["kernel_generated"]
+    second, err = run_script(tmp_path)
+    assert not second["info"]["kernel_generated"] and err.strip() == ""
     assert second["info"]["jit_cache_misses"] == 0 and second["info"]["jit_cache_hits"] >= 1
     after = sorted(p for p in tmp_path.rglob("*") if p.is_file())
     assert after == files and {p: p.stat().st_mtime_ns for p in after} == stamps

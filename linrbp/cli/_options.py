@@ -1,4 +1,5 @@
-"""Options shared by commands: --workers and --scheduler (many tasks), --times (trajectory times)."""
+"""Options shared by commands: --workers and --scheduler (many tasks), --times (trajectory times),
+--backend (the batched integrator's)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,17 @@ def add_executor_options(p, default_workers: int | None, what: str = "tasks") ->
                    help="run the tasks on the Dask scheduler at ADDRESS (e.g. tcp://HOST:8786), or "
                    "'local' for an embedded LocalCluster of --workers processes (default: "
                    "$LINRBP_SCHEDULER if set, else local processes; needs pip install 'linrbp[dask]')")
+
+
+BACKENDS = ("auto", "numpy", "numba", "torch")
+
+
+def add_backend_option(p, what: str = "the batched integrator", note: str = "") -> None:
+    """--backend: integrate_batch's backend (default auto)."""
+    p.add_argument("--backend", choices=BACKENDS, default="auto",
+                   help=f"the backend of {what} (linrbp.integrate_batch): auto runs the compiled "
+                   f"integrator (numba) where it can, else numpy{note}; numpy, numba or torch force "
+                   "one (default auto; the backend that ran is in --json)")
 
 
 def executor_settings(args, n_tasks: int | None) -> tuple[int, str | None, str]:

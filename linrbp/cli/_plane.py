@@ -53,6 +53,8 @@ def add_basins_parser(sub):
     q.add_argument("--json", metavar="OUT", help="write the map (grid, statuses, groups, counts) as JSON")
     add_rule_options(q)
     add_executor_options(q, 1, "grid tiles")
+    from ._options import add_backend_option
+    add_backend_option(q)
     q.set_defaults(func=run_basins)
 
 
@@ -144,7 +146,8 @@ def run_basins(args) -> int:
     print(f"{args.file}: A{list(inst.system.layers)} under {_rule_text(inst.system)}, "
           f"{args.grid}x{args.grid} starts on {args.axes[0]}, {args.axes[1]} ({where})", flush=True)
     fig = basin_map(inst.system, inst.y0, axes=args.axes, range=args.range, n=args.grid, t_max=args.t_max,
-                    tol=args.tol, workers=workers, scheduler=scheduler, symbolic=not args.no_symbolic)
+                    tol=args.tol, workers=workers, scheduler=scheduler, symbolic=not args.no_symbolic,
+                    backend=args.backend)
     b = fig.basins
     for g in b.groups:
         P = g["product"]
@@ -154,6 +157,8 @@ def run_basins(args) -> int:
               f"{b.axes[0]} in [{g['range'][0][0]:.4g}, {g['range'][0][1]:.4g}], "
               f"{b.axes[1]} in [{g['range'][1][0]:.4g}, {g['range'][1][1]:.4g}]")
     print(f"  not converged by t = {b.t_max:g}: {b.n_unconverged} of {b.size}")
+    be = b.extra["backend"]
+    print(f"  integrated on {be['ran']}" + (f" (auto: {be['auto_reason']})" if be.get("auto_reason") else ""))
     if b.predicted_labels is not None:
         print(f"  closed form: {b.disagreements} disagreement(s) (tolerance {b.tol:g} (1 + |limit|))")
     else:

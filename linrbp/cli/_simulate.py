@@ -41,6 +41,8 @@ def add_parser(sub):
                         "LSODA (stiffness-switching), for runs near a fixed point whose rates span "
                         "orders of magnitude, where DOP853 can stall until its step limit; or "
                         "linrbp's batched integrator")
+    from ._options import add_backend_option
+    add_backend_option(p, "--method batched", " (here numpy: the loop that Ctrl-C stops between steps)")
     p.add_argument("--observe", metavar="NAME,...", default=None,
                    help="the observables at --times (default excess_loss): excess_loss, alignment, "
                         "update_angle, weight_norm, feedback_norm, or one a --rules file registers "
@@ -109,7 +111,7 @@ def run(args) -> int:
     from ..instances._simulate import simulate  # the integrators (scipy): after every check
 
     out = simulate(inst, t_max, method=args.method, max_steps=args.max_steps,
-                   progress=None, interruptible=True, times=times, observe=names)
+                   progress=None, interruptible=True, times=times, observe=names, backend=args.backend)
     print(f"{args.file}: A{out['layers']} under {out['rule']}")
     if out["parameters"]:
         print("  parameters   " + ", ".join(f"{k} = {v:g}" for k, v in out["parameters"].items()))

@@ -36,8 +36,10 @@ def add_parser(sub):
     p.add_argument("--max-steps", type=int, default=DEFAULT_MAX_STEPS, metavar="N",
                    help=f"stop a start with status step-limit after N steps (default {DEFAULT_MAX_STEPS})")
     p.add_argument("--method", choices=METHODS, default="batched",
-                   help="batched: linrbp's DOP853 on each chunk of starts (integrate_batch, its "
-                   "default backend); scipy/bdf/lsoda: solve_ivp per start, as simulate (default batched)")
+                   help="batched: linrbp's DOP853 on each chunk of starts (integrate_batch, on "
+                   "--backend); scipy/bdf/lsoda: solve_ivp per start, as simulate (default batched)")
+    from ._options import add_backend_option
+    add_backend_option(p, "--method batched")
     p.add_argument("--chunk", type=int, default=DEFAULT_CHUNK, metavar="K",
                    help=f"starts per task (default {DEFAULT_CHUNK}); part of the settings a resume must repeat")
     p.add_argument("--cluster-tol", type=float, default=CLUSTER_TOL, metavar="TOL",
@@ -91,14 +93,19 @@ def run(args) -> int:
     params = ", ".join(f"{k} = {v:g}" for k, v in rule.parameter_values.items())
     print(f"linrbp sweep: {args.file}, A{list(inst.system.layers)} under {rule.name}"
           + (f" ({params})" if params else "") + f", {args.starts} starts, scale {args.scale:g}, "
-          f"seed {args.seed}, method {args.method}, {chunks} chunks of {args.chunk}, executor: {where}"
+          f"seed {args.seed}, method {args.method}"
+          + (f" (backend {args.backend})" if args.method == "batched" else "") + f", {chunks} chunks of {args.chunk}, executor: {where}"
           + (f", records in {args.out}" if args.out else ""), flush=True)
     rep = sweep(inst, args.starts, args.scale, args.seed, t_max=t_max, method=args.method,
                 max_steps=args.max_steps, chunk=args.chunk, workers=workers, scheduler=scheduler,
-                out=args.out, cluster_tol=args.cluster_tol, times=times, observe=names)
+                out=args.out, cluster_tol=args.cluster_tol, times=times, observe=names,
+                backend=args.backend)
     s = rep["summary"]
+    be = rep["backend"]
+    ran = "" if be is None else ("; backend " + ", ".join(f"{k} ({v} starts)" for k, v in be["ran"].items())
+                                 + (f" (auto: {be['auto_reason']})" if be.get("auto_reason") else ""))
     print(f"t_max {rep['t_max']:g}; {s['done']} of {s['starts']} starts ({rep['resumed']} resumed from "
-          f"--out), {rep['seconds']:.1f} s")
+          f"--out), {rep['seconds']:.1f} s{ran}")
     print(f"  {'status':<12} {'starts':>7}")
     for k, v in sorted(s["status_counts"].items()):
         print(f"  {k:<12} {v:>7}")

@@ -20,7 +20,7 @@ def simulate(instance: Instance, t_max: float | None = None, *, method: str = "s
              rtol: float = DEFAULT_RTOL, conv_tol: float = DEFAULT_CONV_TOL,
              bound: float = DEFAULT_BOUND, max_steps: int = DEFAULT_MAX_STEPS,
              progress: bool | None = False, interruptible: bool = False, times=None,
-             observe=None) -> dict:
+             observe=None, backend: str = "auto") -> dict:
     r"""Integrate an instance until it stops; the record ``linrbp simulate --json`` writes.
 
     The run stops at convergence, divergence, ``t_max`` or ``max_steps`` accepted steps, with
@@ -52,6 +52,9 @@ def simulate(instance: Instance, t_max: float | None = None, *, method: str = "s
         integrated without a convergence stop (default: none).
     observe : sequence of str, optional
         The observables at ``times`` (default ``excess_loss``).
+    backend : {"auto", "numpy", "numba", "torch"}, optional
+        ``method="batched"``: :func:`linrbp.integrate_batch`'s backend (default ``"auto"``,
+        which runs numpy when ``interruptible``); the record's ``backend`` is the one that ran.
 
     Returns
     -------
@@ -117,7 +120,7 @@ def simulate(instance: Instance, t_max: float | None = None, *, method: str = "s
                             interruptible=interruptible)
     elif method == "batched":
         res = integrate_batch(system, instance.y0[None], t_max, rtol=rtol, conv_tol=conv_tol, bound=bound,
-                              max_steps=max_steps, interruptible=interruptible)
+                              max_steps=max_steps, interruptible=interruptible, backend=backend)
     else:
         from ..core._errors import InputError
         raise InputError(f"method: unknown integrator {method!r} (expected scipy, bdf, lsoda or batched)")
@@ -160,6 +163,7 @@ def simulate(instance: Instance, t_max: float | None = None, *, method: str = "s
         "t_max": float(t_max),
         "max_steps": int(max_steps),
         "method": method,
+        **({"backend": res.info.get("backend")} if method == "batched" else {}),
         **({"message": res.info["message"]} if res.status[0] == "non-finite" else {}),
     }
 

@@ -61,6 +61,7 @@ def integrate_chunked(integrate_batch, result_class, fun, Y, t_max, executor, ch
                              np.concatenate([r.t_end for r in res]),
                              np.concatenate([r.y for r in res]),
                              np.concatenate([r.n_steps for r in res]),
-                             info={"executor": report.executor, "chunks": len(res), "chunk": int(chunk),
+                             info={"backend": "+".join(sorted({str(r.info.get("backend")) for r in res})),
+                                   "executor": report.executor, "chunks": len(res), "chunk": int(chunk),
                                    "workers": res[0].info.get("workers"),
                                    "step_attempts": sum(r.info.get("step_attempts", 0) for r in res)})

@@ -18,7 +18,9 @@ tableau as scipy's DOP853 read from scipy itself, on a whole batch with a step s
 trajectory, in vectorised numpy: component-major (n, width) working sets topped up from a
 queue as trajectories finish, one per worker thread, stage sums through one-thread BLAS, and
 the field's compiled straight-line form when it has one (``transposed_kernel``). Events are
-checked after each accepted step (not root-found).
+checked after each accepted step (not root-found). Its default, ``backend="auto"``, runs the
+same method compiled (:mod:`linrbp.integration._auto`, :mod:`linrbp.integration._numba_backend`)
+wherever it can.
 """
 
 from __future__ import annotations
@@ -616,7 +618,7 @@ def integrate_batch(
     max_steps: int = 200_000,
     progress: Callable[[int, int], None] | None = None,
     workers: int | None = None,
-    backend: str = "numpy",
+    backend: str = "auto",
     interruptible: bool = False,
     device: str | None = None,
     executor=None,
@@ -661,16 +663,24 @@ def integrate_batch(
         Threads the batch is split over (default: the CPUs this process may run on when
         ``fun`` has a generated kernel, else 1). With ``executor``: threads per chunk
         (default 1).
-    backend : {"numpy", "numba", "torch"}, optional
-        ``"numpy"`` (default); ``"numba"`` runs the same method compiled, one trajectory at a
-        time, on ``workers`` threads (``pip install 'linrbp[jit]'``; where it cannot run it
-        says so in one line on stderr, runs the numpy path and records why in
-        ``info["fallback"]``); ``"torch"`` runs it on ``device`` (``fun`` a
-        :class:`LinearSystem`).
+    backend : {"auto", "numpy", "numba", "torch"}, optional
+        ``"auto"`` (default): ``"numba"`` when numba is installed and ``fun`` is a
+        :class:`LinearSystem` with a generated field (``n_state`` up to 64), else ``"numpy"``
+        (a plain callable, a larger system, ``interruptible=True``, or the environment
+        variable ``LINRBP_AUTO_BACKEND=numpy``); without numba it says so once per process on
+        stderr. Trajectories the compiled run ends ``diverged`` inside the bound (a step that
+        collapsed) are rerun on the numpy path, which tells a non-finite field from a blow-up.
+        ``"numpy"``: the vectorised numpy loop. ``"numba"``: the same method compiled, one
+        trajectory at a time, on ``workers`` threads (``pip install 'linrbp[jit]'``; where it
+        cannot run it says so in one line on stderr, runs the numpy path and records why in
+        ``info["fallback"]``); the first run of a system's structure compiles its kernel (one
+        line on stderr says so) and caches it on disk. ``"torch"`` runs the numpy path's
+        method on ``device`` (``fun`` a :class:`LinearSystem`). ``info["backend"]`` is the
+        backend that ran; where auto chose numpy, ``info["auto_reason"]`` says why.
     interruptible : bool, optional
         When True (numpy backend, main thread), Ctrl-C ends the run between steps: running
         trajectories get status ``interrupted`` at their last accepted step, those not yet
-        started ``interrupted`` at t = 0 (default False).
+        started ``interrupted`` at t = 0 (default False). ``"auto"`` then runs the numpy path.
     device : str, optional
         The torch device (default: the GPU if torch sees one, else the CPU); torch only.
     executor : concurrent.futures.Executor, optional
@@ -686,7 +696,7 @@ def integrate_batch(
     IntegrationResult
         ``status`` (B,) (``converged``, ``diverged``, ``time-limit``, ``step-limit`` or
         ``interrupted``), ``t_end`` (B,), ``y`` (B, n) final states, ``n_steps`` (B,) accepted
-        steps, and ``info`` (backend, device, fallback).
+        steps, and ``info`` (backend that ran, device, fallback, auto_reason).
 
     Raises
     ------
@@ -737,9 +747,17 @@ def integrate_batch(
             raise InputError(f"y0: the field returns shape {f1.shape} for one start of width {n}")
     if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)) or max_steps < 1:
         raise InputError(f"max_steps: must be a positive integer, got {max_steps!r}")
-    if backend not in ("numpy", "torch", "numba"):
-        raise InputError(f"backend: expected 'numpy', 'numba' or 'torch', got {backend!r}")
+    if backend not in ("auto", "numpy", "torch", "numba"):
+        raise InputError(f"backend: expected 'auto', 'numpy', 'numba' or 'torch', got {backend!r}")
+    if backend == "auto":  # the compiled path where it can run (linrbp.integration._auto)
+        from ._auto import integrate_auto
+        return integrate_auto(integrate_batch, fun, Y, t_max, interruptible, dict(
+            rtol=rtol, atol=atol, conv_tol=conv_tol, bound=bound, max_steps=max_steps, workers=workers,
+            device=device), dict(progress=progress, executor=executor, chunk=chunk))
     if executor is not None:
+        if backend == "numba":  # compile once here, not once in every worker process
+            from ._auto import prepare
+            prepare(fun, rtol, atol, conv_tol, bound, max_steps)
         from ._chunks import integrate_chunked
         return integrate_chunked(integrate_batch, IntegrationResult, fun, Y, t_max, executor, chunk,
                                  progress, dict(
@@ -775,7 +793,8 @@ def integrate_batch(
             t_end[~bad], y[~bad], steps[~bad] = rest.t_end, rest.y, rest.n_steps
             info = {**rest.info, **info}
             return IntegrationResult(status.astype(str), t_end, y, steps, info=info)
-        return IntegrationResult(np.array(("",) + STATUSES)[code], t_end, y, steps, info=info)
+        return IntegrationResult(np.array(("",) + STATUSES)[code], t_end, y, steps,
+                                 info={"backend": backend, **info})  # (what would have run)
     if backend == "torch":
         from ._torch_loop import run_torch
         code, t_end, y, steps, info = run_torch(fun, Y, t_max, rtol, atol, conv_tol, bound, int(max_steps),
@@ -783,7 +802,9 @@ def integrate_batch(
         return IntegrationResult(np.array(("",) + STATUSES)[code], t_end, y, steps, info=info)
     fallback = None
     if backend == "numba":
+        from ._auto import compile_notice
         from ._numba_backend import numba_or_fallback
+        compile_notice(fun)
         out, fallback = numba_or_fallback(fun, Y, t_max, rtol, atol, conv_tol, bound, int(max_steps),
                                           progress, workers)
         if out is not None:
@@ -811,7 +832,8 @@ def integrate_batch(
     if run.interrupted:
         run.code[run.code == 0] = _INTERRUPTED  # never started: the start, at t = 0
     status = np.array(("",) + STATUSES)[run.code]
-    info = {"workers": workers, "width": width, "fast_field": fast, "step_attempts": run.attempts}
+    info = {"backend": "numpy", "workers": workers, "width": width, "fast_field": fast,
+            "step_attempts": run.attempts}
     if (run.code == _NON_FINITE).any():
         i = int(np.flatnonzero(run.code == _NON_FINITE)[0])
         who = f"rule {fun.rule.name}" if isinstance(fun, LinearSystem) else "the function"

@@ -2,7 +2,7 @@
 :func:`basin_map`).
 
 A grid of starts in the slice (the other coordinates at the given state's values) is integrated
-with :func:`linrbp.integrate_batch` (its default batched backend) in tiles of
+with :func:`linrbp.integrate_batch` (``backend``, default auto: compiled where it can run) in tiles of
 :data:`TILE_ROWS` rows, one task each (serially, on local processes or on Dask: the tiles do
 not depend on what runs them, so neither does a bit of the map). Each start is coloured by the
 limit it reaches: the products P = A_L ... A_1 of the converged runs are grouped by
@@ -162,13 +162,14 @@ class BasinMap:
                 "predicted_labels": None if self.predicted_labels is None else self.predicted_labels.tolist(),
                 "groups": self.groups, "starts": self.size, "disagreements": self.disagreements,
                 "not_converged": self.n_unconverged, "tol": self.tol, "t_max": self.t_max,
-                "cluster_tol": self.cluster_tol, "gap": self.gap}
+                "cluster_tol": self.cluster_tol, "gap": self.gap,
+                "backend": self.extra.get("backend")}
 
 
-def _basin_tile(system, Y0, t_max):
+def _basin_tile(system, Y0, t_max, backend="auto"):
     """One tile: integrate its starts (batched, one thread; a task in any process)."""
-    res = integrate_batch(system, Y0, t_max, workers=1)
-    return res.status, res.y
+    res = integrate_batch(system, Y0, t_max, workers=1, backend=backend)
+    return res.status, res.y, res.info.get("backend")
 
 
 def _group(system, states, ok, cluster_tol, gap, index):
@@ -205,7 +206,7 @@ def _group(system, states, ok, cluster_tol, gap, index):
 
 def basins(system: LinearSystem, state, *, axes, range=None, n=41, t_max=2000.0, tol=1e-6,
            predict="closed-form", cluster_tol=None, gap=None, workers: int = 1,
-           scheduler: str | None = None, executor=None) -> BasinMap:
+           scheduler: str | None = None, executor=None, backend: str = "auto") -> BasinMap:
     r"""Integrate an n x n grid of starts in the slice and group the limits they reach.
 
     Parameters
@@ -234,6 +235,9 @@ def basins(system: LinearSystem, state, *, axes, range=None, n=41, t_max=2000.0,
         branches are 1.76 apart at alpha = beta = 1).
     workers, scheduler, executor
         What runs the tiles (serial by default; ``run_tasks``).
+    backend : {"auto", "numpy", "numba", "torch"}, default "auto"
+        :func:`linrbp.integrate_batch`'s backend. Auto is chosen here, once, and a new kernel
+        compiled here before the tiles start; ``extra["backend"]`` records what ran.
 
     Returns
     -------
@@ -278,13 +282,22 @@ def basins(system: LinearSystem, state, *, axes, range=None, n=41, t_max=2000.0,
     gap = GAP if gap is None else float(gap)
     if not (np.isfinite(gap) and gap > 0):
         raise InputError(f"gap: expected a positive number, got {gap!r}")
+    if backend not in ("auto", "numpy", "numba", "torch"):
+        raise InputError(f"backend: expected 'auto', 'numpy', 'numba' or 'torch', got {backend!r}")
     predict = _predictor(system, predict)
     n = int(n)
+    from ..integration._auto import prepare, resolve_backend
+    chosen, why = resolve_backend(system, backend)
+    if chosen == "numba":  # compile once here, not in every process that runs a tile
+        from ..integration._integrate import DEFAULT_ATOL, DEFAULT_BOUND, DEFAULT_CONV_TOL, DEFAULT_RTOL
+        prepare(system, DEFAULT_RTOL, DEFAULT_ATOL, DEFAULT_CONV_TOL, DEFAULT_BOUND, 200_000)
+    # the tiles run auto where it chose numba (its collapse rerun, linrbp.integration._auto)
+    task_backend = "auto" if backend == "auto" and chosen == "numba" else chosen
     gx, gy = np.linspace(*xr, n), np.linspace(*yr, n)
     X, Y = np.meshgrid(gx, gy)
     Y0 = _in_slice(state, index, X.ravel(), Y.ravel())
     tiles = [(r, min(r + TILE_ROWS, n)) for r in np.arange(0, n, TILE_ROWS).tolist()]
-    tasks = [Task(f"rows {r0}..{r1 - 1}", _basin_tile, (system, Y0[r0 * n:r1 * n], float(t_max)),
+    tasks = [Task(f"rows {r0}..{r1 - 1}", _basin_tile, (system, Y0[r0 * n:r1 * n], float(t_max), task_backend),
                   f"basin map rows {r0}..{r1 - 1} of {n}") for r0, r1 in tiles]
     parts = {}
     report = run_tasks(tasks, lambda task, res: parts.__setitem__(task.key, res), workers=workers,
@@ -296,6 +309,8 @@ def basins(system: LinearSystem, state, *, axes, range=None, n=41, t_max=2000.0,
         raise RuntimeError(f"basin map: {report.failed[0].line()}")
     status = np.concatenate([parts[t.key][0] for t in tasks])
     ends = np.concatenate([parts[t.key][1] for t in tasks])
+    ran = sorted({str(parts[t.key][2]) for t in tasks})
+    used = {"requested": backend, "ran": "+".join(ran), **({"auto_reason": why} if why else {})}
     conv = status == "converged"
     pred = None
     if predict is not None:
@@ -321,7 +336,7 @@ def basins(system: LinearSystem, state, *, axes, range=None, n=41, t_max=2000.0,
                     None if pred is None else pred.reshape(shape + (-1,)),
                     None if pred is None else labels[N:].reshape(shape),
                     bad.reshape(shape), (~conv).reshape(shape), float(tol), float(t_max),
-                    float(cluster_tol), gap)
+                    float(cluster_tol), gap, {"backend": used})
 
 
 def _group_text(b, g):

@@ -33,7 +33,7 @@ from ..core._io import atomic_write_json, load_json_file, to_jsonable
 from ..instances._predict import predict
 from ..instances._simulate import (DEFAULT_BOUND, DEFAULT_CONV_TOL, DEFAULT_MAX_STEPS, DEFAULT_RTOL,
                                    DEFAULT_T_MAX, simulate)
-from ..integration._integrate import check_t_max, integrate_batch
+from ..integration._integrate import DEFAULT_ATOL, check_t_max, integrate_batch
 from ._cluster import CLUSTER_TOL, cluster_limits
 
 __all__ = ["sweep", "sweep_start", "start_record", "DEFAULT_CHUNK", "METHODS"]
@@ -128,7 +128,7 @@ def start_record(start, index: int, status: str, t_end: float, n_steps: int, y, 
                         "predicted_by": None if pp is None else pred.get("system"), **obs})
 
 
-def _run_chunk(instance, seed, scale, lo, hi, t_max, method, max_steps, observed=None):
+def _run_chunk(instance, seed, scale, lo, hi, t_max, method, max_steps, observed=None, backend="auto"):
     """Integrate starts lo..hi-1; their records (a task: runs in any process)."""
     starts = [sweep_start(instance, seed, scale, i) for i in range(lo, hi)]
     if method == "batched":
@@ -136,9 +136,10 @@ def _run_chunk(instance, seed, scale, lo, hi, t_max, method, max_steps, observed
         # one thread per task (the executor supplies the parallelism), as integrate_batch's own
         # chunks do: a chunk's arithmetic is then the same in every process
         res = integrate_batch(instance.system, Y, t_max, rtol=DEFAULT_RTOL, conv_tol=DEFAULT_CONV_TOL,
-                              bound=DEFAULT_BOUND, max_steps=max_steps, workers=1)
-        return [start_record(st, lo + k, res.status[k], res.t_end[k], res.n_steps[k], res.y[k], observed)
-                for k, st in enumerate(starts)]
+                              bound=DEFAULT_BOUND, max_steps=max_steps, workers=1, backend=backend)
+        ran = res.info.get("backend")
+        return [dict(start_record(st, lo + k, res.status[k], res.t_end[k], res.n_steps[k], res.y[k], observed),
+                     backend=ran) for k, st in enumerate(starts)]
     from ..instances._instance import _parse_state
     out = []
     for k, st in enumerate(starts):
@@ -156,7 +157,7 @@ def sweep(instance, starts: int, scale: float, seed: int, *, t_max: float | None
           method: str = "batched", max_steps: int = DEFAULT_MAX_STEPS, chunk: int = DEFAULT_CHUNK,
           workers: int = 1, scheduler: str | None = None, executor=None, out=None,
           cluster_tol: float = CLUSTER_TOL, progress: bool | None = None, times=None,
-          observe=None) -> dict:
+          observe=None, backend: str = "auto") -> dict:
     """Integrate ``starts`` random starts of ``instance``'s system; the sweep's JSON report.
 
     Parameters
@@ -194,6 +195,11 @@ def sweep(instance, starts: int, scale: float, seed: int, *, t_max: float | None
         (:func:`linrbp.observe` along its path; default None: none).
     observe : sequence of str, optional
         The observables at ``times`` (default ``["excess_loss"]``).
+    backend : {"auto", "numpy", "numba", "torch"}, default "auto"
+        ``method="batched"``: :func:`linrbp.integrate_batch`'s backend. Auto is chosen here,
+        once (and a new kernel compiled here, before the tasks start), and each record's
+        ``backend`` is the one that ran it; the backends agree on statuses and agree on states
+        to rounding, so a resumed sweep may mix them.
 
     Returns
     -------
@@ -201,7 +207,8 @@ def sweep(instance, starts: int, scale: float, seed: int, *, t_max: float | None
         ``instance``, ``rule``, ``params``, ``seed``, ``starts``, ``scale``, ``t_max``,
         ``method``, ``chunk``, ``records`` (by index), ``summary`` (``status_counts``,
         ``limits`` with ``cluster_tol``, ``prediction``), ``resumed``, ``failed_tasks``,
-        ``executor``, ``seconds``.
+        ``executor``, ``seconds``, ``backend`` (``requested``, ``chosen``, ``auto_reason``,
+        ``ran``: records per backend that ran them).
 
     Raises
     ------
@@ -229,6 +236,8 @@ def sweep(instance, starts: int, scale: float, seed: int, *, t_max: float | None
     max_steps = _check_int(max_steps, "max-steps", 1)
     if method not in METHODS:
         raise InputError(f"method: expected one of {', '.join(METHODS)}, got {method!r}")
+    if backend not in ("auto", "numpy", "numba", "torch"):
+        raise InputError(f"backend: expected 'auto', 'numpy', 'numba' or 'torch', got {backend!r}")
     if t_max is None:
         t_max = instance.t_max if instance.t_max is not None else DEFAULT_T_MAX
     t_max = check_t_max(t_max)
@@ -280,8 +289,16 @@ def sweep(instance, starts: int, scale: float, seed: int, *, t_max: float | None
             atomic_write_json(rec_dir / _chunk_name(*task.args[3:5]), recs, "out")
         records.update((r["index"], r) for r in recs)
 
+    chosen, why = backend, None
+    if method == "batched" and pending:  # auto chosen (and a kernel compiled) once, here
+        from ..integration._auto import prepare, resolve_backend
+        chosen, why = resolve_backend(instance.system, backend)
+        if chosen == "numba":
+            prepare(instance.system, DEFAULT_RTOL, DEFAULT_ATOL, DEFAULT_CONV_TOL, DEFAULT_BOUND, max_steps)
+    # the tasks run auto where it chose numba (its collapse rerun, linrbp.integration._auto)
+    task_backend = "auto" if backend == "auto" and chosen == "numba" else chosen
     tasks = [Task(f"starts {lo}..{hi - 1}", _run_chunk, (instance, seed, scale, lo, hi, t_max, method, max_steps,
-                                                        observed),
+                                                        observed, task_backend),
                   f"starts {lo}..{hi - 1} of seed {seed}") for lo, hi in pending]
     start = time.perf_counter()
     report = run_tasks(tasks, finish, workers=workers, scheduler=scheduler, executor=executor,
@@ -290,7 +307,11 @@ def sweep(instance, starts: int, scale: float, seed: int, *, t_max: float | None
     if report.interrupted:
         raise Interrupted(stopped_message(report, len(records), starts, "start", out))
     ordered = [records[i] for i in sorted(records)]
-    return to_jsonable({**config, "records": ordered, "summary": summarize(ordered, starts, cluster_tol),
+    ran: dict[str, int] = {}
+    for r in ordered:
+        ran[str(r.get("backend", "not recorded"))] = ran.get(str(r.get("backend", "not recorded")), 0) + 1
+    used = {"requested": backend, "chosen": chosen, "ran": ran, **({"auto_reason": why} if why else {})}
+    return to_jsonable({**config, "backend": used if method == "batched" else None, "records": ordered, "summary": summarize(ordered, starts, cluster_tol),
                         "resumed": resumed, "failed_tasks": [f.to_dict() for f in report.failed],
                         "executor": report.executor, "seconds": time.perf_counter() - start})
 
