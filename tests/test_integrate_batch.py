@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import linrbp
-import linrbp.integration._integrate as integ
+import linrbp.integration._batch_loop as integ  # the numpy batched loop (its tableau)
 from linrbp import DataStats, InputError, LinearSystem, feedback_shapes, integrate, integrate_batch
 from linrbp.benchmarks._bench import chain111_limits, chain_limits
 
