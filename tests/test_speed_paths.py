@@ -143,3 +143,41 @@ def test_one_blas_thread_sets_one_thread_and_restores_the_count():
     finally:
         for fn, n in zip(setters, original):
             fn(n)
+
+
+def test_lean_bdf_takes_the_stock_solvers_accepted_steps_bit_for_bit():
+    from linrbp.integration._bdf import bdf_steps
+
+    # a convergence run of the rbp-limit kind: orders 1-5, step rejections, Jacobian updates
+    system, rng = random_system([4, 3, 2, 3], "rbp", 11)
+    y0 = rng.normal(size=system.n_state) * 0.5
+    stock = BDF(lambda t, y: system(y), 0.0, y0, 1e4, rtol=1e-13, atol=1e-15)
+    orders, n = set(), 0
+    for t, y in bdf_steps(system, y0, 1e4, 1e-13, 1e-15):
+        assert stock.step() is None
+        assert stock.t == t and np.array_equal(stock.y, y), f"step {n}: t {t} vs the stock {stock.t}"
+        orders.add(stock.order)
+        n += 1
+        if n == 600:
+            break
+    assert n == 600 and len(orders) >= 3
+
+
+def test_lean_bdf_stops_where_the_reference_integrator_does():
+    from linrbp.integration._bdf import bdf_converge
+    from linrbp.integration._integrate import integrate
+
+    system, rng = random_system([3, 2, 3], "rbp", 5)
+    y0 = rng.normal(size=system.n_state) * 0.5
+    kw = dict(rtol=1e-10, atol=1e-12, conv_tol=1e-9)
+    ref = integrate(system, y0, 1e5, method="BDF", max_steps=20000, **kw)
+    status, t, y, steps = bdf_converge(system, y0, 1e5, bound=1e8, max_steps=20000, **kw)
+    assert str(ref.status[0]) == status == "converged"
+    # integrate locates the crossing inside the step the lean driver stops at
+    assert steps == ref.n_steps[0] and ref.t_end[0] <= t
+    assert np.abs(system(y)).max() <= 1e-9 * (1 + np.abs(y).max())
+    assert np.abs(y - ref.y[0]).max() < 1e-6
+    assert bdf_converge(system, y0, 1e5, bound=1e8, max_steps=50, **kw)[0] == "step-limit"
+    assert bdf_converge(system, y0, 1.0, bound=1e8, max_steps=20000, **kw)[0] == "time-limit"
+    assert bdf_converge(lambda y: y ** 2, np.array([1.0]), 10.0, bound=1e6, max_steps=20000, **kw)[0] \
+        == "diverged"
