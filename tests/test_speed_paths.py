@@ -164,7 +164,7 @@ def test_lean_bdf_takes_the_stock_solvers_accepted_steps_bit_for_bit():
     y0 = rng.normal(size=system.n_state) * 0.5
     stock = BDF(lambda t, y: system(y), 0.0, y0, 1e4, rtol=1e-13, atol=1e-15)
     orders, n = set(), 0
-    for t, y in bdf_steps(system, y0, 1e4, 1e-13, 1e-15):
+    for t, y, _ in bdf_steps(system, y0, 1e4, 1e-13, 1e-15):
         assert stock.step() is None
         assert stock.t == t and np.array_equal(stock.y, y), f"step {n}: t {t} vs the stock {stock.t}"
         orders.add(stock.order)
