@@ -98,7 +98,7 @@ def bdf_steps(fun, y0, t_bound, rtol, atol):
     alpha, gamma, error_const = s.alpha, s.gamma, s.error_const
     newton_tol, I, J, solve = s.newton_tol, s.I, s.J, s.solve_lu
     root_n = n ** 0.5
-    dgetrs = lapack.dgetrs
+    dgetrs, add_reduce = lapack.dgetrs, np.add.reduce
     t, h_abs, order, n_equal, LU = 0.0, s.h_abs, 1, 0, None
     inf = np.inf
     while t < t_bound:
@@ -120,7 +120,7 @@ def bdf_steps(fun, y0, t_bound, rtol, atol):
                 LU = None
             h = t_new - t
             h_abs = abs(h)
-            y_predict = D[:order + 1].sum(axis=0)
+            y_predict = add_reduce(D[:order + 1], axis=0)
             scale = atol + rtol * np.abs(y_predict)
             psi = np.dot(D[1: order + 1].T, gamma[1: order + 1]) / alpha[order]
             c = h / alpha[order]
@@ -135,11 +135,11 @@ def bdf_steps(fun, y0, t_bound, rtol, atol):
                 dy_norm_old = None
                 for k in range(NEWTON_MAXITER):
                     f = fun(y)
-                    if not math.isfinite(f.sum()) and not np.isfinite(f).all():  # NaN/inf reach the sum
-                        break
                     b = c * f - psi - d
-                    if not math.isfinite(b.sum()):  # FastBDF's check (scipy's lu_solve refuses them)
-                        solve(LU, b)
+                    if not math.isfinite(add_reduce(b)):  # NaN/inf reach the sum; then as scipy:
+                        if not np.isfinite(f).all():  # a non-finite field ends the iteration,
+                            break
+                        solve(LU, b)  # a non-finite right-hand side raises (FastBDF's check)
                     dy, info = dgetrs(lu_piv[0], lu_piv[1], b, overwrite_b=True)
                     if info != 0:
                         solve(LU, b)
