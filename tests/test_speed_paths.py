@@ -100,19 +100,30 @@ def test_verify_runs_on_every_usable_cpu_by_default(monkeypatch):
 
 
 @pytest.mark.slow
-def test_bench_verify_times_each_claim_and_the_whole_run(tmp_path, capsys):
+def test_bench_verify_times_each_claim_and_the_whole_run(tmp_path, capsys, monkeypatch):
+    import sys
+
     from linrbp.cli import main
 
+    # --without-numba in this process: numba may already be imported by another test here, so
+    # it is made unimportable for this test only (the bench refuses to run when it is imported)
+    monkeypatch.setitem(sys.modules, "numba", None)
     out = tmp_path / "bench.json"
-    assert main(["bench", "verify", "--quick", "--workers", "2", "--json", str(out)]) == 0
+    assert main(["bench", "verify", "--quick", "--workers", "2", "--without-numba", "--json", str(out)]) == 0
     res = json.loads(out.read_text())["verify"]
     assert [c["id"] for c in res["claims"]] == ["chain111", "wide1N1"]
     for c in res["claims"]:
         assert c["cpu_seconds"] > 0 and c["wall_seconds"] > 0 and c["status"] == "pass"
+    # the whole run is a fresh 'linrbp verify' process (its CPU, imports included, counted)
     assert res["run_passed"] and res["identical"] and res["workers"] == 2
+    assert res["run_command"] == "python -m linrbp verify --workers 2 --seed 0 --only chain111,wide1N1"
+    assert res["run_cpu_seconds"] > 0.5  # an interpreter with numpy, scipy and sympy, and two workers
+    assert res["numba"]["blocked"] and not res["numba"]["used_by_serial_part"]
+    assert set(res["kernel_cache"]) == {"files_before", "files_after", "written_during_run", "warm"}
     assert res["meets_targets"] == {"cpu_seconds": None, "wall_seconds_2_cores": None}
     text = capsys.readouterr().out
     assert "chain111" in text and "whole run on 2 local processes" in text and "not judged" in text
+    assert "numba: blocked" in text
 
 
 @pytest.mark.parametrize("rule", list(BUILTIN_RULES))
@@ -143,3 +154,41 @@ def test_one_blas_thread_sets_one_thread_and_restores_the_count():
     finally:
         for fn, n in zip(setters, original):
             fn(n)
+
+
+def test_lean_bdf_takes_the_stock_solvers_accepted_steps_bit_for_bit():
+    from linrbp.integration._bdf import bdf_steps
+
+    # a convergence run of the rbp-limit kind: orders 1-5, step rejections, Jacobian updates
+    system, rng = random_system([4, 3, 2, 3], "rbp", 11)
+    y0 = rng.normal(size=system.n_state) * 0.5
+    stock = BDF(lambda t, y: system(y), 0.0, y0, 1e4, rtol=1e-13, atol=1e-15)
+    orders, n = set(), 0
+    for t, y, _ in bdf_steps(system, y0, 1e4, 1e-13, 1e-15):
+        assert stock.step() is None
+        assert stock.t == t and np.array_equal(stock.y, y), f"step {n}: t {t} vs the stock {stock.t}"
+        orders.add(stock.order)
+        n += 1
+        if n == 600:
+            break
+    assert n == 600 and len(orders) >= 3
+
+
+def test_lean_bdf_stops_where_the_reference_integrator_does():
+    from linrbp.integration._bdf import bdf_converge
+    from linrbp.integration._integrate import integrate
+
+    system, rng = random_system([3, 2, 3], "rbp", 5)
+    y0 = rng.normal(size=system.n_state) * 0.5
+    kw = dict(rtol=1e-10, atol=1e-12, conv_tol=1e-9)
+    ref = integrate(system, y0, 1e5, method="BDF", max_steps=20000, **kw)
+    status, t, y, steps = bdf_converge(system, y0, 1e5, bound=1e8, max_steps=20000, **kw)
+    assert str(ref.status[0]) == status == "converged"
+    # integrate locates the crossing inside the step the lean driver stops at
+    assert steps == ref.n_steps[0] and ref.t_end[0] <= t
+    assert np.abs(system(y)).max() <= 1e-9 * (1 + np.abs(y).max())
+    assert np.abs(y - ref.y[0]).max() < 1e-6
+    assert bdf_converge(system, y0, 1e5, bound=1e8, max_steps=50, **kw)[0] == "step-limit"
+    assert bdf_converge(system, y0, 1.0, bound=1e8, max_steps=20000, **kw)[0] == "time-limit"
+    assert bdf_converge(lambda y: y ** 2, np.array([1.0]), 10.0, bound=1e6, max_steps=20000, **kw)[0] \
+        == "diverged"

@@ -79,7 +79,9 @@ def run(instances: list, t_max=None, conv_tol=CONV_TOL, max_steps=MAX_STEPS, met
     ``method="batched"``: the batched DOP853 integrator (:func:`integrate_systems`); a
     :func:`scipy.integrate.solve_ivp` method name (e.g. ``"BDF"``, implicit) runs
     :func:`linrbp.integration.integrate` on each instance instead, with the same rtol, atol,
-    conv_tol and max_steps.
+    conv_tol and max_steps; ``"BDF"`` takes scipy's BDF steps through
+    :func:`linrbp.integration._bdf.bdf_converge` (the same accepted steps, the same stopping
+    rules tested on each accepted step).
     """
     parsed = [parse_instance(instance_file(d)) for d in instances]
     tm = [p.t_max if t_max is None else t_max for p in parsed]
@@ -87,6 +89,17 @@ def run(instances: list, t_max=None, conv_tol=CONV_TOL, max_steps=MAX_STEPS, met
         res = integrate_systems([p.system for p in parsed], [p.y0 for p in parsed], tm, rtol=RTOL,
                                 atol=ATOL, conv_tol=conv_tol, max_steps=max_steps)
         ends = [(str(res.status[k]), res.y[k, :p.system.n_state]) for k, p in enumerate(parsed)]
+    elif method == "BDF":  # scipy's BDF steps without solve_ivp's per-step events (same points)
+        from ..integration._bdf import bdf_converge
+        from ..integration._integrate import DEFAULT_BOUND
+
+        ends = []
+        for p, t in zip(parsed, tm):
+            fn, n = p.system._single_state_field()  # the traced field __call__ would run
+            fun = fn if fn is not None and n == np.size(p.y0) else p.system
+            status, _, y, _ = bdf_converge(fun, p.y0, t, rtol=RTOL, atol=ATOL, conv_tol=conv_tol,
+                                           bound=DEFAULT_BOUND, max_steps=max_steps)
+            ends.append((status, y[:p.system.n_state]))
     else:
         from ..integration._integrate import integrate
 

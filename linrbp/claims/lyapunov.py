@@ -63,7 +63,9 @@ def lyapunov_residual(layers, values=None):
     P = A2 * A1
     E = (W - P) * S
     V = _inner(A2, A2) / 2 - _inner(D, A1)
-    dV = sp.expand(s.along_flow(V).subs(sub, simultaneous=True))
+    # xreplace: every key is a symbol of the derived system (C1, S_II, S_TI entries), so it is
+    # subs(sub, simultaneous=True) without subs' pattern matching (a third of the time)
+    dV = sp.expand(s.along_flow(V).xreplace(sub))
     Cn = C1.subs(sub) if values is not None else C1
     rest = ((W - P) * S * (W - P).T).trace()
     if values is None:
@@ -104,16 +106,16 @@ def frozen_residual(layers, seed: int):
     N = inst["null"]
     if N.shape[1] == 0:
         return [sp.Integer(0)]
-    return [sp.expand(s.along_flow(x).subs(sub)) for x in (N.T * A1)]
+    return [sp.expand(s.along_flow(x).xreplace(sub)) for x in (N.T * A1)]
 
 
 def exponential_residual(n: int):
     """d|E|^2/dt + 2|E A1^T|^2 + |A1^T E|^2 + tr(M E E^T) with S_II = S_TI = C1 = Id, M the
     conserved A2 + A2^T - A1 A1^T at the current point: exactly 0."""
     s, A1, A2, C1, S, STI = _system((n, n, n))
-    sub = {x: (1 if i == j else 0) for M in (C1, S, STI) for (i, j), x in np.ndenumerate(np.array(M.tolist(), dtype=object))}
+    sub = {x: sp.Integer(1 if i == j else 0) for M in (C1, S, STI) for (i, j), x in np.ndenumerate(np.array(M.tolist(), dtype=object))}
     E = sp.eye(n) - A2 * A1
-    dE2 = s.along_flow(_inner(E, E)).subs(sub, simultaneous=True)
+    dE2 = s.along_flow(_inner(E, E)).xreplace(sub)
     M = A2 + A2.T - A1 * A1.T
     return sp.expand(dE2 + 2 * _inner(E * A1.T, E * A1.T) + _inner(A1.T * E, A1.T * E) + (M * E * E.T).trace())
 

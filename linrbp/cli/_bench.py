@@ -31,8 +31,9 @@ def add_parser(sub):
         "t = 1000 (DOP853) against forward Euler with dt = 1/N, errors against a tight reference "
         "(--quick: 2,000 SGD steps, the ODE to t = 20, Euler to t = 1). verify: CPU and wall seconds of each "
         "claim run alone (serially), then of the whole catalogue on --workers local processes (as "
-        "'linrbp verify' runs it; default every usable CPU), the reports compared; targets: 30 "
-        "CPU-s for the catalogue, 20 s wall on 2 cores. Progress goes to stderr.",
+        "'linrbp verify' runs it: a fresh process, default every usable CPU), the reports compared, "
+        "with whether numba was used and the kernel caches warm; targets for that run: 30 CPU-s "
+        "(the process and its workers), 20 s wall on 2 cores. Progress goes to stderr.",
     )
     p.add_argument("part", nargs="?", default="integrate",
                    choices=["integrate", "symbolic", "trainer", "sweeps", "startup", "teacher-student", "verify", "all"],
@@ -58,6 +59,9 @@ def add_parser(sub):
     p.add_argument("--images", type=int, default=None, help="images per trainer epoch (default 2000; quick 200)")
     p.add_argument("--repeats", type=int, default=None,
                    help="fresh interpreters per start timed by startup (default 7; quick 3)")
+    p.add_argument("--without-numba", action="store_true",
+                   help="verify part: numba unimportable in this process and in the timed 'linrbp verify' "
+                   "(as an install without the jit extra)")
     p.add_argument("--fashion", action="store_true",
                    help="startup also times 'linrbp train' on Fashion-MNIST, reading it included (no target)")
     p.set_defaults(func=run)
@@ -237,10 +241,16 @@ def _print_verify(res):
     print(f"  serial: {res['serial_cpu_seconds']:.1f} CPU-s, {res['serial_wall_seconds']:.1f} s wall"
           + (f" ({res['target_claims_cpu_seconds']:.1f} CPU-s for the catalogue the targets were set on; "
              f"newer claims: {', '.join(res['other_claims'])})" if res["other_claims"] else ""))
-    print(f"  whole run on {res['workers']} local processes: {res['run_wall_seconds']:.1f} s wall, "
-          f"{res['run_cpu_seconds']:.1f} CPU-s (this process and its workers), "
+    print(f"  whole run on {res['workers']} local processes ({res['run_command']}, a fresh process; load "
+          f"{res['load_before_run']} before): {res['run_wall_seconds']:.1f} s wall, "
+          f"{res['run_cpu_seconds']:.1f} CPU-s (the process and its workers, imports included), "
           f"{'all pass' if res['run_passed'] else 'NOT ALL PASS'}; reports "
           f"{'identical' if res['identical'] else 'DIFFER'}")
+    nb, kc = res["numba"], res["kernel_cache"]
+    print(f"  numba: {'blocked (--without-numba)' if nb['blocked'] else 'installed' if nb['available'] else 'not installed'}"
+          f"; {'used' if nb['used_by_serial_part'] else 'not used'} by the claims; kernel caches "
+          + (f"warm (nothing written, {kc['files_after']} files)" if kc["warm"] else
+             f"cold ({kc['written_during_run']} files written during the run)"))
     t, ok = res["targets"], res["meets_targets"]
     word = {None: "not judged (needs the full catalogue at default samples{})", True: "met", False: "MISSED"}
     print(f"  targets: <= {t['cpu_seconds']:g} CPU-s: {word[ok['cpu_seconds']].format('')}; <= "
@@ -286,7 +296,8 @@ def run(args) -> int:
         elif part == "verify":
             from ..benchmarks._verify_bench import bench_verify
 
-            out[part] = bench_verify(args.workers, seed=args.seed, quick=args.quick)
+            out[part] = bench_verify(args.workers, seed=args.seed, quick=args.quick,
+                                     without_numba=args.without_numba)
             _print_verify(out[part])
         elif part == "startup":
             from ..benchmarks._startup import bench_startup

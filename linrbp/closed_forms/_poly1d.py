@@ -84,17 +84,31 @@ def _coeffs(coeffs) -> np.ndarray:
     return c[nz[0]:] if nz.size else np.zeros(1)
 
 
+def _horner(coeffs, x):
+    y = np.float64(0.0)
+    for a in coeffs:
+        y = y * x + a
+    return y
+
+
 def _poly_taylor(c: np.ndarray) -> Callable:
     """x -> (Q, Q', Q'', rounding bound of Q) for a coefficient vector (highest first)."""
     d1 = np.polyder(c) if c.size > 1 else np.zeros(1)
     d2 = np.polyder(d1) if d1.size > 1 else np.zeros(1)
     absc = np.abs(c)
     n = c.size
+    cs, d1s, d2s, abss = ([np.float64(a) for a in p] for p in (c, d1, d2, absc))
 
     def taylor(x):
+        if np.ndim(x):
+            ax = abs(x)
+            bound = 2 * n * EPS * np.polyval(absc, ax) + 1e-300
+            return np.polyval(c, x), np.polyval(d1, x), np.polyval(d2, x), bound
+        # one point: np.polyval's Horner loop (y = y * x + a from y = 0) on float64 scalars,
+        # the same operations in the same order without its array set-up (most of the time)
+        x = np.float64(x)
         ax = abs(x)
-        bound = 2 * n * EPS * np.polyval(absc, ax) + 1e-300
-        return np.polyval(c, x), np.polyval(d1, x), np.polyval(d2, x), bound
+        return _horner(cs, x), _horner(d1s, x), _horner(d2s, x), 2 * n * EPS * _horner(abss, ax) + 1e-300
 
     return taylor
 

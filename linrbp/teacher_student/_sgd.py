@@ -200,7 +200,8 @@ def simulate_sgd(inst: TSInstance, N: int, seeds, times=None, *, backend: str = 
         time (the benchmark's baseline); ``rule``: the rule's statement evaluated at every step
         (any rule, slowest); ``auto`` (default): numba when installed and the rule's pieces are
         affine, else numpy, else rule. With ``method="order-parameters"``: ``numba`` or ``numpy``
-        (the same kernel run by the interpreter), ``auto`` picks numba when installed.
+        (the same step in numpy, every seed's chain side by side; the same numbers to rounding),
+        ``auto`` picks numba when installed.
     method : {"network", "order-parameters"}, optional
         ``network`` (default): the N-dimensional weights, one N-dimensional input per step.
         ``order-parameters``: the same Markov chain on (Q, R, v, b), exact in law at this N, at

@@ -32,7 +32,7 @@ from ..core._errors import InputError
 from ._kernel import compiled_run_op_steps, run_op_steps
 from ._model import generalisation_error
 
-__all__ = ["simulate_op", "start_factor", "run_blocks", "BLOCK"]
+__all__ = ["simulate_op", "start_factor", "run_blocks", "run_op_steps_batch", "BLOCK"]
 
 BLOCK = 256
 
@@ -62,6 +62,74 @@ def run_blocks(runs, steps, progress, interruptible, draw, advance, record) -> s
             raise
         return "interrupted"
     return "time-limit"
+
+
+def _run_lockstep(runs, steps, progress, interruptible, draw, advance_all, record) -> str:
+    """:func:`run_blocks` with every seed at the same step: the same blocks drawn from each
+    seed's generator at the same step counts, ``advance_all(j, k)`` running steps j..j+k-1 of
+    every seed at once."""
+    from ..core._progress import progress_bar
+
+    step = 0
+    try:
+        with progress_bar(int(steps[-1]) * len(runs), "sgd", "step",
+                          disable=None if progress is None else not progress, delay=1.0) as bar:
+            for target in steps:
+                while step < target:
+                    j = step % BLOCK
+                    if j == 0:
+                        for r in runs:
+                            draw(r)
+                    k = int(min(BLOCK - j, target - step))
+                    advance_all(j, k)
+                    step += k
+                    for r in runs:
+                        r["step"] = step
+                    bar.update(k * len(runs))
+                for r in runs:
+                    record(r)
+    except KeyboardInterrupt:
+        if not interruptible:
+            raise
+        return "interrupted"
+    return "time-limit"
+
+
+def run_op_steps_batch(S, v, b, K, Z, chi2, xi, A, eta, sigma, N, act, fkind, cfv, cfb, M0, has_m,
+                       cwv, cwb, cdv, cdb, learn, evolve_b):
+    """:func:`~linrbp.teacher_student._kernel.run_op_steps` for R chains at once, in numpy:
+    S (R, n, n), v and b (R, K) updated in place; Z (R, steps, n), chi2 and xi (R, steps). The
+    same step; the fold of the n + 1 columns back to n is LAPACK's Householder QR of the
+    transpose (the kernel's reflections, with the same sign convention), so the states agree with
+    the kernel's to rounding."""
+    from scipy.special import erf
+
+    n = S.shape[1]
+    e = eta / N
+    A = np.asarray(A, dtype=float)
+    R2, C2 = 1.0 / np.sqrt(2.0), np.sqrt(2.0 / np.pi)
+    X = np.zeros((S.shape[0], n, n + 1))
+    for s in range(Z.shape[1]):
+        z = Z[:, s]
+        u = np.matmul(S, z[:, :, None])[:, :, 0]
+        lam, nu = u[:, :K], u[:, K:]
+        y = sigma * xi[:, s] + ((erf(nu * R2) if act == 0 else nu) * A).sum(axis=1)
+        gl = erf(lam * R2) if act == 0 else lam
+        delta = y - (v * gl).sum(axis=1)
+        fk = cfv * v + cfb * b if fkind == 0 else cfv * np.sign(v)
+        gp = C2 * np.exp(-0.5 * lam * lam) if act == 0 else 1.0
+        ck = e * (fk * gp * delta[:, None])
+        X[:, :, :n] = S
+        X[:, :, n] = 0.0
+        if has_m:
+            X[:, :K, :n] += e * np.matmul(M0, S[:, :K, :])
+        X[:, :K, :n] += ck[:, :, None] * z[:, None, :]
+        X[:, :K, n] = ck * np.sqrt(chi2[:, s])[:, None]
+        S[...] = np.swapaxes(np.linalg.qr(np.swapaxes(X, 1, 2), mode="r"), 1, 2)
+        dv = e * (gl * delta[:, None] + cwv * v + cwb * b)
+        if evolve_b:
+            b += e * (learn * gl * delta[:, None] + cdv * v + cdb * b)
+        v += dv
 
 
 def start_factor(inst) -> np.ndarray:
@@ -109,12 +177,27 @@ def simulate_op(inst, N, seeds, times, steps, pieces, backend, progress, interru
         r["chi2"] = rng.chisquare(N - n, BLOCK) if N > n else np.zeros(BLOCK)
         r["xi"] = rng.standard_normal(BLOCK)
 
-    def advance(r, j, k):
-        kernel(r["S"], r["v"], r["b"], K, r["Z"][j:j + k], r["chi2"][j:j + k], r["xi"][j:j + k],
-               m.A, m.eta, m.sigma, float(N), act, p["fkind"], p["cfv"], p["cfb"], p["M0"],
-               p["has_m"], p["cwv"], p["cwb"], p["cdv"], p["cdb"], p["learn"], evolve)
+    args = (m.A, m.eta, m.sigma, float(N), act, p["fkind"], p["cfv"], p["cfb"], p["M0"],
+            p["has_m"], p["cwv"], p["cwb"], p["cdv"], p["cdb"], p["learn"], evolve)
 
-    status = run_blocks(runs, steps, progress, interruptible, draw, advance, record)
+    def advance(r, j, k):
+        kernel(r["S"], r["v"], r["b"], K, r["Z"][j:j + k], r["chi2"][j:j + k], r["xi"][j:j + k], *args)
+
+    if backend == "numpy":  # every seed's chain side by side, one numpy step for all of them
+        S_all = np.stack([r["S"] for r in runs])
+        v_all = np.stack([r["v"] for r in runs])
+        b_all = np.stack([r["b"] for r in runs])
+        for i, r in enumerate(runs):
+            r["S"], r["v"], r["b"] = S_all[i], v_all[i], b_all[i]
+
+        def advance_all(j, k):
+            run_op_steps_batch(S_all, v_all, b_all, K, np.stack([r["Z"][j:j + k] for r in runs]),
+                               np.stack([r["chi2"][j:j + k] for r in runs]),
+                               np.stack([r["xi"][j:j + k] for r in runs]), *args)
+
+        status = _run_lockstep(runs, steps, progress, interruptible, draw, advance_all, record)
+    else:
+        status = run_blocks(runs, steps, progress, interruptible, draw, advance, record)
     return _output(inst, N, seeds, steps, runs, status, backend, "order-parameters")
 
 
