@@ -143,7 +143,7 @@ def test_lemma1_rate_property(inst):
 
 def test_lemma1_checks_fail_under_the_wrong_rule(monkeypatch):
     """K is conserved by RBP; a field whose backward pass is BP's does not conserve it."""
-    import linrbp.core._rules as rules  # the averaged field runs the rule's backward pass from here
+    import linrbp.core._rule_run as rules  # the averaged field runs the rule's backward pass from here
     from linrbp.core._rule_run import backward_signals
 
     rng = np.random.default_rng(3)

@@ -55,7 +55,7 @@ def test_q_is_stationary_property(inst):
 
 
 def test_q_checks_fail_under_the_wrong_rule(monkeypatch):
-    import linrbp.core._rules as rules  # the averaged field runs the rule's backward pass from here
+    import linrbp.core._rule_run as rules  # the averaged field runs the rule's backward pass from here
     from linrbp.core._rule_run import backward_signals
 
     insts = [_instance((3, 2, 4), k) for k in range(3)]

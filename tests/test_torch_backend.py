@@ -65,7 +65,7 @@ def test_torch_adaptive_single_hidden_matches_numpy(device):
 def test_torch_backend_bad_input():
     with pytest.raises(InputError, match="backend: the torch backend needs a LinearSystem"):
         integrate_batch(lambda y: -y, np.ones((3, 2)), 1.0, backend="torch")
-    with pytest.raises(InputError, match="backend: expected 'numpy'"):
+    with pytest.raises(InputError, match="backend: expected 'auto', 'numpy'"):
         integrate_batch(_chain111(), np.ones((3, 2)), 1.0, backend="jax")
     with pytest.raises(InputError, match="device: only the torch backend"):
         integrate_batch(_chain111(), np.ones((3, 2)), 1.0, device="cpu")

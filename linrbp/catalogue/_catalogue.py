@@ -70,6 +70,11 @@ class Evidence:
     error : str, optional
         ``"ExcType: text"`` when the check raised (not written by ``to_dict``; ``message`` has
         the traceback).
+    metric : str, optional
+        What the error measures and in which unit (the check's ``metric``, else its kind's).
+    worst_number : int, optional
+        The 1-based draw number of the worst instance (``linrbp verify --check NAME
+        --instance K`` draws and measures that one alone).
 
     Examples
     --------

@@ -83,7 +83,7 @@ _GLYPH = re.compile(r'<path id="([^"]+)" (d="[^"]*"(?: transform="[^"]*")?)\s*/>
 
 
 class Glyphs:
-    """The glyph outlines of the formulas of one page, by ID (written once, in :meth:`defs`)."""
+    """The glyph outlines of the formulas of one page, by ID (written once, by ``defs()``)."""
 
     def __init__(self):
         self.paths: dict[str, str] = {}
