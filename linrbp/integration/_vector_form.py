@@ -25,7 +25,15 @@ import ast
 import hashlib
 import threading
 
+FLAGS = ()  # LLVM fast-math flags on every operation (("contract",): fused multiply-adds)
 W = 8  # trajectories side by side: one AVX-512 register of doubles (two AVX2 ones)
+
+
+def _require_eighth_root():
+    from . import _dop853 as core
+    if core._EXPONENT != -1.0 / 8.0:
+        raise _NotVectorisable(f"the step control writes err_norm ** (-1/8) with square roots, "
+                               f"the exponent is {core._EXPONENT}")
 
 
 class _NotVectorisable(Exception):
@@ -38,9 +46,10 @@ def layout(n: int, n_par: int, ns: int) -> dict:
     rows = {"K": 0, "YS": (ns + 1) * n, "YN": (ns + 2) * n, "PR": (ns + 3) * n}
     rows["FOUT"] = rows["PR"] + NP
     rows["HH"] = rows["FOUT"] + n
-    for k, name in enumerate(("E5", "E3", "YNORM", "FNORM", "ACC", "SNUM", "SDEN", "RT", "AT"), start=1):
+    for k, name in enumerate(("E5", "E3", "YNORM", "FNORM", "ACC", "SNUM", "SDEN", "RT", "AT", "BOUND",
+                               "ACT", "RETRY", "HNEW"), start=1):
         rows[name] = rows["HH"] + k
-    rows["ROWS"] = rows["AT"] + 1
+    rows["ROWS"] = rows["HNEW"] + 1
     return rows
 
 
@@ -59,7 +68,8 @@ def step_ir(st: dict, name: str) -> str:
     vec = ir.VectorType(dbl, W)
     mod = ir.Module(name=name)
     fabs = ir.Function(mod, ir.FunctionType(vec, [vec]), f"llvm.fabs.v{W}f64")
-    FM = ("contract",)
+    vsqrt = ir.Function(mod, ir.FunctionType(vec, [vec]), f"llvm.sqrt.v{W}f64")
+    FM = FLAGS
     parsed = [(t, ast.parse(code, mode="eval").body) for t, code in st["temps"]]
     outputs = [ast.parse(code, mode="eval").body for code in st["outputs"]]
 
@@ -158,6 +168,37 @@ def step_ir(st: dict, name: str) -> str:
         fnorm = vmax_nan(b, b.call(fabs, [K[ns][i]]), fnorm)
     for row, v in (("E5", e5), ("E3", e3), ("YNORM", ynorm), ("FNORM", fnorm)):
         store(R[row], v)
+    # Step control (scipy's DOP853 rules, as _dop853._step_control and the array form's
+    # _STEP_CONTROL, every lane at once: its branches as selects, the same operations).
+    _require_eighth_root()
+
+    def vmin(a, c):  # numba's min(a, c)
+        return b.select(b.fcmp_ordered("<", c, a), c, a)
+
+    def vmax(a, c):  # numba's max(a, c)
+        return b.select(b.fcmp_ordered(">", c, a), c, a)
+
+    def finite(v):
+        return b.fcmp_ordered("!=", b.call(fabs, [v]), const(float("inf")))
+    denom = b.fadd(e5, b.fmul(const(0.01), e3, flags=FM), flags=FM)
+    ratio = b.fdiv(b.fmul(b.call(fabs, [hh]), e5, flags=FM),
+                   b.call(vsqrt, [b.fmul(denom, const(n), flags=FM)]), flags=FM)
+    err = b.select(b.fcmp_ordered(">", denom, const(0.0)), ratio, const(0.0))
+    fin = b.and_(finite(err), finite(ynorm))
+    overshoot = b.fcmp_ordered(">", ynorm, b.fmul(const(core._OVERSHOOT), load(R["BOUND"]), flags=FM))
+    ok = b.and_(fin, b.not_(overshoot))
+    accept = b.and_(ok, b.fcmp_ordered("<", err, const(1.0)))
+    root = b.call(vsqrt, [b.call(vsqrt, [b.call(vsqrt, [err])])])
+    factor = b.select(b.fcmp_ordered("==", err, const(0.0)), const(core._MAX_FACTOR),
+                      vmin(b.fdiv(const(core._SAFETY), root, flags=FM), const(core._MAX_FACTOR)))
+    retried = b.fcmp_unordered("!=", load(R["RETRY"]), const(0.0))
+    factor = b.select(accept, b.select(retried, vmin(factor, const(1.0)), factor),
+                      b.select(ok, vmin(vmax(factor, const(core._MIN_FACTOR)), const(1.0)),
+                               const(core._MIN_FACTOR)))
+    active = b.fcmp_unordered("!=", load(R["ACT"]), const(0.0))
+    store(R["ACC"], b.select(b.and_(accept, active), const(1.0), const(0.0)))
+    store(R["RETRY"], b.select(accept, const(0.0), const(1.0)))
+    store(R["HNEW"], b.fmul(hh, factor, flags=FM))
     b.ret_void()
 
     # stiff: the stiffness estimate's sums (as _dop853._damped_steps), from the stored stages.
@@ -235,15 +276,14 @@ except ImportError:  # pragma: no cover - numba is optional
     pass
 
 
-def driver_source(start_step: str, step_control: str) -> str:
+def driver_source(start_step: str, fastmath) -> str:
     """The generic loop's module source (``DRIVER`` with _dop853's constants)."""
     import textwrap
 
     from . import _dop853 as core
     return DRIVER.format(
-        W=W, NS=core._NS,
+        W=W, NS=core._NS, FASTMATH=fastmath,
         start_step_16=textwrap.indent(start_step, " " * 16),
-        step_control=textwrap.indent(step_control, " " * 12),
         CONVERGED=core._CONVERGED, DIVERGED=core._DIVERGED, TIME_LIMIT=core._TIME_LIMIT,
         STEP_LIMIT=core._STEP_LIMIT, DAMP_ZONE=core._DAMP_ZONE, STABILITY_REAL=core._STABILITY_REAL,
         DAMP_FACTOR=core._DAMP_FACTOR, STIFF_SQ=core._STIFF_SQ)
@@ -262,7 +302,7 @@ import numpy as np
 from numba import njit
 from linrbp.integration._vector_form import call_ptr
 
-_JIT = dict(cache=True, nogil=True, error_model='numpy', fastmath={{"contract"}})
+_JIT = dict(cache=True, nogil=True, error_model='numpy', fastmath={FASTMATH!r})
 W = {W}
 NS = {NS}
 
@@ -307,16 +347,20 @@ def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,
     SDEN = HH + 7
     RT = HH + 8
     AT = HH + 9
-    Z = np.zeros((AT + 1) * W)
+    BOUND = HH + 10
+    ACT = HH + 11
+    RETRY = HH + 12
+    HNEW = HH + 13
+    Z = np.zeros((HNEW + 1) * W)
     for l in range(W):
         Z[RT * W + l] = rtol
         Z[AT * W + l] = atol
+        Z[BOUND * W + l] = bound
     hs = np.ones(W)
     t = np.zeros(W)
     tlim = np.ones(W)
     steps = np.zeros(W, dtype=np.int64)
     bidx = np.zeros(W, dtype=np.int64)
-    retry = np.zeros(W, dtype=np.bool_)
     act = np.zeros(W, dtype=np.bool_)
     cand = np.zeros(W, dtype=np.bool_)
     y = np.empty(N)
@@ -339,28 +383,21 @@ def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,
                 t[l] = 0.0
                 tlim[l] = tmax
                 steps[l] = 0
-                retry[l] = False
+                Z[RETRY * W + l] = 0.0
+                Z[ACT * W + l] = 1.0
                 act[l] = True
                 bidx[l] = b
         if not act.any():
             break
         for l in range(W):
             Z[HH * W + l] = min(hs[l], tlim[l] - t[l])
-        call_ptr(F[1], Z)
+        call_ptr(F[1], Z)  # the step and its control: rows YN, K[NS], norms, ACC, HNEW, RETRY
         for l in range(W):
-            Z[ACC * W + l] = 0.0
             if not act[l]:
                 continue
-            y_norm = Z[YNORM * W + l]
-            hh = Z[HH * W + l]
-            e5 = Z[E5 * W + l]
-            e3 = Z[E3 * W + l]
-{step_control}            hs[l] = hh * factor
-            retry[l] = not accept
             attempts += 1
-            if accept:
-                Z[ACC * W + l] = 1.0
-                t[l] = t[l] + hh
+            if Z[ACC * W + l] != 0.0:
+                t[l] = t[l] + Z[HH * W + l]
                 steps[l] += 1
         # Stiffness estimate (as _dop853._damped_steps), before K[0] takes f(y_new): only in
         # steps where some lane may be damped (accepted, even step count, |f| in the zone).
@@ -382,7 +419,7 @@ def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,
             y_norm = Z[YNORM * W + l]
             f_norm = Z[FNORM * W + l]
             hh = Z[HH * W + l]
-            hn = hs[l]
+            hn = Z[HNEW * W + l]
             status = 0
             # Events (as _dop853._event_codes).
             if accept:
@@ -410,6 +447,7 @@ def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,
                     y_out[b, i] = Z[(YS + i) * W + l]
                 # The lane computes on harmless values until it takes the next start.
                 act[l] = False
+                Z[ACT * W + l] = 0.0
                 for i in range(N):
                     Z[(YS + i) * W + l] = 0.0
                     Z[i * W + l] = 0.0
