@@ -1012,6 +1012,10 @@ def run_numba(system, Y0, t_max, rtol, atol, conv_tol, bound, max_steps, progres
     steps = np.zeros(B, dtype=np.int64)
     args = (p, float(rtol), float(atol), float(conv_tol), float(bound), int(max_steps))
     # Compile (or load) before threads start, so they share one machine-code version.
+    if fresh:  # a source file generated here: its machine code is compiled now (seconds)
+        what = ("the compiled integrator's loop (once for every system)" if isinstance(module, _VectorKernel)
+                else f"the compiled integrator for layers {list(system.layers)}, rule {system.rule.name}")
+        print(f"linrbp: numba is compiling {what}; kept in {cache_dir()}", file=sys.stderr, flush=True)
     counters0 = np.zeros(1, dtype=np.int64)
     try:
         module.run(Y0, tmax, *args, 0, 0, code, t_end, y, steps, counters0)

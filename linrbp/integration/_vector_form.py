@@ -93,6 +93,18 @@ def step_ir(st: dict, name: str) -> str:
         return fn, b, load, store
 
     def expr(b, node, env):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+            e = node.right
+            if not (isinstance(e, ast.Constant) and type(e.value) is int and 0 <= e.value <= 64):
+                raise _NotVectorisable("a power other than a small non-negative integer")
+            # numba's float ** integer constant (static_power_impl): the same multiplications
+            val, res, k = expr(b, node.left, env), const(1.0), e.value
+            while k:
+                if k & 1:
+                    res = b.fmul(res, val, flags=FM)
+                k >>= 1
+                val = b.fmul(val, val, flags=FM)
+            return res
         if isinstance(node, ast.BinOp):
             left, right = expr(b, node.left, env), expr(b, node.right, env)
             op = {ast.Add: b.fadd, ast.Sub: b.fsub, ast.Mult: b.fmul, ast.Div: b.fdiv}.get(type(node.op))
