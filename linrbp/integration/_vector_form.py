@@ -40,16 +40,23 @@ class _NotVectorisable(Exception):
     """A field statement the vector form cannot write (the caller falls back to numba forms)."""
 
 
+# One-row entries after HH (the step), in this order (the driver's template spells them out):
+# the error sums, both norms, accepted (1.0/0.0), the stiffness sums, rtol, atol, bound, active,
+# last step rejected, the next step, the step per lane, t, t_max, steps, conv_tol, max_steps,
+# damping candidate, status, attempts, the start a lane runs (the driver's), and FLAG (lane 0: some candidate, lane 1: some status).
+_ROWS = ("E5", "E3", "YNORM", "FNORM", "ACC", "SNUM", "SDEN", "RT", "AT", "BOUND", "ACT", "RETRY",
+         "HNEW", "HS", "T", "TLIM", "STEPS", "CONV", "MAXS", "CAND", "STATUS", "ATT", "BIDX", "FLAG")
+
+
 def layout(n: int, n_par: int, ns: int) -> dict:
     """Row indices of the buffer ``Z`` (row r, lane l at ``Z[r * W + l]``)."""
     NP = max(n_par, 1)
     rows = {"K": 0, "YS": (ns + 1) * n, "YN": (ns + 2) * n, "PR": (ns + 3) * n}
     rows["FOUT"] = rows["PR"] + NP
     rows["HH"] = rows["FOUT"] + n
-    for k, name in enumerate(("E5", "E3", "YNORM", "FNORM", "ACC", "SNUM", "SDEN", "RT", "AT", "BOUND",
-                               "ACT", "RETRY", "HNEW"), start=1):
+    for k, name in enumerate(_ROWS, start=1):
         rows[name] = rows["HH"] + k
-    rows["ROWS"] = rows["HNEW"] + 1
+    rows["ROWS"] = rows[_ROWS[-1]] + 1
     return rows
 
 
@@ -65,7 +72,7 @@ def step_ir(st: dict, name: str) -> str:
     n, n_par, ns = st["n_state"], st["n_par"], core._NS
     R = layout(n, n_par, ns)
     dbl, i64 = ir.DoubleType(), ir.IntType(64)
-    vec = ir.VectorType(dbl, W)
+    vec, ivec = ir.VectorType(dbl, W), ir.VectorType(i64, W)
     mod = ir.Module(name=name)
     fabs = ir.Function(mod, ir.FunctionType(vec, [vec]), f"llvm.fabs.v{W}f64")
     vsqrt = ir.Function(mod, ir.FunctionType(vec, [vec]), f"llvm.sqrt.v{W}f64")
@@ -152,7 +159,15 @@ def step_ir(st: dict, name: str) -> str:
 
     # step: stages 1..NS, y_new, f(y_new), the error sums and both norms.
     fn, b, load, store = function("step")
-    hh = load(R["HH"])
+
+    def vmin(a, c):  # numba's min(a, c)
+        return b.select(b.fcmp_ordered("<", c, a), c, a)
+
+    def vmax(a, c):  # numba's max(a, c)
+        return b.select(b.fcmp_ordered(">", c, a), c, a)
+    t_now, tlim = load(R["T"]), load(R["TLIM"])
+    hh = vmin(load(R["HS"]), b.fsub(tlim, t_now, flags=FM))
+    store(R["HH"], hh)
     ys = [load(R["YS"] + i) for i in range(n)]
     ps = [load(R["PR"] + j) for j in range(n_par)]
     K = [[load(R["K"] + i) for i in range(n)]]
@@ -184,12 +199,6 @@ def step_ir(st: dict, name: str) -> str:
     # _STEP_CONTROL, every lane at once: its branches as selects, the same operations).
     _require_eighth_root()
 
-    def vmin(a, c):  # numba's min(a, c)
-        return b.select(b.fcmp_ordered("<", c, a), c, a)
-
-    def vmax(a, c):  # numba's max(a, c)
-        return b.select(b.fcmp_ordered(">", c, a), c, a)
-
     def finite(v):
         return b.fcmp_ordered("!=", b.call(fabs, [v]), const(float("inf")))
     denom = b.fadd(e5, b.fmul(const(0.01), e3, flags=FM), flags=FM)
@@ -207,10 +216,30 @@ def step_ir(st: dict, name: str) -> str:
     factor = b.select(accept, b.select(retried, vmin(factor, const(1.0)), factor),
                       b.select(ok, vmin(vmax(factor, const(core._MIN_FACTOR)), const(1.0)),
                                const(core._MIN_FACTOR)))
-    active = b.fcmp_unordered("!=", load(R["ACT"]), const(0.0))
-    store(R["ACC"], b.select(b.and_(accept, active), const(1.0), const(0.0)))
+    act = load(R["ACT"])
+    acc = b.and_(accept, b.fcmp_unordered("!=", act, const(0.0)))
+    store(R["ACC"], b.select(acc, const(1.0), const(0.0)))
     store(R["RETRY"], b.select(accept, const(0.0), const(1.0)))
     store(R["HNEW"], b.fmul(hh, factor, flags=FM))
+    # Bookkeeping of the active lanes: an attempt, and where accepted t += hh, steps += 1.
+    store(R["ATT"], b.fadd(load(R["ATT"]), act, flags=FM))
+    t_new = b.select(acc, b.fadd(t_now, hh, flags=FM), t_now)
+    steps = b.select(acc, b.fadd(load(R["STEPS"]), const(1.0), flags=FM), load(R["STEPS"]))
+    store(R["T"], t_new)
+    store(R["STEPS"], steps)
+    # Damping candidates (as _dop853._damp_candidates): accepted, even step count, |f| in the zone.
+    even = b.icmp_signed("==", b.and_(b.fptosi(steps, ivec), ir.Constant(ivec, [ir.Constant(i64, 1)] * W)),
+                         ir.Constant(ivec, [ir.Constant(i64, 0)] * W))
+    conv = load(R["CONV"])
+    zone = b.fmul(const(core._DAMP_ZONE), b.fadd(
+        b.fmul(conv, b.fadd(const(1.0), ynorm, flags=FM), flags=FM),
+        b.fdiv(b.fmul(const(core._STABILITY_REAL), b.fadd(b.fmul(rtol, ynorm, flags=FM), atol, flags=FM), flags=FM),
+               hh, flags=FM), flags=FM), flags=FM)
+    cand = b.and_(b.and_(acc, even), b.fcmp_ordered("<=", fnorm, zone))
+    store(R["CAND"], b.select(cand, const(1.0), const(0.0)))
+    flag_row = b.bitcast(b.gep(fn.args[0], [ir.Constant(i64, R["FLAG"] * W)]), dbl.as_pointer())
+    some = b.icmp_unsigned("!=", b.bitcast(cand, ir.IntType(W)), ir.Constant(ir.IntType(W), 0))
+    b.store(b.select(some, ir.Constant(dbl, 1.0), ir.Constant(dbl, 0.0)), flag_row)
     b.ret_void()
 
     # stiff: the stiffness estimate's sums (as _dop853._damped_steps), from the stored stages.
@@ -226,12 +255,38 @@ def step_ir(st: dict, name: str) -> str:
     store(R["SDEN"], sden)
     b.ret_void()
 
-    # commit: accepted lanes (row ACC nonzero) take y_new and f(y_new).
-    fn, b, load, store = function("commit")
+    # finish: damped steps, accepted lanes take y_new and f(y_new), events (as the array form's).
+    fn, b, load, store = function("finish")
+
+    def vmin(a, c):
+        return b.select(b.fcmp_ordered("<", c, a), c, a)
     acc = b.fcmp_unordered("!=", load(R["ACC"]), const(0.0))
     for i in range(n):
         store(R["YS"] + i, b.select(acc, load(R["YN"] + i), load(R["YS"] + i)))
         store(R["K"] + i, b.select(acc, load(R["K"] + ns * n + i), load(R["K"] + i)))
+    ynorm, fnorm, hh, hn = load(R["YNORM"]), load(R["FNORM"]), load(R["HH"]), load(R["HNEW"])
+    t_now, steps = load(R["T"]), load(R["STEPS"])
+    zero = const(0.0)
+    status = b.select(b.and_(acc, b.fcmp_ordered(">=", t_now, b.fmul(load(R["TLIM"]), const(1 - 1e-15), flags=FM))),
+                      const(core._TIME_LIMIT), zero)
+    status = b.select(b.and_(acc, b.fcmp_ordered("<=", fnorm, b.fmul(load(R["CONV"]), b.fadd(const(1.0), ynorm, flags=FM),
+                                                                      flags=FM))), const(core._CONVERGED), status)
+    status = b.select(b.and_(acc, b.fcmp_ordered(">", ynorm, load(R["BOUND"]))), const(core._DIVERGED), status)
+    running = b.fcmp_ordered("==", status, zero)
+    tiny = b.fcmp_ordered("<=", hn, b.fmul(const(1e-14), b.select(b.fcmp_ordered(">", const(1.0), t_now), const(1.0), t_now),
+                                           flags=FM))
+    status = b.select(b.and_(running, tiny), const(core._DIVERGED), status)
+    status = b.select(b.and_(running, b.fcmp_ordered(">=", steps, load(R["MAXS"]))), const(core._STEP_LIMIT), status)
+    running = b.fcmp_ordered("==", status, zero)
+    damp = b.and_(b.and_(running, b.fcmp_unordered("!=", load(R["CAND"]), zero)),
+                  b.fcmp_ordered(">=", load(R["SNUM"]), b.fmul(const(core._STIFF_SQ), load(R["SDEN"]), flags=FM)))
+    store(R["HS"], b.select(damp, vmin(hn, b.fmul(const(core._DAMP_FACTOR), hh, flags=FM)), hn))
+    status = b.select(b.fcmp_unordered("!=", load(R["ACT"]), zero), status, zero)
+    store(R["STATUS"], status)
+    some = b.icmp_unsigned("!=", b.bitcast(b.fcmp_unordered("!=", status, zero), ir.IntType(W)),
+                           ir.Constant(ir.IntType(W), 0))
+    flag_row = b.bitcast(b.gep(fn.args[0], [ir.Constant(i64, R["FLAG"] * W + 1)]), dbl.as_pointer())
+    b.store(b.select(some, ir.Constant(dbl, 1.0), ir.Constant(dbl, 0.0)), flag_row)
     b.ret_void()
     return str(mod)
 
@@ -241,7 +296,7 @@ _LLVM_LOCK = threading.Lock()
 
 
 def compile_ir(text: str) -> "np.ndarray":
-    """Addresses (int64[4]: field, step, stiff, commit) of ``text`` compiled for this CPU."""
+    """Addresses (int64[4]: field, step, stiff, finish) of ``text`` compiled for this CPU."""
     import llvmlite.binding as llvm
     import numpy as np
     with _LLVM_LOCK:
@@ -260,7 +315,7 @@ def compile_ir(text: str) -> "np.ndarray":
         engine = llvm.create_mcjit_compiler(mod, tm)
         engine.finalize_object()
         _ENGINES.append(engine)
-        return np.array([engine.get_function_address(f) for f in ("field", "step", "stiff", "commit")],
+        return np.array([engine.get_function_address(f) for f in ("field", "step", "stiff", "finish")],
                         dtype=np.int64)
 
 
@@ -295,7 +350,8 @@ def driver_source(start_step: str, fastmath) -> str:
     from . import _dop853 as core
     return DRIVER.format(
         W=W, NS=core._NS, FASTMATH=fastmath,
-        start_step_16=textwrap.indent(start_step, " " * 16),
+        start_step_12=textwrap.indent(start_step, " " * 12),
+        rows="\n".join(f"    {name} = HH + {k}" for k, name in enumerate(_ROWS, start=1)),
         CONVERGED=core._CONVERGED, DIVERGED=core._DIVERGED, TIME_LIMIT=core._TIME_LIMIT,
         STEP_LIMIT=core._STEP_LIMIT, DAMP_ZONE=core._DAMP_ZONE, STABILITY_REAL=core._STABILITY_REAL,
         DAMP_FACTOR=core._DAMP_FACTOR, STIFF_SQ=core._STIFF_SQ)
@@ -350,121 +406,73 @@ def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,
     PR = YN + N
     FOUT = PR + NP
     HH = FOUT + N
-    E5 = HH + 1
-    E3 = HH + 2
-    YNORM = HH + 3
-    FNORM = HH + 4
-    ACC = HH + 5
-    SNUM = HH + 6
-    SDEN = HH + 7
-    RT = HH + 8
-    AT = HH + 9
-    BOUND = HH + 10
-    ACT = HH + 11
-    RETRY = HH + 12
-    HNEW = HH + 13
-    Z = np.zeros((HNEW + 1) * W)
+{rows}
+    Z = np.zeros((FLAG + 1) * W)
     for l in range(W):
         Z[RT * W + l] = rtol
         Z[AT * W + l] = atol
         Z[BOUND * W + l] = bound
-    hs = np.ones(W)
-    t = np.zeros(W)
-    tlim = np.ones(W)
-    steps = np.zeros(W, dtype=np.int64)
-    bidx = np.zeros(W, dtype=np.int64)
-    act = np.zeros(W, dtype=np.bool_)
-    cand = np.zeros(W, dtype=np.bool_)
+        Z[CONV * W + l] = conv_tol
+        Z[MAXS * W + l] = max_steps
+        Z[HS * W + l] = 1.0
+        Z[TLIM * W + l] = 1.0
     y = np.empty(N)
     yn = np.empty(N)
     K = np.empty((2, N))
-    attempts = 0
     nxt = lo
+    active = 0
     while True:
-        for l in range(W):
-            while not act[l] and nxt < hi:
-                b = nxt
-                nxt += 1
-                p = P[b] if P.shape[0] > 1 else P[0]
-                for j in range(NP):
-                    Z[(PR + j) * W + l] = p[j]
-{start_step_16}                for i in range(N):
-                    Z[(YS + i) * W + l] = y[i]
-                    Z[i * W + l] = K[0, i]
-                hs[l] = h
-                t[l] = 0.0
-                tlim[l] = tmax
-                steps[l] = 0
-                Z[RETRY * W + l] = 0.0
-                Z[ACT * W + l] = 1.0
-                act[l] = True
-                bidx[l] = b
-        if not act.any():
+        # Lanes without a trajectory take the chunk's next starts.
+        l = 0
+        while active < W and nxt < hi and l < W:
+            if Z[ACT * W + l] != 0.0:
+                l += 1
+                continue
+            b = nxt
+            nxt += 1
+            p = P[b] if P.shape[0] > 1 else P[0]
+            for j in range(NP):
+                Z[(PR + j) * W + l] = p[j]
+{start_step_12}            for i in range(N):
+                Z[(YS + i) * W + l] = y[i]
+                Z[i * W + l] = K[0, i]
+            Z[HS * W + l] = h
+            Z[T * W + l] = 0.0
+            Z[TLIM * W + l] = tmax
+            Z[STEPS * W + l] = 0.0
+            Z[RETRY * W + l] = 0.0
+            Z[ACT * W + l] = 1.0
+            Z[BIDX * W + l] = b
+            active += 1
+            l += 1
+        if active == 0:
             break
-        for l in range(W):
-            Z[HH * W + l] = min(hs[l], tlim[l] - t[l])
-        call_ptr(F[1], Z)  # the step and its control: rows YN, K[NS], norms, ACC, HNEW, RETRY
-        for l in range(W):
-            if not act[l]:
-                continue
-            attempts += 1
-            if Z[ACC * W + l] != 0.0:
-                t[l] = t[l] + Z[HH * W + l]
-                steps[l] += 1
-        # Stiffness estimate (as _dop853._damped_steps), before K[0] takes f(y_new): only in
-        # steps where some lane may be damped (accepted, even step count, |f| in the zone).
-        candidate = False
-        for l in range(W):  # as _dop853._damp_candidates
-            cand[l] = False
-            if act[l] and Z[ACC * W + l] != 0.0 and steps[l] % 2 == 0:
-                y_norm = Z[YNORM * W + l]
-                if Z[FNORM * W + l] <= {DAMP_ZONE!r} * (conv_tol * (1.0 + y_norm) + {STABILITY_REAL!r} * (rtol * y_norm + atol) / Z[HH * W + l]):
-                    cand[l] = True
-                    candidate = True
-        if candidate:
-            call_ptr(F[2], Z)
-        call_ptr(F[3], Z)  # accepted lanes take y_new and f(y_new)
-        for l in range(W):
-            if not act[l]:
-                continue
-            accept = Z[ACC * W + l] != 0.0
-            y_norm = Z[YNORM * W + l]
-            f_norm = Z[FNORM * W + l]
-            hh = Z[HH * W + l]
-            hn = Z[HNEW * W + l]
-            status = 0
-            # Events (as _dop853._event_codes).
-            if accept:
-                if y_norm > bound:
-                    status = {DIVERGED}
-                elif f_norm <= conv_tol * (1.0 + y_norm):
-                    status = {CONVERGED}
-                elif t[l] >= tlim[l] * (1 - 1e-15):
-                    status = {TIME_LIMIT}
-            if status == 0:
-                if steps[l] >= max_steps:
-                    status = {STEP_LIMIT}
-                elif hn <= 1e-14 * max(t[l], 1.0):
-                    status = {DIVERGED}
-            # Damped steps near the stopping rule (as _dop853._damped_steps).
-            if status == 0 and cand[l] and Z[SNUM * W + l] >= {STIFF_SQ!r} * Z[SDEN * W + l]:
-                hn = min(hn, {DAMP_FACTOR!r} * hh)
-            hs[l] = hn
-            if status != 0:
-                b = bidx[l]
+        call_ptr(F[1], Z)  # the step, its control, t and steps, damping candidates
+        if Z[FLAG * W] != 0.0:
+            call_ptr(F[2], Z)  # the stiffness sums (as _dop853._damped_steps)
+        call_ptr(F[3], Z)  # damped steps, accepted lanes take y_new, events
+        if Z[FLAG * W + 1] != 0.0:
+            for l in range(W):
+                status = int(Z[STATUS * W + l])
+                if status == 0:
+                    continue
+                b = int(Z[BIDX * W + l])
                 code_out[b] = status
-                t_out[b] = t[l]
-                steps_out[b] = steps[l]
+                t_out[b] = Z[T * W + l]
+                steps_out[b] = int(Z[STEPS * W + l])
                 for i in range(N):
                     y_out[b, i] = Z[(YS + i) * W + l]
                 # The lane computes on harmless values until it takes the next start.
-                act[l] = False
                 Z[ACT * W + l] = 0.0
                 for i in range(N):
                     Z[(YS + i) * W + l] = 0.0
                     Z[i * W + l] = 0.0
-                hs[l] = 1.0
-                t[l] = 0.0
-                tlim[l] = 1.0
-    counters[0] += attempts
+                Z[HS * W + l] = 1.0
+                Z[T * W + l] = 0.0
+                Z[TLIM * W + l] = 1.0
+                active -= 1
+    attempts = 0.0
+    for l in range(W):
+        attempts += Z[ATT * W + l]
+    counters[0] += int(attempts)
 '''
