@@ -13,7 +13,6 @@ rounding moves it by 1e-13)."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from linrbp import DataStats, LinearSystem, Rule, integrate_batch
 from linrbp.core._rules import transpose

@@ -295,7 +295,7 @@ _ENGINES: list = []  # compiled modules stay alive (their code is called by addr
 _LLVM_LOCK = threading.Lock()
 
 
-def compile_ir(text: str) -> "np.ndarray":
+def compile_ir(text: str):
     """Addresses (int64[4]: field, step, stiff, finish) of ``text`` compiled for this CPU."""
     import llvmlite.binding as llvm
     import numpy as np
