@@ -194,7 +194,7 @@ _STAGE_LOOP = """\
                         acc += COEF[q] * K[COL[q], i]
                     yn[i] = y[i] + hh * acc"""
 
-# |v|_inf for the array and the wide form (appended to both).
+# |v|_inf for the array form (and the vector form's loop, which defines its own).
 _AMAX_ABS = '''
 
 @njit(**_JIT)
@@ -209,7 +209,7 @@ def amax_abs(v):
 '''
 
 
-# A trajectory's start, shared by the array and the wide form: start b into y, converged at once
+# A trajectory's start, shared by the array and the vector form: start b into y, converged at once
 # (then ``continue``), else the starting step h (Hairer, Norsett & Wanner; scipy's
 # select_initial_step) with f(y) in K[0]; K[1] and yn are scratch.
 _START_STEP = '''\
@@ -260,7 +260,7 @@ if not (math.isfinite(h) and h > 0):
 
 
 # Step control for one trajectory (scipy's DOP853 rules, as _dop853._step_control), shared by
-# the array and the wide form: (hh, e5, e3, y_norm, the last step rejected) -> accept, factor.
+# the array form: (hh, e5, e3, y_norm, the last step rejected) -> accept, factor.
 _STEP_CONTROL = '''\
 # Step control (scipy's DOP853 rules, as _dop853._step_control).
 denom = e5 + 0.01 * e3
@@ -288,7 +288,7 @@ else:
 def _step_control(retried: str) -> str:
     """_STEP_CONTROL with _dop853's constants; ``retried``: the expression for "the last step was
     rejected". err_norm ** (-1/8) is written 1 / sqrt(sqrt(sqrt(err_norm))), as in the lane
-    form: a libm pow per step and lane was 6% of the wide form's time on A[5,4,3] (measured),
+    form: a libm pow per step and lane was 6% of the (former) wide form's time on A[5,4,3],
     and square roots are correctly rounded everywhere (the factor may differ from numpy's
     power by an ulp)."""
     from . import _dop853 as core
