@@ -152,27 +152,6 @@ def test_a_compiled_run_that_collapses_inside_the_bound_is_rerun_on_numpy(monkey
     assert list(out.status) == ["diverged"] and calls == [("numba", 1)] and "numpy_rerun" not in out.info
 
 
-def test_a_new_kernel_is_announced_and_a_cached_one_is_not(tmp_path, monkeypatch, capfd):
-    needs_numba()
-    from linrbp.integration import _numba_backend as nb
-    monkeypatch.setenv("LINRBP_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(nb, "_MODULES", {})  # none loaded in this process
-    s, _ = chain111()
-    _auto.compile_notice(s)
-    err = capfd.readouterr().err.splitlines()
-    assert len(err) == 1 and err[0].startswith("linrbp: compiling the integrator for A[1, 1, 1] under rbp once")
-    assert err[0].endswith(f"cached in {tmp_path / 'numba'}")
-    key, d = nb._key(s), nb.cache_dir()
-    d.mkdir(parents=True)
-    (d / f"linrbp_kernel_{key}.py").write_text("")  # the source alone: numba still compiles it
-    _auto.compile_notice(s)
-    assert "compiling the integrator" in capfd.readouterr().err
-    (d / "__pycache__").mkdir()
-    (d / "__pycache__" / f"linrbp_kernel_{key}.run-9.py311.nbi").write_text("")  # its machine code
-    _auto.compile_notice(s)
-    assert capfd.readouterr().err == ""
-
-
 SCRIPT = """
 import json, os, sys, numpy as np
 from linrbp import DataStats, LinearSystem, integrate_batch

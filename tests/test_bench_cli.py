@@ -83,6 +83,8 @@ def test_bench_peers_lists_each_peer_and_never_fails(tmp_path, capsys):
         assert peers["peers"][name] == ("installed" if installed else "not installed")
     text = capsys.readouterr().out
     assert "peers (one thread each" in text
+    if peers["peers"]["heyoka"] == "installed" and importlib.util.find_spec("numba") is not None:
+        assert text.count("its integrator alone") == 6
     if importlib.util.find_spec("numba") is None:
         assert "numba is not installed" in peers["unavailable"]
         return
@@ -92,6 +94,11 @@ def test_bench_peers_lists_each_peer_and_never_fails(tmp_path, capsys):
         assert 0 < s["linrbp"]["max_error"] <= 1e-7  # against the closed forms, not a placeholder
         if peers["peers"]["heyoka"] == "installed":
             assert s["heyoka_given_times"]["max_error"] <= 1e-6
+            for key in ("heyoka_events", "heyoka_given_times"):
+                # counted both ways: the integrator alone is part of the whole run
+                h = s[key]
+                assert 0 < h["integrator_cpu_s"] and h["traj_per_integrator_cpu_s"] >= h["traj_per_cpu_s"]
+                assert h["linrbp_ratio_integrator_only"] <= h["linrbp_ratio"]
         if peers["peers"]["diffrax"] == "installed" and importlib.util.find_spec("jax") is not None:
             # the same stopping rule as linrbp's, as a diffrax event: statuses, not a placeholder
             ev = s["diffrax_events"]

@@ -22,6 +22,10 @@ heyoka's events must be differentiable and are root-found; its event is
 (it may stop later). It is written in units of conv_tol: the same event in absolute units
 (values ~1e-18) fires spuriously early in heyoka 7.13 (measured on A[5,4,3]: stops at
 |f|_2 4-5 times its threshold, errors ~1e-8 against ~1e-10). Errors are against the closed forms.
+heyoka is counted both ways: the whole run (its integrator and the Python driver here that
+sets states, parameters and times and refills lanes between ``propagate_until`` calls) and
+its integrator alone (the CPU time inside ``propagate_until``: keys ``integrator_cpu_s``,
+``traj_per_integrator_cpu_s``, ``linrbp_ratio_integrator_only``).
 Timing: CPU seconds of this process (``time.process_time``) on one thread (linrbp
 ``workers=1``; heyoka's batch integrator is single-threaded; XLA and torch are limited to one
 intra-op thread), best over ``repeats`` alternating rounds; in each round a side whose one run
@@ -116,10 +120,18 @@ class _Heyoka:
         self.ta = hy.taylor_adaptive_batch(list(zip(ys, f)), np.zeros((self.n, self.S)), tol=rtol,
                                            pars=np.zeros((max(self.n_par, 1), self.S)), **kw)
 
+    def _propagate(self, t):
+        """``ta.propagate_until(t)``, its CPU time added to ``self.integrator_cpu``."""
+        c0 = time.process_time()
+        self.ta.propagate_until(t)
+        self.integrator_cpu += time.process_time() - c0
+
     def run(self, Y0, P, t_stop):
         """Final states (B, n), with events: lanes refilled from the queue as they stop
-        (their stopping times in ``self.t_end``)."""
+        (their stopping times in ``self.t_end``). ``self.integrator_cpu``: the CPU seconds spent
+        inside heyoka's integrator (``propagate_until``), without this Python driver."""
         ta, S, B = self.ta, self.S, len(Y0)
+        self.integrator_cpu = 0.0
         out = np.empty_like(Y0)
         self.t_end = np.array(t_stop, dtype=float)
         if not self.events:
@@ -136,7 +148,7 @@ class _Heyoka:
                 ta.set_time(np.zeros(S))
                 ta.state[:] = st
                 ta.pars[:] = pa
-                ta.propagate_until(tt)
+                self._propagate(tt)
                 out[i:j] = ta.state[:, :k].T
             return out
         lane = np.full(S, -1)
@@ -152,7 +164,7 @@ class _Heyoka:
         ta.reset_cooldowns()
         t_end = np.where(lane >= 0, t_stop[np.maximum(lane, 0)], 0.0)
         while (lane >= 0).any():
-            ta.propagate_until(np.where(lane >= 0, t_end, ta.time))
+            self._propagate(np.where(lane >= 0, t_end, ta.time))
             res = ta.propagate_res
             tnow = np.array(ta.time)
             for s in range(S):
@@ -346,16 +358,20 @@ def bench_peers(cases, rtol, atol, conv_tols, t_maxs, repeats=2) -> dict:
         sizes = {key: min(B, PEER_SUBSET) if isinstance(h, (_Diffrax, _Torchode)) else B for key, h in hey.items()}
         subsets = sorted({m for m in sizes.values() if m < B})
         best = {}
+        inner = {}
         results = {}
         runs = {}
 
-        def timed(key, fn):
+        def timed(key, fn, solver=None):
             """Best (CPU, wall) seconds of ``fn`` in ``best[key]``: run once, or, in every round, as
             often as fits in SHORT_RUN_SECONDS (at most SHORT_RUN_MAX) where one run is short
-            (A[5,4,3]'s linrbp run takes ~10 ms: best of 2 would be mostly noise)."""
+            (A[5,4,3]'s linrbp run takes ~10 ms: best of 2 would be mostly noise); for a
+            ``solver`` that times its integrator alone (heyoka), the best of those in ``inner``."""
             for _ in range(runs.get(key, 1)):
                 out, cpu, wall = _cpu(fn)
                 best[key] = min(best.get(key, (np.inf, np.inf)), (cpu, wall))
+                if getattr(solver, "integrator_cpu", None) is not None:
+                    inner[key] = min(inner.get(key, np.inf), solver.integrator_cpu)
                 runs.setdefault(key, int(np.clip(SHORT_RUN_SECONDS // max(wall, 1e-9), 1, SHORT_RUN_MAX)))
             return out
         for r in range(repeats):
@@ -370,7 +386,7 @@ def bench_peers(cases, rtol, atol, conv_tols, t_maxs, repeats=2) -> dict:
                 m = sizes[key]
                 _log(f"bench peers: {name}: round {r + 1}/{repeats}: {key.replace('_', ' ')}, {m} starts")
                 stop = tm[:m] if h.events else t_end[:m]
-                results[key] = timed(key, lambda: h.run(Y0[:m], P[:m], stop))
+                results[key] = timed(key, lambda: h.run(Y0[:m], P[:m], stop), h)
                 results[f"{key}_t_end"] = np.array(h.t_end, dtype=float)
         code, t_end, Y = results["linrbp"][:3]
         err = case["error"](Y0, Y)
@@ -389,6 +405,11 @@ def bench_peers(cases, rtol, atol, conv_tols, t_maxs, repeats=2) -> dict:
                         "t_end_median": float(np.median(results[f"{key}_t_end"])),
                         "t_end_max": float(np.max(results[f"{key}_t_end"])),
                         "linrbp_ratio": best[key][0] / lin[0]}
+            if key in inner:
+                # Counted against the integrator alone (time inside propagate_until), without
+                # the Python driver that sets states and refills lanes between its calls.
+                row[key].update({"integrator_cpu_s": inner[key], "traj_per_integrator_cpu_s": m / inner[key],
+                                 "linrbp_ratio_integrator_only": inner[key] / lin[0]})
             if m < B:
                 row[key]["linrbp_traj_per_cpu_s_same_starts"] = m / lin[0]
             if h.events:

@@ -148,6 +148,9 @@ def _print_peers(res):
                   f"{r['traj_per_s']:>10.4g} {r['traj_per_cpu_s']:>10.4g} "
                   f"{_num(r.get('linrbp_ratio'), '8.2f')} {r['max_error']:>10.2e} "
                   f"{_num(r.get('t_end_median'), '9.4g')} {_num(r.get('t_end_max'), '9.4g')}")
+            if "linrbp_ratio_integrator_only" in r:
+                print(f"  {'':<18} {'':<10} {'':>7} {'  its integrator alone':<28} {'':>10} "
+                      f"{r['traj_per_integrator_cpu_s']:>10.4g} {r['linrbp_ratio_integrator_only']:>8.2f}")
         lin = s.get("linrbp", {})
         if isinstance(lin, dict) and "status" in lin:
             extra = "".join(f"; {peer}'s event stopped {s[key]['stopped_by_event']} of {s[key]['n_starts']} "

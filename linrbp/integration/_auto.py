@@ -43,9 +43,9 @@ statuses' meaning:
 * Ctrl-C: see above; with ``interruptible=True`` auto runs the numpy loop.
 
 The first compiled run of a system's structure (layers, rule, feedback shapes) on a fresh
-cache generates and compiles its kernel: auto and ``backend="numba"`` say so in one line on
-stderr before it starts (:func:`compile_notice`); later runs, in this process or another, load
-it from the cache.
+cache compiles what it needs (the compiled loop once per machine, the system's step in
+seconds): ``run_numba`` says so in one line on stderr before it starts; later runs, in this
+process or another, load the loop from the cache.
 """
 
 from __future__ import annotations
@@ -53,11 +53,10 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from pathlib import Path
 
 from ..core._errors import InputError
 
-__all__ = ["AUTO_ENV", "resolve_backend", "integrate_auto", "compile_notice", "prepare", "collapsed_rows"]
+__all__ = ["AUTO_ENV", "resolve_backend", "integrate_auto", "prepare", "collapsed_rows"]
 
 AUTO_ENV = "LINRBP_AUTO_BACKEND"
 INSTALL = "pip install 'linrbp[jit]'"
@@ -116,43 +115,11 @@ def resolve_backend(fun, backend: str, interruptible: bool = False) -> tuple[str
     return "numba", None
 
 
-def _kernel_cached(system) -> bool:
-    """Whether ``system``'s kernel is loaded in this process or its machine code is in the cache."""
-    from . import _numba_backend as nb
-    key = nb._key(system)
-    if key in nb._MODULES:
-        return True
-    directory = nb.cache_dir()
-    stem = f"linrbp_kernel_{key}"
-    if not (directory / f"{stem}.py").exists():
-        return False
-    places = [directory / "__pycache__"]
-    if os.environ.get("NUMBA_CACHE_DIR"):
-        places.append(Path(os.environ["NUMBA_CACHE_DIR"]))
-    return any(next(p.rglob(f"{stem}*.nbi"), None) is not None for p in places if p.is_dir())
-
-
-def compile_notice(system) -> None:
-    """One line on stderr when ``system``'s kernel is about to be generated and compiled (a
-    fresh cache, a new structure): the run does not stall silently."""
-    if not _numba_importable():
-        return  # nothing compiles: the caller falls back and says why
-    try:
-        cached = _kernel_cached(system)
-    except Exception:  # no generated field: run_numba says why it cannot run
-        return
-    if not cached:
-        from ._numba_backend import cache_dir
-        print(f"linrbp: compiling the integrator for A{list(system.layers)} under {system.rule.name} "
-              f"once (CPU-seconds to a minute); cached in {cache_dir()}", file=sys.stderr, flush=True)
-
-
 def prepare(system, rtol, atol, conv_tol, bound, max_steps) -> None:
     """Compile (or load) ``system``'s kernel in this process, before work is handed to other
     processes, which then load it from the cache instead of each compiling it at once."""
     import numpy as np
     from ._numba_backend import Unsupported, run_numba
-    compile_notice(system)
     try:
         run_numba(system, np.zeros((0, system.n_state)), np.zeros(0), rtol, atol, conv_tol, bound,
                   max_steps, None, 1)

@@ -567,9 +567,7 @@ def integrate_batch(
         return IntegrationResult(np.array(("",) + STATUSES)[code], t_end, y, steps, info=info)
     fallback = None
     if backend == "numba":
-        from ._auto import compile_notice
         from ._numba_backend import numba_or_fallback
-        compile_notice(fun)
         out, fallback = numba_or_fallback(fun, Y, t_max, rtol, atol, conv_tol, bound, int(max_steps),
                                           progress, workers)
         if out is not None:
