@@ -44,9 +44,10 @@ _PUBLIC = {
     "real_roots": "closed_forms._poly1d", "real_roots_multiplicity": "closed_forms._poly1d",
     "blowup_time": "closed_forms._poly1d",
     **{name: "closed_forms._closed_forms" for name in (
-        "chain111_limit", "chain111_stable", "chain_limit", "nonlinear_field", "nonlinear_jacobian",
-        "nonlinear_limit", "nonlinear_moments", "wide_limit", "chain_invariants", "chain_field",
+        "chain111_limit", "chain111_stable", "chain_limit", "wide_limit", "chain_invariants", "chain_field",
         "chain_jacobian", "wide_invariants")},
+    **{name: "closed_forms._nonlinear" for name in (
+        "nonlinear_field", "nonlinear_jacobian", "nonlinear_limit", "nonlinear_moments")},
     "DataStats": "core._stats",
     "certify_instance": "certify", "certify_claim": "certify", "check_certificate": "checker._checker",
 }

@@ -311,7 +311,7 @@ def nonlinear_instances(draw, m: int = 6):
     >>> all(i["mu"] >= 1 and i["a1"] > 0 and i["a2"] > 0 and len(i["inputs"]) == 4 for i in seen)
     True
     """
-    from .closed_forms._closed_forms import nonlinear_moments
+    from .closed_forms._nonlinear import nonlinear_moments
 
     mu = draw(st.one_of(st.sampled_from([1.0, 2.0, 3.0]), st.floats(1.0, 3.0)))
     I = np.array(draw(st.lists(st.floats(0.2, 2.0), min_size=m, max_size=m)))

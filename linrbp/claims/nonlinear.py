@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from ..catalogue._catalogue import Check, Claim, register
-from ..closed_forms._closed_forms import (nonlinear_field, nonlinear_gd_field, nonlinear_invariant,
+from ..closed_forms._nonlinear import (nonlinear_field, nonlinear_gd_field, nonlinear_invariant,
                              nonlinear_jacobian, nonlinear_limit)
 from ..integration._integrate import integrate, integrate_batch
 from ..closed_forms._scalar_draws import nonlinear_instance

@@ -120,7 +120,7 @@ def nonlinear_instance(rng) -> dict:
     """{"alpha", "beta", "gamma", "delta", "c1", "mu", "a1", "a2"}: moments of a positive data
     set, mu >= 1, a1, a2 > 0; c1 of either sign, |c1| in [0.01, 20] (c1 > 0 is Theorem 12's
     case; c1 < 0 is measured against what the closed form predicts there)."""
-    from ._closed_forms import nonlinear_moments
+    from ._nonlinear import nonlinear_moments
 
     mu = float(rng.choice([1.0, 2.0, 3.0, rng.uniform(1.0, 3.0)]))
     I, T = nonlinear_data(rng)
