@@ -73,20 +73,6 @@ def _say_once(key: str, line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def _generated_field(fun):
-    """None when ``fun`` has a generated field the kernels can compile, else why not."""
-    if not hasattr(fun, "_compiled_field") or not hasattr(fun, "_field_parameters"):
-        return "the field is a plain callable, not a LinearSystem with a generated field"
-    from ..core._field import COMPILE_MAX_STATE
-    if fun.n_state > COMPILE_MAX_STATE:
-        return (f"n_state {fun.n_state} is above the generated field's limit ({COMPILE_MAX_STATE}); "
-                "the numpy loop evaluates the field in general form")
-    fn = fun._compiled_field()
-    if fn is None or not hasattr(fn, "statements"):
-        return "this system has no generated field"
-    return None
-
-
 def _numba_importable() -> bool:
     from ._numba_backend import numba_available
     return numba_available()
@@ -105,7 +91,8 @@ def resolve_backend(fun, backend: str, interruptible: bool = False) -> tuple[str
     if interruptible:
         return "numpy", ("interruptible=True: only the numpy loop stops between steps on Ctrl-C "
                          "(status interrupted)")
-    why = _generated_field(fun)
+    from ._numba_backend import unsupported_reason
+    why = unsupported_reason(fun)
     if why is not None:
         return "numpy", why
     if not _numba_importable():

@@ -37,7 +37,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["numba_available", "cache_dir", "kernel_for", "run_numba", "numba_or_fallback", "Unsupported"]
+__all__ = ["numba_available", "cache_dir", "kernel_for", "run_numba", "numba_or_fallback", "Unsupported",
+           "unsupported_reason"]
 
 # The array form's stage sums are unrolled up to this many states (loops beyond).
 UNROLL_MAX_STATE = 32
@@ -118,11 +119,7 @@ def generate_source(system, unroll: bool | None = None, inline: bool = False) ->
     (``np.sign`` in the piecewise rules)."""
     from . import _dop853 as core
 
-    fn = system._compiled_field()
-    if fn is None or not hasattr(fn, "statements"):
-        raise Unsupported(f"no generated field for this system (n_state {system.n_state} > "
-                          f"{type(system).__module__}.COMPILE_MAX_STATE)")
-    st = fn.statements
+    st = _statements(system)
     n, n_par = st["n_state"], st["n_par"]
     if unroll is None:
         # Unrolled stage sums are up to 1.4x faster (measured on A[5,4,3], 32 states) but
@@ -465,11 +462,7 @@ def _vector_kernel(system, key):
     """(kernel, path of the loop's module, fresh) in the vector form, or None where the field's
     statements are not sums, differences, products and quotients (then the numba forms run)."""
     from . import _vector_form as vf
-    fn = system._compiled_field()
-    if fn is None or not hasattr(fn, "statements"):
-        raise Unsupported(f"no generated field for this system (n_state {system.n_state} > "
-                          f"{type(system).__module__}.COMPILE_MAX_STATE)")
-    st = fn.statements
+    st = _statements(system)
     try:
         text = vf.step_ir(st, f"linrbp_step_{key}")
     except (vf._NotVectorisable, SyntaxError):
@@ -519,11 +512,7 @@ def run_numba(system, Y0, t_max, rtol, atol, conv_tol, bound, max_steps, progres
     """
     if not numba_available():
         raise Unsupported("numba is not installed (pip install 'linrbp[jit]')")
-    if not hasattr(system, "_compiled_field") or not hasattr(system, "_field_parameters"):
-        raise Unsupported("the field is a plain callable, not a LinearSystem with a generated field")
-    if system.n_state > _compile_max_state():
-        raise Unsupported(f"n_state {system.n_state} is above the generated field's limit "
-                          f"({_compile_max_state()})")
+    _statements(system)  # Unsupported (one line) when the kernels cannot run this field
     try:
         module, path, fresh = kernel_for(system)
     except Unsupported:
@@ -602,6 +591,28 @@ def run_numba(system, Y0, t_max, rtol, atol, conv_tol, bound, max_steps, progres
             "jit_cache_hits": int(sum(stats.cache_hits.values())) if stats is not None else None,
             "jit_cache_misses": int(sum(stats.cache_misses.values())) if stats is not None else None}
     return code, t_end, y, steps, info
+
+
+def _statements(system) -> dict:
+    """The generated field's statements of ``system``; :class:`Unsupported` when it has none."""
+    why = unsupported_reason(system)
+    if why is not None:
+        raise Unsupported(why)
+    return system._compiled_field().statements
+
+
+def unsupported_reason(system) -> str | None:
+    """Why the compiled kernels cannot run ``system``'s field (one line), or None when they can:
+    a plain callable, a system above the generated field's size limit, or one without generated
+    statements. (numba itself being installed is :func:`numba_available`.)"""
+    if not hasattr(system, "_compiled_field") or not hasattr(system, "_field_parameters"):
+        return "the field is a plain callable, not a LinearSystem with a generated field"
+    if system.n_state > _compile_max_state():
+        return f"n_state {system.n_state} is above the generated field's limit ({_compile_max_state()})"
+    fn = system._compiled_field()
+    if fn is None or not hasattr(fn, "statements"):
+        return "this system has no generated field"
+    return None
 
 
 def _compile_max_state() -> int:
