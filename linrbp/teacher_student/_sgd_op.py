@@ -41,53 +41,43 @@ def run_blocks(runs, steps, progress, interruptible, draw, advance, record) -> s
     """Run every seed's steps to each recorded step count in blocks of BLOCK draws (either
     method): ``draw(r)`` draws a block, ``advance(r, j, k)`` runs its steps j..j+k-1,
     ``record(r)`` stores the state. Returns the status (``time-limit`` or ``interrupted``)."""
-    from ..core._progress import progress_bar
-
-    try:
-        with progress_bar(int(steps[-1]) * len(runs), "sgd", "step",
-                          disable=None if progress is None else not progress, delay=1.0) as bar:
-            for r in runs:
-                for target in steps:
-                    while r["step"] < target:
-                        j = r["step"] % BLOCK
-                        if j == 0:
-                            draw(r)
-                        k = int(min(BLOCK - j, target - r["step"]))
-                        advance(r, j, k)
-                        r["step"] += k
-                        bar.update(k)
-                    record(r)
-    except KeyboardInterrupt:
-        if not interruptible:
-            raise
-        return "interrupted"
-    return "time-limit"
+    return _run_groups([[r] for r in runs], steps, progress, interruptible, draw,
+                       lambda group, j, k: advance(group[0], j, k), record)
 
 
 def _run_lockstep(runs, steps, progress, interruptible, draw, advance_all, record) -> str:
     """:func:`run_blocks` with every seed at the same step: the same blocks drawn from each
     seed's generator at the same step counts, ``advance_all(j, k)`` running steps j..j+k-1 of
     every seed at once."""
+    return _run_groups([runs], steps, progress, interruptible, draw,
+                       lambda group, j, k: advance_all(j, k), record)
+
+
+def _run_groups(groups, steps, progress, interruptible, draw, advance, record) -> str:
+    """The loop of both: each group of seeds in turn, its seeds at the same step, blocks drawn
+    for each seed at multiples of BLOCK, ``advance(group, j, k)``, every seed recorded at each
+    recorded step count; Ctrl-C ends it with ``interrupted`` when ``interruptible``."""
     from ..core._progress import progress_bar
 
-    step = 0
     try:
-        with progress_bar(int(steps[-1]) * len(runs), "sgd", "step",
+        with progress_bar(int(steps[-1]) * sum(map(len, groups)), "sgd", "step",
                           disable=None if progress is None else not progress, delay=1.0) as bar:
-            for target in steps:
-                while step < target:
-                    j = step % BLOCK
-                    if j == 0:
-                        for r in runs:
-                            draw(r)
-                    k = int(min(BLOCK - j, target - step))
-                    advance_all(j, k)
-                    step += k
-                    for r in runs:
-                        r["step"] = step
-                    bar.update(k * len(runs))
-                for r in runs:
-                    record(r)
+            for group in groups:
+                step = 0
+                for target in steps:
+                    while step < target:
+                        j = step % BLOCK
+                        if j == 0:
+                            for r in group:
+                                draw(r)
+                        k = int(min(BLOCK - j, target - step))
+                        advance(group, j, k)
+                        step += k
+                        for r in group:
+                            r["step"] = step
+                        bar.update(k * len(group))
+                    for r in group:
+                        record(r)
     except KeyboardInterrupt:
         if not interruptible:
             raise
