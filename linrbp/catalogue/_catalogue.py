@@ -428,15 +428,19 @@ def check_rng(seed: int, claim_id: str, check: str | int) -> np.random.Generator
     return np.random.default_rng(np.random.SeedSequence(words))
 
 
+def _crash_evidence(chk: Check, exc: Exception) -> Evidence:
+    """A check that raised: failing evidence (error inf) carrying the traceback and the error."""
+    return Evidence(chk.name, math.inf, chk.tolerance, 0, 0.0, chk.kind, None,
+                    traceback.format_exc(limit=3), f"{exc.__class__.__name__}: {exc}", metric=chk.metric)
+
+
 def run_check(claim: Claim, chk: Check, samples: int | None = None, seed: int = 0) -> Evidence:
     """Run one check of ``claim`` from its own seeded generator; a crash is evidence too."""
     check_seed(seed)  # a bad seed is bad input, never a failing check
     try:
         return chk.run(check_rng(seed, claim.id, chk.name), samples)
     except Exception as exc:
-        return Evidence(chk.name, math.inf, chk.tolerance, 0, 0.0, chk.kind, None,
-                        traceback.format_exc(limit=3), f"{exc.__class__.__name__}: {exc}",
-                        metric=chk.metric)
+        return _crash_evidence(chk, exc)
 
 
 def run_instance(claim: Claim, chk: Check, number: int, samples: int | None = None,
@@ -466,9 +470,7 @@ def run_instance(claim: Claim, chk: Check, number: int, samples: int | None = No
         return Evidence(chk.name, float(errs[0]), chk.tolerance, 1, time.perf_counter() - start,
                         chk.kind, inst, message, metric=chk.metric, worst_number=int(number))
     except Exception as exc:
-        return Evidence(chk.name, math.inf, chk.tolerance, 0, 0.0, chk.kind, None,
-                        traceback.format_exc(limit=3), f"{exc.__class__.__name__}: {exc}",
-                        metric=chk.metric)
+        return _crash_evidence(chk, exc)
 
 
 def claim_record(claim: Claim, evidence: Sequence[Evidence], seconds: float) -> dict:
