@@ -206,8 +206,8 @@ def _rational_instance(rng) -> dict:
         X = rng.integers(-3, 4, size=(N0, N0))
         T = rng.integers(-3, 4, size=(N2, N0))
         C = rng.integers(-3, 4, size=(N1, N2))
-        CT = sp.Matrix(C.tolist()) * sp.Matrix(T.tolist())
-        rank_ct, rank_t = CT.rank(), sp.Matrix(T.tolist()).rank()
+        Tm = sp.Matrix(T.tolist())
+        rank_ct, rank_t = (sp.Matrix(C.tolist()) * Tm).rank(), Tm.rank()
         if rank_ct == min(N1, rank_t):
             return {"layers": [N0, N1, N2], "X": X.tolist(), "T": T.tolist(), "C": C.tolist(),
                     "redrawn": redrawn}
