@@ -344,7 +344,7 @@ class Claim:
     >>> linrbp.Claim("demo-empty", "t", "r", "s", [])
     Traceback (most recent call last):
     ...
-    linrbp.core._errors.InputError: Claim demo-empty: checks must be a non-empty list of linrbp.Check, got []
+    linrbp.InputError: Claim demo-empty: checks must be a non-empty list of linrbp.Check, got []
     """
 
     id: str
@@ -413,7 +413,7 @@ def register(claim: Claim) -> Claim:
     >>> linrbp.register("chain111")
     Traceback (most recent call last):
     ...
-    linrbp.core._errors.InputError: register: expects a linrbp.Claim, got str 'chain111'
+    linrbp.InputError: register: expects a linrbp.Claim, got str 'chain111'
     """
     if not isinstance(claim, Claim):
         raise InputError(f"register: expects a linrbp.Claim, got {type(claim).__name__} {_short(claim)}")

@@ -26,3 +26,8 @@ class InputError(ValueError):
     ...     print(type(exc).__name__, "-", exc)
     InputError - sigma_ii: not positive semi-definite (smallest eigenvalue -1)
     """
+
+
+# Users meet it as linrbp.InputError (tracebacks, doctests, pickles across workers): the public
+# name, not the private module it is written in. linrbp resolves the name lazily.
+InputError.__module__ = "linrbp"

@@ -158,7 +158,7 @@ class LinearSystem:
         >>> linrbp.LinearSystem.create([2, 3, 1], "rbp", stats)
         Traceback (most recent call last):
         ...
-        linrbp.core._errors.InputError: feedback: rule rbp needs 1 feedback matrices, got 0
+        linrbp.InputError: feedback: rule rbp needs 1 feedback matrices, got 0
         """
         layers = check_layers(layers)
         r = get_rule(rule)

@@ -97,7 +97,7 @@ class Parameter:
     >>> rule.with_parameters(gain=20)
     Traceback (most recent call last):
     ...
-    linrbp.core._errors.InputError: gain: rule gain-rbp expects a finite number >= 0 and <= 10, got 20
+    linrbp.InputError: gain: rule gain-rbp expects a finite number >= 0 and <= 10, got 20
     """
 
     name: str
@@ -483,7 +483,7 @@ def register_rule(rule: Rule, *, replace_existing: bool = False) -> Rule:
     >>> linrbp.register_rule(linrbp.Rule("rbp", channel="transpose", source="next"))
     Traceback (most recent call last):
     ...
-    linrbp.core._errors.InputError: rule: 'rbp' is already registered (pass replace_existing=True)
+    linrbp.InputError: rule: 'rbp' is already registered (pass replace_existing=True)
     """
     if not isinstance(rule, Rule):
         raise InputError(f"rule: expected a linrbp.Rule, got {type(rule).__name__}")
@@ -645,7 +645,7 @@ def check_rule(rule: str | Rule, layers: Sequence[int]) -> Rule:
     >>> linrbp.check_rule(bad, [2, 3, 1])
     Traceback (most recent call last):
     ...
-    linrbp.core._errors.InputError: rule bad-shape: the backward matrix B_h of layer 1 is 1x3 on A[2, 3, 1], expected 3x1
+    linrbp.InputError: rule bad-shape: the backward matrix B_h of layer 1 is 1x3 on A[2, 3, 1], expected 3x1
     """
     import numpy as np
 

@@ -157,7 +157,7 @@ def parse_instance(data: Any) -> Instance:
     >>> linrbp.parse_instance({"layers": [1, 1, 1], "rule": "rbp", "sigma_II": [[2.0]]})
     Traceback (most recent call last):
     ...
-    linrbp.core._errors.InputError: sigma_II: unknown instance key (did you mean 'sigma_ii'?) ...
+    linrbp.InputError: sigma_II: unknown instance key (did you mean 'sigma_ii'?) ...
     """
     if not isinstance(data, dict):
         raise InputError(f"instance: expected a JSON object, got {type(data).__name__}")
@@ -278,6 +278,6 @@ def load_instance(path) -> Instance:
     >>> linrbp.load_instance("no-such-file.json")
     Traceback (most recent call last):
     ...
-    linrbp.core._errors.InputError: no-such-file.json: no such file
+    linrbp.InputError: no-such-file.json: no such file
     """
     return parse_instance(load_json_file(path))

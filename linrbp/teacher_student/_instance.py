@@ -200,7 +200,7 @@ def parse_ts_instance(data: Any) -> TSInstance:
     >>> parse_ts_instance(dict(data, eta=0))
     Traceback (most recent call last):
     ...
-    linrbp.core._errors.InputError: eta: must be positive and finite, got 0
+    linrbp.InputError: eta: must be positive and finite, got 0
     """
     if not isinstance(data, dict):
         raise InputError(f"instance: expected a JSON object, got {type(data).__name__}")

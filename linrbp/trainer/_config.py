@@ -127,7 +127,7 @@ class TrainConfig:
     >>> TrainConfig(rule="bp", feedback="uniform")
     Traceback (most recent call last):
     ...
-    linrbp.core._errors.InputError: feedback: rule bp has no feedback matrices to vary
+    linrbp.InputError: feedback: rule bp has no feedback matrices to vary
     """
 
     rule: str = "bp"

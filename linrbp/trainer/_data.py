@@ -218,7 +218,7 @@ def load_fashion_mnist(directory=None) -> Dataset:
     >>> load_fashion_mnist("/no/such/dir")
     Traceback (most recent call last):
     ...
-    linrbp.core._errors.InputError: dataset: Fashion-MNIST not found in /no/such/dir; install the Debian package dataset-fashion-mnist (apt-get install dataset-fashion-mnist) or pass --dataset idx --data-dir DIR
+    linrbp.InputError: dataset: Fashion-MNIST not found in /no/such/dir; install the Debian package dataset-fashion-mnist (apt-get install dataset-fashion-mnist) or pass --dataset idx --data-dir DIR
     """
     d = Path(directory or os.environ.get("LINRBP_FASHION_MNIST", FASHION_MNIST_DIR))
     if not (d.is_dir() and any(d.glob("train-images*"))):
