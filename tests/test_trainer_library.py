@@ -450,3 +450,32 @@ def test_the_documentation_example_runs():
     d1 = (1 - O1 ** 2) * (C[0] @ (T - P))
     assert np.allclose(u.dA[0], 0.1 * d1 @ X.T / X.shape[1], rtol=1e-13, atol=1e-16)
     assert set(env["angles"]) >= {"update_vs_bp", "feedback_vs_forward"}
+
+
+# -- the alignment record does not depend on the BLAS thread count ------------------------------
+
+def test_alignment_is_the_same_bits_on_one_or_two_blas_threads():
+    """The executors differ in BLAS threads (Dask workers run one); the records must not.
+
+    Measured before the fix: the probe's float32 updates moved the angles in the 8th digit
+    between one and two OpenBLAS threads.
+    """
+    from linrbp.core._resources import blas_thread_setters
+    from linrbp.trainer import one_hot, teacher_task
+
+    setters = blas_thread_setters()
+    if not setters:
+        pytest.skip("no OpenBLAS with a per-thread setter in this process")
+    ds = teacher_task(seed=0, n_train=2000, n_test=10)
+    X, T = ds.x_train.T, one_hot(ds.y_train, ds.n_classes, np.float32).T
+    net = Network(TrainConfig(rule="rbp", dataset="teacher", hidden=(100, 100, 100)), ds.n_in, ds.n_classes)
+    got = {}
+    for threads in (1, 2):
+        old = [fn(threads) for fn in setters]
+        try:
+            got[threads] = net.alignment(X, T)
+        finally:
+            for fn, n in zip(setters, old):
+                fn(n)
+    assert got[1] == got[2]
+    assert all(v is not None for v in got[1]["update_vs_bp"].values())

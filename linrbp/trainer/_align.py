@@ -18,6 +18,7 @@ import numpy as np
 
 from ..core._rule_run import updates
 from ..core._arrays import to_host
+from ..core._resources import one_blas_thread
 from ._feedback import forward_counterparts
 
 __all__ = ["angle_degrees", "alignment", "norm_ratio"]
@@ -105,6 +106,14 @@ def alignment(net, X: np.ndarray, T: np.ndarray) -> dict:
     >>> alignment(net, X, T)
     {'update_vs_bp': {'A_1': None}}
     """
+    # On one BLAS thread: a threaded BLAS splits the probe batch's long sums by its thread
+    # count (float32 angles moved in the 8th digit between 1 and 2 threads), and the records
+    # must be the same bits on every executor (local processes, Dask workers, this process).
+    with one_blas_thread():
+        return _alignment(net, X, T)
+
+
+def _alignment(net, X, T) -> dict:
     L = net.L
     O = net.forward(X)
     deltas = net.backward(O, T, dropout=False)
