@@ -43,6 +43,8 @@ def add_parser(sub):
                         "linrbp's batched integrator")
     from ._options import add_backend_option
     add_backend_option(p, "--method batched", " (here numpy: the loop that Ctrl-C stops between steps)")
+    p._option_string_actions["--backend"].help += ("; with --sgd it runs the SGD steps: numba or numpy "
+                                                   "(auto: numba where installed)")
     p.add_argument("--observe", metavar="NAME,...", default=None,
                    help="the observables at --times (default excess_loss): excess_loss, alignment, "
                         "update_angle, weight_norm, feedback_norm, or one a --rules file registers "
