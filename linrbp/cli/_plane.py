@@ -135,8 +135,6 @@ def run_portrait(args) -> int:
 
 
 def run_basins(args) -> int:
-    from ..core._io import atomic_write_json
-    from ..plots._basins import basin_map
     from ._options import executor_settings
 
     inst, out = _prepare(args)
@@ -161,6 +159,21 @@ def run_basins(args) -> int:
                refuse=refuse)
     if b.extra["resumed_tiles"]:
         print(f"  resumed {b.extra['resumed_tiles']} finished tile(s) from {kept}")
+    try:
+        _draw_and_write(args, inst, b, out)
+    except KeyboardInterrupt:  # every tile is saved: a rerun only draws
+        from ..core._executor import Interrupted
+        raise Interrupted(f"stopped while drawing; every tile of the map is saved in {kept}; rerun the "
+                          "same command to draw it") from None
+    b.extra["records"].remove()  # the map is written: its tiles are no longer needed
+    return 0
+
+
+def _draw_and_write(args, inst, b, out):
+    """The basin map's report, figure and --json."""
+    from ..core._io import atomic_write_json
+    from ..plots._basins import basin_map
+
     fig = basin_map(data=b, symbolic=not args.no_symbolic)
     for g in b.groups:
         P = g["product"]
@@ -184,5 +197,3 @@ def run_basins(args) -> int:
                            for p in inst.system.rule.parameters}, **b.summary()}
         atomic_write_json(args.json, data, "--json")
         print(f"  wrote {args.json}")
-    b.extra["records"].remove()  # the map is written: its tiles are no longer needed
-    return 0
