@@ -123,6 +123,7 @@ def test_sgd_interrupted_inside_a_block_resumes_from_the_blocks_start(tmp_path, 
             os.kill(os.getpid(), signal.SIGINT)
 
     monkeypatch.setattr(mod, fn_name, interrupting)
+    monkeypatch.setattr("linrbp.teacher_student._sgd_records.MARK_EVERY_S", 0.0)  # a mark at every block
     rec = tmp_path / "kept"
     part = simulate_sgd(inst, **kw, interruptible=True, records=rec)
     monkeypatch.setattr(mod, fn_name, real)

@@ -213,11 +213,12 @@ def simulate_sgd(inst: TSInstance, N: int, seeds, times=None, *, backend: str = 
     records : str or os.PathLike, optional
         A directory where each seed's records are kept (``sgd.json``: the settings;
         ``seeds/seed-<s>.json``: a seed's records and, until it has finished, its state at the
-        last block of 256 steps it began), written when a seed finishes and on Ctrl-C. Run again
-        with the same instance, N, seeds, times, method and backend, every seed continues from
-        there: the results are those of an uninterrupted run, bit for bit (each seed draws only
-        from its own generator). Other settings there are refused. The directory is the
-        caller's to delete once the results are saved (``out["records"]`` says what it holds).
+        start of a recent block of 256 steps, at most about a second's work back), written when
+        a seed finishes and on Ctrl-C. Run again with the same instance, N, seeds, times,
+        method and backend, every seed continues from there: the results are those of an
+        uninterrupted run, bit for bit (each seed draws only from its own generator). Other
+        settings there are refused. The directory is the caller's to delete once the results
+        are saved (``out["records"]`` says what it holds).
         Default None: nothing is kept.
 
     Returns
@@ -247,6 +248,16 @@ def simulate_sgd(inst: TSInstance, N: int, seeds, times=None, *, backend: str = 
     >>> fast = simulate_sgd(inst, 50, [0, 1], [0.0, 1.0], method="order-parameters", backend="numpy")
     >>> fast["sgd_method"], abs(fast["eps_g"][0][0] - out["eps_g"][0][0]) < 1e-12  # the same start
     ('order-parameters', True)
+
+    With ``records`` a second call finds every seed finished and runs no step:
+
+    >>> import shutil, tempfile
+    >>> kept = tempfile.mkdtemp()
+    >>> first = simulate_sgd(inst, 50, [0, 1], [0.0, 1.0], backend="numpy", records=kept)
+    >>> again = simulate_sgd(inst, 50, [0, 1], [0.0, 1.0], backend="numpy", records=kept)
+    >>> again["records"]["resumed_steps"], again["eps_g"] == first["eps_g"] == out["eps_g"]
+    (100, True)
+    >>> shutil.rmtree(kept)
     """
     from ..core._checks import check_seed
 

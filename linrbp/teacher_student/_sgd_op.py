@@ -59,9 +59,9 @@ def _run_groups(groups, steps, progress, interruptible, draw, advance, record, k
     recorded step count; Ctrl-C ends it with ``interrupted`` when ``interruptible``.
 
     ``keep`` (a :class:`~linrbp.teacher_student._sgd_records.SeedRecords`, optional): each
-    seed starts from its saved state, if any; its state is marked at every block boundary before
-    the block's draw, and written when its group finishes and on Ctrl-C (the last mark), so a
-    rerun continues with the same draws."""
+    seed starts from its saved state, if any; its state is marked at block boundaries before the
+    block's draw (at most every ``MARK_EVERY_S`` seconds), and written when its group finishes
+    and on Ctrl-C (the last mark), so a rerun continues with the same draws."""
     from ..core._progress import progress_bar
 
     if keep is not None:
@@ -92,7 +92,7 @@ def _run_groups(groups, steps, progress, interruptible, draw, advance, record, k
                     for r in group:
                         record(r)
                 if keep is not None and len(group[0]["rec"]) == len(steps):
-                    keep.mark(group)
+                    keep.mark(group, force=True)
                     keep.save(group)
                 running = []
     except KeyboardInterrupt:

@@ -2,15 +2,19 @@
 
 Each seed's file (``seeds/seed-<s>.json`` in a :class:`linrbp.core._records.Records` directory,
 manifest ``sgd.json``: the instance, N, seeds, recorded steps, method and backend) holds its
-records so far and, until the seed has finished, its state at the last block boundary it passed:
+records so far and, until the seed has finished, its state at a block boundary it passed:
 the weights (or the order parameters' factor), v, b and its generator's state just before the
 block's draw. A resumed seed continues from there with the same draws, so every number is the
 one an uninterrupted run gives (the steps a seed had taken past that boundary are taken again).
 A seed's file is written when the seed finishes and, for the seeds in progress, when the run is
-interrupted.
+interrupted. A seed in progress is marked at the first block boundary and then at most every
+:data:`MARK_EVERY_S` seconds (copying its state at every boundary would cost up to a tenth of
+the order parameters' compiled steps), so a resumed run takes again at most about that long.
 """
 
 from __future__ import annotations
+
+import time
 
 import numpy as np
 
@@ -20,6 +24,7 @@ __all__ = ["SeedRecords", "MANIFEST", "remove_seed_records"]
 
 MANIFEST = "sgd.json"
 _FORMAT = 1
+MARK_EVERY_S = 1.0  # seconds between marks of a group in progress (a mark copies its state)
 
 
 def _name(seed: int) -> str:
@@ -47,6 +52,7 @@ class SeedRecords:
         self._marks: dict[int, dict] = {}
         self._on_disk: dict[int, int] = {}   # seed -> step of its saved state
         self.resumed_steps = 0               # steps restored, over all seeds
+        self._last = -float("inf")           # time of the last mark
 
     def load(self, r: dict, steps):
         """Seed ``r["seed"]``'s saved state (step, records, generator state, arrays), or None when
@@ -89,9 +95,14 @@ class SeedRecords:
         return {"seed": r["seed"], "step": int(r["step"]), "rec": list(r["rec"]),
                 "rng": r["rng"].bit_generator.state, "state": {k: r[k].copy() for k in self.keys}}
 
-    def mark(self, group) -> None:
-        """Each run of ``group`` at a block boundary, before the block's draw: where it resumes."""
+    def mark(self, group, force: bool = False) -> None:
+        """Each run of ``group`` at a block boundary, before the block's draw: where it resumes
+        (at most every :data:`MARK_EVERY_S` seconds unless ``force``, once a mark is there)."""
+        now = time.monotonic()
+        if not force and now - self._last < MARK_EVERY_S and all(r["seed"] in self._marks for r in group):
+            return
         self._marks.update({r["seed"]: self._snapshot(r) for r in group})  # all or none
+        self._last = now
 
     def save(self, group) -> None:
         """Write the last mark of each run of ``group`` (a finished group: mark it first)."""
