@@ -29,7 +29,9 @@ def add_parser(sub):
         "\"model\": \"teacher-student\" (activation, rule, eta, "
         "sigma, Q, R, T, v, A, b, t_max; docs/teacher-student.md) integrates the order-parameter ODEs "
         "of a two-layer erf or linear network, or with --sgd N runs finite-N online SGD, and writes "
-        "times, eps_g, Q, R, v (and b where it evolves), status and t_end.",
+        "times, eps_g, Q, R, v (and b where it evolves), status and t_end. With --sgd and --json OUT, "
+        "Ctrl-C keeps every seed's progress beside OUT (.OUT.sgd) and the same command resumes, "
+        "with the numbers of a run that was never stopped.",
     )
     p.add_argument("file", help="instance file (JSON)")
     p.add_argument("--t-max", type=float, default=None,
