@@ -181,6 +181,7 @@ CLI_BAD = [
     (["simulate", "{tmp}/inst.json", "--sgd", "10"], "--sgd: only for teacher-student"),
     (["simulate", "{tmp}/ts.json", "--sgd-method", "order-parameters"], "--sgd-method: only with --sgd"),
     (["simulate", "{tmp}/ts.json", "--sgd", "10", "--sgd-method", "op"], "--sgd-method: invalid choice"),
+    (["simulate", "{tmp}/ts.json", "--sgd", "10", "--backend", "torch"], "--backend: SGD runs on auto, numba or numpy"),
     (["simulate", "{tmp}/inst.json", "--sgd-method", "order-parameters"], "--sgd-method: only for teacher-student"),
     (["simulate", "{tmp}/ts.json", "--method", "bdf"], "--method/--max-steps: not for teacher-student"),
     (["simulate", "{tmp}/bigint.json"], "5000 digits"),

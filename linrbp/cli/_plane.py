@@ -44,7 +44,9 @@ def add_basins_parser(sub):
         "colour each by the limit it reaches: limits grouped by their product within a stated "
         "tolerance (as linrbp sweep does) and split into the separate pieces of the fixed-point "
         "set; beside it the closed form's answer where one is known, with the disagreements "
-        "counted. Prints the groups; --json writes the map. " + _COMMON)
+        "counted. Prints the groups; --json writes the map. Each finished tile of grid rows is "
+        "kept beside the figure (in .FIG.basins) until the figure is written: Ctrl-C keeps them "
+        "and the same command resumes, with the same map, bit for bit. " + _COMMON)
     _common(q)
     q.add_argument("--grid", type=int, default=41, metavar="N", help="grid points per axis (default: 41)")
     q.add_argument("--t-max", type=float, default=2000.0, help="integration time limit per start (default: 2000)")
@@ -133,8 +135,6 @@ def run_portrait(args) -> int:
 
 
 def run_basins(args) -> int:
-    from ..core._io import atomic_write_json
-    from ..plots._basins import basin_map
     from ._options import executor_settings
 
     inst, out = _prepare(args)
@@ -142,13 +142,39 @@ def run_basins(args) -> int:
         raise InputError(f"--grid: expected at least 2 points per axis, got {args.grid}")
     if not (args.tol > 0):
         raise InputError(f"--tol: expected a positive number, got {args.tol:g}")
+    from ..core._io import check_output_dir
+    from ..core._records import records_beside
+    from ..plots._basins import basins
+
+    kept = records_beside(out, "basins")
+    check_output_dir(kept, "--out")
     workers, scheduler, where = executor_settings(args, None)
     print(f"{args.file}: A{list(inst.system.layers)} under {_rule_text(inst.system)}, "
           f"{args.grid}x{args.grid} starts on {args.axes[0]}, {args.axes[1]} ({where})", flush=True)
-    fig = basin_map(inst.system, inst.y0, axes=args.axes, range=args.range, n=args.grid, t_max=args.t_max,
-                    tol=args.tol, workers=workers, scheduler=scheduler, symbolic=not args.no_symbolic,
-                    backend=args.backend)
-    b = fig.basins
+    refuse = (f"--out {args.out}: {kept} holds an interrupted basin map with other settings; rerun that "
+              "command to finish it (same file, rule, parameters, axes, range, grid, t-max and backend), "
+              f"or delete {kept} to start afresh")
+    b = basins(inst.system, inst.y0, axes=args.axes, range=args.range, n=args.grid, t_max=args.t_max,
+               tol=args.tol, workers=workers, scheduler=scheduler, backend=args.backend, records=kept,
+               refuse=refuse)
+    if b.extra["resumed_tiles"]:
+        print(f"  resumed {b.extra['resumed_tiles']} finished tile(s) from {kept}")
+    try:
+        _draw_and_write(args, inst, b, out)
+    except KeyboardInterrupt:  # every tile is saved: a rerun only draws
+        from ..core._executor import Interrupted
+        raise Interrupted(f"stopped while drawing; every tile of the map is saved in {kept}; rerun the "
+                          "same command to draw it") from None
+    b.extra["records"].remove()  # the map is written: its tiles are no longer needed
+    return 0
+
+
+def _draw_and_write(args, inst, b, out):
+    """The basin map's report, figure and --json."""
+    from ..core._io import atomic_write_json
+    from ..plots._basins import basin_map
+
+    fig = basin_map(data=b, symbolic=not args.no_symbolic)
     for g in b.groups:
         P = g["product"]
         pc = "" if g["predicted_count"] is None else f" (closed form: {g['predicted_count']})"
@@ -171,4 +197,3 @@ def run_basins(args) -> int:
                            for p in inst.system.rule.parameters}, **b.summary()}
         atomic_write_json(args.json, data, "--json")
         print(f"  wrote {args.json}")
-    return 0

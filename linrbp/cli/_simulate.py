@@ -29,7 +29,9 @@ def add_parser(sub):
         "\"model\": \"teacher-student\" (activation, rule, eta, "
         "sigma, Q, R, T, v, A, b, t_max; docs/teacher-student.md) integrates the order-parameter ODEs "
         "of a two-layer erf or linear network, or with --sgd N runs finite-N online SGD, and writes "
-        "times, eps_g, Q, R, v (and b where it evolves), status and t_end.",
+        "times, eps_g, Q, R, v (and b where it evolves), status and t_end. With --sgd and --json OUT, "
+        "Ctrl-C keeps every seed's progress beside OUT (.OUT.sgd) and the same command resumes, "
+        "with the numbers of a run that was never stopped.",
     )
     p.add_argument("file", help="instance file (JSON)")
     p.add_argument("--t-max", type=float, default=None,
@@ -43,6 +45,8 @@ def add_parser(sub):
                         "linrbp's batched integrator")
     from ._options import add_backend_option
     add_backend_option(p, "--method batched", " (here numpy: the loop that Ctrl-C stops between steps)")
+    p._option_string_actions["--backend"].help += ("; with --sgd it runs the SGD steps: numba or numpy "
+                                                   "(auto: numba where installed)")
     p.add_argument("--observe", metavar="NAME,...", default=None,
                    help="the observables at --times (default excess_loss): excess_loss, alignment, "
                         "update_angle, weight_norm, feedback_norm, or one a --rules file registers "

@@ -57,8 +57,23 @@ def run_simulate(args, data) -> int:
         seeds = parse_seeds(args.seed)
         if args.sgd < m.K + m.M:
             raise InputError(f"--sgd: N must be >= K + M = {m.K + m.M}, got {args.sgd}")
+        kept = None
+        if args.json:
+            from ..core._io import check_output_dir
+            from ..core._records import records_beside
+            kept = records_beside(args.json, "sgd")
+            check_output_dir(kept, "--json")
+            kept = (kept, f"--json {args.json}: {kept} holds interrupted SGD runs with other settings; "
+                    "rerun that command to finish them (same file, --sgd, --seed, --times or --t-max, "
+                    f"--sgd-method, --backend, rule and parameters), or delete {kept} to start afresh")
+        backend = getattr(args, "backend", "auto")
+        if backend == "torch":
+            raise InputError("--backend: SGD runs on auto, numba or numpy, not torch")
         out = simulate_sgd(inst, args.sgd, seeds, times, method=getattr(args, "sgd_method", "network"),
-                           progress=None, interruptible=True)
+                           backend=backend, progress=None, interruptible=True, records=kept)
+        rec = out.pop("records", None)
+        if rec is not None and rec["resumed_steps"]:
+            print(f"  resumed {rec['resumed_steps']} SGD steps from {rec['directory']}")
         eps = np.asarray(out["eps_g"])
         print(f"{args.file}: teacher-student K = {m.K}, M = {m.M}, {m.activation}, rule {m.rule.name}, "
               f"eta {m.eta:g}, sigma {m.sigma:g}: SGD at N = {out['N']}, seeds {', '.join(map(str, seeds))} "
@@ -79,7 +94,18 @@ def run_simulate(args, data) -> int:
         atomic_write_json(args.json, out, "--json")
         print(f"  wrote {args.json}")
     if out["status"] == "interrupted":
-        print(f"linrbp simulate: interrupted at t = {out['t_end']:.6g}; the times above are done",
-              file=sys.stderr)
+        msg = f"linrbp simulate: interrupted at t = {out['t_end']:.6g}; the times above are done"
+        if args.sgd is not None:
+            if rec is not None:
+                steps = rec["steps_kept"]
+                msg += ("; seed(s) " + ", ".join(f"{s} at step {steps[str(s)]}" for s in out["seeds"])
+                        + f" of {rec['last_step']} are kept "
+                        f"in {rec['directory']}; rerun the same command to resume")
+            else:
+                msg += "; nothing was kept (with --json OUT the same command resumes)"
+        print(msg, file=sys.stderr)
         return 130
+    if args.sgd is not None and rec is not None:
+        from ..teacher_student._sgd_records import remove_seed_records
+        remove_seed_records(rec["directory"], out["seeds"])  # the results are written
     return 0

@@ -85,7 +85,9 @@ class BasinMap:
     gap : float
         Distance (asinh of the states) beyond which pieces of one product group are separate limits.
     extra : dict, default {}
-        What the caller adds (:func:`chain111_basins`: alpha, beta, c1).
+        What the maker adds: :func:`basins` the ``backend`` that ran, ``resumed_tiles`` (tiles
+        reused from ``records``) and ``records`` (its store, None without: ``.remove()`` deletes
+        the saved tiles); :func:`chain111_basins` alpha, beta, c1.
 
     Notes
     -----
@@ -166,6 +168,29 @@ class BasinMap:
                 "backend": self.extra.get("backend")}
 
 
+def _system_dict(system) -> dict:
+    """What a tile's integration depends on, of the system (its records' settings)."""
+    from ..core._io import to_jsonable
+    return to_jsonable({"layers": list(system.layers), "rule": system.rule.name,
+                        "params": system.rule.parameter_values, "sigma_ii": system.stats.sigma_ii,
+                        "sigma_ti": system.stats.sigma_ti, "feedback": list(system.feedback)})
+
+
+def _tile_name(r0: int, r1: int) -> str:
+    return f"tiles/rows-{r0:05d}-{r1 - 1:05d}.json"
+
+
+def _tile_ok(r0: int, r1: int, n: int, n_state: int):
+    """Whether a saved tile is that of rows r0..r1-1 of an n x n grid."""
+    def ok(t):
+        m = (r1 - r0) * n
+        return (isinstance(t, dict) and t.get("rows") == [r0, r1] and isinstance(t.get("status"), list)
+                and len(t["status"]) == m and all(isinstance(x, str) for x in t["status"])
+                and isinstance(t.get("ends"), list) and len(t["ends"]) == m
+                and all(isinstance(e, list) and len(e) == n_state for e in t["ends"]))
+    return ok
+
+
 def _basin_tile(system, Y0, t_max, backend="auto"):
     """One tile: integrate its starts (batched, one thread; a task in any process)."""
     res = integrate_batch(system, Y0, t_max, workers=1, backend=backend)
@@ -206,7 +231,8 @@ def _group(system, states, ok, cluster_tol, gap, index):
 
 def basins(system: LinearSystem, state, *, axes, range=None, n=41, t_max=2000.0, tol=1e-6,
            predict="closed-form", cluster_tol=None, gap=None, workers: int = 1,
-           scheduler: str | None = None, executor=None, backend: str = "auto") -> BasinMap:
+           scheduler: str | None = None, executor=None, backend: str = "auto", records=None,
+           refuse: str | None = None, progress: bool | None = None) -> BasinMap:
     r"""Integrate an n x n grid of starts in the slice and group the limits they reach.
 
     Parameters
@@ -238,6 +264,18 @@ def basins(system: LinearSystem, state, *, axes, range=None, n=41, t_max=2000.0,
     backend : {"auto", "numpy", "numba", "torch"}, default "auto"
         :func:`linrbp.integrate_batch`'s backend. Auto is chosen here, once, and a new kernel
         compiled here before the tiles start; ``extra["backend"]`` records what ran.
+    records : str or os.PathLike, optional
+        A directory for the settings (``basins.json``) and each tile's statuses and end states
+        (``tiles/rows-*.json``), written atomically as the tiles finish. Run again with the same
+        system, state, axes, range, n, t_max and backend, the saved tiles are reused (the map is
+        the same, bit for bit: a tile's numbers depend only on the tile); a directory holding
+        other settings is refused. ``extra["resumed_tiles"]`` counts the tiles reused. Default
+        None: nothing is saved.
+    refuse : str, optional
+        The message (one line) refusing ``records`` of other settings (default: one naming
+        ``records``).
+    progress : bool, optional
+        Progress on stderr (None: on a terminal; False: none).
 
     Returns
     -------
@@ -246,7 +284,11 @@ def basins(system: LinearSystem, state, *, axes, range=None, n=41, t_max=2000.0,
     Raises
     ------
     InputError
-        Bad axes, range, grid size or state, before any integration.
+        Bad axes, range, grid size or state, or ``records`` holding other settings, before any
+        integration.
+    KeyboardInterrupt
+        (linrbp's ``Interrupted``) on SIGINT/SIGTERM: the finished tiles are kept in ``records``;
+        the message says how many.
 
     Examples
     --------
@@ -286,30 +328,56 @@ def basins(system: LinearSystem, state, *, axes, range=None, n=41, t_max=2000.0,
         raise InputError(f"backend: expected 'auto', 'numpy', 'numba' or 'torch', got {backend!r}")
     predict = _predictor(system, predict)
     n = int(n)
-    from ..integration._auto import prepare, resolve_backend
-    chosen, why = resolve_backend(system, backend)
-    if chosen == "numba":  # compile once here, not in every process that runs a tile
-        from ..integration._integrate import DEFAULT_ATOL, DEFAULT_BOUND, DEFAULT_CONV_TOL, DEFAULT_RTOL
-        prepare(system, DEFAULT_RTOL, DEFAULT_ATOL, DEFAULT_CONV_TOL, DEFAULT_BOUND, 200_000)
-    # the tiles run auto where it chose numba (its collapse rerun, linrbp.integration._auto)
-    task_backend = "auto" if backend == "auto" and chosen == "numba" else chosen
     gx, gy = np.linspace(*xr, n), np.linspace(*yr, n)
     X, Y = np.meshgrid(gx, gy)
     Y0 = _in_slice(state, index, X.ravel(), Y.ravel())
     tiles = [(r, min(r + TILE_ROWS, n)) for r in np.arange(0, n, TILE_ROWS).tolist()]
-    tasks = [Task(f"rows {r0}..{r1 - 1}", _basin_tile, (system, Y0[r0 * n:r1 * n], float(t_max), task_backend),
-                  f"basin map rows {r0}..{r1 - 1} of {n}") for r0, r1 in tiles]
     parts = {}
-    report = run_tasks(tasks, lambda task, res: parts.__setitem__(task.key, res), workers=workers,
-                       scheduler=scheduler, executor=executor, desc="basin map", unit="tile")
+    store = None
+    if records is not None:
+        from ..core._records import Records
+        config = {"system": _system_dict(system), "state": state, "axes": list(names),
+                  "range": [list(xr), list(yr)], "grid": n, "t_max": float(t_max), "backend": backend,
+                  "tile_rows": TILE_ROWS}
+        store = Records(records, config, manifest="basins.json", what="records", refuse=refuse or (
+            f"records: {records} holds a basin map with other settings; use another directory, or the "
+            "same system, state, axes, range, grid, t_max and backend to resume it"))
+        for r0, r1 in tiles:
+            got = store.load(_tile_name(r0, r1), _tile_ok(r0, r1, n, system.n_state))
+            if got is not None:
+                parts[f"rows {r0}..{r1 - 1}"] = (got["status"], np.array(got["ends"], dtype=float), got["backend"])
+    resumed = len(parts)
+    pending = [(r0, r1) for r0, r1 in tiles if f"rows {r0}..{r1 - 1}" not in parts]
+    from ..integration._auto import prepare, resolve_backend
+    chosen, why = resolve_backend(system, backend)
+    if pending and chosen == "numba":  # compile once here, not in every process that runs a tile
+        from ..integration._integrate import DEFAULT_ATOL, DEFAULT_BOUND, DEFAULT_CONV_TOL, DEFAULT_RTOL
+        prepare(system, DEFAULT_RTOL, DEFAULT_ATOL, DEFAULT_CONV_TOL, DEFAULT_BOUND, 200_000)
+    # the tiles run auto where it chose numba (its collapse rerun, linrbp.integration._auto)
+    task_backend = "auto" if backend == "auto" and chosen == "numba" else chosen
+    tasks = [Task(f"rows {r0}..{r1 - 1}", _basin_tile, (system, Y0[r0 * n:r1 * n], float(t_max), task_backend),
+                  f"basin map rows {r0}..{r1 - 1} of {n}") for r0, r1 in pending]
+    rows = {f"rows {r0}..{r1 - 1}": (r0, r1) for r0, r1 in pending}
+
+    def finish(task, res):
+        status, ends, ran = [str(x) for x in res[0]], np.asarray(res[1], dtype=float), res[2]
+        if store is not None:
+            r0, r1 = rows[task.key]
+            store.save(_tile_name(r0, r1), {"rows": [r0, r1], "status": status, "ends": ends, "backend": ran})
+        parts[task.key] = (status, ends, ran)
+
+    report = run_tasks(tasks, finish, workers=workers, scheduler=scheduler, executor=executor,
+                       desc="basin map", unit="tile", initial=resumed, total=len(tiles), progress=progress)
     if report.interrupted:
-        raise Interrupted(f"basin map stopped after {report.seconds:.1f} s with {len(parts)} of "
-                          f"{len(tasks)} tiles done (nothing is saved; rerun the command)")
+        kept = (f"{len(parts)} of {len(tiles)} tiles are saved in {records}; rerun the same command to resume"
+                if store is not None else f"{len(parts)} of {len(tiles)} tiles were done but not saved")
+        raise Interrupted(f"basin map stopped after {report.seconds:.1f} s; {kept}")
     if report.failed:
         raise RuntimeError(f"basin map: {report.failed[0].line()}")
-    status = np.concatenate([parts[t.key][0] for t in tasks])
-    ends = np.concatenate([parts[t.key][1] for t in tasks])
-    ran = sorted({str(parts[t.key][2]) for t in tasks})
+    keys = [f"rows {r0}..{r1 - 1}" for r0, r1 in tiles]
+    status = np.array([x for k in keys for x in parts[k][0]])
+    ends = np.concatenate([parts[k][1] for k in keys])
+    ran = sorted({str(parts[k][2]) for k in keys})
     used = {"requested": backend, "ran": "+".join(ran), **({"auto_reason": why} if why else {})}
     conv = status == "converged"
     pred = None
@@ -336,7 +404,7 @@ def basins(system: LinearSystem, state, *, axes, range=None, n=41, t_max=2000.0,
                     None if pred is None else pred.reshape(shape + (-1,)),
                     None if pred is None else labels[N:].reshape(shape),
                     bad.reshape(shape), (~conv).reshape(shape), float(tol), float(t_max),
-                    float(cluster_tol), gap, {"backend": used})
+                    float(cluster_tol), gap, {"backend": used, "resumed_tiles": resumed, "records": store})
 
 
 def _group_text(b, g):

@@ -29,7 +29,7 @@ import numpy as np
 
 from ..core._errors import InputError
 from ..core._executor import Interrupted, Task, check_workers, run_tasks, stopped_message
-from ..core._io import atomic_write_json, load_json_file, to_jsonable
+from ..core._io import to_jsonable
 from ..instances._predict import predict
 from ..instances._simulate import (DEFAULT_BOUND, DEFAULT_CONV_TOL, DEFAULT_MAX_STEPS, DEFAULT_RTOL,
                                    DEFAULT_T_MAX, simulate)
@@ -150,7 +150,7 @@ def _run_chunk(instance, seed, scale, lo, hi, t_max, method, max_steps, observed
 
 
 def _chunk_name(lo: int, hi: int) -> str:
-    return f"starts-{lo:07d}-{hi - 1:07d}.json"
+    return f"records/starts-{lo:07d}-{hi - 1:07d}.json"
 
 
 def sweep(instance, starts: int, scale: float, seed: int, *, t_max: float | None = None,
@@ -257,27 +257,16 @@ def sweep(instance, starts: int, scale: float, seed: int, *, t_max: float | None
                           **({"times": observed[0], "observe": observed[1]} if observed else {})})
     bounds = [(lo, min(lo + chunk, starts)) for lo in range(0, starts, chunk)]
     records: dict[int, dict] = {}
-    rec_dir = None
+    store = None
     if out is not None:
-        out_dir = Path(out)
-        if out_dir.exists() and not out_dir.is_dir():
-            raise InputError(f"out: {out} exists and is not a directory")
-        manifest = out_dir / MANIFEST
-        if manifest.exists():
-            try:
-                old = load_json_file(manifest)
-            except InputError:
-                old = None
-            if not isinstance(old, dict) or old.get("config") != config:
-                raise InputError(f"out: {out} holds a sweep with other settings ({manifest}); use "
-                                 "another directory, or the same instance, rule, parameters, seed, "
-                                 "starts, scale, t_max, method and chunk to resume it")
-        else:
-            atomic_write_json(manifest, {"config": config}, "out")
-        rec_dir = out_dir / "records"
+        from ..core._records import Records
+        store = Records(out, config, manifest=MANIFEST, what="out",
+                        refuse=f"out: {out} holds a sweep with other settings ({Path(out) / MANIFEST}); use "
+                        "another directory, or the same instance, rule, parameters, seed, "
+                        "starts, scale, t_max, method and chunk to resume it")
     pending = []
     for lo, hi in bounds:
-        got = _load_chunk(rec_dir / _chunk_name(lo, hi), lo, hi) if rec_dir is not None else None
+        got = store.load(_chunk_name(lo, hi), _indices(lo, hi)) if store is not None else None
         if got is None:
             pending.append((lo, hi))
         else:
@@ -285,8 +274,8 @@ def sweep(instance, starts: int, scale: float, seed: int, *, t_max: float | None
     resumed = len(records)
 
     def finish(task, recs):
-        if rec_dir is not None:
-            atomic_write_json(rec_dir / _chunk_name(*task.args[3:5]), recs, "out")
+        if store is not None:
+            store.save(_chunk_name(*task.args[3:5]), recs)
         records.update((r["index"], r) for r in recs)
 
     chosen, why = backend, None
@@ -316,15 +305,10 @@ def sweep(instance, starts: int, scale: float, seed: int, *, t_max: float | None
                         "executor": report.executor, "seconds": time.perf_counter() - start})
 
 
-def _load_chunk(path: Path, lo: int, hi: int):
-    try:
-        recs = load_json_file(path)
-    except (InputError, OSError):
-        return None  # missing or unreadable: (re)compute
-    if not isinstance(recs, list) or [r.get("index") if isinstance(r, dict) else None
-                                      for r in recs] != list(range(lo, hi)):
-        return None
-    return recs
+def _indices(lo: int, hi: int):
+    """Whether a saved chunk holds the records of starts lo..hi-1, in order."""
+    return lambda recs: isinstance(recs, list) and [r.get("index") if isinstance(r, dict) else None
+                                                    for r in recs] == list(range(lo, hi))
 
 
 def summarize(records, starts: int, cluster_tol: float = CLUSTER_TOL) -> dict:

@@ -28,7 +28,7 @@ from ._instance import TSInstance
 from ._kernel import compiled_run_steps
 from ._model import generalisation_error
 from ._ode import check_times
-from ._sgd_op import BLOCK, _output, run_blocks, simulate_op
+from ._sgd_op import BLOCK, _keeper, _output, run_blocks, simulate_op
 
 __all__ = ["simulate_sgd", "draw_network", "rule_pieces", "BLOCK"]
 
@@ -181,7 +181,7 @@ def _generic_steps(tsrule, W, Ws, v, b, X, xi, A, eta, sigma, act):
 
 def simulate_sgd(inst: TSInstance, N: int, seeds, times=None, *, backend: str = "auto",
                  method: str = "network", progress: bool | None = False,
-                 interruptible: bool = False) -> dict:
+                 interruptible: bool = False, records=None) -> dict:
     """Run online SGD of ``inst``'s network at input dimension N, one run per seed.
 
     Parameters
@@ -210,13 +210,31 @@ def simulate_sgd(inst: TSInstance, N: int, seeds, times=None, *, backend: str = 
         the same path). Rules whose pieces are affine in (v, b) only.
     progress, interruptible : bool, optional
         A bar on stderr (None: when a terminal); Ctrl-C keeps the times done (status interrupted).
+    records : str or os.PathLike, optional
+        A directory where each seed's records are kept (``sgd.json``: the settings;
+        ``seeds/seed-<s>.json``: a seed's records and, until it has finished, its state at the
+        start of a recent block of 256 steps, at most about a second's work back), written when
+        a seed finishes and on Ctrl-C. Run again with the same instance, N, seeds, times,
+        method and backend, every seed continues from there: the results are those of an
+        uninterrupted run, bit for bit (each seed draws only from its own generator). Other
+        settings there are refused. The directory is the caller's to delete once the results
+        are saved (``out["records"]`` says what it holds).
+        Default None: nothing is kept.
 
     Returns
     -------
     dict
         ``times`` (the recorded times, steps / N), ``seeds``, and per seed (first axis) ``eps_g``,
         ``Q``, ``R``, ``v`` (and ``b`` when it evolves), computed from the simulated weights;
-        ``status``, ``t_end``, ``N``, ``backend``.
+        ``status``, ``t_end``, ``N``, ``backend``; with ``records`` also ``records``
+        (``directory``, ``resumed_steps``: steps taken before this call, ``seeds_done``,
+        ``steps_kept``: each seed's saved step).
+
+    Raises
+    ------
+    InputError
+        Bad N, seeds, times, method or backend, or ``records`` holding runs of other settings,
+        before any step.
 
     Examples
     --------
@@ -230,6 +248,16 @@ def simulate_sgd(inst: TSInstance, N: int, seeds, times=None, *, backend: str = 
     >>> fast = simulate_sgd(inst, 50, [0, 1], [0.0, 1.0], method="order-parameters", backend="numpy")
     >>> fast["sgd_method"], abs(fast["eps_g"][0][0] - out["eps_g"][0][0]) < 1e-12  # the same start
     ('order-parameters', True)
+
+    With ``records`` a second call finds every seed finished and runs no step:
+
+    >>> import shutil, tempfile
+    >>> kept = tempfile.mkdtemp()
+    >>> first = simulate_sgd(inst, 50, [0, 1], [0.0, 1.0], backend="numpy", records=kept)
+    >>> again = simulate_sgd(inst, 50, [0, 1], [0.0, 1.0], backend="numpy", records=kept)
+    >>> again["records"]["resumed_steps"], again["eps_g"] == first["eps_g"] == out["eps_g"]
+    (100, True)
+    >>> shutil.rmtree(kept)
     """
     from ..core._checks import check_seed
 
@@ -247,7 +275,7 @@ def simulate_sgd(inst: TSInstance, N: int, seeds, times=None, *, backend: str = 
         raise InputError(f"times: two times round to the same SGD step at N = {N} (steps are 1/N apart)")
     pieces = rule_pieces(m.rule)
     if method == "order-parameters":
-        return simulate_op(inst, N, seeds, times, steps, pieces, backend, progress, interruptible)
+        return simulate_op(inst, N, seeds, times, steps, pieces, backend, progress, interruptible, records)
     if method != "network":
         raise InputError(f"method: expected network or order-parameters, got {method!r}")
     if backend == "auto":
@@ -267,8 +295,9 @@ def simulate_sgd(inst: TSInstance, N: int, seeds, times=None, *, backend: str = 
         rng = np.random.default_rng(s)
         W, Ws = draw_network(inst.Q, inst.R, T, N, rng)
         b0 = inst.b if inst.b is not None else np.zeros(K)
-        runs.append({"rng": rng, "W": W, "Ws": Ws, "v": inst.v.astype(float).copy(),
+        runs.append({"seed": s, "rng": rng, "W": W, "Ws": Ws, "v": inst.v.astype(float).copy(),
                      "b": np.asarray(b0, float).copy(), "step": 0, "rec": [], "X": None, "xi": None})
+    keep = _keeper(records, inst, N, seeds, steps, "network", backend, ("W", "Ws", "v", "b"))
     def record(r):
         W, Ws = r["W"], r["Ws"]
         Q, R, Tsim = W @ W.T / N, W @ Ws.T / N, Ws @ Ws.T / N
@@ -292,6 +321,6 @@ def simulate_sgd(inst: TSInstance, N: int, seeds, times=None, *, backend: str = 
                    p["fkind"], p["cfv"], p["cfb"], p["M0"], p["has_m"], p["cwv"], p["cwb"],
                    p["cdv"], p["cdb"], p["learn"], evolve)
 
-    status = run_blocks(runs, steps, progress, interruptible, draw, advance, record)
-    return _output(inst, N, seeds, steps, runs, status, backend, "network")
+    status = run_blocks(runs, steps, progress, interruptible, draw, advance, record, keep)
+    return _output(inst, N, seeds, steps, runs, status, backend, "network", keep)
 

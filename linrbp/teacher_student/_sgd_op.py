@@ -37,37 +37,50 @@ __all__ = ["simulate_op", "start_factor", "run_blocks", "run_op_steps_batch", "B
 BLOCK = 256
 
 
-def run_blocks(runs, steps, progress, interruptible, draw, advance, record) -> str:
+def run_blocks(runs, steps, progress, interruptible, draw, advance, record, keep=None) -> str:
     """Run every seed's steps to each recorded step count in blocks of BLOCK draws (either
     method): ``draw(r)`` draws a block, ``advance(r, j, k)`` runs its steps j..j+k-1,
     ``record(r)`` stores the state. Returns the status (``time-limit`` or ``interrupted``)."""
     return _run_groups([[r] for r in runs], steps, progress, interruptible, draw,
-                       lambda group, j, k: advance(group[0], j, k), record)
+                       lambda group, j, k: advance(group[0], j, k), record, keep)
 
 
-def _run_lockstep(runs, steps, progress, interruptible, draw, advance_all, record) -> str:
+def _run_lockstep(runs, steps, progress, interruptible, draw, advance_all, record, keep=None) -> str:
     """:func:`run_blocks` with every seed at the same step: the same blocks drawn from each
     seed's generator at the same step counts, ``advance_all(j, k)`` running steps j..j+k-1 of
     every seed at once."""
     return _run_groups([runs], steps, progress, interruptible, draw,
-                       lambda group, j, k: advance_all(j, k), record)
+                       lambda group, j, k: advance_all(j, k), record, keep)
 
 
-def _run_groups(groups, steps, progress, interruptible, draw, advance, record) -> str:
+def _run_groups(groups, steps, progress, interruptible, draw, advance, record, keep=None) -> str:
     """The loop of both: each group of seeds in turn, its seeds at the same step, blocks drawn
     for each seed at multiples of BLOCK, ``advance(group, j, k)``, every seed recorded at each
-    recorded step count; Ctrl-C ends it with ``interrupted`` when ``interruptible``."""
+    recorded step count; Ctrl-C ends it with ``interrupted`` when ``interruptible``.
+
+    ``keep`` (a :class:`~linrbp.teacher_student._sgd_records.SeedRecords`, optional): each
+    seed starts from its saved state, if any; its state is marked at block boundaries before the
+    block's draw (at most every ``MARK_EVERY_S`` seconds), and written when its group finishes
+    and on Ctrl-C (the last mark), so a rerun continues with the same draws."""
     from ..core._progress import progress_bar
 
+    if keep is not None:
+        for group in groups:
+            keep.restore(group, steps)  # every seed of a group, or none
+    running = []
     try:
         with progress_bar(int(steps[-1]) * sum(map(len, groups)), "sgd", "step",
-                          disable=None if progress is None else not progress, delay=1.0) as bar:
+                          disable=None if progress is None else not progress, delay=1.0,
+                          initial=sum(r["step"] for g in groups for r in g)) as bar:
             for group in groups:
-                step = 0
-                for target in steps:
+                running = group
+                step = group[0]["step"]
+                for target in steps[len(group[0]["rec"]):]:
                     while step < target:
                         j = step % BLOCK
                         if j == 0:
+                            if keep is not None:
+                                keep.mark(group)
                             for r in group:
                                 draw(r)
                         k = int(min(BLOCK - j, target - step))
@@ -78,9 +91,15 @@ def _run_groups(groups, steps, progress, interruptible, draw, advance, record) -
                         bar.update(k * len(group))
                     for r in group:
                         record(r)
+                if keep is not None and len(group[0]["rec"]) == len(steps):
+                    keep.mark(group, force=True)
+                    keep.save(group)
+                running = []
     except KeyboardInterrupt:
         if not interruptible:
             raise
+        if keep is not None:
+            keep.save(running)
         return "interrupted"
     return "time-limit"
 
@@ -130,7 +149,7 @@ def start_factor(inst) -> np.ndarray:
     return np.ascontiguousarray((V * np.sqrt(np.clip(w, 0, None))) @ V.T)
 
 
-def simulate_op(inst, N, seeds, times, steps, pieces, backend, progress, interruptible) -> dict:
+def simulate_op(inst, N, seeds, times, steps, pieces, backend, progress, interruptible, records=None) -> dict:
     """``simulate_sgd(..., method="order-parameters")`` (arguments already checked there)."""
     m = inst.model
     K, M = m.K, m.M
@@ -152,8 +171,9 @@ def simulate_op(inst, N, seeds, times, steps, pieces, backend, progress, interru
     runs = []
     for s in seeds:
         b0 = inst.b if inst.b is not None else np.zeros(K)
-        runs.append({"rng": np.random.default_rng(s), "S": S0.copy(), "v": inst.v.astype(float).copy(),
+        runs.append({"seed": s, "rng": np.random.default_rng(s), "S": S0.copy(), "v": inst.v.astype(float).copy(),
                      "b": np.asarray(b0, float).copy(), "step": 0, "rec": []})
+    keep = _keeper(records, inst, N, seeds, steps, "order-parameters", backend, ("S", "v", "b"))
 
     def record(r):
         C = r["S"] @ r["S"].T
@@ -185,14 +205,29 @@ def simulate_op(inst, N, seeds, times, steps, pieces, backend, progress, interru
                                np.stack([r["chi2"][j:j + k] for r in runs]),
                                np.stack([r["xi"][j:j + k] for r in runs]), *args)
 
-        status = _run_lockstep(runs, steps, progress, interruptible, draw, advance_all, record)
+        status = _run_lockstep(runs, steps, progress, interruptible, draw, advance_all, record, keep)
     else:
-        status = run_blocks(runs, steps, progress, interruptible, draw, advance, record)
-    return _output(inst, N, seeds, steps, runs, status, backend, "order-parameters")
+        status = run_blocks(runs, steps, progress, interruptible, draw, advance, record, keep)
+    return _output(inst, N, seeds, steps, runs, status, backend, "order-parameters", keep)
 
 
-def _output(inst, N, seeds, steps, runs, status, backend, method) -> dict:
-    """The result dict from the per-seed records (eps_g, Q, R, v, b) of either method."""
+def _keeper(records, inst, N, seeds, steps, method, backend, keys):
+    """The SeedRecords of a run writing to ``records`` (None: nothing kept; a pair: the directory
+    and the one-line message refusing other settings there)."""
+    if records is None:
+        return None
+    from ._sgd_records import SeedRecords
+    d = inst.to_dict()
+    d.pop("t_max", None)  # the recorded steps say how far the runs go
+    directory, refuse = records if isinstance(records, tuple) else (records, None)
+    return SeedRecords(directory, {"instance": d, "N": int(N), "seeds": list(seeds),
+                                   "steps": [int(x) for x in steps], "method": method, "backend": backend},
+                       keys, refuse)
+
+
+def _output(inst, N, seeds, steps, runs, status, backend, method, keep=None) -> dict:
+    """The result dict from the per-seed records (eps_g, Q, R, v, b) of either method (with
+    ``keep``: ``resumed_steps``, the steps taken before this run, and ``records``)."""
     m = inst.model
     K, M, T = m.K, m.M, m.T
     evolve = m.rule.evolves_feedback
@@ -212,4 +247,9 @@ def _output(inst, N, seeds, steps, runs, status, backend, method) -> dict:
         out["feedback"] = inst.b
     out["status"] = status
     out["t_end"] = float(steps[n_done - 1] / N) if n_done else 0.0
+    if keep is not None:
+        out["records"] = {"directory": str(keep.directory), "resumed_steps": keep.resumed_steps,
+                          "seeds_done": [r["seed"] for r in runs if len(r["rec"]) == len(steps)],
+                          "last_step": int(steps[-1]),
+                          "steps_kept": {str(r["seed"]): int(keep.kept_step(r)) for r in runs}}
     return out
