@@ -124,3 +124,44 @@ def test_blowup_time_is_inf_without_blow_up():
         assert blowup_time([1.0, 0.0, -1.0], 2.0) == pytest.approx(math.log(3) / 2, rel=1e-13)
     with pytest.raises(ValueError, match="x0"):
         blowup_time([1.0, 0.0, -1.0], math.nan)
+
+
+# Seed 7's 22nd draw of limit-vs-integration (`linrbp verify --only poly1d --seed 7`): a
+# double root at 1.6875 with Q''(r) = 0.035 against coefficients near 900, next to the complex
+# pair 1.75 +- i/16. Plain Horner's rounding noise held the batch integrator's steps at ~0.14
+# and the run ended at its step limit (error inf).
+_SEED7_DOUBLE = {"kind": "double", "x0": 1.4460643431572464,
+                 "coeffs": [4.0, -47.5, 233.015625, -604.984375, 877.4862670898438, -674.6034622192383,
+                            214.89080786705017]}
+
+
+def test_ill_conditioned_double_root_converges_within_the_step_limit():
+    from linrbp.claims._scalar_common import LIMIT_TOL
+    from linrbp.claims.poly1d import limit_errors
+
+    (err,) = limit_errors([_SEED7_DOUBLE])
+    assert err <= LIMIT_TOL
+
+
+def test_compensated_horner_against_exact_rationals():
+    """The claim's field (compensated Horner) against exact evaluation in fractions: within
+    3 eps |Q(x)| + gamma_2n^2 sum |q_i| |x|^i, next to the double root where plain Horner's
+    error is some 1e-13, a thousand times |Q|."""
+    from fractions import Fraction
+
+    from linrbp.claims.poly1d import compensated_horner
+
+    c = np.array(_SEED7_DOUBLE["coeffs"])
+    eps = np.finfo(float).eps
+    xs = np.concatenate([1.6875 + np.array([-1e-4, -3e-6, -1e-7, 2e-8, 5e-6]), [-3.0, 0.1, 2.5, 40.0]])
+    got = compensated_horner(np.broadcast_to(c, (xs.size, c.size)), xs)
+    n = c.size - 1
+    gamma = 2 * n * eps / (1 - 2 * n * eps)
+    worst_plain = 0.0
+    for x, g in zip(xs, got):
+        exact = sum(Fraction(float(a)) * Fraction(float(x)) ** (n - i) for i, a in enumerate(c))
+        bound = 3 * eps * abs(float(exact)) + gamma ** 2 * float(np.polyval(np.abs(c), abs(x)))
+        assert abs(Fraction(float(g)) - exact) <= Fraction(bound), (x, float(g), float(exact))
+        if abs(x - 1.6875) < 1e-6:
+            worst_plain = max(worst_plain, abs(float(Fraction(float(np.polyval(c, x))) - exact)) / abs(float(exact)))
+    assert worst_plain > 1e-3  # plain Horner is far off there: the points do test the compensation

@@ -217,7 +217,9 @@ def _print_instance(report) -> None:
 
     c = report["claims"][0]["checks"][0]
     holds = "<=" if c["passed"] else ">"
-    print(f"instance {c['worst_instance_number']}: error {c['max_error']:.6g} {holds} tolerance "
+    err = c["max_error"]  # the report's JSON form: "inf" where a run failed
+    err = f"{err:.6g}" if isinstance(err, (int, float)) else str(err)
+    print(f"instance {c['worst_instance_number']}: error {err} {holds} tolerance "
           f"{c['tolerance']:.1e} ({c['metric']})")
     for key, text in instance_items(c["worst_instance"]):
         print(f"    {key} = {text}")

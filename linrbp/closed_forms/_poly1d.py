@@ -8,8 +8,9 @@ Roots are found by a walk in the direction of motion over breakpoints (approxima
 Q, Q', Q'' from companion eigenvalues, used only to split the line into pieces on which Q is
 monotone); the root itself is bracketed and refined on Q, and a root where Q touches zero
 without changing sign (a double root) is found by refining the critical point and testing
-|Q| against the rounding-error bound of its evaluation. Two roots closer than rounding can
-resolve count as one multiple root.
+|Q| against the rounding-error bound of its evaluation. A root's multiplicity m is tested at
+the root of Q^(m-1) next to it, where Q, ..., Q^(m-1) must all vanish within rounding. Two
+roots closer than rounding can resolve count as one multiple root.
 
 Functions take coefficients highest degree first, like :func:`numpy.polyval`.
 """
@@ -33,6 +34,10 @@ EPS = np.finfo(float).eps
 # Approximate roots with |imag| below this (relative) are breakpoints of the walk; generous on
 # purpose: an extra breakpoint costs one evaluation, a missed one could hide a pair of roots.
 _REAL_TOL = 1e-3
+# A value is numerically zero within this many (times the degree) roundings of its terms
+# (:func:`_vanishes`): Horner's error bound is 2 deg eps sum |q_i| |x|^i; the margin covers
+# coefficients that carry a few roundings of their own (a product of factors, rounded).
+_ZERO_ULPS = 16
 
 
 @dataclass(frozen=True)
@@ -231,11 +236,13 @@ def _fixed(limit, idx, mult=None):
 
 
 def real_roots_multiplicity(coeffs) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct real roots of a polynomial :math:`Q` (ascending) and their multiplicities.
+    r"""The distinct real roots of a polynomial :math:`Q` (ascending) and their multiplicities.
 
-    Walks the real line from below the Cauchy bound upward, root by root; the multiplicity of a
-    root :math:`r` is the smallest :math:`k` with :math:`Q^{(k)}(r)` above the rounding bound of
-    its evaluation.
+    Walks the real line from below the Cauchy bound upward, root by root. A root has
+    multiplicity :math:`m` when :math:`Q, Q', \ldots, Q^{(m-1)}` all vanish, within a few
+    roundings of their terms, at one point: the root of :math:`Q^{(m-1)}` next to it (a simple
+    root of :math:`Q^{(m-1)}`, so located to rounding, and returned as the root). Roots closer
+    than rounding can resolve count as one multiple root.
 
     Parameters
     ----------
@@ -260,6 +267,8 @@ def real_roots_multiplicity(coeffs) -> tuple[np.ndarray, np.ndarray]:
     >>> roots, mult = linrbp.real_roots_multiplicity([1.0, -1.0, -1.0, 1.0])   # (x - 1)^2 (x + 1)
     >>> roots.round(12).tolist(), mult.tolist()
     ([-1.0, 1.0], [1, 2])
+    >>> linrbp.real_roots_multiplicity([-1.0, 3.0, -3.0, 1.0])   # -(x - 1)^3
+    (array([1.]), array([3]))
     """
     c = _coeffs(coeffs)
     if c.size < 2:
@@ -294,9 +303,15 @@ def real_roots_multiplicity(coeffs) -> tuple[np.ndarray, np.ndarray]:
         roots.append(r)
         if x > R + 1:
             break
-    roots = np.array(sorted(set(roots)))
-    mult = np.array([_multiplicity(c, r) for r in roots], dtype=int)
-    return roots, mult
+    roots = sorted(set(roots))
+    out, mult = [], []
+    for i, r in enumerate(roots):
+        lo = (roots[i - 1] + r) / 2 if i else -math.inf
+        hi = (r + roots[i + 1]) / 2 if i + 1 < len(roots) else math.inf
+        m, z = _multiplicity(c, r, lo, hi)
+        out.append(z)
+        mult.append(m)
+    return np.array(out), np.array(mult, dtype=int)
 
 
 def _flip(taylor, s):
@@ -324,17 +339,53 @@ def _step_past(taylor, r):
     return x
 
 
-def _multiplicity(c: np.ndarray, r: float) -> int:
-    p = c
-    k = 0
-    while p.size > 1:
-        v = np.polyval(p, r)
-        b = 4 * p.size * EPS * np.polyval(np.abs(p), abs(r)) * (k + 1) ** 2 + 1e-300
-        if abs(v) > b * 1e3 ** (k > 0):
-            return max(k, 1)
-        p = np.polyder(p)
-        k += 1
-    return max(k, 1)
+def _vanishes(p: np.ndarray, z) -> bool:
+    """|p(z)| within _ZERO_ULPS deg-scaled roundings of its terms: zero for p's float
+    coefficients up to a relative perturbation of that order, and beyond Horner's own error
+    (at most 2 deg eps sum |p_i| |z|^i)."""
+    return abs(_horner(p, z)) <= _ZERO_ULPS * p.size * EPS * _horner(np.abs(p), abs(z)) + 1e-300
+
+
+def _multiplicity(c: np.ndarray, r: float, lo: float, hi: float) -> tuple[int, float]:
+    """(m, z): the multiplicity of the root of Q found at r, and its location.
+
+    Q has a root of multiplicity m at z iff Q, Q', ..., Q^(m-1) vanish at z and Q^(m) does
+    not. The walk's r is only where Q's computed value turns zero, which for a multiple root
+    is a band (|x - z| up to ~(eps |Q|)^(1/m): 1e-8 for a triple root, 1e-4 for a fourfold
+    one) where the derivatives are not zero: Q''(r) = 6e-8 at -(x - 1)^3's r. So each
+    candidate m is tested at its own point, z_m the root of Q^(m-1) near r (by Newton, inside
+    (lo, hi), the midpoints to the neighbouring roots), simple when m is the multiplicity, so
+    located to rounding: the multiplicity is the largest m with Q, ..., Q^(m-1) all vanishing
+    (:func:`_vanishes`) at z_m, and the root z_m (r for a simple root). (Every m is tried: for
+    m below the multiplicity, Q^(m-1) has a multiple root, where Newton can wander off in its
+    rounding noise; no test there decides anything.)
+    """
+    derivs = [c]
+    while derivs[-1].size > 1:
+        derivs.append(np.polyder(derivs[-1]))
+    m, z = 1, float(r)
+    for k in range(1, len(derivs) - 1):  # candidate multiplicity k + 1: Q^(k) has a root there
+        pk, pk1 = derivs[k], derivs[k + 1]
+        zk = float(_newton(lambda y: (_horner(pk, y), _horner(pk1, y)), np.float64(r), lo, hi))
+        if all(_vanishes(derivs[j], zk) for j in range(k + 1)):
+            m, z = k + 1, zk
+    return m, z
+
+
+def _same_root_radius(c: np.ndarray, z: float, m: int) -> float:
+    """How far from the root z of multiplicity m a walk may stop on it: 1e-9 (relative), or
+    for m >= 2 the band around z where |Q| ~ |Q^(m)(z)| |x - z|^m / m! stays within
+    :func:`_vanishes`'s bound, inside which Q's computed sign is rounding."""
+    radius = 1e-9 * max(1.0, abs(z))
+    if m >= 2:
+        p = c
+        for _ in range(m):
+            p = np.polyder(p)
+        qm = abs(_horner(p, np.float64(z)))
+        zero = _ZERO_ULPS * c.size * EPS * _horner(np.abs(c), np.float64(abs(z)))
+        if qm > 0:
+            radius = max(radius, float((math.factorial(m) * zero / qm) ** (1.0 / m)))
+    return radius
 
 
 def real_roots(coeffs) -> np.ndarray:
@@ -420,8 +471,8 @@ def poly1d_limit(coeffs, x0) -> Poly1dLimit:
     if found is not None:
         r, _ = found
         idx = _nearest(roots, r)
-        if idx is not None and abs(roots[idx] - r) <= 1e-9 * max(1.0, abs(r)):
-            r = roots[idx]
+        if idx is not None and abs(roots[idx] - r) <= _same_root_radius(c, roots[idx], int(mult[idx])):
+            r = roots[idx]  # the same root, located better (a multiple one: at Q^(m-1)'s root)
         return _fixed(r, idx, int(mult[idx]) if idx is not None else None)
     return Poly1dLimit("blow-up", s * math.inf, blowup_time(c, x0), None, None)
 

@@ -16,6 +16,8 @@ import numpy as np
 from scipy.integrate import BDF
 from scipy.linalg import lapack
 
+from ._batch_loop import _converged
+
 __all__ = ["FastBDF", "solver_for", "bdf_steps", "bdf_converge"]
 
 
@@ -229,7 +231,7 @@ def bdf_converge(fun, y0, t_max, *, rtol, atol, conv_tol, bound, max_steps):
             return "non-finite", 0.0, y0.copy(), 0
         if np.max(np.abs(y0)) > bound:
             return "diverged", 0.0, y0.copy(), 0
-        if np.max(np.abs(f0)) <= conv_tol * (1.0 + np.max(np.abs(y0))):
+        if _converged(f0, y0, conv_tol):
             return "converged", 0.0, y0.copy(), 0
         steps, t, y = 0, 0.0, y0
         for t, y_new, f_newton in bdf_steps(fun, y0, t_max, rtol, atol):
@@ -242,10 +244,10 @@ def bdf_converge(fun, y0, t_max, *, rtol, atol, conv_tol, bound, max_steps):
                 return "diverged", t, y.copy(), steps
             threshold = conv_tol * (1.0 + ymax)
             if np.abs(f_newton).max() <= CONV_SCREEN * threshold:
-                fmax = np.abs(fun(y)).max()
-                if not math.isfinite(fmax):
+                f = fun(y)
+                if not np.isfinite(f).all():
                     return "non-finite", t, y.copy(), steps
-                if fmax <= threshold:
+                if _converged(f, y, conv_tol):
                     return "converged", t, y.copy(), steps
             if steps >= max_steps:
                 return "step-limit", t, y.copy(), steps

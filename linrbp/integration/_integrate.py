@@ -38,7 +38,7 @@ from ..core._errors import InputError
 from ..core._field import LinearSystem
 from ..core._resources import usable_cpus
 from ._batch_loop import (_CACHE_DOUBLES, _INTERRUPTED, _MAX_WIDTH, _MIN_WIDTH, _NON_FINITE, STATUSES,  # noqa: F401
-                          _Batch, _column_field, _sigint_flag, _single_thread_blas, _work)
+                          _Batch, _column_field, _converged, _sigint_flag, _single_thread_blas, _work)
 from ._bdf import solver_for
 from ._dop853 import _DIVERGED, _NS
 
@@ -174,10 +174,6 @@ def _non_finite_rows(fun, Y, bound) -> np.ndarray:
             F = np.asarray(fun(Y[i:i + step].copy()), dtype=float)
             bad[i:i + step] = ~np.isfinite(F).all(axis=-1)
     return bad
-
-
-def _converged(f, y, conv_tol):
-    return np.max(np.abs(f), axis=-1) <= conv_tol * (1.0 + np.max(np.abs(y), axis=-1))
 
 
 def integrate(
