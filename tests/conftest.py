@@ -23,6 +23,13 @@ import shutil
 import tempfile
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Tests do not time things: Hypothesis' deadline and its too-slow health check measure wall time,
+# which on a shared 2-core machine says how busy the machine is (a doctest's generation was
+# refused as "too slow" at load 5). Every other health check stays on.
+settings.register_profile("linrbp", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("linrbp")
 
 _RUN_DIR = "LINRBP_TEST_RUN_DIR"  # this run's scratch directory, shared with the xdist workers
 
