@@ -61,7 +61,7 @@ class Records:
     >>> Records(d, {"n": 4})
     Traceback (most recent call last):
     ...
-    linrbp.core._errors.InputError: out: ... holds records made with other settings (...records.json); use another directory
+    linrbp.InputError: out: ... holds records made with other settings (...records.json); use another directory
     >>> r.remove()
     """
 

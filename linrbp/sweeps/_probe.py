@@ -28,7 +28,6 @@ from its own seed; only ``seconds`` differs).
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from pathlib import Path
@@ -40,7 +39,8 @@ from ..core._errors import InputError
 from ..core._executor import Interrupted, Task, check_workers, run_tasks, stopped_message
 from ..instances._instance import parse_instance
 from ..integration._integrate import check_t_max, integrate
-from ..core._io import atomic_write_json, to_jsonable
+from ..core._io import to_jsonable
+from ..core._records import Records
 from ..closed_forms._limits import JACOBIAN_RANK_RTOL, late_window_change, relations_jacobian
 from ._relations import lyapunov_relations, relation_counts
 
@@ -143,14 +143,6 @@ def _key(shape, seed) -> str:
     return f"{shape[0]}x{shape[1]}x{shape[2]}-seed{seed}"
 
 
-def _load_record(path: Path):
-    try:
-        with open(path, encoding="utf-8") as fh:
-            return json.load(fh)
-    except (OSError, ValueError):
-        return None  # missing or unreadable: (re)compute
-
-
 def probe_sweep(shapes, seeds, *, base_seed: int = 0, workers: int = 2, out: str | None = None,
                 t_max: float = DEFAULT_T_MAX, progress=None, scheduler: str | None = None,
                 executor=None) -> dict:
@@ -173,26 +165,19 @@ def probe_sweep(shapes, seeds, *, base_seed: int = 0, workers: int = 2, out: str
     t_max = check_t_max(t_max)
     config = {"base_seed": int(base_seed), "t_max": t_max, "rtol": RTOL, "conv_tol": CONV_TOL,
               "window_tol": WINDOW_TOL, "window_min": WINDOW_MIN, "rank_rtol": JACOBIAN_RANK_RTOL}
-    out_dir = None
+    out_dir = records_dir = None
     if out is not None:
         out_dir = Path(out)
-        if out_dir.exists() and not out_dir.is_dir():
-            raise InputError(f"out: {out} exists and is not a directory")
-        manifest = out_dir / "probe.json"
-        if manifest.exists():
-            old = _load_record(manifest)
-            if not isinstance(old, dict) or old.get("config") != to_jsonable(config):
-                raise InputError(f"out: {out} holds a sweep with other settings "
-                                 f"({manifest}); use another directory")
-        else:
-            atomic_write_json(manifest, {"config": config})
+        records_dir = Records(out_dir, config, manifest="probe.json",
+                              refuse=f"out: {out} holds a sweep with other settings "
+                                     f"({out_dir / 'probe.json'}); use another directory")
 
     jobs = [(s, k) for s in shapes for k in range(int(seeds))]
     records: dict[str, dict] = {}
     pending = []
     for s, k in jobs:
-        rec = _load_record(out_dir / f"{_key(s, k)}.json") if out_dir is not None else None
-        if rec is not None and rec.get("shape") == list(s) and rec.get("seed") == k:
+        rec = records_dir.load(f"{_key(s, k)}.json") if records_dir is not None else None
+        if isinstance(rec, dict) and rec.get("shape") == list(s) and rec.get("seed") == k:
             records[_key(s, k)] = rec
         else:
             pending.append((s, k))
@@ -202,9 +187,9 @@ def probe_sweep(shapes, seeds, *, base_seed: int = 0, workers: int = 2, out: str
     def finish(task, rec):
         key = task.key
         records[key] = rec
-        if out_dir is not None:
-            atomic_write_json(out_dir / "instances" / f"{key}.json", rec["instance"])
-            atomic_write_json(out_dir / f"{key}.json", rec)
+        if records_dir is not None:
+            records_dir.save(f"instances/{key}.json", rec["instance"])
+            records_dir.save(f"{key}.json", rec)
         if callable(progress):
             progress(len(records), len(jobs))
 
