@@ -129,7 +129,8 @@ def step_ir(st: dict, name: str) -> str:
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd):
             return expr(b, node.operand, env)
         if isinstance(node, ast.Name) and node.id in env:
-            return env[node.id]
+            v = env[node.id]
+            return v() if callable(v) else v
         if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
                 and not isinstance(node.value, bool):
             return const(node.value)
@@ -174,31 +175,52 @@ def step_ir(st: dict, name: str) -> str:
     t_now, tlim = load(R["T"]), load(R["TLIM"])
     hh = vmin(load(R["HS"]), b.fsub(tlim, t_now, flags=FM))
     store(R["HH"], hh)
-    ys = [load(R["YS"] + i) for i in range(n)]
     ps = [load(R["PR"] + j) for j in range(n_par)]
-    K = [[load(R["K"] + i) for i in range(n)]]
-    rows = [core._A[r, :r] for r in range(1, ns)] + [core._B]
-    for r, row in enumerate(rows, start=1):
-        y = [b.fadd(ys[i], b.fmul(hh, comb(b, row, [K[s][i] for s in range(len(row))]), flags=FM), flags=FM)
-             for i in range(n)]
-        K.append(field(b, y, ps))
-        for i in range(n):
-            store(R["K"] + r * n + i, K[r][i])
     rtol, atol = load(R["RT"]), load(R["AT"])
+    # The stages' values are stored in Z (rows K) as they are made and loaded where used: kept
+    # as values, 13 stages of n states spilled to the stack (a store and a load more each).
+    def kload(s, i):
+        return load(R["K"] + s * n + i)
+    for r in range(1, ns):
+        row = core._A[r, :r]
+        y = [b.fadd(load(R["YS"] + i), b.fmul(hh, comb(b, row, [kload(s, i) for s in range(r)]), flags=FM), flags=FM)
+             for i in range(n)]
+        for i, v in enumerate(field(b, y, ps)):
+            store(R["K"] + r * n + i, v)
+    # y_new and, state by state, the error sums (E5 and E3 weigh stages 0..NS-1 only, so they
+    # come before f(y_new); the products E3 shares with B are made once), |y_new|_inf.
+    assert core._E5[ns] == 0.0 and core._E3[ns] == 0.0
     e5 = e3 = const(0.0)
     ynorm = fnorm = const(0.0)
+    y = []
     for i in range(n):
-        store(R["YN"] + i, y[i])
-        a, c = b.call(fabs, [ys[i]]), b.call(fabs, [y[i]])
+        made = {}
+
+        def term(c, s):
+            if (c, s) not in made:
+                made[c, s] = b.fmul(const(c), kload(s, i), flags=FM)
+            return made[c, s]
+
+        def comb_i(coefficients):
+            acc = None
+            for s, c in enumerate(coefficients):
+                if c != 0.0:
+                    acc = term(float(c), s) if acc is None else b.fadd(acc, term(float(c), s), flags=FM)
+            return const(0.0) if acc is None else acc
+        ys = load(R["YS"] + i)
+        yi = b.fadd(ys, b.fmul(hh, comb_i(core._B), flags=FM), flags=FM)
+        store(R["YN"] + i, yi)
+        y.append(yi)
+        a, c = b.call(fabs, [ys]), b.call(fabs, [yi])
         sc = b.fadd(b.fmul(b.select(b.fcmp_ordered(">", c, a), c, a), rtol, flags=FM), atol, flags=FM)
-        a5 = b.fdiv(comb(b, core._E5, [K[s][i] for s in range(ns + 1)]), sc, flags=FM)
-        a3 = b.fdiv(comb(b, core._E3, [K[s][i] for s in range(ns + 1)]), sc, flags=FM)
+        a5 = b.fdiv(comb_i(core._E5[:ns]), sc, flags=FM)
+        a3 = b.fdiv(comb_i(core._E3[:ns]), sc, flags=FM)
         e5 = b.fadd(e5, b.fmul(a5, a5, flags=FM), flags=FM)
         e3 = b.fadd(e3, b.fmul(a3, a3, flags=FM), flags=FM)
-    for i in range(n):  # separate loops, as the wide form's (the same values either way)
-        ynorm = vmax_nan(b, b.call(fabs, [y[i]]), ynorm)
-    for i in range(n):
-        fnorm = vmax_nan(b, b.call(fabs, [K[ns][i]]), fnorm)
+        ynorm = vmax_nan(b, c, ynorm)
+    for i, v in enumerate(field(b, y, ps)):
+        store(R["K"] + ns * n + i, v)
+        fnorm = vmax_nan(b, b.call(fabs, [v]), fnorm)
     for row, v in (("E5", e5), ("E3", e3), ("YNORM", ynorm), ("FNORM", fnorm)):
         store(R[row], v)
     # Step control (scipy's DOP853 rules, as _dop853._step_control and the array form's
