@@ -33,6 +33,17 @@ IR_OPT = 0  # the optimisation pipeline run on the step (llvmlite speed_level; t
 # in 0.7-0.9 s against 1.1-1.4 s)
 CODEGEN_OPT = 2  # the code generator's level (3: no faster, slower to compile)
 W = 8  # trajectories side by side: one AVX-512 register of doubles (two AVX2 ones)
+# Systems of at most SMALL_N states run SMALL_W trajectories side by side (two registers per
+# row): their step is a short chain of dependent operations per stage, and two independent
+# vectors interleaved keep the multipliers busy (the step alone per trajectory, measured on
+# chain111 (2 states) and the depth-4 chain: 18.2 -> 12.9 ns and 28.6 -> 25.7 ns; A[5,4,3], 32
+# states, is limited by the multiplications themselves and ran slower: 407 -> 517 ns).
+SMALL_N, SMALL_W = 8, 16
+
+
+def lanes(n: int) -> int:
+    """Trajectories side by side for a system of ``n`` states."""
+    return SMALL_W if n <= SMALL_N else W
 
 
 def _require_eighth_root():
@@ -66,16 +77,18 @@ def layout(n: int, n_par: int, ns: int) -> dict:
     return rows
 
 
-def step_ir(st: dict, name: str) -> str:
+def step_ir(st: dict, name: str, W: int | None = None) -> str:
     """LLVM IR (text) of four functions ``void f(double* Z)`` for the field's statements ``st``
     (``LinearSystem._compiled_field().statements``): ``field`` (rows YN -> FOUT), ``step``,
     ``stiff`` and ``commit`` (see the module docstring). Raises :class:`_NotVectorisable` for a
-    statement other than sums, differences, products and quotients of names and numbers."""
+    statement other than sums, differences, products and quotients of names and numbers.
+    ``W``: trajectories side by side (default :func:`lanes` of the system's size)."""
     from llvmlite import ir
 
     from . import _dop853 as core
 
     n, n_par, ns = st["n_state"], st["n_par"], core._NS
+    W = lanes(n) if W is None else W
     R = layout(n, n_par, ns)
     dbl, i64 = ir.DoubleType(), ir.IntType(64)
     vec, ivec = ir.VectorType(dbl, W), ir.VectorType(i64, W)
@@ -377,7 +390,7 @@ def driver_source(start_step: str, fastmath) -> str:
 
     from . import _dop853 as core
     return DRIVER.format(
-        W=W, NS=core._NS, FASTMATH=fastmath,
+        NS=core._NS, FASTMATH=fastmath,
         start_step_12=textwrap.indent(start_step, " " * 12),
         rows="\n".join(f"    {name} = HH + {k}" for k, name in enumerate(_ROWS, start=1)),
         CONVERGED=core._CONVERGED, DIVERGED=core._DIVERGED, TIME_LIMIT=core._TIME_LIMIT,
@@ -399,7 +412,6 @@ from numba import njit
 from linrbp.integration._vector_form import call_ptr
 
 _JIT = dict(cache=True, nogil=True, error_model='numpy', fastmath={FASTMATH!r})
-W = {W}
 NS = {NS}
 
 
@@ -415,7 +427,7 @@ def amax_abs(v):
 
 
 @njit(**_JIT)
-def lane_field(F, Z, l, y, K, row, N, YN, FOUT):
+def lane_field(F, Z, W, l, y, K, row, N, YN, FOUT):
     # f(y) into K[row] for lane l (the other lanes compute on whatever they hold).
     for i in range(N):
         Z[(YN + i) * W + l] = y[i]
@@ -426,7 +438,7 @@ def lane_field(F, Z, l, y, K, row, N, YN, FOUT):
 
 @njit(**_JIT)
 def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,
-        code_out, t_out, y_out, steps_out, counters, F):
+        code_out, t_out, y_out, steps_out, counters, F, W):
     N = Y0.shape[1]
     NP = P.shape[1]
     YS = (NS + 1) * N
