@@ -8,9 +8,10 @@ split where the system ends:
 * everything a step does on every lane depends on the system and is emitted as LLVM IR on
   ``W``-wide vectors of doubles, one trajectory per vector element (:func:`step_ir`): the 12
   stages with the field inside each, the error sums, |y_new|_inf and |f(y_new)|_inf, the step
-  control, t and the step count, the damping test (``step``), the stiffness sums (``stiff``,
-  only in steps where some lane may be damped), the damped step, the accepted lanes' update
-  and the events (``finish``), every branch a select; it compiles in 0.05-1 s;
+  control, t and the step count, the damping test, the stiffness sums (only in steps where
+  some lane may be damped: the one branch), the damped step, the accepted lanes' update and
+  the events, all in one function (``step``), every other branch a select; it compiles in
+  0.05-1.4 s;
 * the loop around it (starting steps, refilling a lane whose trajectory ended, writing the
   results) depends only on the method and is numba code (:data:`DRIVER`) compiled once per
   machine and cached on disk; it calls the step through function addresses given at run time
@@ -60,7 +61,7 @@ class _NotVectorisable(Exception):
 # One-row entries after HH (the step), in this order (the driver's template spells them out):
 # the error sums, both norms, accepted (1.0/0.0), the stiffness sums, rtol, atol, bound, active,
 # last step rejected, the next step, the step per lane, t, t_max, steps, conv_tol, max_steps,
-# damping candidate, status, attempts, the start a lane runs (the driver's), and FLAG (lane 0: some candidate, lane 1: some status).
+# damping candidate, status, attempts, the start a lane runs (the driver's), and FLAG (lane 1: some status).
 _ROWS = ("E5", "E3", "YNORM", "FNORM", "ACC", "SNUM", "SDEN", "RT", "AT", "BOUND", "ACT", "RETRY",
          "HNEW", "HS", "T", "TLIM", "STEPS", "CONV", "MAXS", "CAND", "STATUS", "ATT", "BIDX", "FLAG")
 
@@ -78,9 +79,9 @@ def layout(n: int, n_par: int, ns: int) -> dict:
 
 
 def step_ir(st: dict, name: str, W: int | None = None) -> str:
-    """LLVM IR (text) of four functions ``void f(double* Z)`` for the field's statements ``st``
-    (``LinearSystem._compiled_field().statements``): ``field`` (rows YN -> FOUT), ``step``,
-    ``stiff`` and ``commit`` (see the module docstring). Raises :class:`_NotVectorisable` for a
+    """LLVM IR (text) of two functions ``void f(double* Z)`` for the field's statements ``st``
+    (``LinearSystem._compiled_field().statements``): ``field`` (rows YN -> FOUT) and ``step``
+    (see the module docstring). Raises :class:`_NotVectorisable` for a
     statement other than sums, differences, products and quotients of names and numbers.
     ``W``: trajectories side by side (default :func:`lanes` of the system's size)."""
     from llvmlite import ir
@@ -115,10 +116,15 @@ def step_ir(st: dict, name: str, W: int | None = None) -> str:
         z = fn.args[0]
         rows = {}
 
-        def ptr(row):  # one address per row and function (each function is one basic block)
+        def ptr(row):  # one address per row and basic block
             if row not in rows:
                 rows[row] = b.bitcast(b.gep(z, [ir.Constant(i64, row * W)]), vec.as_pointer())
             return rows[row]
+
+        def enter(block):  # continue in ``block`` (addresses made in another may not dominate it)
+            b.position_at_end(block)
+            rows.clear()
+        fn.enter = enter
 
         def load(row):
             return b.load(ptr(row), align=8)
@@ -287,13 +293,13 @@ def step_ir(st: dict, name: str, W: int | None = None) -> str:
                hh, flags=FM), flags=FM), flags=FM)
     cand = b.and_(b.and_(acc, even), b.fcmp_ordered("<=", fnorm, zone))
     store(R["CAND"], b.select(cand, const(1.0), const(0.0)))
-    flag_row = b.bitcast(b.gep(fn.args[0], [ir.Constant(i64, R["FLAG"] * W)]), dbl.as_pointer())
     some = b.icmp_unsigned("!=", b.bitcast(cand, ir.IntType(W)), ir.Constant(ir.IntType(W), 0))
-    b.store(b.select(some, ir.Constant(dbl, 1.0), ir.Constant(dbl, 0.0)), flag_row)
-    b.ret_void()
+    stiff_block, finish_block = fn.append_basic_block("stiff"), fn.append_basic_block("finish")
+    b.cbranch(some, stiff_block, finish_block)
 
-    # stiff: the stiffness estimate's sums (as _dop853._damped_steps), from the stored stages.
-    fn, b, load, store = function("stiff")
+    # Only where some lane is a damping candidate: the stiffness estimate's sums (as
+    # _dop853._damped_steps), from the stored stages.
+    fn.enter(stiff_block)
     snum = sden = const(0.0)
     for i in range(n):
         ks = [load(R["K"] + s * n + i) for s in range(len(core._D_LAST))]
@@ -303,13 +309,10 @@ def step_ir(st: dict, name: str, W: int | None = None) -> str:
         snum = b.fadd(snum, b.fmul(dk, dk, flags=FM), flags=FM)
     store(R["SNUM"], snum)
     store(R["SDEN"], sden)
-    b.ret_void()
+    b.branch(finish_block)
 
-    # finish: damped steps, accepted lanes take y_new and f(y_new), events (as the array form's).
-    fn, b, load, store = function("finish")
-
-    def vmin(a, c):
-        return b.select(b.fcmp_ordered("<", c, a), c, a)
+    # Damped steps, accepted lanes take y_new and f(y_new), events (as the array form's).
+    fn.enter(finish_block)
     acc = b.fcmp_unordered("!=", load(R["ACC"]), const(0.0))
     for i in range(n):
         store(R["YS"] + i, b.select(acc, load(R["YN"] + i), load(R["YS"] + i)))
@@ -346,7 +349,7 @@ _LLVM_LOCK = threading.Lock()
 
 
 def compile_ir(text: str):
-    """Addresses (int64[4]: field, step, stiff, finish) of ``text`` compiled for this CPU."""
+    """Addresses (int64[2]: field, step) of ``text`` compiled for this CPU."""
     import llvmlite.binding as llvm
     import numpy as np
     with _LLVM_LOCK:
@@ -365,7 +368,7 @@ def compile_ir(text: str):
         engine = llvm.create_mcjit_compiler(mod, tm)
         engine.finalize_object()
         _ENGINES.append(engine)
-        return np.array([engine.get_function_address(f) for f in ("field", "step", "stiff", "finish")],
+        return np.array([engine.get_function_address(f) for f in ("field", "step")],
                         dtype=np.int64)
 
 
@@ -412,8 +415,8 @@ def driver_key(source: str) -> str:
 
 
 # The loop around the step, for any system: W trajectories side by side in the flat buffer Z
-# (rows as layout()), the step's work in the functions at addresses F (field, step, stiff,
-# commit), step control and events per lane, as the wide form's.
+# (rows as layout()), the step's work in the functions at addresses F (field, step): stages,
+# step control and events per lane, as the array form's.
 DRIVER = '''# Generated by linrbp.integration._vector_form (the vector form's loop); do not edit.
 import math
 import numpy as np
@@ -501,10 +504,7 @@ def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,
             l += 1
         if active == 0:
             break
-        call_ptr(F[1], Z)  # the step, its control, t and steps, damping candidates
-        if Z[FLAG * W] != 0.0:
-            call_ptr(F[2], Z)  # the stiffness sums (as _dop853._damped_steps)
-        call_ptr(F[3], Z)  # damped steps, accepted lanes take y_new, events
+        call_ptr(F[1], Z)  # the step, its control, damped steps, accepted lanes' update, events
         if Z[FLAG * W + 1] != 0.0:
             for l in range(W):
                 status = int(Z[STATUS * W + l])
