@@ -157,8 +157,7 @@ def step_ir(st: dict, name: str, W: int | None = None) -> str:
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd):
             return expr(b, node.operand, env)
         if isinstance(node, ast.Name) and node.id in env:
-            v = env[node.id]
-            return v() if callable(v) else v
+            return env[node.id]
         if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
                 and not isinstance(node.value, bool):
             return const(node.value)
