@@ -38,7 +38,9 @@ W = 8  # trajectories side by side: one AVX-512 register of doubles (two AVX2 on
 # row): their step is a short chain of dependent operations per stage, and two independent
 # vectors interleaved keep the multipliers busy (the step alone per trajectory, measured on
 # chain111 (2 states) and the depth-4 chain: 18.2 -> 12.9 ns and 28.6 -> 25.7 ns; A[5,4,3], 32
-# states, is limited by the multiplications themselves and ran slower: 407 -> 517 ns).
+# states, is limited by the multiplications themselves and ran slower: 407 -> 517 ns). Whole
+# runs at the threshold: 8 states (A[2,2,2], a depth-8 chain) 3-5% faster on 16 lanes, 12
+# states (A[2,3,2]) 15% slower.
 SMALL_N, SMALL_W = 8, 16
 
 
