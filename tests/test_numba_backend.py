@@ -264,8 +264,8 @@ def _vector_form_ran(out):
 
 
 def test_vector_form_agrees_on_every_status_and_any_batch_size():
-    """The vector form (8 trajectories side by side, a lane refilled as
-    its trajectory ends): a batch whose size is no multiple of the lanes, with trajectories
+    """The vector form (16 trajectories side by side for this 2-state system, a lane refilled
+    as its trajectory ends): a batch whose size is no multiple of the lanes, with trajectories
     that converge at the start, converge, leave the bound, reach t_max or run out of steps,
     gives the numpy path's statuses and step counts, on 1 and 3 workers, and its states:
     to 1e-10 where a trajectory stops at a fixed time (t_max) or at a fixed point; where it

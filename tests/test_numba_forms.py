@@ -124,3 +124,36 @@ def test_a_rule_edited_under_the_same_name_gets_its_own_kernel():
         out = integrate_batch(system, Y0, 3.0, backend="numba", conv_tol=1e-300)
         assert out.info["backend"] == "numba"
         np.testing.assert_allclose(out.y, ref.y, rtol=1e-12)
+
+
+def test_vector_form_results_do_not_depend_on_the_lanes():
+    """Small systems run 16 trajectories side by side, larger ones 8 (the lanes never mix: a
+    lane's operations are its trajectory's alone). chain111 (2 states) starts that converge at
+    once, converge, leave the bound, reach t_max or run out of steps give the same statuses,
+    step counts, stopping times and states bit for bit on 16, 8 and 4 lanes (8 lanes is the
+    width the array-form comparisons above check bit for bit)."""
+    needs_numba()
+    from linrbp.benchmarks import _bench
+    from linrbp.integration import _numba_backend as nb
+    from linrbp.integration import _vector_form as vf
+    system = LinearSystem.create([1, 1, 1], "rbp", DataStats.from_matrices([[0.9]], [[1.1]]),
+                                 feedback=[[[-0.6]]])
+    rng = np.random.default_rng(11)
+    Y0 = rng.uniform(-3, 3, (203, 2))
+    Y0[5] = _bench.chain111_limits(1.1, 0.9, -0.6, Y0[5:6])[0]
+    default, _, _ = nb.kernel_for(system)
+    assert default.W == vf.lanes(2) == 16
+    st = nb._statements(system)
+    P = np.asarray(system._field_parameters(), dtype=np.float64)[None]
+    B = len(Y0)
+    runs = {}
+    for W in (16, 8, 4):
+        kernel = default if W == default.W else nb._VectorKernel(
+            default.dispatcher, vf.compile_ir(vf.step_ir(st, f"test_lanes_{W}", W=W)), 2, st["n_par"], W=W)
+        out = (np.zeros(B, np.int8), np.zeros(B), Y0.copy(), np.zeros(B, np.int64))
+        kernel.run(Y0, np.full(B, 3.0), P, 1e-10, 1e-12, 1e-6, 2.5, 25, 0, B, *out, np.zeros(1, np.int64))
+        runs[W] = out
+    assert set(runs[16][0]) == {1, 2, 3, 4}, set(runs[16][0])  # every status
+    for W in (8, 4):
+        for a, b in zip(runs[16], runs[W]):
+            assert np.array_equal(a, b), W

@@ -444,18 +444,19 @@ def _load(name, path):
 
 class _VectorKernel:
     """The vector form for one system: the shared loop (``dispatcher``) and the addresses of
-    the system's compiled step (``F``); ``run`` takes the array forms' arguments."""
+    the system's compiled step (``F``, compiled for ``W`` trajectories side by side, default
+    ``_vector_form.lanes(n)``); ``run`` takes the array forms' arguments."""
 
-    def __init__(self, dispatcher, F, n, n_par):
-        from ._vector_form import W
-        self.dispatcher, self.F, self.W = dispatcher, F, W
+    def __init__(self, dispatcher, F, n, n_par, W=None):
+        from ._vector_form import lanes
+        self.dispatcher, self.F, self.W = dispatcher, F, lanes(n) if W is None else W
         self.n, self.n_par = n, max(n_par, 1)
 
     def run(self, Y0, tmax, P, *rest):
         if Y0.shape[1] != self.n or P.shape[1] != self.n_par:
             raise ValueError(f"vector form: expected {self.n} states and {self.n_par} parameters, "
                              f"got {Y0.shape[1]} and {P.shape[1]}")
-        self.dispatcher(Y0, tmax, P, *rest, self.F)
+        self.dispatcher(Y0, tmax, P, *rest, self.F, self.W)
 
 
 def _vector_kernel(system, key):
@@ -471,8 +472,8 @@ def _vector_kernel(system, key):
     if "driver" not in _MODULES:
         from . import _dop853 as core
         start = _START_STEP.format(CONVERGED=core._CONVERGED, DIVERGED=core._DIVERGED)
-        source = vf.driver_source(start.replace("field(y, p, K, 0)", "lane_field(F, Z, l, y, K, 0, N, YN, FOUT)")
-                                  .replace("field(yn, p, K, 1)", "lane_field(F, Z, l, yn, K, 1, N, YN, FOUT)"),
+        source = vf.driver_source(start.replace("field(y, p, K, 0)", "lane_field(F, Z, W, l, y, K, 0, N, YN, FOUT)")
+                                  .replace("field(yn, p, K, 1)", "lane_field(F, Z, W, l, yn, K, 1, N, YN, FOUT)"),
                                   FASTMATH)
         here = Path(__file__).resolve().parent
         dkey = vf.driver_key(source + (here / "_vector_form.py").read_text() + str(_TEMPLATE_VERSION))

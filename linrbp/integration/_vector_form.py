@@ -8,9 +8,10 @@ split where the system ends:
 * everything a step does on every lane depends on the system and is emitted as LLVM IR on
   ``W``-wide vectors of doubles, one trajectory per vector element (:func:`step_ir`): the 12
   stages with the field inside each, the error sums, |y_new|_inf and |f(y_new)|_inf, the step
-  control, t and the step count, the damping test (``step``), the stiffness sums (``stiff``,
-  only in steps where some lane may be damped), the damped step, the accepted lanes' update
-  and the events (``finish``), every branch a select; it compiles in 0.05-1 s;
+  control, t and the step count, the damping test, the stiffness sums (only in steps where
+  some lane may be damped: the one branch), the damped step, the accepted lanes' update and
+  the events, all in one function (``step``), every other branch a select; it compiles in
+  0.05-1.4 s;
 * the loop around it (starting steps, refilling a lane whose trajectory ended, writing the
   results) depends only on the method and is numba code (:data:`DRIVER`) compiled once per
   machine and cached on disk; it calls the step through function addresses given at run time
@@ -31,8 +32,21 @@ FLAGS = ()  # LLVM fast-math flags on every operation (("contract",): fused mult
 IR_OPT = 0  # the optimisation pipeline run on the step (llvmlite speed_level; the IR is already
 # straight-line code without redundancy: levels 0 and 2 ran A[5,4,3] alike, level 0 compiles it
 # in 0.7-0.9 s against 1.1-1.4 s)
-CODEGEN_OPT = 2  # the code generator's level (3: no faster, slower to compile)
+CODEGEN_OPT = 1  # the code generator's level (2 and 3: no faster, slower to compile)
 W = 8  # trajectories side by side: one AVX-512 register of doubles (two AVX2 ones)
+# Systems of at most SMALL_N states run SMALL_W trajectories side by side (two registers per
+# row): their step is a short chain of dependent operations per stage, and two independent
+# vectors interleaved keep the multipliers busy (the step alone per trajectory, measured on
+# chain111 (2 states) and the depth-4 chain: 18.2 -> 12.9 ns and 28.6 -> 25.7 ns; A[5,4,3], 32
+# states, is limited by the multiplications themselves and ran slower: 407 -> 517 ns). Whole
+# runs at the threshold: 8 states (A[2,2,2], a depth-8 chain) 3-5% faster on 16 lanes, 12
+# states (A[2,3,2]) 15% slower.
+SMALL_N, SMALL_W = 8, 16
+
+
+def lanes(n: int) -> int:
+    """Trajectories side by side for a system of ``n`` states."""
+    return SMALL_W if n <= SMALL_N else W
 
 
 def _require_eighth_root():
@@ -49,7 +63,7 @@ class _NotVectorisable(Exception):
 # One-row entries after HH (the step), in this order (the driver's template spells them out):
 # the error sums, both norms, accepted (1.0/0.0), the stiffness sums, rtol, atol, bound, active,
 # last step rejected, the next step, the step per lane, t, t_max, steps, conv_tol, max_steps,
-# damping candidate, status, attempts, the start a lane runs (the driver's), and FLAG (lane 0: some candidate, lane 1: some status).
+# damping candidate, status, attempts, the start a lane runs (the driver's), and FLAG (lane 1: some status).
 _ROWS = ("E5", "E3", "YNORM", "FNORM", "ACC", "SNUM", "SDEN", "RT", "AT", "BOUND", "ACT", "RETRY",
          "HNEW", "HS", "T", "TLIM", "STEPS", "CONV", "MAXS", "CAND", "STATUS", "ATT", "BIDX", "FLAG")
 
@@ -66,16 +80,18 @@ def layout(n: int, n_par: int, ns: int) -> dict:
     return rows
 
 
-def step_ir(st: dict, name: str) -> str:
-    """LLVM IR (text) of four functions ``void f(double* Z)`` for the field's statements ``st``
-    (``LinearSystem._compiled_field().statements``): ``field`` (rows YN -> FOUT), ``step``,
-    ``stiff`` and ``commit`` (see the module docstring). Raises :class:`_NotVectorisable` for a
-    statement other than sums, differences, products and quotients of names and numbers."""
+def step_ir(st: dict, name: str, W: int | None = None) -> str:
+    """LLVM IR (text) of two functions ``void f(double* Z)`` for the field's statements ``st``
+    (``LinearSystem._compiled_field().statements``): ``field`` (rows YN -> FOUT) and ``step``
+    (see the module docstring). Raises :class:`_NotVectorisable` for a
+    statement other than sums, differences, products and quotients of names and numbers.
+    ``W``: trajectories side by side (default :func:`lanes` of the system's size)."""
     from llvmlite import ir
 
     from . import _dop853 as core
 
     n, n_par, ns = st["n_state"], st["n_par"], core._NS
+    W = lanes(n) if W is None else W
     R = layout(n, n_par, ns)
     dbl, i64 = ir.DoubleType(), ir.IntType(64)
     vec, ivec = ir.VectorType(dbl, W), ir.VectorType(i64, W)
@@ -86,17 +102,31 @@ def step_ir(st: dict, name: str) -> str:
     parsed = [(t, ast.parse(code, mode="eval").body) for t, code in st["temps"]]
     outputs = [ast.parse(code, mode="eval").body for code in st["outputs"]]
 
-    def const(x):
-        return ir.Constant(vec, [ir.Constant(dbl, float(x))] * W)
+    consts = {}
+
+    def const(x):  # one object per value (llvmlite formats a constant once per object)
+        x = float(x)
+        key = x.hex()  # distinguishes 0.0 and -0.0
+        if key not in consts:
+            consts[key] = ir.Constant(vec, [ir.Constant(dbl, x)] * W)
+        return consts[key]
 
     def function(fname):
         fn = ir.Function(mod, ir.FunctionType(ir.VoidType(), [dbl.as_pointer()]), fname)
         fn.args[0].add_attribute("noalias")
         b = ir.IRBuilder(fn.append_basic_block())
         z = fn.args[0]
+        rows = {}
 
-        def ptr(row):
-            return b.bitcast(b.gep(z, [ir.Constant(i64, row * W)]), vec.as_pointer())
+        def ptr(row):  # one address per row and basic block
+            if row not in rows:
+                rows[row] = b.bitcast(b.gep(z, [ir.Constant(i64, row * W)]), vec.as_pointer())
+            return rows[row]
+
+        def enter(block):  # continue in ``block`` (addresses made in another may not dominate it)
+            b.position_at_end(block)
+            rows.clear()
+        fn.enter = enter
 
         def load(row):
             return b.load(ptr(row), align=8)
@@ -174,31 +204,52 @@ def step_ir(st: dict, name: str) -> str:
     t_now, tlim = load(R["T"]), load(R["TLIM"])
     hh = vmin(load(R["HS"]), b.fsub(tlim, t_now, flags=FM))
     store(R["HH"], hh)
-    ys = [load(R["YS"] + i) for i in range(n)]
     ps = [load(R["PR"] + j) for j in range(n_par)]
-    K = [[load(R["K"] + i) for i in range(n)]]
-    rows = [core._A[r, :r] for r in range(1, ns)] + [core._B]
-    for r, row in enumerate(rows, start=1):
-        y = [b.fadd(ys[i], b.fmul(hh, comb(b, row, [K[s][i] for s in range(len(row))]), flags=FM), flags=FM)
-             for i in range(n)]
-        K.append(field(b, y, ps))
-        for i in range(n):
-            store(R["K"] + r * n + i, K[r][i])
     rtol, atol = load(R["RT"]), load(R["AT"])
+    # The stages' values are stored in Z (rows K) as they are made and loaded where used: kept
+    # as values, 13 stages of n states spilled to the stack (a store and a load more each).
+    def kload(s, i):
+        return load(R["K"] + s * n + i)
+    for r in range(1, ns):
+        row = core._A[r, :r]
+        y = [b.fadd(load(R["YS"] + i), b.fmul(hh, comb(b, row, [kload(s, i) for s in range(r)]), flags=FM), flags=FM)
+             for i in range(n)]
+        for i, v in enumerate(field(b, y, ps)):
+            store(R["K"] + r * n + i, v)
+    # y_new and, state by state, the error sums (E5 and E3 weigh stages 0..NS-1 only, so they
+    # come before f(y_new); the products E3 shares with B are made once), |y_new|_inf.
+    assert core._E5[ns] == 0.0 and core._E3[ns] == 0.0
     e5 = e3 = const(0.0)
     ynorm = fnorm = const(0.0)
+    y = []
     for i in range(n):
-        store(R["YN"] + i, y[i])
-        a, c = b.call(fabs, [ys[i]]), b.call(fabs, [y[i]])
+        made = {}
+
+        def term(c, s):
+            if (c, s) not in made:
+                made[c, s] = b.fmul(const(c), kload(s, i), flags=FM)
+            return made[c, s]
+
+        def comb_i(coefficients):
+            acc = None
+            for s, c in enumerate(coefficients):
+                if c != 0.0:
+                    acc = term(float(c), s) if acc is None else b.fadd(acc, term(float(c), s), flags=FM)
+            return const(0.0) if acc is None else acc
+        ys = load(R["YS"] + i)
+        yi = b.fadd(ys, b.fmul(hh, comb_i(core._B), flags=FM), flags=FM)
+        store(R["YN"] + i, yi)
+        y.append(yi)
+        a, c = b.call(fabs, [ys]), b.call(fabs, [yi])
         sc = b.fadd(b.fmul(b.select(b.fcmp_ordered(">", c, a), c, a), rtol, flags=FM), atol, flags=FM)
-        a5 = b.fdiv(comb(b, core._E5, [K[s][i] for s in range(ns + 1)]), sc, flags=FM)
-        a3 = b.fdiv(comb(b, core._E3, [K[s][i] for s in range(ns + 1)]), sc, flags=FM)
+        a5 = b.fdiv(comb_i(core._E5[:ns]), sc, flags=FM)
+        a3 = b.fdiv(comb_i(core._E3[:ns]), sc, flags=FM)
         e5 = b.fadd(e5, b.fmul(a5, a5, flags=FM), flags=FM)
         e3 = b.fadd(e3, b.fmul(a3, a3, flags=FM), flags=FM)
-    for i in range(n):  # separate loops, as the wide form's (the same values either way)
-        ynorm = vmax_nan(b, b.call(fabs, [y[i]]), ynorm)
-    for i in range(n):
-        fnorm = vmax_nan(b, b.call(fabs, [K[ns][i]]), fnorm)
+        ynorm = vmax_nan(b, c, ynorm)
+    for i, v in enumerate(field(b, y, ps)):
+        store(R["K"] + ns * n + i, v)
+        fnorm = vmax_nan(b, b.call(fabs, [v]), fnorm)
     for row, v in (("E5", e5), ("E3", e3), ("YNORM", ynorm), ("FNORM", fnorm)):
         store(R[row], v)
     # Step control (scipy's DOP853 rules, as _dop853._step_control and the array form's
@@ -243,13 +294,13 @@ def step_ir(st: dict, name: str) -> str:
                hh, flags=FM), flags=FM), flags=FM)
     cand = b.and_(b.and_(acc, even), b.fcmp_ordered("<=", fnorm, zone))
     store(R["CAND"], b.select(cand, const(1.0), const(0.0)))
-    flag_row = b.bitcast(b.gep(fn.args[0], [ir.Constant(i64, R["FLAG"] * W)]), dbl.as_pointer())
     some = b.icmp_unsigned("!=", b.bitcast(cand, ir.IntType(W)), ir.Constant(ir.IntType(W), 0))
-    b.store(b.select(some, ir.Constant(dbl, 1.0), ir.Constant(dbl, 0.0)), flag_row)
-    b.ret_void()
+    stiff_block, finish_block = fn.append_basic_block("stiff"), fn.append_basic_block("finish")
+    b.cbranch(some, stiff_block, finish_block)
 
-    # stiff: the stiffness estimate's sums (as _dop853._damped_steps), from the stored stages.
-    fn, b, load, store = function("stiff")
+    # Only where some lane is a damping candidate: the stiffness estimate's sums (as
+    # _dop853._damped_steps), from the stored stages.
+    fn.enter(stiff_block)
     snum = sden = const(0.0)
     for i in range(n):
         ks = [load(R["K"] + s * n + i) for s in range(len(core._D_LAST))]
@@ -259,13 +310,10 @@ def step_ir(st: dict, name: str) -> str:
         snum = b.fadd(snum, b.fmul(dk, dk, flags=FM), flags=FM)
     store(R["SNUM"], snum)
     store(R["SDEN"], sden)
-    b.ret_void()
+    b.branch(finish_block)
 
-    # finish: damped steps, accepted lanes take y_new and f(y_new), events (as the array form's).
-    fn, b, load, store = function("finish")
-
-    def vmin(a, c):
-        return b.select(b.fcmp_ordered("<", c, a), c, a)
+    # Damped steps, accepted lanes take y_new and f(y_new), events (as the array form's).
+    fn.enter(finish_block)
     acc = b.fcmp_unordered("!=", load(R["ACC"]), const(0.0))
     for i in range(n):
         store(R["YS"] + i, b.select(acc, load(R["YN"] + i), load(R["YS"] + i)))
@@ -302,7 +350,7 @@ _LLVM_LOCK = threading.Lock()
 
 
 def compile_ir(text: str):
-    """Addresses (int64[4]: field, step, stiff, finish) of ``text`` compiled for this CPU."""
+    """Addresses (int64[2]: field, step) of ``text`` compiled for this CPU."""
     import llvmlite.binding as llvm
     import numpy as np
     with _LLVM_LOCK:
@@ -321,7 +369,7 @@ def compile_ir(text: str):
         engine = llvm.create_mcjit_compiler(mod, tm)
         engine.finalize_object()
         _ENGINES.append(engine)
-        return np.array([engine.get_function_address(f) for f in ("field", "step", "stiff", "finish")],
+        return np.array([engine.get_function_address(f) for f in ("field", "step")],
                         dtype=np.int64)
 
 
@@ -355,7 +403,7 @@ def driver_source(start_step: str, fastmath) -> str:
 
     from . import _dop853 as core
     return DRIVER.format(
-        W=W, NS=core._NS, FASTMATH=fastmath,
+        NS=core._NS, FASTMATH=fastmath,
         start_step_12=textwrap.indent(start_step, " " * 12),
         rows="\n".join(f"    {name} = HH + {k}" for k, name in enumerate(_ROWS, start=1)),
         CONVERGED=core._CONVERGED, DIVERGED=core._DIVERGED, TIME_LIMIT=core._TIME_LIMIT,
@@ -368,8 +416,8 @@ def driver_key(source: str) -> str:
 
 
 # The loop around the step, for any system: W trajectories side by side in the flat buffer Z
-# (rows as layout()), the step's work in the functions at addresses F (field, step, stiff,
-# commit), step control and events per lane, as the wide form's.
+# (rows as layout()), the step's work in the functions at addresses F (field, step): stages,
+# step control and events per lane, as the array form's.
 DRIVER = '''# Generated by linrbp.integration._vector_form (the vector form's loop); do not edit.
 import math
 import numpy as np
@@ -377,7 +425,6 @@ from numba import njit
 from linrbp.integration._vector_form import call_ptr
 
 _JIT = dict(cache=True, nogil=True, error_model='numpy', fastmath={FASTMATH!r})
-W = {W}
 NS = {NS}
 
 
@@ -393,7 +440,7 @@ def amax_abs(v):
 
 
 @njit(**_JIT)
-def lane_field(F, Z, l, y, K, row, N, YN, FOUT):
+def lane_field(F, Z, W, l, y, K, row, N, YN, FOUT):
     # f(y) into K[row] for lane l (the other lanes compute on whatever they hold).
     for i in range(N):
         Z[(YN + i) * W + l] = y[i]
@@ -404,7 +451,7 @@ def lane_field(F, Z, l, y, K, row, N, YN, FOUT):
 
 @njit(**_JIT)
 def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,
-        code_out, t_out, y_out, steps_out, counters, F):
+        code_out, t_out, y_out, steps_out, counters, F, W):
     N = Y0.shape[1]
     NP = P.shape[1]
     YS = (NS + 1) * N
@@ -413,7 +460,12 @@ def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,
     FOUT = PR + NP
     HH = FOUT + N
 {rows}
-    Z = np.zeros((FLAG + 1) * W)
+    # Z's rows start on 64-byte boundaries (numba aligns arrays to 32 bytes: a misaligned row
+    # splits every 8-wide load across two cache lines, measured 25% slower on A[5,4,3]).
+    size = (FLAG + 1) * W
+    Zraw = np.zeros(size + 8)
+    skip = ((64 - Zraw.ctypes.data % 64) % 64) // 8
+    Z = Zraw[skip:skip + size]
     for l in range(W):
         Z[RT * W + l] = rtol
         Z[AT * W + l] = atol
@@ -453,10 +505,7 @@ def run(Y0, tmax_all, P, rtol, atol, conv_tol, bound, max_steps, lo, hi,
             l += 1
         if active == 0:
             break
-        call_ptr(F[1], Z)  # the step, its control, t and steps, damping candidates
-        if Z[FLAG * W] != 0.0:
-            call_ptr(F[2], Z)  # the stiffness sums (as _dop853._damped_steps)
-        call_ptr(F[3], Z)  # damped steps, accepted lanes take y_new, events
+        call_ptr(F[1], Z)  # the step, its control, damped steps, accepted lanes' update, events
         if Z[FLAG * W + 1] != 0.0:
             for l in range(W):
                 status = int(Z[STATUS * W + l])
