@@ -192,3 +192,20 @@ def test_lean_bdf_stops_where_the_reference_integrator_does():
     assert bdf_converge(system, y0, 1.0, bound=1e8, max_steps=20000, **kw)[0] == "time-limit"
     assert bdf_converge(lambda y: y ** 2, np.array([1.0]), 10.0, bound=1e6, max_steps=20000, **kw)[0] \
         == "diverged"
+
+
+@pytest.mark.parametrize("rule", [n for n in BUILTIN_RULES if not linrbp.get_rule(n).adaptive])
+def test_traced_scalar_chain_and_wide_fields_are_the_generic_ones_bit_for_bit(rule):
+    from linrbp.closed_forms._scalar_systems import _chain_rhs, _wide_rhs
+
+    r = linrbp.get_rule(rule)
+    rng = np.random.default_rng(len(rule))
+    for make, sizes in ((_chain_rhs, (1, 2, 4)), (_wide_rhs, (1, 3))):
+        for k in sizes:
+            fast, generic = make(k, r), make(k, r, traced=False)
+            assert fast.__name__ == "_traced" and generic.__name__ == "fun", f"{make.__name__}({k}, {rule})"
+            width = 3 * k + 2  # wide's widest states; the chain's use a prefix of the columns
+            for shape in ((40, width), (width,)):
+                Y = rng.normal(size=shape) * 2.0
+                Y[..., :k] *= rng.choice([0.0, 1.0, -1e-3], size=k)  # zeros and small weights too
+                assert np.array_equal(fast(Y), generic(Y))
