@@ -209,3 +209,33 @@ def test_traced_scalar_chain_and_wide_fields_are_the_generic_ones_bit_for_bit(ru
                 Y = rng.normal(size=shape) * 2.0
                 Y[..., :k] *= rng.choice([0.0, 1.0, -1e-3], size=k)  # zeros and small weights too
                 assert np.array_equal(fast(Y), generic(Y))
+
+
+def _same_result(a, b):
+    assert a.status.tolist() == b.status.tolist() and a.info == b.info
+    for x, y in ((a.t_end, b.t_end), (a.y, b.y), (a.n_steps, b.n_steps), (a.t, b.t), (a.ys, b.ys)):
+        assert (x is None) == (y is None) and (x is None or np.array_equal(x, y))
+
+
+def test_lean_dop853_run_to_t_max_is_integrates_result_bit_for_bit():
+    from linrbp.integration._integrate import integrate
+    from linrbp.integration._lean import integrate_to_end
+
+    system, rng = random_system([3, 2, 2, 2], "arbp", 4)
+    y0 = rng.normal(size=system.n_state) * 0.7
+    for kw in ({}, {"dense": True}, {"t_eval": np.linspace(0.0, 3.0, 13)}, {"t_eval": [0.25, 1.0]},
+               {"rtol": 1e-10, "atol": 1e-12},
+               # integrate's own stops: the lean driver hands these runs back to it
+               {"max_steps": 7}, {"bound": 1.01 * np.abs(y0).max()}, {"conv_tol": 1e-2}):
+        kw = {"conv_tol": 0.0, **kw}
+        ref = integrate(system, y0, 3.0, **kw)
+        _same_result(integrate_to_end(system, y0, 3.0, **kw), ref)
+    assert str(integrate(system, y0, 3.0, conv_tol=0.0, max_steps=7).status[0]) == "step-limit"
+    decay = lambda y: -y  # noqa: E731  (converges: integrate locates the event inside the step)
+    ref = integrate(decay, np.array([1.0, -2.0]), 50.0, conv_tol=1e-6)
+    assert str(ref.status[0]) == "converged"
+    _same_result(integrate_to_end(decay, np.array([1.0, -2.0]), 50.0, conv_tol=1e-6), ref)
+    with np.errstate(invalid="ignore"):
+        nan_past_two = lambda y: np.where(y > 2, np.nan, 1.0 + 0 * y)  # noqa: E731
+        _same_result(integrate_to_end(nan_past_two, np.array([1.0]), 10.0),
+                     integrate(nan_past_two, np.array([1.0]), 10.0))
