@@ -239,3 +239,41 @@ def test_lean_dop853_run_to_t_max_is_integrates_result_bit_for_bit():
         nan_past_two = lambda y: np.where(y > 2, np.nan, 1.0 + 0 * y)  # noqa: E731
         _same_result(integrate_to_end(nan_past_two, np.array([1.0]), 10.0),
                      integrate(nan_past_two, np.array([1.0]), 10.0))
+
+
+def _high_precision_ranks(S, T, B1):
+    from linrbp.closed_forms import _rbp_limit as L
+
+    hp = L._HighPrecision(S, T, B1)
+    return tuple(L._rank_from_singular_values(hp.singular_values(M))[0] for M in (hp.G, hp.K))
+
+
+def test_rbp_limit_ranks_decided_in_double_precision_are_the_high_precision_ones():
+    from linrbp.claims import rbp_limit as R, srbp_bottleneck as SB
+    from linrbp.closed_forms import _rbp_limit as L
+
+    rng = np.random.default_rng(5)
+    # the catalogue's own draws: decided in double precision, as the 40-digit route decides
+    decided = 0
+    for k in range(15):
+        inst = (R.shallow_instance, R.deep_instance, SB.random_instance)[k % 3](rng)
+        args = (inst["sigma_ii"], inst["sigma_ti"], L.first_layer_feedback(inst["rule"], inst["feedback"]))
+        ranks = L._float_ranks(*args)
+        if ranks is not None:
+            decided += 1
+            assert (ranks[0][0], ranks[1][0]) == _high_precision_ranks(*args)
+    assert decided >= 12
+    # a singular value of G at a cut (to within 1e-3 relative), S_II of condition 1e3..1e8: double
+    # precision must hand these to the 40-digit route rather than decide them differently
+    for k in range(100):
+        Q = np.linalg.qr(rng.normal(size=(4, 4)))[0]
+        w = np.geomspace(1.0, 10 ** rng.uniform(3, 8), 4)
+        S = (Q * w) @ Q.T
+        U, V = np.linalg.qr(rng.normal(size=(3, 3)))[0], np.linalg.qr(rng.normal(size=(4, 4)))[0]
+        cut = (L.RANK_ZERO, L.RANK_NONZERO)[k % 2]
+        sv = np.array([1.0, 0.5, cut * (1 + 1e-3 * rng.uniform(-1, 1) * 10 ** rng.uniform(-6, 0))])
+        T = (U * sv) @ V[:3] @ (Q * np.sqrt(w)) @ Q.T  # G = T S^-1/2 has these singular values
+        B1 = rng.normal(size=(2, 3))
+        ranks = L._float_ranks(S, T, B1)
+        if ranks is not None:
+            assert (ranks[0][0], ranks[1][0]) == _high_precision_ranks(S, T, B1)
