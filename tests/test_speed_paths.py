@@ -231,6 +231,12 @@ def test_lean_dop853_run_to_t_max_is_integrates_result_bit_for_bit():
         ref = integrate(system, y0, 3.0, **kw)
         _same_result(integrate_to_end(system, y0, 3.0, **kw), ref)
     assert str(integrate(system, y0, 3.0, conv_tol=0.0, max_steps=7).status[0]) == "step-limit"
+    # a relaxation oscillator: many rejected steps (the step-size control's other branch)
+    vdp = lambda y: np.array([y[1], 30.0 * (1 - y[0] ** 2) * y[1] - y[0]])  # noqa: E731
+    for kw in ({}, {"t_eval": np.linspace(0.0, 40.0, 9)}):
+        kw = {"rtol": 1e-6, "atol": 1e-8, "conv_tol": 0.0, **kw}
+        _same_result(integrate_to_end(vdp, np.array([2.0, 0.0]), 40.0, **kw),
+                     integrate(vdp, np.array([2.0, 0.0]), 40.0, **kw))
     decay = lambda y: -y  # noqa: E731  (converges: integrate locates the event inside the step)
     ref = integrate(decay, np.array([1.0, -2.0]), 50.0, conv_tol=1e-6)
     assert str(ref.status[0]) == "converged"

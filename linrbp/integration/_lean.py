@@ -14,6 +14,10 @@ field is not finite, the start is not an ordinary one, the step size collapses, 
 argument) it runs ``integrate`` itself from the start, so every status, message and error is
 ``integrate``'s own. For runs meant to end at ``t_max`` (``conv_tol=0``); a run that stops
 early pays for both.
+
+The steps are scipy's DOP853 steps (:class:`_Stepper`: its operations in its order, on the
+solver's own arrays, so the solver's ``dense_output()`` is scipy's), with the field called
+directly (a :class:`~linrbp.LinearSystem`'s traced one-state field, what ``fun(y)`` runs).
 """
 
 from __future__ import annotations
@@ -71,17 +75,24 @@ def _run(fun, y0, t_max, *, rtol, atol, conv_tol, bound, dense, t_eval, max_step
                     or np.any(np.diff(t_eval) <= 0)):
                 return None
 
+        single = getattr(fun, "_single_state_field", None)
+        fn, n = single() if single is not None else (None, None)
+        field = fn if fn is not None and n == y0.size else fun  # what fun(y) runs on one state
+
         def rhs(t, y):
-            f = fun(y)
+            f = field(y)
             if not math.isfinite(float(np.add.reduce(f))):  # integrate's rhs, or NaN past the bound
                 raise _Fallback
             return f
 
         solver = DOP853(rhs, 0.0, y0, float(t_max), rtol=rtol, atol=atol)
+        if solver.n == 0 or type(solver.f) is not np.ndarray or solver.f.dtype != np.float64:
+            return None
+        step = _Stepper(solver, rhs)
         ts, ys = ([0.0], [y0]) if t_eval is None else ([], [])
         t_eval_i, steps = 0, 0
         while True:
-            solver.step()
+            step()
             if solver.status == "failed":
                 return None
             t, y = solver.t, solver.y
@@ -116,3 +127,99 @@ def _run(fun, y0, t_max, *, rtol, atol, conv_tol, bound, dense, t_eval, max_step
     if dense or t_eval is not None:
         out.t, out.ys = ts, ys.T
     return out
+
+
+class _Stepper:
+    """``solver.step()`` of a scipy DOP853 solver (scipy 1.17's ``OdeSolver.step``,
+    ``RungeKutta._step_impl``, ``rk_step`` and ``DOP853._estimate_error_norm``): the same
+    operations on the same operands, leaving the solver in the same state (so its
+    ``dense_output()`` is scipy's), with the field ``rhs`` called directly (``solver.nfev``
+    counted as scipy's wrapper counts it) and the scalar arithmetic on Python floats."""
+
+    def __init__(self, solver, rhs):
+        from scipy.integrate._ivp.rk import MAX_FACTOR, MIN_FACTOR, SAFETY
+
+        self.solver, self.rhs = solver, rhs
+        self.consts = (MAX_FACTOR, MIN_FACTOR, SAFETY)
+        A, C = solver.A, solver.C
+        self.stages = [(A[s][:s], float(c)) for s, c in zip(range(1, solver.n_stages), C[1:])]
+        if not (solver.direction == 1 and solver.max_step == math.inf and len(self.stages) == 11):
+            raise _Fallback
+
+    def __call__(self):
+        sv = self.solver
+        if sv.status != "running":
+            raise RuntimeError("Attempt to step on a failed or finished solver.")
+        if sv.t == sv.t_bound:
+            sv.t_old = sv.t
+            sv.t = sv.t_bound
+            sv.status = "finished"
+            return
+        t = sv.t
+        if self._step_impl():
+            sv.t_old = t
+            if sv.t - sv.t_bound >= 0:
+                sv.status = "finished"
+        else:
+            sv.status = "failed"
+
+    def _step_impl(self):
+        sv, rhs = self.solver, self.rhs
+        MAX_FACTOR, MIN_FACTOR, SAFETY = self.consts
+        t, y, rtol, atol = sv.t, sv.y, sv.rtol, sv.atol
+        K, B, E3, E5 = sv.K, sv.B, sv.E3, sv.E5
+        exponent = sv.error_exponent
+        min_step = 10 * abs(math.nextafter(t, math.inf) - t)
+        h_abs = sv.h_abs
+        if h_abs < min_step:
+            h_abs = min_step
+        step_rejected = False
+        dot, n_root = np.dot, len(y)
+        abs_y = np.abs(y)
+        while True:
+            if h_abs < min_step:
+                return False
+            t_new = t + h_abs
+            if t_new - sv.t_bound > 0:
+                t_new = sv.t_bound
+            h = t_new - t
+            h_abs = abs(h)
+            # rk_step
+            K[0] = sv.f
+            for s, (a, c) in enumerate(self.stages, start=1):
+                dy = dot(K[:s].T, a) * h
+                K[s] = rhs(t + c * h, y + dy)
+            y_new = y + h * dot(K[:-1].T, B)
+            f_new = rhs(t + h, y_new)
+            K[-1] = f_new
+            sv.nfev += 12
+            scale = np.maximum(abs_y, np.abs(y_new))
+            scale *= rtol
+            scale += atol  # atol + max(|y|, |y_new|) * rtol
+            err5 = dot(K.T, E5) / scale
+            err3 = dot(K.T, E3) / scale
+            err5_norm_2 = math.sqrt(err5.dot(err5)) ** 2  # np.linalg.norm(err5) ** 2
+            err3_norm_2 = math.sqrt(err3.dot(err3)) ** 2
+            if err5_norm_2 == 0 and err3_norm_2 == 0:
+                error_norm = 0.0
+            else:
+                denom = err5_norm_2 + 0.01 * err3_norm_2
+                error_norm = abs(h) * err5_norm_2 / math.sqrt(denom * n_root)
+            if error_norm < 1:
+                if error_norm == 0:
+                    factor = MAX_FACTOR
+                else:
+                    factor = min(MAX_FACTOR, SAFETY * error_norm ** exponent)
+                if step_rejected:
+                    factor = min(1, factor)
+                h_abs *= factor
+                break
+            h_abs *= max(MIN_FACTOR, SAFETY * error_norm ** exponent)
+            step_rejected = True
+        sv.h_previous = h
+        sv.y_old = y
+        sv.t = t_new
+        sv.y = y_new
+        sv.h_abs = h_abs
+        sv.f = f_new
+        return True
