@@ -32,7 +32,7 @@ def chain_rhs(L: int, rule: str):
     r = get_rule(rule)
     if r.adaptive:
         raise ValueError("chain_rhs: fixed-feedback rules only")
-    return _cached(("chain", L, rule), lambda: _chain_rhs(L, r))
+    return _cached(("chain", L, r), lambda: _chain_rhs(L, r))
 
 
 def _cached(key, make):
@@ -93,7 +93,7 @@ def wide_rhs(N: int, rule: str = "srbp"):
     r = get_rule(rule)
     if r.adaptive:
         raise ValueError("wide_rhs: fixed-feedback rules only")
-    return _cached(("wide", N, rule), lambda: _wide_rhs(N, r))
+    return _cached(("wide", N, r), lambda: _wide_rhs(N, r))
 
 
 def _wide_rhs(N, r, traced=True):
