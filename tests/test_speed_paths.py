@@ -192,3 +192,94 @@ def test_lean_bdf_stops_where_the_reference_integrator_does():
     assert bdf_converge(system, y0, 1.0, bound=1e8, max_steps=20000, **kw)[0] == "time-limit"
     assert bdf_converge(lambda y: y ** 2, np.array([1.0]), 10.0, bound=1e6, max_steps=20000, **kw)[0] \
         == "diverged"
+
+
+@pytest.mark.parametrize("rule", [n for n in BUILTIN_RULES if not linrbp.get_rule(n).adaptive])
+def test_traced_scalar_chain_and_wide_fields_are_the_generic_ones_bit_for_bit(rule):
+    from linrbp.closed_forms._scalar_systems import _chain_rhs, _wide_rhs
+
+    r = linrbp.get_rule(rule)
+    rng = np.random.default_rng(len(rule))
+    for make, sizes in ((_chain_rhs, (1, 2, 4)), (_wide_rhs, (1, 3))):
+        for k in sizes:
+            fast, generic = make(k, r), make(k, r, traced=False)
+            assert fast.__name__ == "_traced" and generic.__name__ == "fun", f"{make.__name__}({k}, {rule})"
+            width = 3 * k + 2  # wide's widest states; the chain's use a prefix of the columns
+            for shape in ((40, width), (width,)):
+                Y = rng.normal(size=shape) * 2.0
+                Y[..., :k] *= rng.choice([0.0, 1.0, -1e-3], size=k)  # zeros and small weights too
+                assert np.array_equal(fast(Y), generic(Y))
+
+
+def _same_result(a, b):
+    assert a.status.tolist() == b.status.tolist() and a.info == b.info
+    for x, y in ((a.t_end, b.t_end), (a.y, b.y), (a.n_steps, b.n_steps), (a.t, b.t), (a.ys, b.ys)):
+        assert (x is None) == (y is None) and (x is None or np.array_equal(x, y))
+
+
+def test_lean_dop853_run_to_t_max_is_integrates_result_bit_for_bit():
+    from linrbp.integration._integrate import integrate
+    from linrbp.integration._lean import integrate_to_end
+
+    system, rng = random_system([3, 2, 2, 2], "arbp", 4)
+    y0 = rng.normal(size=system.n_state) * 0.7
+    for kw in ({}, {"dense": True}, {"t_eval": np.linspace(0.0, 3.0, 13)}, {"t_eval": [0.25, 1.0]},
+               {"rtol": 1e-10, "atol": 1e-12},
+               # integrate's own stops: the lean driver hands these runs back to it
+               {"max_steps": 7}, {"bound": 1.01 * np.abs(y0).max()}, {"conv_tol": 1e-2}):
+        kw = {"conv_tol": 0.0, **kw}
+        ref = integrate(system, y0, 3.0, **kw)
+        _same_result(integrate_to_end(system, y0, 3.0, **kw), ref)
+    assert str(integrate(system, y0, 3.0, conv_tol=0.0, max_steps=7).status[0]) == "step-limit"
+    # a relaxation oscillator: many rejected steps (the step-size control's other branch)
+    vdp = lambda y: np.array([y[1], 30.0 * (1 - y[0] ** 2) * y[1] - y[0]])  # noqa: E731
+    for kw in ({}, {"t_eval": np.linspace(0.0, 40.0, 9)}):
+        kw = {"rtol": 1e-6, "atol": 1e-8, "conv_tol": 0.0, **kw}
+        _same_result(integrate_to_end(vdp, np.array([2.0, 0.0]), 40.0, **kw),
+                     integrate(vdp, np.array([2.0, 0.0]), 40.0, **kw))
+    decay = lambda y: -y  # noqa: E731  (converges: integrate locates the event inside the step)
+    ref = integrate(decay, np.array([1.0, -2.0]), 50.0, conv_tol=1e-6)
+    assert str(ref.status[0]) == "converged"
+    _same_result(integrate_to_end(decay, np.array([1.0, -2.0]), 50.0, conv_tol=1e-6), ref)
+    with np.errstate(invalid="ignore"):
+        nan_past_two = lambda y: np.where(y > 2, np.nan, 1.0 + 0 * y)  # noqa: E731
+        _same_result(integrate_to_end(nan_past_two, np.array([1.0]), 10.0),
+                     integrate(nan_past_two, np.array([1.0]), 10.0))
+
+
+def _high_precision_ranks(S, T, B1):
+    from linrbp.closed_forms import _rbp_limit as L
+
+    hp = L._HighPrecision(S, T, B1)
+    return tuple(L._rank_from_singular_values(hp.singular_values(M))[0] for M in (hp.G, hp.K))
+
+
+def test_rbp_limit_ranks_decided_in_double_precision_are_the_high_precision_ones():
+    from linrbp.claims import rbp_limit as R, srbp_bottleneck as SB
+    from linrbp.closed_forms import _rbp_limit as L
+
+    rng = np.random.default_rng(5)
+    # the catalogue's own draws: decided in double precision, as the 40-digit route decides
+    decided = 0
+    for k in range(15):
+        inst = (R.shallow_instance, R.deep_instance, SB.random_instance)[k % 3](rng)
+        args = (inst["sigma_ii"], inst["sigma_ti"], L.first_layer_feedback(inst["rule"], inst["feedback"]))
+        ranks = L._float_ranks(*args)
+        if ranks is not None:
+            decided += 1
+            assert (ranks[0][0], ranks[1][0]) == _high_precision_ranks(*args)
+    assert decided >= 12
+    # a singular value of G at a cut (to within 1e-3 relative), S_II of condition 1e3..1e8: double
+    # precision must hand these to the 40-digit route rather than decide them differently
+    for k in range(100):
+        Q = np.linalg.qr(rng.normal(size=(4, 4)))[0]
+        w = np.geomspace(1.0, 10 ** rng.uniform(3, 8), 4)
+        S = (Q * w) @ Q.T
+        U, V = np.linalg.qr(rng.normal(size=(3, 3)))[0], np.linalg.qr(rng.normal(size=(4, 4)))[0]
+        cut = (L.RANK_ZERO, L.RANK_NONZERO)[k % 2]
+        sv = np.array([1.0, 0.5, cut * (1 + 1e-3 * rng.uniform(-1, 1) * 10 ** rng.uniform(-6, 0))])
+        T = (U * sv) @ V[:3] @ (Q * np.sqrt(w)) @ Q.T  # G = T S^-1/2 has these singular values
+        B1 = rng.normal(size=(2, 3))
+        ranks = L._float_ranks(S, T, B1)
+        if ranks is not None:
+            assert (ranks[0][0], ranks[1][0]) == _high_precision_ranks(S, T, B1)

@@ -19,7 +19,7 @@ import sympy as sp
 
 from ..catalogue._catalogue import Check, Claim, register
 from ..instances._instance import parse_instance
-from ..integration._integrate import integrate
+from ..integration._lean import integrate_to_end
 from ..symbolic import derive_ode, is_zero
 from . import _matrix_tools as mt
 from ._symbolic import identity_check
@@ -155,7 +155,7 @@ def lyapunov_trajectory_error(inst) -> float:
     relative error of P against W* at t = 200."""
     p = parse_instance(mt.instance_file(inst))
     Wstar, D, V, rate = _v_parts(p)
-    res = integrate(p.system, p.y0, 200.0, rtol=mt.RTOL, atol=mt.ATOL, conv_tol=0.0, dense=True)
+    res = integrate_to_end(p.system, p.y0, 200.0, rtol=mt.RTOL, atol=mt.ATOL, conv_tol=0.0, dense=True)
     worst_rate, worst_rise, vals = 0.0, 0.0, []
     for y in res.ys[::max(1, len(res.ys) // 200)]:
         (A1, A2), _ = p.system.unpack(y)
@@ -192,7 +192,7 @@ def exponential_bound_error(inst) -> float:
     lam = float(np.linalg.eigvalsh(0.5 * (M0 + M0.T))[0])
     if lam <= 0:
         return math.inf
-    res = integrate(p.system, p.y0, 40.0, rtol=mt.RTOL, atol=mt.ATOL, conv_tol=0.0, dense=True)
+    res = integrate_to_end(p.system, p.y0, 40.0, rtol=mt.RTOL, atol=mt.ATOL, conv_tol=0.0, dense=True)
     n = A1.shape[0]
     E0 = np.linalg.norm(np.eye(n) - A2 @ A1)
     worst = 0.0

@@ -17,7 +17,7 @@ from ..catalogue._catalogue import Check, Claim, register
 from ..closed_forms._modes import ALIGN_TOL, mode_field
 from ..instances._instance import parse_instance
 from ..instances._predict import predict, predict_modes  # noqa: F401  (this claim's predictor)
-from ..integration._integrate import integrate
+from ..integration._lean import integrate_to_end
 from ..symbolic import derive_ode, is_zero
 from . import _matrix_tools as mt
 
@@ -66,7 +66,7 @@ def path_error(inst) -> float:
     p = parse_instance(mt.instance_file(inst))
     U, V, R = (np.asarray(inst[k], float) for k in ("U", "V", "R"))
     ts = np.linspace(0, T_PATH, 25)
-    res = integrate(p.system, p.y0, T_PATH, rtol=1e-12, atol=1e-14, conv_tol=0.0, t_eval=ts)
+    res = integrate_to_end(p.system, p.y0, T_PATH, rtol=1e-12, atol=1e-14, conv_tol=0.0, t_eval=ts)
     am, bm = mode_paths(inst, ts)
     worst = 0.0
     for y, a, b in zip(res.ys, am, bm):
@@ -79,7 +79,7 @@ def stays_aligned_error(inst) -> float:
     """max over the path of the off-diagonal part of R^T A_1 V and U^T A_2 R, relative to max(s)."""
     p = parse_instance(mt.instance_file(inst))
     U, V, R = (np.asarray(inst[k], float) for k in ("U", "V", "R"))
-    res = integrate(p.system, p.y0, T_PATH, rtol=1e-12, atol=1e-14, conv_tol=0.0,
+    res = integrate_to_end(p.system, p.y0, T_PATH, rtol=1e-12, atol=1e-14, conv_tol=0.0,
                     t_eval=np.linspace(0, T_PATH, 13))
     worst = 0.0
     for y in res.ys:

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..catalogue._catalogue import Check, Claim, register
 from ..instances._instance import parse_instance
-from ..integration._integrate import integrate
+from ..integration._lean import integrate_to_end
 from . import _matrix_tools as mt
 
 ID = "saxe"
@@ -42,7 +42,7 @@ def sigmoid_error(inst) -> float:
     p = parse_instance({k: v for k, v in inst.items() if k not in ("U", "V", "s", "u0")})
     U, V, s, u0 = (np.asarray(inst[k], float) for k in ("U", "V", "s", "u0"))
     ts = np.linspace(0, p.t_max, 33)
-    res = integrate(p.system, p.y0, p.t_max, conv_tol=0.0, t_eval=ts)
+    res = integrate_to_end(p.system, p.y0, p.t_max, conv_tol=0.0, t_eval=ts)
     u = mode_strength(s, u0, res.t)
     worst = 0.0
     for y, uk in zip(res.ys, u):

@@ -26,7 +26,7 @@ import numpy as np
 from ..catalogue._catalogue import Check, Claim, register
 from ..core._field import LinearSystem
 from ..core._stats import DataStats
-from ..integration._integrate import integrate
+from ..integration._lean import integrate_to_end
 
 ID = "sgd-ode"
 ETAS = (3.2e-3, 1e-3, 3.2e-4, 1e-4, 3.2e-5)  # two decades
@@ -131,7 +131,7 @@ def ode_products(X, Y, rule, A1, A2, C1, times):
     stats = DataStats(X.T @ X / m, Y.T @ X / m)
     sysm = LinearSystem.create([X.shape[1], A1.shape[0], Y.shape[1]], rule, stats,
                                [] if rule == "bp" else [C1])
-    res = integrate(sysm, sysm.pack([A1, A2]), float(times[-1]), rtol=1e-10, atol=1e-12, conv_tol=0.0,
+    res = integrate_to_end(sysm, sysm.pack([A1, A2]), float(times[-1]), rtol=1e-10, atol=1e-12, conv_tol=0.0,
                     t_eval=np.asarray(times))
     return np.array([sysm.product(sysm.unpack(y)[0]) for y in res.ys])
 

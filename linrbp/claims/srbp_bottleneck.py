@@ -21,6 +21,7 @@ from ..closed_forms._rbp_limit import limit_case, speed_bound  # noqa: F401
 from ..instances._instance import parse_instance
 from ..instances._predict import predict_bottleneck  # noqa: F401  (this claim's predictor)
 from ..integration._integrate import integrate
+from ..integration._lean import integrate_to_end
 from . import _matrix_tools as mt
 
 ID = "srbp-bottleneck"
@@ -57,7 +58,7 @@ def bound_errors(instances) -> list[float]:
         p = parse_instance(mt.instance_file(inst))
         r = min(inst["layers"][1:-1])
         bound = speed_bound(inst["sigma_ti"], inst["feedback"][0], r)
-        res = integrate(p.system, p.y0, T_CHECK[-1], rtol=1e-10, atol=1e-12, conv_tol=0.0,
+        res = integrate_to_end(p.system, p.y0, T_CHECK[-1], rtol=1e-10, atol=1e-12, conv_tol=0.0,
                         t_eval=list(T_CHECK), max_steps=mt.MAX_STEPS)
         if len(res.t) != len(T_CHECK):
             out.append(math.inf)

@@ -101,7 +101,7 @@ def bridge_gap(inst) -> float:
     """max over tau of |(Q, R, v) of section 0's flow - the linear first-order teacher-student
     flow at t = tau / eta| (both at rtol 1e-10)."""
     from ..instances._instance import parse_instance
-    from ..integration._integrate import integrate
+    from ..integration._lean import integrate_to_end
 
     A1, A1s = np.array(inst["A1"]), np.array(inst["A1s"])
     v, A, b = np.array(inst["v"]), np.array(inst["A"]), np.array(inst["b"])
@@ -112,7 +112,7 @@ def bridge_gap(inst) -> float:
                           "feedback": [] if rule == "bp" else [b[:, None].tolist()],
                           "weights": [A1.tolist(), v[None, :].tolist()]})
     taus = np.linspace(0, inst["tau_max"], 11)
-    res = integrate(lin.system, lin.y0, taus[-1], rtol=1e-10, conv_tol=0.0, t_eval=taus)
+    res = integrate_to_end(lin.system, lin.y0, taus[-1], rtol=1e-10, conv_tol=0.0, t_eval=taus)
     ts = _ts_from(rule, "linear", eta, 0.0, A1 @ A1.T, A1 @ A1s.T, A1s @ A1s.T, v, A, b, taus[-1] / eta)
     ts.model.second_order = False
     out = integrate_ts(ts, taus / eta, rtol=1e-10, atol=1e-14)

@@ -35,7 +35,11 @@ below the 1e-8 the predictions promise whatever the conditioning. In double prec
 rounding error grows like eps x cond(S_II) / (sigma_k(B_1 G) / sigma_1(B_1 G)) and missed 1e-8
 inside the cuts above (measured against 80 digits: 3.6e-7 with cond(S_II) = 5e9; 1.6e-8 with
 cond(S_II) = 1e4 and sigma_k / sigma_1 = 1.01e-6; 8e-7 with 1e6 and 2e-6). A 6 x 6 case costs
-about 70 ms.
+about 70 ms. The ranks are first decided in double precision with a bound on its rounding
+(FLOAT_SLACK below): only a singular value whose error interval lies entirely on one side of
+each cut is decided there, anything else goes the high-precision route; the closed forms
+are always the high-precision ones (a no-fixed-point case, which has none, then needs no
+high precision at all).
 """
 
 from __future__ import annotations
@@ -135,10 +139,13 @@ def _limit_case(layers, rule, sigma_ii, sigma_ti, feedback) -> LimitCase:
     except InputError as exc:
         out["reason"] = str(exc)
         return out
-    hp = _HighPrecision(sigma_ii, sigma_ti, B1)
-    Pstar = hp.to_float(hp.Pstar)
-    g, why_g = _rank_from_singular_values(hp.singular_values(hp.G))
-    k, why_k = _rank_from_singular_values(hp.singular_values(hp.K))
+    ranks, hp = _float_ranks(sigma_ii, sigma_ti, B1), None
+    if ranks is None:  # a singular value too close to a cut for double precision to decide
+        hp = _HighPrecision(sigma_ii, sigma_ti, B1)
+        g, why_g = _rank_from_singular_values(hp.singular_values(hp.G))
+        k, why_k = _rank_from_singular_values(hp.singular_values(hp.K))
+    else:
+        (g, why_g), (k, why_k) = ranks
     out["rank_G"], out["rank_B1G"] = g, k
     if g is None or k is None:
         out["reason"] = "rank not decided: " + (why_k or why_g)
@@ -148,8 +155,9 @@ def _limit_case(layers, rule, sigma_ii, sigma_ti, feedback) -> LimitCase:
                    reason=f"rank(B_1 G) = {k} exceeds the narrowest hidden width {r}: B_1 E = 0 "
                           f"would need row(B_1 G) inside a row space of rank <= {r}")
         return out
+    hp = hp or _HighPrecision(sigma_ii, sigma_ti, B1)
     if k == g:
-        out.update(case="full-rank", fixed_point=True, product=Pstar,
+        out.update(case="full-rank", fixed_point=True, product=hp.to_float(hp.Pstar),
                    reason=f"rank(B_1 G) = rank(G) = {g}: row(B_1 G) = row(G), so P -> P* = S_TI S_II^-1")
         return out
     if k == r:
@@ -161,6 +169,61 @@ def _limit_case(layers, rule, sigma_ii, sigma_ti, feedback) -> LimitCase:
                      f"rank(G) = {g}: the feedback is of lower rank than generic and the limit "
                      "depends on the start")
     return out
+
+
+# Rank decisions in double precision, where safe. G = S_TI S_II^-1/2 and K = B_1 G computed in
+# double differ from the MP_DPS-digit ones (the exact matrices of the double inputs, to far below
+# anything here) by at most dG and dK in the 2-norm: eigh's backward error (FLOAT_SLACK n eps
+# |S_II|, propagated through x^-1/2 with its Lipschitz constant 1/2 w_min^-3/2 on the spectrum)
+# and the products' roundings (FLOAT_SLACK n eps each), FLOAT_SLACK = 100 being generous
+# against LAPACK's O(n) constants. Each singular value then moves by at most the error plus
+# the SVD's own backward error (Weyl), and so does the largest: a relative singular value whose
+# whole interval lies at or below RANK_ZERO, or at or above RANK_NONZERO, is decided as the
+# high-precision route decides it. Any other (or an interval reaching 0 for the largest) sends
+# the whole case to the high-precision route. The closed forms themselves (P*, the projector
+# form) are always the high-precision ones.
+FLOAT_SLACK = 100.0
+
+
+def _float_rank(M, err):
+    """The rank of the exact M (within ``err`` of the double ``M`` in the 2-norm) by the cuts, or
+    None where double precision cannot decide it."""
+    if M.size == 0:
+        return 0, ""
+    s = np.linalg.svd(M, compute_uv=False)
+    d = err + FLOAT_SLACK * max(M.shape) * np.finfo(float).eps * s[0]
+    if s[0] == 0.0 and d == 0.0:
+        return 0, ""
+    if not np.isfinite(d) or s[0] - d <= 0.0:
+        return None
+    hi = (s + d) / (s[0] - d)
+    lo = np.maximum(s - d, 0.0) / (s[0] + d)
+    zero, nonzero = hi <= RANK_ZERO, lo >= RANK_NONZERO
+    if not np.all(zero | nonzero):
+        return None
+    return int(np.sum(nonzero)), ""
+
+
+def _float_ranks(sigma_ii, sigma_ti, B1):
+    """((rank G, ""), (rank K, "")) decided in double precision (see FLOAT_SLACK), or None."""
+    eps = np.finfo(float).eps
+    S = np.asarray(sigma_ii, float)
+    S = 0.5 * (S + S.T)
+    n = S.shape[0]
+    w, V = np.linalg.eigh(S)
+    if not w[0] > 0.0:
+        return None
+    X = (V / np.sqrt(w)) @ V.T                        # S_II^-1/2
+    T = np.asarray(sigma_ti, float)
+    B1 = np.asarray(B1, float)
+    G = T @ X
+    K = B1 @ G
+    norm_T, norm_X, norm_B = np.linalg.norm(T, 2), w[0] ** -0.5, np.linalg.norm(B1, 2)
+    dX = FLOAT_SLACK * n * eps * (0.5 * w[-1] * w[0] ** -1.5 + norm_X)
+    dG = norm_T * dX + FLOAT_SLACK * n * eps * norm_T * norm_X
+    dK = norm_B * dG + FLOAT_SLACK * max(B1.shape[1], 1) * eps * norm_B * np.linalg.norm(G, 2)
+    g, k = _float_rank(G, dG), _float_rank(K, dK)
+    return None if g is None or k is None else (g, k)
 
 
 class _HighPrecision:

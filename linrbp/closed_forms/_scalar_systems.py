@@ -23,6 +23,7 @@ import numpy as np
 
 from ..core._rules import get_rule
 from ..core._rule_run import averaged_velocity, backward_signals, updates
+from ..core._traced import trace_batched
 
 __all__ = ["chain_rhs", "chain_states", "wide_rhs", "wide_states", "nonlinear_rhs", "nonlinear_states"]
 
@@ -31,6 +32,24 @@ def chain_rhs(L: int, rule: str):
     r = get_rule(rule)
     if r.adaptive:
         raise ValueError("chain_rhs: fixed-feedback rules only")
+    return _cached(("chain", L, r), lambda: _chain_rhs(L, r))
+
+
+def _cached(key, make):
+    """The field ``make()`` builds, once per key (a field is traced once per depth and rule)."""
+    try:
+        fn = _FIELDS.get(key)
+    except TypeError:  # an unhashable rule: not cached
+        return make()
+    if fn is None:
+        fn = _FIELDS[key] = make()
+    return fn
+
+
+_FIELDS: dict = {}
+
+
+def _chain_rhs(L, r, traced=True):
     nf = L - 1 if r.uses_feedback else 0
 
     def fun(Y):
@@ -48,7 +67,18 @@ def chain_rhs(L: int, rule: str):
         out[..., :L] = np.concatenate([d[..., 0, :] for d in dA], axis=-1)
         return out
 
-    return fun
+    def body(take, ones):  # fun's operations, traced once (the rule's lookups and lists run once)
+        W = [take((..., h, None, None), (1, 1)) for h in range(L)]
+        alpha, beta = take((..., L, None, None), (1, 1)), take((..., L + 1, None, None), (1, 1))
+        fb = [take((..., L + 2 + h, None, None), (1, 1)) for h in range(nf)]
+        F = [ones]
+        for A in W:
+            F.append(A @ F[-1])
+        E = alpha - F[-1] * beta
+        dA, _ = averaged_velocity(r, W, fb, E, F)
+        return [((..., h), d, (..., 0, 0)) for h, d in enumerate(dA)]
+
+    return (traced and trace_batched(body, fun, L + 2 + nf, f"chain L={L} {r.name}")) or fun
 
 
 def chain_states(alpha, beta, feedback, weights) -> np.ndarray:
@@ -63,7 +93,10 @@ def wide_rhs(N: int, rule: str = "srbp"):
     r = get_rule(rule)
     if r.adaptive:
         raise ValueError("wide_rhs: fixed-feedback rules only")
+    return _cached(("wide", N, r), lambda: _wide_rhs(N, r))
 
+
+def _wide_rhs(N, r, traced=True):
     def fun(Y):
         Y = np.asarray(Y, dtype=float)
         A1 = Y[..., :N, None]            # N x 1
@@ -79,7 +112,19 @@ def wide_rhs(N: int, rule: str = "srbp"):
         out[..., N:2 * N] = dA[1][..., 0, :]
         return out
 
-    return fun
+    def body(take, ones):  # fun's operations, traced once
+        A1, A2 = take((..., slice(0, N), None), (N, 1)), take((..., None, slice(N, 2 * N)), (1, N))
+        alpha, beta = take((..., 2 * N, None, None), (1, 1)), take((..., 2 * N + 1, None, None), (1, 1))
+        C = [take((..., slice(2 * N + 2, 3 * N + 2), None), (N, 1))] if r.uses_feedback else []
+        F = [ones, A1]
+        F.append(A2 @ A1)
+        E = alpha - F[-1] * beta
+        dA, _ = averaged_velocity(r, [A1, A2], C, E, F)
+        return [((..., slice(0, N)), dA[0], (..., slice(None, None), 0)),
+                ((..., slice(N, 2 * N)), dA[1], (..., 0, slice(None, None)))]
+
+    width = 3 * N + 2 if r.uses_feedback else 2 * N + 2
+    return (traced and trace_batched(body, fun, width, f"wide N={N} {r.name}")) or fun
 
 
 def wide_states(alpha, beta, c, a, b) -> np.ndarray:

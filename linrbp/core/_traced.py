@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["trace_field", "trace_ensemble"]
+__all__ = ["trace_field", "trace_ensemble", "trace_batched"]
 
 
 class _Untraceable(Exception):
@@ -200,3 +200,57 @@ def trace_ensemble(ens, rng_seed: int = 12345):
     with np.errstate(all="ignore"):
         same = np.array_equal(fn(Z), ens.generic_call(Z), equal_nan=True)
     return fn if same else None
+
+
+def _index(idx: tuple) -> str:
+    """``Y[...]``'s index written out: Ellipsis, None, int and slice(start, stop) entries."""
+    parts = []
+    for i in idx:
+        if i is Ellipsis:
+            parts.append("...")
+        elif i is None:
+            parts.append("None")
+        elif isinstance(i, slice) and i.step is None:
+            parts.append(f"{'' if i.start is None else int(i.start)}:{'' if i.stop is None else int(i.stop)}")
+        elif isinstance(i, (int, np.integer)) and not isinstance(i, bool):
+            parts.append(str(int(i)))
+        else:
+            raise _Untraceable(f"an index {i!r}")
+    return ", ".join(parts)
+
+
+def trace_batched(body, reference, width: int, name: str, rng_seed: int = 12345):
+    """``f(Y) -> dY`` on states ``(..., width)`` (any leading batch axes) as straight-line numpy:
+    ``body(take, ones)`` run once on tracing matrices, checked equal to ``reference`` (the
+    same field written generically) on random states; None when ``body`` cannot be traced or
+    the trace differs.
+
+    ``take(idx, shape)`` is the matrix ``Y[idx]`` (its last two axes of shape ``shape``; ``idx``
+    a tuple of Ellipsis, None, ints and slices), ``ones`` a ``1 x 1`` matrix of ones; ``body``
+    returns ``[(target, matrix, pick), ...]``: the traced field is zero except
+    ``out[target] = matrix[pick]`` (index tuples as for ``take``).
+    """
+    tape = _Tape()
+
+    def take(idx, shape):
+        return tape.emit(f"Y[{_index(idx)}]", shape)
+
+    try:
+        with np.errstate(all="ignore"):
+            outs = body(take, np.ones((1, 1)))
+        lines = ["    Y = np.asarray(Y, dtype=float)"] + tape.lines + ["    out = np.zeros_like(Y)"]
+        for target, M, pick in outs:
+            if not isinstance(M, _Node) or M.tape is not tape:
+                raise _Untraceable("an output that is not traced")
+            lines.append(f"    out[{_index(target)}] = {M.ref}[{_index(pick)}]")
+    except (_Untraceable, AttributeError, TypeError, ValueError):
+        return None
+    src = "def _traced(Y, _k=_k, _sign=_sign):\n" + "\n".join(lines) + "\n    return out\n"
+    fn = _build(src, tape, name)
+    rng = np.random.default_rng(rng_seed)
+    with np.errstate(all="ignore"):
+        for shape in ((3, width), (width,)):
+            Y = rng.normal(size=shape)
+            if not np.array_equal(fn(Y), reference(Y), equal_nan=True):
+                return None
+    return fn

@@ -56,17 +56,25 @@ def solver_for(method):
 # points bit for bit (tests/test_speed_paths.py compares them with the stock solver's).
 
 CONV_SCREEN = 100.0  # see bdf_converge
-_U = {}  # scipy's compute_R(order, 1), the same for every step of that order
+_R = {}  # per order: compute_R's index arrays, its matrix M (constant parts set) and compute_R(order, 1)
 
 
 def _change_D(D, order, factor):
-    """scipy.integrate._ivp.bdf.change_D, with compute_R(order, 1) computed once per order."""
-    from scipy.integrate._ivp.bdf import compute_R
+    """scipy.integrate._ivp.bdf.change_D(D, order, factor): the same operations on the same
+    operands, with compute_R's fixed parts (index arrays, M's first row and column,
+    compute_R(order, 1)) made once per order."""
+    pre = _R.get(order)
+    if pre is None:
+        from scipy.integrate._ivp.bdf import compute_R
 
-    U = _U.get(order)
-    if U is None:
-        U = _U[order] = compute_R(order, 1)
-    RU = compute_R(order, factor).dot(U)
+        I = np.arange(1, order + 1)[:, None]
+        J = np.arange(1, order + 1)
+        M = np.zeros((order + 1, order + 1))
+        M[0] = 1
+        pre = _R[order] = (I, J, I - 1, M, compute_R(order, 1))
+    I, J, Im1, M, U = pre
+    M[1:, 1:] = (Im1 - factor * J) / I  # compute_R: (I - 1 - factor * J) / I
+    RU = np.cumprod(M, axis=0).dot(U)
     D[:order + 1] = np.dot(RU.T, D[:order + 1])
 
 
@@ -92,17 +100,38 @@ def bdf_steps(fun, y0, t_bound, rtol, atol):
     ``(0, y0)`` towards ``t_bound``, ``f`` the field at the step's last Newton iterate (``y``
     less the last correction); ``(t, None, None)`` when the step size collapsed (scipy's
     TOO_SMALL_STEP). ``y`` is the solver's own array: copy it to keep it."""
+    for t, y, f, _ in _steps(fun, y0, t_bound, rtol, atol):
+        yield t, y, f
+
+
+def _steps(fun, y0, t_bound, rtol, atol):
+    """:func:`bdf_steps`, also yielding ``|y|`` (elementwise, the step's own array).
+
+    scipy's operations on the same operands in the same order, with fewer numpy calls: scalars
+    as Python floats, products and differences formed in place (``c f - psi - d`` as
+    ``b = c f; b -= psi; b -= d``), the first Newton iterate's ``- 0`` and copy left out
+    (``x - 0`` is ``x`` bit for bit; ``0 + dy`` is kept as ``dy + 0.0``, which turns -0.0
+    into +0.0 as scipy's does), the difference update's running sums as one
+    ``np.add.accumulate`` (the same additions in the same order), and a non-finite right-hand
+    side detected from the solve's norm (a NaN or inf in ``b`` reaches ``dy``, hence its norm)
+    and then handled as scipy does (a non-finite field ends the Newton iteration; otherwise the
+    solve's finiteness check raises).
+    """
     from scipy.integrate._ivp.bdf import MAX_FACTOR, MAX_ORDER, MIN_FACTOR, NEWTON_MAXITER
 
     s = FastBDF(lambda t, y: fun(y), 0.0, np.asarray(y0, dtype=float), t_bound, rtol=rtol, atol=atol)
     D, n = s.D, s.n
     atol, rtol = s.atol, s.rtol
-    alpha, gamma, error_const = s.alpha, s.gamma, s.error_const
+    alpha = [float(a) for a in s.alpha]
+    error_const = [float(e) for e in s.error_const]
+    gammas = [s.gamma[1: order + 1] for order in range(MAX_ORDER + 1)]
+    exponents = [None] + [-1 / np.arange(order, order + 3) for order in range(1, MAX_ORDER + 1)]
     newton_tol, I, J, solve = s.newton_tol, s.I, s.J, s.solve_lu
     root_n = n ** 0.5
-    dgetrs, add_reduce = lapack.dgetrs, np.add.reduce
-    t, h_abs, order, n_equal, LU = 0.0, s.h_abs, 1, 0, None
-    inf = np.inf
+    dgetrs, add_reduce, accumulate, absolute = lapack.dgetrs, np.add.reduce, np.add.accumulate, np.abs
+    dot, subtract = np.dot, np.subtract
+    t, h_abs, order, n_equal, LU = 0.0, float(s.h_abs), 1, 0, None
+    inf = math.inf
     while t < t_bound:
         min_step = 10 * abs(math.nextafter(t, inf) - t)  # np.nextafter's value, without a ufunc call
         if h_abs < min_step:
@@ -112,7 +141,7 @@ def bdf_steps(fun, y0, t_bound, rtol, atol):
         current_jac = False  # scipy: `self.jac is None`, never true with a (numerical) Jacobian
         while True:
             if h_abs < min_step:
-                yield t, None, None
+                yield t, None, None, None
                 return
             t_new = t + h_abs
             if t_new - t_bound > 0:
@@ -123,8 +152,11 @@ def bdf_steps(fun, y0, t_bound, rtol, atol):
             h = t_new - t
             h_abs = abs(h)
             y_predict = add_reduce(D[:order + 1], axis=0)
-            scale = atol + rtol * np.abs(y_predict)
-            psi = np.dot(D[1: order + 1].T, gamma[1: order + 1]) / alpha[order]
+            scale = absolute(y_predict)
+            scale *= rtol
+            scale += atol  # atol + rtol * |y_predict|
+            psi = dot(D[1: order + 1].T, gammas[order])
+            psi /= alpha[order]
             c = h / alpha[order]
             converged = False
             while not converged:
@@ -132,27 +164,35 @@ def bdf_steps(fun, y0, t_bound, rtol, atol):
                     LU = lu_piv = _lu_factor(I - c * J)
                     s.nlu += 1
                 # scipy.integrate._ivp.bdf.solve_bdf_system
-                d = 0
-                y = y_predict.copy()
+                y = y_predict
+                d = None  # scipy's d = 0
                 dy_norm_old = None
                 for k in range(NEWTON_MAXITER):
                     f = fun(y)
-                    b = c * f - psi - d
-                    if not math.isfinite(add_reduce(b)):  # NaN/inf reach the sum; then as scipy:
-                        if not np.isfinite(f).all():  # a non-finite field ends the iteration,
-                            break
-                        solve(LU, b)  # a non-finite right-hand side raises (FastBDF's check)
+                    b = c * f
+                    b -= psi
+                    if d is not None:
+                        b -= d
                     dy, info = dgetrs(lu_piv[0], lu_piv[1], b, overwrite_b=True)
                     if info != 0:
                         solve(LU, b)
                     q = dy / scale
                     dy_norm = math.sqrt(q.dot(q)) / root_n
+                    if not math.isfinite(dy_norm):  # perhaps a NaN/inf in b; then as scipy:
+                        if not np.isfinite(f).all():  # a non-finite field ends the iteration,
+                            break
+                        b = c * f - psi - (0 if d is None else d)
+                        solve(LU, b)  # a non-finite right-hand side raises (FastBDF's check)
                     rate = None if dy_norm_old is None else dy_norm / dy_norm_old
                     if rate is not None and (rate >= 1 or rate ** (NEWTON_MAXITER - k) / (1 - rate) * dy_norm
                                              > newton_tol):
                         break
-                    y += dy
-                    d += dy
+                    if d is None:
+                        y = y_predict + dy
+                        d = dy + 0.0
+                    else:
+                        y += dy
+                        d += dy
                     if dy_norm == 0 or rate is not None and rate / (1 - rate) * dy_norm < newton_tol:
                         converged = True
                         break
@@ -171,8 +211,11 @@ def bdf_steps(fun, y0, t_bound, rtol, atol):
                 LU = None
                 continue
             safety = 0.9 * (2 * NEWTON_MAXITER + 1) / (2 * NEWTON_MAXITER + n_iter)
-            scale = atol + rtol * np.abs(y)
-            q = error_const[order] * d / scale
+            abs_y = absolute(y)
+            scale = abs_y * rtol
+            scale += atol  # atol + rtol * |y|
+            q = error_const[order] * d
+            q /= scale
             error_norm = math.sqrt(q.dot(q)) / root_n
             if error_norm > 1:
                 factor = max(MIN_FACTOR, safety * error_norm ** (-1 / (order + 1)))
@@ -183,31 +226,36 @@ def bdf_steps(fun, y0, t_bound, rtol, atol):
                 break
         n_equal += 1
         t = t_new
-        D[order + 2] = d - D[order + 1]
+        subtract(d, D[order + 1], out=D[order + 2])
         D[order + 1] = d
-        for i in range(order, -1, -1):
-            D[i] += D[i + 1]
+        # scipy: D[i] += D[i + 1] for i = order, ..., 0: running sums from the top
+        D[:order + 2] = accumulate(D[order + 1::-1], axis=0)[::-1]
         if n_equal >= order + 1:
             if order > 1:
-                q = error_const[order - 1] * D[order] / scale
+                q = error_const[order - 1] * D[order]
+                q /= scale
                 error_m_norm = math.sqrt(q.dot(q)) / root_n
             else:
                 error_m_norm = inf
             if order < MAX_ORDER:
-                q = error_const[order + 1] * D[order + 2] / scale
+                q = error_const[order + 1] * D[order + 2]
+                q /= scale
                 error_p_norm = math.sqrt(q.dot(q)) / root_n
             else:
                 error_p_norm = inf
             error_norms = np.array([error_m_norm, error_norm, error_p_norm])
-            with np.errstate(divide="ignore"):
-                factors = error_norms ** (-1 / np.arange(order, order + 3))
+            if error_m_norm == 0 or error_norm == 0 or error_p_norm == 0:
+                with np.errstate(divide="ignore"):
+                    factors = error_norms ** exponents[order]
+            else:
+                factors = error_norms ** exponents[order]
             order += int(np.argmax(factors)) - 1
-            factor = min(MAX_FACTOR, safety * np.max(factors))
+            factor = min(MAX_FACTOR, safety * float(factors.max()))
             h_abs *= factor
             _change_D(D, order, factor)
             n_equal = 0
             LU = None
-        yield t, y, f
+        yield t, y, f, abs_y
 
 
 def bdf_converge(fun, y0, t_max, *, rtol, atol, conv_tol, bound, max_steps):
@@ -234,12 +282,12 @@ def bdf_converge(fun, y0, t_max, *, rtol, atol, conv_tol, bound, max_steps):
         if _converged(f0, y0, conv_tol):
             return "converged", 0.0, y0.copy(), 0
         steps, t, y = 0, 0.0, y0
-        for t, y_new, f_newton in bdf_steps(fun, y0, t_max, rtol, atol):
+        for t, y_new, f_newton, abs_y in _steps(fun, y0, t_max, rtol, atol):
             if y_new is None:
                 return "diverged", t, y.copy(), steps
             y = y_new
             steps += 1
-            ymax = np.abs(y).max()
+            ymax = abs_y.max()
             if ymax > bound:
                 return "diverged", t, y.copy(), steps
             threshold = conv_tol * (1.0 + ymax)
