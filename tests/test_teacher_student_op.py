@@ -194,3 +194,29 @@ def test_numpy_backend_runs_the_seeds_side_by_side_as_the_kernel_runs_each():
     c = simulate_sgd(inst, 40, [3, 8, 11], [0.0, 0.5, 1.0], method="order-parameters", backend="numba")
     for key in ("Q", "R", "v", "eps_g"):
         assert np.allclose(a[key], c[key], rtol=1e-12, atol=1e-14), key
+
+
+@pytest.mark.parametrize("act, has_m, evolve", [(0, False, False), (1, True, True)])
+def test_numpy_step_folds_with_lapack_directly_as_numpy_linalg_qr_does(monkeypatch, act, has_m, evolve):
+    """run_op_steps_batch calls LAPACK's QR without numpy.linalg.qr's wrapper; the chain must be
+    the wrapper's bit for bit (the same geqrf on the same matrix, R read the same way)."""
+    if _sgd_op._qr_r_in_place() is None:
+        pytest.skip("this numpy has no numpy.linalg._umath_linalg.qr_r_raw: the wrapper runs")
+    rng = np.random.default_rng(5)
+    R, n, K = 4, 5, 3
+    S0 = np.tril(rng.standard_normal((R, n, n)))
+    v0, b0 = rng.standard_normal((R, K)), rng.standard_normal((R, K))
+    Z, xi = rng.standard_normal((R, 40, n)), rng.standard_normal((R, 40))
+    chi2 = rng.chisquare(30, (R, 40))
+    args = (rng.standard_normal(n - K), 0.5, 0.1, 50.0, act, 0, 0.7, 0.3,
+            0.1 * rng.standard_normal((K, K)), has_m, -0.01, 0.02, 0.03, -0.02, 0.9, evolve)
+    runs = []
+    for direct in (True, False):
+        if not direct:
+            monkeypatch.setattr(_sgd_op, "_qr_r_in_place", lambda: None)
+        S, v, b = S0.copy(), v0.copy(), b0.copy()
+        _sgd_op.run_op_steps_batch(S, v, b, K, Z, chi2, xi, *args)
+        runs.append((S, v, b))
+    for got, want in zip(*runs):
+        assert np.isfinite(want).all() and np.array_equal(got, want)
+    assert not np.array_equal(runs[0][0], S0)  # the chain moved
