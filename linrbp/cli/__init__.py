@@ -9,11 +9,11 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-import threading
 from importlib import import_module
 
 from ..core._version import __version__
 from ..core._errors import InputError
+from ..core._resources import signal_handler
 
 # name -> module providing add_parser(subparsers). Only the module of the command being run is
 # imported (and `linrbp --help` imports none): the others appear by their one line in HELP,
@@ -124,7 +124,17 @@ def main(argv=None) -> int:
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2
-    previous = _sigterm_as_ctrl_c()
+    with signal_handler(signal.SIGTERM, _sigterm_as_ctrl_c):
+        return _run(args)
+
+
+def _sigterm_as_ctrl_c(signum, frame):
+    """SIGTERM stops a command like Ctrl-C (KeyboardInterrupt: keep what is done, exit 130)."""
+    raise KeyboardInterrupt()
+
+
+def _run(args) -> int:
+    """The command, with its errors as one line and an exit status."""
     try:
         code = int(args.func(args) or 0)
         sys.stdout.flush()  # a closed pipe shows here, inside the handler
@@ -145,20 +155,6 @@ def main(argv=None) -> int:
         detail = f": {exc}" if str(exc) else ""
         print(f"linrbp {args.command}: interrupted{detail}", file=sys.stderr)
         return 130
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
-
-
-def _sigterm_as_ctrl_c():
-    """SIGTERM stops a command like Ctrl-C (KeyboardInterrupt: keep what is done, exit 130)."""
-    if threading.current_thread() is not threading.main_thread():
-        return None
-
-    def handler(signum, frame):
-        raise KeyboardInterrupt()
-
-    return signal.signal(signal.SIGTERM, handler)
 
 
 def _silence_stdout() -> None:

@@ -32,7 +32,6 @@ import concurrent.futures as cf
 import os
 import signal
 import sys
-import threading
 import time
 import traceback
 from concurrent.futures.process import BrokenProcessPool
@@ -41,6 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from ._errors import InputError
+from ._resources import signal_handler
 
 __all__ = ["Task", "TaskFailure", "RunReport", "Interrupted", "run_tasks", "check_workers",
            "resolve_scheduler", "check_scheduler", "open_executor", "SerialExecutor", "max_local_workers",
@@ -387,21 +387,12 @@ class _Progress:
 
 
 # -- running -------------------------------------------------------------------------------
-@contextmanager
 def _sigterm_as_interrupt():
     """SIGTERM raises in the main thread like Ctrl-C while the block runs."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
     def handler(signum, frame):
         raise _Terminate()
 
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    return signal_handler(signal.SIGTERM, handler)
 
 
 def _one_line(exc: BaseException) -> str:

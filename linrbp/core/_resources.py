@@ -1,5 +1,5 @@
 """The machine's resources: memory estimates checked before large allocations (refused with one
-line naming the size), and the CPUs this process may run on."""
+line naming the size), the CPUs this process may run on, BLAS threads, and signal handlers."""
 
 from __future__ import annotations
 
@@ -7,10 +7,13 @@ import contextlib
 import ctypes
 import os
 import re
+import signal
+import threading
 
 from ._errors import InputError
 
-__all__ = ["available_bytes", "check_memory", "format_bytes", "usable_cpus", "blas_thread_setters", "one_blas_thread"]
+__all__ = ["available_bytes", "check_memory", "format_bytes", "usable_cpus", "blas_thread_setters", "one_blas_thread",
+           "signal_handler"]
 
 
 def usable_cpus() -> int:
@@ -102,3 +105,18 @@ def one_blas_thread():
     finally:
         for fn, n in zip(setters, old):
             fn(n)
+
+
+@contextlib.contextmanager
+def signal_handler(signum, handler):
+    """``handler`` answers the signal ``signum`` while the block runs; the previous handler is
+    restored after. Python runs signal handlers in the main thread only: called from another
+    thread, the block runs with the handlers as they are."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signum, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signum, previous)

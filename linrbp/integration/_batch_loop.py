@@ -12,7 +12,7 @@ import threading
 
 import numpy as np
 
-from ..core._resources import blas_thread_setters
+from ..core._resources import blas_thread_setters, signal_handler
 from ._dop853 import (_A_ROWS, _B, _CONVERGED, _D_LAST, _DIVERGED, _E53, _NS, _damp_candidates, _damped_steps,
                       _event_codes, _initial_step, _quiet, _step_control, _stiffness_sums)
 
@@ -113,18 +113,15 @@ def _sigint_flag(run, on):
     """While active (``on`` and in the main thread, the only one signal handlers run in), SIGINT
     sets ``run.interrupted`` instead of raising KeyboardInterrupt mid-step: the workers finish
     their sweep, save and stop."""
-    if not (on and threading.current_thread() is threading.main_thread()):
+    if not on:
         yield
         return
 
     def handler(signum, frame):
         run.interrupted = True
 
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
+    with signal_handler(signal.SIGINT, handler):
         yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def _work(run: _Batch) -> None:
