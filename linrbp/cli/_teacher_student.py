@@ -57,20 +57,21 @@ def run_simulate(args, data) -> int:
         seeds = parse_seeds(args.seed)
         if args.sgd < m.K + m.M:
             raise InputError(f"--sgd: N must be >= K + M = {m.K + m.M}, got {args.sgd}")
-        kept = None
+        kept = refuse = None
         if args.json:
             from ..core._io import check_output_dir
             from ..core._records import records_beside
             kept = records_beside(args.json, "sgd")
             check_output_dir(kept, "--json")
-            kept = (kept, f"--json {args.json}: {kept} holds interrupted SGD runs with other settings; "
-                    "rerun that command to finish them (same file, --sgd, --seed, --times or --t-max, "
-                    f"--sgd-method, --backend, rule and parameters), or delete {kept} to start afresh")
+            refuse = (f"--json {args.json}: {kept} holds interrupted SGD runs with other settings; "
+                      "rerun that command to finish them (same file, --sgd, --seed, --times or --t-max, "
+                      f"--sgd-method, --backend, rule and parameters), or delete {kept} to start afresh")
         backend = getattr(args, "backend", "auto")
         if backend == "torch":
             raise InputError("--backend: SGD runs on auto, numba or numpy, not torch")
         out = simulate_sgd(inst, args.sgd, seeds, times, method=getattr(args, "sgd_method", "network"),
-                           backend=backend, progress=None, interruptible=True, records=kept)
+                           backend=backend, progress=None, interruptible=True, records=kept,
+                           refuse=refuse)
         rec = out.pop("records", None)
         if rec is not None and rec["resumed_steps"]:
             print(f"  resumed {rec['resumed_steps']} SGD steps from {rec['directory']}")

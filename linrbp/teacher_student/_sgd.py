@@ -181,7 +181,7 @@ def _generic_steps(tsrule, W, Ws, v, b, X, xi, A, eta, sigma, act):
 
 def simulate_sgd(inst: TSInstance, N: int, seeds, times=None, *, backend: str = "auto",
                  method: str = "network", progress: bool | None = False,
-                 interruptible: bool = False, records=None) -> dict:
+                 interruptible: bool = False, records=None, refuse: str | None = None) -> dict:
     """Run online SGD of ``inst``'s network at input dimension N, one run per seed.
 
     Parameters
@@ -220,6 +220,9 @@ def simulate_sgd(inst: TSInstance, N: int, seeds, times=None, *, backend: str = 
         settings there are refused. The directory is the caller's to delete once the results
         are saved (``out["records"]`` says what it holds).
         Default None: nothing is kept.
+    refuse : str, optional
+        The message (one line) refusing ``records`` that hold runs of other settings (default:
+        one naming ``records``).
 
     Returns
     -------
@@ -275,7 +278,8 @@ def simulate_sgd(inst: TSInstance, N: int, seeds, times=None, *, backend: str = 
         raise InputError(f"times: two times round to the same SGD step at N = {N} (steps are 1/N apart)")
     pieces = rule_pieces(m.rule)
     if method == "order-parameters":
-        return simulate_op(inst, N, seeds, times, steps, pieces, backend, progress, interruptible, records)
+        return simulate_op(inst, N, seeds, times, steps, pieces, backend, progress, interruptible, records,
+                           refuse)
     if method != "network":
         raise InputError(f"method: expected network or order-parameters, got {method!r}")
     if backend == "auto":
@@ -297,7 +301,7 @@ def simulate_sgd(inst: TSInstance, N: int, seeds, times=None, *, backend: str = 
         b0 = inst.b if inst.b is not None else np.zeros(K)
         runs.append({"seed": s, "rng": rng, "W": W, "Ws": Ws, "v": inst.v.astype(float).copy(),
                      "b": np.asarray(b0, float).copy(), "step": 0, "rec": [], "X": None, "xi": None})
-    keep = _keeper(records, inst, N, seeds, steps, "network", backend, ("W", "Ws", "v", "b"))
+    keep = _keeper(records, refuse, inst, N, seeds, steps, "network", backend, ("W", "Ws", "v", "b"))
     def record(r):
         W, Ws = r["W"], r["Ws"]
         Q, R, Tsim = W @ W.T / N, W @ Ws.T / N, Ws @ Ws.T / N

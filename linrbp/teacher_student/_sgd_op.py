@@ -173,7 +173,8 @@ def start_factor(inst) -> np.ndarray:
     return np.ascontiguousarray((V * np.sqrt(np.clip(w, 0, None))) @ V.T)
 
 
-def simulate_op(inst, N, seeds, times, steps, pieces, backend, progress, interruptible, records=None) -> dict:
+def simulate_op(inst, N, seeds, times, steps, pieces, backend, progress, interruptible, records=None,
+                refuse=None) -> dict:
     """``simulate_sgd(..., method="order-parameters")`` (arguments already checked there)."""
     m = inst.model
     K, M = m.K, m.M
@@ -197,7 +198,7 @@ def simulate_op(inst, N, seeds, times, steps, pieces, backend, progress, interru
         b0 = inst.b if inst.b is not None else np.zeros(K)
         runs.append({"seed": s, "rng": np.random.default_rng(s), "S": S0.copy(), "v": inst.v.astype(float).copy(),
                      "b": np.asarray(b0, float).copy(), "step": 0, "rec": []})
-    keep = _keeper(records, inst, N, seeds, steps, "order-parameters", backend, ("S", "v", "b"))
+    keep = _keeper(records, refuse, inst, N, seeds, steps, "order-parameters", backend, ("S", "v", "b"))
 
     def record(r):
         C = r["S"] @ r["S"].T
@@ -235,16 +236,15 @@ def simulate_op(inst, N, seeds, times, steps, pieces, backend, progress, interru
     return _output(inst, N, seeds, steps, runs, status, backend, "order-parameters", keep)
 
 
-def _keeper(records, inst, N, seeds, steps, method, backend, keys):
-    """The SeedRecords of a run writing to ``records`` (None: nothing kept; a pair: the directory
-    and the one-line message refusing other settings there)."""
+def _keeper(records, refuse, inst, N, seeds, steps, method, backend, keys):
+    """The SeedRecords of a run writing to the directory ``records`` (None: nothing kept),
+    ``refuse`` the one-line message refusing other settings there (None: the default)."""
     if records is None:
         return None
     from ._sgd_records import SeedRecords
     d = inst.to_dict()
     d.pop("t_max", None)  # the recorded steps say how far the runs go
-    directory, refuse = records if isinstance(records, tuple) else (records, None)
-    return SeedRecords(directory, {"instance": d, "N": int(N), "seeds": list(seeds),
+    return SeedRecords(records, {"instance": d, "N": int(N), "seeds": list(seeds),
                                    "steps": [int(x) for x in steps], "method": method, "backend": backend},
                        keys, refuse)
 
