@@ -26,6 +26,7 @@ import math
 
 import numpy as np
 
+from ._batch_loop import _converged
 from ._integrate import DEFAULT_ATOL, DEFAULT_BOUND, DEFAULT_RTOL, IntegrationResult, integrate
 
 __all__ = ["integrate_to_end"]
@@ -66,8 +67,7 @@ def _run(fun, y0, t_max, *, rtol, atol, conv_tol, bound, dense, t_eval, max_step
         f0 = np.asarray(fun(y0))
         if f0.shape != y0.shape or not np.isfinite(f0).all():
             return None
-        ymax0 = np.max(np.abs(y0))
-        if ymax0 > bound or np.max(np.abs(f0)) <= conv_tol * (1.0 + ymax0):
+        if np.max(np.abs(y0)) > bound or _converged(f0, y0, conv_tol):
             return None  # integrate's early returns
         if t_eval is not None:
             t_eval = np.asarray(t_eval)

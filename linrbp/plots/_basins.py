@@ -180,6 +180,11 @@ def _tile_name(r0: int, r1: int) -> str:
     return f"tiles/rows-{r0:05d}-{r1 - 1:05d}.json"
 
 
+def _tile_key(r0: int, r1: int) -> str:
+    """The task key of the tile of rows r0..r1-1."""
+    return f"rows {r0}..{r1 - 1}"
+
+
 def _tile_ok(r0: int, r1: int, n: int, n_state: int):
     """Whether a saved tile is that of rows r0..r1-1 of an n x n grid."""
     def ok(t):
@@ -345,9 +350,9 @@ def basins(system: LinearSystem, state, *, axes, range=None, n=41, t_max=2000.0,
         for r0, r1 in tiles:
             got = store.load(_tile_name(r0, r1), _tile_ok(r0, r1, n, system.n_state))
             if got is not None:
-                parts[f"rows {r0}..{r1 - 1}"] = (got["status"], np.array(got["ends"], dtype=float), got["backend"])
+                parts[_tile_key(r0, r1)] = (got["status"], np.array(got["ends"], dtype=float), got["backend"])
     resumed = len(parts)
-    pending = [(r0, r1) for r0, r1 in tiles if f"rows {r0}..{r1 - 1}" not in parts]
+    pending = [(r0, r1) for r0, r1 in tiles if _tile_key(r0, r1) not in parts]
     from ..integration._auto import prepare, resolve_backend
     chosen, why = resolve_backend(system, backend)
     if pending and chosen == "numba":  # compile once here, not in every process that runs a tile
@@ -355,9 +360,9 @@ def basins(system: LinearSystem, state, *, axes, range=None, n=41, t_max=2000.0,
         prepare(system, DEFAULT_RTOL, DEFAULT_ATOL, DEFAULT_CONV_TOL, DEFAULT_BOUND, 200_000)
     # the tiles run auto where it chose numba (its collapse rerun, linrbp.integration._auto)
     task_backend = "auto" if backend == "auto" and chosen == "numba" else chosen
-    tasks = [Task(f"rows {r0}..{r1 - 1}", _basin_tile, (system, Y0[r0 * n:r1 * n], float(t_max), task_backend),
+    tasks = [Task(_tile_key(r0, r1), _basin_tile, (system, Y0[r0 * n:r1 * n], float(t_max), task_backend),
                   f"basin map rows {r0}..{r1 - 1} of {n}") for r0, r1 in pending]
-    rows = {f"rows {r0}..{r1 - 1}": (r0, r1) for r0, r1 in pending}
+    rows = {_tile_key(r0, r1): (r0, r1) for r0, r1 in pending}
 
     def finish(task, res):
         status, ends, ran = [str(x) for x in res[0]], np.asarray(res[1], dtype=float), res[2]
@@ -374,7 +379,7 @@ def basins(system: LinearSystem, state, *, axes, range=None, n=41, t_max=2000.0,
         raise Interrupted(f"basin map stopped after {report.seconds:.1f} s; {kept}")
     if report.failed:
         raise RuntimeError(f"basin map: {report.failed[0].line()}")
-    keys = [f"rows {r0}..{r1 - 1}" for r0, r1 in tiles]
+    keys = [_tile_key(r0, r1) for r0, r1 in tiles]
     status = np.array([x for k in keys for x in parts[k][0]])
     ends = np.concatenate([parts[k][1] for k in keys])
     ran = sorted({str(parts[k][2]) for k in keys})
