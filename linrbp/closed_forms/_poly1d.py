@@ -339,11 +339,16 @@ def _step_past(taylor, r):
     return x
 
 
+def _zero_bound(p: np.ndarray, z) -> float:
+    """_ZERO_ULPS deg-scaled roundings of p's terms at z: how small |p(z)| may be and still be zero
+    for p's float coefficients up to a relative perturbation of that order (beyond Horner's
+    own error, at most 2 deg eps sum |p_i| |z|^i)."""
+    return _ZERO_ULPS * p.size * EPS * _horner(np.abs(p), abs(z))
+
+
 def _vanishes(p: np.ndarray, z) -> bool:
-    """|p(z)| within _ZERO_ULPS deg-scaled roundings of its terms: zero for p's float
-    coefficients up to a relative perturbation of that order, and beyond Horner's own error
-    (at most 2 deg eps sum |p_i| |z|^i)."""
-    return abs(_horner(p, z)) <= _ZERO_ULPS * p.size * EPS * _horner(np.abs(p), abs(z)) + 1e-300
+    """|p(z)| within :func:`_zero_bound`."""
+    return abs(_horner(p, z)) <= _zero_bound(p, z) + 1e-300
 
 
 def _multiplicity(c: np.ndarray, r: float, lo: float, hi: float) -> tuple[int, float]:
@@ -382,7 +387,7 @@ def _same_root_radius(c: np.ndarray, z: float, m: int) -> float:
         for _ in range(m):
             p = np.polyder(p)
         qm = abs(_horner(p, np.float64(z)))
-        zero = _ZERO_ULPS * c.size * EPS * _horner(np.abs(c), np.float64(abs(z)))
+        zero = _zero_bound(c, np.float64(z))
         if qm > 0:
             radius = max(radius, float((math.factorial(m) * zero / qm) ** (1.0 / m)))
     return radius
